@@ -1,0 +1,1 @@
+"""Finance: chart of accounts, journals, periods, posting, invoices and payments."""

@@ -1,0 +1,223 @@
+"""Services that set up a division's ledger: chart, journals, VAT, cost centres, periods."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from transactional import rights
+from transactional.errors import ValidationError
+from transactional.finance.lookups import Lookups
+from transactional.finance.models import (
+    ACCOUNT_CLASSES,
+    JOURNAL_TYPES,
+    VAT_TYPES,
+    Account,
+    CostCentre,
+    CostUnit,
+    FiscalYear,
+    Journal,
+    Period,
+    VatCode,
+)
+from transactional.money import to_decimal
+from transactional.organisation.models import User
+
+# The standard chart: code, name, class, reporting category, control account.
+STANDARD_CHART: list[tuple[str, str, str, str, bool]] = [
+    ("0100", "Buildings and equipment", "asset", "fixed_assets", False),
+    ("0190", "Accumulated depreciation", "asset", "fixed_assets", False),
+    ("0500", "Share capital", "equity", "share_capital", False),
+    ("0600", "Retained earnings", "equity", "retained_earnings", False),
+    ("0700", "Long-term loans", "liability", "loans", False),
+    ("1000", "Cash", "asset", "cash", False),
+    ("1100", "Bank", "asset", "cash", False),
+    ("1300", "Trade receivables", "asset", "receivables", True),
+    ("1350", "Intercompany current account", "asset", "intercompany", False),
+    ("1500", "VAT receivable", "asset", "vat", False),
+    ("1600", "Trade payables", "liability", "payables", True),
+    ("1650", "VAT payable", "liability", "vat", False),
+    ("1700", "Wages and social charges payable", "liability", "payroll_liabilities", False),
+    ("1800", "Accrued liabilities", "liability", "other_liabilities", False),
+    ("3000", "Inventory", "asset", "inventory", False),
+    ("4000", "Wages and salaries", "expense", "wages", False),
+    ("4100", "Social charges", "expense", "wages", False),
+    ("4300", "Rent and housing", "expense", "housing", False),
+    ("4400", "Other operating expenses", "expense", "other_expenses", False),
+    ("4500", "Selling and marketing", "expense", "other_expenses", False),
+    ("4800", "Depreciation", "expense", "depreciation", False),
+    ("4900", "Intercompany management fees", "expense", "intercompany_charges", False),
+    ("7000", "Cost of sales", "cost_of_sales", "cost_of_sales", False),
+    ("8000", "Revenue goods", "revenue", "revenue", False),
+    ("8100", "Revenue services", "revenue", "revenue", False),
+    ("8900", "Intercompany management fees received", "other_income", "intercompany_income", False),
+    ("9000", "Interest", "other_expense", "financial_result", False),
+    ("9100", "Exchange differences", "other_expense", "fx_result", False),
+    ("9500", "Income tax", "tax", "income_tax", False),
+]
+BALANCE_SHEET_CLASSES = {"asset", "liability", "equity"}
+
+
+def install_standard_chart(*, session: Session, user: User) -> int:
+    """Create the shared standard chart and VAT codes where missing; returns accounts created."""
+    rights.require(session, user, "manage_ledger")
+    created = 0
+    for code, name, klass, category, control in STANDARD_CHART:
+        exists = session.exec(
+            select(Account).where(Account.code == code, Account.division_id.is_(None))  # type: ignore[union-attr]
+        ).first()
+        if exists is None:
+            create_account(session=session, user=user, code=code, name=name, account_class=klass,
+                           reporting_category=category, is_control=control)
+            created += 1
+    vat_out = session.exec(select(Account).where(Account.code == "1650")).one()
+    vat_in = session.exec(select(Account).where(Account.code == "1500")).one()
+    for code, name, rate, vtype, acc in [
+        ("V21", "Output VAT 21%", "0.21", "output", vat_out.id),
+        ("V9", "Output VAT 9%", "0.09", "output", vat_out.id),
+        ("V0", "Exempt / export", "0", "exempt", None),
+        ("I21", "Input VAT 21%", "0.21", "input", vat_in.id),
+        ("I9", "Input VAT 9%", "0.09", "input", vat_in.id),
+    ]:
+        if session.exec(select(VatCode).where(VatCode.code == code)).first() is None:
+            create_vat_code(session=session, user=user, code=code, name=name, rate=rate,
+                            vat_type=vtype, account_id=acc)
+    return created
+
+
+def create_account(
+    *, session: Session, user: User, code: str, name: str, account_class: str,
+    reporting_category: str, is_control: bool = False, division: str | int | None = None,
+) -> Account:
+    rights.require(session, user, "manage_ledger")
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError("Account code is required.", field="code")
+    if account_class not in ACCOUNT_CLASSES:
+        raise ValidationError(
+            f"Account class must be one of {', '.join(ACCOUNT_CLASSES)}.", field="account_class"
+        )
+    division_id = Lookups(session).division(division).id if division is not None else None
+    dup = session.exec(
+        select(Account).where(Account.code == code, Account.division_id == division_id)
+    ).first()
+    if dup is not None:
+        raise ValidationError(f"Account {code} already exists.", field="code")
+    acc = Account(
+        division_id=division_id, code=code, name=name, account_class=account_class,
+        account_type="balance_sheet" if account_class in BALANCE_SHEET_CLASSES else "profit_loss",
+        reporting_category=reporting_category, is_control=is_control,
+    )
+    session.add(acc)
+    session.flush()
+    return acc
+
+
+def create_vat_code(
+    *, session: Session, user: User, code: str, name: str, rate: Decimal | str, vat_type: str,
+    account_id: int | None,
+) -> VatCode:
+    rights.require(session, user, "manage_ledger")
+    if vat_type not in VAT_TYPES:
+        raise ValidationError(f"VAT type must be one of {', '.join(VAT_TYPES)}.", field="vat_type")
+    value = to_decimal(rate, field="rate", label="VAT rate")
+    if not Decimal(0) <= value < Decimal(1):
+        raise ValidationError("VAT rate is a fraction between 0 and 1, like 0.21.", field="rate")
+    vat = VatCode(code=code, name=name, rate=value, vat_type=vat_type, account_id=account_id)
+    session.add(vat)
+    session.flush()
+    return vat
+
+
+def create_journal(
+    *, session: Session, user: User, division: str | int, code: str, name: str,
+    journal_type: str, account: str | None = None, currency: str | None = None,
+) -> Journal:
+    lookups = Lookups(session)
+    div = lookups.division(division)
+    rights.require(session, user, "manage_ledger", div.id)
+    if journal_type not in JOURNAL_TYPES:
+        raise ValidationError(f"Journal type must be one of {', '.join(JOURNAL_TYPES)}.", field="journal_type")
+    if journal_type in ("bank", "cash") and not account:
+        raise ValidationError("A bank or cash journal needs its ledger account.", field="account")
+    code = (code or "").strip()
+    if not code or len(code) > 10:
+        raise ValidationError("Journal code is required (at most 10 characters).", field="code")
+    if session.exec(select(Journal).where(Journal.division_id == div.id, Journal.code == code)).first():
+        raise ValidationError(f"Journal {code} already exists in {div.code}.", field="code")
+    jr = Journal(
+        division_id=div.id or 0, code=code, name=name, journal_type=journal_type,
+        account_id=lookups.account(div, account).id if account else None,
+        currency_code=lookups.currency(currency).code if currency else None,
+    )
+    session.add(jr)
+    session.flush()
+    return jr
+
+
+def create_cost_centre(*, session: Session, user: User, division: str | int, code: str, name: str) -> CostCentre:
+    div = Lookups(session).division(division)
+    rights.require(session, user, "manage_ledger", div.id)
+    cc = CostCentre(division_id=div.id or 0, code=code.strip(), name=name)
+    session.add(cc)
+    session.flush()
+    return cc
+
+
+def create_cost_unit(*, session: Session, user: User, division: str | int, code: str, name: str) -> CostUnit:
+    div = Lookups(session).division(division)
+    rights.require(session, user, "manage_ledger", div.id)
+    cu = CostUnit(division_id=div.id or 0, code=code.strip(), name=name)
+    session.add(cu)
+    session.flush()
+    return cu
+
+
+def open_fiscal_year(*, session: Session, user: User, division: str | int, year: int) -> FiscalYear:
+    """Create a calendar fiscal year with twelve monthly periods, all open."""
+    div = Lookups(session).division(division)
+    rights.require(session, user, "manage_periods", div.id)
+    if not 1900 < int(year) < 2200:
+        raise ValidationError("Year must be a four-digit year.", field="year")
+    if session.exec(select(FiscalYear).where(FiscalYear.division_id == div.id, FiscalYear.year == year)).first():
+        raise ValidationError(f"Fiscal year {year} already exists in {div.code}.", field="year")
+    fy = FiscalYear(division_id=div.id or 0, year=year, start_date=date(year, 1, 1), end_date=date(year, 12, 31))
+    session.add(fy)
+    session.flush()
+    session.add_all(
+        Period(
+            fiscal_year_id=fy.id or 0, division_id=div.id or 0, number=m,
+            start_date=date(year, m, 1), end_date=date(year, m, calendar.monthrange(year, m)[1]),
+        )
+        for m in range(1, 13)
+    )
+    session.flush()
+    return fy
+
+
+def set_period_status(
+    *, session: Session, user: User, division: str | int, year: int, period: int | None, status: str
+) -> None:
+    """Close or reopen one period, or a whole fiscal year when ``period`` is None."""
+    if status not in ("open", "closed"):
+        raise ValidationError("Status must be open or closed.", field="status")
+    div = Lookups(session).division(division)
+    rights.require(session, user, "manage_periods", div.id)
+    fy = session.exec(select(FiscalYear).where(FiscalYear.division_id == div.id, FiscalYear.year == year)).first()
+    if fy is None:
+        raise ValidationError(f"Fiscal year {year} does not exist in {div.code}.", field="year")
+    if period is None:
+        fy.status = status
+        session.add(fy)
+    else:
+        p = session.exec(select(Period).where(Period.fiscal_year_id == fy.id, Period.number == period)).first()
+        if p is None:
+            raise ValidationError(f"Period {period} does not exist in {year}.", field="period")
+        if status == "open" and fy.status == "closed":
+            raise ValidationError(f"Fiscal year {year} is closed; reopen the year first.", field="period")
+        p.status = status
+        session.add(p)
+    session.flush()

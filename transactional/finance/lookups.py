@@ -1,0 +1,323 @@
+"""Resolving what a clerk types (codes, dates) into ledger records, with clear errors.
+
+One ``Lookups`` lives for one service call (or one batch), caching master data so a
+batch of thousands of entries does not re-read the chart for every line.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from transactional.errors import PeriodClosed, ValidationError
+from transactional.finance.models import (
+    Account,
+    CostCentre,
+    CostUnit,
+    FiscalYear,
+    Journal,
+    Period,
+    VatCode,
+)
+from transactional.organisation.models import Currency, Division, ExchangeRate
+from transactional.relations.models import Relation
+
+
+def parse_date(value: object, *, field: str, label: str) -> date:
+    """Accept a date or an ISO / day-month-year string typed by a user."""
+    if isinstance(value, date):
+        return value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError(f"{label} is required.", field=field)
+    text = str(value).strip()
+    for parse in (_iso, _dmy):
+        parsed = parse(text)
+        if parsed is not None:
+            return parsed
+    raise ValidationError(
+        f"{label} '{text}' is not a date; use YYYY-MM-DD or DD-MM-YYYY.", field=field
+    )
+
+
+def _iso(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _dmy(text: str) -> date | None:
+    for sep in ("-", "/", "."):
+        parts = text.split(sep)
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            try:
+                return date(int(parts[2]), int(parts[1]), int(parts[0]))
+            except ValueError:
+                return None
+    return None
+
+
+class Lookups:
+    """Cached resolution of codes to records within one service call."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._divisions: dict[object, Division] = {}
+        self._accounts: dict[tuple[int, str], Account] = {}
+        self._accounts_by_id: dict[int, Account] = {}
+        self._journals: dict[tuple[int, str], Journal] = {}
+        self._periods: dict[int, list[tuple[Period, FiscalYear]]] = {}
+        self._currencies: dict[str, Currency] = {}
+        self._rates: dict[tuple[str, date], Decimal] = {}
+        self._relations: dict[tuple[int, str], Relation] = {}
+        self._vat: dict[str, VatCode] = {}
+        self._centres: dict[tuple[int, str], CostCentre] = {}
+        self._units: dict[tuple[int, str], CostUnit] = {}
+
+    def division(self, ref: int | str) -> Division:
+        if ref in self._divisions:
+            return self._divisions[ref]
+        stmt = select(Division).where(
+            Division.id == ref if isinstance(ref, int) else Division.code == str(ref).strip()
+        )
+        found = self.session.exec(stmt).first()
+        if found is None:
+            raise ValidationError(f"Division '{ref}' does not exist.", field="division")
+        self._divisions[ref] = found
+        return found
+
+    def account(self, division: Division, ref: int | str, *, field: str = "account") -> Account:
+        assert division.id is not None
+        if isinstance(ref, int):
+            acc = self._accounts_by_id.get(ref) or self.session.get(Account, ref)
+            if acc is None or acc.division_id not in (None, division.id):
+                raise ValidationError(f"Account id {ref} does not exist.", field=field)
+        else:
+            code = str(ref or "").strip()
+            if not code:
+                raise ValidationError("Account is required.", field=field)
+            key = (division.id, code)
+            acc = self._accounts.get(key)
+            if acc is None:
+                rows = self.session.exec(
+                    select(Account).where(
+                        Account.code == code,
+                        (Account.division_id == division.id) | col(Account.division_id).is_(None),
+                    )
+                ).all()
+                # A division's own account overrides the shared one with the same code.
+                rows.sort(key=lambda a: a.division_id is None)
+                if not rows:
+                    raise ValidationError(
+                        f"Account {code} does not exist in division {division.code}.", field=field
+                    )
+                acc = rows[0]
+                self._accounts[key] = acc
+        if not acc.is_active:
+            raise ValidationError(f"Account {acc.code} ({acc.name}) is blocked.", field=field)
+        assert acc.id is not None
+        self._accounts_by_id[acc.id] = acc
+        return acc
+
+    def account_by_category(self, division: Division, category: str) -> Account:
+        stmt = (
+            select(Account)
+            .where(
+                Account.reporting_category == category,
+                (Account.division_id == division.id) | col(Account.division_id).is_(None),
+                col(Account.is_active),
+            )
+            .order_by(col(Account.division_id).is_(None), Account.code)
+        )
+        acc = self.session.exec(stmt).first()
+        if acc is None:
+            raise ValidationError(
+                f"Division {division.code} has no '{category}' account in its chart.",
+                field="account",
+            )
+        return acc
+
+    def journal(self, division: Division, code: str, *, types: tuple[str, ...] = ()) -> Journal:
+        assert division.id is not None
+        code = str(code or "").strip()
+        if not code:
+            raise ValidationError("Journal is required.", field="journal")
+        key = (division.id, code)
+        jr = self._journals.get(key)
+        if jr is None:
+            jr = self.session.exec(
+                select(Journal).where(Journal.division_id == division.id, Journal.code == code)
+            ).first()
+            if jr is None:
+                raise ValidationError(
+                    f"Journal {code} does not exist in division {division.code}.", field="journal"
+                )
+            self._journals[key] = jr
+        if types and jr.journal_type not in types:
+            raise ValidationError(
+                f"Journal {code} is a {jr.journal_type} journal; use a {' or '.join(types)} "
+                "journal here.",
+                field="journal",
+            )
+        return jr
+
+    def first_journal(self, division: Division, journal_type: str) -> Journal:
+        jr = self.session.exec(
+            select(Journal)
+            .where(Journal.division_id == division.id, Journal.journal_type == journal_type)
+            .order_by(Journal.code)
+        ).first()
+        if jr is None:
+            raise ValidationError(
+                f"Division {division.code} has no {journal_type} journal.", field="journal"
+            )
+        return jr
+
+    def period(self, division: Division, on: date, *, field: str = "date") -> tuple[Period, FiscalYear]:
+        assert division.id is not None
+        periods = self._periods.get(division.id)
+        if periods is None:
+            rows = self.session.exec(
+                select(Period, FiscalYear)
+                .join(FiscalYear, col(Period.fiscal_year_id) == FiscalYear.id)
+                .where(Period.division_id == division.id)
+            ).all()
+            periods = [(p, fy) for p, fy in rows]
+            self._periods[division.id] = periods
+        for p, fy in periods:
+            if p.start_date <= on <= p.end_date:
+                if fy.status == "closed":
+                    raise PeriodClosed(
+                        f"Fiscal year {fy.year} of division {division.code} is closed; "
+                        f"nothing can be posted on {on.isoformat()}.",
+                        field=field,
+                    )
+                if p.status == "closed":
+                    raise PeriodClosed(
+                        f"Period {fy.year}-{p.number:02d} of division {division.code} is closed; "
+                        f"nothing can be posted on {on.isoformat()}.",
+                        field=field,
+                    )
+                return p, fy
+        raise ValidationError(
+            f"No fiscal period of division {division.code} covers {on.isoformat()}; "
+            "ask your accountant to open that fiscal year.",
+            field=field,
+        )
+
+    def currency(self, code: str | None, *, field: str = "currency") -> Currency:
+        code = str(code or "").strip().upper()
+        cur = self._currencies.get(code)
+        if cur is None:
+            cur = self.session.get(Currency, code)
+            if cur is None:
+                raise ValidationError(f"Currency '{code}' is not known.", field=field)
+            self._currencies[code] = cur
+        return cur
+
+    def rate(self, currency: str, base: str, on: date, *, field: str = "rate") -> Decimal:
+        """Units of ``base`` per unit of ``currency`` on a date (latest rate on or before)."""
+        if currency == base:
+            return Decimal(1)
+        return self._reference_rate(currency, on, field) / self._reference_rate(base, on, field)
+
+    def _reference_rate(self, currency: str, on: date, field: str) -> Decimal:
+        key = (currency, on)
+        if key in self._rates:
+            return self._rates[key]
+        value = self.session.exec(
+            select(ExchangeRate.rate)
+            .where(ExchangeRate.currency_code == currency, ExchangeRate.rate_date <= on)
+            .order_by(col(ExchangeRate.rate_date).desc())
+            .limit(1)
+        ).first()
+        if value is None:
+            # The reference currency itself has no rows: it is worth 1 by definition.
+            has_any = self.session.exec(
+                select(ExchangeRate.id).where(ExchangeRate.currency_code == currency).limit(1)
+            ).first()
+            if has_any is None and currency == reference_currency(self.session):
+                value = Decimal(1)
+            else:
+                raise ValidationError(
+                    f"No exchange rate for {currency} on or before {on.isoformat()}.", field=field
+                )
+        self._rates[key] = value
+        return value
+
+    def relation(self, division: Division, ref: int | str, *, field: str = "relation") -> Relation:
+        assert division.id is not None
+        if isinstance(ref, int):
+            rel = self.session.get(Relation, ref)
+            if rel is None or rel.division_id != division.id:
+                raise ValidationError(
+                    f"Relation id {ref} does not exist in division {division.code}.", field=field
+                )
+            return rel
+        code = str(ref or "").strip()
+        if not code:
+            raise ValidationError("Customer or supplier is required.", field=field)
+        key = (division.id, code)
+        rel = self._relations.get(key)
+        if rel is None:
+            rel = self.session.exec(
+                select(Relation).where(Relation.division_id == division.id, Relation.code == code)
+            ).first()
+            if rel is None:
+                raise ValidationError(
+                    f"Relation {code} does not exist in division {division.code}.", field=field
+                )
+            self._relations[key] = rel
+        return rel
+
+    def vat_code(self, code: str, *, field: str = "vat_code") -> VatCode:
+        code = str(code).strip()
+        vat = self._vat.get(code)
+        if vat is None:
+            vat = self.session.exec(select(VatCode).where(VatCode.code == code)).first()
+            if vat is None:
+                raise ValidationError(f"VAT code {code} does not exist.", field=field)
+            self._vat[code] = vat
+        return vat
+
+    def cost_centre(self, division: Division, code: str, *, field: str = "cost_centre") -> CostCentre:
+        assert division.id is not None
+        key = (division.id, str(code).strip())
+        cc = self._centres.get(key)
+        if cc is None:
+            cc = self.session.exec(
+                select(CostCentre).where(
+                    CostCentre.division_id == division.id, CostCentre.code == key[1]
+                )
+            ).first()
+            if cc is None:
+                raise ValidationError(
+                    f"Cost centre {key[1]} does not exist in division {division.code}.", field=field
+                )
+            self._centres[key] = cc
+        return cc
+
+    def cost_unit(self, division: Division, code: str, *, field: str = "cost_unit") -> CostUnit:
+        assert division.id is not None
+        key = (division.id, str(code).strip())
+        cu = self._units.get(key)
+        if cu is None:
+            cu = self.session.exec(
+                select(CostUnit).where(CostUnit.division_id == division.id, CostUnit.code == key[1])
+            ).first()
+            if cu is None:
+                raise ValidationError(
+                    f"Cost unit {key[1]} does not exist in division {division.code}.", field=field
+                )
+            self._units[key] = cu
+        return cu
+
+
+def reference_currency(session: Session) -> str:
+    """The currency rates are quoted against: the top division's (the group's) currency."""
+    top = session.exec(
+        select(Division.currency_code).where(col(Division.parent_id).is_(None)).order_by(Division.id)
+    ).first()
+    return top or "EUR"

@@ -1,0 +1,372 @@
+"""The posting service: the one place where ledger invariants are enforced.
+
+- an entry balances in the division's base currency, else it is refused;
+- posted entries are immutable (also by database triggers); a reversal corrects them;
+- nothing is posted into a closed period or fiscal year;
+- document numbers are gap-free per journal and fiscal year, also under concurrent clerks;
+- amounts are Decimal, rounded per currency; every line keeps foreign amount, rate, base;
+- any bad input raises a DomainError before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, insert, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, select
+
+from transactional import audit, rights
+from transactional.errors import DomainError, ImmutableRecord, UnbalancedEntry, ValidationError
+from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.models import DocumentSequence, JournalEntry, JournalLine
+from transactional.money import round_money, to_decimal
+from transactional.organisation.models import User
+
+
+@dataclass
+class LineDraft:
+    """One line as a clerk enters it: debit or credit, in the line's currency."""
+
+    account: str | int
+    debit: Decimal | str | None = None
+    credit: Decimal | str | None = None
+    description: str = ""
+    currency: str | None = None  # default: the division's currency
+    rate: Decimal | str | None = None  # default: the day's rate
+    cost_centre: str | None = None
+    cost_unit: str | None = None
+    relation: str | int | None = None
+    vat_code: str | None = None
+    invoice_id: int | None = None
+    # Internal callers (invoices, payments) that must relieve an exact base amount set it;
+    # the rate shown on the line is then derived from it.
+    amount_base: Decimal | None = None
+
+
+@dataclass
+class EntryDraft:
+    division: str | int
+    journal: str
+    entry_date: date | str
+    lines: list[LineDraft]
+    description: str = ""
+    source_type: str = "manual"
+    source_id: int | None = None
+    reverses_entry_id: int | None = None
+    # Control accounts may only be posted by the invoice and payment services.
+    allow_control_accounts: bool = False
+
+
+@dataclass
+class _Prepared:
+    draft: EntryDraft
+    division_id: int
+    journal_id: int
+    fiscal_year_id: int
+    period_id: int
+    fiscal_year: int
+    journal_code: str
+    entry_date: date
+    lines: list[dict[str, Any]] = field(default_factory=list)
+
+
+def post_entry(*, session: Session, user: User, entry: EntryDraft, action: str = "post_entry") -> JournalEntry:
+    """Validate, number and post one entry; returns the posted entry."""
+    return post_entries(session=session, user=user, entries=[entry], action=action)[0]
+
+
+def post_entries(
+    *, session: Session, user: User, entries: list[EntryDraft], action: str = "post_entry"
+) -> list[JournalEntry]:
+    """Post a batch of entries under the same rules as one; all or nothing.
+
+    Every entry is validated before the first row is written, so a bad entry anywhere in
+    the batch leaves the books untouched.
+    """
+    lookups = Lookups(session)
+    prepared = [_prepare(session, user, lookups, e, action) for e in entries]
+    return _write(session, user, prepared)
+
+
+def _prepare(
+    session: Session, user: User, lookups: Lookups, draft: EntryDraft, action: str
+) -> _Prepared:
+    division = lookups.division(draft.division)
+    assert division.id is not None
+    rights.require(session, user, action, division.id)
+    journal = lookups.journal(division, draft.journal)
+    on = parse_date(draft.entry_date, field="entry_date", label="Entry date")
+    period, fy = lookups.period(division, on, field="entry_date")
+    base = lookups.currency(division.currency_code)
+    if len(draft.lines) < 2:
+        raise ValidationError("An entry needs at least two lines.", field="lines")
+
+    prepared = _Prepared(
+        draft=draft,
+        division_id=division.id,
+        journal_id=journal.id or 0,
+        fiscal_year_id=fy.id or 0,
+        period_id=period.id or 0,
+        fiscal_year=fy.year,
+        journal_code=journal.code,
+        entry_date=on,
+    )
+    total = Decimal(0)
+    for n, line in enumerate(draft.lines, start=1):
+        where = f"Line {n}"
+        acc = lookups.account(division, line.account, field=f"lines.{n}.account")
+        if acc.is_control and not draft.allow_control_accounts:
+            raise ValidationError(
+                f"{where}: account {acc.code} ({acc.name}) is a control account; "
+                "post it through a sales/purchase invoice or a payment.",
+                field=f"lines.{n}.account",
+            )
+        amount = _signed_amount(line, where, n)
+        cur = lookups.currency(line.currency or division.currency_code, field=f"lines.{n}.currency")
+        amount = round_money(amount, cur.decimals)
+        if line.amount_base is not None:
+            amount_base = round_money(line.amount_base, base.decimals)
+            rate = (amount_base / amount).quantize(Decimal("1e-8")) if amount else Decimal(1)
+        else:
+            if line.rate not in (None, "") and cur.code != base.code:
+                rate = to_decimal(line.rate, field=f"lines.{n}.rate", label=f"{where}: rate")
+                if rate <= 0:
+                    raise ValidationError(
+                        f"{where}: the rate must be positive.", field=f"lines.{n}.rate"
+                    )
+            else:
+                rate = lookups.rate(cur.code, base.code, on, field=f"lines.{n}.currency")
+            amount_base = round_money(amount * rate, base.decimals)
+        total += amount_base
+        prepared.lines.append(
+            {
+                "division_id": division.id,
+                "line_number": n,
+                "account_id": acc.id,
+                "description": line.description or draft.description,
+                "currency_code": cur.code,
+                "amount_foreign": amount,
+                "rate": rate,
+                "amount_base": amount_base,
+                "cost_centre_id": lookups.cost_centre(division, line.cost_centre, field=f"lines.{n}.cost_centre").id
+                if line.cost_centre
+                else None,
+                "cost_unit_id": lookups.cost_unit(division, line.cost_unit, field=f"lines.{n}.cost_unit").id
+                if line.cost_unit
+                else None,
+                "relation_id": lookups.relation(division, line.relation, field=f"lines.{n}.relation").id
+                if line.relation not in (None, "")
+                else None,
+                "vat_code_id": lookups.vat_code(line.vat_code, field=f"lines.{n}.vat_code").id
+                if line.vat_code
+                else None,
+                "invoice_id": line.invoice_id,
+            }
+        )
+    if total != 0:
+        debit = sum((ln["amount_base"] for ln in prepared.lines if ln["amount_base"] > 0), Decimal(0))
+        credit = -sum((ln["amount_base"] for ln in prepared.lines if ln["amount_base"] < 0), Decimal(0))
+        raise UnbalancedEntry(
+            f"The entry does not balance: debit {debit} and credit {credit} {base.code} "
+            f"differ by {abs(total)} {base.code}.",
+            field="lines",
+        )
+    return prepared
+
+
+def _signed_amount(line: LineDraft, where: str, n: int) -> Decimal:
+    has_debit = line.debit not in (None, "")
+    has_credit = line.credit not in (None, "")
+    if has_debit and has_credit:
+        raise ValidationError(
+            f"{where}: enter either a debit or a credit amount, not both.", field=f"lines.{n}.debit"
+        )
+    if not has_debit and not has_credit:
+        raise ValidationError(f"{where}: enter a debit or a credit amount.", field=f"lines.{n}.debit")
+    if has_debit:
+        return to_decimal(line.debit, field=f"lines.{n}.debit", label=f"{where}: debit")
+    return -to_decimal(line.credit, field=f"lines.{n}.credit", label=f"{where}: credit")
+
+
+def _write(
+    session: Session,
+    user: User,
+    prepared: list[_Prepared],
+    before_lines: Callable[[list[JournalEntry]], None] | None = None,
+) -> list[JournalEntry]:
+    """Number and insert the entries, then their lines (after ``before_lines`` ran).
+
+    ``before_lines`` lets the invoice service create its invoices once the entries have
+    numbers, and tag the control lines with the invoice id: lines are immutable once in.
+    """
+    numbers = _allocate_numbers(session, prepared)
+    now = datetime.now(timezone.utc)
+    entries: list[JournalEntry] = []
+    for p, number in zip(prepared, numbers, strict=True):
+        entries.append(
+            JournalEntry(
+                division_id=p.division_id,
+                journal_id=p.journal_id,
+                fiscal_year_id=p.fiscal_year_id,
+                period_id=p.period_id,
+                number=number,
+                document_number=f"{p.journal_code}{p.fiscal_year}-{number:06d}",
+                entry_date=p.entry_date,
+                description=p.draft.description,
+                source_type=p.draft.source_type,
+                source_id=p.draft.source_id,
+                reverses_entry_id=p.draft.reverses_entry_id,
+                created_by=user.id or 0,
+                created_at=now,
+            )
+        )
+    session.add_all(entries)
+    session.flush()
+    if before_lines is not None:
+        before_lines(entries)
+    line_rows: list[dict[str, Any]] = []
+    for p, e in zip(prepared, entries, strict=True):
+        for row in p.lines:
+            row["entry_id"] = e.id
+            line_rows.append(row)
+    # Lines go in with one executemany; they are audited as part of their entry below.
+    session.execute(insert(JournalLine), line_rows)
+    session.execute(
+        insert(audit.AuditLog),
+        [
+            audit.row_for(
+                session, table="journal_line", key=str(e.id), action="insert", new=p.lines
+            )
+            for p, e in zip(prepared, entries, strict=True)
+        ],
+    )
+    return entries
+
+
+def _allocate_numbers(session: Session, prepared: list[_Prepared]) -> list[int]:
+    """Take the next numbers per journal and fiscal year, holding the row lock to commit.
+
+    The counter is incremented with one UPDATE ... RETURNING, which on PostgreSQL locks the
+    sequence row until the transaction ends, so concurrent clerks queue instead of taking
+    the same number, and a rolled-back posting gives its numbers back (no gaps).
+    """
+    wanted: dict[tuple[int, int], int] = {}
+    for p in prepared:
+        key = (p.journal_id, p.fiscal_year_id)
+        wanted[key] = wanted.get(key, 0) + 1
+    dialect = session.get_bind().dialect.name
+    ins = pg_insert if dialect == "postgresql" else sqlite_insert
+    last: dict[tuple[int, int], int] = {}
+    for (journal_id, fy_id), count in sorted(wanted.items()):
+        session.execute(
+            ins(DocumentSequence)
+            .values(journal_id=journal_id, fiscal_year_id=fy_id, last_number=0)
+            .on_conflict_do_nothing()
+        )
+        new_last = session.execute(
+            update(DocumentSequence)
+            .where(
+                DocumentSequence.journal_id == journal_id,  # type: ignore[arg-type]
+                DocumentSequence.fiscal_year_id == fy_id,  # type: ignore[arg-type]
+            )
+            .values(last_number=DocumentSequence.last_number + count)
+            .returning(DocumentSequence.last_number)
+        ).scalar_one()
+        last[(journal_id, fy_id)] = new_last - count
+    numbers = []
+    for p in prepared:
+        key = (p.journal_id, p.fiscal_year_id)
+        last[key] += 1
+        numbers.append(last[key])
+    return numbers
+
+
+def reverse_entry(
+    *,
+    session: Session,
+    user: User,
+    entry_id: int,
+    reversal_date: date | str | None = None,
+    reason: str = "",
+) -> JournalEntry:
+    """Post the mirror image of a manual entry; the original stays as it was."""
+    original = session.get(JournalEntry, entry_id)
+    if original is None:
+        raise ValidationError(f"Entry {entry_id} does not exist.", field="entry")
+    rights.require(session, user, "reverse_entry", original.division_id)
+    if original.source_type not in ("manual",):
+        raise DomainError(
+            f"Entry {original.document_number} was created by a {original.source_type.replace('_', ' ')}; "
+            "correct it with a credit note or a new payment, not a reversal.",
+            field="entry",
+        )
+    already = session.exec(
+        select(JournalEntry).where(JournalEntry.reverses_entry_id == entry_id)
+    ).first()
+    if already is not None:
+        raise DomainError(
+            f"Entry {original.document_number} was already reversed by {already.document_number}.",
+            field="entry",
+        )
+    lines = session.exec(
+        select(JournalLine).where(JournalLine.entry_id == entry_id).order_by(JournalLine.line_number)  # type: ignore[arg-type]
+    ).all()
+    from transactional.finance.models import Journal
+
+    journal = session.get(Journal, original.journal_id)
+    assert journal is not None
+    draft = EntryDraft(
+        division=original.division_id,
+        journal=journal.code,
+        entry_date=reversal_date or original.entry_date,
+        description=f"Reversal of {original.document_number}" + (f": {reason}" if reason else ""),
+        source_type="reversal",
+        source_id=original.id,
+        reverses_entry_id=original.id,
+        lines=[
+            LineDraft(
+                account=ln.account_id,
+                # Mirror the foreign amount and keep the original rate: the base amounts
+                # cancel exactly, whatever the rate is on the reversal date.
+                debit=-ln.amount_foreign if ln.amount_foreign < 0 else None,
+                credit=ln.amount_foreign if ln.amount_foreign >= 0 else None,
+                description=ln.description,
+                currency=ln.currency_code,
+                rate=ln.rate,
+                cost_centre=_code_of(session, "cost_centre", ln.cost_centre_id),
+                cost_unit=_code_of(session, "cost_unit", ln.cost_unit_id),
+                relation=ln.relation_id,
+                vat_code=_code_of(session, "vat_code", ln.vat_code_id),
+            )
+            for ln in lines
+        ],
+    )
+    return post_entry(session=session, user=user, entry=draft, action="reverse_entry")
+
+
+def _code_of(session: Session, table: str, record_id: int | None) -> str | None:
+    if record_id is None:
+        return None
+    from transactional.finance.models import CostCentre, CostUnit, VatCode
+
+    model = {"cost_centre": CostCentre, "cost_unit": CostUnit, "vat_code": VatCode}[table]
+    rec = session.get(model, record_id)
+    return rec.code if rec is not None else None  # type: ignore[attr-defined]
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _refuse_changes_to_posted(session: OrmSession, _ctx: Any, _instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, (JournalEntry, JournalLine)) and (
+            obj in session.deleted or session.is_modified(obj)
+        ):
+            raise ImmutableRecord(
+                "A posted entry cannot be changed or deleted; post a reversal to correct it."
+            )

@@ -1,0 +1,96 @@
+"""Exact decimal storage and rounding for money, rates and quantities.
+
+PostgreSQL stores NUMERIC. SQLite has no exact decimal type (NUMERIC columns become
+floating point), so there the value is stored as a scaled 64-bit integer: SUM() stays
+exact and no float ever enters a money path. Python always sees ``Decimal``.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import BigInteger, Numeric
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+MONEY_SCALE = 4
+RATE_SCALE = 8
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """NUMERIC(precision, scale) on real databases, scaled BIGINT on SQLite."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int = 19, scale: int = MONEY_SCALE) -> None:
+        super().__init__()
+        self.precision = precision
+        self.scale = scale
+        self._factor = Decimal(10) ** scale
+        self._quantum = Decimal(1).scaleb(-scale)
+
+    def __repr__(self) -> str:
+        # Alembic renders column types with repr(): keep precision and scale in migrations.
+        return f"ExactDecimal({self.precision}, {self.scale})"
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("floats are not accepted in money or rate columns; use Decimal")
+        exact = Decimal(value).quantize(self._quantum, rounding=ROUND_HALF_UP)
+        if dialect.name == "sqlite":
+            return int(exact * self._factor)
+        return exact
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return (Decimal(int(value)) / self._factor).quantize(self._quantum)
+        return Decimal(value).quantize(self._quantum)
+
+
+def Money() -> ExactDecimal:  # noqa: N802 - reads like a type in column declarations
+    """Money column type: 4 decimals kept, amounts rounded per currency by the services."""
+    return ExactDecimal(19, MONEY_SCALE)
+
+
+def Rate() -> ExactDecimal:  # noqa: N802
+    """Exchange-rate / percentage column type (8 decimals)."""
+    return ExactDecimal(19, RATE_SCALE)
+
+
+def to_decimal(value: Any, *, field: str, label: str) -> Decimal:
+    """Parse what a user typed into a Decimal, or raise a clerk-readable error."""
+    from transactional.errors import ValidationError
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError(f"{label} is required.", field=field)
+    if isinstance(value, float):
+        # Floats reach us only from careless callers; their repr is what the user meant.
+        value = repr(value)
+    if isinstance(value, str):
+        value = value.strip().replace(" ", "")
+        # Accept a decimal comma as typed in the Benelux ("1234,50"), not thousands commas.
+        if value.count(",") == 1 and "." not in value:
+            value = value.replace(",", ".")
+    try:
+        result = Decimal(value)
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError(f"{label} must be a number, not '{value}'.", field=field) from None
+    if not result.is_finite():
+        raise ValidationError(f"{label} must be a number, not '{value}'.", field=field)
+    return result
+
+
+def round_money(amount: Decimal, decimals: int) -> Decimal:
+    """Round half-up to the currency's number of decimals (2 for EUR, 0 for JPY...)."""
+    return amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)

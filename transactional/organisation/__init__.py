@@ -1,0 +1,1 @@
+"""Organisation: divisions, users and roles, currencies and exchange rates."""

@@ -1,0 +1,72 @@
+"""Tables of the organisation: divisions (legal entities), users, currencies, rates."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from transactional.money import Rate
+
+ROLES = ("clerk", "accountant", "manager", "analyst", "admin")
+
+
+class Currency(SQLModel, table=True):
+    """An ISO currency and how many decimals its amounts are rounded to."""
+
+    __tablename__ = "currency"
+    code: str = Field(primary_key=True, max_length=3)
+    name: str
+    decimals: int = 2
+
+
+class ExchangeRate(SQLModel, table=True):
+    """Daily rate: one unit of ``currency_code`` is worth ``rate`` units of the reference currency."""
+
+    __tablename__ = "exchange_rate"
+    __table_args__ = (UniqueConstraint("currency_code", "rate_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    currency_code: str = Field(foreign_key="currency.code", index=True, max_length=3)
+    rate_date: date = Field(index=True)
+    rate: Decimal = Field(sa_type=Rate)
+
+
+class Division(SQLModel, table=True):
+    """A legal entity keeping its own books, in its own base currency."""
+
+    __tablename__ = "division"
+    # No CHECK on ownership_pct: on SQLite it is stored scaled; the service validates it.
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=20)
+    name: str
+    currency_code: str = Field(foreign_key="currency.code", max_length=3)
+    country: str = Field(max_length=2)
+    parent_id: int | None = Field(default=None, foreign_key="division.id")
+    ownership_pct: Decimal = Field(default=Decimal(100), sa_type=Rate)
+    is_active: bool = True
+
+
+class User(SQLModel, table=True):
+    """A person (or the system) acting on the books; every change records one."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('clerk','accountant','manager','analyst','admin')", name="ck_user_role"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=60)
+    full_name: str
+    role: str = Field(max_length=20)
+    is_active: bool = True
+
+
+class UserDivision(SQLModel, table=True):
+    """The divisions a user may act in (admins act in all)."""
+
+    __tablename__ = "user_division"
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    division_id: int = Field(foreign_key="division.id", primary_key=True)

@@ -1,0 +1,147 @@
+"""Services for divisions, users and their rights, currencies and exchange rates."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from transactional import audit, rights
+from transactional.errors import ValidationError
+from transactional.finance.lookups import parse_date
+from transactional.money import to_decimal
+from transactional.organisation.models import (
+    ROLES,
+    Currency,
+    Division,
+    ExchangeRate,
+    User,
+    UserDivision,
+)
+
+
+def bootstrap_admin(*, session: Session, username: str = "admin") -> User:
+    """Create the first administrator of an empty database (or return the existing one).
+
+    The only write without an acting user: the admin is its own actor, so the audit
+    row names it.
+    """
+    existing = session.exec(select(User).where(User.username == username)).first()
+    if existing is not None:
+        return existing
+    result = session.execute(
+        insert(User).values(username=username, full_name="Administrator", role="admin", is_active=True)
+    )
+    user_id = result.inserted_primary_key[0]  # type: ignore[index]
+    audit.set_actor(session, user_id)
+    session.execute(
+        insert(audit.AuditLog),
+        [audit.row_for(session, table="app_user", key=str(user_id), action="insert",
+                       new={"username": username, "role": "admin"})],
+    )
+    admin = session.get(User, user_id)
+    assert admin is not None
+    return admin
+
+
+def create_user(
+    *, session: Session, user: User, username: str, full_name: str, role: str,
+    divisions: list[str] | None = None,
+) -> User:
+    rights.require(session, user, "manage_users")
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError("User name is required.", field="username")
+    if role not in ROLES:
+        raise ValidationError(f"Role must be one of {', '.join(ROLES)}.", field="role")
+    if session.exec(select(User).where(User.username == username)).first() is not None:
+        raise ValidationError(f"User name {username} is already taken.", field="username")
+    new = User(username=username, full_name=full_name or username, role=role)
+    session.add(new)
+    session.flush()
+    for code in divisions or []:
+        grant_division(session=session, user=user, target=new, division=code)
+    return new
+
+
+def grant_division(*, session: Session, user: User, target: User, division: str | int) -> None:
+    """Let ``target`` act in a division."""
+    rights.require(session, user, "manage_users")
+    div = _division(session, division)
+    if session.get(UserDivision, (target.id, div.id)) is None:
+        session.add(UserDivision(user_id=target.id or 0, division_id=div.id or 0))
+        session.flush()
+
+
+def create_currency(*, session: Session, user: User, code: str, name: str, decimals: int = 2) -> Currency:
+    rights.require(session, user, "set_rates")
+    code = (code or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ValidationError("A currency code has three letters, like EUR.", field="code")
+    if not 0 <= decimals <= 4:
+        raise ValidationError("Decimals must be between 0 and 4.", field="decimals")
+    existing = session.get(Currency, code)
+    if existing is not None:
+        return existing
+    cur = Currency(code=code, name=name, decimals=decimals)
+    session.add(cur)
+    session.flush()
+    return cur
+
+
+def set_exchange_rates(
+    *, session: Session, user: User, rates: list[tuple[str, date | str, Decimal | str]]
+) -> int:
+    """Store daily rates (currency, date, reference-currency units per unit); returns count."""
+    rights.require(session, user, "set_rates")
+    rows = []
+    for n, (code, day, value) in enumerate(rates, start=1):
+        cur = session.get(Currency, str(code).upper())
+        if cur is None:
+            raise ValidationError(f"Rate {n}: currency '{code}' is not known.", field="currency")
+        rate = to_decimal(value, field="rate", label=f"Rate {n}")
+        if rate <= 0:
+            raise ValidationError(f"Rate {n}: a rate must be positive.", field="rate")
+        rows.append(ExchangeRate(currency_code=cur.code, rate_date=parse_date(day, field="rate_date", label="Rate date"), rate=rate))
+    session.add_all(rows)
+    session.flush()
+    return len(rows)
+
+
+def create_division(
+    *, session: Session, user: User, code: str, name: str, currency: str, country: str,
+    parent: str | None = None, ownership_pct: Decimal | str = Decimal(100),
+) -> Division:
+    rights.require(session, user, "manage_divisions")
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError("Division code is required.", field="code")
+    if session.exec(select(Division).where(Division.code == code)).first() is not None:
+        raise ValidationError(f"Division {code} already exists.", field="code")
+    if session.get(Currency, (currency or "").upper()) is None:
+        raise ValidationError(f"Currency '{currency}' is not known.", field="currency")
+    if len((country or "").strip()) != 2:
+        raise ValidationError("Country is a two-letter code, like NL.", field="country")
+    pct = to_decimal(ownership_pct, field="ownership_pct", label="Ownership %")
+    if not Decimal(0) <= pct <= Decimal(100):
+        raise ValidationError("Ownership % must be between 0 and 100.", field="ownership_pct")
+    parent_id = _division(session, parent).id if parent else None
+    div = Division(
+        code=code, name=name, currency_code=currency.upper(), country=country.strip().upper(),
+        parent_id=parent_id, ownership_pct=pct,
+    )
+    session.add(div)
+    session.flush()
+    return div
+
+
+def _division(session: Session, ref: str | int) -> Division:
+    stmt = select(Division).where(Division.id == ref if isinstance(ref, int) else Division.code == ref)
+    div = session.exec(stmt).first()
+    if div is None:
+        raise ValidationError(f"Division '{ref}' does not exist.", field="division")
+    return div
+
+

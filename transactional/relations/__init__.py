@@ -1,0 +1,1 @@
+"""Relations: customers and suppliers shared by finance, wholesale, projects and CRM."""

@@ -1,0 +1,57 @@
+"""Services for customers and suppliers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from transactional import rights
+from transactional.errors import ValidationError
+from transactional.finance.lookups import Lookups
+from transactional.money import to_decimal
+from transactional.organisation.models import User
+from transactional.relations.models import RELATION_TYPES, Relation
+
+
+def create_relation(
+    *, session: Session, user: User, division: str | int, code: str, name: str,
+    relation_type: str, country: str, currency: str | None = None,
+    payment_terms_days: int | str = 30, credit_limit: Decimal | str = Decimal(0),
+    intercompany_division: str | None = None,
+) -> Relation:
+    lookups = Lookups(session)
+    div = lookups.division(division)
+    rights.require(session, user, "manage_relations", div.id)
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError("Code is required.", field="code")
+    if not (name or "").strip():
+        raise ValidationError("Name is required.", field="name")
+    if relation_type not in RELATION_TYPES:
+        raise ValidationError("Type must be customer, supplier or both.", field="relation_type")
+    if len((country or "").strip()) != 2:
+        raise ValidationError("Country is a two-letter code, like NL.", field="country")
+    try:
+        terms = int(payment_terms_days)
+    except (TypeError, ValueError):
+        raise ValidationError("Payment terms are a number of days.", field="payment_terms_days") from None
+    if not 0 <= terms <= 365:
+        raise ValidationError("Payment terms must be between 0 and 365 days.", field="payment_terms_days")
+    limit = to_decimal(credit_limit, field="credit_limit", label="Credit limit")
+    if limit < 0:
+        raise ValidationError("The credit limit cannot be negative.", field="credit_limit")
+    cur = lookups.currency(currency or div.currency_code)
+    if session.exec(
+        select(Relation).where(Relation.division_id == div.id, Relation.code == code)
+    ).first():
+        raise ValidationError(f"Relation {code} already exists in {div.code}.", field="code")
+    rel = Relation(
+        division_id=div.id or 0, code=code, name=name.strip(), relation_type=relation_type,
+        country=country.strip().upper(), currency_code=cur.code, payment_terms_days=terms,
+        credit_limit=limit,
+        intercompany_division_id=lookups.division(intercompany_division).id if intercompany_division else None,
+    )
+    session.add(rel)
+    session.flush()
+    return rel

@@ -1,0 +1,78 @@
+"""Rights: a role x action matrix and a division scope per user.
+
+Every service calls :func:`require` before it writes. Admins act in every division;
+other users only in the divisions listed for them in ``user_division``.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from transactional.errors import PermissionDenied
+from transactional.organisation.models import User, UserDivision
+
+# What each action means to a user, for messages.
+ACTIONS: dict[str, str] = {
+    "view_reports": "view reports",
+    "post_entry": "post journal entries",
+    "reverse_entry": "reverse posted entries",
+    "post_invoice": "post invoices",
+    "post_payment": "post payments",
+    "manage_relations": "maintain customers and suppliers",
+    "manage_ledger": "maintain the chart of accounts, journals, VAT codes and cost centres",
+    "manage_periods": "open or close periods and fiscal years",
+    "set_rates": "enter exchange rates",
+    "manage_divisions": "create or change divisions",
+    "manage_users": "manage users and their rights",
+    "approve": "approve budgets and documents",
+}
+
+_CLERK = {"view_reports", "post_entry", "post_invoice", "post_payment", "manage_relations"}
+MATRIX: dict[str, frozenset[str]] = {
+    "clerk": frozenset(_CLERK),
+    "accountant": frozenset(
+        _CLERK | {"reverse_entry", "manage_ledger", "manage_periods", "set_rates"}
+    ),
+    "manager": frozenset({"view_reports", "approve", "manage_relations"}),
+    "analyst": frozenset({"view_reports"}),
+    "admin": frozenset(ACTIONS),
+}
+
+
+def allowed_divisions(session: Session, user: User) -> set[int] | None:
+    """The division ids the user may act in; ``None`` means all (admins)."""
+    if user.role == "admin":
+        return None
+    rows = session.exec(select(UserDivision.division_id).where(UserDivision.user_id == user.id))
+    return set(rows)
+
+
+def can(session: Session, user: User, action: str, division_id: int | None = None) -> bool:
+    if not user.is_active or action not in MATRIX.get(user.role, frozenset()):
+        return False
+    if division_id is None:
+        return True
+    scope = allowed_divisions(session, user)
+    return scope is None or division_id in scope
+
+
+def require(session: Session, user: User, action: str, division_id: int | None = None) -> None:
+    """Refuse with a clear message unless the user may do ``action`` in the division."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if not user.is_active:
+        raise PermissionDenied(f"User {user.username} is deactivated.")
+    if action not in MATRIX.get(user.role, frozenset()):
+        raise PermissionDenied(
+            f"A {user.role} may not {ACTIONS[action]}; ask an accountant or administrator."
+        )
+    if division_id is not None:
+        scope = allowed_divisions(session, user)
+        if scope is not None and division_id not in scope:
+            raise PermissionDenied(
+                f"User {user.username} has no rights in division {division_id}."
+            )
+    from transactional.audit import set_actor
+
+    assert user.id is not None
+    set_actor(session, user.id)
