@@ -69,9 +69,11 @@ def require(session: Session, user: User, action: str, division_id: int | None =
     if division_id is not None:
         scope = allowed_divisions(session, user)
         if scope is not None and division_id not in scope:
-            raise PermissionDenied(
-                f"User {user.username} has no rights in division {division_id}."
-            )
+            from transactional.organisation.models import Division
+
+            division = session.get(Division, division_id)
+            name = division.code if division is not None else str(division_id)
+            raise PermissionDenied(f"User {user.username} has no rights in division {name}.")
     from transactional.audit import set_actor
 
     assert user.id is not None
