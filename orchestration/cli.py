@@ -1,0 +1,213 @@
+"""The `erp` command line: set up, fill, refresh and open the platform.
+
+Heavy imports (dagster, streamlit, the generator) happen inside the commands, so
+`erp --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from transactional import settings
+
+app = typer.Typer(
+    help="Analytics-first ERP: transactional books, dagster + dbt warehouse, Insights dashboards.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The transactional database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+DEFAULT_DEMO_SCALE = 0.05
+
+
+def _fail(message: str) -> None:
+    console.print(f"[bold red]Error:[/] {message}")
+    raise typer.Exit(code=1)
+
+
+def _venv_bin(name: str) -> str:
+    """A console script of this environment, even when the venv is not activated."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the transactional database to the latest schema (Alembic)."""
+    from transactional.migrate import upgrade
+
+    url = settings.database_url()
+    upgrade(url)
+    console.print(f"Database at [bold]{_safe(url)}[/] is up to date.")
+
+
+@db_app.command("reset")
+def db_reset(
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: delete every transaction.")] = False,
+) -> None:
+    """Delete the embedded SQLite database and the warehouse, then migrate afresh."""
+    url = settings.database_url()
+    if not url.startswith("sqlite:///"):
+        _fail("reset only deletes the embedded SQLite database; drop a PostgreSQL database yourself.")
+    if not yes:
+        _fail("this deletes every transaction; run again with --yes to confirm.")
+    path = Path(url.removeprefix("sqlite:///"))
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(settings.warehouse_dir(), ignore_errors=True)
+    db_upgrade()
+
+
+@app.command()
+def generate(
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same company.")] = 42,
+    scale: Annotated[
+        float, typer.Option(help="1.0 is about one million journal lines.", min=0.0005, max=20.0)
+    ] = DEFAULT_DEMO_SCALE,
+    end_date: Annotated[
+        str, typer.Option(help="Last day of activity (YYYY-MM-DD).")
+    ] = "2026-10-31",
+) -> None:
+    """Generate the demo group (holding + subsidiaries, three years) into an empty database."""
+    try:
+        end = date.fromisoformat(end_date)
+    except ValueError:
+        _fail(f"--end-date '{end_date}' is not a date; use YYYY-MM-DD.")
+    from ingestion.demo import generate as generate_company
+    from transactional.migrate import upgrade
+
+    url = settings.database_url()
+    upgrade(url)
+    if not _database_is_empty(url):
+        _fail("the database already holds data; run `erp db reset --yes` first (SQLite) "
+              "or point ERP_DATABASE_URL at an empty database.")
+    with _progress() as progress:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        totals = generate_company(url, seed=seed, scale=scale, end_date=end, progress=report)
+    print(totals)
+    path = settings.DATA_DIR / "control_totals.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(totals.to_json())
+    console.print(f"Control totals written to {path}")
+
+
+@app.command()
+def refresh(
+    full: Annotated[bool, typer.Option("--full", help="Rebuild incremental models from scratch.")] = False,
+) -> None:
+    """Run the whole dagster refresh job in-process: extract, dbt build, checks, publish."""
+    from orchestration.refresh import run_refresh
+
+    with console.status("Refreshing the warehouse (extract, dbt build, checks, publish)..."):
+        run_refresh(full=full)
+    from orchestration.publish import published_path
+
+    console.print(f"Published [bold]{published_path()}[/]")
+
+
+@app.command()
+def dashboards(
+    port: Annotated[int, typer.Option(help="Port to serve the dashboards on.")] = 8501,
+) -> None:
+    """Open the Insights dashboards and clerk forms (Streamlit) on http://localhost:PORT."""
+    app_file = settings.PROJECT_ROOT / "dashboards" / "app.py"
+    console.print(f"Dashboards on [bold]http://localhost:{port}[/] (Ctrl+C to stop)")
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    _exec([_venv_bin("streamlit"), "run", str(app_file), "--server.port", str(port),
+           "--server.headless", "true"], env)
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="Port for the dagster UI.")] = 3000,
+) -> None:
+    """Open the dagster UI (assets, lineage, checks, jobs, schedules, sensors)."""
+    home = _dagster_home()
+    console.print(f"dagster UI on [bold]http://localhost:{port}[/] (Ctrl+C to stop)")
+    env = {**os.environ, "DAGSTER_HOME": str(home), "DO_NOT_TRACK": "1"}
+    _exec([_venv_bin("dagster"), "dev", "-m", "orchestration.definitions", "-p", str(port)], env)
+
+
+@app.command()
+def demo(
+    scale: Annotated[float, typer.Option(help="Demo size (1.0 is about 1M journal lines).",
+                                         min=0.0005, max=20.0)] = DEFAULT_DEMO_SCALE,
+    port: Annotated[int, typer.Option(help="Port for the dashboards.")] = 8501,
+    serve: Annotated[bool, typer.Option(help="Serve the dashboards when done.")] = True,
+) -> None:
+    """Everything in one go: fresh database, demo company, full refresh, dashboards."""
+    url = settings.database_url()
+    if url.startswith("sqlite:///"):
+        db_reset(yes=True)
+    generate(seed=42, scale=scale, end_date="2026-10-31")
+    refresh(full=True)
+    if serve:
+        dashboards(port=port)
+
+
+def _dagster_home() -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME", str(settings.DATA_DIR / "dagster_home")))
+    home.mkdir(parents=True, exist_ok=True)
+    template = settings.PROJECT_ROOT / "orchestration" / "dagster_home" / "dagster.yaml"
+    if template.exists() and not (home / "dagster.yaml").exists():
+        shutil.copy(template, home / "dagster.yaml")
+    return home
+
+
+def _database_is_empty(url: str) -> bool:
+    from sqlalchemy import func, select
+
+    from transactional.database import make_engine
+    from transactional.organisation.models import Division
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(Division)).scalar_one() == 0
+    finally:
+        engine.dispose()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console,
+    )
+
+
+def _exec(cmd: list[str], env: dict[str, str]) -> None:
+    try:
+        raise typer.Exit(subprocess.call(cmd, env=env, cwd=settings.PROJECT_ROOT))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
+def _safe(url: str) -> str:
+    """The URL without a password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':')[0]}@{host}"
+    return url
+
+
+if __name__ == "__main__":
+    app()
