@@ -60,7 +60,9 @@ def db_reset(
     """Delete the embedded SQLite database and the warehouse, then migrate afresh."""
     url = settings.database_url()
     if not url.startswith("sqlite:///"):
-        _fail("reset only deletes the embedded SQLite database; drop a PostgreSQL database yourself.")
+        _fail(
+            "reset only deletes the embedded SQLite database; drop a PostgreSQL database yourself."
+        )
     if not yes:
         _fail("this deletes every transaction; run again with --yes to confirm.")
     path = Path(url.removeprefix("sqlite:///"))
@@ -72,7 +74,9 @@ def db_reset(
 
 @app.command()
 def generate(
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same company.")] = 42,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same company.")
+    ] = 42,
     scale: Annotated[
         float, typer.Option(help="1.0 is about one million journal lines.", min=0.0005, max=20.0)
     ] = DEFAULT_DEMO_SCALE,
@@ -91,8 +95,10 @@ def generate(
     url = settings.database_url()
     upgrade(url)
     if not _database_is_empty(url):
-        _fail("the database already holds data; run `erp db reset --yes` first (SQLite) "
-              "or point ERP_DATABASE_URL at an empty database.")
+        _fail(
+            "the database already holds data; run `erp db reset --yes` first (SQLite) "
+            "or point ERP_DATABASE_URL at an empty database."
+        )
     with _progress() as progress:
         tasks: dict[str, int] = {}
 
@@ -111,7 +117,9 @@ def generate(
 
 @app.command()
 def refresh(
-    full: Annotated[bool, typer.Option("--full", help="Rebuild incremental models from scratch.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Rebuild incremental models from scratch.")
+    ] = False,
 ) -> None:
     """Run the whole dagster refresh job in-process: extract, dbt build, checks, publish."""
     from orchestration.refresh import run_refresh
@@ -131,8 +139,18 @@ def dashboards(
     app_file = settings.PROJECT_ROOT / "dashboards" / "app.py"
     console.print(f"Dashboards on [bold]http://localhost:{port}[/] (Ctrl+C to stop)")
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    _exec([_venv_bin("streamlit"), "run", str(app_file), "--server.port", str(port),
-           "--server.headless", "true"], env)
+    _exec(
+        [
+            _venv_bin("streamlit"),
+            "run",
+            str(app_file),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+        ],
+        env,
+    )
 
 
 @app.command()
@@ -148,8 +166,9 @@ def ui(
 
 @app.command()
 def demo(
-    scale: Annotated[float, typer.Option(help="Demo size (1.0 is about 1M journal lines).",
-                                         min=0.0005, max=20.0)] = DEFAULT_DEMO_SCALE,
+    scale: Annotated[
+        float, typer.Option(help="Demo size (1.0 is about 1M journal lines).", min=0.0005, max=20.0)
+    ] = DEFAULT_DEMO_SCALE,
     port: Annotated[int, typer.Option(help="Port for the dashboards.")] = 8501,
     serve: Annotated[bool, typer.Option(help="Serve the dashboards when done.")] = True,
 ) -> None:
@@ -188,8 +207,11 @@ def _database_is_empty(url: str) -> bool:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=console,
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
     )
 
 

@@ -1,1 +1,1 @@
-"""Transactional layer: SQLModel tables and the services that are the only writers of business data."""
+"""Transactional layer: SQLModel tables and the services, the only writers of business data."""

@@ -8,11 +8,11 @@ together. A flush without an acting user is refused: every change records one.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, event, inspect, insert
+from sqlalchemy import DateTime, event, insert, inspect
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
@@ -44,6 +44,10 @@ def _columns(obj: Any) -> dict[str, Any]:
     return {c.key: _jsonable(getattr(obj, c.key)) for c in mapper.column_attrs}
 
 
+def _table(obj: Any) -> str:
+    return str(obj.__tablename__)
+
+
 def _key(obj: Any) -> str:
     # The identity key is only assigned after the flush; the primary key values are set.
     values = inspect(obj).mapper.primary_key_from_instance(obj)
@@ -70,7 +74,7 @@ def _row(session: Session, table: str, key: str, action: str, old: Any, new: Any
         raise PermissionDenied("Every change needs an acting user; none was given.")
     return {
         "user_id": actor,
-        "changed_at": datetime.now(timezone.utc),
+        "changed_at": datetime.now(UTC),
         "table_name": table,
         "record_key": key,
         "action": action,
@@ -85,7 +89,7 @@ def _audit_flush(session: Session, flush_context: Any) -> None:
     for obj in session.new:
         if isinstance(obj, AuditLog) or not isinstance(obj, SQLModel):
             continue
-        rows.append(_row(session, obj.__tablename__, _key(obj), "insert", None, _columns(obj)))
+        rows.append(_row(session, _table(obj), _key(obj), "insert", None, _columns(obj)))
     for obj in session.dirty:
         if not isinstance(obj, SQLModel) or not session.is_modified(obj):
             continue
@@ -98,9 +102,9 @@ def _audit_flush(session: Session, flush_context: Any) -> None:
                 old[attr.key] = _jsonable(hist.deleted[0]) if hist.deleted else None
                 new[attr.key] = _jsonable(hist.added[0]) if hist.added else None
         if new:
-            rows.append(_row(session, obj.__tablename__, _key(obj), "update", old, new))
+            rows.append(_row(session, _table(obj), _key(obj), "update", old, new))
     for obj in session.deleted:
         if isinstance(obj, SQLModel):
-            rows.append(_row(session, obj.__tablename__, _key(obj), "delete", _columns(obj), None))
+            rows.append(_row(session, _table(obj), _key(obj), "delete", _columns(obj), None))
     if rows:
         session.connection().execute(insert(AuditLog), rows)

@@ -58,14 +58,22 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return Decimal(value).quantize(self._quantum)
 
 
-def Money() -> ExactDecimal:  # noqa: N802 - reads like a type in column declarations
+class Money(ExactDecimal):
     """Money column type: 4 decimals kept, amounts rounded per currency by the services."""
-    return ExactDecimal(19, MONEY_SCALE)
+
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(19, MONEY_SCALE)
 
 
-def Rate() -> ExactDecimal:  # noqa: N802
-    """Exchange-rate / percentage column type (8 decimals)."""
-    return ExactDecimal(19, RATE_SCALE)
+class Rate(ExactDecimal):
+    """Exchange-rate, quantity and percentage column type (8 decimals)."""
+
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(19, RATE_SCALE)
 
 
 def to_decimal(value: Any, *, field: str, label: str) -> Decimal:

@@ -21,7 +21,9 @@ class Abandon(Exception):
 
 
 def test_eight_clerks_get_unique_gap_free_numbers(db_url: str) -> None:
-    engine = make_engine(db_url, **({"pool_size": CLERKS} if db_url.startswith("postgresql") else {}))
+    engine = make_engine(
+        db_url, **({"pool_size": CLERKS} if db_url.startswith("postgresql") else {})
+    )
     barrier = threading.Barrier(CLERKS)
     errors: list[BaseException] = []
 
@@ -30,10 +32,14 @@ def test_eight_clerks_get_unique_gap_free_numbers(db_url: str) -> None:
             barrier.wait()
             for i in range(ENTRIES_EACH):
                 draft = EntryDraft(
-                    division="HOLD", journal="MEM", entry_date="2025-05-02",
+                    division="HOLD",
+                    journal="MEM",
+                    entry_date="2025-05-02",
                     description=f"clerk {worker} entry {i}",
-                    lines=[LineDraft(account="4400", debit=f"{worker}.{i:02d}"),
-                           LineDraft(account="1100", credit=f"{worker}.{i:02d}")],
+                    lines=[
+                        LineDraft(account="4400", debit=f"{worker}.{i:02d}"),
+                        LineDraft(account="1100", credit=f"{worker}.{i:02d}"),
+                    ],
                 )
                 try:
                     with session_scope(engine) as s:
@@ -56,8 +62,12 @@ def test_eight_clerks_get_unique_gap_free_numbers(db_url: str) -> None:
     with session_scope(engine) as s:
         from transactional.finance.models import Journal
 
-        mem = s.exec(select(Journal.id).where(Journal.code == "MEM", Journal.division_id == 1)).one()
-        numbers = sorted(s.exec(select(JournalEntry.number).where(JournalEntry.journal_id == mem)).all())
+        mem = s.exec(
+            select(Journal.id).where(Journal.code == "MEM", Journal.division_id == 1)
+        ).one()
+        numbers = sorted(
+            s.exec(select(JournalEntry.number).where(JournalEntry.journal_id == mem)).all()
+        )
         journal_ids = set(s.exec(select(JournalEntry.journal_id)).all())
     engine.dispose()
     assert len(journal_ids) == 1
@@ -70,12 +80,26 @@ def test_numbering_restarts_per_fiscal_year(db_url: str, dummy: None) -> None:
     from transactional.finance import ledger_setup
 
     with session_scope(engine) as s:
-        ledger_setup.open_fiscal_year(session=s, user=user(s, "accountant"), division="HOLD", year=2026)
+        ledger_setup.open_fiscal_year(
+            session=s, user=user(s, "accountant"), division="HOLD", year=2026
+        )
     docs = []
     for day in ("2025-12-31", "2026-01-01", "2025-12-30", "2026-01-02"):
         with session_scope(engine) as s:
-            docs.append(post_entry(session=s, user=user(s, "clerk"), entry=EntryDraft(
-                division="HOLD", journal="MEM", entry_date=day,
-                lines=[LineDraft(account="4400", debit="1"), LineDraft(account="1100", credit="1")])).document_number)
+            docs.append(
+                post_entry(
+                    session=s,
+                    user=user(s, "clerk"),
+                    entry=EntryDraft(
+                        division="HOLD",
+                        journal="MEM",
+                        entry_date=day,
+                        lines=[
+                            LineDraft(account="4400", debit="1"),
+                            LineDraft(account="1100", credit="1"),
+                        ],
+                    ),
+                ).document_number
+            )
     engine.dispose()
     assert docs == ["MEM2025-000001", "MEM2026-000001", "MEM2025-000002", "MEM2026-000002"]

@@ -27,11 +27,25 @@ def engine(db_url: str):
 
 def sales(relation: str = "C1", **kw) -> InvoiceDraft:
     return InvoiceDraft(
-        division="HOLD", invoice_type="sales", relation=relation, invoice_date="2025-03-01",
-        lines=kw.pop("lines", [
-            InvoiceLineDraft(account="8000", quantity="3", unit_price="33.33", vat_code="V21", cost_centre="SALES"),
-            InvoiceLineDraft(account="8100", quantity="1", unit_price="100", vat_code="V9"),
-        ]), **kw)
+        division="HOLD",
+        invoice_type="sales",
+        relation=relation,
+        invoice_date="2025-03-01",
+        lines=kw.pop(
+            "lines",
+            [
+                InvoiceLineDraft(
+                    account="8000",
+                    quantity="3",
+                    unit_price="33.33",
+                    vat_code="V21",
+                    cost_centre="SALES",
+                ),
+                InvoiceLineDraft(account="8100", quantity="1", unit_price="100", vat_code="V9"),
+            ],
+        ),
+        **kw,
+    )
 
 
 def test_sales_invoice_posts_receivable_revenue_and_vat(engine) -> None:
@@ -39,7 +53,10 @@ def test_sales_invoice_posts_receivable_revenue_and_vat(engine) -> None:
         inv = post_invoice(session=s, user=user(s, "clerk"), invoice=sales())
         # 99.99 @21% = 21.00 VAT; 100 @9% = 9.00 VAT (hand-worked)
         assert (inv.amount_excl_vat, inv.vat_amount, inv.amount_incl_vat) == (
-            Decimal("199.99"), Decimal("30.00"), Decimal("229.99"))
+            Decimal("199.99"),
+            Decimal("30.00"),
+            Decimal("229.99"),
+        )
         assert inv.document_number == "VK2025-000001"
         assert inv.due_date.isoformat() == "2025-03-31"  # 30 days' terms
         lines = s.exec(select(JournalLine).where(JournalLine.entry_id == inv.entry_id)).all()
@@ -52,60 +69,127 @@ def test_sales_invoice_posts_receivable_revenue_and_vat(engine) -> None:
 
 def test_foreign_invoice_partial_payment_and_exchange_difference(engine) -> None:
     with session_scope(engine) as s:
-        inv = post_invoice(session=s, user=user(s, "clerk"), invoice=sales(
-            "C2", lines=[InvoiceLineDraft(account="8000", quantity="1", unit_price="1000")]))
+        inv = post_invoice(
+            session=s,
+            user=user(s, "clerk"),
+            invoice=sales(
+                "C2", lines=[InvoiceLineDraft(account="8000", quantity="1", unit_price="1000")]
+            ),
+        )
         assert inv.currency_code == "USD" and inv.amount_base == Decimal("900.00")
     with session_scope(engine) as s:
-        pay = post_payment(session=s, user=user(s, "clerk"), payment=PaymentDraft(
-            division="HOLD", journal="BNK", relation="C2", payment_date="2025-06-15", amount="400",
-            currency="USD", allocations=[AllocationDraft(invoice=inv.document_number, amount="400")]))
+        pay = post_payment(
+            session=s,
+            user=user(s, "clerk"),
+            payment=PaymentDraft(
+                division="HOLD",
+                journal="BNK",
+                relation="C2",
+                payment_date="2025-06-15",
+                amount="400",
+                currency="USD",
+                allocations=[AllocationDraft(invoice=inv.document_number, amount="400")],
+            ),
+        )
         # 400 USD at 0.92 = 368.00 in the bank; 360.00 receivable relieved; 8.00 exchange gain.
         assert pay.amount_base == Decimal("368.00")
         assert open_amounts(s, [inv.id])[inv.id] == (Decimal("600.00"), Decimal("540.00"))
-        fx = s.exec(select(func.sum(JournalLine.amount_base)).where(
-            JournalLine.entry_id == pay.entry_id, JournalLine.description == "Exchange difference")).one()
+        fx = s.exec(
+            select(func.sum(JournalLine.amount_base)).where(
+                JournalLine.entry_id == pay.entry_id,
+                JournalLine.description == "Exchange difference",
+            )
+        ).one()
         assert fx == Decimal("-8.00")
     with session_scope(engine) as s:
-        post_payment(session=s, user=user(s, "clerk"), payment=PaymentDraft(
-            division="HOLD", journal="BNK", relation="C2", payment_date="2025-07-01", amount="600",
-            currency="USD", allocations=[AllocationDraft(invoice=inv.id, amount="600")]))
+        post_payment(
+            session=s,
+            user=user(s, "clerk"),
+            payment=PaymentDraft(
+                division="HOLD",
+                journal="BNK",
+                relation="C2",
+                payment_date="2025-07-01",
+                amount="600",
+                currency="USD",
+                allocations=[AllocationDraft(invoice=inv.id, amount="600")],
+            ),
+        )
         assert open_amounts(s, [inv.id])[inv.id] == (Decimal("0.00"), Decimal("0.00"))
-        assert balances.control_balance(s, 1, "receivables") == balances.open_items_total(s, 1, "sales") == 0
+        assert (
+            balances.control_balance(s, 1, "receivables")
+            == balances.open_items_total(s, 1, "sales")
+            == 0
+        )
 
 
 @pytest.mark.parametrize(
     ("allocations", "amount", "field", "message"),
     [
-        ([AllocationDraft(invoice="VK2025-000001", amount="500")], "500", "allocations.1.amount", "open"),
-        ([AllocationDraft(invoice="VK2099-000001", amount="5")], "5", "allocations.1.invoice", "does not exist"),
+        (
+            [AllocationDraft(invoice="VK2025-000001", amount="500")],
+            "500",
+            "allocations.1.amount",
+            "open",
+        ),
+        (
+            [AllocationDraft(invoice="VK2099-000001", amount="5")],
+            "5",
+            "allocations.1.invoice",
+            "does not exist",
+        ),
         ([AllocationDraft(invoice="VK2025-000001", amount="50")], "20", "allocations", "exceed"),
         ([], "-5", "amount", "more than zero"),
         ([], "abc", "amount", "must be a number"),
     ],
 )
-def test_bad_payments_are_refused_and_nothing_written(engine, allocations, amount, field, message) -> None:
+def test_bad_payments_are_refused_and_nothing_written(
+    engine, allocations, amount, field, message
+) -> None:
     with session_scope(engine) as s:
         post_invoice(session=s, user=user(s, "clerk"), invoice=sales())
     with session_scope(engine) as s:
-        before = (s.exec(select(func.count()).select_from(Payment)).one(),
-                  s.exec(select(func.count()).select_from(JournalLine)).one(),
-                  s.exec(select(func.count()).select_from(AuditLog)).one())
+        before = (
+            s.exec(select(func.count()).select_from(Payment)).one(),
+            s.exec(select(func.count()).select_from(JournalLine)).one(),
+            s.exec(select(func.count()).select_from(AuditLog)).one(),
+        )
     with pytest.raises(ValidationError) as err, session_scope(engine) as s:
-        post_payment(session=s, user=user(s, "clerk"), payment=PaymentDraft(
-            division="HOLD", journal="BNK", relation="C1", payment_date="2025-03-20", amount=amount,
-            allocations=allocations))
+        post_payment(
+            session=s,
+            user=user(s, "clerk"),
+            payment=PaymentDraft(
+                division="HOLD",
+                journal="BNK",
+                relation="C1",
+                payment_date="2025-03-20",
+                amount=amount,
+                allocations=allocations,
+            ),
+        )
     assert message in err.value.message and err.value.field == field
     with session_scope(engine) as s:
-        after = (s.exec(select(func.count()).select_from(Payment)).one(),
-                 s.exec(select(func.count()).select_from(JournalLine)).one(),
-                 s.exec(select(func.count()).select_from(AuditLog)).one())
+        after = (
+            s.exec(select(func.count()).select_from(Payment)).one(),
+            s.exec(select(func.count()).select_from(JournalLine)).one(),
+            s.exec(select(func.count()).select_from(AuditLog)).one(),
+        )
     assert after == before
 
 
 def test_payment_on_account_keeps_control_equal_to_open_items(engine) -> None:
     with session_scope(engine) as s:
-        post_payment(session=s, user=user(s, "clerk"), payment=PaymentDraft(
-            division="HOLD", journal="BNK", relation="C1", payment_date="2025-03-20", amount="75"))
+        post_payment(
+            session=s,
+            user=user(s, "clerk"),
+            payment=PaymentDraft(
+                division="HOLD",
+                journal="BNK",
+                relation="C1",
+                payment_date="2025-03-20",
+                amount="75",
+            ),
+        )
         assert balances.control_balance(s, 1, "receivables") == Decimal("-75.00")
         assert balances.open_items_total(s, 1, "sales") == Decimal("-75.00")
 
@@ -113,13 +197,37 @@ def test_payment_on_account_keeps_control_equal_to_open_items(engine) -> None:
 def test_purchase_invoice_and_credit_note(engine) -> None:
     with session_scope(engine) as s:
         clerk = user(s, "clerk")
-        inv = post_invoice(session=s, user=clerk, invoice=InvoiceDraft(
-            division="HOLD", invoice_type="purchase", relation="S1", invoice_date="2025-05-05",
-            supplier_reference="INV-778", lines=[InvoiceLineDraft(account="4400", quantity="2", unit_price="50", vat_code="I21")]))
-        credit = post_invoice(session=s, user=clerk, invoice=InvoiceDraft(
-            division="HOLD", invoice_type="purchase", relation="S1", invoice_date="2025-05-06",
-            lines=[InvoiceLineDraft(account="4400", quantity="-1", unit_price="50", vat_code="I21")]))
-        assert (inv.amount_incl_vat, credit.amount_incl_vat) == (Decimal("121.00"), Decimal("-60.50"))
+        inv = post_invoice(
+            session=s,
+            user=clerk,
+            invoice=InvoiceDraft(
+                division="HOLD",
+                invoice_type="purchase",
+                relation="S1",
+                invoice_date="2025-05-05",
+                supplier_reference="INV-778",
+                lines=[
+                    InvoiceLineDraft(account="4400", quantity="2", unit_price="50", vat_code="I21")
+                ],
+            ),
+        )
+        credit = post_invoice(
+            session=s,
+            user=clerk,
+            invoice=InvoiceDraft(
+                division="HOLD",
+                invoice_type="purchase",
+                relation="S1",
+                invoice_date="2025-05-06",
+                lines=[
+                    InvoiceLineDraft(account="4400", quantity="-1", unit_price="50", vat_code="I21")
+                ],
+            ),
+        )
+        assert (inv.amount_incl_vat, credit.amount_incl_vat) == (
+            Decimal("121.00"),
+            Decimal("-60.50"),
+        )
         assert balances.control_balance(s, 1, "payables") == Decimal("-60.50")
         assert balances.open_items_total(s, 1, "purchase") == Decimal("-60.50")
         assert s.exec(select(func.count()).select_from(Invoice)).one() == 2
@@ -131,10 +239,26 @@ def test_purchase_invoice_and_credit_note(engine) -> None:
         (sales("S1"), "relation", "is not a customer"),
         (sales("NOPE"), "relation", "does not exist"),
         (sales(lines=[]), "lines", "at least one line"),
-        (sales(lines=[InvoiceLineDraft(account="8000", quantity="x", unit_price="1")]), "lines.1.quantity", "must be a number"),
-        (sales(lines=[InvoiceLineDraft(account="8000", quantity="1", unit_price="1", vat_code="ZZ")]), "lines.1.vat_code", "VAT code ZZ"),
+        (
+            sales(lines=[InvoiceLineDraft(account="8000", quantity="x", unit_price="1")]),
+            "lines.1.quantity",
+            "must be a number",
+        ),
+        (
+            sales(
+                lines=[
+                    InvoiceLineDraft(account="8000", quantity="1", unit_price="1", vat_code="ZZ")
+                ]
+            ),
+            "lines.1.vat_code",
+            "VAT code ZZ",
+        ),
         (sales(due_date="2025-01-01"), "due_date", "before the invoice date"),
-        (sales(lines=[InvoiceLineDraft(account="1300", quantity="1", unit_price="1")]), "lines.1.account", "control account"),
+        (
+            sales(lines=[InvoiceLineDraft(account="1300", quantity="1", unit_price="1")]),
+            "lines.1.account",
+            "control account",
+        ),
     ],
 )
 def test_bad_invoices_are_refused(engine, draft, field, message) -> None:
@@ -157,7 +281,9 @@ def test_every_change_is_audited_with_user_and_old_and_new_values(engine) -> Non
         rel.credit_limit = Decimal("25000")
         s.add(rel)
     with session_scope(engine) as s:
-        row = s.exec(select(AuditLog).where(AuditLog.table_name == "relation", AuditLog.action == "update")).one()
+        row = s.exec(
+            select(AuditLog).where(AuditLog.table_name == "relation", AuditLog.action == "update")
+        ).one()
         assert row.user_id == user(s, "manager").id and row.changed_at is not None
         import json
 

@@ -71,7 +71,9 @@ def test_balanced_entry_is_posted_with_number_and_audit(engine) -> None:
 
 def test_unbalanced_entry_is_refused_and_nothing_written(engine) -> None:
     before = counts(engine)
-    draft = rent(lines=[LineDraft(account="4300", debit="1000"), LineDraft(account="1100", credit="999.99")])
+    draft = rent(
+        lines=[LineDraft(account="4300", debit="1000"), LineDraft(account="1100", credit="999.99")]
+    )
     with pytest.raises(UnbalancedEntry) as err, session_scope(engine) as s:
         post_entry(session=s, user=user(s, "clerk"), entry=draft)
     assert "does not balance" in str(err.value) and "0.01" in str(err.value)
@@ -79,26 +81,42 @@ def test_unbalanced_entry_is_refused_and_nothing_written(engine) -> None:
 
 
 def test_foreign_currency_line_keeps_amount_rate_and_base(engine) -> None:
-    draft = rent(lines=[
-        LineDraft(account="4400", debit="100.00", currency="USD"),  # 0.90 EUR per USD
-        LineDraft(account="1100", credit="90.00"),
-    ])
+    draft = rent(
+        lines=[
+            LineDraft(account="4400", debit="100.00", currency="USD"),  # 0.90 EUR per USD
+            LineDraft(account="1100", credit="90.00"),
+        ]
+    )
     with session_scope(engine) as s:
         entry = post_entry(session=s, user=user(s, "clerk"), entry=draft)
-        line = s.exec(select(JournalLine).where(JournalLine.entry_id == entry.id, JournalLine.line_number == 1)).one()
+        line = s.exec(
+            select(JournalLine).where(
+                JournalLine.entry_id == entry.id, JournalLine.line_number == 1
+            )
+        ).one()
         assert (line.currency_code, line.amount_foreign, line.rate, line.amount_base) == (
-            "USD", Decimal("100.00"), Decimal("0.90000000"), Decimal("90.00"))
+            "USD",
+            Decimal("100.00"),
+            Decimal("0.90000000"),
+            Decimal("90.00"),
+        )
 
 
 def test_amounts_are_rounded_per_currency(engine) -> None:
     # JPY has no decimals: 1234.6 yen rounds to 1235; EUR rounds half-up to cents.
-    draft = rent(lines=[
-        LineDraft(account="4400", debit="1234.6", currency="JPY"),
-        LineDraft(account="1100", credit="7.66"),  # 1235 * 0.0062 = 7.657 -> 7.66
-    ])
+    draft = rent(
+        lines=[
+            LineDraft(account="4400", debit="1234.6", currency="JPY"),
+            LineDraft(account="1100", credit="7.66"),  # 1235 * 0.0062 = 7.657 -> 7.66
+        ]
+    )
     with session_scope(engine) as s:
         entry = post_entry(session=s, user=user(s, "clerk"), entry=draft)
-        line = s.exec(select(JournalLine).where(JournalLine.entry_id == entry.id, JournalLine.line_number == 1)).one()
+        line = s.exec(
+            select(JournalLine).where(
+                JournalLine.entry_id == entry.id, JournalLine.line_number == 1
+            )
+        ).one()
         assert line.amount_foreign == Decimal("1235") and line.amount_base == Decimal("7.66")
 
 
@@ -118,12 +136,15 @@ def test_posted_entry_cannot_be_changed_or_deleted_through_the_orm(engine) -> No
         assert s.get(JournalEntry, entry_id).description == "March rent"
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE journal_line SET amount_base = 0",
-    "DELETE FROM journal_line",
-    "UPDATE journal_entry SET description = 'x'",
-    "DELETE FROM journal_entry",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE journal_line SET amount_base = 0",
+        "DELETE FROM journal_line",
+        "UPDATE journal_entry SET description = 'x'",
+        "DELETE FROM journal_entry",
+    ],
+)
 def test_database_refuses_raw_changes_to_posted_entries(engine, sql: str) -> None:
     with session_scope(engine) as s:
         post_entry(session=s, user=user(s, "clerk"), entry=rent())
@@ -138,10 +159,16 @@ def test_reversal_corrects_a_posted_entry(engine) -> None:
     with session_scope(engine) as s:
         original = post_entry(session=s, user=user(s, "clerk"), entry=rent())
     with session_scope(engine) as s:
-        rev = reverse_entry(session=s, user=user(s, "accountant"), entry_id=original.id, reason="wrong month")
+        rev = reverse_entry(
+            session=s, user=user(s, "accountant"), entry_id=original.id, reason="wrong month"
+        )
         assert rev.reverses_entry_id == original.id and rev.document_number == "MEM2025-000002"
-        total = s.exec(select(func.sum(JournalLine.amount_base)).where(
-            JournalLine.entry_id.in_([original.id, rev.id]), JournalLine.account_id == _account_id(s, "4300"))).one()
+        total = s.exec(
+            select(func.sum(JournalLine.amount_base)).where(
+                JournalLine.entry_id.in_([original.id, rev.id]),
+                JournalLine.account_id == _account_id(s, "4300"),
+            )
+        ).one()
         assert total == 0
     with pytest.raises(Exception, match="already reversed"), session_scope(engine) as s:
         reverse_entry(session=s, user=user(s, "accountant"), entry_id=original.id)
@@ -155,13 +182,25 @@ def _account_id(s, code: str) -> int:
 
 def test_no_posting_into_a_closed_period_or_year(engine) -> None:
     before = counts(engine)
-    with pytest.raises(PeriodClosed, match="Fiscal year 2024 .* is closed"), session_scope(engine) as s:
+    with (
+        pytest.raises(PeriodClosed, match="Fiscal year 2024 .* is closed"),
+        session_scope(engine) as s,
+    ):
         post_entry(session=s, user=user(s, "clerk"), entry=rent(entry_date="2024-06-30"))
     with session_scope(engine) as s:
-        ledger_setup.set_period_status(session=s, user=user(s, "accountant"), division="HOLD",
-                                       year=2025, period=2, status="closed")
+        ledger_setup.set_period_status(
+            session=s,
+            user=user(s, "accountant"),
+            division="HOLD",
+            year=2025,
+            period=2,
+            status="closed",
+        )
     after_close = counts(engine)
-    with pytest.raises(PeriodClosed, match="Period 2025-02 .* is closed"), session_scope(engine) as s:
+    with (
+        pytest.raises(PeriodClosed, match="Period 2025-02 .* is closed"),
+        session_scope(engine) as s,
+    ):
         post_entry(session=s, user=user(s, "clerk"), entry=rent(entry_date="2025-02-10"))
     assert counts(engine) == after_close and after_close[0] == before[0]
 
@@ -169,7 +208,13 @@ def test_no_posting_into_a_closed_period_or_year(engine) -> None:
 def test_numbers_are_gap_free_per_journal_and_year_even_after_a_refusal(engine) -> None:
     numbers = []
     for i in range(5):
-        draft = rent() if i != 2 else rent(lines=[LineDraft(account="4300", debit="1"), LineDraft(account="1100", credit="2")])
+        draft = (
+            rent()
+            if i != 2
+            else rent(
+                lines=[LineDraft(account="4300", debit="1"), LineDraft(account="1100", credit="2")]
+            )
+        )
         try:
             with session_scope(engine) as s:
                 numbers.append(post_entry(session=s, user=user(s, "clerk"), entry=draft).number)
@@ -185,26 +230,71 @@ def test_numbers_are_gap_free_per_journal_and_year_even_after_a_refusal(engine) 
 @pytest.mark.parametrize(
     ("draft", "field", "message"),
     [
-        (rent(lines=[LineDraft(account="9999", debit="1"), LineDraft(account="1100", credit="1")]),
-         "lines.1.account", "Account 9999 does not exist"),
-        (rent(lines=[LineDraft(account="4300", debit="twelve"), LineDraft(account="1100", credit="12")]),
-         "lines.1.debit", "must be a number, not 'twelve'"),
-        (rent(lines=[LineDraft(account="4300"), LineDraft(account="1100", credit="12")]),
-         "lines.1.debit", "enter a debit or a credit"),
-        (rent(lines=[LineDraft(account="4300", debit="5", credit="5"), LineDraft(account="1100", credit="5")]),
-         "lines.1.debit", "not both"),
+        (
+            rent(
+                lines=[LineDraft(account="9999", debit="1"), LineDraft(account="1100", credit="1")]
+            ),
+            "lines.1.account",
+            "Account 9999 does not exist",
+        ),
+        (
+            rent(
+                lines=[
+                    LineDraft(account="4300", debit="twelve"),
+                    LineDraft(account="1100", credit="12"),
+                ]
+            ),
+            "lines.1.debit",
+            "must be a number, not 'twelve'",
+        ),
+        (
+            rent(lines=[LineDraft(account="4300"), LineDraft(account="1100", credit="12")]),
+            "lines.1.debit",
+            "enter a debit or a credit",
+        ),
+        (
+            rent(
+                lines=[
+                    LineDraft(account="4300", debit="5", credit="5"),
+                    LineDraft(account="1100", credit="5"),
+                ]
+            ),
+            "lines.1.debit",
+            "not both",
+        ),
         (rent(entry_date="2031-05-01"), "entry_date", "No fiscal period"),
         (rent(entry_date=""), "entry_date", "Entry date is required"),
         (rent(entry_date="31/02/2025"), "entry_date", "is not a date"),
         (rent(journal="XX"), "journal", "Journal XX does not exist"),
         (rent(division="NOPE"), "division", "Division 'NOPE' does not exist"),
         (rent(lines=[LineDraft(account="4300", debit="1")]), "lines", "at least two lines"),
-        (rent(lines=[LineDraft(account="1300", debit="1"), LineDraft(account="1100", credit="1")]),
-         "lines.1.account", "control account"),
-        (rent(lines=[LineDraft(account="4300", debit="1", cost_centre="NOPE"), LineDraft(account="1100", credit="1")]),
-         "lines.1.cost_centre", "Cost centre NOPE does not exist"),
-        (rent(lines=[LineDraft(account="4300", debit="1", currency="XYZ"), LineDraft(account="1100", credit="1")]),
-         "lines.1.currency", "Currency 'XYZ' is not known"),
+        (
+            rent(
+                lines=[LineDraft(account="1300", debit="1"), LineDraft(account="1100", credit="1")]
+            ),
+            "lines.1.account",
+            "control account",
+        ),
+        (
+            rent(
+                lines=[
+                    LineDraft(account="4300", debit="1", cost_centre="NOPE"),
+                    LineDraft(account="1100", credit="1"),
+                ]
+            ),
+            "lines.1.cost_centre",
+            "Cost centre NOPE does not exist",
+        ),
+        (
+            rent(
+                lines=[
+                    LineDraft(account="4300", debit="1", currency="XYZ"),
+                    LineDraft(account="1100", credit="1"),
+                ]
+            ),
+            "lines.1.currency",
+            "Currency 'XYZ' is not known",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_message_and_writes_nothing(engine, draft, field, message) -> None:
@@ -220,7 +310,10 @@ def test_wrong_division_is_refused(engine) -> None:
     from transactional.errors import PermissionDenied
 
     before = counts(engine)
-    with pytest.raises(PermissionDenied, match="no rights in division US01"), session_scope(engine) as s:
+    with (
+        pytest.raises(PermissionDenied, match="no rights in division US01"),
+        session_scope(engine) as s,
+    ):
         post_entry(session=s, user=user(s, "clerk"), entry=rent(division="US01"))
     assert counts(engine) == before
 
@@ -229,14 +322,31 @@ def test_floats_never_reach_a_money_column(engine) -> None:
     from transactional.finance.models import Account
 
     with pytest.raises(Exception, match="floats are not accepted"), session_scope(engine) as s:
-        s.execute(JournalLine.__table__.insert().values(
-            entry_id=1, division_id=1, line_number=1, account_id=s.exec(select(Account.id)).first(),
-            currency_code="EUR", amount_foreign=1.1, rate=Decimal(1), amount_base=Decimal("1.1")))
+        s.execute(
+            JournalLine.__table__.insert().values(
+                entry_id=1,
+                division_id=1,
+                line_number=1,
+                account_id=s.exec(select(Account.id)).first(),
+                currency_code="EUR",
+                amount_foreign=1.1,
+                rate=Decimal(1),
+                amount_base=Decimal("1.1"),
+            )
+        )
 
 
 def test_decimal_comma_is_understood(engine) -> None:
-    draft = rent(lines=[LineDraft(account="4300", debit="1234,56"), LineDraft(account="1100", credit="1234.56")])
+    draft = rent(
+        lines=[
+            LineDraft(account="4300", debit="1234,56"),
+            LineDraft(account="1100", credit="1234.56"),
+        ]
+    )
     with session_scope(engine) as s:
         entry = post_entry(session=s, user=user(s, "clerk"), entry=draft)
-        assert s.exec(select(func.sum(JournalLine.amount_base)).where(
-            JournalLine.entry_id == entry.id, JournalLine.amount_base > 0)).one() == Decimal("1234.56")
+        assert s.exec(
+            select(func.sum(JournalLine.amount_base)).where(
+                JournalLine.entry_id == entry.id, JournalLine.amount_base > 0
+            )
+        ).one() == Decimal("1234.56")

@@ -21,8 +21,12 @@ ROLES = ["clerk", "accountant", "manager", "analyst", "admin"]
 
 
 def _entry(division: str) -> EntryDraft:
-    return EntryDraft(division=division, journal="MEM", entry_date="2025-04-01",
-                      lines=[LineDraft(account="4400", debit="10"), LineDraft(account="1100", credit="10")])
+    return EntryDraft(
+        division=division,
+        journal="MEM",
+        entry_date="2025-04-01",
+        lines=[LineDraft(account="4400", debit="10"), LineDraft(account="1100", credit="10")],
+    )
 
 
 def _post_entry(s: Session, u, division: str) -> None:
@@ -30,14 +34,27 @@ def _post_entry(s: Session, u, division: str) -> None:
 
 
 def _post_invoice(s: Session, u, division: str) -> None:
-    post_invoice(session=s, user=u, invoice=InvoiceDraft(
-        division=division, invoice_type="sales", relation="C1", invoice_date="2025-04-02",
-        lines=[InvoiceLineDraft(account="8000", quantity="1", unit_price="50")]))
+    post_invoice(
+        session=s,
+        user=u,
+        invoice=InvoiceDraft(
+            division=division,
+            invoice_type="sales",
+            relation="C1",
+            invoice_date="2025-04-02",
+            lines=[InvoiceLineDraft(account="8000", quantity="1", unit_price="50")],
+        ),
+    )
 
 
 def _post_payment(s: Session, u, division: str) -> None:
-    post_payment(session=s, user=u, payment=PaymentDraft(
-        division=division, journal="BNK", relation="C1", payment_date="2025-04-03", amount="5"))
+    post_payment(
+        session=s,
+        user=u,
+        payment=PaymentDraft(
+            division=division, journal="BNK", relation="C1", payment_date="2025-04-03", amount="5"
+        ),
+    )
 
 
 def _reverse(s: Session, u, division: str) -> None:
@@ -47,21 +64,33 @@ def _reverse(s: Session, u, division: str) -> None:
 
 
 def _close_period(s: Session, u, division: str) -> None:
-    ledger_setup.set_period_status(session=s, user=u, division=division, year=2025, period=1, status="closed")
+    ledger_setup.set_period_status(
+        session=s, user=u, division=division, year=2025, period=1, status="closed"
+    )
 
 
 def _create_relation(s: Session, u, division: str) -> None:
-    create_relation(session=s, user=u, division=division, code="NEW", name="New customer",
-                    relation_type="customer", country="NL")
+    create_relation(
+        session=s,
+        user=u,
+        division=division,
+        code="NEW",
+        name="New customer",
+        relation_type="customer",
+        country="NL",
+    )
 
 
 def _create_journal(s: Session, u, division: str) -> None:
-    ledger_setup.create_journal(session=s, user=u, division=division, code="KAS2", name="Cash",
-                                journal_type="general")
+    ledger_setup.create_journal(
+        session=s, user=u, division=division, code="KAS2", name="Cash", journal_type="general"
+    )
 
 
 def _create_user(s: Session, u, division: str) -> None:
-    org.create_user(session=s, user=u, username="newbie", full_name="New", role="clerk", divisions=[division])
+    org.create_user(
+        session=s, user=u, username="newbie", full_name="New", role="clerk", divisions=[division]
+    )
 
 
 def _set_rates(s: Session, u, division: str) -> None:
@@ -93,18 +122,26 @@ def test_role_action_matrix_in_own_division(db_url: str, role: str, action: str)
             with session_scope(engine) as s:
                 call(s, user(s, username), "HOLD")
         else:
-            with pytest.raises(PermissionDenied, match=f"A {role} may not"), session_scope(engine) as s:
+            with (
+                pytest.raises(PermissionDenied, match=f"A {role} may not"),
+                session_scope(engine) as s,
+            ):
                 call(s, user(s, username), "HOLD")
     finally:
         engine.dispose()
 
 
-@pytest.mark.parametrize("action", ["post_entry", "post_invoice", "post_payment", "manage_relations"])
+@pytest.mark.parametrize(
+    "action", ["post_entry", "post_invoice", "post_payment", "manage_relations"]
+)
 def test_division_scope_is_enforced(db_url: str, action: str) -> None:
     call, _ = ACTIONS[action]
     engine = make_engine(db_url)
     try:
-        with pytest.raises(PermissionDenied, match="no rights in division HOLD"), session_scope(engine) as s:
+        with (
+            pytest.raises(PermissionDenied, match="no rights in division HOLD"),
+            session_scope(engine) as s,
+        ):
             call(s, user(s, "clerk_us"), "HOLD")
         # The same clerk may act in the division granted to them.
         with session_scope(engine) as s:

@@ -9,9 +9,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from transactional.finance.models import Account, Invoice, JournalEntry, JournalLine, PaymentAllocation
+from transactional.finance.models import (
+    Account,
+    Invoice,
+    JournalEntry,
+    JournalLine,
+    PaymentAllocation,
+)
 
 
 def trial_balance_totals(session: Session) -> dict[tuple[int, int], Decimal]:
@@ -19,7 +25,7 @@ def trial_balance_totals(session: Session) -> dict[tuple[int, int], Decimal]:
     rows = session.exec(
         select(JournalLine.division_id, JournalEntry.period_id, func.sum(JournalLine.amount_base))
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)  # type: ignore[arg-type]
-        .group_by(JournalLine.division_id, JournalEntry.period_id)
+        .group_by(col(JournalLine.division_id), col(JournalEntry.period_id))
     ).all()
     return {(d, p): total for d, p, total in rows}
 

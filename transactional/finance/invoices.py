@@ -130,7 +130,8 @@ def _build(
         acc = lookups.account(division, ln.account, field=f"lines.{n}.account")
         if acc.is_control:
             raise ValidationError(
-                f"{where}: account {acc.code} is a control account; pick a revenue or cost account.",
+                f"{where}: account {acc.code} is a control account; "
+                "pick a revenue or cost account.",
                 field=f"lines.{n}.account",
             )
         qty = to_decimal(ln.quantity, field=f"lines.{n}.quantity", label=f"{where}: quantity")
@@ -143,9 +144,13 @@ def _build(
             vat_id = vat.id
             vat_amount = round_money(amount * vat.rate, cur.decimals)
             if vat_amount and vat.account_id is None:
-                raise ValidationError(f"VAT code {vat.code} has no VAT account.", field=f"lines.{n}.vat_code")
+                raise ValidationError(
+                    f"VAT code {vat.code} has no VAT account.", field=f"lines.{n}.vat_code"
+                )
             if vat_amount:
-                vat_by_account[vat.account_id or 0] = vat_by_account.get(vat.account_id or 0, Decimal(0)) + vat_amount
+                vat_by_account[vat.account_id or 0] = (
+                    vat_by_account.get(vat.account_id or 0, Decimal(0)) + vat_amount
+                )
         total_excl += amount
         total_vat += vat_amount
         inv_lines.append(
@@ -159,19 +164,41 @@ def _build(
                 amount=amount,
                 vat_code_id=vat_id,
                 vat_amount=vat_amount,
-                cost_centre_id=lookups.cost_centre(division, ln.cost_centre, field=f"lines.{n}.cost_centre").id if ln.cost_centre else None,
-                cost_unit_id=lookups.cost_unit(division, ln.cost_unit, field=f"lines.{n}.cost_unit").id if ln.cost_unit else None,
+                cost_centre_id=lookups.cost_centre(
+                    division, ln.cost_centre, field=f"lines.{n}.cost_centre"
+                ).id
+                if ln.cost_centre
+                else None,
+                cost_unit_id=lookups.cost_unit(
+                    division, ln.cost_unit, field=f"lines.{n}.cost_unit"
+                ).id
+                if ln.cost_unit
+                else None,
             )
         )
         entry_lines.append(
-            _side(sales, amount, acc.id or 0, ln.description or d.description, cur.code, rate,
-                  ln.cost_centre, ln.cost_unit, relation.id, ln.vat_code)
+            _side(
+                sales,
+                amount,
+                acc.id or 0,
+                ln.description or d.description,
+                cur.code,
+                rate,
+                ln.cost_centre,
+                ln.cost_unit,
+                relation.id,
+                ln.vat_code,
+            )
         )
     if total_excl + total_vat == 0:
-        raise ValidationError("The invoice total is zero; enter quantities and prices.", field="lines")
+        raise ValidationError(
+            "The invoice total is zero; enter quantities and prices.", field="lines"
+        )
     for vat_account, vat_amount in vat_by_account.items():
         entry_lines.append(
-            _side(sales, vat_amount, vat_account, "VAT", cur.code, rate, None, None, relation.id, None)
+            _side(
+                sales, vat_amount, vat_account, "VAT", cur.code, rate, None, None, relation.id, None
+            )
         )
     total = total_excl + total_vat
     # The control line takes the exact negative of the other lines' base amounts, so
@@ -223,8 +250,16 @@ def _build(
 
 
 def _side(
-    sales: bool, amount: Decimal, account: int, description: str, currency: str, rate: Decimal,
-    cost_centre: str | None, cost_unit: str | None, relation: int | None, vat: str | None,
+    sales: bool,
+    amount: Decimal,
+    account: int,
+    description: str,
+    currency: str,
+    rate: Decimal,
+    cost_centre: str | None,
+    cost_unit: str | None,
+    relation: int | None,
+    vat: str | None,
 ) -> LineDraft:
     # Sales credit revenue and VAT; purchases debit costs and input VAT.
     return LineDraft(
@@ -241,4 +276,6 @@ def _side(
 
 
 def _signed(line: LineDraft) -> Decimal:
-    return Decimal(line.debit) if line.debit not in (None, "") else -Decimal(line.credit or 0)
+    if line.debit not in (None, ""):
+        return Decimal(line.debit or 0)
+    return -Decimal(line.credit or 0)

@@ -70,8 +70,15 @@ def install_standard_chart(*, session: Session, user: User) -> int:
             select(Account).where(Account.code == code, Account.division_id.is_(None))  # type: ignore[union-attr]
         ).first()
         if exists is None:
-            create_account(session=session, user=user, code=code, name=name, account_class=klass,
-                           reporting_category=category, is_control=control)
+            create_account(
+                session=session,
+                user=user,
+                code=code,
+                name=name,
+                account_class=klass,
+                reporting_category=category,
+                is_control=control,
+            )
             created += 1
     vat_out = session.exec(select(Account).where(Account.code == "1650")).one()
     vat_in = session.exec(select(Account).where(Account.code == "1500")).one()
@@ -83,14 +90,28 @@ def install_standard_chart(*, session: Session, user: User) -> int:
         ("I9", "Input VAT 9%", "0.09", "input", vat_in.id),
     ]:
         if session.exec(select(VatCode).where(VatCode.code == code)).first() is None:
-            create_vat_code(session=session, user=user, code=code, name=name, rate=rate,
-                            vat_type=vtype, account_id=acc)
+            create_vat_code(
+                session=session,
+                user=user,
+                code=code,
+                name=name,
+                rate=rate,
+                vat_type=vtype,
+                account_id=acc,
+            )
     return created
 
 
 def create_account(
-    *, session: Session, user: User, code: str, name: str, account_class: str,
-    reporting_category: str, is_control: bool = False, division: str | int | None = None,
+    *,
+    session: Session,
+    user: User,
+    code: str,
+    name: str,
+    account_class: str,
+    reporting_category: str,
+    is_control: bool = False,
+    division: str | int | None = None,
 ) -> Account:
     rights.require(session, user, "manage_ledger")
     code = (code or "").strip()
@@ -107,9 +128,13 @@ def create_account(
     if dup is not None:
         raise ValidationError(f"Account {code} already exists.", field="code")
     acc = Account(
-        division_id=division_id, code=code, name=name, account_class=account_class,
+        division_id=division_id,
+        code=code,
+        name=name,
+        account_class=account_class,
         account_type="balance_sheet" if account_class in BALANCE_SHEET_CLASSES else "profit_loss",
-        reporting_category=reporting_category, is_control=is_control,
+        reporting_category=reporting_category,
+        is_control=is_control,
     )
     session.add(acc)
     session.flush()
@@ -117,7 +142,13 @@ def create_account(
 
 
 def create_vat_code(
-    *, session: Session, user: User, code: str, name: str, rate: Decimal | str, vat_type: str,
+    *,
+    session: Session,
+    user: User,
+    code: str,
+    name: str,
+    rate: Decimal | str,
+    vat_type: str,
     account_id: int | None,
 ) -> VatCode:
     rights.require(session, user, "manage_ledger")
@@ -133,23 +164,37 @@ def create_vat_code(
 
 
 def create_journal(
-    *, session: Session, user: User, division: str | int, code: str, name: str,
-    journal_type: str, account: str | None = None, currency: str | None = None,
+    *,
+    session: Session,
+    user: User,
+    division: str | int,
+    code: str,
+    name: str,
+    journal_type: str,
+    account: str | None = None,
+    currency: str | None = None,
 ) -> Journal:
     lookups = Lookups(session)
     div = lookups.division(division)
     rights.require(session, user, "manage_ledger", div.id)
     if journal_type not in JOURNAL_TYPES:
-        raise ValidationError(f"Journal type must be one of {', '.join(JOURNAL_TYPES)}.", field="journal_type")
+        raise ValidationError(
+            f"Journal type must be one of {', '.join(JOURNAL_TYPES)}.", field="journal_type"
+        )
     if journal_type in ("bank", "cash") and not account:
         raise ValidationError("A bank or cash journal needs its ledger account.", field="account")
     code = (code or "").strip()
     if not code or len(code) > 10:
         raise ValidationError("Journal code is required (at most 10 characters).", field="code")
-    if session.exec(select(Journal).where(Journal.division_id == div.id, Journal.code == code)).first():
+    if session.exec(
+        select(Journal).where(Journal.division_id == div.id, Journal.code == code)
+    ).first():
         raise ValidationError(f"Journal {code} already exists in {div.code}.", field="code")
     jr = Journal(
-        division_id=div.id or 0, code=code, name=name, journal_type=journal_type,
+        division_id=div.id or 0,
+        code=code,
+        name=name,
+        journal_type=journal_type,
         account_id=lookups.account(div, account).id if account else None,
         currency_code=lookups.currency(currency).code if currency else None,
     )
@@ -158,7 +203,9 @@ def create_journal(
     return jr
 
 
-def create_cost_centre(*, session: Session, user: User, division: str | int, code: str, name: str) -> CostCentre:
+def create_cost_centre(
+    *, session: Session, user: User, division: str | int, code: str, name: str
+) -> CostCentre:
     div = Lookups(session).division(division)
     rights.require(session, user, "manage_ledger", div.id)
     cc = CostCentre(division_id=div.id or 0, code=code.strip(), name=name)
@@ -167,7 +214,9 @@ def create_cost_centre(*, session: Session, user: User, division: str | int, cod
     return cc
 
 
-def create_cost_unit(*, session: Session, user: User, division: str | int, code: str, name: str) -> CostUnit:
+def create_cost_unit(
+    *, session: Session, user: User, division: str | int, code: str, name: str
+) -> CostUnit:
     div = Lookups(session).division(division)
     rights.require(session, user, "manage_ledger", div.id)
     cu = CostUnit(division_id=div.id or 0, code=code.strip(), name=name)
@@ -182,15 +231,22 @@ def open_fiscal_year(*, session: Session, user: User, division: str | int, year:
     rights.require(session, user, "manage_periods", div.id)
     if not 1900 < int(year) < 2200:
         raise ValidationError("Year must be a four-digit year.", field="year")
-    if session.exec(select(FiscalYear).where(FiscalYear.division_id == div.id, FiscalYear.year == year)).first():
+    if session.exec(
+        select(FiscalYear).where(FiscalYear.division_id == div.id, FiscalYear.year == year)
+    ).first():
         raise ValidationError(f"Fiscal year {year} already exists in {div.code}.", field="year")
-    fy = FiscalYear(division_id=div.id or 0, year=year, start_date=date(year, 1, 1), end_date=date(year, 12, 31))
+    fy = FiscalYear(
+        division_id=div.id or 0, year=year, start_date=date(year, 1, 1), end_date=date(year, 12, 31)
+    )
     session.add(fy)
     session.flush()
     session.add_all(
         Period(
-            fiscal_year_id=fy.id or 0, division_id=div.id or 0, number=m,
-            start_date=date(year, m, 1), end_date=date(year, m, calendar.monthrange(year, m)[1]),
+            fiscal_year_id=fy.id or 0,
+            division_id=div.id or 0,
+            number=m,
+            start_date=date(year, m, 1),
+            end_date=date(year, m, calendar.monthrange(year, m)[1]),
         )
         for m in range(1, 13)
     )
@@ -206,18 +262,24 @@ def set_period_status(
         raise ValidationError("Status must be open or closed.", field="status")
     div = Lookups(session).division(division)
     rights.require(session, user, "manage_periods", div.id)
-    fy = session.exec(select(FiscalYear).where(FiscalYear.division_id == div.id, FiscalYear.year == year)).first()
+    fy = session.exec(
+        select(FiscalYear).where(FiscalYear.division_id == div.id, FiscalYear.year == year)
+    ).first()
     if fy is None:
         raise ValidationError(f"Fiscal year {year} does not exist in {div.code}.", field="year")
     if period is None:
         fy.status = status
         session.add(fy)
     else:
-        p = session.exec(select(Period).where(Period.fiscal_year_id == fy.id, Period.number == period)).first()
+        p = session.exec(
+            select(Period).where(Period.fiscal_year_id == fy.id, Period.number == period)
+        ).first()
         if p is None:
             raise ValidationError(f"Period {period} does not exist in {year}.", field="period")
         if status == "open" and fy.status == "closed":
-            raise ValidationError(f"Fiscal year {year} is closed; reopen the year first.", field="period")
+            raise ValidationError(
+                f"Fiscal year {year} is closed; reopen the year first.", field="period"
+            )
         p.status = status
         session.add(p)
     session.flush()

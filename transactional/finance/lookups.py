@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from transactional.errors import PeriodClosed, ValidationError
@@ -101,12 +102,17 @@ class Lookups:
             key = (division.id, code)
             acc = self._accounts.get(key)
             if acc is None:
-                rows = self.session.exec(
-                    select(Account).where(
-                        Account.code == code,
-                        (Account.division_id == division.id) | col(Account.division_id).is_(None),
-                    )
-                ).all()
+                rows = list(
+                    self.session.exec(
+                        select(Account).where(
+                            Account.code == code,
+                            or_(
+                                col(Account.division_id) == division.id,
+                                col(Account.division_id).is_(None),
+                            ),
+                        )
+                    ).all()
+                )
                 # A division's own account overrides the shared one with the same code.
                 rows.sort(key=lambda a: a.division_id is None)
                 if not rows:
@@ -126,7 +132,7 @@ class Lookups:
             select(Account)
             .where(
                 Account.reporting_category == category,
-                (Account.division_id == division.id) | col(Account.division_id).is_(None),
+                or_(col(Account.division_id) == division.id, col(Account.division_id).is_(None)),
                 col(Account.is_active),
             )
             .order_by(col(Account.division_id).is_(None), Account.code)
@@ -175,7 +181,9 @@ class Lookups:
             )
         return jr
 
-    def period(self, division: Division, on: date, *, field: str = "date") -> tuple[Period, FiscalYear]:
+    def period(
+        self, division: Division, on: date, *, field: str = "date"
+    ) -> tuple[Period, FiscalYear]:
         assert division.id is not None
         periods = self._periods.get(division.id)
         if periods is None:
@@ -227,8 +235,8 @@ class Lookups:
         key = (currency, on)
         if key in self._rates:
             return self._rates[key]
-        value = self.session.exec(
-            select(ExchangeRate.rate)
+        value: Decimal | None = self.session.exec(
+            select(col(ExchangeRate.rate))
             .where(ExchangeRate.currency_code == currency, ExchangeRate.rate_date <= on)
             .order_by(col(ExchangeRate.rate_date).desc())
             .limit(1)
@@ -282,7 +290,9 @@ class Lookups:
             self._vat[code] = vat
         return vat
 
-    def cost_centre(self, division: Division, code: str, *, field: str = "cost_centre") -> CostCentre:
+    def cost_centre(
+        self, division: Division, code: str, *, field: str = "cost_centre"
+    ) -> CostCentre:
         assert division.id is not None
         key = (division.id, str(code).strip())
         cc = self._centres.get(key)
@@ -318,6 +328,8 @@ class Lookups:
 def reference_currency(session: Session) -> str:
     """The currency rates are quoted against: the top division's (the group's) currency."""
     top = session.exec(
-        select(Division.currency_code).where(col(Division.parent_id).is_(None)).order_by(Division.id)
+        select(Division.currency_code)
+        .where(col(Division.parent_id).is_(None))
+        .order_by(col(Division.id))
     ).first()
     return top or "EUR"

@@ -13,8 +13,15 @@ from transactional.money import Money, Rate
 ACCOUNT_TYPES = ("balance_sheet", "profit_loss")
 # Classes drive the report layouts (P&L sections, balance-sheet sides).
 ACCOUNT_CLASSES = (
-    "asset", "liability", "equity", "revenue", "cost_of_sales", "expense",
-    "other_income", "other_expense", "tax",
+    "asset",
+    "liability",
+    "equity",
+    "revenue",
+    "cost_of_sales",
+    "expense",
+    "other_income",
+    "other_expense",
+    "tax",
 )
 JOURNAL_TYPES = ("sales", "purchase", "bank", "cash", "general")
 VAT_TYPES = ("output", "input", "reverse_charge", "exempt")

@@ -62,7 +62,7 @@ def open_amounts(session: Session, invoice_ids: list[int]) -> dict[int, tuple[De
     )
     result = {}
     for inv in session.exec(select(Invoice).where(Invoice.id.in_(invoice_ids))).all():  # type: ignore[union-attr]
-        p_amt, p_base = paid.get(inv.id, (Decimal(0), Decimal(0)))
+        p_amt, p_base = paid.get(inv.id or 0, (Decimal(0), Decimal(0)))
         result[inv.id or 0] = (inv.amount_incl_vat - (p_amt or 0), inv.amount_base - (p_base or 0))
     return result
 
@@ -80,7 +80,7 @@ def post_payments(*, session: Session, user: User, payments: list[PaymentDraft])
     prepared = [_prepare(session, user, lookups, e, "post_payment") for _, _, e in built]
 
     def create_payments(entries: list[JournalEntry]) -> None:
-        for (pay, allocs, _), entry in zip(built, entries, strict=True):
+        for (pay, _allocs, _), entry in zip(built, entries, strict=True):
             pay.entry_id = entry.id
             pay.document_number = entry.document_number
         session.add_all([b[0] for b in built])
@@ -147,7 +147,7 @@ def _build(
         wanted = "sales" if received else "purchase"
         if inv.invoice_type != wanted or inv.relation_id != relation.id:
             raise ValidationError(
-                f"Invoice {inv.document_number} is not an open {wanted} invoice of {relation.name}.",
+                f"Invoice {inv.document_number} is not a {wanted} invoice of {relation.name}.",
                 field=f"allocations.{n}.invoice",
             )
         if inv.currency_code != cur.code:
@@ -171,7 +171,9 @@ def _build(
                 field=f"allocations.{n}.amount",
             )
         # Settling the whole rest relieves the whole remaining base: no rounding residue.
-        alloc_base = open_base if alloc == open_amt else round_money(alloc * inv.rate, base.decimals)
+        alloc_base = (
+            open_base if alloc == open_amt else round_money(alloc * inv.rate, base.decimals)
+        )
         pending[inv.id] = (open_amt - alloc, open_base - alloc_base)
         allocated += alloc
         relieved_base += alloc_base

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy import event, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from transactional import audit, rights
 from transactional.errors import DomainError, ImmutableRecord, UnbalancedEntry, ValidationError
@@ -77,7 +77,9 @@ class _Prepared:
     lines: list[dict[str, Any]] = field(default_factory=list)
 
 
-def post_entry(*, session: Session, user: User, entry: EntryDraft, action: str = "post_entry") -> JournalEntry:
+def post_entry(
+    *, session: Session, user: User, entry: EntryDraft, action: str = "post_entry"
+) -> JournalEntry:
     """Validate, number and post one entry; returns the posted entry."""
     return post_entries(session=session, user=user, entries=[entry], action=action)[0]
 
@@ -155,14 +157,20 @@ def _prepare(
                 "amount_foreign": amount,
                 "rate": rate,
                 "amount_base": amount_base,
-                "cost_centre_id": lookups.cost_centre(division, line.cost_centre, field=f"lines.{n}.cost_centre").id
+                "cost_centre_id": lookups.cost_centre(
+                    division, line.cost_centre, field=f"lines.{n}.cost_centre"
+                ).id
                 if line.cost_centre
                 else None,
-                "cost_unit_id": lookups.cost_unit(division, line.cost_unit, field=f"lines.{n}.cost_unit").id
+                "cost_unit_id": lookups.cost_unit(
+                    division, line.cost_unit, field=f"lines.{n}.cost_unit"
+                ).id
                 if line.cost_unit
                 else None,
-                "relation_id": lookups.relation(division, line.relation, field=f"lines.{n}.relation").id
-                if line.relation not in (None, "")
+                "relation_id": lookups.relation(
+                    division, line.relation, field=f"lines.{n}.relation"
+                ).id
+                if line.relation is not None and line.relation != ""
                 else None,
                 "vat_code_id": lookups.vat_code(line.vat_code, field=f"lines.{n}.vat_code").id
                 if line.vat_code
@@ -171,8 +179,12 @@ def _prepare(
             }
         )
     if total != 0:
-        debit = sum((ln["amount_base"] for ln in prepared.lines if ln["amount_base"] > 0), Decimal(0))
-        credit = -sum((ln["amount_base"] for ln in prepared.lines if ln["amount_base"] < 0), Decimal(0))
+        debit = sum(
+            (ln["amount_base"] for ln in prepared.lines if ln["amount_base"] > 0), Decimal(0)
+        )
+        credit = -sum(
+            (ln["amount_base"] for ln in prepared.lines if ln["amount_base"] < 0), Decimal(0)
+        )
         raise UnbalancedEntry(
             f"The entry does not balance: debit {debit} and credit {credit} {base.code} "
             f"differ by {abs(total)} {base.code}.",
@@ -189,7 +201,9 @@ def _signed_amount(line: LineDraft, where: str, n: int) -> Decimal:
             f"{where}: enter either a debit or a credit amount, not both.", field=f"lines.{n}.debit"
         )
     if not has_debit and not has_credit:
-        raise ValidationError(f"{where}: enter a debit or a credit amount.", field=f"lines.{n}.debit")
+        raise ValidationError(
+            f"{where}: enter a debit or a credit amount.", field=f"lines.{n}.debit"
+        )
     if has_debit:
         return to_decimal(line.debit, field=f"lines.{n}.debit", label=f"{where}: debit")
     return -to_decimal(line.credit, field=f"lines.{n}.credit", label=f"{where}: credit")
@@ -207,7 +221,7 @@ def _write(
     numbers, and tag the control lines with the invoice id: lines are immutable once in.
     """
     numbers = _allocate_numbers(session, prepared)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     entries: list[JournalEntry] = []
     for p, number in zip(prepared, numbers, strict=True):
         entries.append(
@@ -270,14 +284,14 @@ def _allocate_numbers(session: Session, prepared: list[_Prepared]) -> list[int]:
             .values(journal_id=journal_id, fiscal_year_id=fy_id, last_number=0)
             .on_conflict_do_nothing()
         )
-        new_last = session.execute(
+        new_last: int = session.execute(
             update(DocumentSequence)
             .where(
                 DocumentSequence.journal_id == journal_id,  # type: ignore[arg-type]
                 DocumentSequence.fiscal_year_id == fy_id,  # type: ignore[arg-type]
             )
             .values(last_number=DocumentSequence.last_number + count)
-            .returning(DocumentSequence.last_number)
+            .returning(col(DocumentSequence.last_number))
         ).scalar_one()
         last[(journal_id, fy_id)] = new_last - count
     numbers = []
@@ -301,9 +315,10 @@ def reverse_entry(
     if original is None:
         raise ValidationError(f"Entry {entry_id} does not exist.", field="entry")
     rights.require(session, user, "reverse_entry", original.division_id)
+    source = original.source_type.replace("_", " ")
     if original.source_type not in ("manual",):
         raise DomainError(
-            f"Entry {original.document_number} was created by a {original.source_type.replace('_', ' ')}; "
+            f"Entry {original.document_number} was created by a {source}; "
             "correct it with a credit note or a new payment, not a reversal.",
             field="entry",
         )
@@ -316,7 +331,9 @@ def reverse_entry(
             field="entry",
         )
     lines = session.exec(
-        select(JournalLine).where(JournalLine.entry_id == entry_id).order_by(JournalLine.line_number)  # type: ignore[arg-type]
+        select(JournalLine)
+        .where(JournalLine.entry_id == entry_id)
+        .order_by(JournalLine.line_number)  # type: ignore[arg-type]
     ).all()
     from transactional.finance.models import Journal
 
@@ -356,7 +373,7 @@ def _code_of(session: Session, table: str, record_id: int | None) -> str | None:
         return None
     from transactional.finance.models import CostCentre, CostUnit, VatCode
 
-    model = {"cost_centre": CostCentre, "cost_unit": CostUnit, "vat_code": VatCode}[table]
+    model: Any = {"cost_centre": CostCentre, "cost_unit": CostUnit, "vat_code": VatCode}[table]
     rec = session.get(model, record_id)
     return rec.code if rec is not None else None  # type: ignore[attr-defined]
 

@@ -23,7 +23,7 @@ class Currency(SQLModel, table=True):
 
 
 class ExchangeRate(SQLModel, table=True):
-    """Daily rate: one unit of ``currency_code`` is worth ``rate`` units of the reference currency."""
+    """Daily rate: one ``currency_code`` is worth ``rate`` units of the reference currency."""
 
     __tablename__ = "exchange_rate"
     __table_args__ = (UniqueConstraint("currency_code", "rate_date"),)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from decimal import Decimal
 
 from sqlalchemy import insert
@@ -31,15 +32,24 @@ def bootstrap_admin(*, session: Session, username: str = "admin") -> User:
     existing = session.exec(select(User).where(User.username == username)).first()
     if existing is not None:
         return existing
-    result = session.execute(
-        insert(User).values(username=username, full_name="Administrator", role="admin", is_active=True)
+    result: Any = session.execute(
+        insert(User).values(
+            username=username, full_name="Administrator", role="admin", is_active=True
+        )
     )
     user_id = result.inserted_primary_key[0]  # type: ignore[index]
     audit.set_actor(session, user_id)
     session.execute(
         insert(audit.AuditLog),
-        [audit.row_for(session, table="app_user", key=str(user_id), action="insert",
-                       new={"username": username, "role": "admin"})],
+        [
+            audit.row_for(
+                session,
+                table="app_user",
+                key=str(user_id),
+                action="insert",
+                new={"username": username, "role": "admin"},
+            )
+        ],
     )
     admin = session.get(User, user_id)
     assert admin is not None
@@ -47,7 +57,12 @@ def bootstrap_admin(*, session: Session, username: str = "admin") -> User:
 
 
 def create_user(
-    *, session: Session, user: User, username: str, full_name: str, role: str,
+    *,
+    session: Session,
+    user: User,
+    username: str,
+    full_name: str,
+    role: str,
     divisions: list[str] | None = None,
 ) -> User:
     rights.require(session, user, "manage_users")
@@ -75,7 +90,9 @@ def grant_division(*, session: Session, user: User, target: User, division: str 
         session.flush()
 
 
-def create_currency(*, session: Session, user: User, code: str, name: str, decimals: int = 2) -> Currency:
+def create_currency(
+    *, session: Session, user: User, code: str, name: str, decimals: int = 2
+) -> Currency:
     rights.require(session, user, "set_rates")
     code = (code or "").strip().upper()
     if len(code) != 3 or not code.isalpha():
@@ -104,15 +121,28 @@ def set_exchange_rates(
         rate = to_decimal(value, field="rate", label=f"Rate {n}")
         if rate <= 0:
             raise ValidationError(f"Rate {n}: a rate must be positive.", field="rate")
-        rows.append(ExchangeRate(currency_code=cur.code, rate_date=parse_date(day, field="rate_date", label="Rate date"), rate=rate))
+        rows.append(
+            ExchangeRate(
+                currency_code=cur.code,
+                rate_date=parse_date(day, field="rate_date", label="Rate date"),
+                rate=rate,
+            )
+        )
     session.add_all(rows)
     session.flush()
     return len(rows)
 
 
 def create_division(
-    *, session: Session, user: User, code: str, name: str, currency: str, country: str,
-    parent: str | None = None, ownership_pct: Decimal | str = Decimal(100),
+    *,
+    session: Session,
+    user: User,
+    code: str,
+    name: str,
+    currency: str,
+    country: str,
+    parent: str | None = None,
+    ownership_pct: Decimal | str = Decimal(100),
 ) -> Division:
     rights.require(session, user, "manage_divisions")
     code = (code or "").strip()
@@ -129,8 +159,12 @@ def create_division(
         raise ValidationError("Ownership % must be between 0 and 100.", field="ownership_pct")
     parent_id = _division(session, parent).id if parent else None
     div = Division(
-        code=code, name=name, currency_code=currency.upper(), country=country.strip().upper(),
-        parent_id=parent_id, ownership_pct=pct,
+        code=code,
+        name=name,
+        currency_code=currency.upper(),
+        country=country.strip().upper(),
+        parent_id=parent_id,
+        ownership_pct=pct,
     )
     session.add(div)
     session.flush()
@@ -138,10 +172,10 @@ def create_division(
 
 
 def _division(session: Session, ref: str | int) -> Division:
-    stmt = select(Division).where(Division.id == ref if isinstance(ref, int) else Division.code == ref)
+    stmt = select(Division).where(
+        Division.id == ref if isinstance(ref, int) else Division.code == ref
+    )
     div = session.exec(stmt).first()
     if div is None:
         raise ValidationError(f"Division '{ref}' does not exist.", field="division")
     return div
-
-

@@ -18,9 +18,7 @@ class Relation(SQLModel, table=True):
     __tablename__ = "relation"
     __table_args__ = (
         UniqueConstraint("division_id", "code"),
-        CheckConstraint(
-            "relation_type IN ('customer','supplier','both')", name="ck_relation_type"
-        ),
+        CheckConstraint("relation_type IN ('customer','supplier','both')", name="ck_relation_type"),
     )
     id: int | None = Field(default=None, primary_key=True)
     division_id: int = Field(foreign_key="division.id", index=True)

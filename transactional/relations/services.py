@@ -15,9 +15,17 @@ from transactional.relations.models import RELATION_TYPES, Relation
 
 
 def create_relation(
-    *, session: Session, user: User, division: str | int, code: str, name: str,
-    relation_type: str, country: str, currency: str | None = None,
-    payment_terms_days: int | str = 30, credit_limit: Decimal | str = Decimal(0),
+    *,
+    session: Session,
+    user: User,
+    division: str | int,
+    code: str,
+    name: str,
+    relation_type: str,
+    country: str,
+    currency: str | None = None,
+    payment_terms_days: int | str = 30,
+    credit_limit: Decimal | str = Decimal(0),
     intercompany_division: str | None = None,
 ) -> Relation:
     lookups = Lookups(session)
@@ -35,9 +43,13 @@ def create_relation(
     try:
         terms = int(payment_terms_days)
     except (TypeError, ValueError):
-        raise ValidationError("Payment terms are a number of days.", field="payment_terms_days") from None
+        raise ValidationError(
+            "Payment terms are a number of days.", field="payment_terms_days"
+        ) from None
     if not 0 <= terms <= 365:
-        raise ValidationError("Payment terms must be between 0 and 365 days.", field="payment_terms_days")
+        raise ValidationError(
+            "Payment terms must be between 0 and 365 days.", field="payment_terms_days"
+        )
     limit = to_decimal(credit_limit, field="credit_limit", label="Credit limit")
     if limit < 0:
         raise ValidationError("The credit limit cannot be negative.", field="credit_limit")
@@ -47,10 +59,17 @@ def create_relation(
     ).first():
         raise ValidationError(f"Relation {code} already exists in {div.code}.", field="code")
     rel = Relation(
-        division_id=div.id or 0, code=code, name=name.strip(), relation_type=relation_type,
-        country=country.strip().upper(), currency_code=cur.code, payment_terms_days=terms,
+        division_id=div.id or 0,
+        code=code,
+        name=name.strip(),
+        relation_type=relation_type,
+        country=country.strip().upper(),
+        currency_code=cur.code,
+        payment_terms_days=terms,
         credit_limit=limit,
-        intercompany_division_id=lookups.division(intercompany_division).id if intercompany_division else None,
+        intercompany_division_id=lookups.division(intercompany_division).id
+        if intercompany_division
+        else None,
     )
     session.add(rel)
     session.flush()
