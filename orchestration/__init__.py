@@ -1,0 +1,1 @@
+"""Orchestration: dagster definitions (extract, dbt, publish), checks, jobs, the CLI."""

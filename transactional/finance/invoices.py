@@ -14,7 +14,6 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from transactional import rights
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups, parse_date
 from transactional.finance.models import Invoice, InvoiceLine, JournalEntry
@@ -87,7 +86,7 @@ def _build(
     sales = d.invoice_type == "sales"
     division = lookups.division(d.division)
     assert division.id is not None
-    rights.require(session, user, "post_invoice", division.id)
+    lookups.require(user, "post_invoice", division.id)
     relation = lookups.relation(division, d.relation, field="relation")
     wanted = "customer" if sales else "supplier"
     if relation.relation_type not in (wanted, "both"):

@@ -12,6 +12,8 @@ from decimal import Decimal
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from transactional import rights
+from transactional.audit import set_actor
 from transactional.errors import PeriodClosed, ValidationError
 from transactional.finance.models import (
     Account,
@@ -22,7 +24,7 @@ from transactional.finance.models import (
     Period,
     VatCode,
 )
-from transactional.organisation.models import Currency, Division, ExchangeRate
+from transactional.organisation.models import Currency, Division, ExchangeRate, User
 from transactional.relations.models import Relation
 
 
@@ -73,9 +75,26 @@ class Lookups:
         self._currencies: dict[str, Currency] = {}
         self._rates: dict[tuple[str, date], Decimal] = {}
         self._relations: dict[tuple[int, str], Relation] = {}
+        self._relations_by_id: dict[int, Relation] = {}
+        self._by_category: dict[tuple[int, str], Account] = {}
+        self._allowed: set[tuple[int | None, str, int]] = set()
         self._vat: dict[str, VatCode] = {}
         self._centres: dict[tuple[int, str], CostCentre] = {}
         self._units: dict[tuple[int, str], CostUnit] = {}
+
+    def require(self, user: User, action: str, division_id: int) -> None:
+        """``rights.require``, checked once per user, action and division in this batch.
+
+        A batch is one transaction, so the answer cannot change within it; without this a
+        batch of thousands of documents re-reads the user's divisions for every one.
+        """
+        key = (user.id, action, division_id)
+        if key in self._allowed:
+            assert user.id is not None
+            set_actor(self.session, user.id)
+            return
+        rights.require(self.session, user, action, division_id)
+        self._allowed.add(key)
 
     def division(self, ref: int | str) -> Division:
         if ref in self._divisions:
@@ -128,6 +147,9 @@ class Lookups:
         return acc
 
     def account_by_category(self, division: Division, category: str) -> Account:
+        key = (division.id or 0, category)
+        if key in self._by_category:
+            return self._by_category[key]
         stmt = (
             select(Account)
             .where(
@@ -143,6 +165,7 @@ class Lookups:
                 f"Division {division.code} has no '{category}' account in its chart.",
                 field="account",
             )
+        self._by_category[key] = acc
         return acc
 
     def journal(self, division: Division, code: str, *, types: tuple[str, ...] = ()) -> Journal:
@@ -258,11 +281,12 @@ class Lookups:
     def relation(self, division: Division, ref: int | str, *, field: str = "relation") -> Relation:
         assert division.id is not None
         if isinstance(ref, int):
-            rel = self.session.get(Relation, ref)
+            rel = self._relations_by_id.get(ref) or self.session.get(Relation, ref)
             if rel is None or rel.division_id != division.id:
                 raise ValidationError(
                     f"Relation id {ref} does not exist in division {division.code}.", field=field
                 )
+            self._relations_by_id[ref] = rel
             return rel
         code = str(ref or "").strip()
         if not code:

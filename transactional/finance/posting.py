@@ -102,7 +102,7 @@ def _prepare(
 ) -> _Prepared:
     division = lookups.division(draft.division)
     assert division.id is not None
-    rights.require(session, user, action, division.id)
+    lookups.require(user, action, division.id)
     journal = lookups.journal(division, draft.journal)
     on = parse_date(draft.entry_date, field="entry_date", label="Entry date")
     period, fy = lookups.period(division, on, field="entry_date")
@@ -251,7 +251,9 @@ def _write(
             row["entry_id"] = e.id
             line_rows.append(row)
     # Lines go in with one executemany; they are audited as part of their entry below.
-    session.execute(insert(JournalLine), line_rows)
+    # render_nulls: without it the ORM leaves out NULL columns, so lines with and without a
+    # cost centre (relation, VAT code...) fall into separate INSERTs, one per few lines.
+    session.execute(insert(JournalLine).execution_options(render_nulls=True), line_rows)
     session.execute(
         insert(audit.AuditLog),
         [

@@ -1,0 +1,1 @@
+"""The Streamlit Insights app: finance dashboards and the clerk forms."""

@@ -1,0 +1,53 @@
+"""Entry point of the Insights app: shared sidebar, then route to the page.
+
+Run with ``streamlit run dashboards/app.py``.
+
+The page scripts live in ``app_pages/``, not ``pages/``: Streamlit treats a ``pages/``
+folder beside the entry script as a legacy multipage app and then runs those files
+without this script (so without the shared sidebar), whatever ``st.navigation`` says.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import sidebar, warehouse
+
+st.set_page_config(page_title="ERP Insights", page_icon=":material/insights:", layout="wide")
+
+pages = {
+    "Insights": [
+        st.Page("app_pages/finance.py", title="Finance", icon=":material/account_balance:"),
+    ],
+    "Clerk forms": [
+        st.Page(
+            "app_pages/forms/journal_entry.py", title="Journal entry", icon=":material/edit_note:"
+        ),
+        st.Page(
+            "app_pages/forms/sales_invoice.py",
+            title="Sales invoice",
+            icon=":material/receipt_long:",
+        ),
+        st.Page(
+            "app_pages/forms/purchase_invoice.py",
+            title="Purchase invoice",
+            icon=":material/receipt:",
+        ),
+        st.Page("app_pages/forms/payment.py", title="Payment", icon=":material/payments:"),
+    ],
+}
+page = st.navigation(pages)
+
+published = warehouse.current()
+st.session_state[sidebar.WAREHOUSE] = published
+with st.sidebar:
+    if published is None:
+        st.session_state[sidebar.SELECTION] = None
+        st.warning(sidebar.NOT_PUBLISHED)
+    else:
+        st.session_state[sidebar.SELECTION] = sidebar.insights_filters(published)
+        st.caption(f"Reading warehouse `{published.version}`")
+    st.divider()
+    sidebar.acting_user()
+
+page.run()

@@ -1,0 +1,119 @@
+"""Clerk form: a manual journal entry, posted through the posting service."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboards import master_data, sidebar
+from dashboards.clerk_posting import JOURNAL_LINE_COLUMNS, post_journal_entry, totals
+from dashboards.form_feedback import (
+    GENERAL,
+    FieldErrors,
+    ledger_divisions,
+    posted_notice,
+    remember_posted,
+)
+from dashboards.grid_columns import blank_grid, options, pick_column
+from transactional.errors import DomainError
+
+POSTED = "journal_entry_posted"
+GENERATION = "journal_entry_generation"
+BLANK_ROWS = 4
+
+
+def main() -> None:
+    st.title("Journal entry")
+    st.caption(
+        "A manual entry in the division's currency. It must balance: total debit equals "
+        "total credit. Receivables and payables are posted through invoices and payments."
+    )
+    posted_notice(POSTED)
+    divisions = ledger_divisions()
+    if divisions is None:
+        return
+    errors = FieldErrors()
+    division_id = st.selectbox(
+        "Division",
+        list(divisions),
+        format_func=lambda i: divisions[i].label,
+        key="journal_entry_division",
+    )
+    errors.slot("division")
+    division = divisions[division_id]
+    journals = master_data.journals(division.id, ("general", "bank", "cash", "sales", "purchase"))
+    journals.sort(key=lambda j: (not j.code.startswith("MEM"), j.code))
+    journal_codes, journal_labels = options(journals)
+    accounts = master_data.accounts(division.id)
+    generation = st.session_state.setdefault(GENERATION, 0)
+
+    with st.form(f"journal_entry_form_{generation}"):
+        journal = st.selectbox(
+            "Journal",
+            journal_codes,
+            format_func=journal_labels.__getitem__,
+            key=f"journal_entry_journal_{generation}",
+        )
+        errors.slot("journal")
+        entry_date = st.date_input(
+            "Entry date",
+            value=dt.date.today(),
+            format="YYYY-MM-DD",
+            key=f"journal_entry_date_{generation}",
+        )
+        errors.slot("entry_date")
+        description = st.text_input("Description", key=f"journal_entry_description_{generation}")
+        errors.slot("description")
+        lines = st.data_editor(
+            blank_grid(JOURNAL_LINE_COLUMNS, BLANK_ROWS),
+            key=f"journal_entry_lines_{generation}",
+            num_rows="dynamic",
+            hide_index=True,
+            placeholder="",
+            column_config={
+                "account": pick_column("Account", accounts, width="large"),
+                "description": st.column_config.TextColumn("Description"),
+                "debit": st.column_config.TextColumn("Debit", help="e.g. 1250.00 or 1250,00"),
+                "credit": st.column_config.TextColumn("Credit"),
+                "cost_centre": pick_column("Cost centre", master_data.cost_centres(division.id)),
+                "cost_unit": pick_column("Cost unit", master_data.cost_units(division.id)),
+                "relation": pick_column(
+                    "Relation", master_data.relations(division.id, ("customer", "supplier"))
+                ),
+            },
+        )
+        running = totals(lines, ("debit", "credit"))
+        difference = running["debit"] - running["credit"]
+        st.markdown(
+            f"**Debit** {running['debit']:,.2f} · **Credit** {running['credit']:,.2f} · "
+            f"**Difference** {difference:,.2f} {division.currency_code}"
+        )
+        if running["unreadable"]:
+            st.caption("Not a number: " + ", ".join(running["unreadable"]))
+        st.caption("Totals follow the grid each time you press *Check totals* or *Post entry*.")
+        errors.slot("lines")
+        left, right = st.columns(2)
+        left.form_submit_button("Check totals")
+        post = right.form_submit_button("Post entry", type="primary")
+        errors.slot(GENERAL)
+
+    if post:
+        try:
+            posted = post_journal_entry(
+                user_id=st.session_state.get(sidebar.ACTING_USER),
+                division=division.code,
+                journal=journal or "",
+                entry_date=entry_date,  # type: ignore[arg-type]
+                description=description,
+                lines=lines,
+            )
+        except DomainError as err:
+            errors.show(err)
+        else:
+            remember_posted(POSTED, posted)
+            st.session_state[GENERATION] = generation + 1  # a fresh, empty form
+            st.rerun()
+
+
+main()

@@ -1,0 +1,183 @@
+"""Clerk form: a payment received or paid, allocated to the relation's open invoices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import master_data, sidebar
+from dashboards.clerk_posting import post_payment_form, totals
+from dashboards.form_feedback import (
+    GENERAL,
+    FieldErrors,
+    ledger_divisions,
+    posted_notice,
+    remember_posted,
+)
+from dashboards.grid_columns import options
+from transactional.errors import DomainError
+
+POSTED = "payment_posted"
+GENERATION = "payment_generation"
+_ALIASES = {"entry_date": "payment_date"}
+_DIRECTIONS = {"received": "Received from a customer", "paid": "Paid to a supplier"}
+
+
+def open_invoice_grid(invoices: list[master_data.OpenInvoice]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "document_number": [i.document_number for i in invoices],
+            "invoice_date": [i.invoice_date.isoformat() for i in invoices],
+            "due_date": [i.due_date.isoformat() for i in invoices],
+            "currency_code": [i.currency_code for i in invoices],
+            "open_amount": [f"{i.open_amount:.2f}" for i in invoices],
+            "settle": pd.Series([False] * len(invoices), dtype="bool"),
+            "allocate": pd.Series([None] * len(invoices), dtype="object"),
+        }
+    )
+
+
+def main() -> None:
+    st.title("Payment")
+    st.caption(
+        "Money received from a customer or paid to a supplier through a bank or cash "
+        "journal, allocated to open invoices; anything not allocated stays on account."
+    )
+    posted_notice(POSTED)
+    divisions = ledger_divisions()
+    if divisions is None:
+        return
+    errors = FieldErrors(_ALIASES)
+    division_id = st.selectbox(
+        "Division",
+        list(divisions),
+        format_func=lambda i: divisions[i].label,
+        key="payment_division",
+    )
+    errors.slot("division")
+    division = divisions[division_id]
+    direction = st.radio(
+        "Direction",
+        list(_DIRECTIONS),
+        format_func=_DIRECTIONS.__getitem__,
+        horizontal=True,
+        key="payment_direction",
+    )
+    errors.slot("direction")
+    received = direction == "received"
+    relations = master_data.relations(division.id, ("customer",) if received else ("supplier",))
+    relation_codes, relation_labels = options(relations)
+    relation = st.selectbox(
+        "Customer" if received else "Supplier",
+        relation_codes,
+        index=None,
+        format_func=relation_labels.__getitem__,
+        key="payment_relation",
+        placeholder="Pick a customer" if received else "Pick a supplier",
+    )
+    errors.slot("relation")
+    if relation is None:
+        st.info("Pick the relation first: its open invoices are listed for allocation.")
+        return
+    relation_currency = next(r.currency_code for r in relations if r.code == relation)
+    currencies = list(
+        dict.fromkeys([relation_currency or division.currency_code, division.currency_code])
+    )
+    journals = master_data.journals(division.id, ("bank", "cash"))
+    journal_codes, journal_labels = options(journals)
+    invoices = master_data.open_invoices(division.id, relation, "sales" if received else "purchase")
+    generation = st.session_state.setdefault(GENERATION, 0)
+
+    with st.form(f"payment_form_{generation}"):
+        journal = st.selectbox(
+            "Bank or cash journal",
+            journal_codes,
+            format_func=journal_labels.__getitem__,
+            key=f"payment_journal_{generation}",
+        )
+        errors.slot("journal")
+        left, middle, right = st.columns(3)
+        with left:
+            payment_date = st.date_input(
+                "Payment date",
+                value=dt.date.today(),
+                format="YYYY-MM-DD",
+                key=f"payment_date_{generation}",
+            )
+            errors.slot("payment_date")
+        with middle:
+            amount = st.text_input("Amount", key=f"payment_amount_{generation}")
+            errors.slot("amount")
+        with right:
+            currency = st.selectbox("Currency", currencies, key=f"payment_currency_{generation}")
+            errors.slot("currency")
+        rate = st.text_input(
+            "Exchange rate (optional)",
+            key=f"payment_rate_{generation}",
+            help=f"{division.currency_code} per unit of the payment currency; "
+            "empty: the day's rate.",
+        )
+        errors.slot("rate")
+        reference = st.text_input("Reference", key=f"payment_reference_{generation}")
+        st.markdown(
+            f"**Open invoices of {relation_labels[relation]}** — tick *Settle* or type "
+            "the amount to allocate"
+        )
+        allocations = st.data_editor(
+            open_invoice_grid(invoices),
+            key=f"payment_allocations_{generation}_{division.id}_{direction}_{relation}",
+            num_rows="fixed",
+            hide_index=True,
+            placeholder="",
+            disabled=[
+                "document_number",
+                "invoice_date",
+                "due_date",
+                "currency_code",
+                "open_amount",
+            ],
+            column_config={
+                "document_number": "Invoice",
+                "invoice_date": "Date",
+                "due_date": "Due",
+                "currency_code": "Currency",
+                "open_amount": "Open",
+                "settle": st.column_config.CheckboxColumn("Settle"),
+                "allocate": st.column_config.TextColumn("Allocate"),
+            },
+        )
+        if not invoices:
+            st.caption("No open invoices: the payment is booked on account.")
+        running = totals(allocations, ("allocate",))
+        if running["unreadable"]:
+            st.caption("Not a number: " + ", ".join(running["unreadable"]))
+        errors.slot("allocations")
+        post = st.form_submit_button("Post payment", type="primary")
+        errors.slot(GENERAL)
+
+    if post:
+        try:
+            posted = post_payment_form(
+                user_id=st.session_state.get(sidebar.ACTING_USER),
+                division=division.code,
+                journal=journal or "",
+                relation=relation,
+                direction=direction,
+                payment_date=payment_date,  # type: ignore[arg-type]
+                amount=amount,
+                currency=currency or "",
+                rate=rate,
+                reference=reference,
+                allocations=allocations,
+            )
+        except DomainError as err:
+            errors.show(err)
+        else:
+            remember_posted(POSTED, posted)
+            st.session_state[GENERATION] = generation + 1
+            st.rerun()
+
+
+main()

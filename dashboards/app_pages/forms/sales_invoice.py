@@ -1,0 +1,7 @@
+"""Clerk form: a sales invoice to a customer."""
+
+from __future__ import annotations
+
+from dashboards.invoice_form import invoice_form
+
+invoice_form("sales")

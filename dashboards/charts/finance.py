@@ -1,0 +1,92 @@
+"""Plotly figures for the Finance page, built from the query DataFrames as they are."""
+
+from __future__ import annotations
+
+import calendar
+
+import pandas as pd
+import plotly.graph_objects as go
+
+_THIS_YEAR = "#1f77b4"
+_LAST_YEAR = "#aec7e8"
+
+
+def _layout(fig: go.Figure, title: str, currency: str) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        yaxis_title=currency,
+        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        hovermode="x unified",
+    )
+    return fig
+
+
+def _month(period_number: int) -> str:
+    return calendar.month_abbr[period_number] if 1 <= period_number <= 12 else f"P{period_number}"
+
+
+def pnl_by_month(df: pd.DataFrame, fiscal_year: int, currency: str) -> go.Figure:
+    """Revenue bars this year vs last year, with both years' net result as lines."""
+    fig = go.Figure()
+    for year, colour, dash in (
+        (fiscal_year - 1, _LAST_YEAR, "dot"),
+        (fiscal_year, _THIS_YEAR, "solid"),
+    ):
+        rows = df[df["fiscal_year"] == year]
+        months = [_month(int(p)) for p in rows["period_number"]]
+        fig.add_bar(x=months, y=rows["revenue"], name=f"Revenue {year}", marker_color=colour)
+        fig.add_scatter(
+            x=months,
+            y=rows["net_result"],
+            name=f"Net result {year}",
+            mode="lines+markers",
+            line={"color": colour, "dash": dash},
+        )
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(categoryorder="array", categoryarray=[_month(p) for p in range(1, 13)])
+    return _layout(fig, "P&L by month vs last year", currency)
+
+
+def balance_sheet(df: pd.DataFrame, currency: str) -> go.Figure:
+    """Assets against equity and liabilities, stacked by section."""
+    fig = go.Figure()
+    sides = {"assets": "Assets", "equity_and_liabilities": "Equity and liabilities"}
+    for section, rows in df.groupby("bs_section", sort=False):
+        totals = rows.groupby("side")["this_year"].sum()
+        fig.add_bar(
+            x=[sides.get(str(s), str(s)) for s in totals.index], y=totals.values, name=str(section)
+        )
+    fig.update_layout(barmode="relative")
+    return _layout(fig, "Balance sheet", currency)
+
+
+def ageing(df: pd.DataFrame, title: str) -> go.Figure:
+    """Open amount per ageing bucket (one bar series per currency)."""
+    fig = go.Figure()
+    for currency, rows in df.groupby("base_currency"):
+        fig.add_bar(
+            x=rows["ageing_bucket"],
+            y=rows["open_amount_base"],
+            name=str(currency),
+            customdata=rows["invoices"],
+            hovertemplate="%{y:,.2f} (%{customdata} invoices)",
+        )
+    order = df.sort_values("bucket_order")["ageing_bucket"].drop_duplicates().tolist()
+    fig.update_xaxes(categoryorder="array", categoryarray=order)
+    currencies = ", ".join(sorted(df["base_currency"].unique())) if len(df) else ""
+    return _layout(fig, title, currencies)
+
+
+def cash_position(df: pd.DataFrame, currency: str) -> go.Figure:
+    """Cash and bank balance at each period end."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=df["period_end"],
+        y=df["balance"],
+        mode="lines+markers",
+        name="Cash and bank",
+        line={"color": _THIS_YEAR},
+        fill="tozeroy",
+    )
+    return _layout(fig, "Cash position", currency)

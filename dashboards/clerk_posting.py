@@ -1,0 +1,265 @@
+"""What the clerk forms post: grid rows -> service drafts -> the transactional services.
+
+Plain functions, no Streamlit. Each opens its own session (committed on success, rolled
+back on any error), loads the acting user and calls the one service that owns the rule.
+A :class:`~transactional.errors.DomainError` comes back with its ``field`` renumbered
+from the service's line numbers to the rows the clerk sees in the grid (blank grid rows
+are skipped, so the two can differ).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+import pandas as pd
+from sqlmodel import Session
+
+from transactional.database import session_scope
+from transactional.errors import DomainError
+from transactional.finance.invoices import InvoiceDraft, InvoiceLineDraft, post_invoice
+from transactional.finance.payments import AllocationDraft, PaymentDraft, post_payment
+from transactional.finance.posting import EntryDraft, LineDraft, post_entry
+from transactional.organisation.models import User
+
+JOURNAL_LINE_COLUMNS = (
+    "account",
+    "description",
+    "debit",
+    "credit",
+    "cost_centre",
+    "cost_unit",
+    "relation",
+)
+INVOICE_LINE_COLUMNS = (
+    "account",
+    "description",
+    "quantity",
+    "unit_price",
+    "vat_code",
+    "cost_centre",
+)
+# Columns whose value alone does not make a row worth posting (defaults of new rows).
+_DEFAULTED = {"quantity"}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What the clerk is told after a successful posting."""
+
+    document_number: str
+    what: str
+
+
+def text(value: object) -> str:
+    """A grid cell as typed: None/NaN -> '', everything else stripped text."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if value is pd.NA or value is pd.NaT:
+        return ""
+    return str(value).strip()
+
+
+def filled_rows(grid: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """The grid rows with anything typed in them, as (row number from 1, cells as text)."""
+    rows = []
+    for n, (_, row) in enumerate(grid.iterrows(), start=1):
+        cells = {c: text(row.get(c)) for c in columns}
+        if any(v for c, v in cells.items() if c not in _DEFAULTED):
+            rows.append((n, cells))
+    return rows
+
+
+def _renumbered(err: DomainError, prefix: str, grid_rows: list[int], word: str) -> DomainError:
+    """The same error with ``<prefix>.<n>`` and "<word> n" pointing at the clerk's grid row."""
+    match = re.fullmatch(rf"{prefix}\.(\d+)\.(\w+)", err.field or "")
+    if not match or not 1 <= int(match.group(1)) <= len(grid_rows):
+        return err
+    n = int(match.group(1))
+    row = grid_rows[n - 1]
+    message = re.sub(rf"^{word} {n}\b", f"Row {row}", err.message)
+    if message == err.message:
+        message = f"Row {row}: {err.message}"
+    return type(err)(message, field=f"{prefix}.{row}.{match.group(2)}")
+
+
+@contextmanager
+def _acting(user_id: int | None) -> Iterator[tuple[Session, User]]:
+    if user_id is None:
+        raise DomainError("Pick the acting user in the sidebar first.", field="user")
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise DomainError(f"User {user_id} does not exist.", field="user")
+        yield session, user
+
+
+def _posting(
+    user_id: int | None,
+    prefix: str,
+    grid_rows: list[int],
+    word: str,
+    post: Callable[[Session, User], T],
+) -> T:
+    try:
+        with _acting(user_id) as (session, user):
+            return post(session, user)
+    except DomainError as err:
+        raise _renumbered(err, prefix, grid_rows, word) from err
+
+
+def _or_none(value: str) -> str | None:
+    return value or None
+
+
+def post_journal_entry(
+    *,
+    user_id: int | None,
+    division: str,
+    journal: str,
+    entry_date: date | None,
+    description: str,
+    lines: pd.DataFrame,
+) -> Posted:
+    """Post a manual journal entry from the grid (columns JOURNAL_LINE_COLUMNS)."""
+    rows = filled_rows(lines, JOURNAL_LINE_COLUMNS)
+    draft = EntryDraft(
+        division=division,
+        journal=journal,
+        entry_date=entry_date or "",
+        description=description.strip(),
+        lines=[
+            LineDraft(
+                account=c["account"],
+                description=c["description"],
+                debit=_or_none(c["debit"]),
+                credit=_or_none(c["credit"]),
+                cost_centre=_or_none(c["cost_centre"]),
+                cost_unit=_or_none(c["cost_unit"]),
+                relation=_or_none(c["relation"]),
+            )
+            for _, c in rows
+        ],
+    )
+
+    def post(session: Session, user: User) -> Posted:
+        entry = post_entry(session=session, user=user, entry=draft)
+        return Posted(entry.document_number, "journal entry")
+
+    return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
+
+
+def post_invoice_form(
+    *,
+    user_id: int | None,
+    division: str,
+    invoice_type: str,
+    relation: str,
+    invoice_date: date | None,
+    due_date: date | None,
+    description: str,
+    supplier_reference: str,
+    lines: pd.DataFrame,
+) -> Posted:
+    """Post a sales or purchase invoice from the grid (columns INVOICE_LINE_COLUMNS)."""
+    rows = filled_rows(lines, INVOICE_LINE_COLUMNS)
+    draft = InvoiceDraft(
+        division=division,
+        invoice_type=invoice_type,
+        relation=relation,
+        invoice_date=invoice_date or "",
+        due_date=due_date,
+        description=description.strip(),
+        supplier_reference=_or_none(supplier_reference.strip()),
+        lines=[
+            InvoiceLineDraft(
+                account=c["account"],
+                description=c["description"],
+                quantity=c["quantity"],
+                unit_price=c["unit_price"],
+                vat_code=_or_none(c["vat_code"]),
+                cost_centre=_or_none(c["cost_centre"]),
+            )
+            for _, c in rows
+        ],
+    )
+
+    def post(session: Session, user: User) -> Posted:
+        invoice = post_invoice(session=session, user=user, invoice=draft)
+        return Posted(invoice.document_number, f"{invoice_type} invoice")
+
+    return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
+
+
+def post_payment_form(
+    *,
+    user_id: int | None,
+    division: str,
+    journal: str,
+    relation: str,
+    direction: str,
+    payment_date: date | None,
+    amount: str,
+    currency: str,
+    rate: str,
+    reference: str,
+    allocations: pd.DataFrame,
+) -> Posted:
+    """Post a payment from the open-invoice grid.
+
+    ``allocations`` has ``document_number``, ``open_amount``, ``settle`` (tick: allocate
+    the whole open amount) and ``allocate`` (an amount typed by the clerk, which wins).
+    """
+    rows = []
+    for n, (_, row) in enumerate(allocations.iterrows(), start=1):
+        typed = text(row.get("allocate"))
+        if not typed and row.get("settle") is True:
+            typed = text(row.get("open_amount"))
+        if typed:
+            rows.append(
+                (n, {"document_number": text(row.get("document_number")), "allocate": typed})
+            )
+    draft = PaymentDraft(
+        division=division,
+        journal=journal,
+        relation=relation,
+        direction=direction,
+        payment_date=payment_date or "",
+        amount=amount,
+        currency=_or_none(currency),
+        rate=_or_none(rate),
+        reference=reference.strip(),
+        allocations=[AllocationDraft(c["document_number"], c["allocate"]) for _, c in rows],
+    )
+
+    def post(session: Session, user: User) -> Posted:
+        payment = post_payment(session=session, user=user, payment=draft)
+        return Posted(payment.document_number, f"payment {direction}")
+
+    return _posting(user_id, "allocations", [n for n, _ in rows], "Allocation", post)
+
+
+def totals(grid: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, Any]:
+    """Running totals of amount columns as typed; cells that are not numbers are listed."""
+    from transactional.money import to_decimal
+
+    result: dict[str, Any] = {c: 0 for c in columns}
+    unreadable: list[str] = []
+    for n, (_, row) in enumerate(grid.iterrows(), start=1):
+        for c in columns:
+            value = text(row.get(c))
+            if not value:
+                continue
+            try:
+                result[c] += to_decimal(value, field=c, label=c)
+            except DomainError:
+                unreadable.append(f"row {n} {c.replace('_', ' ')}")
+    result["unreadable"] = unreadable
+    return result

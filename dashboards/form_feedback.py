@@ -1,0 +1,103 @@
+"""What a clerk form says back: errors under the field they concern, the posted number,
+and the way to see the posting in Insights (a warehouse refresh)."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from dashboards import master_data, warehouse
+from dashboards.clerk_posting import Posted
+from transactional.errors import DomainError
+
+GENERAL = ""
+
+
+class FieldErrors:
+    """Empty slots placed right under each input; a DomainError fills the one it names.
+
+    ``aliases`` maps service field names onto this form's (e.g. an invoice's entry
+    date is its ``invoice_date``). A grid cell field (``lines.3.debit``) lands under the
+    grid (slot ``lines``); a field without a slot lands in the general slot.
+    """
+
+    def __init__(self, aliases: dict[str, str] | None = None) -> None:
+        self._slots: dict[str, DeltaGenerator] = {}
+        self._aliases = aliases or {}
+
+    def slot(self, field: str) -> None:
+        """Reserve the place for ``field``'s message here (call right after the input)."""
+        self._slots[field] = st.empty()
+
+    def target(self, field: str | None) -> str:
+        """The slot a message for ``field`` goes to."""
+        name = self._aliases.get(field or "", field or "")
+        if name in self._slots:
+            return name
+        head = re.split(r"\.", name, maxsplit=1)[0]
+        if head in self._slots:
+            return head
+        return GENERAL
+
+    def show(self, err: DomainError) -> None:
+        where = self.target(err.field)
+        slot = self._slots.get(where)
+        if slot is None:
+            st.error(err.message, icon=":material/error:")
+        else:
+            slot.error(err.message, icon=":material/error:")
+
+
+def ledger_divisions() -> dict[int, master_data.DivisionChoice] | None:
+    """The divisions a form can post to, or None (with the reason shown) if there are none."""
+    try:
+        divisions = master_data.divisions()
+    except master_data.LedgerUnavailable as exc:
+        st.warning(str(exc))
+        return None
+    if not divisions:
+        st.info("There are no divisions in the transactional database yet.")
+        return None
+    return {d.id: d for d in divisions}
+
+
+def remember_posted(state_key: str, posted: Posted) -> None:
+    st.session_state[state_key] = posted
+
+
+def posted_notice(state_key: str) -> None:
+    """The last document this form posted, and a button to refresh the warehouse now."""
+    posted: Posted | None = st.session_state.get(state_key)
+    if posted is None:
+        return
+    st.success(
+        f"Posted {posted.what} **{posted.document_number}**. The Finance page shows it after "
+        "the next warehouse refresh (`erp refresh`).",
+        icon=":material/check_circle:",
+    )
+    if st.button("Refresh warehouse now", key=f"{state_key}_refresh", icon=":material/sync:"):
+        refresh_warehouse()
+
+
+def refresh_warehouse() -> None:
+    """Run the refresh (extract, dbt build, checks, publish) in this process."""
+    # Imported on click: the refresh pulls in dagster and dbt, which the app must not load
+    # at start-up (and which type-checking the dashboards need not follow).
+    try:
+        refresh = importlib.import_module("orchestration.refresh")
+    except ImportError as exc:
+        st.error(f"The warehouse refresh is not available here ({exc}); run `erp refresh`.")
+        return
+    with st.spinner("Refreshing the warehouse (extract, dbt build, checks, publish)..."):
+        try:
+            refresh.run_refresh()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the app stays up
+            st.error(f"The refresh failed; the dashboards keep the last published version. {exc}")
+            return
+    published = warehouse.current()
+    st.success(
+        f"Warehouse refreshed: now reading `{published.version if published else 'nothing'}`."
+    )

@@ -1,0 +1,284 @@
+"""Finance Insights queries: select and filter the finance marts, nothing recomputed.
+
+Every function takes the published warehouse and the sidebar :class:`Selection` and
+returns a DataFrame. Amounts come from the ``amount`` (division currency) or
+``amount_group`` (group currency) columns the marts hold, picked by the selection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from dashboards.selection import Selection
+from dashboards.warehouse import PublishedWarehouse
+
+# The KPI cards, in the order shown: (key, label).
+KPIS: list[tuple[str, str]] = [
+    ("revenue", "Revenue"),
+    ("gross_margin", "Gross margin"),
+    ("net_result", "Net result"),
+    ("cash", "Cash"),
+    ("receivables", "Receivables"),
+    ("payables", "Payables"),
+    ("overdue_receivables", "Overdue receivables"),
+]
+
+# P&L sections in report order (docs/marts.md); an unknown section sorts last.
+_SECTION_ORDER = """case pl_section
+        when 'Revenue' then 1 when 'Cost of sales' then 2 when 'Operating expenses' then 3
+        when 'Other income and expense' then 4 when 'Income tax' then 5 else 9 end"""
+
+
+def _params(sel: Selection) -> dict[str, Any]:
+    return {
+        "divisions": list(sel.division_ids),
+        "year": sel.fiscal_year,
+        "previous": sel.previous_year,
+        "period": sel.period_through,
+    }
+
+
+def divisions(wh: PublishedWarehouse) -> pd.DataFrame:
+    """All divisions with their currency and place in the group."""
+    return wh.query(
+        """
+        select division_id, division_code, division_name, currency_code, parent_division_id,
+               ownership_pct, is_group_top
+        from dim_divisions
+        order by is_group_top desc, division_code
+        """
+    )
+
+
+def fiscal_periods(wh: PublishedWarehouse) -> pd.DataFrame:
+    """The fiscal years and periods known in any division."""
+    return wh.query(
+        """
+        select fiscal_year, period_number, min(period_key) as period_key,
+               min(period_start) as period_start, max(period_end) as period_end
+        from dim_periods
+        group by fiscal_year, period_number
+        order by fiscal_year, period_number
+        """
+    )
+
+
+def kpis(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
+    """One row per KPI: this year, the same period last year, and the change.
+
+    Flows (revenue, margins, result) are year-to-date through the selected period;
+    positions (cash, open items) are at the end of the selected period. ``last_year`` is
+    empty when the previous fiscal year does not exist for the selected divisions.
+    """
+    m = sel.pl_amount
+    s = sel.suffix
+    order = " ".join(f"when '{key}' then {n}" for n, (key, _) in enumerate(KPIS))
+    return wh.query(
+        f"""
+        with years as (
+            select distinct fiscal_year from dim_periods
+            where list_contains($divisions, division_id) and fiscal_year in ($year, $previous)
+        ),
+        pl as (
+            select fiscal_year,
+                   sum(case when pl_section = 'Revenue' then {m} else 0 end) as revenue,
+                   sum(case when pl_section in ('Revenue', 'Cost of sales') then {m} else 0 end)
+                       as gross_margin,
+                   sum({m}) as net_result
+            from finance__profit_and_loss
+            where list_contains($divisions, division_id) and fiscal_year in ($year, $previous)
+              and period_number <= $period
+            group by fiscal_year
+        ),
+        cash as (
+            select fiscal_year, sum(balance_{s}) as cash
+            from finance__cash_position
+            where list_contains($divisions, division_id) and fiscal_year in ($year, $previous)
+              and period_number = $period
+            group by fiscal_year
+        ),
+        open_items as (
+            select fiscal_year,
+                   sum(case when item_type = 'receivable' then open_amount_{s} else 0 end)
+                       as receivables,
+                   sum(case when item_type = 'payable' then open_amount_{s} else 0 end)
+                       as payables,
+                   sum(case when item_type = 'receivable' then overdue_amount_{s} else 0 end)
+                       as overdue_receivables
+            from finance__open_items_by_period
+            where list_contains($divisions, division_id) and fiscal_year in ($year, $previous)
+              and period_number = $period
+            group by fiscal_year
+        ),
+        wide as (
+            select y.fiscal_year,
+                   coalesce(pl.revenue, 0) as revenue,
+                   coalesce(pl.gross_margin, 0) as gross_margin,
+                   coalesce(pl.net_result, 0) as net_result,
+                   coalesce(cash.cash, 0) as cash,
+                   coalesce(open_items.receivables, 0) as receivables,
+                   coalesce(open_items.payables, 0) as payables,
+                   coalesce(open_items.overdue_receivables, 0) as overdue_receivables
+            from years y
+            left join pl on pl.fiscal_year = y.fiscal_year
+            left join cash on cash.fiscal_year = y.fiscal_year
+            left join open_items on open_items.fiscal_year = y.fiscal_year
+        ),
+        long as (
+            unpivot wide
+            on revenue, gross_margin, net_result, cash, receivables, payables,
+               overdue_receivables
+            into name kpi value amount
+        ),
+        kpi_names as (select unnest($names) as kpi)
+        select k.kpi,
+               coalesce(sum(case when l.fiscal_year = $year then l.amount end), 0) as this_year,
+               sum(case when l.fiscal_year = $previous then l.amount end) as last_year,
+               this_year - last_year as change
+        from kpi_names k
+        left join long l on l.kpi = k.kpi
+        group by k.kpi
+        order by case k.kpi {order} end
+        """,
+        {**_params(sel), "names": [key for key, _ in KPIS]},
+    )
+
+
+def pnl_by_month(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
+    """Revenue, gross margin and net result per period, this year (through the selected
+    period) and the whole of last year."""
+    m = sel.pl_amount
+    return wh.query(
+        f"""
+        select fiscal_year, period_number,
+               sum(case when pl_section = 'Revenue' then {m} else 0 end) as revenue,
+               sum(case when pl_section in ('Revenue', 'Cost of sales') then {m} else 0 end)
+                   as gross_margin,
+               sum({m}) as net_result
+        from finance__profit_and_loss
+        where list_contains($divisions, division_id)
+          and (fiscal_year = $previous or (fiscal_year = $year and period_number <= $period))
+        group by fiscal_year, period_number
+        order by fiscal_year, period_number
+        """,
+        _params(sel),
+    )
+
+
+def pnl_by_account(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
+    """The P&L year to date by section and account, against the same months last year."""
+    m = sel.pl_amount
+    return wh.query(
+        f"""
+        select pl_section, account_id, account_code, account_name,
+               sum(case when fiscal_year = $year then {m} else 0 end) as this_year,
+               sum(case when fiscal_year = $previous then {m} else 0 end) as last_year,
+               this_year - last_year as change
+        from finance__profit_and_loss
+        where list_contains($divisions, division_id) and fiscal_year in ($year, $previous)
+          and period_number <= $period
+        group by pl_section, account_id, account_code, account_name
+        order by {_SECTION_ORDER}, account_code
+        """,
+        _params(sel),
+    )
+
+
+def pnl_by_section(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
+    """The P&L year to date per section, against the same months last year."""
+    m = sel.pl_amount
+    return wh.query(
+        f"""
+        select pl_section,
+               sum(case when fiscal_year = $year then {m} else 0 end) as this_year,
+               sum(case when fiscal_year = $previous then {m} else 0 end) as last_year,
+               this_year - last_year as change
+        from finance__profit_and_loss
+        where list_contains($divisions, division_id) and fiscal_year in ($year, $previous)
+          and period_number <= $period
+        group by pl_section
+        order by {_SECTION_ORDER}
+        """,
+        _params(sel),
+    )
+
+
+def balance_sheet(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
+    """Balance-sheet lines at the end of the selected period and a year earlier."""
+    m = sel.pl_amount
+    return wh.query(
+        f"""
+        select side, bs_section, line_code, line_name, account_id,
+               sum(case when fiscal_year = $year then {m} else 0 end) as this_year,
+               sum(case when fiscal_year = $previous then {m} else 0 end) as last_year,
+               this_year - last_year as change
+        from finance__balance_sheet
+        where list_contains($divisions, division_id) and fiscal_year in ($year, $previous)
+          and period_number = $period
+        group by side, bs_section, line_code, line_name, account_id
+        order by case side when 'assets' then 1 else 2 end, bs_section, line_code
+        """,
+        _params(sel),
+    )
+
+
+def _ageing_mart(kind: str) -> str:
+    if kind not in ("receivables", "payables"):
+        raise ValueError(f"ageing kind must be receivables or payables, not {kind!r}")
+    return f"finance__{kind}_ageing"
+
+
+def open_invoices(wh: PublishedWarehouse, sel: Selection, kind: str) -> pd.DataFrame:
+    """Open sales (``receivables``) or purchase (``payables``) invoices, most overdue first.
+
+    The ageing marts are as of their ``as_of_date`` (the refresh date), not the period.
+    """
+    return wh.query(
+        f"""
+        select d.division_code, a.relation_name, a.document_number, a.invoice_date,
+               a.due_date, a.days_overdue, a.ageing_bucket, a.currency_code, a.open_amount,
+               d.currency_code as base_currency, a.open_amount_base, a.as_of_date
+        from {_ageing_mart(kind)} a
+        join dim_divisions d on d.division_id = a.division_id
+        where list_contains($divisions, a.division_id)
+        order by a.days_overdue desc, a.document_number
+        """,
+        _params(sel),
+    )
+
+
+def ageing_buckets(wh: PublishedWarehouse, sel: Selection, kind: str) -> pd.DataFrame:
+    """Open amounts per ageing bucket, in each division's own currency.
+
+    The ageing marts carry no group-currency amount, so buckets are split by currency.
+    """
+    return wh.query(
+        f"""
+        select a.ageing_bucket, a.bucket_order, d.currency_code as base_currency,
+               count(*) as invoices, sum(a.open_amount_base) as open_amount_base
+        from {_ageing_mart(kind)} a
+        join dim_divisions d on d.division_id = a.division_id
+        where list_contains($divisions, a.division_id)
+        group by a.ageing_bucket, a.bucket_order, d.currency_code
+        order by a.bucket_order, d.currency_code
+        """,
+        _params(sel),
+    )
+
+
+def cash_position(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
+    """Cash and bank balances at every period end up to the selected period."""
+    return wh.query(
+        f"""
+        select fiscal_year, period_number, max(period_end) as period_end,
+               sum(balance_{sel.suffix}) as balance
+        from finance__cash_position
+        where list_contains($divisions, division_id)
+          and (fiscal_year < $year or (fiscal_year = $year and period_number <= $period))
+        group by fiscal_year, period_number
+        order by fiscal_year, period_number
+        """,
+        _params(sel),
+    )

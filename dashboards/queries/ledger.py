@@ -1,0 +1,203 @@
+"""Drill-down: the general-ledger lines (``fct_gl_lines``) behind a P&L or balance-sheet figure.
+
+A :class:`Figure` names one number on the Finance page. :func:`ledger_lines` lists the
+journal lines that make it up and :func:`reconciliation` proves they add up to the
+figure the mart shows (per currency), so every figure can be traced to its transactions.
+
+Ledger lines are debit-positive; figures are shown in their statement's natural sign
+(P&L: income positive; balance sheet: each side positive), so lines are shown with the
+sign of the figure they explain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+
+from dashboards.selection import Selection
+from dashboards.warehouse import PublishedWarehouse
+
+Statement = Literal["pl_section", "pl_account", "bs_line"]
+COMPUTED_BS_LINES = ("CYR", "RE")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One drillable number: a P&L section or account, or a balance-sheet line."""
+
+    statement: Statement
+    code: str  # P&L section name, account code, or balance-sheet line code
+    label: str
+    account_id: int | None = None
+    side: str | None = None  # balance sheet: 'assets' or 'equity_and_liabilities'
+
+    @property
+    def key(self) -> str:
+        return f"{self.statement}:{self.code}:{self.account_id or ''}"
+
+    @property
+    def is_balance_sheet(self) -> bool:
+        return self.statement == "bs_line"
+
+
+def figures(
+    pnl_sections: pd.DataFrame, pnl_accounts: pd.DataFrame, bs: pd.DataFrame
+) -> list[Figure]:
+    """The figures of the shown P&L and balance-sheet tables that can be drilled into."""
+    found: list[Figure] = [
+        Figure("pl_section", str(r.pl_section), f"P&L section · {r.pl_section}")
+        for r in pnl_sections.itertuples()
+    ]
+    found += [
+        Figure(
+            "pl_account",
+            str(r.account_code),
+            f"P&L · {r.account_code} {r.account_name}",
+            account_id=int(r.account_id),  # type: ignore[arg-type]
+        )
+        for r in pnl_accounts.itertuples()
+    ]
+    for r in bs.itertuples():
+        account_id = None if pd.isna(r.account_id) else int(r.account_id)  # type: ignore[arg-type]
+        if account_id is None and r.line_code not in COMPUTED_BS_LINES:
+            continue  # a computed line with no rule to trace it
+        found.append(
+            Figure(
+                "bs_line",
+                str(r.line_code),
+                f"Balance sheet · {r.line_code} {r.line_name}",
+                account_id=account_id,
+                side=str(r.side),
+            )
+        )
+    return found
+
+
+def _through(alias: str) -> str:
+    return (
+        f"({alias}.fiscal_year < $year or "
+        f"({alias}.fiscal_year = $year and {alias}.period_number <= $period))"
+    )
+
+
+def _line_scope(figure: Figure) -> str:
+    """Which ledger lines make up the figure (aliases: g = fct_gl_lines, a = dim_accounts)."""
+    year_to_date = "g.fiscal_year = $year and g.period_number <= $period"
+    if figure.statement == "pl_section":
+        return f"a.pl_section = $code and {year_to_date}"
+    if figure.statement == "pl_account":
+        return f"g.account_id = $account_id and {year_to_date}"
+    if figure.account_id is not None:
+        return f"g.account_id = $account_id and {_through('g')}"
+    if figure.code == "CYR":
+        return f"a.account_type = 'profit_loss' and {year_to_date}"
+    if figure.code == "RE":
+        # Retained earnings: the retained-earnings account plus all prior years' results.
+        return (
+            f"((a.reporting_category = 'retained_earnings' and {_through('g')})"
+            " or (a.account_type = 'profit_loss' and g.fiscal_year < $year))"
+        )
+    raise ValueError(f"no drill-down rule for balance-sheet line {figure.code}")
+
+
+def _sign(figure: Figure) -> int:
+    """Debit-positive ledger amounts times this give the figure's own sign."""
+    return 1 if figure.side == "assets" else -1
+
+
+def _in_group_currency(sel: Selection, figure: Figure) -> bool:
+    # The balance sheet translates at the period-end rate, which no single ledger line
+    # carries: in group currency its lines reconcile per division currency instead.
+    return sel.in_group_currency and not figure.is_balance_sheet
+
+
+def _params(sel: Selection, figure: Figure) -> dict[str, Any]:
+    return {
+        "divisions": list(sel.division_ids),
+        "year": sel.fiscal_year,
+        "period": sel.period_through,
+        "code": figure.code,
+        "account_id": figure.account_id,
+        "currency": sel.currency,
+    }
+
+
+def ledger_lines(wh: PublishedWarehouse, sel: Selection, figure: Figure) -> pd.DataFrame:
+    """The journal lines behind ``figure``, oldest first, with ``amount`` in its sign."""
+    group = _in_group_currency(sel, figure)
+    line_amount = "g.amount_group" if group else "g.amount_base"
+    currency = "$currency" if group else "d.currency_code"
+    return wh.query(
+        f"""
+        select d.division_code, g.journal_code, g.document_number, g.entry_date,
+               g.fiscal_year, g.period_number, g.account_code, a.account_name, g.description,
+               r.relation_code, r.relation_name, g.cost_centre_code, g.cost_unit_code,
+               g.currency_code, g.amount_foreign, g.debit_base, g.credit_base,
+               {_sign(figure)} * {line_amount} as amount, {currency} as amount_currency
+        from fct_gl_lines g
+        join dim_accounts a on a.account_id = g.account_id
+        join dim_divisions d on d.division_id = g.division_id
+        left join dim_relations r on r.relation_id = g.relation_id
+        where list_contains($divisions, g.division_id) and {_line_scope(figure)}
+        order by g.entry_date, g.document_number, g.gl_line_id
+        """,
+        _params(sel, figure),
+    )
+
+
+def _figure_sql(sel: Selection, figure: Figure) -> str:
+    group = _in_group_currency(sel, figure)
+    amount = "m.amount_group" if group else "m.amount"
+    currency = "$currency" if group else "d.currency_code"
+    if figure.statement == "bs_line":
+        account = "m.account_id = $account_id" if figure.account_id is not None else "true"
+        return f"""
+            select {currency} as amount_currency, sum({amount}) as figure
+            from finance__balance_sheet m
+            join dim_divisions d on d.division_id = m.division_id
+            where list_contains($divisions, m.division_id) and m.line_code = $code
+              and {account} and m.fiscal_year = $year and m.period_number = $period
+            group by 1"""
+    which = (
+        "m.pl_section = $code"
+        if figure.statement == "pl_section"
+        else ("m.account_id = $account_id")
+    )
+    return f"""
+        select {currency} as amount_currency, sum({amount}) as figure
+        from finance__profit_and_loss m
+        join dim_divisions d on d.division_id = m.division_id
+        where list_contains($divisions, m.division_id) and {which}
+          and m.fiscal_year = $year and m.period_number <= $period
+        group by 1"""
+
+
+def reconciliation(wh: PublishedWarehouse, sel: Selection, figure: Figure) -> pd.DataFrame:
+    """Per currency: the figure as the mart shows it, the total of its lines, the difference."""
+    group = _in_group_currency(sel, figure)
+    line_amount = "g.amount_group" if group else "g.amount_base"
+    currency = "$currency" if group else "d.currency_code"
+    return wh.query(
+        f"""
+        with figure as ({_figure_sql(sel, figure)}),
+        lines as (
+            select {currency} as amount_currency,
+                   sum({_sign(figure)} * {line_amount}) as lines_total, count(*) as lines
+            from fct_gl_lines g
+            join dim_accounts a on a.account_id = g.account_id
+            join dim_divisions d on d.division_id = g.division_id
+            where list_contains($divisions, g.division_id) and {_line_scope(figure)}
+            group by 1
+        )
+        select coalesce(f.amount_currency, l.amount_currency) as amount_currency,
+               coalesce(f.figure, 0) as figure, coalesce(l.lines_total, 0) as lines_total,
+               coalesce(l.lines, 0) as lines,
+               coalesce(f.figure, 0) - coalesce(l.lines_total, 0) as difference
+        from figure f
+        full outer join lines l on l.amount_currency = f.amount_currency
+        order by 1
+        """,
+        _params(sel, figure),
+    )

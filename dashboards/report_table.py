@@ -1,0 +1,60 @@
+"""A report table on screen with its Excel download right under it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboards.excel import XLSX_MIME, to_xlsx
+
+
+def heading(column: str, labels: dict[str, str]) -> str:
+    """What a column is called on screen and in the workbook."""
+    return labels.get(column, column.replace("_", " ").capitalize())
+
+
+def _column(values: pd.Series, label: str) -> Any:
+    if pd.api.types.is_float_dtype(values):
+        return st.column_config.NumberColumn(label, format="accounting")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return st.column_config.DateColumn(label, format="YYYY-MM-DD")
+    return label
+
+
+def report_table(
+    df: pd.DataFrame,
+    *,
+    key: str,
+    file_name: str,
+    title: str,
+    labels: dict[str, str] | None = None,
+    on_select: Callable[[], None] | None = None,
+    hide: tuple[str, ...] = (),
+) -> None:
+    """Show ``df`` and a download button for it as an .xlsx file.
+
+    With ``on_select`` one row can be picked; the callback reads ``st.session_state[key]``.
+    Columns in ``hide`` are not shown (they stay in the download).
+    """
+    labels = labels or {}
+    config: dict[str, Any] = {str(c): _column(df[c], heading(str(c), labels)) for c in df.columns}
+    shown = [c for c in df.columns if c not in hide]
+    options: dict[str, Any] = {"hide_index": True, "column_config": config, "key": key}
+    if on_select is None:
+        st.dataframe(df[shown], **options)
+    else:
+        st.dataframe(df[shown], on_select=on_select, selection_mode="single-row", **options)
+    named = df.rename(columns={c: heading(str(c), labels) for c in df.columns})
+    st.download_button(
+        "Download as Excel",
+        # Deferred: the workbook is only built when someone clicks.
+        data=lambda: to_xlsx(named, sheet_name=title[:31], title=title),
+        file_name=f"{file_name}.xlsx",
+        mime=XLSX_MIME,
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )

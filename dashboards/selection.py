@@ -1,0 +1,70 @@
+"""What the manager picked in the sidebar: divisions, fiscal year, period, currency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Filters shared by the Insights pages; hashable, so it can key cached queries."""
+
+    division_ids: tuple[int, ...]
+    fiscal_year: int
+    period_through: int
+    currency: str
+    in_group_currency: bool
+
+    @property
+    def previous_year(self) -> int:
+        return self.fiscal_year - 1
+
+    @property
+    def pl_amount(self) -> str:
+        """The P&L / balance-sheet mart column holding amounts in the shown currency."""
+        return "amount_group" if self.in_group_currency else "amount"
+
+    @property
+    def suffix(self) -> str:
+        """Suffix of the ``*_base`` / ``*_group`` columns of the cash and open-item marts."""
+        return "group" if self.in_group_currency else "base"
+
+    @property
+    def currency_note(self) -> str:
+        if self.in_group_currency:
+            return (
+                f"Amounts in {self.currency}, the group currency (the selected divisions keep "
+                "books in different currencies); divisions are added up, not consolidated."
+            )
+        return f"Amounts in {self.currency}, the divisions' own currency."
+
+
+def build_selection(
+    divisions: pd.DataFrame, chosen_ids: list[int], fiscal_year: int, period_through: int
+) -> Selection:
+    """The selection for the chosen divisions (none chosen means all of them).
+
+    One currency among the chosen divisions: show their own amounts; several: show the
+    group currency (the top division's) columns the marts already hold.
+    """
+    ids = [int(i) for i in chosen_ids] or [int(i) for i in divisions["division_id"]]
+    chosen = divisions[divisions["division_id"].isin(ids)]
+    currencies = sorted(set(chosen["currency_code"]))
+    if len(currencies) == 1:
+        return Selection(tuple(sorted(ids)), fiscal_year, period_through, currencies[0], False)
+    top = divisions[divisions["is_group_top"].astype(bool)]
+    group_currency = str(top["currency_code"].iloc[0]) if len(top) else currencies[0]
+    return Selection(tuple(sorted(ids)), fiscal_year, period_through, group_currency, True)
+
+
+def default_period(periods: pd.DataFrame, today: date | None = None) -> tuple[int, int]:
+    """The fiscal year and period holding today, else the last period that has started."""
+    today = today or date.today()
+    started = periods[pd.to_datetime(periods["period_start"]).dt.date <= today]
+    if started.empty:
+        started = periods
+    last = started.sort_values(["fiscal_year", "period_number"]).iloc[-1]
+    return int(last["fiscal_year"]), int(last["period_number"])

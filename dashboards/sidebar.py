@@ -1,0 +1,80 @@
+"""The sidebar every page shares: warehouse version, Insights filters, acting user.
+
+``app.py`` renders it on every run and leaves the results in ``st.session_state``
+(``SELECTION``, ``WAREHOUSE``); pages read them there, the acting user's id sits under
+the selectbox key ``ACTING_USER``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import master_data
+from dashboards.queries import finance
+from dashboards.report_cache import cached
+from dashboards.selection import Selection, build_selection, default_period
+from dashboards.warehouse import PublishedWarehouse
+
+SELECTION = "selection"
+WAREHOUSE = "warehouse"
+ACTING_USER = "acting_user"
+NOT_PUBLISHED = (
+    "Nothing has been published to the warehouse yet. Run `erp refresh` "
+    "(or `dagster dev` and materialise the assets), then reload this page."
+)
+
+
+def insights_filters(wh: PublishedWarehouse) -> Selection | None:
+    """Division, fiscal year and period-through pickers; None if the warehouse is empty."""
+    divisions = cached(finance.divisions)(wh)
+    periods = cached(finance.fiscal_periods)(wh)
+    if divisions.empty or periods.empty:
+        st.warning("The published warehouse holds no divisions or periods yet.")
+        return None
+    labels = {
+        int(r.division_id): f"{r.division_code} · {r.division_name} ({r.currency_code})"
+        for r in divisions.itertuples()
+    }
+    chosen = st.multiselect(
+        "Divisions",
+        options=list(labels),
+        format_func=labels.__getitem__,
+        key="filter_divisions",
+        placeholder="All divisions",
+    )
+    default_year, default_period_number = default_period(periods)
+    years = sorted({int(y) for y in periods["fiscal_year"]}, reverse=True)
+    year = st.selectbox("Fiscal year", years, index=years.index(default_year), key="filter_year")
+    in_year = periods[periods["fiscal_year"] == year]
+    numbers = [int(p) for p in in_year["period_number"]]
+    keys = dict(zip(numbers, in_year["period_key"], strict=True))
+    start = numbers.index(default_period_number) if year == default_year else len(numbers) - 1
+    period = st.selectbox(
+        "Through period",
+        numbers,
+        index=start,
+        key="filter_period",
+        format_func=lambda p: f"{p:02d} ({keys[p]})",
+    )
+    return build_selection(divisions, chosen, int(year), int(period))
+
+
+def acting_user() -> int | None:
+    """The user the forms post as (there is no login yet); None if there are no users."""
+    try:
+        users = master_data.users()
+    except master_data.LedgerUnavailable as exc:
+        st.warning(str(exc))
+        return None
+    if not users:
+        st.warning("The transactional database has no users yet.")
+        return None
+    labels = {u.id: f"{u.username} · {u.full_name} ({u.role})" for u in users}
+    picked: int | None = st.selectbox(
+        "Acting user",
+        options=list(labels),
+        format_func=labels.__getitem__,
+        key=ACTING_USER,
+        help="Forms post as this user and with this user's rights (no login yet).",
+    )
+    return picked

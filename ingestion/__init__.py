@@ -1,0 +1,1 @@
+"""Readers for outside data and the deterministic demo-company generator."""

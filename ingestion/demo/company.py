@@ -1,0 +1,156 @@
+"""Master data of the demo group: divisions, users, ledger set-up, fiscal years.
+
+Noordwind is a Dutch holding with a Dutch trading company and two foreign, partly
+owned subsidiaries, so consolidation has currency translation and minority interests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from ingestion.demo.rates import CURRENCIES, RateTable
+from transactional.finance import ledger_setup
+from transactional.organisation import services as org
+from transactional.organisation.models import User
+
+
+@dataclass(frozen=True)
+class ProductLine:
+    """A product line: a cost unit, its revenue account, VAT code and price range (EUR)."""
+
+    code: str
+    name: str
+    account: str
+    vat_code: str  # charged to domestic customers of a division that charges Dutch VAT
+    price_cents: tuple[int, int]
+    quantity: tuple[int, int]
+    cost_ratio: float  # cost of sales as a share of revenue
+
+    @property
+    def mean_value_eur(self) -> float:
+        return sum(self.price_cents) / 200 * sum(self.quantity) / 2
+
+
+PRODUCT_LINES: dict[str, ProductLine] = {
+    p.code: p
+    for p in (
+        ProductLine("IND", "Industrial equipment", "8000", "V21", (18_000, 240_000), (1, 6), 0.62),
+        ProductLine("CON", "Consumer products", "8000", "V9", (450, 5_500), (10, 120), 0.55),
+        ProductLine("SVC", "Services and installation", "8100", "V21", (8_500, 14_500), (2, 24),
+                    0.35),
+    )
+}
+
+
+@dataclass(frozen=True)
+class DivisionSpec:
+    code: str
+    name: str
+    currency: str
+    country: str
+    parent: str | None
+    ownership_pct: str
+    weight: float  # share of the group's sales volume
+    growth: float  # yearly volume growth
+    product_mix: dict[str, float]
+    charges_vat: bool  # Dutch VAT on domestic sales and purchases
+
+    @property
+    def product_lines(self) -> list[ProductLine]:
+        return [PRODUCT_LINES[code] for code in self.product_mix]
+
+
+DIVISIONS: tuple[DivisionSpec, ...] = (
+    DivisionSpec("HOLD", "Noordwind Holding B.V.", "EUR", "NL", None, "100", 0.08, 0.05,
+                 {"SVC": 1.0}, True),
+    DivisionSpec("NL01", "Noordwind Nederland B.V.", "EUR", "NL", "HOLD", "100", 0.47, 0.12,
+                 {"IND": 0.4, "CON": 0.4, "SVC": 0.2}, True),
+    DivisionSpec("US01", "Noordwind USA Inc.", "USD", "US", "HOLD", "80", 0.30, 0.2,
+                 {"IND": 0.7, "SVC": 0.3}, False),
+    DivisionSpec("UK01", "Noordwind UK Ltd", "GBP", "GB", "HOLD", "60", 0.15, 0.07,
+                 {"CON": 0.75, "SVC": 0.25}, False),
+)
+SPECS: dict[str, DivisionSpec] = {d.code: d for d in DIVISIONS}
+HOLDING = "HOLD"
+
+COST_CENTRES = (
+    ("SALES", "Sales and marketing"), ("OPS", "Operations"), ("ADMIN", "Administration"),
+)
+JOURNALS = (
+    ("VK", "Sales", "sales", None),
+    ("IK", "Purchases", "purchase", None),
+    ("BNK", "Bank", "bank", "1100"),
+    ("KAS", "Cash", "cash", "1000"),
+    ("MEM", "General", "general", None),
+)
+# Clerks work for one or two divisions; the largest division has the most clerks.
+CLERK_SCOPES: dict[str, tuple[str, ...]] = {
+    "clerk1": ("NL01",), "clerk2": ("NL01",), "clerk3": ("NL01",),
+    "clerk4": ("US01",), "clerk5": ("US01",),
+    "clerk6": ("UK01",), "clerk7": ("UK01",),
+    "clerk8": ("HOLD", "NL01"),
+}
+OFFICE_STAFF = (
+    ("accountant", "Anna de Boer (accountant)", "accountant"),
+    ("manager", "Maarten Visser (managing director)", "manager"),
+    ("analyst", "Lotte Jansen (controller, analyst)", "analyst"),
+)
+
+
+@dataclass
+class Staff:
+    """The users the generator acts as (detached, loaded; only their ids and roles matter)."""
+
+    admin: User
+    accountant: User
+    clerks: dict[str, list[User]] = field(default_factory=dict)  # per division
+
+    def clerks_for(self, division: str) -> list[User]:
+        return self.clerks[division]
+
+
+def set_up_organisation(
+    *, session: Session, admin: User, rates: RateTable, years: list[int]
+) -> None:
+    """Currencies and rates, divisions, the chart, journals, dimensions and fiscal years."""
+    for code, name in CURRENCIES.items():
+        org.create_currency(session=session, user=admin, code=code, name=name)
+    org.set_exchange_rates(session=session, user=admin, rates=list(rates.rows()))
+    for spec in DIVISIONS:
+        org.create_division(
+            session=session, user=admin, code=spec.code, name=spec.name, currency=spec.currency,
+            country=spec.country, parent=spec.parent, ownership_pct=Decimal(spec.ownership_pct),
+        )
+    ledger_setup.install_standard_chart(session=session, user=admin)
+    for spec in DIVISIONS:
+        for code, name, journal_type, account in JOURNALS:
+            ledger_setup.create_journal(session=session, user=admin, division=spec.code, code=code,
+                                        name=name, journal_type=journal_type, account=account)
+        for code, name in COST_CENTRES:
+            ledger_setup.create_cost_centre(session=session, user=admin, division=spec.code,
+                                            code=code, name=name)
+        for line in spec.product_lines:
+            ledger_setup.create_cost_unit(session=session, user=admin, division=spec.code,
+                                          code=line.code, name=line.name)
+        for year in years:
+            ledger_setup.open_fiscal_year(session=session, user=admin, division=spec.code,
+                                          year=year)
+
+
+def create_staff(*, session: Session, admin: User) -> Staff:
+    all_divisions = [d.code for d in DIVISIONS]
+    users: dict[str, User] = {}
+    for username, full_name, role in OFFICE_STAFF:
+        users[username] = org.create_user(session=session, user=admin, username=username,
+                                          full_name=full_name, role=role, divisions=all_divisions)
+    staff = Staff(admin=admin, accountant=users["accountant"],
+                  clerks={d.code: [] for d in DIVISIONS})
+    for n, (username, scope) in enumerate(CLERK_SCOPES.items(), start=1):
+        clerk = org.create_user(session=session, user=admin, username=username,
+                                full_name=f"Clerk {n}", role="clerk", divisions=list(scope))
+        for code in scope:
+            staff.clerks[code].append(clerk)
+    return staff

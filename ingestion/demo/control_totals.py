@@ -1,0 +1,114 @@
+"""What the generator believes it posted, kept from its own bookkeeping.
+
+Tests and the pipeline's reconciliations compare these figures with the ledger and the
+marts: a mismatch means a service, an extract or a model lost or changed something.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class ControlTotals:
+    """Figures per division code (and fiscal year), in the division's base currency.
+
+    ``revenue``: credits to revenue accounts (8000/8100), positive. ``costs``: net debits
+    to every P&L expense class (cost of sales, expenses, other expenses incl. exchange
+    differences, tax), positive. Open items are the base amounts still open at the end.
+    """
+
+    seed: int
+    scale: float
+    end_date: date
+    revenue: dict[str, dict[int, Decimal]] = field(default_factory=dict)
+    costs: dict[str, dict[int, Decimal]] = field(default_factory=dict)
+    open_receivables: dict[str, Decimal] = field(default_factory=dict)
+    open_payables: dict[str, Decimal] = field(default_factory=dict)
+    journal_lines: int = 0
+    journal_entries: int = 0
+    invoices: int = 0
+    payments: int = 0
+
+    def to_json(self) -> str:
+        def per_year(d: dict[str, dict[int, Decimal]]) -> dict[str, dict[str, str]]:
+            return {div: {str(y): str(v) for y, v in years.items()} for div, years in d.items()}
+
+        return json.dumps(
+            {
+                "seed": self.seed,
+                "scale": self.scale,
+                "end_date": self.end_date.isoformat(),
+                "revenue": per_year(self.revenue),
+                "costs": per_year(self.costs),
+                "open_receivables": {k: str(v) for k, v in self.open_receivables.items()},
+                "open_payables": {k: str(v) for k, v in self.open_payables.items()},
+                "journal_lines": self.journal_lines,
+                "journal_entries": self.journal_entries,
+                "invoices": self.invoices,
+                "payments": self.payments,
+            },
+            indent=2,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ControlTotals:
+        raw: dict[str, Any] = json.loads(text)
+
+        def per_year(d: dict[str, dict[str, str]]) -> dict[str, dict[int, Decimal]]:
+            return {div: {int(y): Decimal(v) for y, v in ys.items()} for div, ys in d.items()}
+
+        return cls(
+            seed=int(raw["seed"]),
+            scale=float(raw["scale"]),
+            end_date=date.fromisoformat(raw["end_date"]),
+            revenue=per_year(raw["revenue"]),
+            costs=per_year(raw["costs"]),
+            open_receivables={k: Decimal(v) for k, v in raw["open_receivables"].items()},
+            open_payables={k: Decimal(v) for k, v in raw["open_payables"].items()},
+            journal_lines=int(raw["journal_lines"]),
+            journal_entries=int(raw["journal_entries"]),
+            invoices=int(raw.get("invoices", 0)),
+            payments=int(raw.get("payments", 0)),
+        )
+
+    def table(self) -> str:
+        """A plain-text table for the console."""
+        years = sorted({y for d in self.revenue.values() for y in d})
+        head = f"{'division':<9}{'figure':<10}" + "".join(f"{y:>16}" for y in years)
+        rows = [head, "-" * len(head)]
+        for div in self.revenue:
+            for label, figures in (("revenue", self.revenue), ("costs", self.costs)):
+                values = figures.get(div, {})
+                rows.append(f"{div:<9}{label:<10}"
+                            + "".join(f"{values.get(y, Decimal(0)):>16,.2f}" for y in years))
+        rows.append("")
+        rows.append(f"{'division':<9}{'open receivables':>20}{'open payables':>20}")
+        for div in self.open_receivables:
+            rows.append(f"{div:<9}{self.open_receivables[div]:>20,.2f}"
+                        f"{self.open_payables.get(div, Decimal(0)):>20,.2f}")
+        rows.append("")
+        rows.append(f"journal entries {self.journal_entries:,}"
+                    f"  journal lines {self.journal_lines:,}  invoices {self.invoices:,}"
+                    f"  payments {self.payments:,}")
+        rows.append(f"seed {self.seed}  scale {self.scale}  end date {self.end_date.isoformat()}")
+        return "\n".join(rows)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def write_control_totals(totals: ControlTotals, path: str | Path) -> Path:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(totals.to_json() + "\n", encoding="utf-8")
+    return target
+
+
+def read_control_totals(path: str | Path) -> ControlTotals:
+    return ControlTotals.from_json(Path(path).read_text(encoding="utf-8"))

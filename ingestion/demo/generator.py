@@ -1,0 +1,83 @@
+"""generate(): a complete, deterministic demo group in an empty, migrated database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from sqlmodel import col, select
+
+from ingestion.demo.activity import Demo, run_month
+from ingestion.demo.books import Books
+from ingestion.demo.company import DIVISIONS, create_staff, set_up_organisation
+from ingestion.demo.control_totals import ControlTotals
+from ingestion.demo.rates import random_walk
+from ingestion.demo.recurring import Accountant
+from ingestion.demo.relations import create_parties
+from ingestion.demo.settlement import Settlement
+from ingestion.demo.timeline import DAYS_FROM_END_TO_TODAY, fiscal_years, months
+from ingestion.demo.volumes import plan_volumes
+from transactional.database import make_engine, session_scope
+from transactional.finance import ledger_setup
+from transactional.finance.models import Account
+from transactional.organisation import services as org
+from transactional.organisation.models import Division
+
+Progress = Callable[[str, int, int], None]
+
+
+def generate(
+    database_url: str, *, seed: int = 42, scale: float = 0.05,
+    end_date: date = date(2026, 10, 31), progress: Progress | None = None,
+) -> ControlTotals:
+    """Create the demo group with about ``scale`` million journal lines up to ``end_date``.
+
+    The same seed, scale and end date give the same database content (apart from the
+    timestamps the services stamp). Returns the generator's own control totals.
+    """
+    if not 0 < scale <= 10:
+        raise ValueError("scale must be above 0 (1.0 is about a million journal lines)")
+    report: Progress = progress or (lambda stage, done, total: None)
+    years = fiscal_years(end_date)
+    calendar = months(end_date)
+    rates = random_walk(seed, date(years[0], 1, 1), end_date)
+    volumes = plan_volumes(scale, calendar, rates)
+    first_month_revenue = {s.code: volumes.monthly_revenue(s.code, calendar[0]) for s in DIVISIONS}
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            if session.exec(select(Division.id)).first() is not None:
+                raise ValueError("generate() needs an empty database; this one has divisions")
+            admin = org.bootstrap_admin(session=session)
+            set_up_organisation(session=session, admin=admin, rates=rates, years=years)
+            staff = create_staff(session=session, admin=admin)
+            parties = create_parties(session=session, user=admin, seed=seed, scale=scale,
+                                     monthly_revenue=first_month_revenue)
+            accounts = {a.code: a.id or 0 for a in session.exec(
+                select(Account).where(col(Account.division_id).is_(None)))}
+        report("master data", 1, 1)
+        books = Books()
+        for spec in DIVISIONS:
+            books.open_division(spec.code, years)
+        demo = Demo(
+            seed=seed, first_month=calendar[0], rates=rates, parties=parties, staff=staff,
+            volumes=volumes, books=books, accountant=Accountant(books), accounts=accounts,
+            settlement=Settlement(end=end_date,
+                                  today=end_date + timedelta(days=DAYS_FROM_END_TO_TODAY)),
+        )
+        for n, month in enumerate(calendar, start=1):
+            # One transaction per month: memory stays flat and a failure names its month.
+            with session_scope(engine) as session:
+                run_month(session, demo, month)
+            report("activity", n, len(calendar))
+        with session_scope(engine) as session:
+            # Everything of the first year is posted by now (later payments go to later
+            # years), so its books can be closed.
+            for spec in DIVISIONS:
+                ledger_setup.set_period_status(session=session, user=staff.accountant,
+                                               division=spec.code, year=years[0], period=None,
+                                               status="closed")
+        report("closing", 1, 1)
+    finally:
+        engine.dispose()
+    return books.control_totals(seed=seed, scale=scale, end=end_date)

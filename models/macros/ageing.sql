@@ -1,0 +1,56 @@
+{#- The ageing of open invoices of one type ('sales' or 'purchase') on the ageing date:
+    days overdue and bucket. Shared by the receivables and payables ageing marts. -#}
+{% macro ageing_of(invoice_type) %}
+with
+
+open_invoices as (
+
+    select * from {{ ref('int_invoices_open') }}
+    where invoice_type = '{{ invoice_type }}'
+
+),
+
+aged as (
+
+    select
+        open_invoices.*,
+        {{ days_between('open_invoices.due_date', as_of_date()) }} as days_overdue
+    from open_invoices
+
+),
+
+final as (
+
+    select
+        division_id,
+        relation_id,
+        relation_name,
+        invoice_id,
+        document_number,
+        invoice_date,
+        due_date,
+        currency_code,
+        open_amount,
+        open_amount_base,
+        days_overdue,
+        case
+            when days_overdue <= 0 then 'Not due'
+            when days_overdue <= 30 then '1-30'
+            when days_overdue <= 60 then '31-60'
+            when days_overdue <= 90 then '61-90'
+            else '90+'
+        end as ageing_bucket,
+        case
+            when days_overdue <= 0 then 0
+            when days_overdue <= 30 then 1
+            when days_overdue <= 60 then 2
+            when days_overdue <= 90 then 3
+            else 4
+        end as bucket_order,
+        {{ as_of_date() }} as as_of_date
+    from aged
+
+)
+
+select * from final
+{% endmacro %}

@@ -1,0 +1,28 @@
+{#- The few generic tests the project needs (no dbt_utils: no packages at run time). -#}
+
+{#- The column sums to zero within every group: e.g. each journal entry balances. -#}
+{% test sums_to_zero(model, column_name, group_by) %}
+select
+    {{ group_by | join(', ') }},
+    sum({{ column_name }}) as total
+from {{ model }}
+group by {{ group_by | join(', ') }}
+having sum({{ column_name }}) <> 0
+{% endtest %}
+
+{#- No two rows share the same values in these columns (a composite primary key). -#}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+select
+    {{ combination_of_columns | join(', ') }},
+    count(*) as rows_with_key
+from {{ model }}
+group by {{ combination_of_columns | join(', ') }}
+having count(*) > 1
+{% endtest %}
+
+{#- Every row satisfies the boolean SQL expression. -#}
+{% test expression_is_true(model, expression) %}
+select *
+from {{ model }}
+where not ({{ expression }})
+{% endtest %}

@@ -1,0 +1,24 @@
+-- Fiscal years per division.
+with
+
+source as (
+
+    select * from {{ source('erp', 'fiscal_year') }}
+
+),
+
+renamed as (
+
+    select
+        id as fiscal_year_id,
+        division_id,
+        "year" as fiscal_year,
+        cast(start_date as date) as fiscal_year_start,
+        cast(end_date as date) as fiscal_year_end,
+        "status" as fiscal_year_status
+
+    from source
+
+)
+
+select * from renamed

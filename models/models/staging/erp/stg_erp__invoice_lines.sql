@@ -1,0 +1,30 @@
+-- Lines of invoices.
+with
+
+source as (
+
+    select * from {{ source('erp', 'invoice_line') }}
+
+),
+
+renamed as (
+
+    select
+        id as invoice_line_id,
+        invoice_id,
+        line_number,
+        description,
+        account_id,
+        cast(quantity as decimal(19, 8)) as quantity,
+        cast(unit_price as decimal(19, 4)) as unit_price,
+        cast(amount as decimal(19, 4)) as amount,
+        vat_code_id,
+        cast(vat_amount as decimal(19, 4)) as vat_amount,
+        cost_centre_id,
+        cost_unit_id
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,25 @@
+-- Journals (day books) per division.
+with
+
+source as (
+
+    select * from {{ source('erp', 'journal') }}
+
+),
+
+renamed as (
+
+    select
+        id as journal_id,
+        division_id,
+        "code" as journal_code,
+        "name" as journal_name,
+        journal_type,
+        account_id,
+        currency_code
+
+    from source
+
+)
+
+select * from renamed

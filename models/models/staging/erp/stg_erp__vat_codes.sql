@@ -1,0 +1,24 @@
+-- VAT codes with their rate and ledger account.
+with
+
+source as (
+
+    select * from {{ source('erp', 'vat_code') }}
+
+),
+
+renamed as (
+
+    select
+        id as vat_code_id,
+        "code" as vat_code,
+        "name" as vat_code_name,
+        cast(rate as decimal(19, 8)) as vat_rate,
+        vat_type,
+        account_id
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,12 @@
+-- Total assets equal total equity and liabilities per division and period end.
+select
+    division_id,
+    fiscal_year,
+    period_number,
+    sum(case when side = 'assets' then amount else 0 end) as total_assets,
+    sum(case when side = 'equity_and_liabilities' then amount else 0 end)
+        as total_equity_and_liabilities
+from {{ ref('finance__balance_sheet') }}
+group by division_id, fiscal_year, period_number
+having sum(case when side = 'assets' then amount else 0 end)
+    <> sum(case when side = 'equity_and_liabilities' then amount else 0 end)

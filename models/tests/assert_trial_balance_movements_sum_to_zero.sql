@@ -1,0 +1,11 @@
+-- Every division's books balance in every period: the trial balance's debits equal its
+-- credits. Returns the (division, period) pairs that do not.
+select
+    division_id,
+    fiscal_year,
+    period_number,
+    sum(debit) as total_debit,
+    sum(credit) as total_credit
+from {{ ref('finance__trial_balance') }}
+group by division_id, fiscal_year, period_number
+having sum(debit) <> sum(credit)

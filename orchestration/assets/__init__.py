@@ -1,0 +1,1 @@
+"""Assets: the extract into raw, the dbt models, the published warehouse."""

@@ -1,0 +1,32 @@
+"""The published warehouse: a copy of the build, switched in atomically for the dashboards."""
+
+import dagster as dg
+
+from orchestration import publish
+from orchestration.assets.dbt import mart_keys
+from orchestration.resources import ErpWarehouse
+
+
+@dg.asset(
+    key="published_warehouse",
+    group_name="publish",
+    deps=mart_keys(),
+    kinds={"duckdb"},
+    description=(
+        "The build warehouse copied to published/warehouse-<UTC timestamp>.duckdb with the "
+        "pointer file published/CURRENT switched to it (docs/marts.md, Publishing). Runs "
+        "only when every mart is built and the blocking checks passed."
+    ),
+)
+def published_warehouse(
+    context: dg.AssetExecutionContext, warehouse: ErpWarehouse
+) -> dg.MaterializeResult:
+    path = publish.publish(warehouse.build_path(), warehouse.directory())
+    context.log.info(f"Published {path.name}")
+    return dg.MaterializeResult(
+        metadata={
+            "published": dg.MetadataValue.path(str(path)),
+            "version": path.name,
+            "size_mb": round(path.stat().st_size / 1_000_000, 2),
+        }
+    )

@@ -1,0 +1,74 @@
+"""Run the ``refresh`` job in this process (the ``erp refresh`` command calls this)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import dagster as dg
+
+
+class RefreshFailed(RuntimeError):
+    """The refresh did not publish a new warehouse; the message says which step or check."""
+
+
+def run_refresh(*, full: bool = False, as_of_date: str | None = None) -> None:
+    """Extract, build, test and publish the warehouse; raise RefreshFailed on any failure.
+
+    ``full`` reloads the raw ledger tables and rebuilds the incremental fact from scratch.
+    Runs are recorded in the instance of DAGSTER_HOME when set (visible in the UI), else
+    in a throw-away one.
+    """
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("refresh")
+    run_config: dict[str, Any] = {
+        "ops": {
+            "erp_extract": {"config": {"full_refresh": full}},
+            "erp_dbt_models": {"config": {"full_refresh": full, "as_of_date": as_of_date}},
+        }
+    }
+    instance = (
+        dg.DagsterInstance.get()
+        if os.environ.get("DAGSTER_HOME")
+        else dg.DagsterInstance.ephemeral()
+    )
+    with instance:
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False
+        )
+        if not result.success:
+            raise RefreshFailed(explain(result))
+
+
+def _root_cause(error: Any) -> str:
+    # Dagster wraps the op's exception; the innermost message says what went wrong.
+    if error is None:
+        return "failed"
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    message = str(error.message).strip()
+    return message[:800] or error.cls_name or "failed"
+
+
+def explain(result: dg.ExecuteInProcessResult) -> str:
+    """A clerk-readable account of what failed in a run."""
+    problems: list[str] = []
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            data = event.step_failure_data
+            problems.append(f"step {event.step_key}: {_root_cause(data.error if data else None)}")
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            description = evaluation.description or "failed"
+            problems.append(
+                f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name}: "
+                f"{description[:500]}"
+            )
+    skipped = [
+        e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_SKIPPED
+    ]
+    if skipped:
+        problems.append(f"not run: {', '.join(sorted(set(filter(None, skipped))))}")
+    detail = "\n  ".join(problems) or "the run did not succeed (no failed step reported)"
+    return f"Warehouse refresh failed; the dashboards keep the last published version.\n  {detail}"

@@ -1,0 +1,1 @@
+"""Data quality of the warehouse: great-expectations suites and reconciliation rules."""

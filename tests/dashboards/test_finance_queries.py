@@ -1,0 +1,234 @@
+"""The Finance queries against a contract-shaped warehouse with known numbers."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from dashboards.queries import finance, ledger
+from dashboards.selection import Selection, build_selection, default_period
+from dashboards.warehouse import PublishedWarehouse
+from tests.dashboards import contract_warehouse
+from tests.dashboards.conftest import DemoStack
+
+ALL = Selection((1, 2), 2025, 6, "EUR", True)
+HOLD = Selection((1,), 2025, 6, "EUR", False)
+UK = Selection((2,), 2025, 6, "GBP", False)
+
+
+def _scalar(wh: PublishedWarehouse, sql: str) -> float:
+    con = duckdb.connect(str(wh.path), read_only=True)
+    try:
+        row = con.execute(sql).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    return float(row[0] or 0)
+
+
+def _kpi(wh: PublishedWarehouse, sel: Selection, key: str, column: str = "this_year") -> float:
+    rows = finance.kpis(wh, sel).set_index("kpi")
+    return float(rows.loc[key, column])
+
+
+def test_selection_shows_own_currency_for_one_currency_else_group() -> None:
+    divisions = pd.DataFrame(
+        [(1, "EUR", True), (2, "GBP", False), (3, "EUR", False)],
+        columns=["division_id", "currency_code", "is_group_top"],
+    )
+    assert build_selection(divisions, [2], 2025, 3) == Selection((2,), 2025, 3, "GBP", False)
+    assert build_selection(divisions, [3, 1], 2025, 3).in_group_currency is False
+    everything = build_selection(divisions, [], 2025, 3)
+    assert everything == Selection((1, 2, 3), 2025, 3, "EUR", True)
+    assert everything.pl_amount == "amount_group" and everything.suffix == "group"
+    assert "group currency" in everything.currency_note
+
+
+def test_default_period_is_the_one_holding_today(contract_wh: PublishedWarehouse) -> None:
+    periods = finance.fiscal_periods(contract_wh)
+    assert default_period(periods, date(2025, 6, 15)) == (2025, 6)
+    assert default_period(periods, date(2030, 1, 1)) == (2025, 12)
+    assert default_period(periods, date(2000, 1, 1)) == (2025, 12)
+
+
+@pytest.mark.parametrize("sel", [ALL, HOLD, UK], ids=["group", "HOLD", "UK"])
+def test_revenue_kpi_is_the_marts_revenue(contract_wh: PublishedWarehouse, sel: Selection) -> None:
+    divisions = ",".join(str(d) for d in sel.division_ids)
+    for year, column in ((2025, "this_year"), (2024, "last_year")):
+        expected = _scalar(
+            contract_wh,
+            f"select sum({sel.pl_amount}) from finance__profit_and_loss "
+            f"where pl_section = 'Revenue' and fiscal_year = {year} and period_number <= 6 "
+            f"and division_id in ({divisions})",
+        )
+        assert _kpi(contract_wh, sel, "revenue", column) == pytest.approx(expected)
+    assert _kpi(contract_wh, sel, "revenue", "change") == pytest.approx(
+        _kpi(contract_wh, sel, "revenue") - _kpi(contract_wh, sel, "revenue", "last_year")
+    )
+
+
+def test_kpis_known_values_for_the_holding(contract_wh: PublishedWarehouse) -> None:
+    # Fixture: HOLD sells 1000 + 10 * month (+100 in 2025), services 250.50 each quarter,
+    # cost of sales 40 % of goods, rent 300 a month.
+    goods_2025 = sum(1100 + 10 * m for m in range(1, 7))
+    revenue = goods_2025 + 2 * 250.50
+    assert _kpi(contract_wh, HOLD, "revenue") == pytest.approx(revenue)
+    assert _kpi(contract_wh, HOLD, "gross_margin") == pytest.approx(revenue - 0.4 * goods_2025)
+    assert _kpi(contract_wh, HOLD, "net_result") == pytest.approx(
+        revenue - 0.4 * goods_2025 - 6 * 300
+    )
+    rows = finance.kpis(contract_wh, HOLD)
+    assert list(rows["kpi"]) == [key for key, _ in finance.KPIS]
+    # Positions at the end of June: receivables equal the services not yet received.
+    assert _kpi(contract_wh, HOLD, "receivables") == pytest.approx(
+        _scalar(
+            contract_wh,
+            "select open_amount_base from finance__open_items_by_period where division_id = 1 "
+            "and fiscal_year = 2025 and period_number = 6 and item_type = 'receivable'",
+        )
+    )
+    assert _kpi(contract_wh, HOLD, "cash") == pytest.approx(
+        finance.cash_position(contract_wh, HOLD)["balance"].iloc[-1]
+    )
+
+
+def test_no_previous_year_gives_no_comparison(contract_wh: PublishedWarehouse) -> None:
+    first_year = Selection((1,), 2024, 6, "EUR", False)
+    rows = finance.kpis(contract_wh, first_year)
+    assert rows["last_year"].isna().all()
+    assert rows["change"].isna().all()
+
+
+def test_pnl_tables_agree_and_keep_report_order(contract_wh: PublishedWarehouse) -> None:
+    accounts = finance.pnl_by_account(contract_wh, ALL)
+    sections = finance.pnl_by_section(contract_wh, ALL)
+    assert list(sections["pl_section"]) == ["Revenue", "Cost of sales", "Operating expenses"]
+    by_section = accounts.groupby("pl_section")["this_year"].sum()
+    for row in sections.itertuples():
+        assert by_section[row.pl_section] == pytest.approx(row.this_year)
+    assert sections["this_year"].sum() == pytest.approx(_kpi(contract_wh, ALL, "net_result"))
+    months = finance.pnl_by_month(contract_wh, ALL)
+    assert set(months[months.fiscal_year == 2025]["period_number"]) == set(range(1, 7))
+    assert set(months[months.fiscal_year == 2024]["period_number"]) == set(range(1, 13))
+    assert months[months.fiscal_year == 2025]["revenue"].sum() == pytest.approx(
+        _kpi(contract_wh, ALL, "revenue")
+    )
+
+
+@pytest.mark.parametrize("sel", [ALL, HOLD, UK], ids=["group", "HOLD", "UK"])
+def test_balance_sheet_balances_and_has_result_lines(
+    contract_wh: PublishedWarehouse, sel: Selection
+) -> None:
+    bs = finance.balance_sheet(contract_wh, sel)
+    sides = bs.groupby("side")["this_year"].sum()
+    assert sides["assets"] == pytest.approx(sides["equity_and_liabilities"])
+    assert {"CYR", "RE"} <= set(bs["line_code"])
+    cyr = bs.set_index("line_code").loc["CYR", "this_year"]
+    if not sel.in_group_currency:
+        assert cyr == pytest.approx(_kpi(contract_wh, sel, "net_result"))
+
+
+@pytest.mark.parametrize("sel", [ALL, HOLD, UK], ids=["group", "HOLD", "UK"])
+def test_every_figure_reconciles_to_its_ledger_lines(
+    contract_wh: PublishedWarehouse, sel: Selection
+) -> None:
+    figures = ledger.figures(
+        finance.pnl_by_section(contract_wh, sel),
+        finance.pnl_by_account(contract_wh, sel),
+        finance.balance_sheet(contract_wh, sel),
+    )
+    statements = {f.statement for f in figures}
+    assert statements == {"pl_section", "pl_account", "bs_line"}
+    assert {"CYR", "RE"} <= {f.code for f in figures}
+    for figure in figures:
+        check = ledger.reconciliation(contract_wh, sel, figure)
+        lines = ledger.ledger_lines(contract_wh, sel, figure)
+        assert len(check), figure
+        assert check["difference"].abs().max() < 0.005, (figure, check)
+        assert check["lines"].sum() == len(lines), figure
+        for row in check.itertuples():
+            shown = lines[lines["amount_currency"] == row.amount_currency]["amount"].sum()
+            assert shown == pytest.approx(row.figure, abs=0.005), figure
+
+
+def test_drilldown_lines_carry_what_a_clerk_needs(contract_wh: PublishedWarehouse) -> None:
+    accounts = finance.pnl_by_account(contract_wh, HOLD)
+    rent = accounts[accounts["account_code"] == "4300"].iloc[0]
+    figure = ledger.Figure("pl_account", "4300", "Rent", account_id=int(rent["account_id"]))
+    lines = ledger.ledger_lines(contract_wh, HOLD, figure)
+    assert len(lines) == 6
+    assert set(lines["document_number"].str.slice(0, 6)) == {"IK2025"}
+    assert (lines["relation_name"] == "Landlord BV").all()
+    assert lines["amount"].sum() == pytest.approx(rent["this_year"]) == pytest.approx(-1800)
+    assert list(lines["entry_date"]) == sorted(lines["entry_date"])
+    for column in ("description", "debit_base", "credit_base", "journal_code", "division_code"):
+        assert column in lines.columns
+
+
+def test_ageing_lists_open_invoices_of_the_chosen_divisions(
+    contract_wh: PublishedWarehouse,
+) -> None:
+    hold = finance.open_invoices(contract_wh, HOLD, "receivables")
+    assert list(hold["document_number"]) == ["VK2025-000090", "VK2025-000101"]
+    buckets = finance.ageing_buckets(contract_wh, ALL, "receivables")
+    assert list(buckets["ageing_bucket"]) == ["Not due", "31-60", "90+"]
+    assert set(buckets["base_currency"]) == {"EUR", "GBP"}
+    assert finance.open_invoices(contract_wh, UK, "payables").empty
+    with pytest.raises(ValueError):
+        finance.open_invoices(contract_wh, ALL, "stock")
+
+
+def test_each_query_opens_and_closes_its_own_connection(
+    contract_wh: PublishedWarehouse,
+) -> None:
+    finance.kpis(contract_wh, ALL)
+    # Nothing holds the file after the read: DuckDB would refuse a read-write open in this
+    # process while a read-only instance of the same file were still alive.
+    con = duckdb.connect(str(contract_wh.path))
+    con.close()
+
+
+def test_pointer_names_the_published_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from dashboards import warehouse
+
+    monkeypatch.setenv("ERP_WAREHOUSE_DIR", str(tmp_path))
+    assert warehouse.current() is None
+    published = contract_warehouse.publish(tmp_path)
+    current = warehouse.current()
+    assert current is not None and current.path == published
+    assert current.version == published.name
+
+
+@pytest.mark.pipeline
+@pytest.mark.parametrize("division", [None, "HOLD", "US01"], ids=["group", "HOLD", "US01"])
+def test_every_figure_of_the_real_marts_reconciles(
+    demo_stack: DemoStack, division: str | None
+) -> None:
+    """The dashboards' reading of the marts built by dbt: figures trace to ledger lines."""
+    wh = demo_stack.published
+    divisions = finance.divisions(wh)
+    chosen = (
+        []
+        if division is None
+        else [int(divisions.loc[divisions["division_code"] == division, "division_id"].iloc[0])]
+    )
+    year, period = default_period(finance.fiscal_periods(wh))
+    sel = build_selection(divisions, chosen, year, period)
+    assert sel.in_group_currency is (division is None)
+    figures = ledger.figures(
+        finance.pnl_by_section(wh, sel),
+        finance.pnl_by_account(wh, sel),
+        finance.balance_sheet(wh, sel),
+    )
+    assert {"CYR", "RE", "Revenue"} <= {f.code for f in figures}
+    for figure in figures:
+        check = ledger.reconciliation(wh, sel, figure)
+        assert check["difference"].abs().max() < 0.005, (figure.label, check.to_dict("records"))
+    kpis = finance.kpis(wh, sel).set_index("kpi")
+    sections = finance.pnl_by_section(wh, sel).set_index("pl_section")
+    assert kpis.loc["revenue", "this_year"] == pytest.approx(sections.loc["Revenue", "this_year"])
+    assert kpis.loc["net_result", "this_year"] == pytest.approx(sections["this_year"].sum())

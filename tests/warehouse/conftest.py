@@ -1,0 +1,76 @@
+"""Fixtures for the warehouse tests: a generated demo company, a warehouse folder, dagster.
+
+The dagster definitions read the dbt manifest at import, so ``dbt parse`` runs once per
+session before anything imports ``orchestration.definitions``; it parses against the
+session's warehouse path, so every later ``dbt build`` of the session parses partially.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from transactional.migrate import upgrade
+
+DEMO_SEED = 42
+DEMO_SCALE = 0.002  # about 10k journal lines: every mart has content, in seconds
+
+
+@dataclass
+class DemoCompany:
+    url: str
+    totals: object  # ingestion.demo.ControlTotals
+
+
+@pytest.fixture(scope="session")
+def warehouse_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The session's ERP_WAREHOUSE_DIR (build/ and published/ live here)."""
+    path = tmp_path_factory.mktemp("warehouse")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ERP_WAREHOUSE_DIR", str(path))
+        patch.setenv("DO_NOT_TRACK", "1")
+        patch.setenv("GX_ANALYTICS_ENABLED", "false")
+        patch.delenv("DAGSTER_HOME", raising=False)
+        yield path
+
+
+@pytest.fixture(scope="session")
+def dbt_parsed(warehouse_dir: Path) -> None:
+    """``dbt parse`` once, against this session's warehouse path."""
+    from orchestration.project import environment, parse_project
+    from orchestration.publish import build_path
+
+    with environment({"ERP_WAREHOUSE_PATH": str(build_path(warehouse_dir))}):
+        parse_project()
+
+
+@pytest.fixture(scope="session")
+def definitions(dbt_parsed: None):  # type: ignore[no-untyped-def]
+    from orchestration.definitions import defs
+
+    return defs
+
+
+@pytest.fixture(scope="session")
+def demo_company(
+    tmp_path_factory: pytest.TempPathFactory, warehouse_dir: Path
+) -> Iterator[DemoCompany]:
+    """A generated demo group on SQLite, the session's ERP_DATABASE_URL."""
+    from ingestion.demo import generate
+
+    path = tmp_path_factory.mktemp("demo") / "erp.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    totals = generate(url, seed=DEMO_SEED, scale=DEMO_SCALE)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ERP_DATABASE_URL", url)
+        yield DemoCompany(url=url, totals=totals)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Keep DO_NOT_TRACK on for any dbt the tests start, whatever the caller's shell says.
+    os.environ.setdefault("DO_NOT_TRACK", "1")

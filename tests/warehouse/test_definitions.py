@@ -1,0 +1,95 @@
+"""The dagster definitions load and wire extract -> dbt -> checks -> publish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+
+MARTS = [
+    "dim_divisions",
+    "dim_accounts",
+    "dim_periods",
+    "dim_dates",
+    "dim_relations",
+    "fct_gl_lines",
+    "finance__trial_balance",
+    "finance__profit_and_loss",
+    "finance__balance_sheet",
+    "finance__receivables_ageing",
+    "finance__payables_ageing",
+    "finance__open_items_by_period",
+    "finance__cash_position",
+]
+
+
+def test_definitions_load(definitions: Any) -> None:
+    job = definitions.resolve_job_def("refresh")
+    assert job.name == "refresh"
+    graph = definitions.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert {"erp_extract", "published_warehouse", *MARTS} <= keys
+    assert definitions.resolve_schedule_def("hourly_refresh").default_status == (
+        dg.DefaultScheduleStatus.STOPPED
+    )
+    assert definitions.resolve_sensor_def("new_postings") is not None
+
+
+def test_lineage_runs_extract_staging_marts_publish(definitions: Any) -> None:
+    graph = definitions.resolve_asset_graph()
+    staging = graph.get(dg.AssetKey(["staging", "stg_erp__journal_lines"]))
+    assert staging.parent_keys == {dg.AssetKey("erp_extract")}
+    assert staging.group_name == "staging"
+    fct = graph.get(dg.AssetKey("fct_gl_lines"))
+    assert fct.group_name == "finance"
+    assert dg.AssetKey(["staging", "stg_erp__journal_lines"]) in fct.parent_keys
+    assert graph.get(dg.AssetKey("dim_accounts")).group_name == "core"
+    published = graph.get(dg.AssetKey("published_warehouse"))
+    assert {dg.AssetKey(name) for name in MARTS} == published.parent_keys
+
+
+def test_checks_are_wired_and_blocking(definitions: Any) -> None:
+    graph = definitions.resolve_asset_graph()
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    assert ("fct_gl_lines", "gl_lines_expectations") in checks
+    assert ("finance__trial_balance", "trial_balance_reconciles") in checks
+    assert ("finance__balance_sheet", "balance_sheet_balances") in checks
+    # dbt's tests come along as checks too.
+    assert any(name.startswith("unique_fct_gl_lines") for _, name in checks)
+    for key in graph.asset_check_keys:
+        if key.name in ("gl_lines_expectations", "trial_balance_reconciles"):
+            assert graph.get_check_spec(key).blocking
+
+
+def test_sensor_requests_a_refresh_only_for_new_postings(
+    definitions: Any, demo_company: Any
+) -> None:
+    from orchestration.resources import ErpWarehouse
+    from orchestration.sensors import latest_entry_id, new_postings_sensor
+
+    resources = {"warehouse": ErpWarehouse(database_url=demo_company.url)}
+    latest = latest_entry_id(demo_company.url)
+    assert latest > 0
+    with dg.instance_for_test() as instance:
+        first = new_postings_sensor(dg.build_sensor_context(instance=instance, resources=resources))
+        assert isinstance(first, dg.SensorResult)
+        assert first.cursor == str(latest)
+        assert [r.run_key for r in first.run_requests or []] == [f"entries-up-to-{latest}"]
+        again = new_postings_sensor(
+            dg.build_sensor_context(instance=instance, cursor=str(latest), resources=resources)
+        )
+        assert isinstance(again, dg.SkipReason)
+
+
+def test_instance_template_disables_telemetry(tmp_path: Any, monkeypatch: Any) -> None:
+    import shutil
+
+    from orchestration.project import MODELS_DIR
+
+    template = MODELS_DIR.parent / "orchestration" / "dagster_home" / "dagster.yaml"
+    shutil.copy(template, tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with dg.DagsterInstance.get() as instance:
+        assert instance.telemetry_enabled is False
+        limits = instance.get_settings("concurrency")["runs"]["tag_concurrency_limits"]
+        assert limits == [{"key": "erp/warehouse", "limit": 1}]

@@ -1,0 +1,272 @@
+"""The whole refresh on a generated company: dagster runs extract, dbt build (with the
+unit tests), the checks and the publish in-process; the assertions read the PUBLISHED
+warehouse, as the dashboards do."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pytest
+from sqlmodel import select
+
+from orchestration.publish import build_path, published_path
+from tests.warehouse.conftest import DemoCompany
+from transactional.database import make_engine, session_scope
+from transactional.finance import balances, invoices
+from transactional.organisation.models import Division, User
+from transactional.relations.models import Relation
+
+pytestmark = pytest.mark.pipeline
+
+
+def query(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def first_publish(definitions: Any, demo_company: DemoCompany, warehouse_dir: Path) -> Path:
+    from orchestration.refresh import run_refresh
+
+    run_refresh()
+    path = published_path(warehouse_dir)
+    assert path is not None, "the refresh published nothing"
+    return path
+
+
+def contract_columns() -> dict[str, list[str]]:
+    """Mart -> columns, from the table in docs/marts.md (annotations in brackets dropped)."""
+    contract = Path(__file__).resolve().parents[2] / "docs" / "marts.md"
+    marts: dict[str, list[str]] = {}
+    for line in contract.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`"):
+            continue
+        columns = [re.sub(r"\s*\(.*?\)", "", c).strip() for c in cells[2].split(",")]
+        for name in re.findall(r"`([a-z_]+)`", cells[0]):
+            marts[name] = columns
+    return marts
+
+
+def test_marts_follow_the_contract(first_publish: Path) -> None:
+    marts = contract_columns()
+    assert len(marts) == 13
+    for mart, columns in marts.items():
+        actual = query(
+            first_publish,
+            f"""
+            select column_name from information_schema.columns
+            where table_schema = 'main' and table_name = '{mart}' order by ordinal_position
+        """,
+        )
+        assert [name for (name,) in actual] == columns, mart
+
+
+def test_revenue_per_division_and_year_matches_the_generator(
+    first_publish: Path, demo_company: DemoCompany
+) -> None:
+    rows = query(
+        first_publish,
+        """
+        select d.division_code, p.fiscal_year, sum(p.amount)
+        from main.finance__profit_and_loss p
+        join main.dim_divisions d using (division_id)
+        where p.pl_section = 'Revenue'
+        group by d.division_code, p.fiscal_year
+    """,
+    )
+    actual = {(code, year): amount for code, year, amount in rows}
+    totals: Any = demo_company.totals
+    expected = {
+        (code, year): amount
+        for code, years in totals.revenue.items()
+        for year, amount in years.items()
+    }
+    assert actual == expected
+
+
+def test_books_balance_in_every_division_and_period(first_publish: Path) -> None:
+    unbalanced = query(
+        first_publish,
+        """
+        select division_id, fiscal_year, period_number
+        from main.finance__trial_balance
+        group by all having sum(debit) <> sum(credit)
+    """,
+    )
+    assert unbalanced == []
+    lopsided = query(
+        first_publish,
+        """
+        select division_id, fiscal_year, period_number
+        from main.finance__balance_sheet
+        group by all
+        having sum(case when side = 'assets' then amount else -amount end) <> 0
+    """,
+    )
+    assert lopsided == []
+    periods = query(
+        first_publish, "select count(*) from main.finance__balance_sheet where line_code = 'RE'"
+    )
+    assert periods[0][0] > 0
+
+
+def test_open_items_match_the_generator_and_the_ledger(
+    first_publish: Path, demo_company: DemoCompany
+) -> None:
+    totals: Any = demo_company.totals
+    for mart, expected, invoice_type, sign in (
+        ("finance__receivables_ageing", totals.open_receivables, "sales", 1),
+        ("finance__payables_ageing", totals.open_payables, "purchase", -1),
+    ):
+        rows = query(
+            first_publish,
+            f"""
+            select d.division_code, d.division_id, sum(a.open_amount_base)
+            from main.{mart} a join main.dim_divisions d using (division_id)
+            group by d.division_code, d.division_id
+        """,
+        )
+        assert {code: amount for code, _, amount in rows} == expected
+        engine = make_engine(demo_company.url)
+        try:
+            with session_scope(engine) as session:
+                for _, division_id, amount in rows:
+                    ledger = balances.open_items_total(session, division_id, invoice_type)
+                    assert amount == sign * ledger
+        finally:
+            engine.dispose()
+
+
+def test_refresh_adds_new_postings_and_keeps_the_old_version(
+    first_publish: Path, demo_company: DemoCompany, warehouse_dir: Path
+) -> None:
+    from orchestration.refresh import run_refresh
+
+    lines_before = query(first_publish, "select count(*) from main.fct_gl_lines")[0][0]
+    engine = make_engine(demo_company.url)
+    try:
+        with session_scope(engine) as session:
+            admin = session.exec(select(User).where(User.username == "admin")).one()
+            holding = session.exec(select(Division).where(Division.code == "HOLD")).one()
+            customer = session.exec(
+                select(Relation).where(
+                    Relation.division_id == holding.id, Relation.relation_type == "customer"
+                )
+            ).first()
+            assert customer is not None
+            invoice = invoices.post_invoice(
+                session=session,
+                user=admin,
+                invoice=invoices.InvoiceDraft(
+                    division="HOLD",
+                    invoice_type="sales",
+                    relation=customer.code,
+                    invoice_date="2026-10-30",
+                    currency=holding.currency_code,
+                    lines=[
+                        invoices.InvoiceLineDraft(
+                            account="8100",
+                            quantity="1",
+                            unit_price="4321.09",
+                        )
+                    ],
+                ),
+            )
+            invoice_id, amount_base = invoice.id, invoice.amount_base
+    finally:
+        engine.dispose()
+
+    run_refresh()
+    latest = published_path(warehouse_dir)
+    assert latest is not None and latest != first_publish
+    new_lines = query(
+        latest,
+        f"""
+        select account_code, amount_base from main.fct_gl_lines
+        where entry_id = (select entry_id from main.fct_gl_lines where invoice_id = {invoice_id})
+        order by account_code
+    """,
+    )
+    assert new_lines == [("1300", amount_base), ("8100", -Decimal("4321.09"))]
+    assert query(latest, "select count(*) from main.fct_gl_lines")[0][0] == lines_before + 2
+    duplicates = query(
+        latest, "select count(*) - count(distinct gl_line_id) from main.fct_gl_lines"
+    )
+    assert duplicates == [(0,)]
+    # A dashboard still holding the previous version reads it unchanged.
+    assert query(first_publish, "select count(*) from main.fct_gl_lines")[0][0] == lines_before
+
+
+def test_failing_blocking_check_stops_publishing(
+    first_publish: Path, definitions: Any, warehouse_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import quality.reconciliation as rules
+    from orchestration.refresh import explain
+
+    def out_of_balance(warehouse: Path) -> rules.Reconciliation:
+        return rules.Reconciliation(
+            rule="trial balance movements sum to zero",
+            groups_checked=1,
+            failures=[{"division_id": 1, "difference": "0.01"}],
+        )
+
+    monkeypatch.setattr(rules, "trial_balance_sums_to_zero", out_of_balance)
+    before = published_path(warehouse_dir)
+    result = definitions.resolve_job_def("refresh").execute_in_process(
+        asset_selection=[dg.AssetKey("finance__trial_balance"), dg.AssetKey("published_warehouse")],
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert published_path(warehouse_dir) == before
+    assert "trial_balance_reconciles" in explain(result)
+
+
+def test_checks_catch_a_tampered_warehouse(first_publish: Path, tmp_path: Path) -> None:
+    from orchestration.checks import balance_sheet_balances, trial_balance_reconciles
+    from orchestration.resources import ErpWarehouse
+    from quality.gl_suite import validate_gl_lines
+
+    tampered = build_path(tmp_path)
+    tampered.parent.mkdir(parents=True)
+    shutil.copyfile(first_publish, tampered)
+    warehouse = ErpWarehouse(warehouse_dir=str(tmp_path))
+
+    def evaluate(check: Any) -> dg.AssetCheckResult:
+        result = check(warehouse=warehouse)
+        assert isinstance(result, dg.AssetCheckResult)
+        return result
+
+    assert evaluate(trial_balance_reconciles).passed
+    assert validate_gl_lines(tampered).success
+
+    with duckdb.connect(str(tampered)) as connection:
+        connection.execute("""
+            update main.finance__trial_balance set debit = debit + 0.01
+            where (division_id, fiscal_year, period_number, account_id) in (
+                select division_id, fiscal_year, period_number, account_id
+                from main.finance__trial_balance limit 1)
+        """)
+        connection.execute("""
+            update main.finance__balance_sheet set amount = amount + 1
+            where line_code = 'CYR' and period_number = 1
+        """)
+        connection.execute("""
+            update main.fct_gl_lines set journal_type = 'bogus', debit_base = debit_base + 1
+            where gl_line_id = (select min(gl_line_id) from main.fct_gl_lines)
+        """)
+    result = evaluate(trial_balance_reconciles)
+    assert not result.passed
+    assert "1 of" in (result.description or "")
+    assert not evaluate(balance_sheet_balances).passed
+    outcome = validate_gl_lines(tampered)
+    assert not outcome.success
+    assert any("journal_type" in failure for failure in outcome.failures)
+    assert any("debit_credit_difference" in failure for failure in outcome.failures)
