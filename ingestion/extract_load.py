@@ -14,8 +14,8 @@ column's scale; on PostgreSQL NUMERIC arrives as text and is parsed as a decimal
 Speed: decoding every value through SQLAlchemy's result processors runs at well under
 100k rows/s for the journal lines. So the rows are fetched in chunks from the DBAPI
 cursor of the same SQLAlchemy connection (SQLite: plain tuples turned into Arrow in C;
-PostgreSQL: ``COPY ... TO STDOUT (FORMAT csv)`` parsed by Arrow), then inserted with
-``INSERT ... SELECT`` from the registered Arrow table. Any other dialect falls back to
+PostgreSQL: each page rendered by the server as one CSV text and parsed by Arrow), then
+inserted with ``INSERT ... SELECT`` from the registered Arrow table. Any other dialect falls back to
 the SQLAlchemy Core path (``read_table_core``), which the tests also use to prove the fast
 paths give identical values.
 
@@ -237,56 +237,70 @@ def _decode_sqlite(values: pa.ChunkedArray, column: Column[Any]) -> pa.Array:
 
 def _postgres_batches(source: Connection, table: Table, after_id: int | None) -> Iterator[pa.Table]:
     quote = source.dialect.identifier_preparer.quote
-    columns = []
+    # The server renders each page as ONE CSV text (string_agg): fetching row by row (or
+    # COPY, one message per row) costs Python time per row; this costs it per page.
+    fields = []
     for c in table.columns:
         name = quote(c.name)
-        # Naive UTC text parses exactly in Arrow; the zone is put back after parsing.
-        columns.append(f"({name} at time zone 'UTC')" if isinstance(c.type, DateTime) else name)
-    base = f"select {', '.join(columns)} from {quote(table.name)}"
+        if _is_text(c.type):
+            fields.append(
+                f"""case when {name} is null then '' else '"' || """
+                f"""replace({name}, '"', '""') || '"' end"""
+            )
+        elif isinstance(c.type, DateTime):
+            # Naive UTC text parses exactly in Arrow; the zone is put back after parsing.
+            fields.append(f"coalesce(({name} at time zone 'UTC')::text, '')")
+        else:
+            fields.append(f"coalesce({name}::text, '')")  # NUMERIC as exact digits
+    line = f"concat_ws(',', {', '.join(fields)})"
     parsed = pa.schema(
         [
             pa.field(c.name, pa.timestamp("us") if isinstance(c.type, DateTime) else t)
             for c, t in zip(table.columns, _arrow_schema(table).types, strict=True)
         ]
     )
-    options = (
-        pa_csv.ReadOptions(column_names=parsed.names),
-        pa_csv.ParseOptions(newlines_in_values=True),
-        pa_csv.ConvertOptions(
-            column_types=parsed,
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=False,  # "" is an empty string, bare empty is NULL
-            true_values=["t"],
-            false_values=["f"],
-        ),
+    read = pa_csv.ReadOptions(column_names=parsed.names)
+    parse = pa_csv.ParseOptions(newlines_in_values=True)
+    convert = pa_csv.ConvertOptions(
+        column_types=parsed,
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=False,  # "" is an empty string, a bare empty field NULL
+        true_values=["true"],
+        false_values=["false"],
     )
     psycopg_connection = source.connection.driver_connection
     assert psycopg_connection is not None
-    last = after_id
-    while True:
-        query = base
-        if last is not None:
-            # Keyset pages: each COPY is a complete CSV document of at most CHUNK_ROWS rows.
-            query += f" where {quote('id')} > {int(last)} order by {quote('id')} limit {CHUNK_ROWS}"
-        buffer = io.BytesIO()
-        with (
-            psycopg_connection.cursor() as cursor,
-            cursor.copy(f"copy ({query}) to stdout (format csv)") as copy,
-        ):
-            for block in copy:
-                buffer.write(block)
-        if buffer.tell() == 0:
-            return
-        buffer.seek(0)
-        batch = pa_csv.read_csv(
-            buffer, read_options=options[0], parse_options=options[1], convert_options=options[2]
-        )
-        columns_out = [batch.column(c.name).cast(_arrow_type(c.type)) for c in table.columns]
-        yield pa.Table.from_arrays(columns_out, schema=_arrow_schema(table))
-        if last is None or batch.num_rows < CHUNK_ROWS:
-            return
-        last = int(batch.column("id")[-1].as_py())
+    with psycopg_connection.cursor() as cursor:
+        cursor.execute("set local datestyle to 'ISO, YMD'")
+        last = after_id
+        while True:
+            if last is None:
+                query = f"select string_agg({line}, E'\\n') from {quote(table.name)}"
+            else:
+                # Keyset pages of at most CHUNK_ROWS rows, in id order.
+                id_ = quote("id")
+                query = (
+                    f"select string_agg(line, E'\\n' order by {id_}) from"
+                    f" (select {id_}, {line} as line from {quote(table.name)}"
+                    f" where {id_} > {int(last)} order by {id_} limit {CHUNK_ROWS}) as page"
+                )
+            cursor.execute(query)  # type: ignore[arg-type]
+            row = cursor.fetchone()
+            text = row[0] if row else None
+            if not text:
+                return
+            batch = pa_csv.read_csv(
+                io.BytesIO(text.encode("utf-8")),
+                read_options=read,
+                parse_options=parse,
+                convert_options=convert,
+            )
+            columns = [batch.column(c.name).cast(_arrow_type(c.type)) for c in table.columns]
+            yield pa.Table.from_arrays(columns, schema=_arrow_schema(table))
+            if last is None or batch.num_rows < CHUNK_ROWS:
+                return
+            last = int(batch.column("id")[-1].as_py())
 
 
 def _core_batches(source: Connection, table: Table, after_id: int | None) -> Iterator[pa.Table]:
@@ -318,6 +332,10 @@ def _raw(table: Table) -> str:
 
 def _ddl(table: Table) -> str:
     return ", ".join(f'"{c.name}" {_duckdb_type(c.type)}' for c in table.columns)
+
+
+def _is_text(kind: TypeEngine[Any]) -> bool:
+    return not isinstance(kind, ExactDecimal | Boolean | DateTime | Date | Integer)
 
 
 def _sqlite_stored_type(kind: TypeEngine[Any]) -> pa.DataType:

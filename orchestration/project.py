@@ -52,7 +52,15 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
 
 
 def parse_project() -> None:
-    """Run ``dbt parse`` to (re)write the manifest."""
+    """Run ``dbt parse`` to (re)write the manifest.
+
+    It parses against the warehouse path the refresh will use (unless ERP_WAREHOUSE_PATH
+    names another): dbt's saved parse state depends on it, and a matching state lets the
+    refresh's ``dbt build`` skip the full parse.
+    """
+    from orchestration.publish import build_path
+
+    warehouse = Path(os.environ.get("ERP_WAREHOUSE_PATH") or build_path())
     subprocess.run(
         [
             dbt_executable(),
@@ -65,7 +73,7 @@ def parse_project() -> None:
         ],
         check=True,
         cwd=MODELS_DIR,
-        env={**os.environ, **dbt_environment()},
+        env={**os.environ, **dbt_environment(warehouse)},
     )
 
 

@@ -12,12 +12,15 @@ class RefreshFailed(RuntimeError):
     """The refresh did not publish a new warehouse; the message says which step or check."""
 
 
-def run_refresh(*, full: bool = False, as_of_date: str | None = None) -> None:
+def run_refresh(
+    *, full: bool = False, as_of_date: str | None = None, log_level: str = "WARNING"
+) -> None:
     """Extract, build, test and publish the warehouse; raise RefreshFailed on any failure.
 
-    ``full`` reloads the raw ledger tables and rebuilds the incremental fact from scratch.
-    Runs are recorded in the instance of DAGSTER_HOME when set (visible in the UI), else
-    in a throw-away one.
+    ``full`` reloads the raw ledger tables and rebuilds the incremental fact from scratch;
+    ``as_of_date`` (YYYY-MM-DD) sets the ageing date (default today). Runs are recorded in
+    the instance of DAGSTER_HOME when set (visible in the UI), else in a throw-away one.
+    dagster's own console log is kept to warnings: the outcome is the return or the error.
     """
     from orchestration.definitions import defs
 
@@ -26,7 +29,8 @@ def run_refresh(*, full: bool = False, as_of_date: str | None = None) -> None:
         "ops": {
             "erp_extract": {"config": {"full_refresh": full}},
             "erp_dbt_models": {"config": {"full_refresh": full, "as_of_date": as_of_date}},
-        }
+        },
+        "loggers": {"console": {"config": {"log_level": log_level}}},
     }
     instance = (
         dg.DagsterInstance.get()

@@ -5,6 +5,9 @@ higher id means something new to show. No run is requested while a refresh is qu
 or running (one writer of the build file at a time).
 """
 
+# No `from __future__ import annotations` here: dagster reads the parameter annotations
+# (config, resources) at decoration time.
+
 import dagster as dg
 from sqlalchemy import func, select
 

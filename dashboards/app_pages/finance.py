@@ -89,7 +89,7 @@ def kpi_cards(wh: PublishedWarehouse, sel: Selection) -> None:
         )
 
 
-def _select_into_drilldown(table_key: str, rows: pd.DataFrame, keys: list[str]) -> None:
+def _select_into_drilldown(table_key: str, keys: list[str]) -> None:
     """A row picked in a table becomes the drill-down figure."""
     picked = st.session_state[table_key].selection.rows
     if picked:
@@ -110,17 +110,14 @@ def profit_and_loss(wh: PublishedWarehouse, sel: Selection) -> tuple[pd.DataFram
     )
     accounts = cached(finance.pnl_by_account)(wh, sel)
     st.markdown("**P&L by account** — pick a row to see the ledger lines behind it")
-    account_keys = [
-        ledger.Figure("pl_account", str(r.account_code), "", account_id=int(r.account_id)).key  # type: ignore[arg-type]
-        for r in accounts.itertuples()
-    ]
+    account_keys = [ledger.account_figure(r).key for r in accounts.itertuples()]
     report_table(
         accounts,
         key=PNL_TABLE_KEY,
         file_name="pnl_by_account",
         title="P&L by account",
         labels=_flow_labels(sel),
-        on_select=lambda: _select_into_drilldown(PNL_TABLE_KEY, accounts, account_keys),
+        on_select=lambda: _select_into_drilldown(PNL_TABLE_KEY, account_keys),
         hide=("account_id",),
     )
     return sections, accounts
@@ -140,22 +137,14 @@ def balance_sheet(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
         f"**Balance sheet** at the end of period {sel.period_through:02d} "
         "— pick a row to see the ledger lines behind it"
     )
-    keys = [
-        ledger.Figure(
-            "bs_line",
-            str(r.line_code),
-            "",
-            account_id=None if pd.isna(r.account_id) else int(r.account_id),  # type: ignore[arg-type]
-        ).key
-        for r in bs.itertuples()
-    ]
+    keys = [ledger.balance_sheet_figure(r).key for r in bs.itertuples()]
     report_table(
         bs,
         key=BS_TABLE_KEY,
         file_name="balance_sheet",
         title="Balance sheet",
         labels=_position_labels(sel),
-        on_select=lambda: _select_into_drilldown(BS_TABLE_KEY, bs, keys),
+        on_select=lambda: _select_into_drilldown(BS_TABLE_KEY, keys),
         hide=("account_id",),
     )
     return bs

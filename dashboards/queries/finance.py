@@ -206,19 +206,31 @@ def pnl_by_section(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
 
 
 def balance_sheet(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
-    """Balance-sheet lines at the end of the selected period and a year earlier."""
+    """Balance-sheet lines at the end of the selected period and a year earlier.
+
+    Ordered as the chart of accounts orders them (``dim_accounts.sort_order``), sections
+    by their first account, computed lines (result, retained earnings) last in theirs.
+    """
     m = sel.pl_amount
     return wh.query(
         f"""
-        select side, bs_section, line_code, line_name, account_id,
-               sum(case when fiscal_year = $year then {m} else 0 end) as this_year,
-               sum(case when fiscal_year = $previous then {m} else 0 end) as last_year,
+        with lines as (
+            select b.side, b.bs_section, b.line_code, b.line_name, b.account_id,
+                   min(a.sort_order) as sort_order,
+                   sum(case when b.fiscal_year = $year then b.{m} else 0 end) as this_year,
+                   sum(case when b.fiscal_year = $previous then b.{m} else 0 end) as last_year
+            from finance__balance_sheet b
+            left join dim_accounts a on a.account_id = b.account_id
+            where list_contains($divisions, b.division_id)
+              and b.fiscal_year in ($year, $previous) and b.period_number = $period
+            group by b.side, b.bs_section, b.line_code, b.line_name, b.account_id
+        )
+        select side, bs_section, line_code, line_name, account_id, this_year, last_year,
                this_year - last_year as change
-        from finance__balance_sheet
-        where list_contains($divisions, division_id) and fiscal_year in ($year, $previous)
-          and period_number = $period
-        group by side, bs_section, line_code, line_name, account_id
-        order by case side when 'assets' then 1 else 2 end, bs_section, line_code
+        from lines
+        order by case side when 'assets' then 1 else 2 end,
+                 min(sort_order) over (partition by side, bs_section) nulls last,
+                 bs_section, sort_order nulls last, line_code
         """,
         _params(sel),
     )

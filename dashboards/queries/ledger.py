@@ -42,6 +42,27 @@ class Figure:
         return self.statement == "bs_line"
 
 
+def account_figure(row: Any) -> Figure:
+    """The figure of one row of the P&L-by-account table."""
+    return Figure(
+        "pl_account",
+        str(row.account_code),
+        f"P&L · {row.account_code} {row.account_name}",
+        account_id=int(row.account_id),
+    )
+
+
+def balance_sheet_figure(row: Any) -> Figure:
+    """The figure of one row of the balance-sheet table."""
+    return Figure(
+        "bs_line",
+        str(row.line_code),
+        f"Balance sheet · {row.line_code} {row.line_name}",
+        account_id=None if pd.isna(row.account_id) else int(row.account_id),
+        side=str(row.side),
+    )
+
+
 def figures(
     pnl_sections: pd.DataFrame, pnl_accounts: pd.DataFrame, bs: pd.DataFrame
 ) -> list[Figure]:
@@ -50,28 +71,12 @@ def figures(
         Figure("pl_section", str(r.pl_section), f"P&L section · {r.pl_section}")
         for r in pnl_sections.itertuples()
     ]
-    found += [
-        Figure(
-            "pl_account",
-            str(r.account_code),
-            f"P&L · {r.account_code} {r.account_name}",
-            account_id=int(r.account_id),  # type: ignore[arg-type]
-        )
-        for r in pnl_accounts.itertuples()
-    ]
+    found += [account_figure(r) for r in pnl_accounts.itertuples()]
     for r in bs.itertuples():
-        account_id = None if pd.isna(r.account_id) else int(r.account_id)  # type: ignore[arg-type]
-        if account_id is None and r.line_code not in COMPUTED_BS_LINES:
-            continue  # a computed line with no rule to trace it
-        found.append(
-            Figure(
-                "bs_line",
-                str(r.line_code),
-                f"Balance sheet · {r.line_code} {r.line_name}",
-                account_id=account_id,
-                side=str(r.side),
-            )
-        )
+        figure = balance_sheet_figure(r)
+        # A computed line other than the two results has no rule to trace it.
+        if figure.account_id is not None or figure.code in COMPUTED_BS_LINES:
+            found.append(figure)
     return found
 
 

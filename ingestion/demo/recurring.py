@@ -70,8 +70,8 @@ class Accountant:
         code = spec.code
         entries: list[ManualEntry] = []
         if month.index == 0:
-            capital = money((monthly_revenue * CAPITAL_MONTHS / 10_000).quantize(Decimal(1)))
-            capital *= 10_000
+            tens_of_thousands = (monthly_revenue * CAPITAL_MONTHS / 10_000).quantize(Decimal(1))
+            capital = money(max(Decimal(1), tens_of_thousands) * 10_000)
             entries.append(ManualEntry(code, "BNK", month.first, "Opening balance: paid-in capital",
                                        [("1100", capital, None), ("0500", -capital, None)]))
         if month.month == 1:

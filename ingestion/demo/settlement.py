@@ -24,8 +24,9 @@ CUSTOMER_DELAYS: dict[str, tuple[int, int]] = {
 NEVER_PAID = 0.01  # disputed or bad debt
 POOR_NEVER_PAID = 0.06
 PARTIAL = 0.06
-CASH_LIMIT = Decimal(750)
-SUPPLIER_RUN_WEEKDAY = 3  # Thursday  # small domestic invoices are sometimes paid at the counter
+CASH_LIMIT = Decimal(750)  # small domestic invoices are sometimes paid at the counter
+CASH_SHARE = 0.3
+SUPPLIER_RUN_WEEKDAY = 3  # Thursday
 # Ageing windows: (days before, days after) an as-of date between which a due date falls.
 WINDOWS = ((0, 120), (-30, -1), (-60, -31), (-90, -61), (-200, -91))
 
@@ -52,23 +53,11 @@ class Settlement:
             # Group companies settle on the due date, both sides the same day.
             payments = [(next_business_day(plan.due_date), item.total)]
         else:
-            payments = self._habits(item, rng)
-        hits = [n for n, window in enumerate(self._windows()) if window[0] <= plan.due_date
-                <= window[1]]
-        key = (plan.division, plan.invoice_type)
-        paid_by_end = sum((a for d, a in payments if d <= self.end), Decimal(0))
-        if paid_by_end == item.total and plan.party.category != "intercompany" and any(
-            (*key, n) not in self._claimed for n in hits
-        ):
-            payments = []  # this one stays open, so the bucket is not empty
-            paid_by_end = Decimal(0)
-        if paid_by_end < item.total and plan.party.category != "intercompany":
-            self._claimed.update((*key, n) for n in hits)
+            payments = self._fill_empty_buckets(item, self._habits(item, rng))
         journal = "BNK"
-        party = plan.party
-        domestic = party.country == SPECS[plan.division].country and plan.rate == 1
+        domestic = plan.party.country == SPECS[plan.division].country and plan.rate == 1
         if (plan.invoice_type == "sales" and domestic and item.total < CASH_LIMIT
-                and rng.random() < 0.3):
+                and rng.random() < CASH_SHARE):
             journal = "KAS"
         for on, amount in payments:
             if on <= self.end:
@@ -80,6 +69,23 @@ class Settlement:
         """Payments of a month, in date order (then invoice order)."""
         found = self.scheduled.pop((year, month), [])
         return sorted(found, key=lambda i: (i.on, i.item.seq))
+
+    def _fill_empty_buckets(
+        self, item: OpenItem, payments: list[tuple[date, Decimal]]
+    ) -> list[tuple[date, Decimal]]:
+        """Leave the invoice unpaid if it is the first to fall due in an ageing window
+        that nothing else keeps open yet; otherwise keep its payments as decided."""
+        plan = item.plan
+        hits = [(plan.division, plan.invoice_type, n)
+                for n, (first, last) in enumerate(self._windows())
+                if first <= plan.due_date <= last]
+        paid_by_end = sum((amount for on, amount in payments if on <= self.end), Decimal(0))
+        if paid_by_end == item.total and any(hit not in self._claimed for hit in hits):
+            payments = []
+            paid_by_end = Decimal(0)
+        if paid_by_end < item.total:
+            self._claimed.update(hits)
+        return payments
 
     def _windows(self) -> list[tuple[date, date]]:
         return [(ref + timedelta(days=lo), ref + timedelta(days=hi))

@@ -1,41 +1,60 @@
--- The period-end running sum of open items equals the invoice-by-invoice ageing on the
--- last day of a period: the two marts reach the same figure by different routes.
--- Checked for the period containing the ageing date (as_of_date, default today).
+-- Two routes to the open items on the ageing date must agree, per division and side:
+-- the invoice-by-invoice ageing marts, and the running sum of dated open-item events
+-- that finance__open_items_by_period is built from (open and overdue amounts).
 with
 
 ageing as (
 
-    select division_id, 'receivable' as item_type, sum(open_amount_base) as amount
+    select division_id, 'receivable' as item_type, open_amount_base, days_overdue
     from {{ ref('finance__receivables_ageing') }}
-    group by division_id
     union all
-    select division_id, 'payable' as item_type, sum(open_amount_base) as amount
+    select division_id, 'payable' as item_type, open_amount_base, days_overdue
     from {{ ref('finance__payables_ageing') }}
-    group by division_id
 
 ),
 
-periods as (
+by_invoice as (
 
-    select * from {{ ref('dim_periods') }}
-    where period_end = {{ as_of_date() }}
+    select
+        division_id,
+        item_type,
+        sum(open_amount_base) as open_amount,
+        sum(case when days_overdue > 0 then open_amount_base else 0 end) as overdue_amount
+    from ageing
+    group by division_id, item_type
 
 ),
 
-by_period as (
+by_event as (
 
-    select open_items.division_id, open_items.item_type, open_items.open_amount_base as amount
-    from {{ ref('finance__open_items_by_period') }} as open_items
-    inner join periods
-        on open_items.division_id = periods.division_id
-        and open_items.fiscal_year = periods.fiscal_year
-        and open_items.period_number = periods.period_number
+    select
+        division_id,
+        item_type,
+        sum(open_change_base) as open_amount,
+        sum(overdue_change_base) as overdue_amount
+    from {{ ref('int_open_item_events') }}
+    where event_date <= {{ as_of_date() }}
+    group by division_id, item_type
+
+),
+
+compared as (
+
+    select
+        coalesce(by_event.division_id, by_invoice.division_id) as division_id,
+        coalesce(by_event.item_type, by_invoice.item_type) as item_type,
+        coalesce(by_event.open_amount, 0) as open_by_event,
+        coalesce(by_invoice.open_amount, 0) as open_by_invoice,
+        coalesce(by_event.overdue_amount, 0) as overdue_by_event,
+        coalesce(by_invoice.overdue_amount, 0) as overdue_by_invoice
+    from by_event
+    full outer join by_invoice
+        on by_event.division_id = by_invoice.division_id
+        and by_event.item_type = by_invoice.item_type
 
 )
 
-select by_period.*, coalesce(ageing.amount, 0) as ageing_amount
-from by_period
-left join ageing
-    on ageing.division_id = by_period.division_id
-    and ageing.item_type = by_period.item_type
-where by_period.amount <> coalesce(ageing.amount, 0)
+select *
+from compared
+where open_by_event <> open_by_invoice
+    or overdue_by_event <> overdue_by_invoice

@@ -5,6 +5,9 @@ all mapped to the extract asset, so the lineage reads extract -> staging -> mart
 groups follow the folders (staging, intermediate, core, finance).
 """
 
+# No `from __future__ import annotations` here: dagster reads the parameter annotations
+# (config, resources) at decoration time.
+
 import json
 import shutil
 from collections.abc import Iterator, Mapping

@@ -1,5 +1,8 @@
 """The extract-load asset: transactional database -> raw schema of the build warehouse."""
 
+# No `from __future__ import annotations` here: dagster reads the parameter annotations
+# (config, resources) at decoration time.
+
 import time
 
 import dagster as dg

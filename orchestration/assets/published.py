@@ -1,5 +1,8 @@
 """The published warehouse: a copy of the build, switched in atomically for the dashboards."""
 
+# No `from __future__ import annotations` here: dagster reads the parameter annotations
+# (config, resources) at decoration time.
+
 import dagster as dg
 
 from orchestration import publish

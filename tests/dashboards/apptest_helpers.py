@@ -13,14 +13,19 @@ INPUT_TYPES = {"selectbox", "date_input", "text_input", "dataframe", "radio", "m
 
 
 def open_page(page: str | None = None, *, user: int | None = None) -> AppTest:
-    """The app, run once, then switched to ``page`` (relative to dashboards/) and run."""
-    at = AppTest.from_file(str(APP), default_timeout=90).run()
+    """The app opened on ``page`` (relative to dashboards/; default: the first page).
+
+    ``st.Page`` keeps the file name as the page's URL path, so the page can be picked
+    before the first run, as a browser would by URL.
+    """
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    if page is not None:
+        at.switch_page(page)
+    at.run()
     assert not at.exception, [e.message for e in at.exception]
     if user is not None:
-        at.selectbox(key="acting_user").set_value(user)
-    if page is not None:
-        at.switch_page(page).run()
-    assert not at.exception, [e.message for e in at.exception]
+        at.selectbox(key="acting_user").set_value(user).run()
+        assert not at.exception, [e.message for e in at.exception]
     return at
 
 
