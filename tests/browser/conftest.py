@@ -29,7 +29,11 @@ def erp(env: dict[str, str], *args: str, timeout: int = 600) -> str:
     """Run the real `erp` command line with the test's environment."""
     result = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", *args],
-        env=env, cwd=PROJECT, capture_output=True, text=True, timeout=timeout,
+        env=env,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     assert result.returncode == 0, f"erp {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
@@ -57,10 +61,23 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def app_url(stack_env: dict[str, str]) -> Iterator[str]:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(PROJECT / "dashboards" / "app.py"),
-         "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        env=stack_env, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT / "dashboards" / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        env=stack_env,
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -73,7 +90,9 @@ def app_url(stack_env: dict[str, str]) -> Iterator[str]:
             time.sleep(0.5)
     else:
         proc.kill()
-        pytest.fail("Streamlit did not start:\n" + (proc.stdout.read().decode() if proc.stdout else ""))
+        pytest.fail(
+            "Streamlit did not start:\n" + (proc.stdout.read().decode() if proc.stdout else "")
+        )
     yield url
     proc.terminate()
     proc.wait(timeout=20)

@@ -91,10 +91,14 @@ def test_posted_entry_shows_on_finance_page_after_refresh(page, app_url: str, st
 
     engine = create_engine(stack_env["ERP_DATABASE_URL"])
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT a.code, l.amount_base FROM journal_line l "
-            "JOIN journal_entry e ON e.id = l.entry_id JOIN account a ON a.id = l.account_id "
-            "WHERE e.document_number = :n ORDER BY l.line_number"), {"n": number}).all()
+        rows = conn.execute(
+            text(
+                "SELECT a.code, l.amount_base FROM journal_line l "
+                "JOIN journal_entry e ON e.id = l.entry_id JOIN account a ON a.id = l.account_id "
+                "WHERE e.document_number = :n ORDER BY l.line_number"
+            ),
+            {"n": number},
+        ).all()
     engine.dispose()
     # SQLite keeps money as integer ten-thousandths.
     assert [(code, Decimal(v) / 10000) for code, v in rows] == [("4300", AMOUNT), ("1100", -AMOUNT)]

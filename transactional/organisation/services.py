@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
