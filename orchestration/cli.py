@@ -129,10 +129,15 @@ def refresh(
     ] = False,
 ) -> None:
     """Run the whole dagster refresh job in-process: extract, dbt build, checks, publish."""
-    from orchestration.refresh import run_refresh
+    # Runs land in the same dagster instance as `erp ui`, so they show in its run history.
+    os.environ.setdefault("DAGSTER_HOME", str(_dagster_home()))
+    from orchestration.refresh import RefreshFailed, run_refresh
 
     with console.status("Refreshing the warehouse (extract, dbt build, checks, publish)..."):
-        run_refresh(full=full)
+        try:
+            run_refresh(full=full)
+        except RefreshFailed as exc:
+            _fail(f"the refresh did not publish; dashboards keep the last version.\n{exc}")
     from orchestration.publish import published_path
 
     console.print(f"Published [bold]{published_path()}[/]")
