@@ -109,12 +109,7 @@ def _build(
     )
     cur = lookups.currency(d.currency or relation.currency_code, field="currency")
     base = lookups.currency(division.currency_code)
-    if d.rate not in (None, "") and cur.code != base.code:
-        rate = to_decimal(d.rate, field="rate", label="Rate")
-        if rate <= 0:
-            raise ValidationError("The rate must be positive.", field="rate")
-    else:
-        rate = lookups.rate(cur.code, base.code, on, field="currency")
+    rate = lookups.document_rate(d.rate, cur.code, base.code, on, field="rate", label="Rate")
     if not d.lines:
         raise ValidationError("An invoice needs at least one line.", field="lines")
     control = lookups.account_by_category(division, "receivables" if sales else "payables")

@@ -24,6 +24,7 @@ from transactional.finance.models import (
     Period,
     VatCode,
 )
+from transactional.money import to_decimal
 from transactional.organisation.models import Currency, Division, ExchangeRate, User
 from transactional.relations.models import Relation
 
@@ -253,6 +254,17 @@ class Lookups:
         if currency == base:
             return Decimal(1)
         return self._reference_rate(currency, on, field) / self._reference_rate(base, on, field)
+
+    def document_rate(
+        self, given: object, currency: str, base: str, on: date, *, field: str, label: str
+    ) -> Decimal:
+        """The rate a clerk typed for a foreign-currency document, else the day's rate."""
+        if given in (None, "") or currency == base:
+            return self.rate(currency, base, on, field=field)
+        rate = to_decimal(given, field=field, label=label)
+        if rate <= 0:
+            raise ValidationError(f"{label} must be positive.", field=field)
+        return rate
 
     def _reference_rate(self, currency: str, on: date, field: str) -> Decimal:
         key = (currency, on)

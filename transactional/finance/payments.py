@@ -81,7 +81,7 @@ def post_payments(*, session: Session, user: User, payments: list[PaymentDraft])
         {a.invoice for d in payments for a in d.allocations if isinstance(a.invoice, int)}
     )
     for n in range(0, len(by_id), 1000):  # stay far below the databases' parameter limits
-        pending.update(open_amounts(session, by_id[n:n + 1000]))
+        pending.update(open_amounts(session, by_id[n : n + 1000]))
     built = [_build(session, user, lookups, d, pending) for d in payments]
     prepared = [_prepare(session, user, lookups, e, "post_payment") for _, _, e in built]
 
@@ -124,12 +124,7 @@ def _build(
     amount = round_money(to_decimal(d.amount, field="amount", label="Amount"), cur.decimals)
     if amount <= 0:
         raise ValidationError("The amount must be more than zero.", field="amount")
-    if d.rate not in (None, "") and cur.code != base.code:
-        rate = to_decimal(d.rate, field="rate", label="Rate")
-        if rate <= 0:
-            raise ValidationError("The rate must be positive.", field="rate")
-    else:
-        rate = lookups.rate(cur.code, base.code, on)
+    rate = lookups.document_rate(d.rate, cur.code, base.code, on, field="rate", label="Rate")
     amount_base = round_money(amount * rate, base.decimals)
     control = lookups.account_by_category(division, "receivables" if received else "payables")
     sign = Decimal(-1) if received else Decimal(1)  # received: credit the receivable

@@ -137,14 +137,9 @@ def _prepare(
             amount_base = round_money(line.amount_base, base.decimals)
             rate = (amount_base / amount).quantize(Decimal("1e-8")) if amount else Decimal(1)
         else:
-            if line.rate not in (None, "") and cur.code != base.code:
-                rate = to_decimal(line.rate, field=f"lines.{n}.rate", label=f"{where}: rate")
-                if rate <= 0:
-                    raise ValidationError(
-                        f"{where}: the rate must be positive.", field=f"lines.{n}.rate"
-                    )
-            else:
-                rate = lookups.rate(cur.code, base.code, on, field=f"lines.{n}.currency")
+            rate = lookups.document_rate(
+                line.rate, cur.code, base.code, on, field=f"lines.{n}.rate", label=f"{where}: rate"
+            )
             amount_base = round_money(amount * rate, base.decimals)
         total += amount_base
         prepared.lines.append(
