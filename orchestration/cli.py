@@ -6,6 +6,7 @@ Heavy imports (dagster, streamlit, the generator) happen inside the commands, so
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -133,14 +134,29 @@ def refresh(
     os.environ.setdefault("DAGSTER_HOME", str(_dagster_home()))
     from orchestration.refresh import RefreshFailed, run_refresh
 
-    with console.status("Refreshing the warehouse (extract, dbt build, checks, publish)..."):
+    # dbt's own progress lines go to a log file: the console keeps the outcome readable.
+    log_dir = settings.DATA_DIR / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / "refresh.log"
+    with (
+        console.status("Refreshing the warehouse (extract, dbt build, checks, publish)..."),
+        log_path.open("w") as log,
+        contextlib.redirect_stdout(log),
+    ):
         try:
             run_refresh(full=full)
         except RefreshFailed as exc:
-            _fail(f"the refresh did not publish; dashboards keep the last version.\n{exc}")
+            failure: RefreshFailed | None = exc
+        else:
+            failure = None
+    if failure is not None:
+        _fail(
+            f"the refresh did not publish; dashboards keep the last version.\n{failure}\n"
+            f"dbt's log: {log_path}"
+        )
     from orchestration.publish import published_path
 
-    console.print(f"Published [bold]{published_path()}[/]")
+    console.print(f"Published [bold]{published_path()}[/] (dbt's log: {log_path})")
 
 
 @app.command()
