@@ -41,6 +41,7 @@ LABELS = {
     "ageing_bucket": "Overdue (days)",
     "open_amount": "Open (invoice currency)",
     "open_amount_base": "Open (division currency)",
+    "open_amount_group": "Open (group currency)",
     "base_currency": "Division currency",
     "as_of_date": "As of",
     "cost_centre_code": "Cost centre",
@@ -154,12 +155,13 @@ def ageing(wh: PublishedWarehouse, sel: Selection, kind: str) -> None:
     title = "Receivables ageing" if kind == "receivables" else "Payables ageing"
     buckets = cached(finance.ageing_buckets)(wh, sel, kind)
     invoices = cached(finance.open_invoices)(wh, sel, kind)
-    st.plotly_chart(charts.ageing(buckets, title), key=f"ageing_{kind}")
+    st.plotly_chart(charts.ageing(buckets, title, sel.currency), key=f"ageing_{kind}")
     as_of = invoices["as_of_date"].iloc[0] if len(invoices) else None
     st.caption(
         f"Open {'sales' if kind == 'receivables' else 'purchase'} invoices as of "
-        f"{pd.Timestamp(as_of).date() if as_of is not None else 'the last refresh'}, "
-        "in each division's own currency (the ageing marts carry no group amounts)."
+        f"{pd.Timestamp(as_of).date() if as_of is not None else 'the last refresh'}; "
+        f"buckets in {sel.currency}"
+        + (", translated at that day's rate." if sel.in_group_currency else ".")
     )
     report_table(
         buckets,

@@ -61,21 +61,20 @@ def balance_sheet(df: pd.DataFrame, currency: str) -> go.Figure:
     return _layout(fig, "Balance sheet", currency)
 
 
-def ageing(df: pd.DataFrame, title: str) -> go.Figure:
-    """Open amount per ageing bucket (one bar series per currency)."""
+def ageing(df: pd.DataFrame, title: str, currency: str) -> go.Figure:
+    """Open amount per ageing bucket, in the shown currency."""
     fig = go.Figure()
-    for currency, rows in df.groupby("base_currency"):
-        fig.add_bar(
-            x=rows["ageing_bucket"],
-            y=rows["open_amount_base"],
-            name=str(currency),
-            customdata=rows["invoices"],
-            hovertemplate="%{y:,.2f} (%{customdata} invoices)",
-        )
-    order = df.sort_values("bucket_order")["ageing_bucket"].drop_duplicates().tolist()
+    fig.add_bar(
+        x=df["ageing_bucket"],
+        y=df["open_amount"],
+        name=currency,
+        customdata=df["invoices"],
+        hovertemplate="%{y:,.2f} (%{customdata} invoices)",
+        marker={"color": _THIS_YEAR},
+    )
+    order = df.sort_values("bucket_order")["ageing_bucket"].tolist()
     fig.update_xaxes(categoryorder="array", categoryarray=order)
-    currencies = ", ".join(sorted(df["base_currency"].unique())) if len(df) else ""
-    return _layout(fig, title, currencies)
+    return _layout(fig, title, currency)
 
 
 def cash_position(df: pd.DataFrame, currency: str) -> go.Figure:

@@ -251,7 +251,8 @@ def open_invoices(wh: PublishedWarehouse, sel: Selection, kind: str) -> pd.DataF
         f"""
         select d.division_code, a.relation_name, a.document_number, a.invoice_date,
                a.due_date, a.days_overdue, a.ageing_bucket, a.currency_code, a.open_amount,
-               d.currency_code as base_currency, a.open_amount_base, a.as_of_date
+               d.currency_code as base_currency, a.open_amount_base, a.open_amount_group,
+               a.as_of_date
         from {_ageing_mart(kind)} a
         join dim_divisions d on d.division_id = a.division_id
         where list_contains($divisions, a.division_id)
@@ -262,21 +263,17 @@ def open_invoices(wh: PublishedWarehouse, sel: Selection, kind: str) -> pd.DataF
 
 
 def ageing_buckets(wh: PublishedWarehouse, sel: Selection, kind: str) -> pd.DataFrame:
-    """Open amounts per ageing bucket, in each division's own currency.
-
-    The ageing marts carry no group-currency amount, so buckets are split by currency.
-    """
+    """Open amounts per ageing bucket in the shown currency (see ``Selection.currency``)."""
     return wh.query(
         f"""
-        select a.ageing_bucket, a.bucket_order, d.currency_code as base_currency,
-               count(*) as invoices, sum(a.open_amount_base) as open_amount_base
+        select a.ageing_bucket, a.bucket_order, $currency as currency,
+               count(*) as invoices, sum(a.open_amount_{sel.suffix}) as open_amount
         from {_ageing_mart(kind)} a
-        join dim_divisions d on d.division_id = a.division_id
         where list_contains($divisions, a.division_id)
-        group by a.ageing_bucket, a.bucket_order, d.currency_code
-        order by a.bucket_order, d.currency_code
+        group by a.ageing_bucket, a.bucket_order
+        order by a.bucket_order
         """,
-        _params(sel),
+        {**_params(sel), "currency": sel.currency},
     )
 
 

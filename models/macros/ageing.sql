@@ -1,5 +1,6 @@
 {#- The ageing of open invoices of one type ('sales' or 'purchase') on the ageing date:
-    days overdue and bucket. Shared by the receivables and payables ageing marts. -#}
+    days overdue, bucket, and the open amount in the group currency at that date's rate
+    (the latest rate on or before it). Shared by the receivables and payables ageing. -#}
 {% macro ageing_of(invoice_type) %}
 with
 
@@ -10,12 +11,37 @@ open_invoices as (
 
 ),
 
+divisions as (
+
+    select division_id, currency_code from {{ ref('stg_erp__divisions') }}
+
+),
+
+daily_rates as (
+
+    select * from {{ ref('int_exchange_rates_daily') }}
+
+),
+
+ageing_rates as (
+
+    select currency_code, rate_to_group
+    from daily_rates
+    where date_day = (select max(date_day) from daily_rates where date_day <= {{ as_of_date() }})
+
+),
+
 aged as (
 
     select
         open_invoices.*,
+        ageing_rates.rate_to_group,
         {{ days_between('open_invoices.due_date', as_of_date()) }} as days_overdue
     from open_invoices
+    inner join divisions
+        on open_invoices.division_id = divisions.division_id
+    left join ageing_rates
+        on divisions.currency_code = ageing_rates.currency_code
 
 ),
 
@@ -32,6 +58,7 @@ final as (
         currency_code,
         open_amount,
         open_amount_base,
+        {{ money('open_amount_base * rate_to_group') }} as open_amount_group,
         days_overdue,
         case
             when days_overdue <= 0 then 'Not due'

@@ -335,7 +335,8 @@ create table finance__trial_balance as
 
 AGEING_COLUMNS = (
     "division_id, relation_id, relation_name, invoice_id, document_number, invoice_date, "
-    "due_date, currency_code, open_amount, open_amount_base, days_overdue, ageing_bucket, "
+    "due_date, currency_code, open_amount, open_amount_base, open_amount_group, days_overdue, "
+    "ageing_bucket, "
     "bucket_order, as_of_date"
 )
 RECEIVABLES = [
@@ -404,6 +405,10 @@ PAYABLES = [
 ]
 
 
+def _group_amount(division_id: int, amount_base: float) -> float:
+    return round(amount_base * float(_rate(division_id)), 2)
+
+
 def build(path: Path) -> Path:
     """Write the warehouse file at ``path`` and return it."""
     con = duckdb.connect(str(path))
@@ -470,7 +475,7 @@ def build(path: Path) -> Path:
             con.register(
                 "ageing_df",
                 pd.DataFrame(
-                    [(*r, AS_OF) for r in rows],
+                    [(*r[:10], _group_amount(r[0], r[9]), *r[10:], AS_OF) for r in rows],
                     columns=[c.strip() for c in AGEING_COLUMNS.split(",")],
                 ),
             )

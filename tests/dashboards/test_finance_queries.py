@@ -176,7 +176,11 @@ def test_ageing_lists_open_invoices_of_the_chosen_divisions(
     assert list(hold["document_number"]) == ["VK2025-000090", "VK2025-000101"]
     buckets = finance.ageing_buckets(contract_wh, ALL, "receivables")
     assert list(buckets["ageing_bucket"]) == ["Not due", "31-60", "90+"]
-    assert set(buckets["base_currency"]) == {"EUR", "GBP"}
+    # EUR and GBP divisions together: buckets in the group currency (GBP 300 at 1.15).
+    assert set(buckets["currency"]) == {"EUR"}
+    assert list(buckets["open_amount"]) == pytest.approx([1210.0, 500.0, 345.0])
+    uk = finance.ageing_buckets(contract_wh, UK, "receivables")
+    assert list(uk["currency"]) == ["GBP"] and list(uk["open_amount"]) == pytest.approx([300.0])
     assert finance.open_invoices(contract_wh, UK, "payables").empty
     with pytest.raises(ValueError):
         finance.open_invoices(contract_wh, ALL, "stock")
