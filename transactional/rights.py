@@ -19,6 +19,7 @@ ACTIONS: dict[str, str] = {
     "post_invoice": "post invoices",
     "post_payment": "post payments",
     "manage_relations": "maintain customers and suppliers",
+    "manage_items": "maintain items, warehouses and prices",
     "manage_ledger": "maintain the chart of accounts, journals, VAT codes and cost centres",
     "manage_periods": "open or close periods and fiscal years",
     "set_rates": "enter exchange rates",
@@ -31,7 +32,7 @@ _CLERK = {"view_reports", "post_entry", "post_invoice", "post_payment", "manage_
 MATRIX: dict[str, frozenset[str]] = {
     "clerk": frozenset(_CLERK),
     "accountant": frozenset(
-        _CLERK | {"reverse_entry", "manage_ledger", "manage_periods", "set_rates"}
+        _CLERK | {"reverse_entry", "manage_ledger", "manage_periods", "set_rates", "manage_items"}
     ),
     "manager": frozenset({"view_reports", "approve", "manage_relations"}),
     "analyst": frozenset({"view_reports"}),

@@ -6,5 +6,6 @@ from transactional import audit  # noqa: F401
 from transactional.finance import models as finance_models  # noqa: F401
 from transactional.organisation import models as organisation_models  # noqa: F401
 from transactional.relations import models as relations_models  # noqa: F401
+from transactional.wholesale import models as wholesale_models  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -16,6 +16,7 @@ from transactional.finance.payments import PaymentDraft, post_payment
 from transactional.finance.posting import EntryDraft, LineDraft, post_entry, reverse_entry
 from transactional.organisation import services as org
 from transactional.relations.services import create_relation
+from transactional.wholesale.prices import create_price_rule
 
 ROLES = ["clerk", "accountant", "manager", "analyst", "admin"]
 
@@ -97,6 +98,12 @@ def _set_rates(s: Session, u, division: str) -> None:
     org.set_exchange_rates(session=s, user=u, rates=[("USD", "2025-07-01", "0.93")])
 
 
+def _create_price_rule(s: Session, u, division: str) -> None:
+    create_price_rule(
+        session=s, user=u, division=division, kind="discount", value="5", valid_from="2025-01-01"
+    )
+
+
 ACTIONS: dict[str, tuple[Callable, set[str]]] = {
     # action: (service call, roles allowed)
     "post_entry": (_post_entry, {"clerk", "accountant", "admin"}),
@@ -108,6 +115,7 @@ ACTIONS: dict[str, tuple[Callable, set[str]]] = {
     "manage_ledger": (_create_journal, {"accountant", "admin"}),
     "manage_users": (_create_user, {"admin"}),
     "set_rates": (_set_rates, {"accountant", "admin"}),
+    "manage_items": (_create_price_rule, {"accountant", "admin"}),
 }
 
 

@@ -1,0 +1,1 @@
+"""Wholesale: items, barcodes, warehouses, customer groups and price rules."""

@@ -1,0 +1,308 @@
+"""Services for wholesale master data: item groups, items, barcodes, warehouses,
+locations and customer groups. Each checks the ``manage_items`` right in the division,
+validates everything before it writes, and is audited by the session listener.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from transactional import rights
+from transactional.errors import ValidationError
+from transactional.finance.lookups import Lookups
+from transactional.money import round_money, to_decimal
+from transactional.organisation.models import Division, User
+from transactional.relations.models import Relation
+from transactional.wholesale.barcodes import validate_barcode
+from transactional.wholesale.models import (
+    COST_METHODS,
+    TRACKING,
+    CustomerGroup,
+    CustomerGroupMember,
+    Item,
+    ItemBarcode,
+    ItemGroup,
+    Location,
+    Warehouse,
+)
+
+UNITS = ("pcs", "kg", "g", "l", "m", "m2", "m3", "box", "pack", "pair", "set", "hour")
+
+
+def _code(value: object, *, field: str = "code", label: str = "Code") -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationError(f"{label} is required.", field=field)
+    if len(text) > 30:
+        raise ValidationError(f"{label} is at most 30 characters.", field=field)
+    return text
+
+
+def _name(value: object) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationError("Name is required.", field="name")
+    return text
+
+
+def _amount(value: object, *, field: str, label: str, decimals: int) -> Decimal:
+    amount = to_decimal(value, field=field, label=label)
+    if amount < 0:
+        raise ValidationError(f"{label} cannot be negative.", field=field)
+    return round_money(amount, decimals)
+
+
+def currency_decimals(lookups: Lookups, division: Division) -> int:
+    return lookups.currency(division.currency_code).decimals
+
+
+def find_item_group(
+    lookups: Lookups, division: Division, ref: int | str, *, field: str
+) -> ItemGroup:
+    stmt = select(ItemGroup).where(ItemGroup.division_id == division.id)
+    stmt = stmt.where(ItemGroup.id == ref if isinstance(ref, int) else ItemGroup.code == str(ref))
+    found = lookups.session.exec(stmt).first()
+    if found is None:
+        raise ValidationError(
+            f"Item group {ref} does not exist in division {division.code}.", field=field
+        )
+    return found
+
+
+def find_item(lookups: Lookups, division: Division, ref: int | str, *, field: str = "item") -> Item:
+    if not isinstance(ref, int) and not str(ref or "").strip():
+        raise ValidationError("Item is required.", field=field)
+    stmt = select(Item).where(Item.division_id == division.id)
+    stmt = stmt.where(Item.id == ref if isinstance(ref, int) else Item.code == str(ref).strip())
+    found = lookups.session.exec(stmt).first()
+    if found is None:
+        raise ValidationError(
+            f"Item {ref} does not exist in division {division.code}.", field=field
+        )
+    return found
+
+
+def find_customer_group(
+    lookups: Lookups, division: Division, ref: int | str, *, field: str
+) -> CustomerGroup:
+    stmt = select(CustomerGroup).where(CustomerGroup.division_id == division.id)
+    stmt = stmt.where(
+        CustomerGroup.id == ref if isinstance(ref, int) else CustomerGroup.code == str(ref)
+    )
+    found = lookups.session.exec(stmt).first()
+    if found is None:
+        raise ValidationError(
+            f"Customer group {ref} does not exist in division {division.code}.", field=field
+        )
+    return found
+
+
+def find_customer(lookups: Lookups, division: Division, ref: int | str, *, field: str) -> Relation:
+    rel = lookups.relation(division, ref, field=field)
+    if rel.relation_type not in ("customer", "both"):
+        raise ValidationError(f"Relation {rel.code} is not a customer.", field=field)
+    return rel
+
+
+def create_item_group(
+    *, session: Session, user: User, division: str | int, code: str, name: str
+) -> ItemGroup:
+    lookups = Lookups(session)
+    div = lookups.division(division)
+    rights.require(session, user, "manage_items", div.id)
+    code, name = _code(code), _name(name)
+    if session.exec(
+        select(ItemGroup).where(ItemGroup.division_id == div.id, ItemGroup.code == code)
+    ).first():
+        raise ValidationError(f"Item group {code} already exists in {div.code}.", field="code")
+    group = ItemGroup(division_id=div.id or 0, code=code, name=name)
+    session.add(group)
+    session.flush()
+    return group
+
+
+def create_item(
+    *,
+    session: Session,
+    user: User,
+    division: str | int,
+    code: str,
+    name: str,
+    item_group: str | int | None = None,
+    unit: str = "pcs",
+    tracking: str = "none",
+    allow_negative_stock: bool = False,
+    cost_method: str = "average",
+    standard_cost: Decimal | str = Decimal(0),
+    sales_price: Decimal | str = Decimal(0),
+    purchase_price: Decimal | str = Decimal(0),
+    revenue_account: str | None = None,
+    cost_account: str | None = None,
+) -> Item:
+    lookups = Lookups(session)
+    div = lookups.division(division)
+    rights.require(session, user, "manage_items", div.id)
+    code, name = _code(code), _name(name)
+    group = (
+        find_item_group(lookups, div, item_group, field="item_group")
+        if item_group is not None and item_group != ""
+        else None
+    )
+    unit = str(unit or "").strip()
+    if unit not in UNITS:
+        raise ValidationError(f"Unit must be one of {', '.join(UNITS)}.", field="unit")
+    if tracking not in TRACKING:
+        raise ValidationError("Tracking must be none, serial or lot.", field="tracking")
+    if cost_method not in COST_METHODS:
+        raise ValidationError("Cost method must be standard or average.", field="cost_method")
+    decimals = currency_decimals(lookups, div)
+    std = _amount(standard_cost, field="standard_cost", label="Standard cost", decimals=decimals)
+    sales = _amount(sales_price, field="sales_price", label="Sales price", decimals=decimals)
+    purchase = _amount(
+        purchase_price, field="purchase_price", label="Purchase price", decimals=decimals
+    )
+    if cost_method == "standard" and std == 0:
+        raise ValidationError(
+            "An item valued at standard cost needs a standard cost.", field="standard_cost"
+        )
+    revenue = (
+        lookups.account(div, revenue_account, field="revenue_account") if revenue_account else None
+    )
+    cost = lookups.account(div, cost_account, field="cost_account") if cost_account else None
+    if session.exec(select(Item).where(Item.division_id == div.id, Item.code == code)).first():
+        raise ValidationError(f"Item {code} already exists in {div.code}.", field="code")
+    new = Item(
+        division_id=div.id or 0,
+        code=code,
+        name=name,
+        item_group_id=group.id if group else None,
+        unit=unit,
+        tracking=tracking,
+        allow_negative_stock=bool(allow_negative_stock),
+        cost_method=cost_method,
+        standard_cost=std,
+        sales_price=sales,
+        purchase_price=purchase,
+        revenue_account_id=revenue.id if revenue else None,
+        cost_account_id=cost.id if cost else None,
+    )
+    session.add(new)
+    session.flush()
+    return new
+
+
+def add_barcode(
+    *,
+    session: Session,
+    user: User,
+    division: str | int,
+    item: str | int,
+    barcode: str,
+    kind: str | None = None,
+) -> ItemBarcode:
+    """Add a barcode to an item; a barcode may belong to one item in the whole database."""
+    lookups = Lookups(session)
+    div = lookups.division(division)
+    rights.require(session, user, "manage_items", div.id)
+    target = find_item(lookups, div, item)
+    code, kind = validate_barcode(barcode, kind)
+    taken = session.exec(select(ItemBarcode).where(ItemBarcode.barcode == code)).first()
+    if taken is not None:
+        owner = session.get(Item, taken.item_id)
+        where = "another item"
+        if owner is not None:
+            owner_div = session.get(Division, owner.division_id)
+            where = f"item {owner.code} in {owner_div.code if owner_div else owner.division_id}"
+        raise ValidationError(f"Barcode {code} is already used by {where}.", field="barcode")
+    row = ItemBarcode(item_id=target.id or 0, barcode=code, kind=kind)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def create_warehouse(
+    *, session: Session, user: User, division: str | int, code: str, name: str
+) -> Warehouse:
+    lookups = Lookups(session)
+    div = lookups.division(division)
+    rights.require(session, user, "manage_items", div.id)
+    code, name = _code(code), _name(name)
+    if session.exec(
+        select(Warehouse).where(Warehouse.division_id == div.id, Warehouse.code == code)
+    ).first():
+        raise ValidationError(f"Warehouse {code} already exists in {div.code}.", field="code")
+    wh = Warehouse(division_id=div.id or 0, code=code, name=name)
+    session.add(wh)
+    session.flush()
+    return wh
+
+
+def create_location(
+    *, session: Session, user: User, division: str | int, warehouse: str, code: str, name: str
+) -> Location:
+    lookups = Lookups(session)
+    div = lookups.division(division)
+    rights.require(session, user, "manage_items", div.id)
+    wh_code = str(warehouse or "").strip()
+    if not wh_code:
+        raise ValidationError("Warehouse is required.", field="warehouse")
+    wh = session.exec(
+        select(Warehouse).where(Warehouse.division_id == div.id, Warehouse.code == wh_code)
+    ).first()
+    if wh is None:
+        raise ValidationError(
+            f"Warehouse {wh_code} does not exist in division {div.code}.", field="warehouse"
+        )
+    code, name = _code(code), _name(name)
+    if session.exec(
+        select(Location).where(Location.warehouse_id == wh.id, Location.code == code)
+    ).first():
+        raise ValidationError(
+            f"Location {code} already exists in warehouse {wh.code}.", field="code"
+        )
+    loc = Location(warehouse_id=wh.id or 0, code=code, name=name)
+    session.add(loc)
+    session.flush()
+    return loc
+
+
+def create_customer_group(
+    *, session: Session, user: User, division: str | int, code: str, name: str
+) -> CustomerGroup:
+    lookups = Lookups(session)
+    div = lookups.division(division)
+    rights.require(session, user, "manage_items", div.id)
+    code, name = _code(code), _name(name)
+    if session.exec(
+        select(CustomerGroup).where(CustomerGroup.division_id == div.id, CustomerGroup.code == code)
+    ).first():
+        raise ValidationError(f"Customer group {code} already exists in {div.code}.", field="code")
+    group = CustomerGroup(division_id=div.id or 0, code=code, name=name)
+    session.add(group)
+    session.flush()
+    return group
+
+
+def add_customer_to_group(
+    *, session: Session, user: User, division: str | int, customer_group: str, customer: str
+) -> CustomerGroupMember:
+    lookups = Lookups(session)
+    div = lookups.division(division)
+    rights.require(session, user, "manage_items", div.id)
+    group = find_customer_group(lookups, div, customer_group, field="customer_group")
+    rel = find_customer(lookups, div, customer, field="customer")
+    if session.exec(
+        select(CustomerGroupMember).where(
+            CustomerGroupMember.customer_group_id == group.id,
+            CustomerGroupMember.relation_id == rel.id,
+        )
+    ).first():
+        raise ValidationError(
+            f"Customer {rel.code} is already in group {group.code}.", field="customer"
+        )
+    member = CustomerGroupMember(customer_group_id=group.id or 0, relation_id=rel.id or 0)
+    session.add(member)
+    session.flush()
+    return member
