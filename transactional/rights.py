@@ -20,6 +20,10 @@ ACTIONS: dict[str, str] = {
     "post_payment": "post payments",
     "manage_relations": "maintain customers and suppliers",
     "manage_items": "maintain items, warehouses and prices",
+    "sell": "enter quotes, sales orders, deliveries and customer returns",
+    "purchase": "enter purchase orders, goods receipts and supplier returns",
+    "manage_stock": "transfer stock and post stock counts",
+    "accept_differences": "accept price differences between a purchase invoice and its order",
     "manage_ledger": "maintain the chart of accounts, journals, VAT codes and cost centres",
     "manage_periods": "open or close periods and fiscal years",
     "set_rates": "enter exchange rates",
@@ -28,13 +32,30 @@ ACTIONS: dict[str, str] = {
     "approve": "approve budgets and documents",
 }
 
-_CLERK = {"view_reports", "post_entry", "post_invoice", "post_payment", "manage_relations"}
+_CLERK = {
+    "view_reports",
+    "post_entry",
+    "post_invoice",
+    "post_payment",
+    "manage_relations",
+    "sell",
+    "purchase",
+    "manage_stock",
+}
 MATRIX: dict[str, frozenset[str]] = {
     "clerk": frozenset(_CLERK),
     "accountant": frozenset(
-        _CLERK | {"reverse_entry", "manage_ledger", "manage_periods", "set_rates", "manage_items"}
+        _CLERK
+        | {
+            "reverse_entry",
+            "manage_ledger",
+            "manage_periods",
+            "set_rates",
+            "manage_items",
+            "accept_differences",
+        }
     ),
-    "manager": frozenset({"view_reports", "approve", "manage_relations"}),
+    "manager": frozenset({"view_reports", "approve", "manage_relations", "accept_differences"}),
     "analyst": frozenset({"view_reports"}),
     "admin": frozenset(ACTIONS),
 }

@@ -31,6 +31,10 @@ class InvoiceLineDraft:
     vat_code: str | None = None
     cost_centre: str | None = None
     cost_unit: str | None = None
+    # Set by the sales and purchasing services: the item billed and the order line it bills.
+    item_id: int | None = None
+    sales_order_line_id: int | None = None
+    purchase_order_line_id: int | None = None
 
 
 @dataclass
@@ -158,6 +162,9 @@ def _build(
                 amount=amount,
                 vat_code_id=vat_id,
                 vat_amount=vat_amount,
+                item_id=ln.item_id,
+                sales_order_line_id=ln.sales_order_line_id,
+                purchase_order_line_id=ln.purchase_order_line_id,
                 cost_centre_id=lookups.cost_centre(
                     division, ln.cost_centre, field=f"lines.{n}.cost_centre"
                 ).id

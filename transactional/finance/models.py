@@ -218,6 +218,14 @@ class InvoiceLine(SQLModel, table=True):
     vat_amount: Decimal = Field(sa_type=Money)
     cost_centre_id: int | None = Field(default=None, foreign_key="cost_centre.id")
     cost_unit_id: int | None = Field(default=None, foreign_key="cost_unit.id")
+    # Set when the line bills an item: the sales or purchase order line it comes from.
+    item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
+    sales_order_line_id: int | None = Field(
+        default=None, foreign_key="sales_order_line.id", index=True
+    )
+    purchase_order_line_id: int | None = Field(
+        default=None, foreign_key="purchase_order_line.id", index=True
+    )
 
 
 class Payment(SQLModel, table=True):

@@ -1,0 +1,1 @@
+"""Purchasing (issue 3)."""
