@@ -1,0 +1,346 @@
+"""Stock movements: quantities, serials and lots, moving-average valuation, and the ledger.
+
+Every service that moves goods (deliveries, receipts, returns, transfers, counts) hands its
+movements to :func:`post_stock`, which
+
+- refuses stock below zero in a warehouse unless the item allows negative stock, and any
+  lot or serial below zero;
+- keeps serial numbers unique: a serial is received once; it can only come back in (a
+  customer return, a transfer, a count) when it is not in stock anywhere;
+- values outbound movements at the item's moving-average cost (the last known cost while
+  stock is zero or negative) and recomputes the average on every inbound movement;
+- posts one balanced journal entry: the stock account against each movement's counter
+  account (cost of sales, GRNI, stock differences...). When the counter account must see a
+  different amount than the stock value (a supplier invoiced at the receipt's cost but
+  returned at average cost), the difference goes to the movement's difference account.
+
+The sum of all movement values of a division is therefore the balance of its stock
+account at any date.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from transactional.errors import ValidationError
+from transactional.finance.lookups import Lookups
+from transactional.finance.models import JournalEntry
+from transactional.finance.posting import EntryDraft, LineDraft, post_entries
+from transactional.money import round_money
+from transactional.organisation.models import Division, User
+from transactional.stock.models import (
+    StockLevel,
+    StockLot,
+    StockLotLevel,
+    StockMovement,
+    StockValuation,
+)
+from transactional.wholesale.models import Item, Warehouse
+
+INBOUND = {"receipt", "customer_return", "transfer_in", "count_gain"}
+OUTBOUND = {"delivery", "supplier_return", "transfer_out", "count_loss"}
+UNIT_COST_QUANTUM = Decimal("0.00000001")
+
+
+@dataclass
+class Movement:
+    """One movement as a service asks for it; ``quantity`` is positive, the type says
+    the direction.
+
+    ``unit_cost`` (base currency) is required for receipts and customer returns and
+    ignored for outbound movements, which go out at the average cost; transfers in and
+    count gains default to the average cost. ``counter_value`` is the amount the counter
+    account must see, signed like the stock side (default: quantity x unit cost; only a
+    receipt into negative stock makes the stock side differ from it, by the revaluation).
+    """
+
+    item: Item
+    warehouse: Warehouse
+    movement_type: str
+    quantity: Decimal
+    counter_account_id: int
+    lot_number: str | None = None
+    unit_cost: Decimal | None = None
+    counter_value: Decimal | None = None
+    difference_account_id: int | None = None
+    relation_id: int | None = None
+    source_type: str = ""
+    source_id: int | None = None
+    where: str = "Line 1"
+    field: str = "lines.1"
+
+
+def post_stock(
+    *,
+    session: Session,
+    user: User,
+    lookups: Lookups,
+    division: Division,
+    on: date,
+    action: str,
+    document_number: str,
+    description: str,
+    movements: list[Movement],
+    entry_source_type: str,
+    entry_source_id: int | None = None,
+) -> tuple[JournalEntry | None, list[StockMovement]]:
+    """Apply the movements in order and post their value; returns the entry (None when
+    every value is zero) and the movement rows (same order as ``movements``).
+
+    Runs inside the caller's transaction: a refusal raises before commit, and the caller's
+    session scope rolls back everything the document wrote.
+    """
+    assert division.id is not None
+    lookups.require(user, action, division.id)
+    decimals = lookups.currency(division.currency_code).decimals
+    stock_account = lookups.account_by_category(division, "inventory")
+    differences = _account_id(lookups, division, "7100")
+    now = datetime.now(UTC)
+    rows: list[StockMovement] = []
+    nominal: list[Decimal] = []
+    for mv in movements:
+        row, value_at_cost = _apply(session, user, division, on, mv, decimals, document_number, now)
+        rows.append(row)
+        nominal.append(value_at_cost)
+    session.add_all(rows)
+    session.flush()
+
+    # One line per account and warehouse (so a transfer shows both warehouses), counter
+    # accounts per account, differences per account.
+    amounts: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for mv, row, at_cost in zip(movements, rows, nominal, strict=True):
+        counter = at_cost if mv.counter_value is None else mv.counter_value
+        amounts[(stock_account.id or 0, f"Stock {mv.warehouse.code}")] += row.value
+        amounts[(mv.counter_account_id, description)] -= counter
+        if counter != row.value:
+            diff_account = mv.difference_account_id or differences
+            amounts[(diff_account, f"{description}: valuation difference")] += counter - row.value
+    lines = [
+        LineDraft(
+            account=account_id,
+            debit=str(amount) if amount > 0 else None,
+            credit=str(-amount) if amount < 0 else None,
+            description=text,
+        )
+        for (account_id, text), amount in amounts.items()
+        if amount != 0
+    ]
+    if not lines:
+        return None, rows
+    entry = post_entries(
+        session=session,
+        user=user,
+        entries=[
+            EntryDraft(
+                division=division.id,
+                journal=lookups.first_journal(division, "general").code,
+                entry_date=on,
+                description=f"{description} {document_number}".strip(),
+                lines=lines,
+                source_type=entry_source_type,
+                source_id=entry_source_id,
+            )
+        ],
+        action=action,
+    )[0]
+    for row in rows:
+        row.entry_id = entry.id
+    session.flush()
+    return entry, rows
+
+
+def _account_id(lookups: Lookups, division: Division, code: str) -> int:
+    return lookups.account(division, code).id or 0
+
+
+def _apply(
+    session: Session,
+    user: User,
+    division: Division,
+    on: date,
+    mv: Movement,
+    decimals: int,
+    document_number: str,
+    now: datetime,
+) -> tuple[StockMovement, Decimal]:
+    """Update quantities and valuation; the movement row and its value at unit cost."""
+    item, wh = mv.item, mv.warehouse
+    if mv.movement_type not in INBOUND | OUTBOUND:
+        raise ValueError(f"unknown movement type {mv.movement_type}")
+    if item.division_id != division.id or wh.division_id != division.id:
+        raise ValidationError(
+            f"{mv.where}: item {item.code} and warehouse {wh.code} must belong to division "
+            f"{division.code}.",
+            field=mv.field,
+        )
+    qty = mv.quantity
+    if qty <= 0:
+        raise ValidationError(f"{mv.where}: the quantity must be above zero.", field=mv.field)
+    inbound = mv.movement_type in INBOUND
+    lot = _lot(session, item, wh, mv, inbound)
+
+    valuation = _locked(
+        session,
+        select(StockValuation).where(StockValuation.item_id == item.id),
+    ) or StockValuation(item_id=item.id or 0, division_id=division.id or 0)
+    level = _locked(
+        session,
+        select(StockLevel).where(StockLevel.item_id == item.id, StockLevel.warehouse_id == wh.id),
+    ) or StockLevel(item_id=item.id or 0, warehouse_id=wh.id or 0)
+
+    if inbound:
+        unit_cost = mv.unit_cost if mv.unit_cost is not None else _average(valuation)
+        if unit_cost < 0:
+            raise ValidationError(f"{mv.where}: the cost cannot be negative.", field=mv.field)
+        value = at_cost = round_money(qty * unit_cost, decimals)
+        new_qty = valuation.quantity + qty
+        if valuation.quantity < 0:
+            # Stock was negative (allowed for this item): the units issued without stock
+            # were valued at the last cost; value the position at the new cost so the
+            # average stays meaningful; the catch-up is this movement's value.
+            new_value = round_money(new_qty * unit_cost, decimals)
+            value = new_value - valuation.value
+        valuation.quantity = new_qty
+        valuation.value += value
+        valuation.last_unit_cost = unit_cost.quantize(UNIT_COST_QUANTUM)
+        level.quantity += qty
+    else:
+        if level.quantity - qty < 0 and not item.allow_negative_stock:
+            raise ValidationError(
+                f"{mv.where}: only {_qty(level.quantity)} {item.unit} of {item.code} "
+                f"in warehouse {wh.code}; {_qty(qty)} cannot go out "
+                "(this item does not allow negative stock).",
+                field=mv.field,
+            )
+        if qty >= valuation.quantity > 0:
+            # The last units take the remaining value, so no residue stays on the account.
+            whole = valuation.value
+            extra = round_money((qty - valuation.quantity) * valuation.last_unit_cost, decimals)
+            value = -(whole + extra)
+        else:
+            value = -round_money(qty * _average(valuation), decimals)
+        unit_cost = (-value / qty).quantize(UNIT_COST_QUANTUM)
+        at_cost = value
+        valuation.quantity -= qty
+        valuation.value += value
+        if valuation.quantity == 0:
+            valuation.value = Decimal(0)
+        level.quantity -= qty
+    session.add(valuation)
+    session.add(level)
+
+    sign = 1 if inbound else -1
+    row = StockMovement(
+        division_id=division.id or 0,
+        item_id=item.id or 0,
+        warehouse_id=wh.id or 0,
+        lot_id=lot.id if lot else None,
+        movement_date=on,
+        movement_type=mv.movement_type,
+        quantity=sign * qty,
+        unit_cost=unit_cost.quantize(UNIT_COST_QUANTUM),
+        value=value,
+        relation_id=mv.relation_id,
+        source_type=mv.source_type,
+        source_id=mv.source_id,
+        document_number=document_number,
+        created_by=user.id or 0,
+        created_at=now,
+    )
+    return row, at_cost
+
+
+def _average(valuation: StockValuation) -> Decimal:
+    if valuation.quantity > 0:
+        return valuation.value / valuation.quantity
+    return valuation.last_unit_cost
+
+
+def _locked(session: Session, stmt):  # type: ignore[no-untyped-def]
+    """The row, locked for this transaction on PostgreSQL (SQLite locks the whole file)."""
+    return session.exec(stmt.with_for_update()).first()
+
+
+def _qty(q: Decimal) -> str:
+    return f"{q.normalize():f}"
+
+
+def _lot(
+    session: Session, item: Item, wh: Warehouse, mv: Movement, inbound: bool
+) -> StockLot | None:
+    number = (mv.lot_number or "").strip()
+    if item.tracking == "none":
+        if number:
+            raise ValidationError(
+                f"{mv.where}: item {item.code} is not tracked by serial or lot; "
+                "leave the serial/lot empty.",
+                field=mv.field,
+            )
+        return None
+    label = "serial number" if item.tracking == "serial" else "lot"
+    if not number:
+        raise ValidationError(
+            f"{mv.where}: item {item.code} is tracked by {label}; enter the {label}.",
+            field=mv.field,
+        )
+    if item.tracking == "serial" and mv.quantity != 1:
+        raise ValidationError(
+            f"{mv.where}: one serial number is one unit; enter a line per serial number.",
+            field=mv.field,
+        )
+    lot = session.exec(
+        select(StockLot).where(StockLot.item_id == item.id, StockLot.number == number)
+    ).first()
+    if lot is None:
+        if not inbound:
+            raise ValidationError(
+                f"{mv.where}: {label} {number} of item {item.code} is not in stock.",
+                field=mv.field,
+            )
+        lot = StockLot(item_id=item.id or 0, number=number, kind=item.tracking)
+        session.add(lot)
+        session.flush()
+    elif item.tracking == "serial" and inbound:
+        in_stock = session.exec(
+            select(StockLotLevel).where(
+                StockLotLevel.lot_id == lot.id, col(StockLotLevel.quantity) > 0
+            )
+        ).first()
+        if in_stock is not None or mv.movement_type == "receipt":
+            raise ValidationError(
+                f"{mv.where}: serial number {number} of item {item.code} was already "
+                "received; serial numbers are unique.",
+                field=mv.field,
+            )
+    lot_level = _locked(
+        session,
+        select(StockLotLevel).where(
+            StockLotLevel.lot_id == lot.id, StockLotLevel.warehouse_id == wh.id
+        ),
+    ) or StockLotLevel(lot_id=lot.id or 0, warehouse_id=wh.id or 0)
+    if inbound:
+        lot_level.quantity += mv.quantity
+    else:
+        if lot_level.quantity < mv.quantity:
+            raise ValidationError(
+                f"{mv.where}: {label} {number} of item {item.code} has "
+                f"{_qty(lot_level.quantity)} in warehouse {wh.code}; "
+                f"{_qty(mv.quantity)} cannot go out.",
+                field=mv.field,
+            )
+        lot_level.quantity -= mv.quantity
+    session.add(lot_level)
+    return lot
+
+
+def on_hand(session: Session, item_id: int, warehouse_id: int | None = None) -> Decimal:
+    """Quantity on hand of an item in one warehouse (or all)."""
+    stmt = select(col(StockLevel.quantity)).where(StockLevel.item_id == item_id)
+    if warehouse_id is not None:
+        stmt = stmt.where(StockLevel.warehouse_id == warehouse_id)
+    return sum(session.exec(stmt).all(), Decimal(0))
