@@ -21,7 +21,7 @@ account at any date.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -54,7 +54,8 @@ class Movement:
 
     ``unit_cost`` (base currency) is required for receipts and customer returns and
     ignored for outbound movements, which go out at the average cost; transfers in and
-    count gains default to the average cost. ``counter_value`` is the amount the counter
+    count gains default to the average cost (a transfer in right after a transfer out of
+    the same item: exactly the value that went out). ``counter_value`` is the amount the counter
     account must see, signed like the stock side (default: quantity x unit cost; only a
     receipt into negative stock makes the stock side differ from it, by the revaluation).
     """
@@ -104,6 +105,12 @@ def post_stock(
     rows: list[StockMovement] = []
     nominal: list[Decimal] = []
     for mv in movements:
+        if mv.movement_type == "transfer_in" and mv.unit_cost is None and rows:
+            prev = rows[-1]
+            if prev.movement_type == "transfer_out" and prev.item_id == mv.item.id:
+                # The other half of a transfer comes in at exactly the value that went out
+                # (not the quantized unit cost), so no cent of the stock value gets lost.
+                mv = replace(mv, unit_cost=prev.value / prev.quantity)
         row, value_at_cost = _apply(session, user, division, on, mv, decimals, document_number, now)
         rows.append(row)
         nominal.append(value_at_cost)

@@ -1,0 +1,168 @@
+"""Supply contracts: a supplier's volume of an item at a price over a period.
+
+Purchase orders draw on a valid contract (its price, its lead time); the ordered quantity
+is counted against the contracted volume and refused beyond it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from transactional.errors import ValidationError
+from transactional.finance.lookups import Lookups, parse_date
+from transactional.money import round_money, to_decimal
+from transactional.organisation.models import Division, User
+from transactional.purchasing.models import SupplyContract
+from transactional.relations.models import Relation
+from transactional.stock.numbering import next_number
+from transactional.wholesale.items import find_item
+from transactional.wholesale.models import Item
+
+PRICE_DECIMALS = 4  # unit prices keep the Money column's 4 decimals
+
+
+def find_supplier(
+    lookups: Lookups, division: Division, ref: int | str, *, field: str = "supplier"
+) -> Relation:
+    """A supplier (or customer-and-supplier) of the division, still active."""
+    rel = lookups.relation(division, ref, field=field)
+    if rel.relation_type not in ("supplier", "both"):
+        raise ValidationError(f"{rel.name} ({rel.code}) is not a supplier.", field=field)
+    if not rel.is_active:
+        raise ValidationError(f"Supplier {rel.code} is blocked.", field=field)
+    return rel
+
+
+def qty_text(q: Decimal) -> str:
+    """A quantity as a clerk writes it: 10, 2.5."""
+    return f"{q.normalize():f}"
+
+
+def create_supply_contract(
+    *,
+    session: Session,
+    user: User,
+    division: str | int,
+    supplier: str | int,
+    item: str | int,
+    valid_from: date | str,
+    valid_to: date | str,
+    quantity: Decimal | str,
+    unit_price: Decimal | str,
+    currency: str | None = None,
+    lead_time_days: int | str = 14,
+) -> SupplyContract:
+    lookups = Lookups(session)
+    div = lookups.division(division)
+    assert div.id is not None
+    lookups.require(user, "purchase", div.id)
+    rel = find_supplier(lookups, div, supplier)
+    article = find_item(lookups, div, item)
+    start = parse_date(valid_from, field="valid_from", label="Valid from")
+    end = parse_date(valid_to, field="valid_to", label="Valid to")
+    if end < start:
+        raise ValidationError("The contract cannot end before it starts.", field="valid_to")
+    qty = to_decimal(quantity, field="quantity", label="Contracted quantity")
+    if qty <= 0:
+        raise ValidationError("The contracted quantity must be above zero.", field="quantity")
+    price = to_decimal(unit_price, field="unit_price", label="Unit price")
+    if price < 0:
+        raise ValidationError("The unit price cannot be negative.", field="unit_price")
+    cur = lookups.currency(currency or rel.currency_code, field="currency")
+    try:
+        lead = int(str(lead_time_days).strip())
+    except ValueError:
+        raise ValidationError(
+            f"Lead time must be a whole number of days, not '{lead_time_days}'.",
+            field="lead_time_days",
+        ) from None
+    if lead < 0:
+        raise ValidationError("Lead time cannot be negative.", field="lead_time_days")
+    contract = SupplyContract(
+        division_id=div.id,
+        number=next_number(session, div.id, "supply_contract", start.year),
+        relation_id=rel.id or 0,
+        item_id=article.id or 0,
+        valid_from=start,
+        valid_to=end,
+        contracted_quantity=qty,
+        unit_price=round_money(price, PRICE_DECIMALS),
+        currency_code=cur.code,
+        lead_time_days=lead,
+        created_by=user.id or 0,
+    )
+    session.add(contract)
+    session.flush()
+    return contract
+
+
+def find_contract(
+    session: Session,
+    division: Division,
+    supplier: Relation,
+    item: Item,
+    on: date,
+    ref: int | str | None,
+    *,
+    field: str,
+) -> SupplyContract | None:
+    """The named contract (checked for supplier, item and date), else the first valid one
+    for supplier and item on the date (oldest first), else None. The row is locked."""
+    stmt = select(SupplyContract).where(SupplyContract.division_id == division.id)
+    if ref is not None and ref != "":
+        stmt = stmt.where(
+            SupplyContract.id == ref
+            if isinstance(ref, int)
+            else SupplyContract.number == str(ref).strip()
+        )
+        found = session.exec(stmt.with_for_update()).first()
+        if found is None:
+            raise ValidationError(
+                f"Supply contract {ref} does not exist in division {division.code}.", field=field
+            )
+        if found.relation_id != supplier.id or found.item_id != item.id:
+            raise ValidationError(
+                f"Supply contract {found.number} is not for supplier {supplier.code} "
+                f"and item {item.code}.",
+                field=field,
+            )
+        if not found.valid_from <= on <= found.valid_to:
+            raise ValidationError(
+                f"Supply contract {found.number} is valid from {found.valid_from} to "
+                f"{found.valid_to}, not on {on}.",
+                field=field,
+            )
+        return found
+    stmt = (
+        stmt.where(
+            SupplyContract.relation_id == supplier.id,
+            SupplyContract.item_id == item.id,
+            col(SupplyContract.valid_from) <= on,
+            col(SupplyContract.valid_to) >= on,
+        )
+        .order_by(col(SupplyContract.valid_from), col(SupplyContract.id))
+        .with_for_update()
+    )
+    valid = list(session.exec(stmt).all())
+    # Prefer a contract with volume left; an exhausted one is still returned so the caller
+    # refuses with its number rather than silently buying at another price.
+    for contract in valid:
+        if contract.quantity_ordered < contract.contracted_quantity:
+            return contract
+    return valid[0] if valid else None
+
+
+def draw(contract: SupplyContract, quantity: Decimal, *, where: str, field: str) -> None:
+    """Count ``quantity`` against the contracted volume, or refuse beyond it."""
+    left = contract.contracted_quantity - contract.quantity_ordered
+    if quantity > left:
+        raise ValidationError(
+            f"{where}: supply contract {contract.number} has {qty_text(left)} of "
+            f"{qty_text(contract.contracted_quantity)} left; {qty_text(quantity)} cannot be "
+            "ordered on it (the contracted volume is exhausted).",
+            field=field,
+        )
+    contract.quantity_ordered += quantity

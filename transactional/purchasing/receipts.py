@@ -1,0 +1,208 @@
+"""Goods receipts: stock in at the order price (receipt day's rate), GRNI credited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from transactional.errors import ValidationError
+from transactional.finance.lookups import Lookups, parse_date
+from transactional.money import round_money, to_decimal
+from transactional.organisation.models import Division, User
+from transactional.purchasing.contracts import qty_text
+from transactional.purchasing.models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder
+from transactional.purchasing.orders import order_lines
+from transactional.stock.movements import Movement, post_stock
+from transactional.stock.numbering import next_number
+from transactional.wholesale.models import Item, Warehouse
+
+GRNI = "1610"
+
+
+@dataclass
+class ReceiptLineDraft:
+    order_line_id: int
+    quantity: Decimal | str
+    lot: str | None = None
+    serials: list[str] | None = None  # serial items: one serial number per unit
+
+
+def load_order(
+    session: Session, lookups: Lookups, user: User, order_id: int, action: str
+) -> tuple[PurchaseOrder, Division]:
+    order = session.get(PurchaseOrder, order_id, with_for_update=True)
+    if order is None:
+        raise ValidationError(f"Purchase order {order_id} does not exist.", field="order")
+    div = lookups.division(order.division_id)
+    lookups.require(user, action, order.division_id)
+    return order, div
+
+
+def units(
+    item: Item, qty: Decimal, lot: str | None, serials: list[str] | None, *, where: str, field: str
+) -> list[tuple[Decimal, str | None]]:
+    """Split a line into (quantity, lot or serial) parts: one per serial, else one."""
+    if item.tracking != "serial":
+        if serials:
+            raise ValidationError(
+                f"{where}: item {item.code} has no serial numbers; leave them empty.",
+                field=f"{field}.serials",
+            )
+        return [(qty, lot)]
+    numbers = [str(s).strip() for s in serials or [] if str(s).strip()]
+    if Decimal(len(numbers)) != qty:
+        raise ValidationError(
+            f"{where}: item {item.code} is tracked by serial number; enter one serial number "
+            f"per unit ({qty_text(qty)} units, {len(numbers)} serial numbers).",
+            field=f"{field}.serials",
+        )
+    dupes = sorted({s for s in numbers if numbers.count(s) > 1})
+    if dupes:
+        raise ValidationError(
+            f"{where}: serial number {dupes[0]} is entered twice.", field=f"{field}.serials"
+        )
+    return [(Decimal(1), s) for s in numbers]
+
+
+def receive(
+    *,
+    session: Session,
+    user: User,
+    order_id: int,
+    receipt_date: date | str,
+    lines: list[ReceiptLineDraft] | None = None,
+) -> GoodsReceipt:
+    """Receive goods on an open order; ``lines=None`` receives everything still open
+    (untracked items only)."""
+    lookups = Lookups(session)
+    order, div = load_order(session, lookups, user, order_id, "purchase")
+    assert div.id is not None
+    if order.status != "open":
+        raise ValidationError(
+            f"Purchase order {order.number} is {order.status}; nothing can be received on it.",
+            field="order",
+        )
+    on = parse_date(receipt_date, field="receipt_date", label="Receipt date")
+    if on < order.order_date:
+        raise ValidationError(
+            f"The receipt date cannot be before the order date {order.order_date}.",
+            field="receipt_date",
+        )
+    lookups.period(div, on, field="receipt_date")
+    by_id = {ln.id: ln for ln in order_lines(session, order.id)}
+    items = {ln.id: session.get(Item, ln.item_id) for ln in by_id.values()}
+    if lines is None:
+        lines = [
+            ReceiptLineDraft(ln.id or 0, ln.quantity - ln.quantity_received)
+            for ln in by_id.values()
+            if ln.quantity > ln.quantity_received
+        ]
+        tracked = [items[d.order_line_id] for d in lines]
+        for it in tracked:
+            if it is not None and it.tracking != "none":
+                raise ValidationError(
+                    f"Item {it.code} is tracked by {it.tracking}; enter the receipt lines "
+                    "with their serial numbers or lots.",
+                    field="lines",
+                )
+    if not lines:
+        raise ValidationError(
+            f"Nothing is left to receive on purchase order {order.number}.", field="lines"
+        )
+    wh = session.get(Warehouse, order.warehouse_id)
+    assert wh is not None
+    base = lookups.currency(div.currency_code)
+    rate = lookups.rate(order.currency_code, base.code, on, field="receipt_date")
+    parts: list[tuple[int, str, Item, Decimal, str | None, Decimal]] = []
+    for n, d in enumerate(lines, start=1):
+        where, f = f"Line {n}", f"lines.{n}"
+        line = by_id.get(d.order_line_id)
+        if line is None:
+            raise ValidationError(
+                f"{where}: order line {d.order_line_id} is not on purchase order {order.number}.",
+                field=f"{f}.order_line_id",
+            )
+        item = items[line.id]
+        assert item is not None and line.id is not None
+        qty = to_decimal(d.quantity, field=f"{f}.quantity", label=f"{where}: quantity")
+        if qty <= 0:
+            raise ValidationError(
+                f"{where}: the quantity must be above zero.", field=f"{f}.quantity"
+            )
+        open_qty = line.quantity - line.quantity_received  # earlier lines already counted
+        if qty > open_qty:
+            raise ValidationError(
+                f"{where}: {qty_text(qty)} {item.unit} of {item.code} cannot be received; only "
+                f"{qty_text(open_qty)} of the {qty_text(line.quantity)} ordered on "
+                f"{order.number} are still open (no receipt beyond the ordered quantity).",
+                field=f"{f}.quantity",
+            )
+        for q, lot in units(item, qty, d.lot, d.serials, where=where, field=f):
+            value = round_money(q * line.unit_price * rate, base.decimals)
+            parts.append((n, f, item, q, lot, value))
+        line.quantity_received += qty
+        session.add(line)
+
+    receipt = GoodsReceipt(
+        division_id=div.id,
+        number=next_number(session, div.id, "goods_receipt", on.year),
+        order_id=order.id or 0,
+        warehouse_id=wh.id or 0,
+        receipt_date=on,
+        created_by=user.id or 0,
+    )
+    session.add(receipt)
+    session.flush()
+    order_line_of = {n: lines[n - 1].order_line_id for n in range(1, len(lines) + 1)}
+    rows = [
+        GoodsReceiptLine(
+            receipt_id=receipt.id or 0,
+            order_line_id=order_line_of[n],
+            item_id=item.id or 0,
+            quantity=q,
+            value=value,
+        )
+        for n, _, item, q, _, value in parts
+    ]
+    session.add_all(rows)
+    session.flush()
+    grni = lookups.account(div, GRNI).id or 0
+    entry, moved = post_stock(
+        session=session,
+        user=user,
+        lookups=lookups,
+        division=div,
+        on=on,
+        action="purchase",
+        document_number=receipt.number,
+        description=f"Goods receipt {order.number}",
+        movements=[
+            Movement(
+                item=item,
+                warehouse=wh,
+                movement_type="receipt",
+                quantity=q,
+                counter_account_id=grni,
+                lot_number=lot,
+                unit_cost=value / q,
+                counter_value=value,
+                relation_id=order.relation_id,
+                source_type="goods_receipt_line",
+                source_id=row.id,
+                where=f"Line {n}",
+                field=f,
+            )
+            for (n, f, item, q, lot, value), row in zip(parts, rows, strict=True)
+        ],
+        entry_source_type="goods_receipt",
+        entry_source_id=receipt.id,
+    )
+    for row, mv in zip(rows, moved, strict=True):
+        row.lot_id = mv.lot_id
+    receipt.entry_id = entry.id if entry is not None else None
+    session.add_all([*rows, receipt])
+    session.flush()
+    return receipt
