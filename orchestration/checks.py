@@ -8,9 +8,13 @@ the last good version.
 # No `from __future__ import annotations` here: dagster reads the parameter annotations
 # (config, resources) at decoration time.
 
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
+import duckdb
 
 from orchestration.resources import ErpWarehouse
 
@@ -68,6 +72,55 @@ def balance_sheet_balances(warehouse: ErpWarehouse) -> dg.AssetCheckResult:
     return _result(rule(warehouse.build_path()))
 
 
+# The stock movements' value must equal the inventory accounts' balance; half a cent of
+# rounding is tolerated.
+STOCK_TOLERANCE = "0.005"
+
+
+@dg.asset_check(
+    asset=dg.AssetKey("mart_stock_reconciliation"),
+    blocking=True,
+    description=(
+        "Stock valuation (cumulative stock movement values) equals the ledger balance of the "
+        f"inventory accounts per division and period end, within {STOCK_TOLERANCE}."
+    ),
+)
+def stock_reconciles(warehouse: ErpWarehouse) -> dg.AssetCheckResult:
+    return _result(stock_reconciliation(warehouse.build_path()))
+
+
+# The rule is one query on one mart, so it lives here rather than in quality/.
+def stock_reconciliation(path: Path) -> "Reconciliation":
+    """The rows of mart_stock_reconciliation whose |difference_base| exceeds the tolerance,
+    in division and period order (so the first failing period comes first)."""
+    from quality.reconciliation import Reconciliation
+
+    with duckdb.connect(str(path), read_only=True) as connection:
+        (checked,) = connection.execute(
+            "select count(*) from main.mart_stock_reconciliation"
+        ).fetchone() or (0,)
+        cursor = connection.execute(
+            f"""
+            select division_id, division_code, year, period, period_end,
+                stock_valuation_base, ledger_stock_base, difference_base
+            from main.mart_stock_reconciliation
+            where abs(difference_base) > {STOCK_TOLERANCE}
+            order by division_code, period_end
+            """
+        )
+        names = [column[0] for column in cursor.description]
+        failures = [
+            {
+                name: (str(value) if isinstance(value, (Decimal, date)) else value)
+                for name, value in zip(names, row, strict=True)
+            }
+            for row in cursor.fetchall()
+        ]
+    return Reconciliation(
+        rule="stock valuation = inventory ledger", groups_checked=checked, failures=failures
+    )
+
+
 def _result(outcome: "Reconciliation") -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=outcome.passed,
@@ -80,4 +133,9 @@ def _result(outcome: "Reconciliation") -> dg.AssetCheckResult:
     )
 
 
-all_checks = [gl_lines_expectations, trial_balance_reconciles, balance_sheet_balances]
+all_checks = [
+    gl_lines_expectations,
+    trial_balance_reconciles,
+    balance_sheet_balances,
+    stock_reconciles,
+]

@@ -34,7 +34,21 @@ KEY_COLUMNS = (
     "period_number",
 )
 COLUMNS = (*KEY_COLUMNS, "debit_base", "credit_base")
-SOURCE_TYPES = ("manual", "sales_invoice", "purchase_invoice", "payment", "reversal")
+SOURCE_TYPES = (
+    "manual",
+    "sales_invoice",
+    "purchase_invoice",
+    "payment",
+    "reversal",
+    # Stock documents (issue 3): each posts its value through the stock core.
+    "delivery",
+    "goods_receipt",
+    "supplier_return",
+    "sales_return",
+    "stock_transfer",
+    "stock_count",
+    "price_difference",
+)
 
 
 @dataclass

@@ -27,7 +27,7 @@ from orchestration.assets.extract import EXTRACT_KEY
 from orchestration.project import dbt_environment, ensure_manifest, environment, erp_project
 from orchestration.resources import ErpWarehouse
 
-MART_GROUPS = ("core", "finance")
+MART_GROUPS = ("core", "finance", "wholesale")
 # dbt writes its artifacts per invocation under target/runs/<run>; keep the newest few.
 KEEP_TARGETS = 5
 

@@ -20,6 +20,20 @@ MARTS = [
     "finance__payables_ageing",
     "finance__open_items_by_period",
     "finance__cash_position",
+    "dim_items",
+    "dim_warehouses",
+    "dim_salespeople",
+    "fct_sales_lines",
+    "fct_purchase_lines",
+    "fct_stock_movements",
+    "fct_sales_order_lines",
+    "mart_sales_monthly",
+    "mart_item_sales_monthly",
+    "mart_abc_items",
+    "mart_abc_customers",
+    "mart_stock_position",
+    "mart_stock_reconciliation",
+    "mart_supplier_performance",
 ]
 
 
@@ -54,10 +68,11 @@ def test_checks_are_wired_and_blocking(definitions: Any) -> None:
     assert ("fct_gl_lines", "gl_lines_expectations") in checks
     assert ("finance__trial_balance", "trial_balance_reconciles") in checks
     assert ("finance__balance_sheet", "balance_sheet_balances") in checks
+    assert ("mart_stock_reconciliation", "stock_reconciles") in checks
     # dbt's tests come along as checks too.
     assert any(name.startswith("unique_fct_gl_lines") for _, name in checks)
     for key in graph.asset_check_keys:
-        if key.name in ("gl_lines_expectations", "trial_balance_reconciles"):
+        if key.name in ("gl_lines_expectations", "trial_balance_reconciles", "stock_reconciles"):
             assert graph.get_check_spec(key).blocking
 
 

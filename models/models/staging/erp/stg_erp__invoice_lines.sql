@@ -21,7 +21,10 @@ renamed as (
         vat_code_id,
         cast(vat_amount as decimal(19, 4)) as vat_amount,
         cost_centre_id,
-        cost_unit_id
+        cost_unit_id,
+        item_id,
+        sales_order_line_id,
+        purchase_order_line_id
 
     from source
 

@@ -1,0 +1,26 @@
+-- Lines of customer returns with their cost (base currency, positive).
+with
+
+source as (
+
+    select * from {{ source('erp', 'sales_return_line') }}
+
+),
+
+renamed as (
+
+    select
+        id as sales_return_line_id,
+        return_id as sales_return_id,
+        delivery_line_id,
+        order_line_id as sales_order_line_id,
+        item_id,
+        lot_id,
+        cast(quantity as decimal(19, 8)) as quantity,
+        cast(cost_value as decimal(19, 4)) as cost_value
+
+    from source
+
+)
+
+select * from renamed
