@@ -482,6 +482,7 @@ def build(path: Path) -> Path:
             con.execute(f"create table {mart} as select * from ageing_df")
             con.unregister("ageing_df")
         con.execute("drop table period_grid")
+        _wholesale(con)
     finally:
         con.close()
     return path
@@ -494,3 +495,268 @@ def publish(warehouse_dir: Path) -> Path:
     target = build(published / "warehouse-20260101T000000Z.duckdb")
     (published / "CURRENT").write_text(target.name + "\n", encoding="utf-8")
     return target
+
+
+# --- Wholesale marts (docs/wholesale.md, "Marts") -------------------------------------------
+# HOLD's 2025 sales are the hand-worked ABC example of tests/dashboards/test_abc.py: by
+# revenue I01 400, I02 250, I03 180, I04 60 and I05 60 (a tie), I06 50, I07 0, I08 -30 (a
+# credit note for a 2024 sale); positive total 1,000. Quantities I06 68, I03 60, I01 40,
+# I04 12, I02 10, I05 6, I07 4, I08 -2; positive total 200.
+
+
+def _names(text: str) -> list[str]:
+    return text.split()
+
+
+def _d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+WH_DIVISION_CODES = {1: "HOLD", 2: "UK"}
+WH_ITEMS = [
+    # id, division, code, name, group code, group name, sales price, purchase price
+    (1, 1, "I01", "Bolts M8", "FAST", "Fasteners", 10.0, 6.0),
+    (2, 1, "I02", "Drill set", "TOOL", "Tools", 25.0, 15.0),
+    (3, 1, "I03", "Nuts M8", "FAST", "Fasteners", 3.0, 1.7),
+    (4, 1, "I04", "Washers", "FAST", "Fasteners", 5.0, 3.3),
+    (5, 1, "I05", "Hammer", "TOOL", "Tools", 10.0, 5.0),
+    (6, 1, "I06", "Rivets", "FAST", "Fasteners", 0.75, 0.3),
+    (7, 1, "I07", "Sample case", "TOOL", "Tools", 0.0, 2.0),
+    (8, 1, "I08", "Saw", "TOOL", "Tools", 15.0, 9.0),
+    (21, 2, "U01", "Bolts M8 (UK)", "FAST", "Fasteners", 10.0, 6.0),
+    (22, 2, "U02", "Spanner", "TOOL", "Tools", 10.0, 7.0),
+]
+WH_CUSTOMERS = {
+    # relation_id: (division, code, name, country)
+    1: (1, "C1", "Acme BV", "NL"),
+    4: (1, "C2", "Beta NV", "BE"),
+    5: (1, "C3", "Gamma GmbH", "DE"),
+    3: (2, "C9", "Bristol Ltd", "GB"),
+}
+WH_SALES_LINES = [
+    # document, date, relation, item, quantity, revenue, cost, salesperson, order number
+    ("VF2025-0001", date(2025, 1, 15), 1, 1, 20, 200, 120, "SP1", "SO2025-0001"),
+    ("VF2025-0002", date(2025, 4, 10), 4, 1, 20, 200, 120, "SP2", None),
+    ("VF2025-0003", date(2025, 2, 12), 1, 2, 10, 250, 150, "SP1", None),
+    ("VF2025-0004", date(2025, 5, 20), 5, 3, 60, 180, 100, "SP2", "SO2025-0003"),
+    ("VF2025-0005", date(2025, 6, 3), 4, 4, 12, 60, 40, "SP2", None),
+    ("VF2025-0006", date(2025, 7, 8), 5, 5, 6, 60, 30, "SP1", None),
+    ("VF2025-0007", date(2025, 8, 19), 1, 6, 68, 50, 20, "SP1", None),
+    ("VF2025-0008", date(2025, 9, 9), 4, 7, 4, 0, 8, "SP2", None),
+    ("CN2025-0001", date(2025, 3, 5), 5, 8, -2, -30, -18, "SP2", None),
+    ("VF2024-0001", date(2024, 3, 14), 1, 1, 30, 300, 180, "SP1", None),
+    ("VF2024-0002", date(2024, 6, 11), 4, 2, 4, 100, 60, "SP2", None),
+    ("VF2024-0003", date(2024, 12, 2), 5, 8, 2, 30, 18, "SP2", None),
+    ("UK2025-0001", date(2025, 2, 1), 3, 21, 50, 500, 300, "SP9", None),
+    ("UK2025-0002", date(2025, 10, 1), 3, 22, 10, 100, 70, "SP9", None),
+    ("UK2024-0001", date(2024, 5, 5), 3, 21, 40, 400, 250, "SP9", None),
+]
+WH_SALESPEOPLE = [(1, 1, "SP1", "Jan Jansen"), (2, 1, "SP2", "Els Peeters"), (3, 2, "SP9", "Bob")]
+WH_WAREHOUSES = [(1, 1, "WH1", "Main"), (2, 1, "WH2", "Overflow"), (9, 2, "WH9", "Bristol")]
+WH_SALES_ORDER_LINES = [
+    # id, number, status, order date, requested, relation, item, qty, delivered, returned,
+    # invoiced, open, open value, back order
+    (1, "SO2025-0001", "order", "2025-11-20", "2025-12-01", 1, 1, 10, 4, 0, 4, 6, 60, True),
+    (2, "SO2025-0002", "order", "2025-12-15", "2026-01-10", 4, 2, 5, 0, 0, 0, 5, 125, False),
+    (3, "SO2025-0003", "order", "2025-06-01", "2025-06-15", 5, 3, 20, 20, 0, 20, 0, 0, False),
+    (4, "SO2024-0001", "order", "2024-10-01", "2024-10-15", 1, 4, 8, 0, 0, 0, 8, 40, True),
+    (5, "QU2025-0001", "quote", "2025-12-20", None, 4, 5, 3, 0, 0, 0, 3, 30, False),
+    (6, "UK-SO2025-1", "order", "2025-09-01", "2025-09-10", 3, 21, 10, 0, 0, 0, 10, 100, True),
+]
+WH_STOCK_POSITION = [
+    # item, warehouse, quantity, value, last issue, dead, issued cost 12m, turnover
+    (1, 1, 50, 300, date(2025, 12, 1), False, 240, 0.8),
+    (2, 1, 20, 300, date(2025, 2, 12), True, 150, 0.5),
+    (6, 1, 100, 500, date(2025, 8, 19), False, 400, 0.8),
+    (7, 2, 10, 20, None, True, 0, 0.0),
+    (21, 9, 30, 500, date(2025, 10, 1), False, 370, 0.74),
+]
+WH_SUPPLIERS = {2: (1, "S1", "Landlord BV"), 6: (1, "S2", "Parts GmbH"), 7: (2, "S7", "Leeds Ltd")}
+WH_SUPPLIER_PERFORMANCE = [
+    # supplier, year, lines, on time, promised days, actual days, received, returned
+    (2, 2025, 10, 8, 14.0, 15.5, 100, 5),
+    (6, 2025, 4, 1, 7.0, 12.0, 40, 0),
+    (2, 2024, 6, 6, 14.0, 13.0, 50, 0),
+    (7, 2025, 3, 2, 10.0, 11.0, 30, 3),
+]
+
+
+def wholesale_stock_value(division_id: int, year: int, period: int) -> float:
+    """``stock_valuation_base`` of mart_stock_reconciliation at a period end."""
+    if division_id == 2:
+        return 500.0
+    return (800.0 if year == 2024 else 1000.0) + 10 * period
+
+
+_WHOLESALE_MARTS = """
+create table fct_sales_lines as
+    select invoice_line_id, invoice_id, document_number, invoice_date,
+           year(invoice_date) as year, month(invoice_date) as month, division_id,
+           division_code, relation_id, customer_code, customer_name, country,
+           salesperson_code, item_id, item_code, item_name, item_group_code,
+           sales_order_id::bigint as sales_order_id, order_number,
+           quantity::decimal(19, 8) as quantity,
+           revenue::decimal(19, 4) as revenue_base, cost::decimal(19, 4) as cost_base,
+           (revenue - cost)::decimal(19, 4) as margin_base,
+           (revenue * rate)::decimal(19, 4) as revenue_group,
+           (cost * rate)::decimal(19, 4) as cost_group,
+           ((revenue - cost) * rate)::decimal(19, 4) as margin_group
+    from sales_lines_df;
+create table mart_sales_monthly as
+    select division_id, division_code, year, month, relation_id, customer_code, customer_name,
+           country, salesperson_code, item_group_code, sum(quantity) as quantity,
+           sum(revenue_base) as revenue_base, sum(cost_base) as cost_base,
+           sum(margin_base) as margin_base, sum(revenue_group) as revenue_group,
+           sum(margin_group) as margin_group
+    from fct_sales_lines group by all;
+create table mart_item_sales_monthly as
+    select division_id, division_code, year, month, item_id, item_code, item_name,
+           item_group_code, sum(quantity) as quantity, sum(revenue_base) as revenue_base,
+           sum(margin_base) as margin_base, sum(revenue_group) as revenue_group,
+           sum(margin_group) as margin_group
+    from fct_sales_lines group by all;
+create table mart_abc_items (
+    division_id integer, division_code varchar, measure varchar, item_id integer,
+    code varchar, name varchar, value decimal(38, 8), rank bigint, share double,
+    cumulative_share double, abc_class varchar);
+create table mart_abc_customers (
+    division_id integer, division_code varchar, measure varchar, relation_id integer,
+    code varchar, name varchar, value decimal(38, 8), rank bigint, share double,
+    cumulative_share double, abc_class varchar);
+create table fct_purchase_lines (
+    purchase_order_line_id integer, purchase_order_id integer, order_number varchar,
+    order_date date, promised_date date, division_id integer, division_code varchar,
+    relation_id integer, supplier_code varchar, supplier_name varchar, item_id integer,
+    item_code varchar, quantity decimal(19, 8), quantity_received decimal(19, 8),
+    quantity_returned decimal(19, 8), quantity_invoiced decimal(19, 8),
+    unit_price decimal(19, 4), amount_base decimal(19, 4), first_receipt_date date,
+    last_receipt_date date, promised_lead_days integer, actual_lead_days integer,
+    is_fully_received boolean, is_on_time boolean);
+create table fct_stock_movements (
+    stock_movement_id integer, division_id integer, division_code varchar, item_id integer,
+    item_code varchar, warehouse_id integer, warehouse_code varchar, movement_date date,
+    year integer, month integer, movement_type varchar, quantity decimal(19, 8),
+    value_base decimal(19, 4), document_number varchar, source_type varchar,
+    source_id integer, entry_id integer);
+"""
+
+
+def _wholesale(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the wholesale dims and marts with the numbers above."""
+    items = {i[0]: i for i in WH_ITEMS}
+    frames: dict[str, pd.DataFrame] = {
+        "dim_items": pd.DataFrame(
+            [
+                (i, d, WH_DIVISION_CODES[d], code, name, g, gn, "pcs", "none", "average")
+                + (sp, pp, True)
+                for i, d, code, name, g, gn, sp, pp in WH_ITEMS
+            ],
+            columns=_names(
+                "item_id division_id division_code item_code item_name item_group_code "
+                "item_group_name unit tracking cost_method sales_price purchase_price "
+                "is_active"
+            ),
+        ),
+        "dim_warehouses": pd.DataFrame(
+            [(i, d, WH_DIVISION_CODES[d], c, n) for i, d, c, n in WH_WAREHOUSES],
+            columns=_names("warehouse_id division_id division_code warehouse_code warehouse_name"),
+        ),
+        "dim_salespeople": pd.DataFrame(
+            WH_SALESPEOPLE,
+            columns=_names("salesperson_id division_id salesperson_code salesperson_name"),
+        ),
+    }
+    sales = []
+    for n, (doc, on, rel, item, qty, rev, cost, sp, order) in enumerate(WH_SALES_LINES, 1):
+        _, division, code, name, group, *_ = items[item]
+        _, customer_code, customer_name, country = WH_CUSTOMERS[rel]
+        sales.append(
+            (n, n, doc, on, division, WH_DIVISION_CODES[division], rel, customer_code)
+            + (customer_name, country, sp, item, code, name, group)
+            + (None if order is None else n, order, qty, rev, cost, float(_rate(division)))
+        )
+    sales_df = pd.DataFrame(
+        sales,
+        columns=_names(
+            "invoice_line_id invoice_id document_number invoice_date division_id "
+            "division_code relation_id customer_code customer_name country salesperson_code "
+            "item_id item_code item_name item_group_code sales_order_id order_number quantity "
+            "revenue cost rate"
+        ),
+    )
+    orders = []
+    for line in WH_SALES_ORDER_LINES:
+        n, number, status, ordered, requested, rel, item, *quantities, back = line
+        division = items[item][1]
+        orders.append(
+            (n, n, number, status, _d(ordered), None if requested is None else _d(requested))
+            + (division, WH_DIVISION_CODES[division], rel, WH_CUSTOMERS[rel][1], item)
+            + (items[item][2], *(float(q) for q in quantities), back)
+        )
+    frames["fct_sales_order_lines"] = pd.DataFrame(
+        orders,
+        columns=_names(
+            "sales_order_line_id sales_order_id order_number status order_date "
+            "requested_date division_id division_code relation_id customer_code item_id item_code "
+            "quantity quantity_delivered quantity_returned quantity_invoiced quantity_open "
+            "open_value_base is_back_order"
+        ),
+    )
+    warehouses = {w[0]: w for w in WH_WAREHOUSES}
+    position = []
+    for item, wh_id, qty, value, last_issue, dead, issued, turnover in WH_STOCK_POSITION:
+        _, division, code, name, group, *_ = items[item]
+        days = (AS_OF - last_issue).days if last_issue else None
+        position.append(
+            (item, code, name, group, wh_id, warehouses[wh_id][2], division)
+            + (WH_DIVISION_CODES[division], float(qty), float(value))
+            + (value * float(_rate(division)), value / qty, last_issue, days, dead)
+            + (float(issued), turnover)
+            + (365 / turnover if turnover else None,)
+        )
+    frames["mart_stock_position"] = pd.DataFrame(
+        position,
+        columns=_names(
+            "item_id item_code item_name item_group_code warehouse_id warehouse_code "
+            "division_id division_code quantity value_base value_group average_cost "
+            "last_issue_date days_since_last_issue is_dead_stock issued_cost_12m turnover "
+            "days_in_stock"
+        ),
+    )
+    frames["mart_stock_reconciliation"] = pd.DataFrame(
+        [
+            (d, WH_DIVISION_CODES[d], y, p, _periods_end(y, p))
+            + (wholesale_stock_value(d, y, p), wholesale_stock_value(d, y, p), 0.0)
+            for d in (1, 2)
+            for y in YEARS
+            for p in range(1, 13)
+        ],
+        columns=_names(
+            "division_id division_code year period period_end stock_valuation_base "
+            "ledger_stock_base difference_base"
+        ),
+    )
+    frames["mart_supplier_performance"] = pd.DataFrame(
+        [
+            (WH_SUPPLIERS[s][0], WH_DIVISION_CODES[WH_SUPPLIERS[s][0]], s, *WH_SUPPLIERS[s][1:])
+            + (year, lines, on_time, 100.0 * on_time / lines, promised, actual, rec, ret)
+            + (100.0 * ret / rec,)
+            for s, year, lines, on_time, promised, actual, rec, ret in WH_SUPPLIER_PERFORMANCE
+        ],
+        columns=_names(
+            "division_id division_code relation_id supplier_code supplier_name year "
+            "order_lines on_time_lines on_time_pct avg_promised_lead_days avg_actual_lead_days "
+            "quantity_received quantity_returned returns_pct"
+        ),
+    )
+    con.register("sales_lines_df", sales_df)
+    con.execute(_WHOLESALE_MARTS)
+    con.unregister("sales_lines_df")
+    for table, frame in frames.items():
+        con.register("frame_df", frame)
+        con.execute(f"create table {table} as select * from frame_df")
+        con.unregister("frame_df")
+
+
+def _periods_end(year: int, period: int) -> date:
+    return date(year + (period == 12), period % 12 + 1, 1) - timedelta(days=1)

@@ -1,0 +1,280 @@
+"""Wholesale Insights queries: select and filter the wholesale marts (docs/wholesale.md).
+
+Every function takes the published warehouse and the sidebar :class:`Selection`. The
+wholesale marts are by calendar year and month; the sidebar's fiscal year and period are
+read as that year and month (the fiscal years of the divisions are calendar years).
+
+Sales marts hold amounts in the division's currency (``*_base``) and the group currency
+(``*_group``); stock valuation, turnover inputs and open order values exist only in the
+division's currency, so those figures are not shown when the selection mixes currencies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from dashboards.selection import Selection
+from dashboards.warehouse import PublishedWarehouse
+
+# The KPI cards, in the order shown: (key, label, kind). kind: amount, percent, times, count.
+KPIS: list[tuple[str, str, str]] = [
+    ("revenue", "Revenue", "amount"),
+    ("margin_pct", "Margin %", "percent"),
+    ("stock_value", "Stock value", "amount"),
+    ("turnover", "Stock turnover", "times"),
+    ("open_orders", "Open sales orders", "amount"),
+    ("back_order_lines", "Back order lines", "count"),
+    ("back_order_value", "Back order value", "amount"),
+]
+# Figures the marts keep only in the division's own currency.
+BASE_ONLY = {"stock_value", "turnover", "open_orders", "back_order_value"}
+
+# Sales vs last year: the dimensions of mart_sales_monthly one can split by.
+DIMENSIONS: dict[str, str] = {
+    "item_group_code": "Item group",
+    "country": "Country",
+    "salesperson_code": "Salesperson",
+}
+
+
+# The marts the page reads (docs/wholesale.md, "Marts").
+MARTS = (
+    "fct_sales_lines",
+    "fct_sales_order_lines",
+    "mart_sales_monthly",
+    "mart_item_sales_monthly",
+    "mart_stock_position",
+    "mart_stock_reconciliation",
+    "mart_supplier_performance",
+)
+
+
+def missing_marts(wh: PublishedWarehouse) -> pd.DataFrame:
+    """The marts of ``MARTS`` the published warehouse does not hold (an older version)."""
+    return wh.query(
+        """
+        select m.name from (select unnest($marts) as name) m
+        where m.name not in (select table_name from information_schema.tables)
+        order by m.name
+        """,
+        {"marts": list(MARTS)},
+    )
+
+
+def _params(sel: Selection) -> dict[str, Any]:
+    return {
+        "divisions": list(sel.division_ids),
+        "year": sel.fiscal_year,
+        "previous": sel.previous_year,
+        "period": sel.period_through,
+    }
+
+
+def kpi_inputs(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
+    """The KPI ingredients per year (this year and last), one row each.
+
+    - revenue, margin: year to date through the selected month (mart_sales_monthly);
+    - stock_value: stock valuation at the end of the selected month
+      (mart_stock_reconciliation);
+    - cost_12m, avg_stock_12m: cost of sales of the 12 months through the selected month
+      and the average stock value over those 12 month-ends (turnover = their ratio);
+    - open_orders, back_order_lines, back_order_value: order lines (status 'order') still
+      open as of the refresh, of orders dated in the year through the selected month.
+    """
+    s = sel.suffix
+    return wh.query(
+        f"""
+        with years as (select unnest([$year, $previous]) as year),
+        sales as (
+            select year, sum(revenue_{s}) as revenue, sum(margin_{s}) as margin
+            from mart_sales_monthly
+            where list_contains($divisions, division_id) and year in ($year, $previous)
+              and month <= $period
+            group by year
+        ),
+        stock as (
+            select year, sum(stock_valuation_base) as stock_value
+            from mart_stock_reconciliation
+            where list_contains($divisions, division_id) and year in ($year, $previous)
+              and period = $period
+            group by year
+        ),
+        cost as (
+            select y.year, sum(m.cost_base) as cost_12m
+            from years y
+            join mart_sales_monthly m
+              on m.year * 12 + m.month between y.year * 12 + $period - 11 and y.year * 12 + $period
+            where list_contains($divisions, m.division_id)
+            group by y.year
+        ),
+        average_stock as (
+            select y.year,
+                   sum(r.stock_valuation_base) / count(distinct r.year * 12 + r.period)
+                       as avg_stock_12m
+            from years y
+            join mart_stock_reconciliation r
+              on r.year * 12 + r.period between y.year * 12 + $period - 11
+                                            and y.year * 12 + $period
+            where list_contains($divisions, r.division_id)
+            group by y.year
+        ),
+        orders as (
+            select year(order_date) as year,
+                   sum(open_value_base) as open_orders,
+                   count(*) filter (where is_back_order) as back_order_lines,
+                   coalesce(sum(open_value_base) filter (where is_back_order), 0)
+                       as back_order_value
+            from fct_sales_order_lines
+            where list_contains($divisions, division_id) and status = 'order'
+              and quantity_open > 0
+              and year(order_date) in ($year, $previous) and month(order_date) <= $period
+            group by all
+        )
+        select y.year,
+               coalesce(sales.revenue, 0)::double as revenue,
+               coalesce(sales.margin, 0)::double as margin,
+               stock.stock_value::double as stock_value,
+               coalesce(cost.cost_12m, 0)::double as cost_12m,
+               average_stock.avg_stock_12m::double as avg_stock_12m,
+               coalesce(orders.open_orders, 0)::double as open_orders,
+               coalesce(orders.back_order_lines, 0) as back_order_lines,
+               coalesce(orders.back_order_value, 0)::double as back_order_value
+        from years y
+        left join sales using (year)
+        left join stock using (year)
+        left join cost using (year)
+        left join average_stock using (year)
+        left join orders using (year)
+        order by y.year desc
+        """,
+        _params(sel),
+    )
+
+
+def kpis(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
+    """One row per KPI: kpi, this_year, last_year, change (empty where not comparable).
+
+    Margin % is margin / revenue x 100 (change in percentage points); stock turnover is
+    cost of sales of the last 12 months / average stock value (times a year). Figures held
+    only in the division's currency are empty when the selection mixes currencies.
+    """
+    inputs = kpi_inputs(wh, sel).set_index("year")
+
+    def figures(year: int) -> dict[str, float | None]:
+        row = inputs.loc[year]
+        revenue = float(row["revenue"])
+        avg_stock = row["avg_stock_12m"]
+        return {
+            "revenue": revenue,
+            "margin_pct": 100.0 * float(row["margin"]) / revenue if revenue else None,
+            "stock_value": None if pd.isna(row["stock_value"]) else float(row["stock_value"]),
+            "turnover": float(row["cost_12m"]) / float(avg_stock)
+            if not pd.isna(avg_stock) and avg_stock
+            else None,
+            "open_orders": float(row["open_orders"]),
+            "back_order_lines": float(row["back_order_lines"]),
+            "back_order_value": float(row["back_order_value"]),
+        }
+
+    this_year, last_year = figures(sel.fiscal_year), figures(sel.previous_year)
+    rows = []
+    for key, _, _ in KPIS:
+        now, before = this_year[key], last_year[key]
+        if sel.in_group_currency and key in BASE_ONLY:
+            now = before = None
+        change = now - before if now is not None and before is not None else None
+        rows.append({"kpi": key, "this_year": now, "last_year": before, "change": change})
+    return pd.DataFrame(rows)
+
+
+def sales_by(wh: PublishedWarehouse, sel: Selection, dimension: str) -> pd.DataFrame:
+    """Revenue and margin year to date by item group, country or salesperson, vs last year."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"dimension must be one of {sorted(DIMENSIONS)}, not {dimension!r}")
+    s = sel.suffix
+    return wh.query(
+        f"""
+        select coalesce({dimension}, '(none)') as {dimension},
+               sum(case when year = $year then revenue_{s} else 0 end)::double as this_year,
+               sum(case when year = $previous then revenue_{s} else 0 end)::double as last_year,
+               this_year - last_year as change,
+               case when last_year <> 0 then 100.0 * change / abs(last_year) end
+                   as change_pct,
+               sum(case when year = $year then margin_{s} else 0 end)::double
+                   as margin_this_year,
+               sum(case when year = $previous then margin_{s} else 0 end)::double
+                   as margin_last_year
+        from mart_sales_monthly
+        where list_contains($divisions, division_id) and year in ($year, $previous)
+          and month <= $period
+        group by all
+        order by this_year desc, {dimension}
+        """,
+        _params(sel),
+    )
+
+
+def stock_position(wh: PublishedWarehouse, sel: Selection, dead_only: bool) -> pd.DataFrame:
+    """Stock per item and warehouse as of the refresh, largest value first."""
+    s = sel.suffix
+    return wh.query(
+        f"""
+        select division_code, warehouse_code, item_code, item_name, item_group_code, quantity,
+               value_{s}::double as stock_value, average_cost::double as average_cost,
+               last_issue_date, days_since_last_issue, is_dead_stock,
+               issued_cost_12m::double as issued_cost_12m, turnover::double as turnover,
+               days_in_stock::double as days_in_stock
+        from mart_stock_position
+        where list_contains($divisions, division_id)
+          and ($dead_only = false or is_dead_stock)
+          and quantity <> 0
+        order by stock_value desc, division_code, item_code, warehouse_code
+        """,
+        {**_params(sel), "dead_only": dead_only},
+    )
+
+
+def supplier_performance(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
+    """Per supplier in the selected calendar year: on-time %, lead times, returns %.
+
+    The percentages are recomputed from the counts (on-time lines / order lines, returned /
+    received) so they read as 0-100 whatever the mart's rounding; last year's on-time % is
+    alongside for comparison.
+    """
+    return wh.query(
+        """
+        select t.division_code, t.supplier_code, t.supplier_name, t.order_lines,
+               t.on_time_lines,
+               100.0 * t.on_time_lines / nullif(t.order_lines, 0) as on_time_pct,
+               100.0 * l.on_time_lines / nullif(l.order_lines, 0) as on_time_pct_last_year,
+               t.avg_promised_lead_days::double as avg_promised_lead_days,
+               t.avg_actual_lead_days::double as avg_actual_lead_days,
+               (t.avg_actual_lead_days - t.avg_promised_lead_days)::double as lead_days_late,
+               t.quantity_received::double as quantity_received,
+               t.quantity_returned::double as quantity_returned,
+               100.0 * t.quantity_returned / nullif(t.quantity_received, 0) as returns_pct
+        from mart_supplier_performance t
+        left join mart_supplier_performance l
+          on l.division_id = t.division_id and l.relation_id = t.relation_id
+         and l.year = t.year - 1
+        where list_contains($divisions, t.division_id) and t.year = $year
+        order by t.order_lines desc, t.division_code, t.supplier_code
+        """,
+        _params(sel),
+    )
+
+
+def months(wh: PublishedWarehouse) -> pd.DataFrame:
+    """The calendar months one can classify over: every month of a period, and of sales."""
+    return wh.query(
+        """
+        select distinct year, month, year * 100 + month as month_key from (
+            select year(period_start) as year, month(period_start) as month from dim_periods
+            union
+            select year, month from mart_item_sales_monthly
+        )
+        order by month_key
+        """
+    )

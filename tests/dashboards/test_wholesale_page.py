@@ -1,0 +1,295 @@
+"""The Wholesale page, driven like a manager would, against the contract warehouse.
+
+The contract warehouse (contract_warehouse.py) holds the wholesale marts with known
+numbers; the expected KPI values are computed here from its tables with plain SQL, and the
+ABC classes are the hand-worked ones of test_abc.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboards.warehouse import PublishedWarehouse
+from tests.dashboards.apptest_helpers import open_page
+
+PAGE = "app_pages/wholesale.py"
+HOLD = 1
+
+
+@pytest.fixture
+def wholesale_env(monkeypatch: pytest.MonkeyPatch, contract_dir: Path, tmp_path: Path) -> None:
+    """Point the app at the contract warehouse (the page needs no ledger)."""
+    monkeypatch.setenv("ERP_WAREHOUSE_DIR", str(contract_dir))
+    monkeypatch.setenv("ERP_DATABASE_URL", f"sqlite:///{tmp_path / 'no_ledger.db'}")
+
+
+def _scalar(wh: PublishedWarehouse, sql: str, params: list[object] | None = None) -> float:
+    con = duckdb.connect(str(wh.path), read_only=True)
+    try:
+        row = con.execute(sql, params or []).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    return float(row[0] or 0)
+
+
+def _metric(at: AppTest, label: str) -> tuple[str, str]:
+    metric = next(m for m in at.metric if m.label == label)
+    return metric.value, metric.delta
+
+
+def _money(value: float) -> str:
+    return f"{round(value, 2) + 0.0:,.2f}"
+
+
+def _signed(value: float) -> str:
+    return f"{round(value, 2) + 0.0:+,.2f}"
+
+
+def _hold_page() -> AppTest:
+    at = open_page(PAGE)
+    at.multiselect(key="filter_divisions").set_value([HOLD]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _table(at: AppTest, key: str) -> pd.DataFrame:
+    """The report table ``key``: the dataframe just above its download button.
+
+    (AppTest keeps the key of a dataframe only when rows can be selected in it.)
+    """
+    nodes: list[Any] = [
+        n for n in at.main if getattr(n, "type", None) in ("dataframe", "download_button")
+    ]
+    index = next(i for i, n in enumerate(nodes) if getattr(n, "key", None) == f"{key}_xlsx")
+    assert nodes[index - 1].type == "dataframe"
+    value: pd.DataFrame = nodes[index - 1].value
+    return value
+
+
+def _class_counts(at: AppTest) -> dict[str, int]:
+    summary = _table(at, "abc_summary")
+    return dict(zip(summary["abc_class"], summary["count"], strict=True))
+
+
+def test_page_renders_with_every_section(wholesale_env: None) -> None:
+    at = open_page(PAGE)
+    assert at.title[0].value == "Wholesale"
+    assert [m.label for m in at.metric] == [
+        "Revenue",
+        "Margin %",
+        "Stock value",
+        "Stock turnover",
+        "Open sales orders",
+        "Back order lines",
+        "Back order value",
+    ]
+    assert [t.label for t in at.tabs] == [
+        "ABC analysis",
+        "Stock",
+        "Suppliers",
+        "Sales vs last year",
+    ]
+    assert any("same months of 2024" in c.value for c in at.caption)
+    assert not at.error
+    for key in (
+        "abc_summary",
+        "abc_table",
+        "stock_position",
+        "supplier_performance",
+        "sales_by_dimension",
+    ):
+        assert not _table(at, key).empty, key
+
+
+def test_kpis_equal_the_contract_tables(
+    wholesale_env: None, contract_wh: PublishedWarehouse
+) -> None:
+    at = _hold_page()
+    assert at.selectbox(key="filter_year").value == 2025
+    assert at.selectbox(key="filter_period").value == 12
+
+    def sales(column: str, year: int) -> float:
+        return _scalar(
+            contract_wh,
+            f"select sum({column}) from fct_sales_lines where division_id = ? and year = ?",
+            [HOLD, year],
+        )
+
+    revenue, revenue_ly = sales("revenue_base", 2025), sales("revenue_base", 2024)
+    assert (revenue, revenue_ly) == (970, 430)
+    assert _metric(at, "Revenue") == (_money(revenue), _signed(revenue - revenue_ly))
+    margin = 100 * sales("margin_base", 2025) / revenue
+    margin_ly = 100 * sales("margin_base", 2024) / revenue_ly
+    assert _metric(at, "Margin %") == (f"{margin:,.1f} %", f"{margin - margin_ly:+,.1f} pt")
+
+    def stock(year: int) -> float:
+        return _scalar(
+            contract_wh,
+            "select stock_valuation_base from mart_stock_reconciliation "
+            "where division_id = ? and year = ? and period = 12",
+            [HOLD, year],
+        )
+
+    assert _metric(at, "Stock value") == (_money(stock(2025)), _signed(stock(2025) - stock(2024)))
+
+    def turnover(year: int) -> float:
+        average = _scalar(
+            contract_wh,
+            "select avg(stock_valuation_base) from mart_stock_reconciliation "
+            "where division_id = ? and year = ?",
+            [HOLD, year],
+        )
+        return sales("cost_base", year) / average
+
+    assert _metric(at, "Stock turnover") == (
+        f"{turnover(2025):,.2f}×",
+        f"{turnover(2025) - turnover(2024):+,.2f}×",
+    )
+
+    def orders(what: str, year: int, back_only: bool = False) -> float:
+        return _scalar(
+            contract_wh,
+            f"select {what} from fct_sales_order_lines where division_id = ? "
+            "and status = 'order' and quantity_open > 0 and year(order_date) = ?"
+            + (" and is_back_order" if back_only else ""),
+            [HOLD, year],
+        )
+
+    open_now, open_ly = orders("sum(open_value_base)", 2025), orders("sum(open_value_base)", 2024)
+    assert (open_now, open_ly) == (185, 40)
+    assert _metric(at, "Open sales orders") == (_money(open_now), _signed(open_now - open_ly))
+    lines = orders("count(*)", 2025, True), orders("count(*)", 2024, True)
+    assert _metric(at, "Back order lines") == (f"{lines[0]:,.0f}", f"{lines[0] - lines[1]:+,.0f}")
+    value = orders("sum(open_value_base)", 2025, True), orders("sum(open_value_base)", 2024, True)
+    assert _metric(at, "Back order value") == (_money(value[0]), _signed(value[0] - value[1]))
+
+
+def test_mixed_currencies_show_revenue_in_group_currency_and_no_stock_value(
+    wholesale_env: None, contract_wh: PublishedWarehouse
+) -> None:
+    at = open_page(PAGE)  # both divisions: EUR and GBP
+    revenue = _scalar(
+        contract_wh, "select sum(revenue_group) from fct_sales_lines where year = 2025"
+    )
+    assert _metric(at, "Revenue")[0] == _money(revenue)
+    assert _metric(at, "Stock value")[0] == "–"
+    assert any("own currency" in c.value for c in at.caption)
+
+
+def test_changing_the_a_threshold_changes_the_classes(wholesale_env: None) -> None:
+    at = _hold_page()
+    assert at.selectbox(key="abc_division").value == HOLD
+    assert (at.selectbox(key="abc_from").value, at.selectbox(key="abc_to").value) == (
+        202501,
+        202512,
+    )
+    # The hand-worked example of test_abc.py.
+    assert _class_counts(at) == {"A": 3, "B": 2, "C": 3}
+    at.number_input(key="abc_a").set_value(60).run()
+    assert _class_counts(at) == {"A": 2, "B": 1, "C": 5}
+    at.number_input(key="abc_a").set_value(85).run()
+    assert _class_counts(at) == {"A": 5, "B": 1, "C": 2}
+    table = _table(at, "abc_table")
+    assert dict(zip(table["code"], table["abc_class"], strict=True))["I05"] == "A"
+    # Showing one class filters the class table.
+    at.radio(key="abc_show_class").set_value("B").run()
+    assert list(_table(at, "abc_table")["code"]) == ["I06"]
+
+
+def test_customers_and_quantity(wholesale_env: None) -> None:
+    at = _hold_page()
+    at.radio(key="abc_subject").set_value("customers").run()
+    at.number_input(key="abc_a").set_value(50).run()
+    table = _table(at, "abc_table")
+    assert dict(zip(table["code"], table["abc_class"], strict=True)) == {
+        "C1": "A",
+        "C2": "B",
+        "C3": "C",
+    }
+    at.radio(key="abc_subject").set_value("items").run()
+    at.number_input(key="abc_a").set_value(80).run()
+    at.radio(key="abc_measure").set_value("quantity").run()
+    table = _table(at, "abc_table")
+    assert list(table["code"][:3]) == ["I06", "I03", "I01"]
+    assert _class_counts(at) == {"A": 3, "B": 2, "C": 3}
+
+
+def test_drilldown_shows_the_documents_of_the_item(wholesale_env: None) -> None:
+    at = _hold_page()
+    at.selectbox(key="abc_drill").set_value(1).run()  # I01
+    assert not at.exception and not at.error
+    docs = _table(at, "abc_documents")
+    assert list(docs["document_number"]) == ["VF2025-0001", "VF2025-0002"]
+    assert list(docs["customer_code"]) == ["C1", "C2"]
+    assert float(docs["revenue"].sum()) == 400
+    assert {"invoice_date", "quantity", "margin"} <= set(docs.columns)
+    assert _metric(at, "Total of 2 document lines (EUR)")[0] == "400.00"
+    # A customer's documents.
+    at.radio(key="abc_subject").set_value("customers").run()
+    at.selectbox(key="abc_drill").set_value(5).run()  # C3
+    docs = _table(at, "abc_documents")
+    assert list(docs["document_number"]) == ["CN2025-0001", "VF2025-0004", "VF2025-0006"]
+    assert float(docs["revenue"].sum()) == 210
+
+
+def test_stock_suppliers_and_sales_sections(wholesale_env: None) -> None:
+    at = _hold_page()
+    stock = _table(at, "stock_position")
+    assert len(stock) == 4 and float(stock["stock_value"].sum()) == 1120
+    at.toggle(key="stock_dead_only").set_value(True).run()
+    dead = _table(at, "stock_position")
+    assert set(dead["item_code"]) == {"I02", "I07"} and dead["is_dead_stock"].all()
+    suppliers = _table(at, "supplier_performance")
+    s1 = suppliers[suppliers["supplier_code"] == "S1"].iloc[0]
+    assert (s1["on_time_pct"], s1["on_time_pct_last_year"], s1["returns_pct"]) == (80, 100, 5)
+    assert s1["avg_actual_lead_days"] - s1["avg_promised_lead_days"] == 1.5
+    at.radio(key="sales_dimension").set_value("country").run()
+    sales = _table(at, "sales_by_dimension")
+    by_country = dict(zip(sales["country"], sales["this_year"], strict=True))
+    assert by_country == {"NL": 500, "BE": 260, "DE": 210}
+
+
+def test_every_table_has_an_excel_download_under_it(wholesale_env: None) -> None:
+    at = _hold_page()
+    at.selectbox(key="abc_drill").set_value(1).run()
+    nodes: list[Any] = [
+        n for n in at.main if getattr(n, "type", None) in ("dataframe", "download_button")
+    ]
+    tables = [i for i, n in enumerate(nodes) if n.type == "dataframe"]
+    assert len(tables) == 6
+    for i in tables:
+        assert nodes[i + 1].type == "download_button", nodes[i].key
+        assert nodes[i + 1].label == "Download as Excel"
+
+
+def test_thresholds_over_100_percent_are_refused(wholesale_env: None) -> None:
+    at = _hold_page()
+    at.number_input(key="abc_a").set_value(90).run()
+    at.number_input(key="abc_b").set_value(20).run()
+    assert any("more than 100" in e.value for e in at.error)
+    assert not at.exception
+
+
+def test_a_warehouse_without_the_wholesale_marts_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.dashboards import contract_warehouse
+
+    published = contract_warehouse.publish(tmp_path / "old")
+    con = duckdb.connect(str(published))
+    try:
+        con.execute("drop table mart_stock_position")
+    finally:
+        con.close()
+    monkeypatch.setenv("ERP_WAREHOUSE_DIR", str(tmp_path / "old"))
+    monkeypatch.setenv("ERP_DATABASE_URL", f"sqlite:///{tmp_path / 'no_ledger.db'}")
+    at = open_page(PAGE)
+    assert not at.metric
+    assert any("mart_stock_position" in i.value and "erp refresh" in i.value for i in at.info)
