@@ -18,6 +18,7 @@ st.set_page_config(page_title="ERP Insights", page_icon=":material/insights:", l
 pages = {
     "Insights": [
         st.Page("app_pages/finance.py", title="Finance", icon=":material/account_balance:"),
+        st.Page("app_pages/wholesale.py", title="Wholesale", icon=":material/inventory_2:"),
     ],
     "Clerk forms": [
         st.Page(
@@ -34,6 +35,13 @@ pages = {
             icon=":material/receipt:",
         ),
         st.Page("app_pages/forms/payment.py", title="Payment", icon=":material/payments:"),
+        st.Page(
+            "app_pages/forms/sales_order.py", title="Sales order", icon=":material/shopping_cart:"
+        ),
+        st.Page("app_pages/forms/delivery.py", title="Delivery", icon=":material/local_shipping:"),
+        st.Page(
+            "app_pages/forms/goods_receipt.py", title="Goods receipt", icon=":material/inventory:"
+        ),
     ],
 }
 page = st.navigation(pages)

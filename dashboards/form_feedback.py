@@ -74,7 +74,7 @@ def posted_notice(state_key: str) -> None:
     if posted is None:
         return
     st.success(
-        f"Posted {posted.what} **{posted.document_number}**. The Finance page shows it after "
+        f"Posted {posted.what} **{posted.document_number}**. The Insights pages show it after "
         "the next warehouse refresh (`erp refresh`).",
         icon=":material/check_circle:",
     )

@@ -94,6 +94,7 @@ def receive(
     lookups.period(div, on, field="receipt_date")
     by_id = {ln.id: ln for ln in order_lines(session, order.id)}
     items = {ln.id: session.get(Item, ln.item_id) for ln in by_id.values()}
+    receive_all = lines is None
     if lines is None:
         lines = [
             ReceiptLineDraft(ln.id or 0, ln.quantity - ln.quantity_received)
@@ -110,7 +111,10 @@ def receive(
                 )
     if not lines:
         raise ValidationError(
-            f"Nothing is left to receive on purchase order {order.number}.", field="lines"
+            f"Nothing is left to receive on purchase order {order.number}."
+            if receive_all
+            else "Enter at least one line to receive.",
+            field="lines",
         )
     wh = session.get(Warehouse, order.warehouse_id)
     assert wh is not None

@@ -1,0 +1,143 @@
+"""Clerk form: deliver an open sales order, then invoice what was delivered."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import sidebar, wholesale_lookups
+from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.wholesale_forms import (
+    INFO_COLUMNS,
+    money,
+    order_line_columns,
+    order_line_grid,
+    pick_division,
+    qty,
+)
+from dashboards.wholesale_lookups import OrderLineView
+from dashboards.wholesale_posting import deliver_order, invoice_delivered
+from transactional.errors import DomainError
+
+POSTED = "delivery_posted"
+GENERATION = "delivery_generation"
+
+
+def billable_table(lines: list[OrderLineView]) -> pd.DataFrame:
+    rows = [ln for ln in lines if ln.billable > 0]
+    return pd.DataFrame(
+        {
+            "Line": [ln.line_number for ln in rows],
+            "Item": [ln.item_code for ln in rows],
+            "Description": [ln.item_name for ln in rows],
+            "Delivered": [qty(ln.done) for ln in rows],
+            "Returned": [qty(ln.returned) for ln in rows],
+            "Invoiced": [qty(ln.invoiced) for ln in rows],
+            "To invoice": [qty(ln.billable) for ln in rows],
+            "Price": [money(ln.unit_price) for ln in rows],
+        }
+    )
+
+
+def main() -> None:
+    st.title("Delivery")
+    st.caption(
+        "Deliver an open sales order: type the quantity per line (and the lot or serial "
+        "numbers of tracked items). Delivering posts the cost of sales at average cost; "
+        "invoicing bills what was delivered at the order price."
+    )
+    posted_notice(POSTED)
+    errors = FieldErrors({"order_id": "order"})
+    division = pick_division("delivery_division", "sell", errors)
+    if division is None:
+        return
+    orders = {o.id: o for o in wholesale_lookups.open_sales_orders(division.id)}
+    order_id = st.selectbox(
+        "Sales order",
+        list(orders),
+        index=None,
+        format_func=lambda i: orders[i].label,
+        key="delivery_order",
+        placeholder="Pick an open order",
+    )
+    errors.slot("order")
+    if order_id is None:
+        st.info("Pick an open order: its open lines are listed for delivery.")
+        return
+    lines = wholesale_lookups.sales_order_lines(order_id)
+    generation = st.session_state.setdefault(GENERATION, 0)
+
+    st.subheader("Deliver")
+    grid = order_line_grid(lines, "delivered")
+    if grid.empty:
+        st.caption("Everything ordered is delivered.")
+    else:
+        with st.form(f"delivery_form_{generation}"):
+            delivery_date = st.date_input(
+                "Delivery date",
+                value=dt.date.today(),
+                format="YYYY-MM-DD",
+                key=f"delivery_date_{generation}",
+            )
+            errors.slot("delivery_date")
+            typed = st.data_editor(
+                grid,
+                key=f"delivery_lines_{generation}_{order_id}",
+                num_rows="fixed",
+                hide_index=True,
+                placeholder="",
+                disabled=[*INFO_COLUMNS, "delivered"],
+                column_config=order_line_columns("delivered", "Deliver"),
+            )
+            errors.slot("lines")
+            deliver = st.form_submit_button("Deliver", type="primary")
+            errors.slot(GENERAL)
+        if deliver:
+            try:
+                posted = deliver_order(
+                    user_id=st.session_state.get(sidebar.ACTING_USER),
+                    order_id=order_id,
+                    delivery_date=delivery_date,
+                    lines=typed,
+                )
+            except DomainError as err:
+                errors.show(err)
+            else:
+                remember_posted(POSTED, posted)
+                st.session_state[GENERATION] = generation + 1
+                st.rerun()
+
+    st.subheader("Invoice")
+    to_bill = billable_table(lines)
+    if to_bill.empty:
+        st.caption("Nothing delivered is waiting for an invoice.")
+        return
+    st.dataframe(to_bill, hide_index=True)
+    invoice_errors = FieldErrors({"entry_date": "invoice_date"})
+    invoice_date = st.date_input(
+        "Invoice date",
+        value=dt.date.today(),
+        format="YYYY-MM-DD",
+        key=f"delivery_invoice_date_{generation}",
+    )
+    invoice_errors.slot("invoice_date")
+    invoice = st.button("Invoice delivered lines", key=f"delivery_invoice_{generation}")
+    invoice_errors.slot(GENERAL)
+    if invoice:
+        try:
+            posted = invoice_delivered(
+                user_id=st.session_state.get(sidebar.ACTING_USER),
+                order_id=order_id,
+                invoice_date=invoice_date,
+            )
+        except DomainError as err:
+            invoice_errors.show(err)
+        else:
+            remember_posted(POSTED, posted)
+            st.session_state[GENERATION] = generation + 1
+            st.rerun()
+
+
+main()

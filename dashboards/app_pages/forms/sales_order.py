@@ -1,0 +1,189 @@
+"""Clerk form: a quote or sales order, priced from the price lists, with the stock shown.
+
+The lines grid is not inside an ``st.form``: every edit reruns the page, so each line
+shows the price ``price_for`` gives it (and which rule), the stock available in the
+warehouse and, when short, whom to buy it from — before anything is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import master_data, sidebar, wholesale_lookups
+from dashboards.clerk_posting import filled_rows
+from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.grid_columns import blank_grid, options
+from dashboards.wholesale_forms import money, pick_division, qty
+from dashboards.wholesale_lookups import LinePreview
+from dashboards.wholesale_posting import SALES_LINE_COLUMNS, save_sales_order
+from transactional.errors import DomainError
+
+POSTED = "sales_order_posted"
+SHORTAGES = "sales_order_shortages"
+GENERATION = "sales_order_generation"
+BLANK_ROWS = 5
+
+
+def preview_table(preview: list[LinePreview], currency: str) -> pd.DataFrame:
+    ok = [p for p in preview if not p.error]
+    return pd.DataFrame(
+        {
+            "Row": [p.row for p in ok],
+            "Item": [p.item_code for p in ok],
+            "Description": [p.item_name for p in ok],
+            "Quantity": [p.quantity or "1" for p in ok],
+            f"Price ({currency})": [money(p.unit_price) for p in ok],
+            "Price from": [p.price_source for p in ok],
+            "On hand": [qty(p.on_hand) for p in ok],
+            "Reserved": [qty(p.reserved) for p in ok],
+            "Available": [qty(p.available) for p in ok],
+            "Short": [qty(p.short) if p.short else "" for p in ok],
+        }
+    )
+
+
+def main() -> None:
+    st.title("Sales order")
+    st.caption(
+        "A quote or an order for a customer. Prices come from the price lists unless you "
+        "type one; an order the warehouse cannot cover is still accepted (the rest is a back "
+        "order) and tells you what to buy."
+    )
+    posted_notice(POSTED)
+    for note in st.session_state.get(SHORTAGES) or []:
+        st.warning(note, icon=":material/inventory:")
+    errors = FieldErrors()
+    division = pick_division("sales_order_division", "sell", errors)
+    if division is None:
+        return
+    generation = st.session_state.setdefault(GENERATION, 0)
+    customers = master_data.relations(division.id, ("customer",))
+    customer_codes, customer_labels = options(customers)
+    customer = st.selectbox(
+        "Customer",
+        customer_codes,
+        index=None,
+        format_func=customer_labels.__getitem__,
+        key=f"sales_order_customer_{generation}",
+        placeholder="Pick a customer",
+    )
+    errors.slot("customer")
+    left, right = st.columns(2)
+    with left:
+        warehouse_codes, warehouse_labels = options(wholesale_lookups.warehouses(division.id))
+        warehouse = st.selectbox(
+            "Warehouse",
+            warehouse_codes,
+            format_func=warehouse_labels.__getitem__,
+            key=f"sales_order_warehouse_{generation}",
+        )
+        errors.slot("warehouse")
+    with right:
+        people, people_labels = options(wholesale_lookups.salespeople(division.id))
+        default = wholesale_lookups.customer_salesperson(division.id, customer)
+        salesperson = st.selectbox(
+            "Salesperson",
+            people,
+            index=people.index(default) if default in people else None,
+            format_func=people_labels.__getitem__,
+            # Keyed by customer: picking another customer brings back their salesperson.
+            key=f"sales_order_salesperson_{generation}_{customer}",
+            placeholder="The customer's salesperson",
+        )
+        errors.slot("salesperson")
+    left, middle, right = st.columns(3)
+    with left:
+        order_date = st.date_input(
+            "Order date",
+            value=dt.date.today(),
+            format="YYYY-MM-DD",
+            key=f"sales_order_date_{generation}",
+        )
+        errors.slot("order_date")
+    with middle:
+        requested_date = st.date_input(
+            "Requested delivery date",
+            value=None,
+            format="YYYY-MM-DD",
+            key=f"sales_order_requested_{generation}",
+        )
+        errors.slot("requested_date")
+    with right:
+        reference = st.text_input("Customer's reference", key=f"sales_order_reference_{generation}")
+    lines = st.data_editor(
+        blank_grid(SALES_LINE_COLUMNS, BLANK_ROWS, {"quantity": "1"}),
+        key=f"sales_order_lines_{generation}",
+        num_rows="dynamic",
+        hide_index=True,
+        placeholder="",
+        column_config={
+            "item": st.column_config.TextColumn("Item code", width="medium"),
+            "quantity": st.column_config.TextColumn("Quantity", default="1"),
+            "unit_price": st.column_config.TextColumn(
+                "Price (optional)",
+                help="Empty: the price list's price. A typed price is in the order's "
+                "currency (the customer's).",
+            ),
+        },
+    )
+    errors.slot("lines")
+
+    rows = filled_rows(lines, SALES_LINE_COLUMNS)
+    if rows:
+        preview = wholesale_lookups.preview_lines(
+            division_id=division.id,
+            customer=customer,
+            warehouse=warehouse,
+            on=order_date if isinstance(order_date, dt.date) else None,
+            rows=[(n, c["item"], c["quantity"], c["unit_price"]) for n, c in rows],
+        )
+        st.dataframe(preview_table(preview, division.currency_code), hide_index=True)
+        for p in preview:
+            if p.error:
+                st.warning(p.error, icon=":material/help:")
+            elif p.short > 0:
+                buy = f"from supplier {p.supplier}" if p.supplier else "(no known supplier)"
+                st.warning(
+                    f"Row {p.row}: {p.item_code} is short by {qty(p.short)} in warehouse "
+                    f"{warehouse} ({qty(p.available)} available); suggest ordering "
+                    f"{qty(p.short)} {buy}",
+                    icon=":material/inventory:",
+                )
+        st.caption(
+            f"Prices in {division.currency_code}; an order in the customer's other currency "
+            "converts them at the order date's rate."
+        )
+    left, right = st.columns(2)
+    with left:
+        quote = st.button("Save as quote", key=f"sales_order_quote_{generation}")
+    with right:
+        order = st.button("Create order", type="primary", key=f"sales_order_create_{generation}")
+    errors.slot(GENERAL)
+
+    if quote or order:
+        try:
+            saved = save_sales_order(
+                user_id=st.session_state.get(sidebar.ACTING_USER),
+                quote=quote,
+                division=division.code,
+                customer=customer or "",
+                warehouse=warehouse or "",
+                salesperson=salesperson,
+                order_date=order_date,  # type: ignore[arg-type]
+                requested_date=requested_date,  # type: ignore[arg-type]
+                customer_reference=reference,
+                lines=lines,
+            )
+        except DomainError as err:
+            errors.show(err)
+        else:
+            remember_posted(POSTED, saved.posted)
+            st.session_state[SHORTAGES] = saved.shortages
+            st.session_state[GENERATION] = generation + 1
+            st.rerun()
+
+
+main()

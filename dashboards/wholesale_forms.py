@@ -1,0 +1,103 @@
+"""Pieces the wholesale clerk forms share: the division picker limited to the acting
+user's divisions, the grid of an order's lines, and quantities as clerks read them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import master_data, sidebar, wholesale_lookups
+from dashboards.form_feedback import FieldErrors
+from dashboards.master_data import DivisionChoice
+from dashboards.wholesale_lookups import OrderLineView
+from transactional.rights import ACTIONS
+
+TRACKING = {"none": "", "lot": "lot", "serial": "serial numbers"}
+
+
+def qty(value: Decimal | None) -> str:
+    """A quantity or amount without trailing zeros (12, 2.5), '' for None."""
+    if value is None:
+        return ""
+    text = f"{value.normalize():f}"
+    return "0" if text in ("-0", "0E-8") else text
+
+
+def money(value: Decimal | None) -> str:
+    """A price or amount with at least two decimals and no trailing zeros beyond them
+    (22.50, 10.1234), '' for None."""
+    if value is None:
+        return ""
+    short = value.normalize()
+    if short.as_tuple().exponent > -2:  # type: ignore[operator]
+        short = short.quantize(Decimal("0.01"))
+    return f"{short:f}"
+
+
+def pick_division(key: str, action: str, errors: FieldErrors) -> DivisionChoice | None:
+    """The division picker: the divisions the acting user may do ``action`` in, or None
+    (with the reason shown) when there is none."""
+    user_id = st.session_state.get(sidebar.ACTING_USER)
+    try:
+        divisions = {d.id: d for d in wholesale_lookups.user_divisions(user_id, action)}
+    except master_data.LedgerUnavailable as exc:
+        st.warning(str(exc))
+        return None
+    if not divisions:
+        st.info(
+            f"The acting user may not {ACTIONS[action]} in any division; "
+            "pick another user in the sidebar."
+        )
+        return None
+    division_id = st.selectbox(
+        "Division", list(divisions), format_func=lambda i: divisions[i].label, key=key
+    )
+    errors.slot("division")
+    return divisions[division_id]
+
+
+def order_line_grid(lines: list[OrderLineView], done_label: str) -> pd.DataFrame:
+    """The open lines of an order, with empty quantity / lot / serials cells to type in."""
+    rows = [ln for ln in lines if ln.open > 0]
+    return pd.DataFrame(
+        {
+            "line_id": [ln.id for ln in rows],
+            "line": [ln.line_number for ln in rows],
+            "item": [ln.item_code for ln in rows],
+            "name": [ln.item_name for ln in rows],
+            "tracking": [TRACKING.get(ln.tracking, ln.tracking) for ln in rows],
+            "ordered": [qty(ln.ordered) for ln in rows],
+            done_label: [qty(ln.done) for ln in rows],
+            "open": [qty(ln.open) for ln in rows],
+            "quantity": pd.Series([None] * len(rows), dtype="object"),
+            "lot": pd.Series([None] * len(rows), dtype="object"),
+            "serials": pd.Series([None] * len(rows), dtype="object"),
+        }
+    )
+
+
+def order_line_columns(done_label: str, action: str) -> dict[str, Any]:
+    """Column set-up of :func:`order_line_grid` (the order line id stays hidden)."""
+    return {
+        "line_id": None,
+        "line": st.column_config.NumberColumn("Line", width="small"),
+        "item": "Item",
+        "name": "Description",
+        "tracking": "Tracked by",
+        "ordered": "Ordered",
+        done_label: done_label.capitalize(),
+        "open": "Open",
+        "quantity": st.column_config.TextColumn(f"{action} now"),
+        "lot": st.column_config.TextColumn("Lot", help="Items tracked by lot."),
+        "serials": st.column_config.TextColumn(
+            "Serial numbers",
+            help="Items tracked by serial number: one per unit, separated by commas; "
+            "an empty quantity takes one unit per serial number.",
+        ),
+    }
+
+
+INFO_COLUMNS = ["line", "item", "name", "tracking", "ordered", "open"]

@@ -1,0 +1,382 @@
+"""What the wholesale clerk forms read: items, warehouses, open orders and their lines,
+and the price and stock a sales-order line would get.
+
+Read-only, like :mod:`dashboards.master_data` (same read engine, rolled back, never a
+commit). Prices and availability come from the services' own read functions
+(``wholesale.prices.price_for``, ``sales.orders.availability``), so the form shows what
+the order will get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from dashboards.master_data import Choice, DivisionChoice
+from dashboards.master_data import _reading as reading
+from transactional import rights
+from transactional.errors import DomainError
+from transactional.money import to_decimal
+from transactional.organisation.models import Division, User
+from transactional.purchasing.models import PurchaseOrder, PurchaseOrderLine
+from transactional.relations.models import Relation
+from transactional.sales.models import CustomerSalesperson, SalesOrder, SalesOrderLine, Salesperson
+from transactional.wholesale.models import Item, Warehouse
+
+
+@dataclass(frozen=True)
+class ItemChoice:
+    id: int
+    code: str
+    name: str
+    unit: str
+    tracking: str  # 'none', 'lot' or 'serial'
+
+
+@dataclass(frozen=True)
+class OrderChoice:
+    """An open sales or purchase order to pick from."""
+
+    id: int
+    number: str
+    label: str
+
+
+@dataclass(frozen=True)
+class OrderLineView:
+    """One line of a sales or purchase order with its quantities so far.
+
+    ``done`` is delivered (sales) or received (purchase); ``open`` what is still to
+    deliver or receive; ``billable`` what was delivered/received and kept but is not
+    invoiced yet.
+    """
+
+    id: int
+    line_number: int
+    item_code: str
+    item_name: str
+    tracking: str
+    ordered: Decimal
+    done: Decimal
+    returned: Decimal
+    invoiced: Decimal
+    open: Decimal
+    billable: Decimal
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceableLine:
+    """A received purchase-order line of a supplier with units not invoiced yet."""
+
+    id: int
+    order_number: str
+    line_number: int
+    item_code: str
+    item_name: str
+    currency_code: str
+    received: Decimal
+    returned: Decimal
+    invoiced: Decimal
+    open: Decimal
+    order_price: Decimal
+
+
+@dataclass(frozen=True)
+class LinePreview:
+    """What a sales-order grid row would get: the price and why, and the stock.
+
+    ``error`` holds the service's message when the row cannot be priced (unknown item,
+    quantity not a number...); the other fields are then empty.
+    """
+
+    row: int
+    item_code: str
+    quantity: str
+    item_name: str = ""
+    unit_price: Decimal | None = None
+    price_source: str = ""
+    on_hand: Decimal | None = None
+    reserved: Decimal | None = None
+    available: Decimal | None = None
+    short: Decimal = Decimal(0)
+    supplier: str = ""
+    error: str = ""
+
+
+def _user(session: Session, user_id: int | None) -> User | None:
+    return None if user_id is None else session.get(User, user_id)
+
+
+def user_divisions(user_id: int | None, action: str) -> list[DivisionChoice]:
+    """The active divisions the acting user may do ``action`` in (all without a user:
+    the service then asks for one)."""
+    with reading() as s:
+        rows = s.exec(
+            select(Division).where(col(Division.is_active)).order_by(col(Division.id))
+        ).all()
+        user = _user(s, user_id)
+        if user is not None:
+            rows = [d for d in rows if rights.can(s, user, action, d.id)]
+        return [DivisionChoice(d.id or 0, d.code, d.name, d.currency_code) for d in rows]
+
+
+def items(division_id: int) -> dict[str, ItemChoice]:
+    """Active items of the division by code."""
+    with reading() as s:
+        rows = s.exec(
+            select(Item)
+            .where(Item.division_id == division_id, col(Item.is_active))
+            .order_by(col(Item.code))
+        ).all()
+        return {i.code: ItemChoice(i.id or 0, i.code, i.name, i.unit, i.tracking) for i in rows}
+
+
+def warehouses(division_id: int) -> list[Choice]:
+    with reading() as s:
+        rows = s.exec(
+            select(Warehouse)
+            .where(Warehouse.division_id == division_id, col(Warehouse.is_active))
+            .order_by(col(Warehouse.code))
+        ).all()
+        return [Choice(w.code, f"{w.code} · {w.name}") for w in rows]
+
+
+def salespeople(division_id: int) -> list[Choice]:
+    with reading() as s:
+        rows = s.exec(
+            select(Salesperson)
+            .where(Salesperson.division_id == division_id, col(Salesperson.is_active))
+            .order_by(col(Salesperson.code))
+        ).all()
+        return [Choice(p.code, f"{p.code} · {p.name}") for p in rows]
+
+
+def customer_salesperson(division_id: int, customer_code: str | None) -> str | None:
+    """The code of the salesperson who looks after the customer, if any."""
+    if not customer_code:
+        return None
+    with reading() as s:
+        found: str | None = s.exec(
+            select(Salesperson.code)
+            .join(CustomerSalesperson, col(CustomerSalesperson.salesperson_id) == Salesperson.id)
+            .join(Relation, col(Relation.id) == CustomerSalesperson.relation_id)
+            .where(Relation.division_id == division_id, Relation.code == customer_code)
+        ).first()
+        return found
+
+
+def preview_lines(
+    *,
+    division_id: int,
+    customer: str | None,
+    warehouse: str | None,
+    on: date | None,
+    rows: Iterable[tuple[int, str, str, str]],
+) -> list[LinePreview]:
+    """Price (``price_for``) and stock (``orders.availability``) per grid row.
+
+    ``rows`` are (grid row, item code, quantity, price override) as typed. The price is
+    in the division's currency; an override is shown as typed.
+    """
+    from transactional.sales.orders import availability, purchase_supplier
+    from transactional.wholesale.prices import price_for
+
+    result = []
+    with reading() as s:
+        wh = (
+            s.exec(
+                select(Warehouse).where(
+                    Warehouse.division_id == division_id, Warehouse.code == (warehouse or "")
+                )
+            ).first()
+            if warehouse
+            else None
+        )
+        # The quantity already asked for per item on earlier rows of the same order.
+        asked: dict[int, Decimal] = {}
+        for row, item_code, quantity, override in rows:
+            base = LinePreview(row=row, item_code=item_code, quantity=quantity)
+            try:
+                found = price_for(
+                    s,
+                    division=division_id,
+                    item=item_code,
+                    customer=customer or None,
+                    on=on or date.today(),
+                    quantity=quantity or "1",
+                )
+            except DomainError as err:
+                result.append(_with(base, error=f"Row {row}: {err.message}"))
+                continue
+            item = s.exec(
+                select(Item).where(Item.division_id == division_id, Item.code == item_code)
+            ).one()
+            view = _with(
+                base,
+                item_name=item.name,
+                unit_price=found.unit_price,
+                price_source=found.explanation,
+            )
+            if override:
+                view = _with(view, price_source=f"Price typed by the clerk ({override}).")
+            if wh is not None and item.id is not None:
+                avail = availability(s, item.id, wh.id or 0)
+                qty = to_decimal(quantity or "1", field="quantity", label="Quantity")
+                wanted = asked.get(item.id, Decimal(0)) + qty
+                asked[item.id] = wanted
+                short = wanted - max(avail.available, Decimal(0))
+                supplier = ""
+                if short > 0:
+                    supplier_id = purchase_supplier(s, item.id, on or date.today())
+                    rel = s.get(Relation, supplier_id) if supplier_id is not None else None
+                    supplier = f"{rel.code} ({rel.name})" if rel is not None else ""
+                view = _with(
+                    view,
+                    on_hand=avail.on_hand,
+                    reserved=avail.reserved,
+                    available=avail.available,
+                    short=max(short, Decimal(0)),
+                    supplier=supplier,
+                )
+            result.append(view)
+    return result
+
+
+def _with(view: LinePreview, **changes: object) -> LinePreview:
+    return replace(view, **changes)  # type: ignore[arg-type]
+
+
+def open_sales_orders(division_id: int) -> list[OrderChoice]:
+    """Orders (status 'order') of the division with something to deliver or invoice."""
+    with reading() as s:
+        orders = s.exec(
+            select(SalesOrder, Relation)
+            .join(Relation, col(Relation.id) == SalesOrder.relation_id)
+            .where(SalesOrder.division_id == division_id, SalesOrder.status == "order")
+            .order_by(col(SalesOrder.order_date), col(SalesOrder.id))
+        ).all()
+        return [
+            OrderChoice(
+                o.id or 0,
+                o.order_number or "",
+                f"{o.order_number} · {r.code} {r.name} · {o.order_date}",
+            )
+            for o, r in orders
+        ]
+
+
+def sales_order_lines(order_id: int) -> list[OrderLineView]:
+    with reading() as s:
+        rows = s.exec(
+            select(SalesOrderLine, Item)
+            .join(Item, col(Item.id) == SalesOrderLine.item_id)
+            .where(SalesOrderLine.order_id == order_id)
+            .order_by(col(SalesOrderLine.line_number))
+        ).all()
+        return [
+            OrderLineView(
+                id=ln.id or 0,
+                line_number=ln.line_number,
+                item_code=it.code,
+                item_name=ln.description or it.name,
+                tracking=it.tracking,
+                ordered=ln.quantity,
+                done=ln.quantity_delivered,
+                returned=ln.quantity_returned,
+                invoiced=ln.quantity_invoiced - ln.quantity_credited,
+                open=ln.quantity - ln.quantity_delivered,
+                billable=(ln.quantity_delivered - ln.quantity_returned)
+                - (ln.quantity_invoiced - ln.quantity_credited),
+                unit_price=ln.unit_price,
+            )
+            for ln, it in rows
+        ]
+
+
+def open_purchase_orders(division_id: int) -> list[OrderChoice]:
+    """Open purchase orders of the division."""
+    with reading() as s:
+        orders = s.exec(
+            select(PurchaseOrder, Relation)
+            .join(Relation, col(Relation.id) == PurchaseOrder.relation_id)
+            .where(PurchaseOrder.division_id == division_id, PurchaseOrder.status == "open")
+            .order_by(col(PurchaseOrder.order_date), col(PurchaseOrder.id))
+        ).all()
+        return [
+            OrderChoice(o.id or 0, o.number, f"{o.number} · {r.code} {r.name} · {o.order_date}")
+            for o, r in orders
+        ]
+
+
+def purchase_order_lines(order_id: int) -> list[OrderLineView]:
+    with reading() as s:
+        rows = s.exec(
+            select(PurchaseOrderLine, Item)
+            .join(Item, col(Item.id) == PurchaseOrderLine.item_id)
+            .where(PurchaseOrderLine.order_id == order_id)
+            .order_by(col(PurchaseOrderLine.line_number))
+        ).all()
+        return [
+            OrderLineView(
+                id=ln.id or 0,
+                line_number=ln.line_number,
+                item_code=it.code,
+                item_name=ln.description or it.name,
+                tracking=it.tracking,
+                ordered=ln.quantity,
+                done=ln.quantity_received,
+                returned=ln.quantity_returned,
+                invoiced=ln.quantity_invoiced,
+                open=ln.quantity - ln.quantity_received,
+                billable=ln.quantity_received - ln.quantity_returned - ln.quantity_invoiced,
+                unit_price=ln.unit_price,
+            )
+            for ln, it in rows
+        ]
+
+
+def invoiceable_purchase_lines(division_id: int, supplier_code: str) -> list[InvoiceableLine]:
+    """The supplier's purchase-order lines with units received and not invoiced yet."""
+    with reading() as s:
+        rows = s.exec(
+            select(PurchaseOrderLine, PurchaseOrder, Item)
+            .join(PurchaseOrder, col(PurchaseOrder.id) == PurchaseOrderLine.order_id)
+            .join(Relation, col(Relation.id) == PurchaseOrder.relation_id)
+            .join(Item, col(Item.id) == PurchaseOrderLine.item_id)
+            .where(
+                PurchaseOrder.division_id == division_id,
+                Relation.code == supplier_code,
+                PurchaseOrder.status != "cancelled",
+            )
+            .order_by(
+                col(PurchaseOrder.order_date),
+                col(PurchaseOrder.id),
+                col(PurchaseOrderLine.line_number),
+            )
+        ).all()
+        result = []
+        for ln, po, it in rows:
+            open_qty = ln.quantity_received - ln.quantity_returned - ln.quantity_invoiced
+            if open_qty <= 0:
+                continue
+            result.append(
+                InvoiceableLine(
+                    id=ln.id or 0,
+                    order_number=po.number,
+                    line_number=ln.line_number,
+                    item_code=it.code,
+                    item_name=ln.description or it.name,
+                    currency_code=po.currency_code,
+                    received=ln.quantity_received,
+                    returned=ln.quantity_returned,
+                    invoiced=ln.quantity_invoiced,
+                    open=open_qty,
+                    order_price=ln.unit_price,
+                )
+            )
+        return result

@@ -1,0 +1,258 @@
+"""What the wholesale clerk forms post: grid rows -> service drafts -> the sales and
+purchasing services.
+
+Plain functions, no Streamlit, like :mod:`dashboards.clerk_posting` (whose session
+handling and row renumbering they share): each opens one session, committed on success
+and rolled back on any error, and calls the one service that owns the rule. Nothing here
+checks a business rule itself; a :class:`~transactional.errors.DomainError` from the
+service comes back with its ``lines.<n>`` field pointing at the clerk's grid row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+from sqlmodel import Session
+
+from dashboards.clerk_posting import Posted, _posting, filled_rows, text
+from transactional.organisation.models import User
+from transactional.purchasing import matching, receipts
+from transactional.purchasing.matching import MatchPreview, PurchaseInvoiceLineDraft
+from transactional.relations.models import Relation
+from transactional.sales import deliveries, invoicing, orders
+
+SALES_LINE_COLUMNS = ("item", "quantity", "unit_price")
+# The columns of the delivery / receipt grids the clerk types in.
+ENTRY_COLUMNS = ("quantity", "lot", "serials")
+MATCH_COLUMNS = ("quantity", "unit_price", "vat_code")
+
+
+@dataclass(frozen=True)
+class OrderSaved:
+    """A quote or order entered, and the shortages (with purchase suggestions) to show."""
+
+    posted: Posted
+    shortages: list[str] = field(default_factory=list)
+
+
+def _qty(q: Decimal) -> str:
+    return f"{q.normalize():f}"
+
+
+def serial_list(value: str) -> list[str]:
+    """Serial numbers as typed: separated by commas, semicolons, spaces or new lines."""
+    return [s for s in re.split(r"[,;\s]+", value) if s]
+
+
+def save_sales_order(
+    *,
+    user_id: int | None,
+    quote: bool,
+    division: str,
+    customer: str,
+    warehouse: str,
+    salesperson: str | None,
+    order_date: date | None,
+    requested_date: date | None,
+    customer_reference: str,
+    lines: pd.DataFrame,
+) -> OrderSaved:
+    """Enter a quote (``quote``) or an order from the grid (columns SALES_LINE_COLUMNS)."""
+    rows = filled_rows(lines, SALES_LINE_COLUMNS)
+    draft = orders.SalesOrderDraft(
+        division=division,
+        customer=customer,
+        warehouse=warehouse,
+        salesperson=salesperson or None,
+        order_date=order_date or "",
+        requested_date=requested_date,
+        customer_reference=customer_reference.strip(),
+        lines=[
+            orders.SalesLineDraft(
+                item=c["item"],
+                quantity=c["quantity"],
+                unit_price=c["unit_price"] or None,
+            )
+            for _, c in rows
+        ],
+    )
+
+    def post(session: Session, user: User) -> OrderSaved:
+        if quote:
+            order = orders.create_quote(session, user, draft)
+            return OrderSaved(Posted(order.quote_number or "", "quote"))
+        result = orders.create_order(session, user, draft)
+        notes = []
+        for short in result.shortages:
+            supplier = (
+                session.get(Relation, short.supplier_id) if short.supplier_id is not None else None
+            )
+            who = (
+                f"from supplier {supplier.code} ({supplier.name})"
+                if supplier is not None
+                else "(no known supplier)"
+            )
+            notes.append(
+                f"Item {short.item_code}: {_qty(short.ordered)} open on the order, "
+                f"{_qty(short.available)} available, short {_qty(short.short)}; suggest "
+                f"ordering {_qty(short.suggested_quantity)} {who}"
+            )
+        return OrderSaved(Posted(result.order.order_number or "", "sales order"), notes)
+
+    return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
+
+
+def entry_rows(grid: pd.DataFrame) -> list[tuple[int, int, dict[str, str]]]:
+    """Rows of a delivery / receipt / match grid to post: (grid row from 1, order line id,
+    cells as text). The grid's ``line_id`` column holds the order line; a grid with a
+    ``pick`` column posts the ticked rows, the others every row with something typed."""
+    rows = []
+    picking = "pick" in grid.columns
+    for n, (_, row) in enumerate(grid.iterrows(), start=1):
+        cells = {c: text(row.get(c)) for c in (*ENTRY_COLUMNS, *MATCH_COLUMNS)}
+        wanted = bool(row["pick"]) if picking else any(cells[c] for c in ENTRY_COLUMNS)
+        if wanted:
+            rows.append((n, int(row["line_id"]), cells))
+    return rows
+
+
+def _tracked(cells: dict[str, str]) -> tuple[str, str | None, list[str] | None]:
+    """Quantity, lot and serials of a delivery / receipt row (serials alone: one each)."""
+    serials = serial_list(cells["serials"]) or None
+    quantity = cells["quantity"] or (str(len(serials)) if serials else "")
+    return quantity, cells["lot"] or None, serials
+
+
+def deliver_order(
+    *, user_id: int | None, order_id: int | None, delivery_date: date | None, lines: pd.DataFrame
+) -> Posted:
+    """Deliver the typed quantities (grid of the order's open lines)."""
+    rows = entry_rows(lines)
+    drafts = []
+    for _, line_id, cells in rows:
+        quantity, lot, serials = _tracked(cells)
+        drafts.append(deliveries.DeliveryLineDraft(line_id, quantity, lot=lot, serials=serials))
+
+    def post(session: Session, user: User) -> Posted:
+        delivery = deliveries.deliver(
+            session=session,
+            user=user,
+            order_id=order_id,  # type: ignore[arg-type]  # None: the service says so
+            delivery_date=delivery_date or "",
+            lines=drafts,
+        )
+        return Posted(delivery.number, "delivery")
+
+    return _posting(user_id, "lines", [n for n, _, _ in rows], "Line", post)
+
+
+def invoice_delivered(
+    *, user_id: int | None, order_id: int | None, invoice_date: date | None
+) -> Posted:
+    """Invoice everything delivered on the order and not invoiced yet."""
+
+    def post(session: Session, user: User) -> Posted:
+        invoice = invoicing.invoice_order(
+            session=session,
+            user=user,
+            order_id=order_id,  # type: ignore[arg-type]
+            invoice_date=invoice_date or "",
+        )
+        return Posted(invoice.document_number, "sales invoice")
+
+    return _posting(user_id, "lines", [], "Line", post)
+
+
+def receive_order(
+    *, user_id: int | None, order_id: int | None, receipt_date: date | None, lines: pd.DataFrame
+) -> Posted:
+    """Receive the typed quantities (grid of the purchase order's open lines)."""
+    rows = entry_rows(lines)
+    drafts = []
+    for _, line_id, cells in rows:
+        quantity, lot, serials = _tracked(cells)
+        drafts.append(receipts.ReceiptLineDraft(line_id, quantity, lot=lot, serials=serials))
+
+    def post(session: Session, user: User) -> Posted:
+        receipt = receipts.receive(
+            session=session,
+            user=user,
+            order_id=order_id,  # type: ignore[arg-type]
+            receipt_date=receipt_date or "",
+            lines=drafts,
+        )
+        return Posted(receipt.number, "goods receipt")
+
+    return _posting(user_id, "lines", [n for n, _, _ in rows], "Line", post)
+
+
+def _match_drafts(grid: pd.DataFrame) -> tuple[list[int], list[PurchaseInvoiceLineDraft]]:
+    rows = entry_rows(grid)
+    drafts = [
+        matching.PurchaseInvoiceLineDraft(
+            line_id, cells["quantity"], cells["unit_price"], vat_code=cells["vat_code"] or None
+        )
+        for _, line_id, cells in rows
+    ]
+    return [n for n, _, _ in rows], drafts
+
+
+def check_match(
+    *,
+    user_id: int | None,
+    division: str,
+    supplier: str,
+    invoice_date: date | None,
+    lines: pd.DataFrame,
+) -> list[MatchPreview]:
+    """The service's match preview of the picked lines (writes nothing)."""
+    grid_rows, drafts = _match_drafts(lines)
+
+    def preview(session: Session, user: User) -> list[MatchPreview]:
+        result = matching.preview_match(
+            session=session,
+            user=user,
+            division=division,
+            supplier=supplier,
+            lines=drafts,
+            invoice_date=invoice_date or "",
+        )
+        session.rollback()  # the preview writes nothing; make sure nothing is committed
+        return result
+
+    return _posting(user_id, "lines", grid_rows, "Line", preview)
+
+
+def post_matched_invoice(
+    *,
+    user_id: int | None,
+    division: str,
+    supplier: str,
+    invoice_date: date | None,
+    supplier_reference: str,
+    accept_differences: bool,
+    note: str,
+    lines: pd.DataFrame,
+) -> Posted:
+    """Post the purchase invoice of the picked order lines through the matching service."""
+    grid_rows, drafts = _match_drafts(lines)
+
+    def post(session: Session, user: User) -> Posted:
+        matched = matching.post_matched_invoice(
+            session=session,
+            user=user,
+            division=division,
+            supplier=supplier,
+            invoice_date=invoice_date or "",
+            lines=drafts,
+            supplier_reference=supplier_reference.strip() or None,
+            accept_differences=accept_differences,
+            note=note.strip(),
+        )
+        return Posted(matched.invoice.document_number, "purchase invoice")
+
+    return _posting(user_id, "lines", grid_rows, "Line", post)
