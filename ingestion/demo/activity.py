@@ -7,9 +7,10 @@ kind of document), so the demo obeys exactly the rules a clerk's form obeys.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -31,6 +32,9 @@ from transactional.finance.models import Account, CostCentre, CostUnit, Invoice,
 from transactional.organisation.models import Currency, Division, User
 from transactional.relations.models import Relation
 
+if TYPE_CHECKING:
+    from ingestion.demo.wholesale import Trade
+
 MASTER_DATA = (Division, Currency, Account, Journal, VatCode, CostCentre, CostUnit, Relation)
 
 
@@ -48,6 +52,7 @@ class Demo:
     settlement: Settlement
     accountant: Accountant
     accounts: dict[str, int]  # the shared chart's ids by code
+    trades: dict[str, Trade] = field(default_factory=dict)  # wholesale per trading division
 
     def rng(self, *parts: object) -> random.Random:
         """An independent, seeded stream per purpose, division and month: changing how one
@@ -80,6 +85,9 @@ def run_month(session: Session, demo: Demo, month: Month) -> None:
         plans += [rent] if rent is not None else []
         plans += [purchase for _, purchase in fees if purchase.division == spec.code]
         _post_invoices(session, demo, spec.code, month, plans, rng)
+    for trade in demo.trades.values():
+        # Wholesale documents before the payments: their invoices may fall due this month.
+        trade.run_month(session, month)
     due = demo.settlement.due_in(month.year, month.month)
     for spec in DIVISIONS:
         _post_payments(session, demo, month, [i for i in due if i.item.plan.division == spec.code])

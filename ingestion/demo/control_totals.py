@@ -34,6 +34,14 @@ class ControlTotals:
     journal_entries: int = 0
     invoices: int = 0
     payments: int = 0
+    # Wholesale (trading divisions only), per division and year: revenue billed on item
+    # lines (credit notes negative), cost of sales posted by deliveries less customer
+    # returns, and document counts (orders, deliveries, returns, receipts); the stock
+    # value per division at the end.
+    wholesale_revenue: dict[str, dict[int, Decimal]] = field(default_factory=dict)
+    wholesale_cost_of_sales: dict[str, dict[int, Decimal]] = field(default_factory=dict)
+    wholesale_documents: dict[str, dict[int, dict[str, int]]] = field(default_factory=dict)
+    closing_stock: dict[str, Decimal] = field(default_factory=dict)
 
     def to_json(self) -> str:
         def per_year(d: dict[str, dict[int, Decimal]]) -> dict[str, dict[str, str]]:
@@ -52,6 +60,13 @@ class ControlTotals:
                 "journal_entries": self.journal_entries,
                 "invoices": self.invoices,
                 "payments": self.payments,
+                "wholesale_revenue": per_year(self.wholesale_revenue),
+                "wholesale_cost_of_sales": per_year(self.wholesale_cost_of_sales),
+                "wholesale_documents": {
+                    div: {str(y): dict(kinds) for y, kinds in years.items()}
+                    for div, years in self.wholesale_documents.items()
+                },
+                "closing_stock": {k: str(v) for k, v in self.closing_stock.items()},
             },
             indent=2,
         )
@@ -75,6 +90,13 @@ class ControlTotals:
             journal_entries=int(raw["journal_entries"]),
             invoices=int(raw.get("invoices", 0)),
             payments=int(raw.get("payments", 0)),
+            wholesale_revenue=per_year(raw.get("wholesale_revenue", {})),
+            wholesale_cost_of_sales=per_year(raw.get("wholesale_cost_of_sales", {})),
+            wholesale_documents={
+                div: {int(y): {k: int(n) for k, n in kinds.items()} for y, kinds in ys.items()}
+                for div, ys in raw.get("wholesale_documents", {}).items()
+            },
+            closing_stock={k: Decimal(v) for k, v in raw.get("closing_stock", {}).items()},
         )
 
     def table(self) -> str:
@@ -96,6 +118,22 @@ class ControlTotals:
         rows.append(f"journal entries {self.journal_entries:,}"
                     f"  journal lines {self.journal_lines:,}  invoices {self.invoices:,}"
                     f"  payments {self.payments:,}")
+        if self.wholesale_revenue:
+            rows.append("")
+            rows.append(f"{'wholesale':<10}{'figure':<10}" + "".join(f"{y:>15}" for y in years))
+            rows.append("-" * len(head))
+            for div in self.wholesale_revenue:
+                for label, figures in (("revenue", self.wholesale_revenue),
+                                       ("cost", self.wholesale_cost_of_sales)):
+                    values = figures.get(div, {})
+                    rows.append(f"{div:<9}{label:<10}"
+                                + "".join(f"{values.get(y, Decimal(0)):>16,.2f}" for y in years))
+                docs = self.wholesale_documents.get(div, {})
+                for kind in ("orders", "deliveries", "returns", "receipts"):
+                    rows.append(f"{div:<9}{kind:<10}"
+                                + "".join(f"{docs.get(y, {}).get(kind, 0):>16,}" for y in years))
+                stock = self.closing_stock.get(div, Decimal(0))
+                rows.append(f"{div:<9}{'stock':<10}{stock:>16,.2f}  (closing stock value)")
         rows.append(f"seed {self.seed}  scale {self.scale}  end date {self.end_date.isoformat()}")
         return "\n".join(rows)
 

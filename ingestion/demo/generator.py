@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -9,6 +10,7 @@ from sqlmodel import col, select
 
 from ingestion.demo.activity import Demo, run_month
 from ingestion.demo.books import Books
+from ingestion.demo.catalogue import create_catalogue
 from ingestion.demo.company import DIVISIONS, create_staff, set_up_organisation
 from ingestion.demo.control_totals import ControlTotals
 from ingestion.demo.rates import random_walk
@@ -17,6 +19,7 @@ from ingestion.demo.relations import create_parties
 from ingestion.demo.settlement import Settlement
 from ingestion.demo.timeline import DAYS_FROM_END_TO_TODAY, fiscal_years, months
 from ingestion.demo.volumes import plan_volumes
+from ingestion.demo.wholesale import orders_per_month, start_trades, wholesale_totals
 from transactional.database import make_engine, session_scope
 from transactional.finance import ledger_setup
 from transactional.finance.models import Account
@@ -53,17 +56,23 @@ def generate(
             staff = create_staff(session=session, admin=admin)
             parties = create_parties(session=session, user=admin, seed=seed, scale=scale,
                                      monthly_revenue=first_month_revenue)
+            catalogues = create_catalogue(session=session, staff=staff, parties=parties,
+                                          volumes=volumes, seed=seed, scale=scale, years=years,
+                                          orders_per_month=orders_per_month(scale))
             accounts = {a.code: a.id or 0 for a in session.exec(
                 select(Account).where(col(Account.division_id).is_(None)))}
         report("master data", 1, 1)
         books = Books()
         for spec in DIVISIONS:
             books.open_division(spec.code, years)
+        settlement = Settlement(end=end_date,
+                                today=end_date + timedelta(days=DAYS_FROM_END_TO_TODAY))
+        trades = start_trades(catalogues, staff=staff, parties=parties, books=books,
+                              settlement=settlement, seed=seed, scale=scale, end=end_date)
         demo = Demo(
             seed=seed, first_month=calendar[0], rates=rates, parties=parties, staff=staff,
             volumes=volumes, books=books, accountant=Accountant(books), accounts=accounts,
-            settlement=Settlement(end=end_date,
-                                  today=end_date + timedelta(days=DAYS_FROM_END_TO_TODAY)),
+            settlement=settlement, trades=trades,
         )
         for n, month in enumerate(calendar, start=1):
             # One transaction per month: memory stays flat and a failure names its month.
@@ -80,4 +89,5 @@ def generate(
         report("closing", 1, 1)
     finally:
         engine.dispose()
-    return books.control_totals(seed=seed, scale=scale, end=end_date)
+    totals = books.control_totals(seed=seed, scale=scale, end=end_date)
+    return dataclasses.replace(totals, **wholesale_totals(trades, years))
