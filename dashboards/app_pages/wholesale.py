@@ -81,18 +81,19 @@ def _delta(kind: str, value: float | None) -> str | None:
 def kpi_cards(wh: PublishedWarehouse, sel: Selection) -> None:
     rows = cached(wholesale.kpis)(wh, sel)
     through = f"{sel.fiscal_year}-{sel.period_through:02d}"
+    rates = (
+        f" Amounts in {sel.currency}: sales and cost at the rate of their day, stock and "
+        "open orders at the rate of the month-end."
+        if sel.in_group_currency
+        else ""
+    )
     st.caption(
         f"Each card compares {sel.fiscal_year} with the same months of {sel.previous_year}: "
         f"revenue and margin from January through month {sel.period_through:02d}; stock value "
-        f"at the end of that month; turnover over the 12 months up to it; open orders and "
-        f"back orders as of the last refresh, for orders placed January through month "
-        f"{sel.period_through:02d} of each year."
+        f"at the end of that month; turnover over the 12 months up to it; open sales orders "
+        f"and back orders as they stood at the end of that month (the current month: at the "
+        f"last refresh's as-of date)." + rates
     )
-    if sel.in_group_currency:
-        st.caption(
-            "Stock and order values are kept only in each division's own currency: pick "
-            "divisions that share a currency to see stock value, turnover and order values."
-        )
     columns = [*st.columns(4), *st.columns(3)]
     help_text = {
         "revenue": f"Invoiced revenue less credit notes, {sel.currency}, through {through}.",
@@ -100,9 +101,10 @@ def kpi_cards(wh: PublishedWarehouse, sel: Selection) -> None:
         "stock_value": f"Stock valuation at the end of {through}, {sel.currency}.",
         "turnover": "Cost of sales of the 12 months through the month / average stock value "
         "over those 12 month-ends: how many times a year the stock turns over.",
-        "open_orders": f"Value still to deliver on open sales orders, {sel.currency}.",
-        "back_order_lines": "Order lines partly delivered and still open, or past their "
-        "requested date and still open.",
+        "open_orders": f"Value still to deliver on sales orders open at the end of {through}, "
+        f"{sel.currency}.",
+        "back_order_lines": f"Order lines open at the end of {through} that were partly "
+        "delivered or past their requested date by then.",
         "back_order_value": f"Open value of those back-order lines, {sel.currency}.",
     }
     kinds = {key: kind for key, _, kind in wholesale.KPIS}

@@ -4,9 +4,10 @@ Every function takes the published warehouse and the sidebar :class:`Selection`.
 wholesale marts are by calendar year and month; the sidebar's fiscal year and period are
 read as that year and month (the fiscal years of the divisions are calendar years).
 
-Sales marts hold amounts in the division's currency (``*_base``) and the group currency
-(``*_group``); stock valuation, turnover inputs and open order values exist only in the
-division's currency, so those figures are not shown when the selection mixes currencies.
+The marts hold amounts in the division's currency (``*_base``) and the group currency
+(``*_group``); ``Selection.suffix`` picks the one the selection is shown in. Flows (sales,
+cost of sales) are translated at the rate of their date, stock values and open orders at
+the rate of the month-end they stand at.
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ KPIS: list[tuple[str, str, str]] = [
     ("back_order_lines", "Back order lines", "count"),
     ("back_order_value", "Back order value", "amount"),
 ]
-# Figures the marts keep only in the division's own currency.
-BASE_ONLY = {"stock_value", "turnover", "open_orders", "back_order_value"}
 
 # Sales vs last year: the dimensions of mart_sales_monthly one can split by.
 DIMENSIONS: dict[str, str] = {
@@ -42,11 +41,11 @@ DIMENSIONS: dict[str, str] = {
 # The marts the page reads (docs/wholesale.md, "Marts").
 MARTS = (
     "fct_sales_lines",
-    "fct_sales_order_lines",
     "mart_sales_monthly",
     "mart_item_sales_monthly",
     "mart_stock_position",
     "mart_stock_reconciliation",
+    "mart_open_orders_monthly",
     "mart_supplier_performance",
 )
 
@@ -73,15 +72,18 @@ def _params(sel: Selection) -> dict[str, Any]:
 
 
 def kpi_inputs(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
-    """The KPI ingredients per year (this year and last), one row each.
+    """The KPI ingredients per year (this year and last), one row each, in the currency of
+    the selection (``*_base`` or ``*_group`` columns).
 
     - revenue, margin: year to date through the selected month (mart_sales_monthly);
     - stock_value: stock valuation at the end of the selected month
-      (mart_stock_reconciliation);
+      (mart_stock_reconciliation; empty for a period not yet closed by the as-of date);
     - cost_12m, avg_stock_12m: cost of sales of the 12 months through the selected month
       and the average stock value over those 12 month-ends (turnover = their ratio);
-    - open_orders, back_order_lines, back_order_value: order lines (status 'order') still
-      open as of the refresh, of orders dated in the year through the selected month.
+    - open_orders, back_order_lines, back_order_value: order lines open at the end of the
+      selected month, as they stood then (mart_open_orders_monthly; the month of the as-of
+      date at the as-of date). Zero before the first order; empty for a month after the
+      as-of date's.
     """
     s = sel.suffix
     return wh.query(
@@ -95,14 +97,14 @@ def kpi_inputs(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
             group by year
         ),
         stock as (
-            select year, sum(stock_valuation_base) as stock_value
+            select year, sum(stock_valuation_{s}) as stock_value
             from mart_stock_reconciliation
             where list_contains($divisions, division_id) and year in ($year, $previous)
               and period = $period
             group by year
         ),
         cost as (
-            select y.year, sum(m.cost_base) as cost_12m
+            select y.year, sum(m.cost_{s}) as cost_12m
             from years y
             join mart_sales_monthly m
               on m.year * 12 + m.month between y.year * 12 + $period - 11 and y.year * 12 + $period
@@ -111,7 +113,7 @@ def kpi_inputs(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
         ),
         average_stock as (
             select y.year,
-                   sum(r.stock_valuation_base) / count(distinct r.year * 12 + r.period)
+                   sum(r.stock_valuation_{s}) / count(distinct r.year * 12 + r.period)
                        as avg_stock_12m
             from years y
             join mart_stock_reconciliation r
@@ -120,17 +122,24 @@ def kpi_inputs(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
             where list_contains($divisions, r.division_id)
             group by y.year
         ),
+        order_months as (
+            -- Through the month of the as-of date (no orders at all: every month is zero).
+            select y.year,
+                   y.year * 12 + $period <= coalesce(
+                       (select max(year * 12 + month) from mart_open_orders_monthly),
+                       y.year * 12 + $period
+                   ) as is_known
+            from years y
+        ),
         orders as (
-            select year(order_date) as year,
-                   sum(open_value_base) as open_orders,
-                   count(*) filter (where is_back_order) as back_order_lines,
-                   coalesce(sum(open_value_base) filter (where is_back_order), 0)
-                       as back_order_value
-            from fct_sales_order_lines
-            where list_contains($divisions, division_id) and status = 'order'
-              and quantity_open > 0
-              and year(order_date) in ($year, $previous) and month(order_date) <= $period
-            group by all
+            select year,
+                   sum(open_value_{s}) as open_orders,
+                   sum(back_order_lines) as back_order_lines,
+                   sum(back_order_value_{s}) as back_order_value
+            from mart_open_orders_monthly
+            where list_contains($divisions, division_id) and year in ($year, $previous)
+              and month = $period
+            group by year
         )
         select y.year,
                coalesce(sales.revenue, 0)::double as revenue,
@@ -138,10 +147,14 @@ def kpi_inputs(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
                stock.stock_value::double as stock_value,
                coalesce(cost.cost_12m, 0)::double as cost_12m,
                average_stock.avg_stock_12m::double as avg_stock_12m,
-               coalesce(orders.open_orders, 0)::double as open_orders,
-               coalesce(orders.back_order_lines, 0) as back_order_lines,
-               coalesce(orders.back_order_value, 0)::double as back_order_value
+               case when order_months.is_known
+                    then coalesce(orders.open_orders, 0) end::double as open_orders,
+               case when order_months.is_known
+                    then coalesce(orders.back_order_lines, 0) end::double as back_order_lines,
+               case when order_months.is_known
+                    then coalesce(orders.back_order_value, 0) end::double as back_order_value
         from years y
+        join order_months using (year)
         left join sales using (year)
         left join stock using (year)
         left join cost using (year)
@@ -157,10 +170,13 @@ def kpis(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
     """One row per KPI: kpi, this_year, last_year, change (empty where not comparable).
 
     Margin % is margin / revenue x 100 (change in percentage points); stock turnover is
-    cost of sales of the last 12 months / average stock value (times a year). Figures held
-    only in the division's currency are empty when the selection mixes currencies.
+    cost of sales of the last 12 months / average stock value (times a year). Every figure
+    is in the selection's currency (the group currency when it mixes currencies).
     """
     inputs = kpi_inputs(wh, sel).set_index("year")
+
+    def number(value: Any) -> float | None:
+        return None if pd.isna(value) else float(value)
 
     def figures(year: int) -> dict[str, float | None]:
         row = inputs.loc[year]
@@ -169,21 +185,19 @@ def kpis(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
         return {
             "revenue": revenue,
             "margin_pct": 100.0 * float(row["margin"]) / revenue if revenue else None,
-            "stock_value": None if pd.isna(row["stock_value"]) else float(row["stock_value"]),
+            "stock_value": number(row["stock_value"]),
             "turnover": float(row["cost_12m"]) / float(avg_stock)
             if not pd.isna(avg_stock) and avg_stock
             else None,
-            "open_orders": float(row["open_orders"]),
-            "back_order_lines": float(row["back_order_lines"]),
-            "back_order_value": float(row["back_order_value"]),
+            "open_orders": number(row["open_orders"]),
+            "back_order_lines": number(row["back_order_lines"]),
+            "back_order_value": number(row["back_order_value"]),
         }
 
     this_year, last_year = figures(sel.fiscal_year), figures(sel.previous_year)
     rows = []
     for key, _, _ in KPIS:
         now, before = this_year[key], last_year[key]
-        if sel.in_group_currency and key in BASE_ONLY:
-            now = before = None
         change = now - before if now is not None and before is not None else None
         rows.append({"kpi": key, "this_year": now, "last_year": before, "change": change})
     return pd.DataFrame(rows)

@@ -563,6 +563,10 @@ WH_SALES_ORDER_LINES = [
     (5, "QU2025-0001", "quote", "2025-12-20", None, 4, 5, 3, 0, 0, 0, 3, 30, False),
     (6, "UK-SO2025-1", "order", "2025-09-01", "2025-09-10", 3, 21, 10, 0, 0, 0, 10, 100, True),
 ]
+# Deliveries of the order lines above: (order line id, date, quantity). Line 1 had its 4 on
+# 28 November 2025; line 3 its 20 in two parts, 12 on 10 June and 8 on 2 July 2025.
+WH_DELIVERIES = [(1, "2025-11-28", 4), (3, "2025-06-10", 12), (3, "2025-07-02", 8)]
+WH_UNIT_PRICES = {1: 10.0, 2: 25.0, 3: 3.0, 4: 5.0, 5: 10.0, 6: 10.0}
 WH_STOCK_POSITION = [
     # item, warehouse, quantity, value, last issue, dead, issued cost 12m, turnover
     (1, 1, 50, 300, date(2025, 12, 1), False, 240, 0.8),
@@ -588,6 +592,49 @@ def wholesale_stock_value(division_id: int, year: int, period: int) -> float:
     return (800.0 if year == 2024 else 1000.0) + 10 * period
 
 
+def _open_orders_monthly() -> pd.DataFrame:
+    """mart_open_orders_monthly from the order lines and deliveries above (a stand-in for
+    dbt): per division and month-end from the first order month through AS_OF's month,
+    the lines of orders (status order or closed) open at the month-end, and those partly
+    delivered or past their requested date by then."""
+    items = {i[0]: i for i in WH_ITEMS}
+    lines = [ln for ln in WH_SALES_ORDER_LINES if ln[2] in ("order", "closed")]
+    first = min(_d(ln[3]) for ln in lines)
+    rows = []
+    year, month = first.year, first.month
+    while (year, month) <= (AS_OF.year, AS_OF.month):
+        end = _periods_end(year, month)
+        for division in (1, 2):
+            totals = [0, 0.0, 0, 0.0]
+            for n, _, _, ordered, requested, _, item, quantity, *_ in lines:
+                if items[item][1] != division or _d(ordered) > end:
+                    continue
+                delivered = sum(q for line, on, q in WH_DELIVERIES if line == n and _d(on) <= end)
+                open_quantity = quantity - delivered
+                if open_quantity <= 0:
+                    continue
+                value = open_quantity * WH_UNIT_PRICES[n]
+                totals[0] += 1
+                totals[1] += value
+                if delivered > 0 or (requested is not None and _d(requested) < end):
+                    totals[2] += 1
+                    totals[3] += value
+            rate = float(_rate(division))
+            rows.append(
+                (division, WH_DIVISION_CODES[division], year, month, end, end)
+                + (totals[0], totals[1], totals[1] * rate, totals[2], totals[3], totals[3] * rate)
+            )
+        year, month = year + (month == 12), month % 12 + 1
+    return pd.DataFrame(
+        rows,
+        columns=_names(
+            "division_id division_code year month month_end snapshot_date open_lines "
+            "open_value_base open_value_group back_order_lines back_order_value_base "
+            "back_order_value_group"
+        ),
+    )
+
+
 _WHOLESALE_MARTS = """
 create table fct_sales_lines as
     select invoice_line_id, invoice_id, document_number, invoice_date,
@@ -607,13 +654,13 @@ create table mart_sales_monthly as
            country, salesperson_code, item_group_code, sum(quantity) as quantity,
            sum(revenue_base) as revenue_base, sum(cost_base) as cost_base,
            sum(margin_base) as margin_base, sum(revenue_group) as revenue_group,
-           sum(margin_group) as margin_group
+           sum(cost_group) as cost_group, sum(margin_group) as margin_group
     from fct_sales_lines group by all;
 create table mart_item_sales_monthly as
     select division_id, division_code, year, month, item_id, item_code, item_name,
            item_group_code, sum(quantity) as quantity, sum(revenue_base) as revenue_base,
            sum(margin_base) as margin_base, sum(revenue_group) as revenue_group,
-           sum(margin_group) as margin_group
+           sum(cost_group) as cost_group, sum(margin_group) as margin_group
     from fct_sales_lines group by all;
 create table mart_abc_items (
     division_id integer, division_code varchar, measure varchar, item_id integer,
@@ -727,15 +774,17 @@ def _wholesale(con: duckdb.DuckDBPyConnection) -> None:
         [
             (d, WH_DIVISION_CODES[d], y, p, _periods_end(y, p))
             + (wholesale_stock_value(d, y, p), wholesale_stock_value(d, y, p), 0.0)
+            + (wholesale_stock_value(d, y, p) * float(_rate(d)),)
             for d in (1, 2)
             for y in YEARS
             for p in range(1, 13)
         ],
         columns=_names(
             "division_id division_code year period period_end stock_valuation_base "
-            "ledger_stock_base difference_base"
+            "ledger_stock_base difference_base stock_valuation_group"
         ),
     )
+    frames["mart_open_orders_monthly"] = _open_orders_monthly()
     frames["mart_supplier_performance"] = pd.DataFrame(
         [
             (WH_SUPPLIERS[s][0], WH_DIVISION_CODES[WH_SUPPLIERS[s][0]], s, *WH_SUPPLIERS[s][1:])

@@ -153,34 +153,63 @@ def test_kpis_equal_the_contract_tables(
         f"{turnover(2025) - turnover(2024):+,.2f}×",
     )
 
-    def orders(what: str, year: int, back_only: bool = False) -> float:
-        return _scalar(
-            contract_wh,
-            f"select {what} from fct_sales_order_lines where division_id = ? "
-            "and status = 'order' and quantity_open > 0 and year(order_date) = ?"
-            + (" and is_back_order" if back_only else ""),
-            [HOLD, year],
-        )
-
-    open_now, open_ly = orders("sum(open_value_base)", 2025), orders("sum(open_value_base)", 2024)
-    assert (open_now, open_ly) == (185, 40)
-    assert _metric(at, "Open sales orders") == (_money(open_now), _signed(open_now - open_ly))
-    lines = orders("count(*)", 2025, True), orders("count(*)", 2024, True)
-    assert _metric(at, "Back order lines") == (f"{lines[0]:,.0f}", f"{lines[0] - lines[1]:+,.0f}")
-    value = orders("sum(open_value_base)", 2025, True), orders("sum(open_value_base)", 2024, True)
-    assert _metric(at, "Back order value") == (_money(value[0]), _signed(value[0] - value[1]))
+    # Open and back orders as they stood at 31 December (hand-worked from the order lines
+    # and deliveries of contract_warehouse.py). 2025: SO2025-0001 6 open x 10 = 60 (4
+    # delivered 28 Nov: back order), SO2025-0002 5 x 25 = 125 (requested 10 Jan 2026: not
+    # yet a back order), SO2024-0001 8 x 5 = 40 (requested 15 Oct 2024: back order);
+    # SO2025-0003 was fully delivered in July. 2024: only SO2024-0001, 40, a back order.
+    assert _metric(at, "Open sales orders") == (_money(225), _signed(225 - 40))
+    assert _metric(at, "Back order lines") == ("2", "+1")
+    assert _metric(at, "Back order value") == (_money(100), _signed(100 - 40))
 
 
-def test_mixed_currencies_show_revenue_in_group_currency_and_no_stock_value(
+def test_open_orders_stand_at_the_end_of_the_selected_month(wholesale_env: None) -> None:
+    at = _hold_page()
+    at.selectbox(key="filter_period").set_value(6).run()
+    assert not at.exception, [e.message for e in at.exception]
+    # 30 June 2025: SO2025-0003 20 ordered, 12 delivered on 10 June: 8 open x 3 = 24, a
+    # back order (its other 8 came on 2 July); SO2024-0001 40, a back order. 30 June
+    # 2024: nothing ordered yet (the first order is of October 2024).
+    assert _metric(at, "Open sales orders") == (_money(64), _signed(64))
+    assert _metric(at, "Back order lines") == ("2", "+2")
+    assert _metric(at, "Back order value") == (_money(64), _signed(64))
+    assert any("as they stood at the end of that month" in c.value for c in at.caption)
+
+
+def test_mixed_currencies_show_every_kpi_in_group_currency(
     wholesale_env: None, contract_wh: PublishedWarehouse
 ) -> None:
-    at = open_page(PAGE)  # both divisions: EUR and GBP
-    revenue = _scalar(
-        contract_wh, "select sum(revenue_group) from fct_sales_lines where year = 2025"
+    at = open_page(PAGE)  # both divisions: EUR and GBP (1.15 EUR per GBP in the fixture)
+    assert not at.exception, [e.message for e in at.exception]
+
+    def sales(column: str, year: int) -> float:
+        return _scalar(
+            contract_wh, f"select sum({column}) from fct_sales_lines where year = ?", [year]
+        )
+
+    revenue, revenue_ly = sales("revenue_group", 2025), sales("revenue_group", 2024)
+    assert _metric(at, "Revenue") == (_money(revenue), _signed(revenue - revenue_ly))
+    margin = 100 * sales("margin_group", 2025) / revenue
+    margin_ly = 100 * sales("margin_group", 2024) / revenue_ly
+    assert _metric(at, "Margin %") == (f"{margin:,.1f} %", f"{margin - margin_ly:+,.1f} pt")
+    # Stock at 31 December: HOLD 1,000 + 10 x 12 = 1,120 EUR (2024: 920), UK 500 GBP x 1.15
+    # = 575 EUR.
+    assert _metric(at, "Stock value") == (_money(1695), _signed(1695 - 1495))
+    # Cost of sales: HOLD 2025 570 (2024 258) EUR, UK 2025 370 (2024 250) GBP x 1.15;
+    # average month-end stock: HOLD 1,065 (2024 865) + UK 575.
+    assert (sales("cost_group", 2025), sales("cost_group", 2024)) == (995.5, 545.5)
+    turnover, turnover_ly = 995.5 / (1065 + 575), 545.5 / (865 + 575)
+    assert _metric(at, "Stock turnover") == (
+        f"{turnover:,.2f}×",
+        f"{turnover - turnover_ly:+,.2f}×",
     )
-    assert _metric(at, "Revenue")[0] == _money(revenue)
-    assert _metric(at, "Stock value")[0] == "–"
-    assert any("own currency" in c.value for c in at.caption)
+    # Open orders at 31 December 2025: HOLD 225 (back orders 100) + UK-SO2025-1 10 open x
+    # GBP 10 x 1.15 = 115, a back order; 2024: HOLD 40, a back order.
+    assert _metric(at, "Open sales orders") == (_money(340), _signed(340 - 40))
+    assert _metric(at, "Back order lines") == ("3", "+2")
+    assert _metric(at, "Back order value") == (_money(215), _signed(215 - 40))
+    assert not any("own currency" in c.value for c in at.caption)
+    assert any("rate of the month-end" in c.value for c in at.caption)
 
 
 def test_changing_the_a_threshold_changes_the_classes(wholesale_env: None) -> None:

@@ -33,6 +33,7 @@ MARTS = [
     "mart_abc_customers",
     "mart_stock_position",
     "mart_stock_reconciliation",
+    "mart_open_orders_monthly",
     "mart_supplier_performance",
 ]
 

@@ -430,6 +430,47 @@ def test_open_and_back_order_lines(scenario: Scenario) -> None:
     assert by_order[(scenario.so1, "HAM")] == (D(30), D(25), D(0), D(0), False)
 
 
+def test_open_orders_monthly_as_they_stood_at_each_month_end(scenario: Scenario) -> None:
+    rows = query(
+        scenario.warehouse,
+        """
+        select m.year, m.month, m.snapshot_date, m.open_lines, m.open_value_base,
+            m.open_value_group, m.back_order_lines, m.back_order_value_base,
+            m.back_order_value_group
+        from main.mart_open_orders_monthly m
+        join main.dim_divisions d using (division_id)
+        where d.division_code = 'HOLD'
+        order by m.month_end
+        """,
+    )
+    # From the month of the first order (SO1, 2 May, delivered the next day: nothing open
+    # at 31 May) through December. SO3 (15 June, 20 NUT at 6.00, requested 20 June) had 8
+    # delivered on 16 June: 12 x 6.00 = 72 open, a back order, at every month-end after.
+    # HOLD keeps EUR, the group currency: group = base.
+    assert [(r[0], r[1]) for r in rows] == [(2025, m) for m in range(5, 13)]
+    assert rows[0][3:] == (0, D(0), D(0), 0, D(0), D(0))
+    for row in rows[1:]:
+        assert row[3:] == (1, D("72.00"), D("72.00"), 1, D("72.00"), D("72.00")), row
+    assert rows[-1][2] == date(2025, 12, 31)
+    # At the as-of date (the last month-end) it agrees with fct_sales_order_lines.
+    (now,) = query(
+        scenario.warehouse,
+        """
+        select count(*), sum(open_value_base), count(*) filter (where is_back_order)
+        from main.fct_sales_order_lines where quantity_open > 0
+        """,
+    )
+    assert now == (rows[-1][3], rows[-1][4], rows[-1][6])
+    others = query(
+        scenario.warehouse,
+        """
+        select sum(open_lines) from main.mart_open_orders_monthly m
+        join main.dim_divisions d using (division_id) where d.division_code <> 'HOLD'
+        """,
+    )
+    assert others == [(0,)]
+
+
 # --- ABC ----------------------------------------------------------------------------
 
 

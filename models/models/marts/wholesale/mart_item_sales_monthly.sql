@@ -23,6 +23,7 @@ final as (
         {{ money('sum(revenue_base)') }} as revenue_base,
         {{ money('sum(margin_base)') }} as margin_base,
         {{ money('sum(revenue_group)') }} as revenue_group,
+        {{ money('sum(cost_group)') }} as cost_group,
         {{ money('sum(margin_group)') }} as margin_group
     from sales_lines
     group by

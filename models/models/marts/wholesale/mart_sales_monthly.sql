@@ -26,6 +26,7 @@ final as (
         {{ money('sum(cost_base)') }} as cost_base,
         {{ money('sum(margin_base)') }} as margin_base,
         {{ money('sum(revenue_group)') }} as revenue_group,
+        {{ money('sum(cost_group)') }} as cost_group,
         {{ money('sum(margin_group)') }} as margin_group
     from sales_lines
     group by

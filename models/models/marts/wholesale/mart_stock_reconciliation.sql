@@ -4,6 +4,8 @@
 -- accounts (reporting_category 'inventory') from entries dated through the period end.
 -- Every stock movement posts its value to inventory, so difference_base should be zero;
 -- a blocking dagster check (orchestration/checks.py) fails the refresh when it is not.
+-- stock_valuation_group translates the valuation at the rate of the period end, as the
+-- balance sheet translates balances (finance__balance_sheet, period_end_rate_to_group).
 with
 
 periods as (
@@ -16,6 +18,12 @@ periods as (
 divisions as (
 
     select * from {{ ref('dim_divisions') }}
+
+),
+
+rates as (
+
+    select * from {{ ref('int_exchange_rates_daily') }}
 
 ),
 
@@ -89,7 +97,11 @@ final as (
         {{ money(
             'coalesce(stock_values.stock_valuation_base, 0)
             - coalesce(ledger_values.ledger_stock_base, 0)'
-        ) }} as difference_base
+        ) }} as difference_base,
+        {{ money(
+            'coalesce(stock_values.stock_valuation_base, 0)
+            * period_end_rates.rate_to_group'
+        ) }} as stock_valuation_group
     from periods
     inner join divisions
         on periods.division_id = divisions.division_id
@@ -97,6 +109,9 @@ final as (
         on periods.period_id = stock_values.period_id
     left join ledger_values
         on periods.period_id = ledger_values.period_id
+    left join rates as period_end_rates
+        on divisions.currency_code = period_end_rates.currency_code
+        and periods.period_end = period_end_rates.date_day
 
 )
 
