@@ -131,6 +131,9 @@ def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, 
     divisions = cached(finance.divisions)(wh)
     chosen = divisions[divisions["division_id"].isin(sel.division_ids)]
     labels = {int(r.division_id): str(r.division_code) for r in chosen.itertuples()}
+    # Divisions that sell items first, the largest on top; the others (no item sales) last.
+    ranked = [d for d in cached(wholesale.divisions_by_sales)(wh) if d in labels]
+    labels = {d: labels[d] for d in ranked + [d for d in labels if d not in ranked]}
     currencies = {int(r.division_id): str(r.currency_code) for r in chosen.itertuples()}
     keys = [int(k) for k in cached(wholesale.months)(wh)["month_key"]]
     if not keys:

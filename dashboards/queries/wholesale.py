@@ -292,3 +292,16 @@ def months(wh: PublishedWarehouse) -> pd.DataFrame:
         order by month_key
         """
     )
+
+
+def divisions_by_sales(wh: PublishedWarehouse) -> list[int]:
+    """Division ids with item sales, the largest (in the group currency) first: the ABC
+    analysis opens on the division where it says most."""
+    frame = wh.query(
+        """
+        select division_id from mart_item_sales_monthly
+        group by division_id
+        order by sum(revenue_group) desc, division_id
+        """
+    )
+    return [int(d) for d in frame["division_id"]]

@@ -95,7 +95,9 @@ def test_posted_entry_shows_on_finance_page_after_refresh(page, app_url: str, st
             text(
                 "SELECT a.code, l.amount_base FROM journal_line l "
                 "JOIN journal_entry e ON e.id = l.entry_id JOIN account a ON a.id = l.account_id "
-                "WHERE e.document_number = :n ORDER BY l.line_number"
+                "JOIN division d ON d.id = e.division_id "
+                # Numbers are per division's journal: NL01's MEM has its own MEM2026-...
+                "WHERE e.document_number = :n AND d.code = 'HOLD' ORDER BY l.line_number"
             ),
             {"n": number},
         ).all()

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards.queries import wholesale as wholesale_queries
 from dashboards.warehouse import PublishedWarehouse
 from tests.dashboards.apptest_helpers import open_page
 
@@ -322,3 +323,30 @@ def test_a_warehouse_without_the_wholesale_marts_says_so(
     at = open_page(PAGE)
     assert not at.metric
     assert any("mart_stock_position" in i.value and "erp refresh" in i.value for i in at.info)
+
+
+def test_abc_opens_on_the_division_that_sells_most(
+    wholesale_env: None, contract_wh: PublishedWarehouse
+) -> None:
+    at = open_page(PAGE)  # every division selected
+    assert not at.exception, [e.message for e in at.exception]
+    top = _scalar(
+        contract_wh,
+        "select division_id from mart_item_sales_monthly group by division_id "
+        "order by sum(revenue_group) desc limit 1",
+    )
+    assert at.selectbox(key="abc_division").value == int(top)
+
+
+def test_divisions_are_ranked_by_item_sales_in_group_currency(tmp_path: Path) -> None:
+    # Division 2 sells most in the group currency though division 3 has the larger base
+    # amount (a weak currency); division 1 sells nothing.
+    path = tmp_path / "ranked.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "create table mart_item_sales_monthly as select * from (values "
+        "(2, 100.0, 120.0), (2, 50.0, 60.0), (3, 900.0, 90.0)) t(division_id, revenue_base, "
+        "revenue_group)"
+    )
+    con.close()
+    assert wholesale_queries.divisions_by_sales(PublishedWarehouse(path)) == [2, 3]

@@ -67,7 +67,8 @@ def main() -> None:
         customer_codes,
         index=None,
         format_func=customer_labels.__getitem__,
-        key=f"sales_order_customer_{generation}",
+        # Keyed by division: another division has other customers and warehouses.
+        key=f"sales_order_customer_{generation}_{division.id}",
         placeholder="Pick a customer",
     )
     errors.slot("customer")
@@ -78,7 +79,7 @@ def main() -> None:
             "Warehouse",
             warehouse_codes,
             format_func=warehouse_labels.__getitem__,
-            key=f"sales_order_warehouse_{generation}",
+            key=f"sales_order_warehouse_{generation}_{division.id}",
         )
         errors.slot("warehouse")
     with right:
@@ -90,7 +91,7 @@ def main() -> None:
             index=people.index(default) if default in people else None,
             format_func=people_labels.__getitem__,
             # Keyed by customer: picking another customer brings back their salesperson.
-            key=f"sales_order_salesperson_{generation}_{customer}",
+            key=f"sales_order_salesperson_{generation}_{division.id}_{customer}",
             placeholder="The customer's salesperson",
         )
         errors.slot("salesperson")

@@ -1,5 +1,6 @@
 -- Stock valuation against the ledger, per division and period end (every period of
--- dim_periods ending on or before the as_of_date var): the cumulative value of all stock
+-- dim_periods that has started by the as_of_date var; the current, unfinished period is
+-- taken at the as_of_date, its valuation_date): the cumulative value of all stock
 -- movements dated through the period end, and the cumulative balance of the inventory
 -- accounts (reporting_category 'inventory') from entries dated through the period end.
 -- Every stock movement posts its value to inventory, so difference_base should be zero;
@@ -10,8 +11,11 @@ with
 
 periods as (
 
-    select * from {{ ref('dim_periods') }}
-    where period_end <= {{ as_of_date() }}
+    select
+        *,
+        least(period_end, {{ as_of_date() }}) as valuation_date
+    from {{ ref('dim_periods') }}
+    where period_start <= {{ as_of_date() }}
 
 ),
 
@@ -66,7 +70,7 @@ stock_values as (
     from periods
     inner join movement_days
         on periods.division_id = movement_days.division_id
-        and movement_days.movement_date <= periods.period_end
+        and movement_days.movement_date <= periods.valuation_date
     group by periods.period_id
 
 ),
@@ -79,7 +83,7 @@ ledger_values as (
     from periods
     inner join ledger_days
         on periods.division_id = ledger_days.division_id
-        and ledger_days.entry_date <= periods.period_end
+        and ledger_days.entry_date <= periods.valuation_date
     group by periods.period_id
 
 ),
@@ -92,6 +96,7 @@ final as (
         cast(periods.fiscal_year as integer) as year,
         cast(periods.period_number as integer) as period,
         periods.period_end,
+        periods.valuation_date,
         {{ money('coalesce(stock_values.stock_valuation_base, 0)') }} as stock_valuation_base,
         {{ money('coalesce(ledger_values.ledger_stock_base, 0)') }} as ledger_stock_base,
         {{ money(
@@ -111,7 +116,7 @@ final as (
         on periods.period_id = ledger_values.period_id
     left join rates as period_end_rates
         on divisions.currency_code = period_end_rates.currency_code
-        and periods.period_end = period_end_rates.date_day
+        and periods.valuation_date = period_end_rates.date_day
 
 )
 
