@@ -4,14 +4,16 @@
     transactional layer does (round_money with ROUND_HALF_UP). decimals_column is a
     column holding the currency's decimals (0 to 4). -#}
 {% macro round_to_decimals(expression, decimals_column) -%}
-    {{ money(
-        "case " ~ decimals_column
-        ~ " when 0 then round(" ~ expression ~ ", 0)"
-        ~ " when 1 then round(" ~ expression ~ ", 1)"
-        ~ " when 2 then round(" ~ expression ~ ", 2)"
-        ~ " when 3 then round(" ~ expression ~ ", 3)"
-        ~ " else round(" ~ expression ~ ", 4) end"
-    ) }}
+    {#- Each branch is cast to money on its own: a product of two decimals is already 38
+        digits wide, and CASE cannot widen round(..., 0) and round(..., 2) to one type,
+        so it would silently drop the decimals of every branch. -#}
+    case {{ decimals_column }}
+        when 0 then {{ money("round(" ~ expression ~ ", 0)") }}
+        when 1 then {{ money("round(" ~ expression ~ ", 1)") }}
+        when 2 then {{ money("round(" ~ expression ~ ", 2)") }}
+        when 3 then {{ money("round(" ~ expression ~ ", 3)") }}
+        else {{ money("round(" ~ expression ~ ", 4)") }}
+    end
 {%- endmacro %}
 
 {#- The first day of the month `months` before (negative: after) the month of a date. -#}

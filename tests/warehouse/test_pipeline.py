@@ -91,6 +91,64 @@ def test_revenue_per_division_and_year_matches_the_generator(
     assert actual == expected
 
 
+def test_wholesale_marts_match_the_generator(
+    first_publish: Path, demo_company: DemoCompany
+) -> None:
+    totals: Any = demo_company.totals
+    revenue = query(
+        first_publish,
+        """
+        select division_code, year(invoice_date), sum(revenue_base)
+        from main.fct_sales_lines group by all
+    """,
+    )
+    assert {(c, y): a for c, y, a in revenue} == {
+        (code, year): amount
+        for code, years in totals.wholesale_revenue.items()
+        for year, amount in years.items()
+    }
+    # Cost of sales as the stock movements posted it (deliveries less customer returns).
+    cost = query(
+        first_publish,
+        """
+        select division_code, year, -sum(value_base) from main.fct_stock_movements
+        where movement_type in ('delivery', 'customer_return') group by all
+    """,
+    )
+    assert {(c, y): a for c, y, a in cost} == {
+        (code, year): amount
+        for code, years in totals.wholesale_cost_of_sales.items()
+        for year, amount in years.items()
+    }
+
+
+def test_stock_reconciles_with_the_ledger_at_every_period_end(
+    first_publish: Path, demo_company: DemoCompany
+) -> None:
+    off = query(
+        first_publish,
+        "select * from main.mart_stock_reconciliation where difference_base <> 0",
+    )
+    assert off == []
+    periods = query(
+        first_publish,
+        """
+        select count(distinct division_id), count(*) from main.mart_stock_reconciliation
+        where stock_valuation_base <> 0
+    """,
+    )
+    assert periods[0][0] >= 2 and periods[0][1] >= 60  # NL01 and UK01, 2024 through 2026
+    totals: Any = demo_company.totals
+    at_end = query(
+        first_publish,
+        f"""
+        select division_code, stock_valuation_base from main.mart_stock_reconciliation
+        where valuation_date = date '{totals.end_date}' and stock_valuation_base <> 0
+    """,
+    )
+    assert dict(at_end) == totals.closing_stock
+
+
 def test_books_balance_in_every_division_and_period(first_publish: Path) -> None:
     unbalanced = query(
         first_publish,
