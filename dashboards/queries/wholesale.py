@@ -32,6 +32,7 @@ KPIS: list[tuple[str, str, str]] = [
 
 # Sales vs last year: the dimensions of mart_sales_monthly one can split by.
 DIMENSIONS: dict[str, str] = {
+    "customer_code": "Customer",
     "item_group_code": "Item group",
     "country": "Country",
     "salesperson_code": "Salesperson",
@@ -204,7 +205,8 @@ def kpis(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
 
 
 def sales_by(wh: PublishedWarehouse, sel: Selection, dimension: str) -> pd.DataFrame:
-    """Revenue and margin year to date by item group, country or salesperson, vs last year."""
+    """Revenue and margin year to date by customer, item group, country or salesperson,
+    against last year."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"dimension must be one of {sorted(DIMENSIONS)}, not {dimension!r}")
     s = sel.suffix

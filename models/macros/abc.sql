@@ -62,3 +62,77 @@ from (
     ) as blocks
 ) as windowed
 {%- endmacro %}
+
+
+{#- An ABC mart: the sales of `source` (monthly rows) over the 12 calendar months up to and
+    including the month of the as_of_date var, totalled per division and subject (the
+    `key` column with its `code` and `name` columns), classified for three measures
+    (revenue, margin, quantity) with abc_classify. Used by mart_abc_items (items) and
+    mart_abc_customers (customers). -#}
+{% macro abc_mart(source, key, code, name) -%}
+{%- set months_back = 11 %}
+with
+
+sales as (
+
+    select * from {{ ref(source) }}
+    where year * 12 + month
+        between {{ year_month_index(as_of_date()) }} - {{ months_back }}
+        and {{ year_month_index(as_of_date()) }}
+
+),
+
+totals as (
+
+    select
+        division_id,
+        division_code,
+        {{ key }},
+        {{ code }} as code,
+        {{ name }} as "name",
+        sum(revenue_base) as revenue,
+        sum(margin_base) as margin,
+        sum(quantity) as quantity
+    from sales
+    group by division_id, division_code, {{ key }}, {{ code }}, {{ name }}
+
+),
+
+measures as (
+
+    {%- for measure in ['revenue', 'margin', 'quantity'] %}
+    select
+        division_id, division_code, '{{ measure }}' as measure, {{ key }},
+        code, "name", {{ rate(measure) }} as "value"
+    from totals
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+classified as (
+
+    {{ abc_classify('measures', ['division_id', 'measure']) }}
+
+),
+
+final as (
+
+    select
+        division_id,
+        division_code,
+        measure,
+        {{ key }},
+        code,
+        "name",
+        "value",
+        cast(abc_rank as integer) as "rank",
+        share,
+        cumulative_share,
+        abc_class
+    from classified
+
+)
+
+select * from final
+{%- endmacro %}

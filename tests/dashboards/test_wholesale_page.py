@@ -284,6 +284,11 @@ def test_stock_suppliers_and_sales_sections(wholesale_env: None) -> None:
     sales = _table(at, "sales_by_dimension")
     by_country = dict(zip(sales["country"], sales["this_year"], strict=True))
     assert by_country == {"NL": 500, "BE": 260, "DE": 210}
+    # By customer the same revenue splits differently but adds up to the same total.
+    at.radio(key="sales_dimension").set_value("customer_code").run()
+    by_customer = _table(at, "sales_by_dimension")
+    assert len(by_customer) > 1
+    assert float(by_customer["this_year"].sum()) == sum(by_country.values())
 
 
 def test_every_table_has_an_excel_download_under_it(wholesale_env: None) -> None:
