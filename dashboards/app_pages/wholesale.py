@@ -305,14 +305,26 @@ def documents(
 
 
 def stock(wh: PublishedWarehouse, sel: Selection) -> None:
-    dead_only = st.toggle("Dead stock only", key="stock_dead_only")
-    position = cached(wholesale.stock_position)(wh, sel, dead_only)
+    left, right = st.columns(2)
+    dead_days = int(
+        left.number_input(
+            "Dead stock: no issue for more than (days)",
+            min_value=1,
+            max_value=3650,
+            value=180,
+            step=30,
+            key="stock_dead_days",
+        )
+    )
+    dead_only = right.toggle("Dead stock only", key="stock_dead_only")
+    position = cached(wholesale.stock_position)(wh, sel, dead_only, dead_days)
     if position.empty:
         st.info("No stock on hand." if not dead_only else "No dead stock.")
         return
     dead = position[position["is_dead_stock"].astype(bool)]
     st.caption(
-        f"As of the last refresh, in {sel.currency}. Dead stock (no issue for 180 days, or "
+        f"As of the last refresh, in {sel.currency}. Dead stock (no issue for {dead_days} "
+        "days, or "
         f"never issued while in stock): {format_amount(float(dead['stock_value'].sum()))} "
         f"in {len(dead)} item-warehouse positions; total shown "
         f"{format_amount(float(position['stock_value'].sum()))}."

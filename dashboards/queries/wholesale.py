@@ -232,23 +232,34 @@ def sales_by(wh: PublishedWarehouse, sel: Selection, dimension: str) -> pd.DataF
     )
 
 
-def stock_position(wh: PublishedWarehouse, sel: Selection, dead_only: bool) -> pd.DataFrame:
-    """Stock per item and warehouse as of the refresh, largest value first."""
+def stock_position(
+    wh: PublishedWarehouse, sel: Selection, dead_only: bool, dead_after_days: int = 180
+) -> pd.DataFrame:
+    """Stock per item and warehouse as of the refresh, largest value first.
+
+    Dead stock: in stock and no issue (delivery) for more than ``dead_after_days`` days,
+    or never issued; the mart's own flag uses the dbt var ``dead_stock_days``.
+    """
     s = sel.suffix
     return wh.query(
         f"""
-        select division_code, warehouse_code, item_code, item_name, item_group_code, quantity,
-               value_{s}::double as stock_value, average_cost::double as average_cost,
-               last_issue_date, days_since_last_issue, is_dead_stock,
-               issued_cost_12m::double as issued_cost_12m, turnover::double as turnover,
-               days_in_stock::double as days_in_stock
-        from mart_stock_position
-        where list_contains($divisions, division_id)
-          and ($dead_only = false or is_dead_stock)
-          and quantity <> 0
+        select * from (
+            select division_code, warehouse_code, item_code, item_name, item_group_code,
+                   quantity, value_{s}::double as stock_value,
+                   average_cost::double as average_cost, last_issue_date,
+                   days_since_last_issue,
+                   quantity > 0 and (last_issue_date is null
+                                     or days_since_last_issue > $dead_after_days)
+                       as is_dead_stock,
+                   issued_cost_12m::double as issued_cost_12m, turnover::double as turnover,
+                   days_in_stock::double as days_in_stock
+            from mart_stock_position
+            where list_contains($divisions, division_id) and quantity <> 0
+        )
+        where $dead_only = false or is_dead_stock
         order by stock_value desc, division_code, item_code, warehouse_code
         """,
-        {**_params(sel), "dead_only": dead_only},
+        {**_params(sel), "dead_only": dead_only, "dead_after_days": dead_after_days},
     )
 
 

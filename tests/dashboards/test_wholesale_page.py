@@ -276,6 +276,10 @@ def test_stock_suppliers_and_sales_sections(wholesale_env: None) -> None:
     at.toggle(key="stock_dead_only").set_value(True).run()
     dead = _table(at, "stock_position")
     assert set(dead["item_code"]) == {"I02", "I07"} and dead["is_dead_stock"].all()
+    # Last issues 30 (I01), 322 (I02) and 134 (I06) days before the as-of date; I07 never.
+    at.number_input(key="stock_dead_days").set_value(100).run()
+    assert set(_table(at, "stock_position")["item_code"]) == {"I02", "I06", "I07"}
+    at.number_input(key="stock_dead_days").set_value(180).run()
     suppliers = _table(at, "supplier_performance")
     s1 = suppliers[suppliers["supplier_code"] == "S1"].iloc[0]
     assert (s1["on_time_pct"], s1["on_time_pct_last_year"], s1["returns_pct"]) == (80, 100, 5)
