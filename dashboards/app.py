@@ -42,6 +42,17 @@ pages = {
         st.Page(
             "app_pages/forms/goods_receipt.py", title="Goods receipt", icon=":material/inventory:"
         ),
+        st.Page(
+            "app_pages/forms/customer_return.py",
+            title="Customer return",
+            icon=":material/assignment_return:",
+        ),
+        st.Page(
+            "app_pages/forms/stock_transfer.py",
+            title="Stock transfer",
+            icon=":material/swap_horiz:",
+        ),
+        st.Page("app_pages/forms/stock_count.py", title="Stock count", icon=":material/checklist:"),
     ],
 }
 page = st.navigation(pages)

@@ -79,7 +79,8 @@ def filled_rows(grid: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[int,
 
 def _renumbered(err: DomainError, prefix: str, grid_rows: list[int], word: str) -> DomainError:
     """The same error with ``<prefix>.<n>`` and "<word> n" pointing at the clerk's grid row."""
-    match = re.fullmatch(rf"{prefix}\.(\d+)\.(\w+)", err.field or "")
+    # ``lines.3.debit``, or ``lines.3`` for a whole row (the stock movement of a line).
+    match = re.fullmatch(rf"{prefix}\.(\d+)(\.\w+)?", err.field or "")
     if not match or not 1 <= int(match.group(1)) <= len(grid_rows):
         return err
     n = int(match.group(1))
@@ -87,7 +88,7 @@ def _renumbered(err: DomainError, prefix: str, grid_rows: list[int], word: str) 
     message = re.sub(rf"^{word} {n}\b", f"Row {row}", err.message)
     if message == err.message:
         message = f"Row {row}: {err.message}"
-    return type(err)(message, field=f"{prefix}.{row}.{match.group(2)}")
+    return type(err)(message, field=f"{prefix}.{row}{match.group(2) or ''}")
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """What the wholesale clerk forms read: items, warehouses, open orders and their lines,
-and the price and stock a sales-order line would get.
+the price and stock a sales-order line would get, delivered lines to take back, and the
+stock on hand in a warehouse (to transfer or count).
 
 Read-only, like :mod:`dashboards.master_data` (same read engine, rolled back, never a
 commit). Prices and availability come from the services' own read functions
@@ -9,6 +10,7 @@ the order will get.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -24,7 +26,16 @@ from transactional.money import to_decimal
 from transactional.organisation.models import Division, User
 from transactional.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from transactional.relations.models import Relation
-from transactional.sales.models import CustomerSalesperson, SalesOrder, SalesOrderLine, Salesperson
+from transactional.sales.models import (
+    CustomerSalesperson,
+    Delivery,
+    DeliveryLine,
+    SalesOrder,
+    SalesOrderLine,
+    Salesperson,
+    SalesReturnLine,
+)
+from transactional.stock.models import StockLevel, StockLot, StockLotLevel
 from transactional.wholesale.models import Item, Warehouse
 
 
@@ -105,6 +116,56 @@ class LinePreview:
     available: Decimal | None = None
     short: Decimal = Decimal(0)
     supplier: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class DeliveredLineView:
+    """One delivery line of a sales order and how much of it can still come back.
+
+    ``lot`` is the lot or serial number it shipped ('' for untracked items).
+    """
+
+    id: int
+    delivery_number: str
+    delivery_date: date
+    line_number: int
+    item_code: str
+    item_name: str
+    tracking: str
+    lot: str
+    delivered: Decimal
+    returned: Decimal
+    returnable: Decimal
+
+
+@dataclass(frozen=True)
+class StockRow:
+    """What the system has on hand of an item (per lot or serial if tracked) in a warehouse."""
+
+    item_code: str
+    item_name: str
+    tracking: str
+    lot: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class StockPreview:
+    """The stock a transfer or count row concerns, read before anything is posted.
+
+    ``on_hand`` is the item's quantity in the warehouse; ``lot_on_hand`` that of the typed
+    lot or serial number (None when none was typed or the item is not tracked).
+    ``error`` holds the service's message when the item is unknown.
+    """
+
+    row: int
+    item_code: str
+    lot: str
+    item_name: str = ""
+    tracking: str = ""
+    on_hand: Decimal | None = None
+    lot_on_hand: Decimal | None = None
     error: str = ""
 
 
@@ -380,3 +441,144 @@ def invoiceable_purchase_lines(division_id: int, supplier_code: str) -> list[Inv
                 )
             )
         return result
+
+
+def returnable_sales_orders(division_id: int) -> list[OrderChoice]:
+    """Orders of the division with delivered goods not all returned yet, newest first."""
+    with reading() as s:
+        goods_out = select(SalesOrderLine.order_id).where(
+            col(SalesOrderLine.quantity_delivered) > col(SalesOrderLine.quantity_returned)
+        )
+        orders = s.exec(
+            select(SalesOrder, Relation)
+            .join(Relation, col(Relation.id) == SalesOrder.relation_id)
+            .where(
+                SalesOrder.division_id == division_id,
+                col(SalesOrder.status).in_(("order", "closed")),
+                col(SalesOrder.id).in_(goods_out),
+            )
+            .order_by(col(SalesOrder.order_date).desc(), col(SalesOrder.id).desc())
+        ).all()
+        return [
+            OrderChoice(
+                o.id or 0,
+                o.order_number or "",
+                f"{o.order_number} · {r.code} {r.name} · {o.order_date}",
+            )
+            for o, r in orders
+        ]
+
+
+def delivered_lines(order_id: int) -> list[DeliveredLineView]:
+    """The delivery lines of an order, oldest delivery first, with what came back of them."""
+    with reading() as s:
+        rows = s.exec(
+            select(DeliveryLine, Delivery, SalesOrderLine, Item)
+            .join(Delivery, col(Delivery.id) == DeliveryLine.delivery_id)
+            .join(SalesOrderLine, col(SalesOrderLine.id) == DeliveryLine.order_line_id)
+            .join(Item, col(Item.id) == DeliveryLine.item_id)
+            .where(Delivery.order_id == order_id)
+            .order_by(col(Delivery.delivery_date), col(Delivery.id), col(DeliveryLine.id))
+        ).all()
+        ids = [dl.id for dl, _, _, _ in rows]
+        returned: dict[int, Decimal] = defaultdict(Decimal)
+        for line_id, quantity in s.exec(
+            select(col(SalesReturnLine.delivery_line_id), col(SalesReturnLine.quantity)).where(
+                col(SalesReturnLine.delivery_line_id).in_(ids)
+            )
+        ).all():
+            returned[line_id] += quantity
+        lot_ids = {dl.lot_id for dl, _, _, _ in rows if dl.lot_id is not None}
+        lots = {
+            lot.id: lot.number
+            for lot in s.exec(select(StockLot).where(col(StockLot.id).in_(lot_ids))).all()
+        }
+        result = []
+        for dl, delivery, line, item in rows:
+            back = returned.get(dl.id or 0, Decimal(0))
+            result.append(
+                DeliveredLineView(
+                    id=dl.id or 0,
+                    delivery_number=delivery.number,
+                    delivery_date=delivery.delivery_date,
+                    line_number=line.line_number,
+                    item_code=item.code,
+                    item_name=line.description or item.name,
+                    tracking=item.tracking,
+                    lot=lots.get(dl.lot_id, "") if dl.lot_id is not None else "",
+                    delivered=dl.quantity,
+                    returned=back,
+                    returnable=dl.quantity - back,
+                )
+            )
+        return result
+
+
+def _warehouse(s: Session, division_id: int, code: str | None) -> Warehouse | None:
+    if not code:
+        return None
+    found: Warehouse | None = s.exec(
+        select(Warehouse).where(Warehouse.division_id == division_id, Warehouse.code == code)
+    ).first()
+    return found
+
+
+def stock_on_hand(division_id: int, warehouse: str | None) -> list[StockRow]:
+    """Everything the system has in the warehouse (not zero), by item code: untracked items
+    per item, tracked items per lot or serial number."""
+    with reading() as s:
+        wh = _warehouse(s, division_id, warehouse)
+        if wh is None:
+            return []
+        plain = s.exec(
+            select(Item, col(StockLevel.quantity))
+            .join(StockLevel, col(StockLevel.item_id) == Item.id)
+            .where(
+                StockLevel.warehouse_id == wh.id,
+                col(StockLevel.quantity) != 0,
+                Item.tracking == "none",
+            )
+        ).all()
+        tracked = s.exec(
+            select(Item, col(StockLot.number), col(StockLotLevel.quantity))
+            .join(StockLot, col(StockLot.item_id) == Item.id)
+            .join(StockLotLevel, col(StockLotLevel.lot_id) == StockLot.id)
+            .where(StockLotLevel.warehouse_id == wh.id, col(StockLotLevel.quantity) != 0)
+        ).all()
+        rows = [StockRow(i.code, i.name, i.tracking, "", q) for i, q in plain] + [
+            StockRow(i.code, i.name, i.tracking, lot, q) for i, lot, q in tracked
+        ]
+        return sorted(rows, key=lambda r: (r.item_code, r.lot))
+
+
+def stock_preview(
+    *, division_id: int, warehouse: str | None, rows: Iterable[tuple[int, str, str]]
+) -> list[StockPreview]:
+    """The stock of each typed (grid row, item code, lot or serial) in the warehouse, as the
+    stock services read it (``movements.on_hand``, ``counts.system_quantity``)."""
+    from transactional.finance.lookups import Lookups
+    from transactional.stock.counts import system_quantity
+    from transactional.stock.movements import on_hand
+    from transactional.wholesale.items import find_item
+
+    result = []
+    with reading() as s:
+        lookups = Lookups(s)
+        division = s.get(Division, division_id)
+        wh = _warehouse(s, division_id, warehouse)
+        for row, item_code, lot in rows:
+            base = StockPreview(row=row, item_code=item_code, lot=lot)
+            try:
+                assert division is not None
+                item = find_item(lookups, division, item_code)
+            except DomainError as err:
+                result.append(replace(base, error=f"Row {row}: {err.message}"))
+                continue
+            view = replace(base, item_name=item.name, tracking=item.tracking)
+            if wh is not None:
+                lot_qty = (
+                    system_quantity(s, item, wh, lot) if item.tracking != "none" and lot else None
+                )
+                view = replace(view, on_hand=on_hand(s, item.id or 0, wh.id), lot_on_hand=lot_qty)
+            result.append(view)
+    return result

@@ -1,5 +1,5 @@
-"""What the wholesale clerk forms post: grid rows -> service drafts -> the sales and
-purchasing services.
+"""What the wholesale clerk forms post: grid rows -> service drafts -> the sales,
+purchasing and stock services.
 
 Plain functions, no Streamlit, like :mod:`dashboards.clerk_posting` (whose session
 handling and row renumbering they share): each opens one session, committed on success
@@ -16,19 +16,25 @@ from datetime import date
 from decimal import Decimal
 
 import pandas as pd
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from dashboards.clerk_posting import Posted, _posting, filled_rows, text
+from transactional.finance.models import Invoice
 from transactional.organisation.models import User
 from transactional.purchasing import matching, receipts
 from transactional.purchasing.matching import MatchPreview, PurchaseInvoiceLineDraft
 from transactional.relations.models import Relation
-from transactional.sales import deliveries, invoicing, orders
+from transactional.sales import deliveries, invoicing, orders, returns
+from transactional.stock import counts, transfers
+from transactional.stock.models import StockCountLine, StockLot
+from transactional.wholesale.models import Item
 
 SALES_LINE_COLUMNS = ("item", "quantity", "unit_price")
 # The columns of the delivery / receipt grids the clerk types in.
 ENTRY_COLUMNS = ("quantity", "lot", "serials")
 MATCH_COLUMNS = ("quantity", "unit_price", "vat_code")
+TRANSFER_LINE_COLUMNS = ("item", "quantity", "lot", "serials")
+COUNT_LINE_COLUMNS = ("item", "lot", "counted")
 
 
 @dataclass(frozen=True)
@@ -106,15 +112,18 @@ def save_sales_order(
     return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
 
 
-def entry_rows(grid: pd.DataFrame) -> list[tuple[int, int, dict[str, str]]]:
-    """Rows of a delivery / receipt / match grid to post: (grid row from 1, order line id,
-    cells as text). The grid's ``line_id`` column holds the order line; a grid with a
-    ``pick`` column posts the ticked rows, the others every row with something typed."""
+def entry_rows(
+    grid: pd.DataFrame, typed: tuple[str, ...] = ENTRY_COLUMNS
+) -> list[tuple[int, int, dict[str, str]]]:
+    """Rows of a delivery / receipt / match / return grid to post: (grid row from 1, line
+    id, cells as text). The grid's ``line_id`` column holds the order (or delivery) line; a
+    grid with a ``pick`` column posts the ticked rows, the others every row with something
+    typed in one of the ``typed`` columns."""
     rows = []
     picking = "pick" in grid.columns
     for n, (_, row) in enumerate(grid.iterrows(), start=1):
         cells = {c: text(row.get(c)) for c in (*ENTRY_COLUMNS, *MATCH_COLUMNS)}
-        wanted = bool(row["pick"]) if picking else any(cells[c] for c in ENTRY_COLUMNS)
+        wanted = bool(row["pick"]) if picking else any(cells[c] for c in typed)
         if wanted:
             rows.append((n, int(row["line_id"]), cells))
     return rows
@@ -256,3 +265,159 @@ def post_matched_invoice(
         return Posted(matched.invoice.document_number, "purchase invoice")
 
     return _posting(user_id, "lines", grid_rows, "Line", post)
+
+
+@dataclass(frozen=True)
+class ReturnPosted:
+    """A customer return, and the credit note for the invoiced part of it (if any)."""
+
+    posted: Posted
+    credit_note: str | None
+
+
+def return_to_stock(
+    *,
+    user_id: int | None,
+    order_id: int | None,
+    return_date: date | None,
+    reason: str,
+    lines: pd.DataFrame,
+) -> ReturnPosted:
+    """Take back the typed quantities (grid of the order's delivery lines, ``line_id`` the
+    delivery line). Rows with a quantity are returned; an emptied lot or serial cell takes
+    the one the delivery line shipped."""
+    rows = entry_rows(lines, typed=("quantity",))
+    drafts = [
+        returns.ReturnLineDraft(
+            line_id,
+            cells["quantity"],
+            lot=cells["lot"] or None,
+            serials=serial_list(cells["serials"]) or None,
+        )
+        for _, line_id, cells in rows
+    ]
+
+    def post(session: Session, user: User) -> ReturnPosted:
+        ret = returns.return_goods(
+            session=session,
+            user=user,
+            order_id=order_id,  # type: ignore[arg-type]  # None: the service says so
+            return_date=return_date or "",
+            lines=drafts,
+            reason=reason.strip(),
+        )
+        note = session.get(Invoice, ret.credit_note_id) if ret.credit_note_id else None
+        return ReturnPosted(
+            Posted(ret.number, "customer return"), note.document_number if note else None
+        )
+
+    return _posting(user_id, "lines", [n for n, _, _ in rows], "Line", post)
+
+
+def transfer_between(
+    *,
+    user_id: int | None,
+    division: str,
+    from_warehouse: str,
+    to_warehouse: str,
+    transfer_date: date | None,
+    description: str,
+    lines: pd.DataFrame,
+) -> Posted:
+    """Transfer the grid's lines (columns TRANSFER_LINE_COLUMNS) between two warehouses."""
+    rows = filled_rows(lines, TRANSFER_LINE_COLUMNS)
+    drafts = []
+    for _, cells in rows:
+        quantity, lot, serials = _tracked(cells)
+        drafts.append(transfers.TransferLineDraft(cells["item"], quantity, lot, serials))
+
+    def post(session: Session, user: User) -> Posted:
+        transfer = transfers.transfer_stock(
+            session=session,
+            user=user,
+            division=division,
+            from_warehouse=from_warehouse,
+            to_warehouse=to_warehouse,
+            transfer_date=transfer_date or "",
+            lines=drafts,
+            description=description.strip(),
+        )
+        return Posted(transfer.number, "stock transfer")
+
+    return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
+
+
+@dataclass(frozen=True)
+class CountDifference:
+    """One counted line whose quantity differed from the system's, as posted."""
+
+    item_code: str
+    lot: str
+    system: Decimal
+    counted: Decimal
+    difference: Decimal
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class CountPosted:
+    posted: Posted
+    differences: list[CountDifference]
+
+
+def count_rows(grid: pd.DataFrame) -> list[tuple[int, dict[str, str]]]:
+    """The count grid's rows to post: the listed ones (a ``system`` quantity shown: stock
+    the system has) with a counted quantity typed, and every added row with anything typed
+    (the service asks for what is missing)."""
+    rows = []
+    for n, cells in filled_rows(grid, COUNT_LINE_COLUMNS):
+        listed = "system" in grid.columns and text(grid.iloc[n - 1].get("system")) != ""
+        if cells["counted"] or not listed:
+            rows.append((n, cells))
+    return rows
+
+
+def post_count(
+    *,
+    user_id: int | None,
+    division: str,
+    warehouse: str,
+    count_date: date | None,
+    description: str,
+    lines: pd.DataFrame,
+) -> CountPosted:
+    """Post the counted quantities (see :func:`count_rows`) of one warehouse."""
+    rows = count_rows(lines)
+    drafts = [counts.CountLineDraft(c["item"], c["counted"], lot=c["lot"] or None) for _, c in rows]
+
+    def post(session: Session, user: User) -> CountPosted:
+        count = counts.post_stock_count(
+            session=session,
+            user=user,
+            division=division,
+            warehouse=warehouse,
+            count_date=count_date or "",
+            lines=drafts,
+            description=description.strip(),
+        )
+        posted = session.exec(
+            select(StockCountLine, Item, StockLot)
+            .join(Item, col(Item.id) == StockCountLine.item_id)
+            .join(StockLot, col(StockLot.id) == StockCountLine.lot_id, isouter=True)
+            .where(StockCountLine.count_id == count.id, col(StockCountLine.difference) != 0)
+            .order_by(col(StockCountLine.line_number))
+        ).all()
+        differences = [
+            CountDifference(
+                item.code,
+                lot.number if lot is not None else "",
+                line.system_quantity,
+                line.counted_quantity,
+                line.difference,
+                line.value,
+            )
+            for line, item, lot in posted
+        ]
+        return CountPosted(Posted(count.number, "stock count"), differences)
+
+    return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)

@@ -48,6 +48,7 @@ SOURCE_TYPES = (
     "stock_transfer",
     "stock_count",
     "price_difference",
+    "revaluation",  # a standard-cost item's stock revalued to a new standard cost
 )
 
 

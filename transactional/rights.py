@@ -30,6 +30,8 @@ ACTIONS: dict[str, str] = {
     "manage_divisions": "create or change divisions",
     "manage_users": "manage users and their rights",
     "approve": "approve budgets and documents",
+    "manage_budgets": "make, copy and submit budgets",
+    "manage_alerts": "set alert limits",
 }
 
 _CLERK = {
@@ -53,12 +55,33 @@ MATRIX: dict[str, frozenset[str]] = {
             "set_rates",
             "manage_items",
             "accept_differences",
+            "manage_budgets",
+            "manage_alerts",
         }
     ),
-    "manager": frozenset({"view_reports", "approve", "manage_relations", "accept_differences"}),
+    "manager": frozenset(
+        {
+            "view_reports",
+            "approve",
+            "manage_relations",
+            "accept_differences",
+            "manage_budgets",
+            "manage_alerts",
+        }
+    ),
     "analyst": frozenset({"view_reports"}),
     "admin": frozenset(ACTIONS),
 }
+
+
+def _a(role: str) -> str:
+    return f"{'an' if role[0] in 'aeiou' else 'a'} {role}"
+
+
+def _who_may(action: str) -> str:
+    """Whom to ask, e.g. 'a manager or an administrator'."""
+    who = [_a(r) for r in ("accountant", "manager") if action in MATRIX[r]] + ["an administrator"]
+    return " or ".join([", ".join(who[:-1]), who[-1]]) if len(who) > 1 else who[0]
 
 
 def allowed_divisions(session: Session, user: User) -> set[int] | None:
@@ -86,7 +109,7 @@ def require(session: Session, user: User, action: str, division_id: int | None =
         raise PermissionDenied(f"User {user.username} is deactivated.")
     if action not in MATRIX.get(user.role, frozenset()):
         raise PermissionDenied(
-            f"A {user.role} may not {ACTIONS[action]}; ask an accountant or administrator."
+            f"{_a(user.role).capitalize()} may not {ACTIONS[action]}; ask {_who_may(action)}."
         )
     if division_id is not None:
         scope = allowed_divisions(session, user)

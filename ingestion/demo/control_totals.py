@@ -42,6 +42,9 @@ class ControlTotals:
     wholesale_cost_of_sales: dict[str, dict[int, Decimal]] = field(default_factory=dict)
     wholesale_documents: dict[str, dict[int, dict[str, int]]] = field(default_factory=dict)
     closing_stock: dict[str, Decimal] = field(default_factory=dict)
+    # Budget versions and their lines (every division and year).
+    budget_versions: int = 0
+    budget_lines: int = 0
 
     def to_json(self) -> str:
         def per_year(d: dict[str, dict[int, Decimal]]) -> dict[str, dict[str, str]]:
@@ -67,6 +70,8 @@ class ControlTotals:
                     for div, years in self.wholesale_documents.items()
                 },
                 "closing_stock": {k: str(v) for k, v in self.closing_stock.items()},
+                "budget_versions": self.budget_versions,
+                "budget_lines": self.budget_lines,
             },
             indent=2,
         )
@@ -97,6 +102,8 @@ class ControlTotals:
                 for div, ys in raw.get("wholesale_documents", {}).items()
             },
             closing_stock={k: Decimal(v) for k, v in raw.get("closing_stock", {}).items()},
+            budget_versions=int(raw.get("budget_versions", 0)),
+            budget_lines=int(raw.get("budget_lines", 0)),
         )
 
     def table(self) -> str:
@@ -118,6 +125,9 @@ class ControlTotals:
         rows.append(f"journal entries {self.journal_entries:,}"
                     f"  journal lines {self.journal_lines:,}  invoices {self.invoices:,}"
                     f"  payments {self.payments:,}")
+        if self.budget_versions:
+            rows.append(f"budget versions {self.budget_versions:,}"
+                        f"  budget lines {self.budget_lines:,}")
         if self.wholesale_revenue:
             rows.append("")
             rows.append(f"{'wholesale':<10}{'figure':<10}" + "".join(f"{y:>15}" for y in years))

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from ingestion.demo.activity import Demo, run_month
 from ingestion.demo.books import Books
+from ingestion.demo.budgets import create_budgets
 from ingestion.demo.catalogue import create_catalogue
 from ingestion.demo.company import DIVISIONS, create_staff, set_up_organisation
 from ingestion.demo.control_totals import ControlTotals
@@ -80,6 +81,10 @@ def generate(
                 run_month(session, demo, month)
             report("activity", n, len(calendar))
         with session_scope(engine) as session:
+            # The accountant budgets each year from the last, the manager approves.
+            budgets = create_budgets(session=session, staff=staff, years=years)
+        report("budgets", 1, 1)
+        with session_scope(engine) as session:
             # Everything of the first year is posted by now (later payments go to later
             # years), so its books can be closed.
             for spec in DIVISIONS:
@@ -90,4 +95,7 @@ def generate(
     finally:
         engine.dispose()
     totals = books.control_totals(seed=seed, scale=scale, end=end_date)
-    return dataclasses.replace(totals, **wholesale_totals(trades, years))
+    return dataclasses.replace(
+        totals, **wholesale_totals(trades, years), budget_versions=budgets.versions,
+        budget_lines=budgets.lines,
+    )

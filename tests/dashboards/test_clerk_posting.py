@@ -56,6 +56,11 @@ def test_service_line_numbers_become_grid_rows() -> None:
         "lines.4.account",
         "Row 4: Account 9 does not exist.",
     )
+    # A whole row (a stock movement's refusal names the line, not a cell).
+    row = _renumbered(
+        ValidationError("Line 1: only 2 pcs in stock.", field="lines.1"), "lines", [2], "Line"
+    )
+    assert (row.field, row.message) == ("lines.2", "Row 2: only 2 pcs in stock.")
     whole = UnbalancedEntry("The entry does not balance.", field="lines")
     assert _renumbered(whole, "lines", [1, 2], "Line") is whole
 

@@ -203,8 +203,9 @@ def _no_errors(at: AppTest) -> None:
 
 def _sales_form(w: Wholesale, rows: list[dict[str, str]]) -> AppTest:
     at = _page(w, "sales_order")
-    at.selectbox(key="sales_order_customer_0").set_value(w.company.customer).run()
-    at.selectbox(key="sales_order_warehouse_0").set_value(WAREHOUSE)
+    # The customer, warehouse and salesperson keys carry the division (its own lists).
+    at.selectbox(key=f"sales_order_customer_0_{w.division_id}").set_value(w.company.customer).run()
+    at.selectbox(key=f"sales_order_warehouse_0_{w.division_id}").set_value(WAREHOUSE)
     at.date_input(key="sales_order_date_0").set_value(w.company.open_date)
     fill_grid(at, "sales_order_lines_0", rows)
     at.run()
@@ -223,9 +224,8 @@ def test_sales_order_shows_price_and_stock_then_creates_the_order(
         ],
     )
     # The salesperson comes from the customer.
-    assert at.selectbox(key=f"sales_order_salesperson_0_{wholesale.company.customer}").value == (
-        "SP1"
-    )
+    key = f"sales_order_salesperson_0_{wholesale.division_id}_{wholesale.company.customer}"
+    assert at.selectbox(key=key).value == "SP1"
     preview = _table(at, "Price from")
     widget = preview[preview["Item"] == WIDGET].iloc[0]
     assert widget["Price (EUR)"] == "22.50"  # 10 % off the list price 25.00

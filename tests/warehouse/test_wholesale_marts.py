@@ -39,6 +39,7 @@ from transactional.sales.models import DeliveryLine, SalesReturnLine
 from transactional.stock import counts, transfers
 from transactional.stock.models import StockMovement
 from transactional.stock.movements import on_hand
+from transactional.stock.standard_cost import change_standard_cost
 from transactional.wholesale import items as wi
 from transactional.wholesale.models import Item, Warehouse
 
@@ -256,6 +257,28 @@ def post_scenario(engine: Any) -> tuple[int, int, int]:
                     "NUT", on_hand(s, _item_id(s, "NUT"), _warehouse_id(s, "MAIN")) - 2
                 )
             ],
+        )
+        # A standard-cost item: 8 found in WH2 at standard 2.50 (20.00), then the standard
+        # goes to 3.00: a revaluation movement of 8 x 0.50 = 4.00 (3000 against 7100).
+        wi.create_item(
+            session=s,
+            user=acc,
+            division="HOLD",
+            code="STD",
+            name="Standard",
+            cost_method="standard",
+            standard_cost="2.50",
+        )
+        counts.post_stock_count(
+            session=s,
+            user=acc,
+            division="HOLD",
+            warehouse="WH2",
+            count_date="2025-07-01",
+            lines=[counts.CountLineDraft("STD", "8")],
+        )
+        change_standard_cost(
+            session=s, user=acc, division="HOLD", item="STD", new_cost="3.00", on="2025-08-01"
         )
         return so1.id or 0, so2.id or 0, so3.id or 0
 
@@ -566,6 +589,24 @@ def test_stock_position_matches_on_hand(scenario: Scenario) -> None:
     assert position[("BOLT", "MAIN")] == (True, None)
     assert position[("HAM", "MAIN")] == (True, date(2025, 6, 6))  # 208 days before 31 Dec
     assert position[("HAM", "WH2")] == (True, None)
+    # The revalued standard-cost item: 8 x 3.00; the revaluation is not an issue.
+    assert [r[2:] for r in rows if r[0] == "STD"] == [(D(8), D("24.00"), True, None)]
+
+
+def test_revaluation_is_a_stock_movement(scenario: Scenario) -> None:
+    rows = query(
+        scenario.warehouse,
+        """
+        select movement_type, warehouse_code, movement_date, quantity, value_base, source_type
+        from main.fct_stock_movements
+        where item_code = 'STD'
+        order by stock_movement_id
+        """,
+    )
+    assert rows == [
+        ("count_gain", "WH2", date(2025, 7, 1), D(8), D("20.00"), "stock_count_line"),
+        ("revaluation", "WH2", date(2025, 8, 1), D(0), D("4.00"), "item"),
+    ]
 
 
 def test_stock_check_reports_the_first_failing_rows(tmp_path: Path) -> None:

@@ -1,4 +1,8 @@
-"""Goods receipts: stock in at the order price (receipt day's rate), GRNI credited."""
+"""Goods receipts: stock in at the order price (receipt day's rate), GRNI credited.
+
+A standard-cost item goes into stock at its standard cost; GRNI still gets the purchase
+value and the difference goes to 7050 Purchase price differences (``post_stock``).
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Supplier returns: received, not yet invoiced goods sent back.
 
-Stock goes out at the average cost; GRNI is debited with the receipt value of the units
-(pro rata from the receipt line) and the difference goes to purchase price differences.
+Stock goes out at the average cost (a standard-cost item at its standard cost); GRNI is
+debited with the receipt value of the units (pro rata from the receipt line) and the
+difference goes to purchase price differences.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Deliveries: goods leave the order's warehouse at moving-average cost.
+"""Deliveries: goods leave the order's warehouse at moving-average cost (standard-cost
+items at their standard cost).
 
 Per order line nothing is delivered beyond the ordered quantity. A serial-tracked line
 names its serials (one delivery line and one stock movement each), a lot-tracked line its

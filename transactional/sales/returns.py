@@ -3,7 +3,8 @@ of them is credited.
 
 Per delivery line nothing is returned beyond what it delivered (less earlier returns); a
 serial comes back only on the delivery line that shipped it, a lot only as that lot. The
-stock is valued at the delivery line's unit cost (3000 against cost of sales). Per order
+stock is valued at the delivery line's unit cost (3000 against cost of sales); a
+standard-cost item comes back at its standard cost of the return date. Per order
 line, min(returned now, invoiced - credited) units are credited at the order price on one
 credit note linked to the return.
 """

@@ -25,6 +25,7 @@ MOVEMENT_TYPES = (
     "transfer_in",
     "count_gain",
     "count_loss",
+    "revaluation",  # a standard-cost item revalued: quantity 0, value = the change
 )
 LOT_KINDS = ("serial", "lot")
 
@@ -40,7 +41,8 @@ class DocumentCounter(SQLModel, table=True):
 
 
 class StockValuation(SQLModel, table=True):
-    """An item's stock over all warehouses and its value: average cost = value / quantity."""
+    """An item's stock over all warehouses and its value: average cost = value / quantity
+    (for a standard-cost item, value = quantity x standard cost)."""
 
     __tablename__ = "stock_valuation"
     item_id: int = Field(foreign_key="item.id", primary_key=True)
@@ -95,7 +97,7 @@ class StockMovement(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(
             "movement_type IN ('receipt','supplier_return','delivery','customer_return',"
-            "'transfer_out','transfer_in','count_gain','count_loss')",
+            "'transfer_out','transfer_in','count_gain','count_loss','revaluation')",
             name="ck_stock_movement_type",
         ),
         Index("ix_stock_movement_item_date", "item_id", "movement_date"),

@@ -1,4 +1,5 @@
-"""Stock movements: quantities, serials and lots, moving-average valuation, and the ledger.
+"""Stock movements: quantities, serials and lots, valuation (moving average or standard
+cost), and the ledger.
 
 Every service that moves goods (deliveries, receipts, returns, transfers, counts) hands its
 movements to :func:`post_stock`, which
@@ -7,12 +8,20 @@ movements to :func:`post_stock`, which
   lot or serial below zero;
 - keeps serial numbers unique: a serial is received once; it can only come back in (a
   customer return, a transfer, a count) when it is not in stock anywhere;
-- values outbound movements at the item's moving-average cost (the last known cost while
-  stock is zero or negative) and recomputes the average on every inbound movement;
+- values an item with cost method 'average' at its moving-average cost: outbound movements
+  at the average (the last known cost while stock is zero or negative), and recomputes the
+  average on every inbound movement;
+- values an item with cost method 'standard' at its standard cost, every movement in and
+  out (receipts, customer returns, transfers and counts too): the stock value is always
+  quantity x standard cost. A receipt's counter account (GRNI) still sees the purchase
+  value and a supplier return's the receipt value; the difference goes to 7050 Purchase
+  price differences;
 - posts one balanced journal entry: the stock account against each movement's counter
   account (cost of sales, GRNI, stock differences...). When the counter account must see a
   different amount than the stock value (a supplier invoiced at the receipt's cost but
-  returned at average cost), the difference goes to the movement's difference account.
+  returned at average cost), the difference goes to the movement's difference account
+  (default 7100 Stock differences; 7050 Purchase price differences for receipts and
+  supplier returns of standard-cost items).
 
 The sum of all movement values of a division is therefore the balance of its stock
 account at any date.
@@ -44,6 +53,11 @@ from transactional.wholesale.models import Item, Warehouse
 
 INBOUND = {"receipt", "customer_return", "transfer_in", "count_gain"}
 OUTBOUND = {"delivery", "supplier_return", "transfer_out", "count_loss"}
+# Movements whose counter value is a purchase value: for a standard-cost item the gap to
+# the standard value is a purchase price difference.
+PURCHASE_TYPES = {"receipt", "supplier_return"}
+STOCK_DIFFERENCES = "7100"
+PRICE_DIFFERENCES = "7050"
 UNIT_COST_QUANTUM = Decimal("0.00000001")
 
 
@@ -58,6 +72,11 @@ class Movement:
     the same item: exactly the value that went out). ``counter_value`` is the amount the counter
     account must see, signed like the stock side (default: quantity x unit cost; only a
     receipt into negative stock makes the stock side differ from it, by the revaluation).
+
+    A standard-cost item's stock side is always quantity x standard cost. A receipt's
+    counter still defaults to quantity x ``unit_cost`` (the purchase value); every other
+    movement's counter defaults to the standard value (so a customer return comes back at
+    standard, not at the delivery's cost).
     """
 
     item: Item
@@ -100,7 +119,6 @@ def post_stock(
     lookups.require(user, action, division.id)
     decimals = lookups.currency(division.currency_code).decimals
     stock_account = lookups.account_by_category(division, "inventory")
-    differences = _account_id(lookups, division, "7100")
     now = datetime.now(UTC)
     rows: list[StockMovement] = []
     nominal: list[Decimal] = []
@@ -125,7 +143,13 @@ def post_stock(
         amounts[(stock_account.id or 0, f"Stock {mv.warehouse.code}")] += row.value
         amounts[(mv.counter_account_id, description)] -= counter
         if counter != row.value:
-            diff_account = mv.difference_account_id or differences
+            diff_account = mv.difference_account_id or _account_id(
+                lookups,
+                division,
+                PRICE_DIFFERENCES
+                if is_standard(mv.item) and mv.movement_type in PURCHASE_TYPES
+                else STOCK_DIFFERENCES,
+            )
             amounts[(diff_account, f"{description}: valuation difference")] += counter - row.value
     lines = [
         LineDraft(
@@ -165,6 +189,16 @@ def _account_id(lookups: Lookups, division: Division, code: str) -> int:
     return lookups.account(division, code).id or 0
 
 
+def is_standard(item: Item) -> bool:
+    """Whether the item is valued at its standard cost (else at moving average)."""
+    return item.cost_method == "standard"
+
+
+def standard_value(quantity: Decimal, item: Item, decimals: int) -> Decimal:
+    """The stock value of ``quantity`` units of a standard-cost item."""
+    return round_money(quantity * item.standard_cost, decimals)
+
+
 def _apply(
     session: Session,
     user: User,
@@ -200,7 +234,10 @@ def _apply(
         select(StockLevel).where(StockLevel.item_id == item.id, StockLevel.warehouse_id == wh.id),
     ) or StockLevel(item_id=item.id or 0, warehouse_id=wh.id or 0)
 
-    if inbound:
+    if is_standard(item):
+        value, at_cost = _apply_standard(item, wh, mv, valuation, level, inbound, decimals)
+        unit_cost = item.standard_cost
+    elif inbound:
         unit_cost = mv.unit_cost if mv.unit_cost is not None else _average(valuation)
         if unit_cost < 0:
             raise ValidationError(f"{mv.where}: the cost cannot be negative.", field=mv.field)
@@ -260,6 +297,45 @@ def _apply(
         created_at=now,
     )
     return row, at_cost
+
+
+def _apply_standard(
+    item: Item,
+    wh: Warehouse,
+    mv: Movement,
+    valuation: StockValuation,
+    level: StockLevel,
+    inbound: bool,
+    decimals: int,
+) -> tuple[Decimal, Decimal]:
+    """A standard-cost item's movement: (stock value, value at cost for the counter).
+
+    The value is the change of quantity x standard cost (rounded), so the valuation stays
+    at exactly the rounded quantity x standard cost, also with fractional quantities. A
+    receipt's counter defaults to the purchase value (quantity x the given unit cost).
+    """
+    qty = mv.quantity
+    if not inbound and level.quantity - qty < 0 and not item.allow_negative_stock:
+        raise ValidationError(
+            f"{mv.where}: only {_qty(level.quantity)} {item.unit} of {item.code} "
+            f"in warehouse {wh.code}; {_qty(qty)} cannot go out "
+            "(this item does not allow negative stock).",
+            field=mv.field,
+        )
+    if mv.unit_cost is not None and mv.unit_cost < 0:
+        raise ValidationError(f"{mv.where}: the cost cannot be negative.", field=mv.field)
+    new_qty = valuation.quantity + (qty if inbound else -qty)
+    value = standard_value(new_qty, item, decimals) - standard_value(
+        valuation.quantity, item, decimals
+    )
+    at_cost = value
+    if mv.movement_type == "receipt" and mv.unit_cost is not None:
+        at_cost = round_money(qty * mv.unit_cost, decimals)
+    valuation.quantity = new_qty
+    valuation.value += value
+    valuation.last_unit_cost = item.standard_cost.quantize(UNIT_COST_QUANTUM)
+    level.quantity = level.quantity + qty if inbound else level.quantity - qty
+    return value, at_cost
 
 
 def _average(valuation: StockValuation) -> Decimal:

@@ -25,6 +25,7 @@ PREFIXES = {
     "supply_contract": "CO",
     "stock_transfer": "TR",
     "stock_count": "CT",
+    "revaluation": "RV",
 }
 
 

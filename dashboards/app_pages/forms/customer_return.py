@@ -1,0 +1,145 @@
+"""Clerk form: a customer sends delivered goods back; the invoiced part is credited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import sidebar, wholesale_lookups
+from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.wholesale_forms import TRACKING, pick_division, qty
+from dashboards.wholesale_lookups import DeliveredLineView
+from dashboards.wholesale_posting import return_to_stock
+from transactional.errors import DomainError
+
+POSTED = "customer_return_posted"
+CREDIT_NOTE = "customer_return_credit_note"
+GENERATION = "customer_return_generation"
+INFO_COLUMNS = ["delivery", "line", "item", "name", "tracking", "delivered", "returned"]
+
+
+def returnable_grid(lines: list[DeliveredLineView]) -> pd.DataFrame:
+    """The delivery lines with something left to take back; the lot or serial number
+    starts at the one the line shipped."""
+    rows = [ln for ln in lines if ln.returnable > 0]
+    return pd.DataFrame(
+        {
+            "line_id": [ln.id for ln in rows],
+            "delivery": [f"{ln.delivery_number} ({ln.delivery_date})" for ln in rows],
+            "line": [ln.line_number for ln in rows],
+            "item": [ln.item_code for ln in rows],
+            "name": [ln.item_name for ln in rows],
+            "tracking": [TRACKING.get(ln.tracking, ln.tracking) for ln in rows],
+            "delivered": [qty(ln.delivered) for ln in rows],
+            "returned": [qty(ln.returned) for ln in rows],
+            "returnable": [qty(ln.returnable) for ln in rows],
+            "quantity": pd.Series([None] * len(rows), dtype="object"),
+            "lot": pd.Series(
+                [ln.lot if ln.tracking == "lot" else None for ln in rows], dtype="object"
+            ),
+            "serials": pd.Series(
+                [ln.lot if ln.tracking == "serial" else None for ln in rows], dtype="object"
+            ),
+        }
+    )
+
+
+def main() -> None:
+    st.title("Customer return")
+    st.caption(
+        "A customer sends goods back: pick the sales order and type the quantity per "
+        "delivery line. The goods come back into the order's warehouse at the cost they "
+        "left with; the part that was invoiced is credited on a credit note at the order price."
+    )
+    posted_notice(POSTED)
+    credit_note = st.session_state.get(CREDIT_NOTE)
+    if st.session_state.get(POSTED) is not None:
+        if credit_note:
+            st.success(
+                f"Credit note **{credit_note}** credits the invoiced part of the return.",
+                icon=":material/receipt_long:",
+            )
+        else:
+            st.info("Nothing returned was invoiced yet, so there is no credit note.")
+    errors = FieldErrors({"order_id": "order"})
+    division = pick_division("customer_return_division", "sell", errors)
+    if division is None:
+        return
+    orders = {o.id: o for o in wholesale_lookups.returnable_sales_orders(division.id)}
+    order_id = st.selectbox(
+        "Sales order",
+        list(orders),
+        index=None,
+        format_func=lambda i: orders[i].label,
+        key="customer_return_order",
+        placeholder="Pick an order with delivered goods",
+    )
+    errors.slot("order")
+    if order_id is None:
+        st.info("Pick a sales order: its delivered lines are listed with what can come back.")
+        return
+    grid = returnable_grid(wholesale_lookups.delivered_lines(order_id))
+    if grid.empty:
+        st.info("Everything delivered on this order has come back already.")
+        return
+    generation = st.session_state.setdefault(GENERATION, 0)
+
+    with st.form(f"customer_return_form_{generation}"):
+        return_date = st.date_input(
+            "Return date",
+            value=dt.date.today(),
+            format="YYYY-MM-DD",
+            key=f"customer_return_date_{generation}",
+        )
+        errors.slot("return_date")
+        typed = st.data_editor(
+            grid,
+            key=f"customer_return_lines_{generation}_{order_id}",
+            num_rows="fixed",
+            hide_index=True,
+            placeholder="",
+            disabled=[*INFO_COLUMNS, "returnable"],
+            column_config={
+                "line_id": None,
+                "delivery": "Delivery",
+                "line": st.column_config.NumberColumn("Order line", width="small"),
+                "item": "Item",
+                "name": "Description",
+                "tracking": "Tracked by",
+                "delivered": "Delivered",
+                "returned": "Already returned",
+                "returnable": "Returnable",
+                "quantity": st.column_config.TextColumn("Return now"),
+                "lot": st.column_config.TextColumn("Lot", help="The lot the line shipped."),
+                "serials": st.column_config.TextColumn(
+                    "Serial number", help="The serial number the line shipped."
+                ),
+            },
+        )
+        errors.slot("lines")
+        reason = st.text_input("Reason", key=f"customer_return_reason_{generation}")
+        errors.slot("reason")
+        take_back = st.form_submit_button("Return goods", type="primary")
+        errors.slot(GENERAL)
+
+    if take_back:
+        try:
+            done = return_to_stock(
+                user_id=st.session_state.get(sidebar.ACTING_USER),
+                order_id=order_id,
+                return_date=return_date,  # type: ignore[arg-type]
+                reason=reason,
+                lines=typed,
+            )
+        except DomainError as err:
+            errors.show(err)
+        else:
+            remember_posted(POSTED, done.posted)
+            st.session_state[CREDIT_NOTE] = done.credit_note
+            st.session_state[GENERATION] = generation + 1
+            st.rerun()
+
+
+main()

@@ -1,0 +1,197 @@
+"""Clerk form: a stock count of one warehouse; the differences are posted at the
+item's cost (average or standard).
+
+The grid starts with what the system has on hand in the warehouse (per lot or serial
+number for tracked items); the clerk types what was counted and may add rows for items
+found that the system does not have there. It is not inside an ``st.form``: every edit
+reruns the page, so the differences show before anything is posted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import sidebar, wholesale_lookups
+from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.grid_columns import options
+from dashboards.wholesale_forms import TRACKING, money, pick_division, qty
+from dashboards.wholesale_lookups import StockRow
+from dashboards.wholesale_posting import CountDifference, count_rows, post_count
+from transactional.errors import DomainError
+
+POSTED = "stock_count_posted"
+DIFFERENCES = "stock_count_differences"
+GENERATION = "stock_count_generation"
+
+
+def count_grid(stock: list[StockRow]) -> pd.DataFrame:
+    """The stock on hand, with an empty counted cell per row."""
+    return pd.DataFrame(
+        {
+            "item": pd.Series([r.item_code for r in stock], dtype="object"),
+            "name": pd.Series([r.item_name for r in stock], dtype="object"),
+            "tracking": pd.Series(
+                [TRACKING.get(r.tracking, r.tracking) for r in stock], dtype="object"
+            ),
+            "lot": pd.Series([r.lot or None for r in stock], dtype="object"),
+            "system": pd.Series([qty(r.quantity) for r in stock], dtype="object"),
+            "counted": pd.Series([None] * len(stock), dtype="object"),
+        }
+    )
+
+
+def _number(typed: str) -> Decimal | None:
+    try:
+        return Decimal(typed)
+    except InvalidOperation:
+        return None
+
+
+def differences_table(differences: list[CountDifference], currency: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Item": [d.item_code for d in differences],
+            "Lot / serial": [d.lot for d in differences],
+            "System": [qty(d.system) for d in differences],
+            "Counted": [qty(d.counted) for d in differences],
+            "Difference": [qty(d.difference) for d in differences],
+            f"Value ({currency})": [money(d.value) for d in differences],
+        }
+    )
+
+
+def _posted_differences(currency: str) -> None:
+    differences: list[CountDifference] | None = st.session_state.get(DIFFERENCES)
+    if st.session_state.get(POSTED) is None or differences is None:
+        return
+    if not differences:
+        st.info("Every counted quantity matched the system: no differences were posted.")
+        return
+    st.subheader("Differences posted")
+    st.dataframe(differences_table(differences, currency), hide_index=True)
+    total = sum((d.value for d in differences), Decimal(0))
+    st.caption(
+        f"Net {money(total)} {currency} to stock differences (gains in, losses out at "
+        "the item's cost)."
+    )
+
+
+def main() -> None:
+    st.title("Stock count")
+    st.caption(
+        "Count a warehouse: the grid lists what the system has on hand (per lot or serial "
+        "number for tracked items); type the counted quantity of what you counted (0 for "
+        "what is gone) and add rows for items found that are not listed. Rows left empty are "
+        "not counted. *Post count* posts the differences at the item's cost."
+    )
+    posted_notice(POSTED)
+    errors = FieldErrors()
+    division = pick_division("stock_count_division", "manage_stock", errors)
+    if division is None:
+        return
+    _posted_differences(division.currency_code)
+    generation = st.session_state.setdefault(GENERATION, 0)
+    codes, labels = options(wholesale_lookups.warehouses(division.id))
+    left, right = st.columns(2)
+    with left:
+        warehouse = st.selectbox(
+            "Warehouse",
+            codes,
+            index=None,
+            format_func=labels.__getitem__,
+            key=f"stock_count_warehouse_{generation}_{division.id}",
+            placeholder="Pick the warehouse counted",
+        )
+        errors.slot("warehouse")
+    with right:
+        count_date = st.date_input(
+            "Count date",
+            value=dt.date.today(),
+            format="YYYY-MM-DD",
+            key=f"stock_count_date_{generation}",
+        )
+        errors.slot("count_date")
+    if warehouse is None:
+        st.info("Pick the warehouse: what the system has on hand there is listed to count.")
+        return
+    description = st.text_input("Description", key=f"stock_count_description_{generation}")
+    stock = wholesale_lookups.stock_on_hand(division.id, warehouse)
+    if not stock:
+        st.caption(f"The system has nothing on hand in {warehouse}; add the items you counted.")
+    lines = st.data_editor(
+        count_grid(stock),
+        key=f"stock_count_lines_{generation}_{division.id}_{warehouse}",
+        num_rows="dynamic",
+        hide_index=True,
+        placeholder="",
+        disabled=["name", "tracking", "system"],
+        column_config={
+            "item": st.column_config.TextColumn("Item code", width="medium"),
+            "name": "Description",
+            "tracking": "Tracked by",
+            "lot": st.column_config.TextColumn(
+                "Lot / serial", help="Tracked items are counted per lot or serial number."
+            ),
+            "system": "System quantity",
+            "counted": st.column_config.TextColumn("Counted quantity"),
+        },
+    )
+    errors.slot("lines")
+
+    rows = count_rows(lines)
+    if rows:
+        preview = wholesale_lookups.stock_preview(
+            division_id=division.id,
+            warehouse=warehouse,
+            rows=[(n, c["item"], c["lot"]) for n, c in rows],
+        )
+        counted = {n: c["counted"] for n, c in rows}
+        table = []
+        for p in preview:
+            if p.error:
+                st.warning(p.error, icon=":material/help:")
+                continue
+            system = p.lot_on_hand if p.tracking != "none" else p.on_hand
+            number = _number(counted[p.row])
+            table.append(
+                {
+                    "Row": p.row,
+                    "Item": p.item_code,
+                    "Lot / serial": p.lot,
+                    "System": qty(system),
+                    "Counted": counted[p.row],
+                    "Difference": qty(number - system)
+                    if number is not None and system is not None
+                    else "",
+                }
+            )
+        if table:
+            st.caption("What the count changes (the system's quantity as of now):")
+            st.dataframe(pd.DataFrame(table), hide_index=True)
+    post = st.button("Post count", type="primary", key=f"stock_count_post_{generation}")
+    errors.slot(GENERAL)
+
+    if post:
+        try:
+            done = post_count(
+                user_id=st.session_state.get(sidebar.ACTING_USER),
+                division=division.code,
+                warehouse=warehouse,
+                count_date=count_date,  # type: ignore[arg-type]
+                description=description,
+                lines=lines,
+            )
+        except DomainError as err:
+            errors.show(err)
+        else:
+            remember_posted(POSTED, done.posted)
+            st.session_state[DIFFERENCES] = done.differences
+            st.session_state[GENERATION] = generation + 1
+            st.rerun()
+
+
+main()

@@ -1,0 +1,167 @@
+"""Clerk form: move stock from one warehouse of a division to another.
+
+The lines grid is not inside an ``st.form``: every edit reruns the page, so each line
+shows what the from-warehouse has on hand before anything is posted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import sidebar, wholesale_lookups
+from dashboards.clerk_posting import filled_rows
+from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.grid_columns import blank_grid, options
+from dashboards.wholesale_forms import TRACKING, pick_division, qty
+from dashboards.wholesale_lookups import StockPreview
+from dashboards.wholesale_posting import TRANSFER_LINE_COLUMNS, serial_list, transfer_between
+from transactional.errors import DomainError
+
+POSTED = "stock_transfer_posted"
+GENERATION = "stock_transfer_generation"
+BLANK_ROWS = 5
+
+
+def on_hand_table(preview: list[StockPreview], quantities: dict[int, str]) -> pd.DataFrame:
+    ok = [p for p in preview if not p.error]
+    return pd.DataFrame(
+        {
+            "Row": [p.row for p in ok],
+            "Item": [p.item_code for p in ok],
+            "Description": [p.item_name for p in ok],
+            "Tracked by": [TRACKING.get(p.tracking, p.tracking) for p in ok],
+            "Quantity": [quantities.get(p.row, "") for p in ok],
+            "On hand": [qty(p.on_hand) for p in ok],
+            "Lot on hand": [qty(p.lot_on_hand) for p in ok],
+        }
+    )
+
+
+def _quantity(cells: dict[str, str]) -> str:
+    """The quantity a row moves as typed (serials alone: one unit each)."""
+    return cells["quantity"] or (
+        str(len(serial_list(cells["serials"]))) if cells["serials"] else ""
+    )
+
+
+def _exceeds(typed: str, on_hand: Decimal) -> bool:
+    """Whether a typed quantity is a number above what is on hand (text: the service's
+    message says what is wrong with it)."""
+    try:
+        return Decimal(typed) > on_hand
+    except InvalidOperation:
+        return False
+
+
+def main() -> None:
+    st.title("Stock transfer")
+    st.caption(
+        "Move goods from one warehouse to another: type the item code and quantity per line "
+        "(the lot, or the serial numbers separated by commas, of tracked items). The goods "
+        "move at the item's cost (average or standard); each line shows what the "
+        "from-warehouse has on hand."
+    )
+    posted_notice(POSTED)
+    errors = FieldErrors()
+    division = pick_division("stock_transfer_division", "manage_stock", errors)
+    if division is None:
+        return
+    generation = st.session_state.setdefault(GENERATION, 0)
+    codes, labels = options(wholesale_lookups.warehouses(division.id))
+    left, middle, right = st.columns(3)
+    with left:
+        source = st.selectbox(
+            "From warehouse",
+            codes,
+            index=None,
+            format_func=labels.__getitem__,
+            key=f"stock_transfer_from_{generation}_{division.id}",
+            placeholder="Pick a warehouse",
+        )
+        errors.slot("from_warehouse")
+    with middle:
+        target = st.selectbox(
+            "To warehouse",
+            codes,
+            index=None,
+            format_func=labels.__getitem__,
+            key=f"stock_transfer_to_{generation}_{division.id}",
+            placeholder="Pick a warehouse",
+        )
+        errors.slot("to_warehouse")
+    with right:
+        transfer_date = st.date_input(
+            "Transfer date",
+            value=dt.date.today(),
+            format="YYYY-MM-DD",
+            key=f"stock_transfer_date_{generation}",
+        )
+        errors.slot("transfer_date")
+    description = st.text_input("Description", key=f"stock_transfer_description_{generation}")
+    lines = st.data_editor(
+        blank_grid(TRANSFER_LINE_COLUMNS, BLANK_ROWS),
+        key=f"stock_transfer_lines_{generation}",
+        num_rows="dynamic",
+        hide_index=True,
+        placeholder="",
+        column_config={
+            "item": st.column_config.TextColumn("Item code", width="medium"),
+            "quantity": st.column_config.TextColumn("Quantity"),
+            "lot": st.column_config.TextColumn("Lot", help="Items tracked by lot."),
+            "serials": st.column_config.TextColumn(
+                "Serial numbers",
+                help="Items tracked by serial number: one per unit, separated by commas; "
+                "an empty quantity takes one unit per serial number.",
+            ),
+        },
+    )
+    errors.slot("lines")
+
+    rows = filled_rows(lines, TRANSFER_LINE_COLUMNS)
+    if rows:
+        preview = wholesale_lookups.stock_preview(
+            division_id=division.id,
+            warehouse=source,
+            rows=[(n, c["item"], c["lot"]) for n, c in rows],
+        )
+        quantities = {n: _quantity(c) for n, c in rows}
+        if source is None:
+            st.caption("Pick the from-warehouse to see what it has on hand.")
+        else:
+            st.dataframe(on_hand_table(preview, quantities), hide_index=True)
+        for p in preview:
+            if p.error:
+                st.warning(p.error, icon=":material/help:")
+            elif p.on_hand is not None and _exceeds(quantities[p.row], p.on_hand):
+                st.warning(
+                    f"Row {p.row}: warehouse {source} has {qty(p.on_hand)} of {p.item_code} "
+                    f"on hand, less than the {quantities[p.row]} to transfer.",
+                    icon=":material/inventory:",
+                )
+    transfer = st.button("Transfer", type="primary", key=f"stock_transfer_post_{generation}")
+    errors.slot(GENERAL)
+
+    if transfer:
+        try:
+            posted = transfer_between(
+                user_id=st.session_state.get(sidebar.ACTING_USER),
+                division=division.code,
+                from_warehouse=source or "",
+                to_warehouse=target or "",
+                transfer_date=transfer_date,  # type: ignore[arg-type]
+                description=description,
+                lines=lines,
+            )
+        except DomainError as err:
+            errors.show(err)
+        else:
+            remember_posted(POSTED, posted)
+            st.session_state[GENERATION] = generation + 1
+            st.rerun()
+
+
+main()

@@ -1,0 +1,1 @@
+"""Budgets, budget versions and alert settings (issue 4)."""
