@@ -26,6 +26,7 @@ from transactional.money import to_decimal
 from transactional.organisation.models import Division, User
 from transactional.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from transactional.relations.models import Relation
+from transactional.sales.invoicing import billable
 from transactional.sales.models import (
     CustomerSalesperson,
     Delivery,
@@ -351,8 +352,8 @@ def sales_order_lines(order_id: int) -> list[OrderLineView]:
                 returned=ln.quantity_returned,
                 invoiced=ln.quantity_invoiced - ln.quantity_credited,
                 open=ln.quantity - ln.quantity_delivered,
-                billable=(ln.quantity_delivered - ln.quantity_returned)
-                - (ln.quantity_invoiced - ln.quantity_credited),
+                # The invoicing service's own rule, so the form never offers more.
+                billable=billable(ln),
                 unit_price=ln.unit_price,
             )
             for ln, it in rows
