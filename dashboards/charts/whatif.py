@@ -1,0 +1,108 @@
+"""Plotly figures for the What-if page, built from the engine's figures (Decimal -> float
+only here, for plotting)."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from dashboards.whatif.engine import CASH, LABELS, NET_RESULT, PNL_LINES, Figures, Month
+
+_BASELINE = "#aec7e8"
+_SCENARIO = "#1f77b4"
+_UP = "#2ca02c"
+_DOWN = "#d62728"
+
+
+def _layout(fig: go.Figure, title: str, currency: str) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        yaxis_title=currency,
+        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    )
+    return fig
+
+
+def month_label(month: Month) -> str:
+    """``Jan 2026``: the calendar month a period starts in."""
+    return f"{calendar.month_abbr[month.start.month]} {month.start.year}"
+
+
+def net_result_bridge(baseline: Figures, scenario: Figures) -> go.Figure:
+    """Waterfall from the baseline's net result to the scenario's: one bar per P&L line's
+    change for the year (natural sign: a bar up raises the result)."""
+    changes = [float(scenario.total(line) - baseline.total(line)) for line in PNL_LINES]
+    before = float(baseline.total(NET_RESULT))
+    after = float(scenario.total(NET_RESULT))
+    fig = go.Figure(
+        go.Waterfall(
+            x=["Baseline net result", *(LABELS[line] for line in PNL_LINES), "Scenario net result"],
+            y=[before, *changes, after],
+            measure=["absolute", *(["relative"] * len(changes)), "total"],
+            increasing={"marker": {"color": _UP}},
+            decreasing={"marker": {"color": _DOWN}},
+            totals={"marker": {"color": _SCENARIO}},
+            connector={"line": {"color": "#999", "dash": "dot"}},
+            hovertemplate="%{x}: %{y:,.2f}<extra></extra>",
+        )
+    )
+    fig.update_layout(showlegend=False)
+    return _layout(fig, "Net result: baseline to scenario, full year", baseline.currency)
+
+
+def monthly_cash(
+    months: Sequence[Month], baseline: Figures, scenario: Figures, actual_months: int = 0
+) -> go.Figure:
+    """Month-end cash, baseline against scenario; the first ``actual_months`` are actuals."""
+    labels = [month_label(m) for m in months]
+    fig = go.Figure()
+    fig.add_scatter(
+        x=labels,
+        y=[float(v) for v in baseline.balances[CASH]],
+        name="Baseline",
+        mode="lines+markers",
+        line={"color": _BASELINE, "dash": "dot"},
+    )
+    fig.add_scatter(
+        x=labels,
+        y=[float(v) for v in scenario.balances[CASH]],
+        name="Scenario",
+        mode="lines+markers",
+        line={"color": _SCENARIO},
+    )
+    if 0 < actual_months < len(labels):
+        # Shade the months whose baseline is the real cash position.
+        fig.add_vrect(
+            x0=-0.5,
+            x1=actual_months - 0.5,
+            fillcolor="#eee",
+            opacity=0.5,
+            line_width=0,
+            annotation_text="actuals",
+            annotation_position="top left",
+        )
+    fig.update_layout(hovermode="x unified")
+    return _layout(fig, "Cash at month end", baseline.currency)
+
+
+def weekly_cash(baseline: Figures, scenario: Figures) -> go.Figure:
+    """The 13-week forecast's closing cash per week, baseline against scenario."""
+    labels = [f"W{w.week_number} {w.week_start:%d %b}" for w in baseline.weekly_cash]
+    fig = go.Figure()
+    fig.add_bar(
+        x=labels,
+        y=[float(w.closing_cash) for w in baseline.weekly_cash],
+        name="Baseline",
+        marker_color=_BASELINE,
+    )
+    fig.add_bar(
+        x=labels,
+        y=[float(w.closing_cash) for w in scenario.weekly_cash],
+        name="Scenario",
+        marker_color=_SCENARIO,
+    )
+    fig.update_layout(barmode="group", hovermode="x unified")
+    return _layout(fig, "13-week cash forecast: closing cash per week", baseline.currency)
