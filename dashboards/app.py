@@ -19,6 +19,9 @@ pages = {
     "Insights": [
         st.Page("app_pages/finance.py", title="Finance", icon=":material/account_balance:"),
         st.Page("app_pages/wholesale.py", title="Wholesale", icon=":material/inventory_2:"),
+        st.Page("app_pages/whatif.py", title="What-if", icon=":material/tune:"),
+        st.Page("app_pages/budgets.py", title="Budgets", icon=":material/request_quote:"),
+        st.Page("app_pages/alerts.py", title="Alerts", icon=":material/notifications:"),
     ],
     "Clerk forms": [
         st.Page(

@@ -1,16 +1,22 @@
-"""Finance Insights: KPIs vs last year, P&L, balance sheet, ageing, cash, ledger drill-down."""
+"""Finance Insights: KPIs vs last year, P&L, balance sheet, ageing, cash, budget against
+actual, the 13-week cash forecast, ledger drill-down."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from dashboards import sidebar
 from dashboards.amounts import format_amount, format_change
+from dashboards.charts import budgets as budget_charts
 from dashboards.charts import finance as charts
-from dashboards.queries import finance, ledger
+from dashboards.excel import XLSX_MIME, to_xlsx
+from dashboards.queries import budgets, finance, ledger
 from dashboards.report_cache import cached
-from dashboards.report_table import report_table
+from dashboards.report_table import heading, report_table
 from dashboards.selection import Selection
 from dashboards.warehouse import PublishedWarehouse
 
@@ -46,7 +52,37 @@ LABELS = {
     "as_of_date": "As of",
     "cost_centre_code": "Cost centre",
     "cost_unit_code": "Cost unit",
+    "budget": "Budget",
+    "actual": "Actual",
+    "variance": "Variance",
+    "variance_pct": "Variance %",
+    "budget_full_year": "Budget full year",
+    "version_name": "Budget version",
+    "period_number": "Period",
+    "variance_to_date": "Variance year to date",
+    "week_number": "Week",
+    "week_start": "Week from (Monday)",
+    "opening_cash": "Opening cash",
+    "receipts_open_items": "Receipts, open invoices",
+    "payments_open_items": "Payments, open invoices",
+    "recurring_costs": "Wages and rent",
+    "budget_flows": "Budget flows",
+    "net_flow": "Net flow",
+    "closing_cash": "Closing cash",
+    "ledger_cash": "Ledger cash on the as-of date",
+    "cash_tab_period": "Cash tab period",
+    "period_end_cash": "Cash tab, period end",
+    "posted_after": "Cash posted after the as-of date",
+    "difference": "Difference",
 }
+# Budget against actual (Finance tab): widget keys a browser test drives.
+BVA_VERSION_KEY = "bva_version"
+BVA_CURRENCY_KEY = "bva_currency"
+BVA_TABLE_KEY = "bva_accounts"
+BVA_ACCOUNT_KEY = "bva_account"
+FORECAST_CURRENCY_KEY = "forecast_currency"
+_FAVOURABLE = "color: #1a7f37"
+_UNFAVOURABLE = "color: #cf222e"
 
 
 def _flow_labels(sel: Selection) -> dict[str, str]:
@@ -193,6 +229,301 @@ def cash(wh: PublishedWarehouse, sel: Selection) -> None:
     )
 
 
+def _variance_colour(value: object) -> str:
+    """Favourable (positive) variances green, unfavourable (negative) red."""
+    if not isinstance(value, int | float) or pd.isna(value) or value == 0:
+        return ""
+    return _FAVOURABLE if value > 0 else _UNFAVOURABLE
+
+
+def variance_table(
+    df: pd.DataFrame,
+    *,
+    key: str,
+    file_name: str,
+    title: str,
+    labels: dict[str, str],
+    on_select: Callable[[], None] | None = None,
+    hide: tuple[str, ...] = (),
+) -> None:
+    """Like :func:`report_table` (Excel download right under it), variances in colour."""
+    shown = [c for c in df.columns if c not in hide]
+    numbers = [c for c in shown if pd.api.types.is_float_dtype(df[c])]
+    coloured = [c for c in shown if str(c).startswith("variance")]
+    styler = (
+        df[shown]
+        .style.format("{:,.2f}", subset=numbers, na_rep="–")
+        .map(_variance_colour, subset=coloured)
+    )
+    options: dict[str, Any] = {
+        "hide_index": True,
+        "column_config": {str(c): heading(str(c), labels) for c in shown},
+        "key": key,
+    }
+    if on_select is None:
+        st.dataframe(styler, **options)
+    else:
+        st.dataframe(styler, on_select=on_select, selection_mode="single-row", **options)
+    named = df.rename(columns={c: heading(str(c), labels) for c in df.columns})
+    st.download_button(
+        "Download as Excel",
+        data=lambda: to_xlsx(named, sheet_name=title[:31], title=title),
+        file_name=f"{file_name}.xlsx",
+        mime=XLSX_MIME,
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def _currency_picker(
+    groups: dict[str, tuple[int, ...]], codes: dict[int, str], key: str
+) -> str | None:
+    """One of the currencies the divisions keep books in (a radio when there are several)."""
+    if not groups:
+        return None
+    if len(groups) == 1:
+        return next(iter(groups))
+    if st.session_state.get(key) not in groups:
+        st.session_state.pop(key, None)
+    picked: str = st.radio(
+        "Currency",
+        list(groups),
+        horizontal=True,
+        key=key,
+        format_func=lambda c: f"{c} ({', '.join(codes[d] for d in groups[c])})",
+        help="These marts keep each division's own currency; divisions in different "
+        "currencies are not added up.",
+    )
+    return picked
+
+
+def _division_codes(wh: PublishedWarehouse) -> dict[int, str]:
+    divisions = cached(finance.divisions)(wh)
+    return {int(r.division_id): str(r.division_code) for r in divisions.itertuples()}  # type: ignore[arg-type]
+
+
+def _select_account(table_key: str, account_ids: list[int]) -> None:
+    """A row picked in the budget table becomes the account shown in detail."""
+    picked = st.session_state[table_key].selection.rows
+    if picked:
+        st.session_state[BVA_ACCOUNT_KEY] = account_ids[picked[0]]
+
+
+def _totals_line(df: pd.DataFrame, currency: str, what: str) -> str:
+    budget, actual = float(df["budget"].sum()), float(df["actual"].sum())
+    variance = actual - budget
+    pct = f" ({100 * variance / abs(budget):+,.2f} %)" if budget else ""
+    return (
+        f"**{what}:** budget {format_amount(budget, currency)} · actual "
+        f"{format_amount(actual, currency)} · variance {format_change(variance, currency)}{pct}"
+    )
+
+
+def budget_vs_actual(wh: PublishedWarehouse, sel: Selection) -> None:
+    """Budget against actual for one version: by month, section and account, drillable."""
+    found = cached(budgets.versions)(wh, sel)
+    if found.empty:
+        st.info(
+            f"The warehouse holds no budget for {sel.fiscal_year} of the selected divisions. "
+            "Make one on the Budgets page; it shows here after the next warehouse refresh."
+        )
+        return
+    choices = budgets.version_choices(found)
+    if st.session_state.get(BVA_VERSION_KEY) not in choices:
+        st.session_state.pop(BVA_VERSION_KEY, None)
+    key = st.selectbox(
+        "Budget version",
+        list(choices),
+        key=BVA_VERSION_KEY,
+        format_func=choices.__getitem__,
+        help="Versions as of the last warehouse refresh. A name stands for that version in "
+        "every selected division that has it.",
+    )
+    version_ids = budgets.chosen_versions(found, str(key))
+    chosen = found[found["version_id"].isin(version_ids)]
+    codes = _division_codes(wh)
+    version_sel = Selection(
+        tuple(sorted(int(d) for d in chosen["division_id"])),
+        sel.fiscal_year,
+        sel.period_through,
+        sel.currency,
+        sel.in_group_currency,
+    )
+    groups = budgets.divisions_by_currency(cached(finance.divisions)(wh), version_sel)
+    through = f"year to date through period {sel.period_through:02d}"
+    st.caption(budgets.SIGN_CONVENTION)
+    if len(groups) > 1:
+        st.caption(
+            "Budgets are kept in each division's own currency and are not translated: the "
+            "divisions below are listed each in its own currency, the details further down "
+            "show the divisions of one currency at a time."
+        )
+        overview = cached(budgets.by_division)(wh, sel, version_ids)
+        st.markdown(f"**Net result per division**, {through}")
+        variance_table(
+            overview,
+            key="bva_divisions",
+            file_name="budget_vs_actual_by_division",
+            title="Budget vs actual by division",
+            labels={**LABELS, "currency_code": "Currency"},
+        )
+    currency = _currency_picker(groups, codes, BVA_CURRENCY_KEY)
+    if currency is None:
+        return
+    scope = budgets.in_currency(sel, currency, groups[currency])
+    ids = tuple(
+        sorted(int(v) for v in chosen[chosen["division_id"].isin(scope.division_ids)]["version_id"])
+    )
+    names = ", ".join(codes[d] for d in scope.division_ids)
+    st.caption(
+        f"Amounts in {currency}: {names}" + (" added up." if len(scope.division_ids) > 1 else ".")
+    )
+    accounts = cached(budgets.by_account)(wh, scope, ids)
+    st.markdown(_totals_line(accounts, currency, f"Net result, {through}"))
+    st.plotly_chart(
+        budget_charts.budget_vs_actual_by_month(
+            cached(budgets.by_month)(wh, scope, ids), sel.period_through, currency
+        ),
+        key="bva_chart",
+    )
+    st.markdown(f"**Budget vs actual by section**, {through}")
+    variance_table(
+        cached(budgets.by_section)(wh, scope, ids),
+        key="bva_sections",
+        file_name="budget_vs_actual_by_section",
+        title="Budget vs actual by section",
+        labels=LABELS,
+    )
+    st.markdown(
+        f"**Budget vs actual by account**, {through} — pick a row to see its months and "
+        "the ledger lines behind its actual"
+    )
+    account_ids = [int(a) for a in accounts["account_id"]]
+    variance_table(
+        accounts,
+        key=BVA_TABLE_KEY,
+        file_name="budget_vs_actual_by_account",
+        title="Budget vs actual by account",
+        labels=LABELS,
+        on_select=lambda: _select_account(BVA_TABLE_KEY, account_ids),
+        hide=("account_id",),
+    )
+    budget_account_detail(wh, scope, ids, accounts)
+
+
+def budget_account_detail(
+    wh: PublishedWarehouse, scope: Selection, version_ids: tuple[int, ...], accounts: pd.DataFrame
+) -> None:
+    """One account of the budget table: its months, and the ledger lines behind its actual."""
+    rows = {int(r.account_id): r for r in accounts.itertuples()}  # type: ignore[arg-type]
+    if st.session_state.get(BVA_ACCOUNT_KEY) not in rows:
+        st.session_state.pop(BVA_ACCOUNT_KEY, None)
+    account_id = st.selectbox(
+        "Account",
+        list(rows),
+        index=None,
+        key=BVA_ACCOUNT_KEY,
+        format_func=lambda a: f"{rows[a].account_code} {rows[a].account_name}",
+        placeholder="Pick an account (or a row above)",
+    )
+    if account_id is None:
+        return
+    row = rows[int(account_id)]
+    label = f"{row.account_code} {row.account_name}"
+    st.markdown(f"**{label} by month** (actuals through period {scope.period_through:02d})")
+    variance_table(
+        cached(budgets.account_months)(wh, scope, version_ids, int(account_id)),
+        key="bva_account_months",
+        file_name="budget_vs_actual_account_months",
+        title=f"Budget vs actual: {label}"[:80],
+        labels=LABELS,
+    )
+    figure = ledger.account_figure(row)
+    lines = cached(ledger.ledger_lines)(wh, scope, figure)
+    total = float(lines["amount"].sum()) if len(lines) else 0.0
+    actual = float(row.actual)  # type: ignore[arg-type]
+    st.markdown(
+        f"**Ledger lines behind the actual** of {label}: {len(lines)} lines, total "
+        f"{format_amount(total, scope.currency)} against the actual "
+        f"{format_amount(actual, scope.currency)} in the table (P&L sign)."
+    )
+    if abs(total - actual) >= 0.005:
+        st.error("The ledger lines do not add up to the actual; report this to the analysts.")
+    report_table(
+        lines,
+        key="bva_ledger_lines",
+        file_name="budget_actual_ledger_lines",
+        title=f"Ledger lines: {label}"[:80],
+        labels=LABELS,
+    )
+
+
+def cash_forecast(wh: PublishedWarehouse, sel: Selection) -> None:
+    """The 13-week cash forecast from the real cash position on the as-of date."""
+    codes = _division_codes(wh)
+    groups = budgets.divisions_by_currency(cached(finance.divisions)(wh), sel)
+    if len(groups) > 1:
+        st.caption(
+            "The forecast is kept in each division's own currency and is not translated: it "
+            "shows the divisions of one currency at a time."
+        )
+    currency = _currency_picker(groups, codes, FORECAST_CURRENCY_KEY)
+    if currency is None:
+        return
+    scope = budgets.in_currency(sel, currency, groups[currency])
+    weeks = cached(budgets.cash_forecast)(wh, scope)
+    if weeks.empty:
+        st.info("The warehouse holds no cash forecast for these divisions yet.")
+        return
+    as_of = budgets.as_of_date(wh)
+    opening = float(weeks["opening_cash"].iloc[0])
+    when = (
+        f"{as_of:%Y-%m-%d}"
+        if as_of is not None
+        else f"the last refresh (week of {pd.Timestamp(weeks['week_start'].iloc[0]):%Y-%m-%d})"
+    )
+    names = ", ".join(codes[d] for d in scope.division_ids)
+    st.caption(
+        f"In {currency} ({names}), cash sign: money in positive, out negative. Week 1 is the "
+        f"week holding the as-of date {when} and opens with the real cash position on that "
+        f"date: **{format_amount(opening, currency)}**, the balance of the cash and bank "
+        "accounts from every posting up to it. Receipts and payments are the open invoices "
+        "on their due date shifted by the relation's usual payment delay (overdue ones in "
+        "week 1); wages and rent are the average of the last 3 full months; budget flows are "
+        "the approved normal budget of the months not started yet (revenue in, costs out; "
+        "wages, rent and depreciation left out)."
+    )
+    st.plotly_chart(budget_charts.cash_forecast(weeks, currency), key="forecast_chart")
+    report_table(
+        weeks,
+        key="cash_forecast",
+        file_name="cash_forecast_13_weeks",
+        title="13-week cash forecast",
+        labels=LABELS,
+    )
+    if as_of is None:
+        return
+    check = cached(budgets.forecast_opening)(wh, scope, as_of)
+    st.markdown(
+        f"**Opening cash against the cash position on {as_of:%Y-%m-%d}**, per division in "
+        "its own currency: the Cash tab's period-end balance (of the period holding that "
+        "date) less what was posted to cash after the date."
+    )
+    report_table(
+        check,
+        key="cash_forecast_opening",
+        file_name="cash_forecast_opening",
+        title="Cash forecast opening check",
+        labels={**LABELS, "currency_code": "Currency"},
+    )
+    if (check["difference"].abs() >= 0.005).any():
+        st.error(
+            "Week 1's opening cash differs from the cash position on the as-of date; report "
+            "this to the analysts."
+        )
+
+
 def drilldown(
     wh: PublishedWarehouse,
     sel: Selection,
@@ -253,8 +584,15 @@ def main() -> None:
         return
     st.caption(sel.currency_note)
     kpi_cards(wh, sel)
-    pnl_tab, bs_tab, open_tab, cash_tab = st.tabs(
-        ["Profit and loss", "Balance sheet", "Receivables and payables", "Cash"]
+    pnl_tab, bs_tab, open_tab, cash_tab, budget_tab, forecast_tab = st.tabs(
+        [
+            "Profit and loss",
+            "Balance sheet",
+            "Receivables and payables",
+            "Cash",
+            "Budget vs actual",
+            "Cash forecast",
+        ]
     )
     with pnl_tab:
         sections, accounts = profit_and_loss(wh, sel)
@@ -265,6 +603,10 @@ def main() -> None:
         ageing(wh, sel, "payables")
     with cash_tab:
         cash(wh, sel)
+    with budget_tab:
+        budget_vs_actual(wh, sel)
+    with forecast_tab:
+        cash_forecast(wh, sel)
     drilldown(wh, sel, sections, accounts, bs)
 
 

@@ -625,9 +625,9 @@ def saved_notice() -> None:
     plural = "s" if saved["count"] != 1 else ""
     st.success(
         f"Saved {saved['count']} draft budget version{plural} **{saved['name']}** "
-        f"({saved['divisions']}, {saved['year']}). Drafts show in Budget against actual on the "
-        "Budgets page after the next warehouse refresh (`erp refresh`); submit them there "
-        "for approval.",
+        f"({saved['divisions']}, {saved['year']}). They show in *Finance → Budget vs actual* "
+        "after the next warehouse refresh (`erp refresh`); submit them for approval on the "
+        "*Budgets* page.",
         icon=":material/check_circle:",
     )
     if st.button("Refresh warehouse now", key=f"{SAVED_KEY}_refresh", icon=":material/sync:"):

@@ -191,7 +191,10 @@ def _gl_lines() -> pd.DataFrame:
                 sale = Decimal(1000 + 10 * month + (100 if year == 2025 else 0)) / div
                 service = Decimal("250.50") if month % 3 == 0 else Decimal(0)
                 cost = (sale * Decimal("0.4")).quantize(Decimal("0.01"))
-                sale_lines = [(2, sale + service, customer), (6, -sale, customer)]
+                sale_lines: list[tuple[int, Decimal, int | None]] = [
+                    (2, sale + service, customer),
+                    (6, -sale, customer),
+                ]
                 if service:
                     sale_lines.append((7, -service, customer))
                 post(div, "VK", on, year, month, sale_lines, f"Sale {month}/{year}")
@@ -483,6 +486,7 @@ def build(path: Path) -> Path:
             con.unregister("ageing_df")
         con.execute("drop table period_grid")
         _wholesale(con)
+        _budgets(con)
     finally:
         con.close()
     return path
@@ -809,3 +813,186 @@ def _wholesale(con: duckdb.DuckDBPyConnection) -> None:
 
 def _periods_end(year: int, period: int) -> date:
     return date(year + (period == 12), period % 12 + 1, 1) - timedelta(days=1)
+
+
+# --- Budget marts (docs/marts.md, "Budgets, cash-flow forecast and alerts") ----------------
+# Budget lines are debit positive (revenue negative), one per version x month x account, no
+# cost centres. HOLD's approved 'Budget 2025' budgets revenue goods 1,100 a month, cost of
+# sales 450 and rent 250 (the books show 1,100 + 10 x month, 40 % of it and 300); its draft
+# 'Budget 2025 high' 1,200 revenue. UK's approved 'Budget 2025' (GBP): revenue 600, cost of
+# sales 200, rent 300. Revenue services (8100) has actuals but no budget: budget 0.
+
+BUDGET_VERSIONS = [
+    # id, division, fiscal year, name, scenario, status
+    (101, 1, 2025, "Budget 2025", "normal", "approved"),
+    (102, 1, 2025, "Budget 2025 high", "positive", "draft"),
+    (201, 2, 2025, "Budget 2025", "normal", "approved"),
+]
+BUDGET_MONTHLY = {
+    # version: {account id: monthly amount, debit positive}
+    101: {6: -1100, 8: 450, 9: 250},
+    102: {6: -1200, 8: 450, 9: 250},
+    201: {6: -600, 8: 200, 9: 300},
+}
+OVERRUN_PCT = 10
+FORECAST_WEEK_1 = date(2025, 12, 29)  # the Monday of AS_OF's week
+# Weekly wages and rent: 300 a month x 12 / 52, per division (both pay 300 rent).
+RECURRING_WEEKLY = -(Decimal(300) * 12 / 52).quantize(Decimal("0.0001"))
+# Open items by the week they are expected in (no payment history: on the due date;
+# overdue ones in week 1): (division, week, receipts, payments).
+FORECAST_ITEMS = [(1, 1, 500, -300), (1, 2, 1210, 0), (2, 1, 300, 0)]
+
+
+def _budget_lines() -> pd.DataFrame:
+    rows = [
+        (version, account, month, Decimal(amount))
+        for version, accounts in BUDGET_MONTHLY.items()
+        for account, amount in accounts.items()
+        for month in range(1, 13)
+    ]
+    return pd.DataFrame(rows, columns=_names("version_id account_id period_number amount"))
+
+
+_BUDGET_MARTS = """
+create table finance__budget_vs_actual as
+    with unioned as (
+        select b.version_id, b.period_number, b.account_id,
+               -b.amount as budget, 0 as actual
+        from budget_lines_df b
+        union all
+        select v.version_id, g.period_number, g.account_id, 0, -g.amount_base
+        from budget_versions_df v
+        join fct_gl_lines g on g.division_id = v.division_id and g.fiscal_year = v.fiscal_year
+        join dim_accounts a on a.account_id = g.account_id
+        where a.account_type = 'profit_loss'
+    ),
+    compared as (
+        select version_id, period_number, account_id, sum(budget) as budget,
+               sum(actual) as actual
+        from unioned group by all
+    )
+    select v.division_id, d.division_code, v.version_id, v.version_name, v.scenario,
+           v.status, v.fiscal_year, c.period_number, c.account_id, a.account_code,
+           a.account_name, a.pl_section, cast(null as varchar) as cost_centre_code,
+           c.budget::decimal(19, 4) as budget, c.actual::decimal(19, 4) as actual,
+           (c.actual - c.budget)::decimal(19, 4) as variance,
+           case when c.budget <> 0
+                then round(100 * (c.actual - c.budget) / abs(c.budget), 2)::decimal(19, 2)
+           end as variance_pct
+    from compared c
+    join budget_versions_df v using (version_id)
+    join dim_divisions d on d.division_id = v.division_id
+    join dim_accounts a on a.account_id = c.account_id;
+"""
+
+
+def _cash_forecast(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Week 1 opens with the cash accounts' balance on AS_OF; the flows as listed above."""
+    opening = dict(
+        con.execute(
+            "select g.division_id, sum(g.amount_base) from fct_gl_lines g "
+            "join dim_accounts a using (account_id) "
+            "where a.reporting_category = 'cash' and g.entry_date <= ? group by 1",
+            [AS_OF],
+        ).fetchall()
+    )
+    rows = []
+    for division in (1, 2):
+        cash = Decimal(opening[division])
+        for week in range(1, 14):
+            receipts = sum(
+                (Decimal(r) for d, w, r, _ in FORECAST_ITEMS if (d, w) == (division, week)),
+                Decimal(0),
+            )
+            payments = sum(
+                (Decimal(p) for d, w, _, p in FORECAST_ITEMS if (d, w) == (division, week)),
+                Decimal(0),
+            )
+            net = receipts + payments + RECURRING_WEEKLY
+            rows.append(
+                (division, WH_DIVISION_CODES[division])
+                + (FORECAST_WEEK_1 + timedelta(days=7 * (week - 1)), week, cash)
+                + (receipts, payments, RECURRING_WEEKLY, Decimal(0), net, cash + net)
+            )
+            cash += net
+    return pd.DataFrame(
+        rows,
+        columns=_names(
+            "division_id division_code week_start week_number opening_cash "
+            "receipts_open_items payments_open_items recurring_costs budget_flows net_flow "
+            "closing_cash"
+        ),
+    )
+
+
+# Hand-worked from the numbers above, as of 31 December 2025 (year to date = all 2025):
+# HOLD rent budget 3,000 against 3,600 (overrun 600 > 10 % = 300); UK cost of sales budget
+# 2,400 against 0.4 x (550 + 5 x month) summed = 2,796 (overrun 396 > 240). Acme (C1) has
+# 500 overdue (VK2025-000090, 52 days) against its limit of 400.
+ALERTS = [
+    # division, kind, relation, invoice, document, version, account, amount, threshold, days
+    (1, "customer_over_limit", 1, None, None, None, None, 500, 400, 52),
+    (1, "invoice_past_due", 1, 12, "VK2025-000090", None, None, 500, None, 52),
+    (2, "invoice_past_due", 3, 13, "VK2025-000050", None, None, 300, None, 183),
+    (1, "budget_overrun", None, None, None, 101, "4300", 600, 300, None),
+    (2, "budget_overrun", None, None, None, 201, "7000", 396, 240, None),
+]
+
+
+def _alerts() -> pd.DataFrame:
+    codes: dict[int | None, str] = {r[0]: r[2] for r in RELATIONS}
+    rows = [
+        (d, WH_DIVISION_CODES[d], kind, rel, codes.get(rel), inv, doc, ver, acc)
+        + (float(amount), None if threshold is None else float(threshold), days)
+        + (f"{kind} {doc or acc or codes.get(rel)}",)
+        for d, kind, rel, inv, doc, ver, acc, amount, threshold, days in ALERTS
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=_names(
+            "division_id division_code alert_kind relation_id relation_code invoice_id "
+            "document_number version_id account_code amount threshold days_overdue message"
+        ),
+    )
+
+
+def _budgets(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the three budget marts with the numbers above."""
+    con.register(
+        "budget_versions_df",
+        pd.DataFrame(
+            BUDGET_VERSIONS,
+            columns=_names("version_id division_id fiscal_year version_name scenario status"),
+        ),
+    )
+    con.register("budget_lines_df", _budget_lines())
+    con.execute(_BUDGET_MARTS)
+    con.unregister("budget_lines_df")
+    con.unregister("budget_versions_df")
+    money = "::decimal(19, 4)"
+    for table, frame, columns in (
+        (
+            "finance__cash_flow_forecast",
+            _cash_forecast(con),
+            "division_id, division_code, week_start, week_number, "
+            + ", ".join(
+                f"{c}{money} as {c}"
+                for c in _names(
+                    "opening_cash receipts_open_items payments_open_items recurring_costs "
+                    "budget_flows net_flow closing_cash"
+                )
+            ),
+        ),
+        (
+            "finance__alerts",
+            _alerts(),
+            "division_id, division_code, alert_kind, relation_id::bigint as relation_id, "
+            "relation_code, invoice_id::bigint as invoice_id, document_number, "
+            f"version_id::bigint as version_id, account_code, amount{money} as amount, "
+            f"threshold{money} as threshold, days_overdue::integer as days_overdue, "
+            "message",
+        ),
+    ):
+        con.register("frame_df", frame)
+        con.execute(f"create table {table} as select {columns} from frame_df")
+        con.unregister("frame_df")

@@ -22,6 +22,8 @@ PAGES = {
     "app_pages/forms/sales_invoice.py": "Sales invoice",
     "app_pages/forms/purchase_invoice.py": "Purchase invoice",
     "app_pages/forms/payment.py": "Payment",
+    "app_pages/budgets.py": "Budgets",
+    "app_pages/alerts.py": "Alerts",
 }
 
 

@@ -62,8 +62,13 @@ def _fresh_sqlite(directory: Path) -> str:
 def company(tmp_path_factory: pytest.TempPathFactory) -> Generated:
     url = _fresh_sqlite(tmp_path_factory.mktemp("demo"))
     stages: list[tuple[str, int, int]] = []
-    totals = generate(url, seed=SEED, scale=SCALE, end_date=END,
-                      progress=lambda stage, done, total: stages.append((stage, done, total)))
+    totals = generate(
+        url,
+        seed=SEED,
+        scale=SCALE,
+        end_date=END,
+        progress=lambda stage, done, total: stages.append((stage, done, total)),
+    )
     assert stages[-1] == ("closing", 1, 1)
     assert ("activity", 34, 34) in stages
     return Generated(url, totals)
@@ -169,18 +174,28 @@ def test_open_items_match_control_accounts_and_generator(
 
 
 def test_first_fiscal_year_is_closed(session: Session) -> None:
-    status = {(d, y): s for d, y, s in session.exec(
-        select(Division.code, FiscalYear.year, FiscalYear.status)
-        .join(Division, col(Division.id) == FiscalYear.division_id)
-    ).all()}
+    status = {
+        (d, y): s
+        for d, y, s in session.exec(
+            select(Division.code, FiscalYear.year, FiscalYear.status).join(
+                Division, col(Division.id) == FiscalYear.division_id
+            )
+        ).all()
+    }
     assert len(status) == 4 * 3
     assert {key for key, s in status.items() if s == "closed"} == {
         (code, 2024) for code in ("HOLD", "NL01", "US01", "UK01")
     }
     accountant = session.exec(select(User).where(User.username == "accountant")).one()
-    entry = posting.EntryDraft(division="NL01", journal="MEM", entry_date=date(2024, 12, 31),
-                               lines=[posting.LineDraft(account="4400", debit="1"),
-                                      posting.LineDraft(account="1100", credit="1")])
+    entry = posting.EntryDraft(
+        division="NL01",
+        journal="MEM",
+        entry_date=date(2024, 12, 31),
+        lines=[
+            posting.LineDraft(account="4400", debit="1"),
+            posting.LineDraft(account="1100", credit="1"),
+        ],
+    )
     with pytest.raises(PeriodClosed):
         posting.post_entry(session=session, user=accountant, entry=entry)
 
@@ -211,10 +226,13 @@ def test_users_and_master_data(session: Session) -> None:
     divisions = {d.code: d for d in session.exec(select(Division)).all()}
     assert divisions["HOLD"].parent_id is None
     assert {c: (d.currency_code, d.ownership_pct) for c, d in divisions.items() if d.parent_id} == {
-        "NL01": ("EUR", Decimal(100)), "US01": ("USD", Decimal(80)), "UK01": ("GBP", Decimal(60)),
+        "NL01": ("EUR", Decimal(100)),
+        "US01": ("USD", Decimal(80)),
+        "UK01": ("GBP", Decimal(60)),
     }
     foreign = session.exec(
-        select(func.count()).select_from(Invoice)
+        select(func.count())
+        .select_from(Invoice)
         .join(Division, col(Division.id) == Invoice.division_id)
         .where(Invoice.currency_code != Division.currency_code)
     ).one()
