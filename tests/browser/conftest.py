@@ -95,7 +95,12 @@ def app_url(stack_env: dict[str, str]) -> Iterator[str]:
         )
     yield url
     proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        # A rerun still busy (a refresh started from a page) can outlast SIGTERM.
+        proc.kill()
+        proc.wait(timeout=20)
 
 
 @pytest.fixture

@@ -24,6 +24,8 @@ PAGES = {
     "app_pages/forms/payment.py": "Payment",
     "app_pages/budgets.py": "Budgets",
     "app_pages/alerts.py": "Alerts",
+    "app_pages/whatif.py": "What-if",
+    "app_pages/wholesale.py": "Wholesale",
 }
 
 

@@ -1,0 +1,104 @@
+"""A manager builds a what-if scenario in the browser, saves it as a budget version,
+refreshes, and finds it in Finance → Budget vs actual.
+
+Real parts only: the generated company (SQLite), the dagster refresh, a Streamlit server,
+Debian's Chromium driven by Playwright.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.browser.test_wholesale_round_trip import _idle, _pick, _settle
+
+pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
+
+NAME = "Browser what-if"
+_AMOUNT = r"(-?[\d,]+\.\d{2})"
+
+
+def _money(shown: str) -> Decimal:
+    return Decimal(shown.replace(",", ""))
+
+
+def _only_division(page, code: str) -> None:
+    """Sidebar: show one division (the multiselect starts empty: all divisions)."""
+    page.get_by_label("Divisions").click()
+    page.keyboard.type(code, delay=20)
+    page.get_by_role("option", name=re.compile(re.escape(code))).first.click()
+    page.keyboard.press("Escape")
+    _idle(page)
+
+
+def _saved(db_url: str) -> tuple[str, str, Decimal, int]:
+    """The saved version's division, status, its lines' total (ledger sign) and count."""
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            division, status, origin, total, lines = conn.execute(
+                text(
+                    "SELECT d.code, v.status, v.origin, sum(l.amount), count(l.id) "
+                    "FROM budget_version v JOIN division d ON d.id = v.division_id "
+                    "JOIN budget_line l ON l.version_id = v.id WHERE v.name = :n "
+                    "GROUP BY d.code, v.status, v.origin"
+                ),
+                {"n": NAME},
+            ).one()
+    finally:
+        engine.dispose()
+    assert origin == "what_if"
+    # SQLite keeps money as ten-thousandths.
+    return str(division), str(status), Decimal(total) / 10000, int(lines)
+
+
+def test_what_if_saved_in_the_browser_shows_in_budget_vs_actual(
+    page, app_url: str, stack_env
+) -> None:
+    # 1. The What-if page for NL01: sales price +10 %, then save as a budget version.
+    page.goto(f"{app_url}/whatif")
+    save = page.get_by_role("button", name="Save as budget version")
+    save.wait_for()
+    _pick(page, "Acting user", "manager")
+    _only_division(page, "NL01")
+    card = page.locator('[data-testid="stMetric"]').filter(has_text="Net result").first
+    before = _settle(page, card.locator('[data-testid="stMetricValue"]'))
+    price = page.get_by_role("spinbutton", name="Sales price (%)")
+    price.fill("10")
+    price.press("Enter")
+    _idle(page)
+    after = _settle(page, card.locator('[data-testid="stMetricValue"]'))
+    assert after != before, "the scenario did not follow the driver"
+    scenario_result = _money(re.search(_AMOUNT, after).group(1))  # type: ignore[union-attr]
+
+    name = page.get_by_role("textbox", name="Version name")
+    name.fill(NAME)
+    name.press("Tab")
+    save.click()
+    page.get_by_text(re.compile(r"Saved 1 draft budget version")).wait_for(timeout=30_000)
+    division, status, total, lines = _saved(stack_env["ERP_DATABASE_URL"])
+    assert (division, status) == ("NL01", "draft") and lines > 0
+    # The lines are the scenario's P&L per month, rounded to cents line by line.
+    assert abs(-total - scenario_result) <= Decimal("0.01") * lines
+
+    # 2. Refresh the warehouse from the page.
+    page.get_by_role("button", name="Refresh warehouse now").click()
+    page.get_by_text("Warehouse refreshed").wait_for(timeout=240_000)
+
+    # 3. Finance → Budget vs actual, the whole year of NL01, the saved version.
+    page.goto(app_url)  # Finance is the app's default page: its URL is the root
+    page.get_by_role("tab", name="Budget vs actual").wait_for()
+    _only_division(page, "NL01")
+    page.get_by_label("Through period").click()
+    page.get_by_role("option", name=re.compile(r"^12 ")).click()
+    _idle(page)
+    page.get_by_role("tab", name="Budget vs actual").click()
+    _pick(page, "Budget version", NAME)
+    totals = page.locator("p", has_text=re.compile(r"Net result, year to date through period 12"))
+    shown = _settle(page, totals.first)
+    budget = _money(re.search(rf"budget {_AMOUNT} EUR", shown).group(1))  # type: ignore[union-attr]
+    # P&L sign on the page: the net result budget is minus the lines' ledger-sign total.
+    assert budget == -total, (shown, total)
