@@ -21,6 +21,12 @@ With ``--warehouse`` (a published DuckDB file, or a warehouse dir with published
 it also times ``baseline.load`` for all its divisions and the as-of year (``--runs``
 runs; the page loads once per division and year selection, not per change).
 
+With ``--warehouse DIR --database URL`` it also times the page itself: the What-if page
+in Streamlit's AppTest (the real app script, sidebar included, no browser) rerun after
+each of ``--page-changes`` changes of the sales price, volume, wages and customer days
+inputs — the server's whole work for one change (baseline from the page's cache, engine,
+tables and charts built), not the browser's drawing.
+
 The figures are in docs/performance-whatif.md.
 """
 
@@ -177,12 +183,47 @@ def warehouse_file(path: Path) -> Path:
     return path
 
 
+def page_reruns(
+    warehouse_dir: Path, database: str, changes: int
+) -> tuple[str, tuple[float, float, float]]:
+    """The What-if page rerun after one driver change, in AppTest (all divisions)."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["ERP_WAREHOUSE_DIR"] = str(warehouse_dir)
+    os.environ["ERP_DATABASE_URL"] = database
+    app = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=300)
+    at.switch_page("app_pages/whatif.py").run()  # loads and caches the baseline
+    assert not at.exception, [e.message for e in at.exception]
+    keys = ("whatif_price_pct", "whatif_volume_pct", "whatif_wages_pct", "whatif_customer_days")
+    rng = random.Random(11)
+    times = []
+    for n in range(changes + 1):
+        key = keys[n % len(keys)]
+        value = rng.randint(-20, 20)
+        widget = at.number_input(key=key).set_value(float(value) if "pct" in key else value)
+        start = time.perf_counter()
+        widget.run()
+        elapsed = (time.perf_counter() - start) * 1000
+        assert not at.exception, [e.message for e in at.exception]
+        if n:  # the first rerun warms the chart and table code paths
+            times.append(elapsed)
+    return (
+        "What-if page rerun per change (AppTest, all divisions)",
+        (min(times), statistics.median(times), max(times)),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--divisions", type=int, default=4)
     parser.add_argument("--changes", type=int, default=100)
     parser.add_argument("--warehouse", type=Path)
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--database", help="the ledger's URL, for the page timing")
+    parser.add_argument("--page-changes", type=int, default=20)
     args = parser.parse_args()
 
     base = synthetic(args.divisions)
@@ -230,6 +271,9 @@ def main() -> None:
         rows.append(
             ("engine.run on that baseline", timed([partial(engine.run, loaded, d) for d in walk]))
         )
+
+        if args.database and args.warehouse.is_dir():
+            rows.append(page_reruns(args.warehouse, args.database, args.page_changes))
 
     print(
         f"synthetic baseline: {args.divisions} divisions x 12 months, 13 forecast weeks; "
