@@ -354,7 +354,7 @@ def test_save_as_budget_version_writes_one_draft_per_division(
     _save(at, "Price up 10", "positive")
     assert not at.error
     notice = at.success[0].value
-    assert "Price up 10" in notice and "draft" in notice and "Budget against actual" in notice
+    assert "Price up 10" in notice and "draft" in notice and "Budget vs actual" in notice
     assert at.button(key="whatif_saved_refresh").label == "Refresh warehouse now"
 
     saved = _versions(app_env.url, "Price up 10")
