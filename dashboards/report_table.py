@@ -33,20 +33,27 @@ def report_table(
     labels: dict[str, str] | None = None,
     on_select: Callable[[], None] | None = None,
     hide: tuple[str, ...] = (),
+    style: Callable[[pd.DataFrame], Any] | None = None,
 ) -> None:
     """Show ``df`` and a download button for it as an .xlsx file.
 
     With ``on_select`` one row can be picked; the callback reads ``st.session_state[key]``.
-    Columns in ``hide`` are not shown (they stay in the download).
+    Columns in ``hide`` are not shown (they stay in the download). ``style`` turns the
+    shown columns into a pandas Styler (colours, number formats) for the screen only.
     """
     labels = labels or {}
-    config: dict[str, Any] = {str(c): _column(df[c], heading(str(c), labels)) for c in df.columns}
     shown = [c for c in df.columns if c not in hide]
+    if style is None:
+        config = {str(c): _column(df[c], heading(str(c), labels)) for c in df.columns}
+        table: Any = df[shown]
+    else:  # the Styler formats the numbers: the columns only need their headings
+        config = {str(c): heading(str(c), labels) for c in shown}
+        table = style(df[shown])
     options: dict[str, Any] = {"hide_index": True, "column_config": config, "key": key}
     if on_select is None:
-        st.dataframe(df[shown], **options)
+        st.dataframe(table, **options)
     else:
-        st.dataframe(df[shown], on_select=on_select, selection_mode="single-row", **options)
+        st.dataframe(table, on_select=on_select, selection_mode="single-row", **options)
     named = df.rename(columns={c: heading(str(c), labels) for c in df.columns})
     st.download_button(
         "Download as Excel",

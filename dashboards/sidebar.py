@@ -59,6 +59,20 @@ def insights_filters(wh: PublishedWarehouse) -> Selection | None:
     return build_selection(divisions, chosen, int(year), int(period))
 
 
+def insights_context() -> tuple[PublishedWarehouse, Selection] | None:
+    """What an Insights page reads (the published warehouse and the sidebar's selection),
+    or None after telling the user what is missing."""
+    wh: PublishedWarehouse | None = st.session_state.get(WAREHOUSE)
+    sel: Selection | None = st.session_state.get(SELECTION)
+    if wh is None:
+        st.info(NOT_PUBLISHED)
+        return None
+    if sel is None:
+        st.info("Pick divisions, a fiscal year and a period in the sidebar.")
+        return None
+    return wh, sel
+
+
 def acting_user() -> int | None:
     """The user the forms post as (there is no login yet); None if there are no users."""
     try:

@@ -3,7 +3,6 @@ actual, the 13-week cash forecast, ledger drill-down."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -13,10 +12,9 @@ from dashboards import sidebar
 from dashboards.amounts import format_amount, format_change
 from dashboards.charts import budgets as budget_charts
 from dashboards.charts import finance as charts
-from dashboards.excel import XLSX_MIME, to_xlsx
 from dashboards.queries import budgets, finance, ledger
 from dashboards.report_cache import cached
-from dashboards.report_table import heading, report_table
+from dashboards.report_table import report_table
 from dashboards.selection import Selection
 from dashboards.warehouse import PublishedWarehouse
 
@@ -236,44 +234,18 @@ def _variance_colour(value: object) -> str:
     return _FAVOURABLE if value > 0 else _UNFAVOURABLE
 
 
-def variance_table(
-    df: pd.DataFrame,
-    *,
-    key: str,
-    file_name: str,
-    title: str,
-    labels: dict[str, str],
-    on_select: Callable[[], None] | None = None,
-    hide: tuple[str, ...] = (),
-) -> None:
-    """Like :func:`report_table` (Excel download right under it), variances in colour."""
-    shown = [c for c in df.columns if c not in hide]
-    numbers = [c for c in shown if pd.api.types.is_float_dtype(df[c])]
-    coloured = [c for c in shown if str(c).startswith("variance")]
-    styler = (
-        df[shown]
-        .style.format("{:,.2f}", subset=numbers, na_rep="–")
-        .map(_variance_colour, subset=coloured)
+def _variance_style(df: pd.DataFrame) -> Any:
+    """Amounts with two decimals, favourable variances green and unfavourable ones red."""
+    numbers = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
+    coloured = [c for c in df.columns if str(c).startswith("variance")]
+    return df.style.format("{:,.2f}", subset=numbers, na_rep="–").map(
+        _variance_colour, subset=coloured
     )
-    options: dict[str, Any] = {
-        "hide_index": True,
-        "column_config": {str(c): heading(str(c), labels) for c in shown},
-        "key": key,
-    }
-    if on_select is None:
-        st.dataframe(styler, **options)
-    else:
-        st.dataframe(styler, on_select=on_select, selection_mode="single-row", **options)
-    named = df.rename(columns={c: heading(str(c), labels) for c in df.columns})
-    st.download_button(
-        "Download as Excel",
-        data=lambda: to_xlsx(named, sheet_name=title[:31], title=title),
-        file_name=f"{file_name}.xlsx",
-        mime=XLSX_MIME,
-        key=f"{key}_xlsx",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+
+
+def variance_table(df: pd.DataFrame, **table: Any) -> None:
+    """A :func:`report_table` (Excel download right under it) with variances in colour."""
+    report_table(df, style=_variance_style, **table)
 
 
 def _currency_picker(
@@ -574,14 +546,10 @@ def drilldown(
 
 def main() -> None:
     st.title("Finance")
-    wh: PublishedWarehouse | None = st.session_state.get(sidebar.WAREHOUSE)
-    sel: Selection | None = st.session_state.get(sidebar.SELECTION)
-    if wh is None:
-        st.info(sidebar.NOT_PUBLISHED)
+    context = sidebar.insights_context()
+    if context is None:
         return
-    if sel is None:
-        st.info("Pick divisions, a fiscal year and a period in the sidebar.")
-        return
+    wh, sel = context
     st.caption(sel.currency_note)
     kpi_cards(wh, sel)
     pnl_tab, bs_tab, open_tab, cash_tab, budget_tab, forecast_tab = st.tabs(

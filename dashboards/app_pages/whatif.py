@@ -23,7 +23,6 @@ from dashboards.clerk_posting import text
 from dashboards.report_cache import TTL_SECONDS
 from dashboards.report_table import report_table
 from dashboards.selection import Selection
-from dashboards.warehouse import PublishedWarehouse
 from dashboards.whatif import baseline as baseline_loader
 from dashboards.whatif import engine
 from dashboards.whatif.engine import Baseline, Drivers, Figures, OneOff, Result
@@ -637,14 +636,10 @@ def saved_notice() -> None:
 # --- page ------------------------------------------------------------------------------------
 def main() -> None:
     st.title("What-if")
-    wh: PublishedWarehouse | None = st.session_state.get(sidebar.WAREHOUSE)
-    sel: Selection | None = st.session_state.get(sidebar.SELECTION)
-    if wh is None:
-        st.info(sidebar.NOT_PUBLISHED)
+    context = sidebar.insights_context()
+    if context is None:
         return
-    if sel is None:
-        st.info("Pick divisions, a fiscal year and a period in the sidebar.")
-        return
+    wh, sel = context
     try:
         loaded = load_baseline(str(wh.path), sel.division_ids, sel.fiscal_year)
     except (ValueError, LookupError) as exc:

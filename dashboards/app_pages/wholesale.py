@@ -396,14 +396,10 @@ def sales_comparison(wh: PublishedWarehouse, sel: Selection) -> None:
 
 def main() -> None:
     st.title("Wholesale")
-    wh: PublishedWarehouse | None = st.session_state.get(sidebar.WAREHOUSE)
-    sel: Selection | None = st.session_state.get(sidebar.SELECTION)
-    if wh is None:
-        st.info(sidebar.NOT_PUBLISHED)
+    context = sidebar.insights_context()
+    if context is None:
         return
-    if sel is None:
-        st.info("Pick divisions, a fiscal year and a period in the sidebar.")
-        return
+    wh, sel = context
     missing = cached(wholesale.missing_marts)(wh)
     if not missing.empty:
         st.info(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import calendar
-
 import pandas as pd
 import plotly.graph_objects as go
+
+from dashboards.charts import layout
 
 _ACTUAL = "#1f77b4"
 _BUDGET = "#aec7e8"
@@ -19,29 +19,14 @@ _FLOWS = {
 }
 
 
-def _layout(fig: go.Figure, title: str, currency: str) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        yaxis_title=currency,
-        legend={"orientation": "h", "y": -0.2},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        hovermode="x unified",
-    )
-    return fig
-
-
-def _month(period_number: int) -> str:
-    return calendar.month_abbr[period_number] if 1 <= period_number <= 12 else f"P{period_number}"
-
-
 def budget_vs_actual_by_month(df: pd.DataFrame, period_through: int, currency: str) -> go.Figure:
     """Revenue bars, budget against actual, and both net results as lines, per month.
 
     The budget covers the whole year; actuals stop at the selected period.
     """
-    months = [_month(int(p)) for p in df["period_number"]]
+    months = [layout.month(int(p)) for p in df["period_number"]]
     done = df[df["period_number"] <= period_through]
-    done_months = [_month(int(p)) for p in done["period_number"]]
+    done_months = [layout.month(int(p)) for p in done["period_number"]]
     fig = go.Figure()
     fig.add_bar(x=months, y=df["revenue_budget"], name="Revenue budget", marker_color=_BUDGET)
     fig.add_bar(
@@ -62,8 +47,8 @@ def budget_vs_actual_by_month(df: pd.DataFrame, period_through: int, currency: s
         line={"color": _RESULT_ACTUAL},
     )
     fig.update_layout(barmode="group")
-    fig.update_xaxes(categoryorder="array", categoryarray=[_month(p) for p in range(1, 13)])
-    return _layout(fig, "Budget against actual by month", currency)
+    fig.update_xaxes(categoryorder="array", categoryarray=[layout.month(p) for p in range(1, 13)])
+    return layout.standard(fig, "Budget against actual by month", currency)
 
 
 def cash_forecast(df: pd.DataFrame, currency: str) -> go.Figure:
@@ -88,4 +73,4 @@ def cash_forecast(df: pd.DataFrame, currency: str) -> go.Figure:
     )
     fig.update_layout(barmode="relative")
     fig.update_xaxes(categoryorder="array", categoryarray=weeks)
-    return _layout(fig, "13-week cash forecast", currency)
+    return layout.standard(fig, "13-week cash forecast", currency)

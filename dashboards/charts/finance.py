@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import calendar
-
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboards.charts import layout
+
 _THIS_YEAR = "#1f77b4"
 _LAST_YEAR = "#aec7e8"
-
-
-def _layout(fig: go.Figure, title: str, currency: str) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        yaxis_title=currency,
-        legend={"orientation": "h", "y": -0.2},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        hovermode="x unified",
-    )
-    return fig
-
-
-def _month(period_number: int) -> str:
-    return calendar.month_abbr[period_number] if 1 <= period_number <= 12 else f"P{period_number}"
 
 
 def pnl_by_month(df: pd.DataFrame, fiscal_year: int, currency: str) -> go.Figure:
@@ -34,7 +19,7 @@ def pnl_by_month(df: pd.DataFrame, fiscal_year: int, currency: str) -> go.Figure
         (fiscal_year, _THIS_YEAR, "solid"),
     ):
         rows = df[df["fiscal_year"] == year]
-        months = [_month(int(p)) for p in rows["period_number"]]
+        months = [layout.month(int(p)) for p in rows["period_number"]]
         fig.add_bar(x=months, y=rows["revenue"], name=f"Revenue {year}", marker_color=colour)
         fig.add_scatter(
             x=months,
@@ -44,8 +29,8 @@ def pnl_by_month(df: pd.DataFrame, fiscal_year: int, currency: str) -> go.Figure
             line={"color": colour, "dash": dash},
         )
     fig.update_layout(barmode="group")
-    fig.update_xaxes(categoryorder="array", categoryarray=[_month(p) for p in range(1, 13)])
-    return _layout(fig, "P&L by month vs last year", currency)
+    fig.update_xaxes(categoryorder="array", categoryarray=[layout.month(p) for p in range(1, 13)])
+    return layout.standard(fig, "P&L by month vs last year", currency)
 
 
 def balance_sheet(df: pd.DataFrame, currency: str) -> go.Figure:
@@ -58,7 +43,7 @@ def balance_sheet(df: pd.DataFrame, currency: str) -> go.Figure:
             x=[sides.get(str(s), str(s)) for s in totals.index], y=totals.values, name=str(section)
         )
     fig.update_layout(barmode="relative")
-    return _layout(fig, "Balance sheet", currency)
+    return layout.standard(fig, "Balance sheet", currency)
 
 
 def ageing(df: pd.DataFrame, title: str, currency: str) -> go.Figure:
@@ -74,7 +59,7 @@ def ageing(df: pd.DataFrame, title: str, currency: str) -> go.Figure:
     )
     order = df.sort_values("bucket_order")["ageing_bucket"].tolist()
     fig.update_xaxes(categoryorder="array", categoryarray=order)
-    return _layout(fig, title, currency)
+    return layout.standard(fig, title, currency)
 
 
 def cash_position(df: pd.DataFrame, currency: str) -> go.Figure:
@@ -88,4 +73,4 @@ def cash_position(df: pd.DataFrame, currency: str) -> go.Figure:
         line={"color": _THIS_YEAR},
         fill="tozeroy",
     )
-    return _layout(fig, "Cash position", currency)
+    return layout.standard(fig, "Cash position", currency)

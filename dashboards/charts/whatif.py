@@ -8,22 +8,13 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
+from dashboards.charts import layout
 from dashboards.whatif.engine import CASH, LABELS, NET_RESULT, PNL_LINES, Figures, Month
 
 _BASELINE = "#aec7e8"
 _SCENARIO = "#1f77b4"
 _UP = "#2ca02c"
 _DOWN = "#d62728"
-
-
-def _layout(fig: go.Figure, title: str, currency: str) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        yaxis_title=currency,
-        legend={"orientation": "h", "y": -0.2},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-    )
-    return fig
 
 
 def month_label(month: Month) -> str:
@@ -50,7 +41,8 @@ def net_result_bridge(baseline: Figures, scenario: Figures) -> go.Figure:
         )
     )
     fig.update_layout(showlegend=False)
-    return _layout(fig, "Net result: baseline to scenario, full year", baseline.currency)
+    title = "Net result: baseline to scenario, full year"
+    return layout.standard(fig, title, baseline.currency, unified_hover=False)
 
 
 def monthly_cash(
@@ -84,8 +76,7 @@ def monthly_cash(
             annotation_text="actuals",
             annotation_position="top left",
         )
-    fig.update_layout(hovermode="x unified")
-    return _layout(fig, "Cash at month end", baseline.currency)
+    return layout.standard(fig, "Cash at month end", baseline.currency)
 
 
 def weekly_cash(baseline: Figures, scenario: Figures) -> go.Figure:
@@ -104,5 +95,5 @@ def weekly_cash(baseline: Figures, scenario: Figures) -> go.Figure:
         name="Scenario",
         marker_color=_SCENARIO,
     )
-    fig.update_layout(barmode="group", hovermode="x unified")
-    return _layout(fig, "13-week cash forecast: closing cash per week", baseline.currency)
+    fig.update_layout(barmode="group")
+    return layout.standard(fig, "13-week cash forecast: closing cash per week", baseline.currency)

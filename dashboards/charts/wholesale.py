@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards.charts.finance import _LAST_YEAR, _THIS_YEAR, _layout
+from dashboards.charts import layout
+from dashboards.charts.finance import _LAST_YEAR, _THIS_YEAR
 
 CLASS_COLOURS = {"A": "#2ca02c", "B": "#ff7f0e", "C": "#9e9e9e"}
 _DEAD = "#d62728"
@@ -74,7 +75,7 @@ def pareto(
             "showgrid": False,
         },
     )
-    _layout(fig, f"Pareto: {measure} by rank", unit or "")
+    layout.standard(fig, f"Pareto: {measure} by rank", unit or "")
     fig.update_layout(hovermode="closest")
     return fig
 
@@ -88,7 +89,7 @@ def stock_by_group(stock: pd.DataFrame, currency: str) -> go.Figure:
         values = table[dead] if dead in table.columns else pd.Series(0.0, index=table.index)
         fig.add_bar(x=[str(g) for g in table.index], y=values, name=name, marker_color=colour)
     fig.update_layout(barmode="stack")
-    return _layout(fig, "Stock value by item group", currency)
+    return layout.standard(fig, "Stock value by item group", currency)
 
 
 def supplier_performance(df: pd.DataFrame) -> go.Figure:
@@ -113,7 +114,7 @@ def supplier_performance(df: pd.DataFrame) -> go.Figure:
         barmode="group",
         yaxis2={"overlaying": "y", "side": "right", "range": [0, 105], "showgrid": False},
     )
-    return _layout(fig, "Supplier lead times and on-time delivery", "days")
+    return layout.standard(fig, "Supplier lead times and on-time delivery", "days")
 
 
 def sales_vs_last_year(
@@ -125,4 +126,4 @@ def sales_vs_last_year(
     fig.add_bar(x=names, y=df["last_year"], name=f"{year - 1}", marker_color=_LAST_YEAR)
     fig.add_bar(x=names, y=df["this_year"], name=f"{year}", marker_color=_THIS_YEAR)
     fig.update_layout(barmode="group")
-    return _layout(fig, f"Revenue by {label.lower()} vs last year", currency)
+    return layout.standard(fig, f"Revenue by {label.lower()} vs last year", currency)
