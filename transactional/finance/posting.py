@@ -16,11 +16,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, col, select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlmodel import Session, select
 
 from transactional import audit, rights
 from transactional.errors import DomainError, ImmutableRecord, UnbalancedEntry, ValidationError
@@ -215,6 +216,8 @@ def _write(
     ``before_lines`` lets the invoice service create its invoices once the entries have
     numbers, and tag the control lines with the invoice id: lines are immutable once in.
     """
+    # Whatever the caller left pending goes in first, as a flush here always did.
+    session.flush()
     numbers = _allocate_numbers(session, prepared)
     now = datetime.now(UTC)
     entries: list[JournalEntry] = []
@@ -236,9 +239,40 @@ def _write(
                 created_at=now,
             )
         )
-    session.add_all(entries)
-    session.flush()
+    # Entries, lines and their audit rows go in as Core executemany statements on the
+    # session's connection: the ORM's unit of work and bulk path cost more than the
+    # database does for a one-entry posting. The entries are then attached to the session
+    # as loaded objects, so callers use them (ids, numbers) as after a flush.
+    conn = session.connection()
+    columns = [c.key for c in _ENTRY_COLUMNS if c.key != "id"]
+    ids = (
+        conn.execute(
+            insert(JournalEntry.__table__).returning(  # type: ignore[attr-defined]
+                JournalEntry.__table__.c.id,  # type: ignore[attr-defined]
+                sort_by_parameter_order=True,
+            ),
+            [{c: getattr(e, c) for c in columns} for e in entries],
+        )
+        .scalars()
+        .all()
+    )
+    for e, entry_id in zip(entries, ids, strict=True):
+        e.id = entry_id
+        make_transient_to_detached(e)
+        session.add(e)
+    entry_audit = [
+        audit.row_for(
+            session,
+            table="journal_entry",
+            key=str(e.id),
+            action="insert",
+            new={c.key: getattr(e, c.key) for c in _ENTRY_COLUMNS},
+        )
+        for e in entries
+    ]
     if before_lines is not None:
+        conn.execute(insert(audit.AuditLog.__table__), entry_audit)  # type: ignore[attr-defined]
+        entry_audit = []
         before_lines(entries)
     line_rows: list[dict[str, Any]] = []
     for p, e in zip(prepared, entries, strict=True):
@@ -246,12 +280,11 @@ def _write(
             row["entry_id"] = e.id
             line_rows.append(row)
     # Lines go in with one executemany; they are audited as part of their entry below.
-    # render_nulls: without it the ORM leaves out NULL columns, so lines with and without a
-    # cost centre (relation, VAT code...) fall into separate INSERTs, one per few lines.
-    session.execute(insert(JournalLine).execution_options(render_nulls=True), line_rows)
-    session.execute(
-        insert(audit.AuditLog),
-        [
+    conn.execute(insert(JournalLine.__table__), line_rows)  # type: ignore[attr-defined]
+    conn.execute(
+        insert(audit.AuditLog.__table__),  # type: ignore[attr-defined]
+        entry_audit
+        + [
             audit.row_for(
                 session, table="journal_line", key=str(e.id), action="insert", new=p.lines
             )
@@ -261,12 +294,17 @@ def _write(
     return entries
 
 
+_ENTRY_COLUMNS = list(JournalEntry.__table__.columns)  # type: ignore[attr-defined]
+
+
 def _allocate_numbers(session: Session, prepared: list[_Prepared]) -> list[int]:
     """Take the next numbers per journal and fiscal year, holding the row lock to commit.
 
-    The counter is incremented with one UPDATE ... RETURNING, which on PostgreSQL locks the
-    sequence row until the transaction ends, so concurrent clerks queue instead of taking
-    the same number, and a rolled-back posting gives its numbers back (no gaps).
+    The counter is created or incremented with one INSERT ... ON CONFLICT DO UPDATE ...
+    RETURNING, which on PostgreSQL locks the sequence row until the transaction ends (a
+    clerk inserting a new counter row makes the others wait for it the same way), so
+    concurrent clerks queue instead of taking the same number, and a rolled-back posting
+    gives its numbers back (no gaps).
     """
     wanted: dict[tuple[int, int], int] = {}
     for p in prepared:
@@ -274,21 +312,16 @@ def _allocate_numbers(session: Session, prepared: list[_Prepared]) -> list[int]:
         wanted[key] = wanted.get(key, 0) + 1
     dialect = session.get_bind().dialect.name
     ins = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = DocumentSequence.__table__  # type: ignore[attr-defined]
+    conn = session.connection()
     last: dict[tuple[int, int], int] = {}
     for (journal_id, fy_id), count in sorted(wanted.items()):
-        session.execute(
-            ins(DocumentSequence)
-            .values(journal_id=journal_id, fiscal_year_id=fy_id, last_number=0)
-            .on_conflict_do_nothing()
-        )
-        new_last: int = session.execute(
-            update(DocumentSequence)
-            .where(
-                DocumentSequence.journal_id == journal_id,  # type: ignore[arg-type]
-                DocumentSequence.fiscal_year_id == fy_id,  # type: ignore[arg-type]
-            )
-            .values(last_number=DocumentSequence.last_number + count)
-            .returning(col(DocumentSequence.last_number))
+        stmt = ins(table).values(journal_id=journal_id, fiscal_year_id=fy_id, last_number=count)
+        new_last: int = conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[table.c.journal_id, table.c.fiscal_year_id],
+                set_={"last_number": table.c.last_number + stmt.excluded.last_number},
+            ).returning(table.c.last_number)
         ).scalar_one()
         last[(journal_id, fy_id)] = new_last - count
     numbers = []
