@@ -67,10 +67,16 @@ def test_what_if_saved_in_the_browser_shows_in_budget_vs_actual(
     card = page.locator('[data-testid="stMetric"]').filter(has_text="Net result").first
     before = _settle(page, card.locator('[data-testid="stMetricValue"]'))
     price = page.get_by_role("spinbutton", name="Sales price (%)")
-    price.fill("10")
-    price.press("Enter")
-    _idle(page)
-    after = _settle(page, card.locator('[data-testid="stMetricValue"]'))
+    after = before
+    # A rerun still drawing the page (the division just picked) can swallow what is typed
+    # into an input it then redraws: type again until the scenario follows.
+    for _ in range(3):
+        price.fill("10")
+        price.press("Enter")
+        _idle(page)
+        after = _settle(page, card.locator('[data-testid="stMetricValue"]'))
+        if after != before:
+            break
     assert after != before, "the scenario did not follow the driver"
     scenario_result = _money(re.search(_AMOUNT, after).group(1))  # type: ignore[union-attr]
 
