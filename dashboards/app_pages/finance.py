@@ -412,23 +412,56 @@ def budget_account_detail(
         labels=LABELS,
     )
     figure = ledger.account_figure(row)
-    lines = cached(ledger.ledger_lines)(wh, scope, figure)
-    total = float(lines["amount"].sum()) if len(lines) else 0.0
+    check = cached(ledger.reconciliation)(wh, scope, figure)
+    count = int(check["lines"].sum())
+    total = float(check["lines_total"].sum())
     actual = float(row.actual)  # type: ignore[arg-type]
     st.markdown(
-        f"**Ledger lines behind the actual** of {label}: {len(lines)} lines, total "
+        f"**Ledger lines behind the actual** of {label}: {count:,} lines, total "
         f"{format_amount(total, scope.currency)} against the actual "
         f"{format_amount(actual, scope.currency)} in the table (P&L sign)."
     )
     if abs(total - actual) >= 0.005:
         st.error("The ledger lines do not add up to the actual; report this to the analysts.")
-    report_table(
-        lines,
+    lines_page(
+        wh,
+        scope,
+        figure,
+        count,
         key="bva_ledger_lines",
         file_name="budget_actual_ledger_lines",
         title=f"Ledger lines: {label}"[:80],
-        labels=LABELS,
     )
+
+
+def lines_page(
+    wh: PublishedWarehouse,
+    sel: Selection,
+    figure: ledger.Figure,
+    count: int,
+    *,
+    key: str,
+    file_name: str,
+    title: str,
+) -> None:
+    """The ledger lines behind a figure, a page at a time: a figure can stand on millions."""
+    per_page = ledger.LINES_PER_PAGE
+    pages = ledger.page_count(count, per_page)
+    page = 1
+    if pages > 1:
+        page = int(
+            st.number_input(
+                f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, key=f"{key}_page"
+            )
+        )
+        first = (page - 1) * per_page + 1
+        last = min(page * per_page, count)
+        st.caption(
+            f"Lines {first:,} to {last:,} of {count:,}, oldest first; the download holds the "
+            "lines of this page."
+        )
+    lines = cached(ledger.ledger_lines)(wh, sel, figure, page=page, per_page=per_page)
+    report_table(lines, key=key, file_name=file_name, title=title, labels=LABELS)
 
 
 def cash_forecast(wh: PublishedWarehouse, sel: Selection) -> None:
@@ -518,7 +551,6 @@ def drilldown(
     if key is None:
         return
     figure = options[key]
-    lines = cached(ledger.ledger_lines)(wh, sel, figure)
     check = cached(ledger.reconciliation)(wh, sel, figure)
     for row in check.itertuples():
         cur = str(row.amount_currency)
@@ -535,12 +567,14 @@ def drilldown(
         )
     if (check["difference"].abs() >= 0.005).any():
         st.error("The ledger lines do not add up to the figure; report this to the analysts.")
-    report_table(
-        lines,
+    lines_page(
+        wh,
+        sel,
+        figure,
+        int(check["lines"].sum()),
         key="drill_lines",
         file_name="ledger_lines",
         title=f"Ledger lines: {figure.label}",
-        labels=LABELS,
     )
 
 

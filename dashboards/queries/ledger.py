@@ -129,8 +129,23 @@ def _params(sel: Selection, figure: Figure) -> dict[str, Any]:
     }
 
 
-def ledger_lines(wh: PublishedWarehouse, sel: Selection, figure: Figure) -> pd.DataFrame:
-    """The journal lines behind ``figure``, oldest first, with ``amount`` in its sign."""
+# A figure such as revenue can stand on millions of lines: the page shows them a page at a
+# time (the database sorts and cuts), never all at once.
+LINES_PER_PAGE = 1000
+
+
+def ledger_lines(
+    wh: PublishedWarehouse,
+    sel: Selection,
+    figure: Figure,
+    *,
+    page: int = 1,
+    per_page: int | None = None,
+) -> pd.DataFrame:
+    """The journal lines behind ``figure``, oldest first, with ``amount`` in its sign.
+
+    With ``per_page`` only that many lines, of page ``page`` (from 1); without, all lines.
+    """
     group = _in_group_currency(sel, figure)
     line_amount = "g.amount_group" if group else "g.amount_base"
     currency = "$currency" if group else "d.currency_code"
@@ -147,9 +162,21 @@ def ledger_lines(wh: PublishedWarehouse, sel: Selection, figure: Figure) -> pd.D
         left join dim_relations r on r.relation_id = g.relation_id
         where list_contains($divisions, g.division_id) and {_line_scope(figure)}
         order by g.entry_date, g.document_number, g.gl_line_id
+        {"limit $limit offset $offset" if per_page is not None else ""}
         """,
-        _params(sel, figure),
+        {**_params(sel, figure), **_page_params(page, per_page)},
     )
+
+
+def _page_params(page: int, per_page: int | None) -> dict[str, int]:
+    if per_page is None:
+        return {}
+    return {"limit": per_page, "offset": (max(page, 1) - 1) * per_page}
+
+
+def page_count(lines: int, per_page: int = LINES_PER_PAGE) -> int:
+    """How many pages ``lines`` lines fill (at least one, also when there are none)."""
+    return max(1, -(-lines // per_page))
 
 
 def _figure_sql(sel: Selection, figure: Figure) -> str:

@@ -792,8 +792,19 @@ def finance_drill(wh: Any, sel: Any, sw: Stopwatch) -> None:
         return
     row = next(accounts.loc[[accounts["this_year"].abs().idxmax()]].itertuples())
     figure = ledger.account_figure(row)
-    sw("ledger.ledger_lines", ledger.ledger_lines, wh, sel, figure)
-    sw("ledger.reconciliation", ledger.reconciliation, wh, sel, figure)
+    # What the page loads: the count and totals, then one page of lines (the last page,
+    # the dearest to reach: the database sorts everything before it).
+    check = sw("ledger.reconciliation", ledger.reconciliation, wh, sel, figure)
+    last = ledger.page_count(int(check["lines"].sum()))
+    sw(
+        "ledger.ledger_lines (one page)",
+        ledger.ledger_lines,
+        wh,
+        sel,
+        figure,
+        page=last,
+        per_page=ledger.LINES_PER_PAGE,
+    )
 
 
 def wholesale_page(wh: Any, sel: Any, sw: Stopwatch) -> Any:

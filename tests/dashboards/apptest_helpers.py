@@ -48,6 +48,19 @@ def input_above(at: AppTest, element: object) -> Any:
     raise AssertionError("no input above the element")
 
 
+def report_frame(at: AppTest, key: str) -> Any:
+    """The report table ``key``: the dataframe just above its download button.
+
+    (AppTest keeps the key of a dataframe only when rows can be selected in it.)
+    """
+    nodes: list[Any] = [
+        n for n in at.main if getattr(n, "type", None) in ("dataframe", "download_button")
+    ]
+    index = next(i for i, n in enumerate(nodes) if getattr(n, "key", None) == f"{key}_xlsx")
+    assert nodes[index - 1].type == "dataframe"
+    return nodes[index - 1].value
+
+
 def the_error(at: AppTest) -> Any:
     """The one error message on the page."""
     assert not at.exception, [e.message for e in at.exception]

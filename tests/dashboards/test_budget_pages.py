@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboards.apptest_helpers import count, input_above, open_page, the_error
+from tests.dashboards.apptest_helpers import count, input_above, open_page, report_frame, the_error
 from tests.dashboards.conftest import Company
 from transactional.money import MONEY_SCALE
 
@@ -39,17 +39,6 @@ def _ledger(url: str, sql: str, params: dict[str, object] | None = None) -> list
             return list(con.execute(text(sql), params or {}).all())
     finally:
         engine.dispose()
-
-
-def _table(at: AppTest, key: str) -> pd.DataFrame:
-    """The report table ``key``: the dataframe right above its download button."""
-    nodes: list[Any] = [
-        n for n in at.main if getattr(n, "type", None) in ("dataframe", "download_button")
-    ]
-    index = next(i for i, n in enumerate(nodes) if getattr(n, "key", None) == f"{key}_xlsx")
-    assert nodes[index - 1].type == "dataframe"
-    value: pd.DataFrame = nodes[index - 1].value
-    return value
 
 
 def _every_table_downloads(at: AppTest, editors: str = "-") -> None:
@@ -128,7 +117,7 @@ def test_budget_table_totals_equal_the_mart(insights: Any) -> None:
         assert f"budget {_money(budget, currency)}" in totals
         assert f"actual {_money(actual, currency)}" in totals
         # The net result per division lists every division in its own currency.
-        overview = _table(at, "bva_divisions")
+        overview = report_frame(at, "bva_divisions")
         assert set(overview["division_code"]) == set(divisions["division_code"])
 
     # Another version, the draft positive scenario (by its name), through an earlier period.
@@ -192,12 +181,12 @@ def test_budget_account_drills_to_its_ledger_lines(insights: Any) -> None:
     table = at.dataframe(key="bva_accounts").value
     actual = float(table[table["account_code"] == "8000"]["actual"].iloc[0])
     assert actual == pytest.approx(float(lines_sql.total), abs=0.005)
-    lines = _table(at, "bva_ledger_lines")
+    lines = report_frame(at, "bva_ledger_lines")
     assert len(lines) == int(lines_sql.n) > 0
     assert lines["amount"].sum() == pytest.approx(actual, abs=0.005)
     shown = next(m.value for m in at.markdown if m.value.startswith("**Ledger lines behind"))
     assert f"{len(lines)} lines, total {_money(actual, 'EUR')}" in shown
-    months = _table(at, "bva_account_months")
+    months = report_frame(at, "bva_account_months")
     assert months["actual"].sum() == pytest.approx(actual, abs=0.005)
 
 
@@ -240,7 +229,7 @@ def test_cash_forecast_opens_with_the_cash_position(insights: Any) -> None:
             .c
         )
         assert cash == pytest.approx(cash_tab, abs=0.005)
-        weeks = _table(at, "cash_forecast")
+        weeks = report_frame(at, "cash_forecast")
         assert list(weeks["week_number"]) == list(range(1, 14))
         assert weeks["opening_cash"].iloc[0] == pytest.approx(cash, abs=0.005)
         assert list(weeks["opening_cash"][1:]) == pytest.approx(
@@ -248,7 +237,7 @@ def test_cash_forecast_opens_with_the_cash_position(insights: Any) -> None:
         )
         caption = next(c.value for c in at.caption if "opens with the real cash" in c.value)
         assert f"{as_of_date:%Y-%m-%d}" in caption and _money(cash, currency) in caption
-        check = _table(at, "cash_forecast_opening")
+        check = report_frame(at, "cash_forecast_opening")
         assert check["difference"].abs().max() < 0.005
         assert check["period_end_cash"].sum() == pytest.approx(cash_tab, abs=0.005)
 
@@ -280,7 +269,7 @@ def test_manager_approves_a_submitted_version(app_env: Company) -> None:
     assert status == "draft"
     at = open_page(BUDGETS, user=company.user("accountant"))
     _ok(at)
-    listed = _table(at, "budget_versions")
+    listed = report_frame(at, "budget_versions")
     assert "Budget 2026 positive" in set(listed["name"])
     _every_table_downloads(at)
     at.selectbox(key="budget_version_pick").set_value(version_id).run()
@@ -299,7 +288,7 @@ def test_manager_approves_a_submitted_version(app_env: Company) -> None:
     assert "Approved" in at.success[0].value and "erp refresh" in at.success[0].value
     assert any(b.label == "Refresh warehouse now" for b in at.button)
     # The table shows the new status in the same run.
-    listed = _table(at, "budget_versions")
+    listed = report_frame(at, "budget_versions")
     row = listed[(listed["name"] == "Budget 2026 positive") & (listed["division_code"] == "HOLD")]
     assert list(row["status"]) == ["approved"] and list(row["approved_by"]) == ["manager"]
 
@@ -428,7 +417,7 @@ def test_alerts_equal_the_mart(insights: Any) -> None:
     for metric in at.metric:
         assert metric.value == f"{int(expected.get(labels[metric.label], 0)):,}"
     for kind in labels.values():
-        table = _table(at, f"alerts_{kind}")
+        table = report_frame(at, f"alerts_{kind}")
         assert len(table) == int(expected.get(kind, 0))
         total = _wh(
             insights.path,

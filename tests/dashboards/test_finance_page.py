@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards.queries import ledger
 from dashboards.warehouse import PublishedWarehouse
-from tests.dashboards.apptest_helpers import open_page
+from tests.dashboards.apptest_helpers import open_page, report_frame
 
 # These read the warehouse the real pipeline published (see conftest.demo_stack).
 pytestmark = pytest.mark.pipeline
@@ -132,12 +134,45 @@ def test_drilldown_total_equals_the_figure(insights: PublishedWarehouse) -> None
     assert figure.value == total.value == f"{_metric(at, 'Revenue')} {currency}"
     assert next(m for m in at.metric if m.label.startswith("Difference")).value.startswith("0.00")
     lines = at.dataframe[-1].value  # the drill-down table closes the page
-    n_lines = int(total.label.split()[2])
-    assert len(lines) == n_lines > 0
+    n_lines = int(total.label.split()[2].replace(",", ""))
+    assert len(lines) == min(n_lines, ledger.LINES_PER_PAGE) > 0
     assert {"document_number", "entry_date", "description", "relation_name", "amount"} <= set(
         lines.columns
     )
     assert not at.error
+
+
+def test_drilldown_pages_through_all_lines(
+    insights: PublishedWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A figure on more lines than a page shows them a page at a time, all of them."""
+    at = open_page(PAGE)
+    at.selectbox(key="drill_figure").set_value("pl_section:Revenue:").run()
+    total = next(m for m in at.metric if m.label.startswith("Total of"))
+    n_lines = int(total.label.split()[2].replace(",", ""))
+    # Pages small enough that the demo's revenue fills three or four of them.
+    per = n_lines // 3
+    assert per > 1, "the demo should hold some revenue lines"
+    monkeypatch.setattr(ledger, "LINES_PER_PAGE", per)
+    at.run()
+    pages = -(-n_lines // per)
+    page = at.number_input(key="drill_lines_page")
+    assert page.max == pages and page.value == 1
+    seen = []
+    for number in range(1, pages + 1):
+        page.set_value(number).run()
+        assert not at.exception and not at.error
+        shown = report_frame(at, "drill_lines")
+        assert len(shown) == (per if number < pages else n_lines - per * (pages - 1))
+        assert any(f"Lines {per * (number - 1) + 1:,} to" in c.value for c in at.caption)
+        seen.append(shown)
+    every = pd.concat(seen, ignore_index=True)
+    # Each line once, oldest first, and together they make the figure.
+    assert len(every) == n_lines
+    assert list(every["entry_date"]) == sorted(every["entry_date"])
+    figure = next(m for m in at.metric if m.label.startswith("Figure"))
+    currency = figure.label.split("(")[1].rstrip(")")
+    assert _money(float(every["amount"].sum()), currency) == figure.value
 
 
 def test_balance_sheet_result_line_drills_to_the_pl(insights: PublishedWarehouse) -> None:

@@ -155,6 +155,33 @@ def test_every_figure_reconciles_to_its_ledger_lines(
             assert shown == pytest.approx(row.figure, abs=0.005), figure
 
 
+@pytest.mark.parametrize("per_page", [1, 4, 1000])
+def test_ledger_lines_come_a_page_at_a_time(contract_wh: PublishedWarehouse, per_page: int) -> None:
+    figure = next(
+        f
+        for f in ledger.figures(
+            finance.pnl_by_section(contract_wh, ALL),
+            finance.pnl_by_account(contract_wh, ALL),
+            finance.balance_sheet(contract_wh, ALL),
+        )
+        if f.statement == "pl_section" and f.code == "Revenue"
+    )
+    every = ledger.ledger_lines(contract_wh, ALL, figure)
+    pages = ledger.page_count(len(every), per_page)
+    assert pages == -(-len(every) // per_page)
+    paged = pd.concat(
+        [
+            ledger.ledger_lines(contract_wh, ALL, figure, page=n, per_page=per_page)
+            for n in range(1, pages + 1)
+        ],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(paged, every)
+    beyond = ledger.ledger_lines(contract_wh, ALL, figure, page=pages + 1, per_page=per_page)
+    assert beyond.empty
+    assert ledger.page_count(0) == 1
+
+
 def test_drilldown_lines_carry_what_a_clerk_needs(contract_wh: PublishedWarehouse) -> None:
     accounts = finance.pnl_by_account(contract_wh, HOLD)
     rent = accounts[accounts["account_code"] == "4300"].iloc[0]

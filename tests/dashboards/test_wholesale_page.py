@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards.queries import wholesale as wholesale_queries
 from dashboards.warehouse import PublishedWarehouse
-from tests.dashboards.apptest_helpers import open_page
+from tests.dashboards.apptest_helpers import open_page, report_frame
 
 PAGE = "app_pages/wholesale.py"
 HOLD = 1
@@ -60,22 +59,8 @@ def _hold_page() -> AppTest:
     return at
 
 
-def _table(at: AppTest, key: str) -> pd.DataFrame:
-    """The report table ``key``: the dataframe just above its download button.
-
-    (AppTest keeps the key of a dataframe only when rows can be selected in it.)
-    """
-    nodes: list[Any] = [
-        n for n in at.main if getattr(n, "type", None) in ("dataframe", "download_button")
-    ]
-    index = next(i for i, n in enumerate(nodes) if getattr(n, "key", None) == f"{key}_xlsx")
-    assert nodes[index - 1].type == "dataframe"
-    value: pd.DataFrame = nodes[index - 1].value
-    return value
-
-
 def _class_counts(at: AppTest) -> dict[str, int]:
-    summary = _table(at, "abc_summary")
+    summary = report_frame(at, "abc_summary")
     return dict(zip(summary["abc_class"], summary["count"], strict=True))
 
 
@@ -106,7 +91,7 @@ def test_page_renders_with_every_section(wholesale_env: None) -> None:
         "supplier_performance",
         "sales_by_dimension",
     ):
-        assert not _table(at, key).empty, key
+        assert not report_frame(at, key).empty, key
 
 
 def test_kpis_equal_the_contract_tables(
@@ -226,18 +211,18 @@ def test_changing_the_a_threshold_changes_the_classes(wholesale_env: None) -> No
     assert _class_counts(at) == {"A": 2, "B": 1, "C": 5}
     at.number_input(key="abc_a").set_value(85).run()
     assert _class_counts(at) == {"A": 5, "B": 1, "C": 2}
-    table = _table(at, "abc_table")
+    table = report_frame(at, "abc_table")
     assert dict(zip(table["code"], table["abc_class"], strict=True))["I05"] == "A"
     # Showing one class filters the class table.
     at.radio(key="abc_show_class").set_value("B").run()
-    assert list(_table(at, "abc_table")["code"]) == ["I06"]
+    assert list(report_frame(at, "abc_table")["code"]) == ["I06"]
 
 
 def test_customers_and_quantity(wholesale_env: None) -> None:
     at = _hold_page()
     at.radio(key="abc_subject").set_value("customers").run()
     at.number_input(key="abc_a").set_value(50).run()
-    table = _table(at, "abc_table")
+    table = report_frame(at, "abc_table")
     assert dict(zip(table["code"], table["abc_class"], strict=True)) == {
         "C1": "A",
         "C2": "B",
@@ -246,7 +231,7 @@ def test_customers_and_quantity(wholesale_env: None) -> None:
     at.radio(key="abc_subject").set_value("items").run()
     at.number_input(key="abc_a").set_value(80).run()
     at.radio(key="abc_measure").set_value("quantity").run()
-    table = _table(at, "abc_table")
+    table = report_frame(at, "abc_table")
     assert list(table["code"][:3]) == ["I06", "I03", "I01"]
     assert _class_counts(at) == {"A": 3, "B": 2, "C": 3}
 
@@ -255,7 +240,7 @@ def test_drilldown_shows_the_documents_of_the_item(wholesale_env: None) -> None:
     at = _hold_page()
     at.selectbox(key="abc_drill").set_value(1).run()  # I01
     assert not at.exception and not at.error
-    docs = _table(at, "abc_documents")
+    docs = report_frame(at, "abc_documents")
     assert list(docs["document_number"]) == ["VF2025-0001", "VF2025-0002"]
     assert list(docs["customer_code"]) == ["C1", "C2"]
     assert float(docs["revenue"].sum()) == 400
@@ -264,33 +249,33 @@ def test_drilldown_shows_the_documents_of_the_item(wholesale_env: None) -> None:
     # A customer's documents.
     at.radio(key="abc_subject").set_value("customers").run()
     at.selectbox(key="abc_drill").set_value(5).run()  # C3
-    docs = _table(at, "abc_documents")
+    docs = report_frame(at, "abc_documents")
     assert list(docs["document_number"]) == ["CN2025-0001", "VF2025-0004", "VF2025-0006"]
     assert float(docs["revenue"].sum()) == 210
 
 
 def test_stock_suppliers_and_sales_sections(wholesale_env: None) -> None:
     at = _hold_page()
-    stock = _table(at, "stock_position")
+    stock = report_frame(at, "stock_position")
     assert len(stock) == 4 and float(stock["stock_value"].sum()) == 1120
     at.toggle(key="stock_dead_only").set_value(True).run()
-    dead = _table(at, "stock_position")
+    dead = report_frame(at, "stock_position")
     assert set(dead["item_code"]) == {"I02", "I07"} and dead["is_dead_stock"].all()
     # Last issues 30 (I01), 322 (I02) and 134 (I06) days before the as-of date; I07 never.
     at.number_input(key="stock_dead_days").set_value(100).run()
-    assert set(_table(at, "stock_position")["item_code"]) == {"I02", "I06", "I07"}
+    assert set(report_frame(at, "stock_position")["item_code"]) == {"I02", "I06", "I07"}
     at.number_input(key="stock_dead_days").set_value(180).run()
-    suppliers = _table(at, "supplier_performance")
+    suppliers = report_frame(at, "supplier_performance")
     s1 = suppliers[suppliers["supplier_code"] == "S1"].iloc[0]
     assert (s1["on_time_pct"], s1["on_time_pct_last_year"], s1["returns_pct"]) == (80, 100, 5)
     assert s1["avg_actual_lead_days"] - s1["avg_promised_lead_days"] == 1.5
     at.radio(key="sales_dimension").set_value("country").run()
-    sales = _table(at, "sales_by_dimension")
+    sales = report_frame(at, "sales_by_dimension")
     by_country = dict(zip(sales["country"], sales["this_year"], strict=True))
     assert by_country == {"NL": 500, "BE": 260, "DE": 210}
     # By customer the same revenue splits differently but adds up to the same total.
     at.radio(key="sales_dimension").set_value("customer_code").run()
-    by_customer = _table(at, "sales_by_dimension")
+    by_customer = report_frame(at, "sales_by_dimension")
     assert len(by_customer) > 1
     assert float(by_customer["this_year"].sum()) == sum(by_country.values())
 
