@@ -4,6 +4,7 @@ server on a free local port, and Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -39,10 +40,8 @@ def erp(env: dict[str, str], *args: str, timeout: int = 600) -> str:
     return result.stdout
 
 
-@pytest.fixture(scope="module")
-def stack_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    root = tmp_path_factory.mktemp("stack")
-    env = {
+def _env(root: Path) -> dict[str, str]:
+    return {
         **os.environ,
         "ERP_DATABASE_URL": f"sqlite:///{root / 'erp.db'}",
         "ERP_WAREHOUSE_DIR": str(root / "warehouse"),
@@ -51,10 +50,28 @@ def stack_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "GX_ANALYTICS_ENABLED": "false",
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
+
+
+@pytest.fixture(scope="session")
+def base_stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generated and refreshed once per session by the real command line."""
+    root = tmp_path_factory.mktemp("stack")
     (root / "dagster_home").mkdir()
+    env = _env(root)
     erp(env, "generate", "--scale", "0.002", "--seed", "7")
     erp(env, "refresh", "--full")
-    return env
+    return root
+
+
+@pytest.fixture(scope="module")
+def stack_env(base_stack: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A copy of the base stack for one module: its tests post and refresh in their own."""
+    root = tmp_path_factory.mktemp("stack_copy") / "stack"
+    # The published pointer names its file relative to the warehouse folder, so a copied
+    # folder publishes and reads on its own; dagster starts from an empty home.
+    shutil.copytree(base_stack, root, ignore=shutil.ignore_patterns("dagster_home"))
+    (root / "dagster_home").mkdir()
+    return _env(root)
 
 
 @pytest.fixture(scope="module")
