@@ -120,8 +120,16 @@ def app_url(stack_env: dict[str, str]) -> Iterator[str]:
         proc.wait(timeout=20)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+    """Keep each phase's report on the test, so the page fixture knows a test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(app_url: str) -> Iterator:
+def page(app_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is required: bash .ci/setup --with-browser"
@@ -131,5 +139,13 @@ def page(app_url: str) -> Iterator:
         pg = context.new_page()
         pg.set_default_timeout(30_000)
         yield pg
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            # What the browser showed when the test gave up: the page's text (Streamlit's
+            # own errors included) in the log, and a full-page screenshot beside it.
+            shot = tmp_path / "failure.png"
+            pg.screenshot(path=str(shot), full_page=True)
+            text = pg.locator("body").inner_text()[-3000:]
+            print(f"\n--- page at failure ({pg.url}), screenshot {shot} ---\n{text}")
         context.close()
         browser.close()
