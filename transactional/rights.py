@@ -6,6 +6,8 @@ other users only in the divisions listed for them in ``user_division``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlmodel import Session, select
 
 from transactional.errors import PermissionDenied
@@ -101,8 +103,19 @@ def can(session: Session, user: User, action: str, division_id: int | None = Non
     return scope is None or division_id in scope
 
 
-def require(session: Session, user: User, action: str, division_id: int | None = None) -> None:
-    """Refuse with a clear message unless the user may do ``action`` in the division."""
+def require(
+    session: Session,
+    user: User,
+    action: str,
+    division_id: int | None = None,
+    *,
+    scope: Callable[[], set[int] | None] | None = None,
+) -> None:
+    """Refuse with a clear message unless the user may do ``action`` in the division.
+
+    ``scope`` gives the user's divisions instead of reading them (posting passes its
+    master-data copy, which is exactly as current: see ``transactional.finance.master_data``).
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     if not user.is_active:
@@ -112,8 +125,8 @@ def require(session: Session, user: User, action: str, division_id: int | None =
             f"{_a(user.role).capitalize()} may not {ACTIONS[action]}; ask {_who_may(action)}."
         )
     if division_id is not None:
-        scope = allowed_divisions(session, user)
-        if scope is not None and division_id not in scope:
+        divisions = scope() if scope is not None else allowed_divisions(session, user)
+        if divisions is not None and division_id not in divisions:
             from transactional.organisation.models import Division
 
             division = session.get(Division, division_id)

@@ -1501,6 +1501,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--fiscal-year", type=int, help="default: the last with postings")
     parser.add_argument("--skip-posting", action="store_true", help="skip bench_posting.run")
     parser.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="generate the work directory's database and stop (measure later with --reuse)",
+    )
+    parser.add_argument(
         "--posting-lines", type=int, default=4000, help="lines per bench_posting case"
     )
     parser.add_argument(
@@ -1524,6 +1529,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     log(f"scale {args.scale:g} in {work.root}; {report.machine}")
 
     step_generate(work, args.scale, args.reuse, report)
+    if args.generate_only:
+        print(report.markdown())
+        return 0
     if not args.skip_posting:
         step_posting(args.pg_url, args.posting_lines, report)
     step_full_refresh(work, args.reuse, report)

@@ -11,11 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
+from transactional import audit
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.master_data import MasterData
 from transactional.finance.models import Invoice, InvoiceLine, JournalEntry
 from transactional.finance.posting import EntryDraft, LineDraft, _prepare, _write
 from transactional.money import round_money, to_decimal
@@ -60,31 +64,44 @@ def post_invoice(*, session: Session, user: User, invoice: InvoiceDraft) -> Invo
 def post_invoices(*, session: Session, user: User, invoices: list[InvoiceDraft]) -> list[Invoice]:
     """Post a batch of invoices, all or nothing (used by forms, imports and the generator)."""
     lookups = Lookups(session)
+    master = MasterData(session)
     built = [_build(session, user, lookups, d) for d in invoices]
-    prepared = [_prepare(session, user, lookups, entry, "post_invoice") for _, _, entry in built]
+    prepared = [_prepare(session, user, master, entry, "post_invoice") for _, _, entry in built]
     result = [inv for inv, _, _ in built]
 
     def create_invoices(entries: list[JournalEntry]) -> None:
         for inv, entry in zip(result, entries, strict=True):
             inv.entry_id = entry.id
             inv.document_number = entry.document_number
-        session.add_all(result)
-        session.flush()
+        # Invoices and their lines go in as executemany statements with their audit rows
+        # (audit.insert_audited); the invoices are then attached to the session as loaded.
+        ids = audit.insert_audited(
+            session, _INVOICE, [{c: getattr(inv, c) for c in _INVOICE_COLUMNS} for inv in result]
+        )
+        for inv, invoice_id in zip(result, ids, strict=True):
+            inv.id = invoice_id
+            make_transient_to_detached(inv)
+            session.add(inv)
+        line_rows: list[dict[str, Any]] = []
         for (inv, lines, _), p in zip(built, prepared, strict=True):
             for ln in lines:
-                ln.invoice_id = inv.id or 0
-            session.add_all(lines)
+                ln["invoice_id"] = inv.id
+                line_rows.append(ln)
             # The control line (line 1) is the open item of this invoice.
             p.lines[0]["invoice_id"] = inv.id
-        session.flush()
+        audit.insert_audited(session, InvoiceLine.__table__, line_rows)  # type: ignore[attr-defined]
 
     _write(session, user, prepared, before_lines=create_invoices)
     return result
 
 
+_INVOICE = Invoice.__table__  # type: ignore[attr-defined]
+_INVOICE_COLUMNS = [c.key for c in _INVOICE.columns if c.key != "id"]
+
+
 def _build(
     session: Session, user: User, lookups: Lookups, d: InvoiceDraft
-) -> tuple[Invoice, list[InvoiceLine], EntryDraft]:
+) -> tuple[Invoice, list[dict[str, Any]], EntryDraft]:
     if d.invoice_type not in ("sales", "purchase"):
         raise ValidationError("Invoice type must be 'sales' or 'purchase'.", field="invoice_type")
     sales = d.invoice_type == "sales"
@@ -118,7 +135,7 @@ def _build(
         raise ValidationError("An invoice needs at least one line.", field="lines")
     control = lookups.account_by_category(division, "receivables" if sales else "payables")
 
-    inv_lines: list[InvoiceLine] = []
+    inv_lines: list[dict[str, Any]] = []  # invoice_line rows, all columns but the ids
     entry_lines: list[LineDraft] = [LineDraft(account=control.id or 0, debit="0")]  # set below
     vat_by_account: dict[int, Decimal] = {}
     total_excl = Decimal(0)
@@ -152,7 +169,7 @@ def _build(
         total_excl += amount
         total_vat += vat_amount
         inv_lines.append(
-            InvoiceLine(
+            dict(
                 invoice_id=0,
                 line_number=n,
                 description=ln.description,

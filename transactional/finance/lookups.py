@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from transactional import rights
 from transactional.audit import set_actor
 from transactional.errors import PeriodClosed, ValidationError
+from transactional.finance.master_data import MasterData
 from transactional.finance.models import (
     Account,
     CostCentre,
@@ -82,6 +83,14 @@ class Lookups:
         self._vat: dict[str, VatCode] = {}
         self._centres: dict[tuple[int, str], CostCentre] = {}
         self._units: dict[tuple[int, str], CostUnit] = {}
+        self._master: MasterData | None = None
+
+    def master(self) -> MasterData:
+        """The posting's master-data copy (``transactional.finance.master_data``), read
+        on first use: codes resolve without a query, records come from the session."""
+        if self._master is None:
+            self._master = MasterData(self.session)
+        return self._master
 
     def require(self, user: User, action: str, division_id: int) -> None:
         """``rights.require``, checked once per user, action and division in this batch.
@@ -94,17 +103,21 @@ class Lookups:
             assert user.id is not None
             set_actor(self.session, user.id)
             return
-        rights.require(self.session, user, action, division_id)
+        master = self.master()
+        rights.require(
+            self.session,
+            user,
+            action,
+            division_id,
+            scope=lambda: None if user.role == "admin" else master.division_scope(user.id),
+        )
         self._allowed.add(key)
 
     def division(self, ref: int | str) -> Division:
         if ref in self._divisions:
             return self._divisions[ref]
-        stmt = select(Division).where(
-            Division.id == ref if isinstance(ref, int) else Division.code == str(ref).strip()
-        )
-        found = self.session.exec(stmt).first()
-        if found is None:
+        found = self.session.get(Division, self.master().division(ref).id)
+        if found is None:  # pragma: no cover - the copy is as current as a query
             raise ValidationError(f"Division '{ref}' does not exist.", field="division")
         self._divisions[ref] = found
         return found
@@ -151,6 +164,13 @@ class Lookups:
         key = (division.id or 0, category)
         if key in self._by_category:
             return self._by_category[key]
+        # The answer depends on the chart only: kept with the master-data copy.
+        known = self.master().memo("account_by_category")
+        if key in known:
+            found = self.session.get(Account, known[key])
+            if found is not None:
+                self._by_category[key] = found
+                return found
         stmt = (
             select(Account)
             .where(
@@ -167,6 +187,7 @@ class Lookups:
                 field="account",
             )
         self._by_category[key] = acc
+        known[key] = acc.id
         return acc
 
     def journal(self, division: Division, code: str, *, types: tuple[str, ...] = ()) -> Journal:

@@ -11,12 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
+from transactional import audit
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.master_data import MasterData
 from transactional.finance.models import Invoice, JournalEntry, Payment, PaymentAllocation
 from transactional.finance.posting import EntryDraft, LineDraft, _prepare, _write
 from transactional.money import round_money, to_decimal
@@ -82,23 +86,38 @@ def post_payments(*, session: Session, user: User, payments: list[PaymentDraft])
     )
     for n in range(0, len(by_id), 1000):  # stay far below the databases' parameter limits
         pending.update(open_amounts(session, by_id[n : n + 1000]))
+    master = MasterData(session)
     built = [_build(session, user, lookups, d, pending) for d in payments]
-    prepared = [_prepare(session, user, lookups, e, "post_payment") for _, _, e in built]
+    prepared = [_prepare(session, user, master, e, "post_payment") for _, _, e in built]
 
     def create_payments(entries: list[JournalEntry]) -> None:
         for (pay, _allocs, _), entry in zip(built, entries, strict=True):
             pay.entry_id = entry.id
             pay.document_number = entry.document_number
-        session.add_all([b[0] for b in built])
-        session.flush()
-        for pay, allocs, _ in built:
+        # Executemany statements with their audit rows, as for the entries (posting._write).
+        ids = audit.insert_audited(
+            session, _PAYMENT, [{c: getattr(b[0], c) for c in _PAYMENT_COLUMNS} for b in built]
+        )
+        allocation_rows: list[dict[str, Any]] = []
+        for (pay, allocs, _), payment_id in zip(built, ids, strict=True):
+            pay.id = payment_id
+            make_transient_to_detached(pay)
+            session.add(pay)
             for a in allocs:
-                a.payment_id = pay.id or 0
-            session.add_all(allocs)
-        session.flush()
+                a["payment_id"] = payment_id
+                allocation_rows.append(a)
+        audit.insert_audited(
+            session,
+            PaymentAllocation.__table__,  # type: ignore[attr-defined]
+            allocation_rows,
+        )
 
     _write(session, user, prepared, before_lines=create_payments)
     return [b[0] for b in built]
+
+
+_PAYMENT = Payment.__table__  # type: ignore[attr-defined]
+_PAYMENT_COLUMNS = [c.key for c in _PAYMENT.columns if c.key != "id"]
 
 
 def _build(
@@ -107,7 +126,7 @@ def _build(
     lookups: Lookups,
     d: PaymentDraft,
     pending: dict[int, tuple[Decimal, Decimal]],
-) -> tuple[Payment, list[PaymentAllocation], EntryDraft]:
+) -> tuple[Payment, list[dict[str, Any]], EntryDraft]:
     if d.direction not in ("received", "paid"):
         raise ValidationError("Direction must be 'received' or 'paid'.", field="direction")
     received = d.direction == "received"
@@ -129,7 +148,7 @@ def _build(
     control = lookups.account_by_category(division, "receivables" if received else "payables")
     sign = Decimal(-1) if received else Decimal(1)  # received: credit the receivable
 
-    allocations: list[PaymentAllocation] = []
+    allocations: list[dict[str, Any]] = []  # payment_allocation rows, but the ids
     lines: list[LineDraft] = [
         LineDraft(
             account=journal.account_id,
@@ -179,7 +198,7 @@ def _build(
         allocated += alloc
         relieved_base += alloc_base
         allocations.append(
-            PaymentAllocation(payment_id=0, invoice_id=inv.id, amount=alloc, amount_base=alloc_base)
+            {"payment_id": 0, "invoice_id": inv.id, "amount": alloc, "amount_base": alloc_base}
         )
         lines.append(
             LineDraft(

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import bindparam, event, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
@@ -25,7 +26,8 @@ from sqlmodel import Session, select
 
 from transactional import audit, rights
 from transactional.errors import DomainError, ImmutableRecord, UnbalancedEntry, ValidationError
-from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.lookups import parse_date
+from transactional.finance.master_data import MasterData
 from transactional.finance.models import DocumentSequence, JournalEntry, JournalLine
 from transactional.money import round_money, to_decimal
 from transactional.organisation.models import User
@@ -93,38 +95,42 @@ def post_entries(
     Every entry is validated before the first row is written, so a bad entry anywhere in
     the batch leaves the books untouched.
     """
-    lookups = Lookups(session)
-    prepared = [_prepare(session, user, lookups, e, action) for e in entries]
+    master = MasterData(session)
+    prepared = [_prepare(session, user, master, e, action) for e in entries]
     return _write(session, user, prepared)
 
 
 def _prepare(
-    session: Session, user: User, lookups: Lookups, draft: EntryDraft, action: str
+    session: Session, user: User, master: MasterData, draft: EntryDraft, action: str
 ) -> _Prepared:
-    division = lookups.division(draft.division)
-    assert division.id is not None
-    lookups.require(user, action, division.id)
-    journal = lookups.journal(division, draft.journal)
+    """Validate one entry against the master data; nothing is written.
+
+    ``master`` is the call's view of the posting's master-data copy (one query for the
+    whole call; see ``transactional.finance.master_data``).
+    """
+    division = master.division(draft.division)
+    _require(session, user, master, action, division.id)
+    journal = master.journal(division, draft.journal)
     on = parse_date(draft.entry_date, field="entry_date", label="Entry date")
-    period, fy = lookups.period(division, on, field="entry_date")
-    base = lookups.currency(division.currency_code)
+    period = master.period(division, on, field="entry_date")
+    base_code, base_decimals = master.currency(division.currency_code)
     if len(draft.lines) < 2:
         raise ValidationError("An entry needs at least two lines.", field="lines")
 
     prepared = _Prepared(
         draft=draft,
         division_id=division.id,
-        journal_id=journal.id or 0,
-        fiscal_year_id=fy.id or 0,
-        period_id=period.id or 0,
-        fiscal_year=fy.year,
+        journal_id=journal.id,
+        fiscal_year_id=period.fiscal_year_id,
+        period_id=period.id,
+        fiscal_year=period.year,
         journal_code=journal.code,
         entry_date=on,
     )
     total = Decimal(0)
     for n, line in enumerate(draft.lines, start=1):
         where = f"Line {n}"
-        acc = lookups.account(division, line.account, field=f"lines.{n}.account")
+        acc = master.account(division, line.account, field=f"lines.{n}.account")
         if acc.is_control and not draft.allow_control_accounts:
             raise ValidationError(
                 f"{where}: account {acc.code} ({acc.name}) is a control account; "
@@ -132,16 +138,18 @@ def _prepare(
                 field=f"lines.{n}.account",
             )
         amount = _signed_amount(line, where, n)
-        cur = lookups.currency(line.currency or division.currency_code, field=f"lines.{n}.currency")
-        amount = round_money(amount, cur.decimals)
+        cur_code, cur_decimals = master.currency(
+            line.currency or division.currency_code, field=f"lines.{n}.currency"
+        )
+        amount = round_money(amount, cur_decimals)
         if line.amount_base is not None:
-            amount_base = round_money(line.amount_base, base.decimals)
+            amount_base = round_money(line.amount_base, base_decimals)
             rate = (amount_base / amount).quantize(Decimal("1e-8")) if amount else Decimal(1)
         else:
-            rate = lookups.document_rate(
-                line.rate, cur.code, base.code, on, field=f"lines.{n}.rate", label=f"{where}: rate"
+            rate = master.document_rate(
+                line.rate, cur_code, base_code, on, field=f"lines.{n}.rate", label=f"{where}: rate"
             )
-            amount_base = round_money(amount * rate, base.decimals)
+            amount_base = round_money(amount * rate, base_decimals)
         total += amount_base
         prepared.lines.append(
             {
@@ -149,26 +157,26 @@ def _prepare(
                 "line_number": n,
                 "account_id": acc.id,
                 "description": line.description or draft.description,
-                "currency_code": cur.code,
+                "currency_code": cur_code,
                 "amount_foreign": amount,
                 "rate": rate,
                 "amount_base": amount_base,
-                "cost_centre_id": lookups.cost_centre(
+                "cost_centre_id": master.cost_centre_id(
                     division, line.cost_centre, field=f"lines.{n}.cost_centre"
-                ).id
+                )
                 if line.cost_centre
                 else None,
-                "cost_unit_id": lookups.cost_unit(
+                "cost_unit_id": master.cost_unit_id(
                     division, line.cost_unit, field=f"lines.{n}.cost_unit"
-                ).id
+                )
                 if line.cost_unit
                 else None,
-                "relation_id": lookups.relation(
+                "relation_id": master.relation_id(
                     division, line.relation, field=f"lines.{n}.relation"
-                ).id
+                )
                 if line.relation is not None and line.relation != ""
                 else None,
-                "vat_code_id": lookups.vat_code(line.vat_code, field=f"lines.{n}.vat_code").id
+                "vat_code_id": master.vat_code_id(line.vat_code, field=f"lines.{n}.vat_code")
                 if line.vat_code
                 else None,
                 "invoice_id": line.invoice_id,
@@ -182,11 +190,30 @@ def _prepare(
             (ln["amount_base"] for ln in prepared.lines if ln["amount_base"] < 0), Decimal(0)
         )
         raise UnbalancedEntry(
-            f"The entry does not balance: debit {debit} and credit {credit} {base.code} "
-            f"differ by {abs(total)} {base.code}.",
+            f"The entry does not balance: debit {debit} and credit {credit} {base_code} "
+            f"differ by {abs(total)} {base_code}.",
             field="lines",
         )
     return prepared
+
+
+def _require(
+    session: Session, user: User, master: MasterData, action: str, division_id: int
+) -> None:
+    """``rights.require`` with the user's divisions from the master-data copy."""
+    key = (user.id, action, division_id)
+    if key in master.allowed:
+        assert user.id is not None
+        audit.set_actor(session, user.id)
+        return
+    rights.require(
+        session,
+        user,
+        action,
+        division_id,
+        scope=lambda: None if user.role == "admin" else master.division_scope(user.id),
+    )
+    master.allowed.add(key)
 
 
 def _signed_amount(line: LineDraft, where: str, n: int) -> Decimal:
@@ -245,14 +272,8 @@ def _write(
     # as loaded objects, so callers use them (ids, numbers) as after a flush.
     conn = session.connection()
     columns = [c.key for c in _ENTRY_COLUMNS if c.key != "id"]
-    ids = (
-        conn.execute(
-            insert(JournalEntry.__table__).returning(  # type: ignore[attr-defined]
-                JournalEntry.__table__.c.id,  # type: ignore[attr-defined]
-                sort_by_parameter_order=True,
-            ),
-            [{c: getattr(e, c) for c in columns} for e in entries],
-        )
+    ids: list[int] = list(
+        conn.execute(_ENTRY_INSERT, [{c: getattr(e, c) for c in columns} for e in entries])
         .scalars()
         .all()
     )
@@ -295,6 +316,10 @@ def _write(
 
 
 _ENTRY_COLUMNS = list(JournalEntry.__table__.columns)  # type: ignore[attr-defined]
+_ENTRY_INSERT = insert(JournalEntry.__table__).returning(  # type: ignore[attr-defined]
+    JournalEntry.__table__.c.id,  # type: ignore[attr-defined]
+    sort_by_parameter_order=True,
+)
 
 
 def _allocate_numbers(session: Session, prepared: list[_Prepared]) -> list[int]:
@@ -310,18 +335,12 @@ def _allocate_numbers(session: Session, prepared: list[_Prepared]) -> list[int]:
     for p in prepared:
         key = (p.journal_id, p.fiscal_year_id)
         wanted[key] = wanted.get(key, 0) + 1
-    dialect = session.get_bind().dialect.name
-    ins = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = DocumentSequence.__table__  # type: ignore[attr-defined]
     conn = session.connection()
+    stmt = _number_statement(conn.dialect.name)
     last: dict[tuple[int, int], int] = {}
     for (journal_id, fy_id), count in sorted(wanted.items()):
-        stmt = ins(table).values(journal_id=journal_id, fiscal_year_id=fy_id, last_number=count)
         new_last: int = conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[table.c.journal_id, table.c.fiscal_year_id],
-                set_={"last_number": table.c.last_number + stmt.excluded.last_number},
-            ).returning(table.c.last_number)
+            stmt, {"journal_id": journal_id, "fiscal_year_id": fy_id, "last_number": count}
         ).scalar_one()
         last[(journal_id, fy_id)] = new_last - count
     numbers = []
@@ -330,6 +349,22 @@ def _allocate_numbers(session: Session, prepared: list[_Prepared]) -> list[int]:
         last[key] += 1
         numbers.append(last[key])
     return numbers
+
+
+@cache
+def _number_statement(dialect: str) -> Any:
+    """The counter's upsert, built once per dialect (building it costs more than running it)."""
+    ins = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = DocumentSequence.__table__  # type: ignore[attr-defined]
+    stmt = ins(table).values(
+        journal_id=bindparam("journal_id"),
+        fiscal_year_id=bindparam("fiscal_year_id"),
+        last_number=bindparam("last_number"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.journal_id, table.c.fiscal_year_id],
+        set_={"last_number": table.c.last_number + stmt.excluded.last_number},
+    ).returning(table.c.last_number)
 
 
 def reverse_entry(
