@@ -139,3 +139,11 @@ all_checks = [
     balance_sheet_balances,
     stock_reconciles,
 ]
+
+# The reconciliations the quick refresh runs before it publishes (orchestration.quick_refresh);
+# the full job runs them as asset checks, with the GX suite and every dbt test.
+BLOCKING_RECONCILIATIONS = [
+    ("finance__trial_balance:trial_balance_reconciles", trial_balance_reconciles),
+    ("finance__balance_sheet:balance_sheet_balances", balance_sheet_balances),
+    ("mart_stock_reconciliation:stock_reconciles", stock_reconciles),
+]

@@ -126,10 +126,18 @@ def generate(
 @app.command()
 def refresh(
     full: Annotated[
-        bool, typer.Option("--full", help="Rebuild incremental models from scratch.")
+        bool,
+        typer.Option(
+            "--full",
+            help="Full job: reload the ledger, rebuild every model from scratch, run every "
+            "dbt test, unit test and the GX suite.",
+        ),
     ] = False,
 ) -> None:
-    """Run the whole dagster refresh job in-process: extract, dbt build, checks, publish."""
+    """Refresh the warehouse in-process: extract, build, checks, publish.
+
+    Quick job by default (new rows, table models, blocking checks); --full runs everything.
+    """
     # Runs land in the same dagster instance as `erp ui`, so they show in its run history.
     os.environ.setdefault("DAGSTER_HOME", str(_dagster_home()))
     from orchestration.refresh import RefreshFailed, run_refresh
@@ -143,8 +151,9 @@ def refresh(
         log_path.open("w") as log,
         contextlib.redirect_stdout(log),
     ):
+        job = ""
         try:
-            run_refresh(full=full)
+            job = run_refresh(full=full)
         except RefreshFailed as exc:
             failure: RefreshFailed | None = exc
         else:
@@ -156,7 +165,7 @@ def refresh(
         )
     from orchestration.publish import published_path
 
-    console.print(f"Published [bold]{published_path()}[/] (dbt's log: {log_path})")
+    console.print(f"Published [bold]{published_path()}[/] (job {job}; dbt's log: {log_path})")
 
 
 @app.command()

@@ -1,4 +1,7 @@
-"""Jobs: ``refresh`` = extract, dbt build (with its tests), checks, publish."""
+"""Jobs: ``refresh`` = extract, dbt build (with all its tests), every check, publish.
+
+The lighter ``quick_refresh`` job (after new postings) is in orchestration.quick_refresh.
+"""
 
 from __future__ import annotations
 

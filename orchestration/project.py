@@ -8,6 +8,7 @@ here with one ``dbt parse`` (a few seconds).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -83,3 +84,158 @@ def ensure_manifest() -> Path:
     if not manifest.exists() or erp_project.preparer.using_dagster_dev():
         parse_project()
     return manifest
+
+
+# --- what the build file was last completely built with ------------------------------------
+
+# Beside the build file: the fingerprint of the models of its last complete, successful
+# dbt build. The quick refresh rebuilds only the tables when it matches (the views in the
+# file are then current); otherwise it builds every model.
+FINGERPRINT_FILE = "dbt-models.fingerprint"
+_FINGERPRINTED = ("models", "macros", "tests")
+
+
+def models_fingerprint(as_of_date: str | None = None) -> str:
+    """A hash of the dbt project's SQL and YAML (models, macros, tests, dbt_project.yml) and
+    of the ``as_of_date`` var, which views render into their SQL (a fixed date, or
+    ``current_date`` when empty)."""
+    digest = hashlib.sha256(f"as_of_date={as_of_date or ''}\0".encode())
+    files = [MODELS_DIR / "dbt_project.yml"]
+    for folder in _FINGERPRINTED:
+        files += sorted(p for p in (MODELS_DIR / folder).rglob("*") if p.suffix in (".sql", ".yml"))
+    for path in files:
+        digest.update(str(path.relative_to(MODELS_DIR)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def read_build_fingerprint(build_path: Path) -> str | None:
+    try:
+        return (build_path.parent / FINGERPRINT_FILE).read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def write_build_fingerprint(build_path: Path, fingerprint: str | None = None) -> None:
+    """Record that ``build_path`` now holds a complete build of the current models."""
+    path = build_path.parent / FINGERPRINT_FILE
+    partial = path.with_suffix(".tmp")
+    partial.write_text((fingerprint or models_fingerprint()) + "\n", encoding="utf-8")
+    partial.replace(path)
+
+
+def forget_build_fingerprint(build_path: Path) -> None:
+    (build_path.parent / FINGERPRINT_FILE).unlink(missing_ok=True)
+
+
+# --- one dbt parse state for every warehouse path ---------------------------------------------
+#
+# dbt keeps its parsed project in partial_parse.msgpack and throws it away when the profile
+# changed, and the profile holds the warehouse path: every new ERP_WAREHOUSE_PATH (a test
+# session's temporary folder, a benchmark's work folder) used to cost a full re-parse of
+# some 440 nodes (about 10 s), and alternating paths paid it every time. The parsed nodes
+# do not depend on the path (the database name is the file's stem, ``warehouse``), only
+# the state's ``profile_hash`` does. So each run's target folder is seeded with a state
+# for its own path: the one kept from the last run on that path, else the newest state
+# with the profile hash recomputed for this path (as dbt computes it). If that hash were
+# ever wrong, dbt would re-parse fully, which is the old behaviour.
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+PARSE_STATES_DIR = "parse-states"
+KEEP_PARSE_STATES = 8
+
+
+def _target_dir() -> Path:
+    return Path(erp_project.project_dir) / erp_project.target_path
+
+
+def _state_for(warehouse_path: Path) -> Path:
+    key = hashlib.sha256(str(warehouse_path).encode()).hexdigest()[:16]
+    return _target_dir() / PARSE_STATES_DIR / f"{key}.msgpack"
+
+
+def seed_parse_state(target: Path, warehouse_path: Path) -> None:
+    """Put a parse state valid for ``warehouse_path`` into a run's ``target`` folder."""
+    destination = target / PARTIAL_PARSE
+    if destination.exists():
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    kept = _state_for(warehouse_path)
+    if kept.exists():
+        _copy_atomically(kept, destination)
+        os.utime(kept)
+        return
+    shared = _target_dir() / PARTIAL_PARSE
+    if not shared.exists():
+        return
+    try:
+        state = retarget_parse_state(shared.read_bytes(), warehouse_path)
+    except Exception:  # noqa: BLE001 - an unreadable state only costs a full parse
+        return
+    if state is not None:
+        _write_atomically(destination, state)
+
+
+def keep_parse_state(target: Path, warehouse_path: Path) -> None:
+    """After a dbt run: keep its parse state for the next run on the same path (and as the
+    project's shared state, which ``dbt parse`` and new paths start from)."""
+    state = target / PARTIAL_PARSE
+    if not state.exists():
+        return
+    kept = _state_for(warehouse_path)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    _copy_atomically(state, kept)
+    _copy_atomically(state, _target_dir() / PARTIAL_PARSE)
+    states = sorted(kept.parent.glob("*.msgpack"), key=lambda p: p.stat().st_mtime)
+    for old in states[:-KEEP_PARSE_STATES]:
+        old.unlink(missing_ok=True)
+
+
+def retarget_parse_state(state: bytes, warehouse_path: Path) -> bytes | None:
+    """The parse state with its profile hash recomputed for ``warehouse_path``; None when
+    the state cannot serve that path (another database name)."""
+    import msgpack
+
+    manifest = msgpack.unpackb(state, ext_hook=msgpack.ExtType, raw=False, strict_map_key=False)
+    database, profile_hash = profile_identity(warehouse_path)
+    databases = {
+        node.get("database")
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "model"
+    }
+    if databases != {database}:
+        return None
+    manifest["state_check"]["profile_hash"] = {"name": "sha256", "checksum": profile_hash}
+    packed: bytes = msgpack.packb(manifest, use_bin_type=True)
+    return packed
+
+
+def profile_identity(warehouse_path: Path) -> tuple[str, str]:
+    """The profile's database name and dbt's ``profile_hash`` for ``warehouse_path``,
+    computed the way dbt's ManifestLoader.build_manifest_state_check does."""
+    import pprint
+
+    from dbt.config.profile import Profile, read_profile
+    from dbt.config.renderer import ProfileRenderer
+    from dbt_common.context import set_invocation_context
+
+    set_invocation_context({**os.environ, **dbt_environment(warehouse_path)})
+    raw = read_profile(str(MODELS_DIR))
+    name = erp_project.profile or "erp"
+    target, data = Profile.render_profile(raw[name], name, erp_project.target, ProfileRenderer({}))
+    credentials = Profile._credentials_from_profile(data, name, target)
+    keys = sorted(credentials.connection_info())
+    digest = hashlib.sha256(pprint.pformat(keys).encode("utf-8")).hexdigest()
+    return str(credentials.database), digest
+
+
+def _copy_atomically(source: Path, destination: Path) -> None:
+    _write_atomically(destination, source.read_bytes())
+
+
+def _write_atomically(destination: Path, data: bytes) -> None:
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
+    partial.write_bytes(data)
+    partial.replace(destination)

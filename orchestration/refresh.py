@@ -1,4 +1,6 @@
-"""Run the ``refresh`` job in this process (the ``erp refresh`` command calls this)."""
+"""Run a refresh in this process (the ``erp refresh`` command and the dashboards' *Refresh
+warehouse now* call this): the quick job after new postings, the full job on ``--full``
+or when the build file has no complete build of the current models."""
 
 from __future__ import annotations
 
@@ -14,24 +16,43 @@ class RefreshFailed(RuntimeError):
 
 def run_refresh(
     *, full: bool = False, as_of_date: str | None = None, log_level: str = "WARNING"
-) -> None:
-    """Extract, build, test and publish the warehouse; raise RefreshFailed on any failure.
+) -> str:
+    """Extract, build, check and publish the warehouse; the name of the job that ran.
 
-    ``full`` reloads the raw ledger tables and rebuilds the incremental fact from scratch;
-    ``as_of_date`` (YYYY-MM-DD) sets the ageing date (default today). Runs are recorded in
-    the instance of DAGSTER_HOME when set (visible in the UI), else in a throw-away one.
-    dagster's own console log is kept to warnings: the outcome is the return or the error.
+    Raises RefreshFailed on any failure (nothing is published then).
+
+    Without ``full`` this is the ``quick_refresh`` job (orchestration.quick_refresh): new
+    rows, the table models, the blocking checks, publish. It falls back to the full
+    ``refresh`` job (every dbt test and unit test, the GX suite) when the build file holds
+    no complete build of the current models and ageing date (first refresh, changed
+    models, another ``as_of_date``: views render it into their SQL). ``full``
+    always runs the full job, reloads the raw ledger tables and rebuilds the incremental
+    fact from scratch. ``as_of_date`` (YYYY-MM-DD) sets the ageing date (default today).
+    Runs are recorded in the instance of DAGSTER_HOME when set (visible in the UI), else in
+    a throw-away one. dagster's own console log is kept to warnings: the outcome is the
+    return or the error.
     """
     from orchestration.definitions import defs
+    from orchestration.publish import build_path
+    from orchestration.quick_refresh import quick_build_possible
 
-    job = defs.resolve_job_def("refresh")
-    run_config: dict[str, Any] = {
-        "ops": {
-            "erp_extract": {"config": {"full_refresh": full}},
-            "erp_dbt_models": {"config": {"full_refresh": full, "as_of_date": as_of_date}},
-        },
-        "loggers": {"console": {"config": {"log_level": log_level}}},
-    }
+    loggers = {"console": {"config": {"log_level": log_level}}}
+    run_config: dict[str, Any]
+    if not full and quick_build_possible(build_path(), as_of_date):
+        job = defs.resolve_job_def("quick_refresh")
+        run_config = {
+            "ops": {"build": {"config": {"as_of_date": as_of_date}}},
+            "loggers": loggers,
+        }
+    else:
+        job = defs.resolve_job_def("refresh")
+        run_config = {
+            "ops": {
+                "erp_extract": {"config": {"full_refresh": full}},
+                "erp_dbt_models": {"config": {"full_refresh": full, "as_of_date": as_of_date}},
+            },
+            "loggers": loggers,
+        }
     instance = (
         dg.DagsterInstance.get()
         if os.environ.get("DAGSTER_HOME")
@@ -43,6 +64,7 @@ def run_refresh(
         )
         if not result.success:
             raise RefreshFailed(explain(result))
+    return job.name
 
 
 def _root_cause(error: Any) -> str:

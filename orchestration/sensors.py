@@ -1,8 +1,8 @@
-"""Sensors: refresh when new postings exist in the transactional database.
+"""Sensors: a quick refresh when new postings exist in the transactional database.
 
 The cursor is the highest journal_entry id seen; posted entries are append-only, so a
-higher id means something new to show. No run is requested while a refresh is queued
-or running (one writer of the build file at a time).
+higher id means something new to show. No run is requested while a refresh (quick or
+full) is queued or running (one writer of the build file at a time).
 """
 
 # No `from __future__ import annotations` here: dagster reads the parameter annotations
@@ -11,7 +11,8 @@ or running (one writer of the build file at a time).
 import dagster as dg
 from sqlalchemy import func, select
 
-from orchestration.jobs import refresh_job
+from orchestration.jobs import WAREHOUSE_TAG
+from orchestration.quick_refresh import quick_refresh_job
 from orchestration.resources import ErpWarehouse
 from transactional.database import engine_for
 from transactional.finance.models import JournalEntry
@@ -33,10 +34,13 @@ def latest_entry_id(database_url: str) -> int:
 
 @dg.sensor(
     name="new_postings",
-    job=refresh_job,
+    job=quick_refresh_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Start a refresh when journal entries were posted since the last one.",
+    description=(
+        "Start a quick refresh (new rows, tables, blocking checks, publish) when journal "
+        "entries were posted since the last one."
+    ),
 )
 def new_postings_sensor(
     context: dg.SensorEvaluationContext, warehouse: ErpWarehouse
@@ -46,7 +50,7 @@ def new_postings_sensor(
     if latest <= seen:
         return dg.SkipReason(f"No new postings (latest entry {latest}).")
     active = context.instance.get_runs(
-        filters=dg.RunsFilter(job_name=refresh_job.name, statuses=ACTIVE), limit=1
+        filters=dg.RunsFilter(tags=WAREHOUSE_TAG, statuses=ACTIVE), limit=1
     )
     if active:
         return dg.SkipReason("A refresh is already queued or running; trying again later.")

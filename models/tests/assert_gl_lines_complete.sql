@@ -1,4 +1,6 @@
 -- The incremental fact holds every loaded journal line exactly once, with its amount.
+-- Blocking: the quick refresh runs it before publishing (the fact is incremental).
+{{ config(tags=['blocking']) }}
 with
 
 source_lines as (

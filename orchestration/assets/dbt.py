@@ -10,7 +10,9 @@ groups follow the folders (staging, intermediate, core, finance).
 
 import json
 import shutil
+import threading
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,16 @@ from dagster_dbt import (
 from pydantic import Field
 
 from orchestration.assets.extract import EXTRACT_KEY
-from orchestration.project import dbt_environment, ensure_manifest, environment, erp_project
+from orchestration.project import (
+    dbt_environment,
+    ensure_manifest,
+    environment,
+    erp_project,
+    keep_parse_state,
+    models_fingerprint,
+    seed_parse_state,
+    write_build_fingerprint,
+)
 from orchestration.resources import ErpWarehouse
 
 MART_GROUPS = ("core", "finance", "wholesale")
@@ -76,12 +87,21 @@ def erp_dbt_models(
         args.append("--full-refresh")
     if config.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
+    build = warehouse.build_path()
+    # Every model built (not a subset): afterwards the quick refresh may rebuild only the
+    # tables, since the views in the file are those of these models.
+    complete = set(context.selected_asset_keys) == set(context.assets_def.keys)
+    fingerprint = models_fingerprint(config.as_of_date)
     runs = erp_project.project_dir / erp_project.target_path / "runs"
     target = runs / context.run.run_id
-    with environment(dbt_environment(warehouse.build_path())):
-        yield from dbt.cli(args, context=context, target_path=target).stream()
-    _keep_partial_parse(target)
-    _prune_targets(runs, keep=KEEP_TARGETS)
+    seed_parse_state(target, build)
+    try:
+        with environment(dbt_environment(build)), pruning_alongside(runs):
+            yield from dbt.cli(args, context=context, target_path=target).stream()
+    finally:
+        keep_partial_parse(target, build)
+    if complete:
+        write_build_fingerprint(build, fingerprint)
 
 
 def mart_keys() -> list[dg.AssetKey]:
@@ -90,19 +110,27 @@ def mart_keys() -> list[dg.AssetKey]:
     return sorted((key for key, group in groups.items() if group in MART_GROUPS), key=str)
 
 
-def _keep_partial_parse(target: Path) -> None:
-    # dagster-dbt seeds each run's target folder from target/partial_parse.msgpack. The
-    # parse state depends on the warehouse path, so hand this run's state on to the next
-    # run (same path): it then skips the full re-parse.
-    state = target / "partial_parse.msgpack"
-    if state.exists():
-        shared = erp_project.project_dir / erp_project.target_path / "partial_parse.msgpack"
-        partial = shared.with_suffix(".tmp")
-        shutil.copyfile(state, partial)
-        partial.replace(shared)
+def keep_partial_parse(target: Path, build: Path) -> None:
+    """Hand this run's dbt parse state on to the next run (orchestration.project)."""
+    keep_parse_state(target, build)
 
 
-def _prune_targets(runs: Path, *, keep: int) -> None:
+@contextmanager
+def pruning_alongside(runs: Path) -> Iterator[None]:
+    """Delete old run folders while dbt runs: some 900 files each (compiled and run SQL
+    per node), which took seconds of a quick refresh when done after dbt."""
+    thread = threading.Thread(target=prune_targets, args=(runs,), name="erp-prune-dbt-runs")
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+def prune_targets(runs: Path, *, keep: int = KEEP_TARGETS) -> None:
+    """dbt writes its artifacts per run under target/runs/<run>; keep the newest few."""
+    if not runs.is_dir():
+        return
     folders = sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
     for old in folders[:-keep]:
         shutil.rmtree(old, ignore_errors=True)

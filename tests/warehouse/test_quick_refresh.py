@@ -1,0 +1,269 @@
+"""The quick refresh (``erp refresh`` without ``--full``): after posting one invoice it
+shows in the published fct_gl_lines and trial balance; a failing blocking check (a Python
+reconciliation or a dbt test tagged blocking) still stops the publish; and dbt's parse
+state serves any warehouse path.
+
+The module works on its own copy of the demo database and its own warehouse folder, so
+the invoices and the tampering here stay out of the other modules' books.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pytest
+from sqlmodel import select
+
+from orchestration.publish import build_path, published_path
+from tests.warehouse.conftest import DemoCompany
+from transactional.database import make_engine, session_scope
+from transactional.finance import invoices
+from transactional.organisation.models import Division, User
+from transactional.relations.models import Relation
+
+pytestmark = pytest.mark.pipeline
+
+
+def query(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def company(
+    definitions: Any, demo_company: DemoCompany, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """A copy of the demo database and an empty warehouse folder, set as the environment."""
+    root = tmp_path_factory.mktemp("quick")
+    source = Path(demo_company.url.removeprefix("sqlite:///"))
+    database = root / "erp.db"
+    shutil.copyfile(source, database)
+    url = f"sqlite:///{database}"
+    warehouse = root / "warehouse"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ERP_DATABASE_URL", url)
+        patch.setenv("ERP_WAREHOUSE_DIR", str(warehouse))
+        yield url, warehouse
+
+
+@pytest.fixture(scope="module")
+def first_publish(company: tuple[str, Path]) -> Path:
+    from orchestration.refresh import run_refresh
+
+    # Nothing built yet in this folder: the refresh takes the full job (every check).
+    assert run_refresh() == "refresh"
+    path = published_path(company[1])
+    assert path is not None
+    return path
+
+
+def post_sales_invoice(url: str, amount: str) -> tuple[int, Decimal]:
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            admin = session.exec(select(User).where(User.username == "admin")).one()
+            holding = session.exec(select(Division).where(Division.code == "HOLD")).one()
+            customer = session.exec(
+                select(Relation).where(
+                    Relation.division_id == holding.id, Relation.relation_type == "customer"
+                )
+            ).first()
+            assert customer is not None
+            invoice = invoices.post_invoice(
+                session=session,
+                user=admin,
+                invoice=invoices.InvoiceDraft(
+                    division="HOLD",
+                    invoice_type="sales",
+                    relation=customer.code,
+                    invoice_date="2026-10-29",
+                    currency=holding.currency_code,
+                    lines=[
+                        invoices.InvoiceLineDraft(account="8100", quantity="1", unit_price=amount)
+                    ],
+                ),
+            )
+            return invoice.id, invoice.amount_base
+    finally:
+        engine.dispose()
+
+
+TRIAL_BALANCE_8100 = """
+    select coalesce(sum(tb.credit), 0), count(*)
+    from main.finance__trial_balance tb
+    join main.dim_divisions d using (division_id)
+    where d.division_code = 'HOLD' and tb.account_code = '8100'
+        and tb.fiscal_year = 2026 and tb.period_number = 10
+"""
+
+
+def test_quick_refresh_shows_a_posted_invoice_in_the_published_books(
+    company: tuple[str, Path], first_publish: Path
+) -> None:
+    from orchestration.refresh import run_refresh
+
+    url, warehouse = company
+    lines_before = query(first_publish, "select count(*) from main.fct_gl_lines")[0][0]
+    (credit_before, _) = query(first_publish, TRIAL_BALANCE_8100)[0]
+    invoice_id, amount_base = post_sales_invoice(url, "1234.56")
+
+    assert run_refresh() == "quick_refresh"
+
+    latest = published_path(warehouse)
+    assert latest is not None and latest != first_publish
+    lines = query(
+        latest,
+        f"""
+        select account_code, amount_base from main.fct_gl_lines
+        where entry_id = (select entry_id from main.fct_gl_lines where invoice_id = {invoice_id})
+        order by account_code
+        """,
+    )
+    assert lines == [("1300", amount_base), ("8100", -Decimal("1234.56"))]
+    assert query(latest, "select count(*) from main.fct_gl_lines")[0][0] == lines_before + 2
+    assert query(latest, "select count(*) - count(distinct gl_line_id) from main.fct_gl_lines") == [
+        (0,)
+    ]
+    (credit_after, rows) = query(latest, TRIAL_BALANCE_8100)[0]
+    assert rows == 1
+    assert credit_after - credit_before == Decimal("1234.56")
+    # The books still balance in the period of the new invoice.
+    unbalanced = query(
+        latest,
+        """
+        select division_id, fiscal_year, period_number from main.finance__trial_balance
+        group by all having sum(debit) <> sum(credit)
+        """,
+    )
+    assert unbalanced == []
+
+
+def test_quick_refresh_stops_before_publishing_when_a_reconciliation_fails(
+    company: tuple[str, Path], first_publish: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import quality.reconciliation as rules
+    from orchestration.refresh import RefreshFailed, run_refresh
+
+    def out_of_balance(warehouse: Path) -> rules.Reconciliation:
+        return rules.Reconciliation(
+            rule="trial balance movements sum to zero",
+            groups_checked=1,
+            failures=[{"division_id": 1, "difference": "0.01"}],
+        )
+
+    monkeypatch.setattr(rules, "trial_balance_sums_to_zero", out_of_balance)
+    post_sales_invoice(company[0], "10.00")
+    before = published_path(company[1])
+    with pytest.raises(RefreshFailed, match="trial_balance_reconciles"):
+        run_refresh()
+    assert published_path(company[1]) == before
+
+
+def test_quick_refresh_stops_before_publishing_when_a_blocking_dbt_test_fails(
+    company: tuple[str, Path], first_publish: Path
+) -> None:
+    from orchestration.refresh import RefreshFailed, run_refresh
+
+    build = build_path(company[1])
+    # An unbalanced line slipped into raw (as a broken extract would load it): the fact's
+    # blocking test "every entry sums to zero" must stop the publish.
+    with duckdb.connect(str(build)) as connection:
+        connection.execute(
+            """
+            insert into raw.journal_line
+            select * replace (id + 1000000 as id, amount_base + 1 as amount_base)
+            from raw.journal_line where id = (select max(id) from raw.journal_line)
+            """
+        )
+    before = published_path(company[1])
+    with pytest.raises(RefreshFailed, match="sums_to_zero_fct_gl_lines"):
+        run_refresh()
+    assert published_path(company[1]) == before
+    with duckdb.connect(str(build)) as connection:
+        connection.execute("delete from raw.journal_line where id > 1000000")
+        connection.execute("delete from main.fct_gl_lines where gl_line_id > 1000000")
+
+
+def test_quick_refresh_builds_every_model_when_the_models_changed(
+    company: tuple[str, Path], first_publish: Path
+) -> None:
+    from orchestration.project import models_fingerprint, write_build_fingerprint
+    from orchestration.quick_refresh import quick_build_possible
+
+    build = build_path(company[1])
+    assert quick_build_possible(build)
+    # Views render the ageing date into their SQL: another date needs them rebuilt.
+    assert not quick_build_possible(build, as_of_date="2025-12-31")
+    write_build_fingerprint(build, "models of another version")
+    assert not quick_build_possible(build)
+    # The quick job then builds the views too, and records the current models.
+    result = _quick_job_result()
+    assert result.success
+    assert quick_build_possible(build)
+    assert (build.parent / "dbt-models.fingerprint").read_text().strip() == models_fingerprint()
+    assert not quick_build_possible(company[1] / "nowhere" / "warehouse.duckdb")
+
+
+def _quick_job_result() -> dg.ExecuteInProcessResult:
+    from orchestration.definitions import defs
+
+    return defs.resolve_job_def("quick_refresh").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+
+
+def test_parse_state_serves_any_warehouse_path(
+    company: tuple[str, Path], first_publish: Path, tmp_path: Path
+) -> None:
+    import msgpack
+
+    from orchestration.project import (
+        PARTIAL_PARSE,
+        _state_for,
+        profile_identity,
+        retarget_parse_state,
+        seed_parse_state,
+    )
+
+    def profile_hash(state: bytes) -> str:
+        manifest = msgpack.unpackb(state, ext_hook=msgpack.ExtType, raw=False, strict_map_key=False)
+        return str(manifest["state_check"]["profile_hash"]["checksum"])
+
+    # The state dbt kept after this module's runs carries the hash computed here.
+    build = build_path(company[1])
+    kept = _state_for(build)
+    assert kept.exists()
+    assert profile_hash(kept.read_bytes()) == profile_identity(build)[1]
+    # A new path gets a state with its own hash, without a dbt parse.
+    other = tmp_path / "elsewhere" / "build" / "warehouse.duckdb"
+    seed_parse_state(tmp_path / "run", other)
+    seeded = (tmp_path / "run" / PARTIAL_PARSE).read_bytes()
+    assert profile_hash(seeded) == profile_identity(other)[1] != profile_identity(build)[1]
+    # A file of another name is another database to dbt: no state is made up for it.
+    assert retarget_parse_state(kept.read_bytes(), tmp_path / "other.duckdb") is None
+
+
+def test_definitions_have_the_quick_job_and_the_sensor_uses_it(definitions: Any) -> None:
+    job = definitions.resolve_job_def("quick_refresh")
+    structure = job.graph.dependency_structure
+    upstream = {
+        node.name: sorted(
+            output.node_name for output in structure.all_upstream_outputs_from_node(node.name)
+        )
+        for node in job.graph.nodes
+    }
+    assert upstream == {
+        "extract": [],
+        "build": ["extract"],
+        "blocking_checks": ["build"],
+        "publish": ["blocking_checks"],
+    }
+    assert job.tags.get("erp/warehouse") == "build"
+    assert definitions.resolve_sensor_def("new_postings").job_name == "quick_refresh"
+    assert definitions.resolve_schedule_def("hourly_refresh").job_name == "refresh"
