@@ -303,7 +303,7 @@ from orchestration.refresh import run_refresh
 import orchestration.definitions
 t1 = time.perf_counter()
 full, out = sys.argv[1] == "full", sys.argv[2]
-run_refresh(full=full)
+job = run_refresh(full=full)
 t2 = time.perf_counter()
 import dagster as dg
 instance = dg.DagsterInstance.get()
@@ -312,13 +312,35 @@ stats = instance.get_run_stats(run_id)
 steps = [(s.step_key, (s.end_time or 0) - (s.start_time or 0))
          for s in instance.get_run_step_stats(run_id)]
 Path(out).write_text(json.dumps({
-    "import_s": t1 - t0, "run_s": t2 - t1, "steps": steps,
+    "job": job, "import_s": t1 - t0, "run_s": t2 - t1, "steps": steps,
     "dagster_run_s": (stats.end_time or 0) - (stats.start_time or 0),
     "self_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     "children_maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
 }))
 """
 
+# The dashboards' "Refresh warehouse now": the process is up and has imported dagster and
+# the definitions already; a clerk posts, presses the button and reads the page.
+WARM_CHILD = r"""
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, "tests/benchmarks")
+from bench_scale import post_one_invoice, visible_lines
+from orchestration.refresh import run_refresh
+from orchestration.publish import published_path
+import orchestration.definitions
+url, out = sys.argv[1], sys.argv[2]
+division_id, number, post_s = post_one_invoice(url)
+t0 = time.perf_counter()
+job = run_refresh()
+t1 = time.perf_counter()
+found = visible_lines(published_path(), number, division_id)
+t2 = time.perf_counter()
+Path(out).write_text(json.dumps({
+    "job": job, "number": number, "post_s": post_s, "run_s": t1 - t0, "check_s": t2 - t1,
+    "found": found,
+}))
+"""
 
 # --- the report -------------------------------------------------------------------------------
 
@@ -654,17 +676,11 @@ def post_one_invoice(url: str) -> tuple[int, str, float]:
         engine.dispose()
 
 
-def step_incremental(work: Workdir, report: Report) -> None:
+def visible_lines(published: Path | None, number: str, division_id: int) -> int:
+    """How many lines of document ``number`` the published ``fct_gl_lines`` holds."""
     import duckdb
 
-    before = work.published()
-    division_id, number, post_s = post_one_invoice(work.url)
-    log(f"posted {number}; incremental refresh (run_refresh(), as `erp refresh`) ...")
-    start = time.perf_counter() - post_s
-    run = run_child("refresh", REFRESH_CHILD, ["incremental"], work, "refresh-incremental.log")
-    check_start = time.perf_counter()
-    published = work.published()
-    assert published is not None and published != before, "the refresh published nothing new"
+    assert published is not None, "nothing is published"
     con = duckdb.connect(str(published), read_only=True)
     try:
         found = con.execute(
@@ -673,13 +689,26 @@ def step_incremental(work: Workdir, report: Report) -> None:
         ).fetchone()
     finally:
         con.close()
-    visible = time.perf_counter()
-    if not found or found[0] == 0:
-        raise SystemExit(f"{number} is not in the published fct_gl_lines after the refresh")
-    total = visible - start
-    log(f"{number} visible after {total:.1f} s")
+    return int(found[0]) if found else 0
+
+
+def step_incremental(work: Workdir, report: Report) -> None:
+    step_incremental_cold(work, report)
+    step_incremental_warm(work, report)
+
+
+def step_incremental_warm(work: Workdir, report: Report) -> None:
+    """Post and refresh in one warm process, as the dashboards' button does."""
+    log("incremental refresh in a warm process (the dashboards' Refresh warehouse now) ...")
+    run = run_child("warm refresh", WARM_CHILD, [work.url], work, "refresh-warm.log")
+    r = run.result
+    if not r["found"]:
+        raise SystemExit(f"{r['number']} is not in the published fct_gl_lines after the refresh")
+    total = r["post_s"] + r["run_s"] + r["check_s"]
+    log(f"{r['number']} visible after {total:.1f} s (warm, job {r['job']})")
     report.measure(
-        "Incremental refresh: posting one invoice to seeing it in the published marts",
+        "Incremental refresh, warm process (dashboards' *Refresh warehouse now*): posting "
+        "one invoice to seeing it",
         total,
         "s",
         ".1f",
@@ -688,7 +717,46 @@ def step_incremental(work: Workdir, report: Report) -> None:
     )
     report.tables.append(
         Table(
-            f"Incremental refresh ({number}, {found[0]} lines)",
+            f"Incremental refresh in a warm process ({r['number']}, job `{r['job']}`)",
+            ["part", "seconds"],
+            [
+                ["post the invoice through the services (clerk1)", f"{r['post_s']:.2f}"],
+                ["`run_refresh()` in the process that has imported dagster", f"{r['run_s']:.1f}"],
+                ["look the document number up in the new published file", f"{r['check_s']:.2f}"],
+                ["total, posting to visible", f"{total:.1f}"],
+            ],
+        )
+    )
+
+
+def step_incremental_cold(work: Workdir, report: Report) -> None:
+    before = work.published()
+    division_id, number, post_s = post_one_invoice(work.url)
+    log(f"posted {number}; incremental refresh (run_refresh(), as `erp refresh`) ...")
+    start = time.perf_counter() - post_s
+    run = run_child("refresh", REFRESH_CHILD, ["incremental"], work, "refresh-incremental.log")
+    check_start = time.perf_counter()
+    published = work.published()
+    assert published is not None and published != before, "the refresh published nothing new"
+    found = visible_lines(published, number, division_id)
+    visible = time.perf_counter()
+    if not found:
+        raise SystemExit(f"{number} is not in the published fct_gl_lines after the refresh")
+    total = visible - start
+    log(f"{number} visible after {total:.1f} s")
+    report.measure(
+        "Incremental refresh, `erp refresh` (new process): posting one invoice to seeing it "
+        "in the published marts",
+        total,
+        "s",
+        ".1f",
+        f"<= {TARGETS['incremental_s']:.0f} s",
+        total <= TARGETS["incremental_s"],
+    )
+    report.tables.append(
+        Table(
+            f"Incremental refresh, `erp refresh` ({number}, {found} lines, job "
+            f"`{run.result.get('job', '?')}`)",
             ["part", "seconds"],
             [
                 ["post the invoice through the services (clerk1)", f"{post_s:.2f}"],
