@@ -1032,8 +1032,9 @@ def step_pages(work: Workdir, runs: int, report: Report) -> None:
         f"Dashboard data loads, uncached, {runs} runs with varied filters (ms)",
         ["page", "p50", "p95", "max", "target", "met?"],
         note="Sum of the query functions one page load calls, timed directly on the "
-        "published warehouse (each opens a fresh read-only DuckDB connection, as the pages "
-        "do); charts and tables are not drawn. The sidebar's two queries are cached per "
+        "published warehouse through `PublishedWarehouse.query`, as the pages call them "
+        "(one read-only connection per published file, a cursor per query); charts and "
+        "tables are not drawn. The sidebar's two queries are cached per "
         "published version, so a filter change does not rerun them: they are a row of "
         "their own. p95 is the nearest rank (19th of 20). Drill-downs run when a row is "
         "picked, not on page load.",
@@ -1058,7 +1059,8 @@ def step_pages(work: Workdir, runs: int, report: Report) -> None:
     floor = connection_floor(path, runs)
     page_table.note += (
         f" Opening and closing the published file read-only, without a query, takes "
-        f"{floor:.0f} ms (p50) here: every query pays it once."
+        f"{floor:.1f} ms (p50) here while the dashboards' connection to it is open (a "
+        "process pays the first open once per published version)."
     )
     report.tables.append(page_table)
     query_table = Table(
