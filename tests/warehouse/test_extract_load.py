@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -154,13 +155,31 @@ def test_failed_load_keeps_previous_raw_layer(
     target = tmp_path / "warehouse.duckdb"
     post_documents(db_url)
     extract_load(db_url, target)
-    before = raw_table(target, "journal_line")
+    before = {name: raw_table(target, name) for name in ("journal_line", "invoice", "account")}
     post_documents(db_url, day="2025-04-07")
 
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("source went away")
+    # Fail on the last table, when every other one (the new ledger lines too) is staged.
+    last = [t.name for t in metadata.sorted_tables if t.name not in INCREMENTAL_TABLES][-1]
+    original = module._load_replace
+
+    def broken(source: Any, target: Any, table: Any) -> Any:
+        if table.name == last:
+            raise RuntimeError("source went away")
+        return original(source, target, table)
 
     monkeypatch.setattr(module, "_load_replace", broken)
     with pytest.raises(RuntimeError, match="source went away"):
         extract_load(db_url, target)
-    assert raw_table(target, "journal_line").equals(before)
+    for name, rows in before.items():
+        assert raw_table(target, name).equals(rows), f"raw.{name} changed by a failed load"
+    with duckdb.connect(str(target), read_only=True) as con:
+        staged = con.execute(
+            "select table_name from information_schema.tables where table_name like '%__load'"
+        ).fetchall()
+    assert staged == [], "a failed load left staging tables behind"
+
+    # The next load puts everything in place.
+    monkeypatch.setattr(module, "_load_replace", original)
+    extract_load(db_url, target)
+    for name in before:
+        assert raw_table(target, name).equals(source_table(db_url, name))

@@ -117,7 +117,7 @@ class Snapshot:
         return found
 
 
-_TOKEN = text("select token from master_data_version where id = 1")
+TOKEN_QUERY = _TOKEN = text("select token from master_data_version where id = 1")
 # One snapshot per database (engine URL); replaced when the token changes.
 _SNAPSHOTS: dict[str, Snapshot] = {}
 _GUARD = threading.Lock()
@@ -272,12 +272,30 @@ def _user_divisions(conn: Connection) -> dict[int, frozenset[int]]:
 class MasterData:
     """Resolves codes against a snapshot for one service call (one transaction)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, snapshot: Snapshot | None = None) -> None:
         self.session = session
-        self.snapshot = current(session)
+        self.snapshot = snapshot if snapshot is not None else current(session)
         self.conn = session.connection()
         # (user, action, division) already checked in this call: one transaction.
         self.allowed: set[tuple[int | None, str, int]] = set()
+
+    @classmethod
+    def cached(cls, session: Session) -> MasterData | None:
+        """The copy this process holds for the session's database, its token *not* read.
+
+        For a caller that checks the token itself later in the same transaction, in the
+        statement that acts on what it checked (``posting._allocate_numbers``), and starts
+        over with ``MasterData(session)`` when it differs. Its refusals are not to be
+        trusted as such: the copy may predate a change the clerk is waiting for. None
+        when there is no copy to use.
+        """
+        if session.new or session.dirty or session.deleted:
+            session.flush()  # the later token check must cover the session's own changes
+        conn = session.connection()
+        snap = _SNAPSHOTS.get(conn.engine.url.render_as_string(hide_password=False))
+        if snap is None or not snap.cacheable:
+            return None
+        return cls(session, snap)
 
     def memo(self, name: str) -> dict[Any, Any]:
         """A dict kept with this copy, for answers derived from the master data alone."""

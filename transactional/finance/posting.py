@@ -14,21 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, event, insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, event, insert, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from transactional import audit, rights
 from transactional.errors import DomainError, ImmutableRecord, UnbalancedEntry, ValidationError
+from transactional.finance import master_data
 from transactional.finance.lookups import parse_date
 from transactional.finance.master_data import MasterData
-from transactional.finance.models import DocumentSequence, JournalEntry, JournalLine
+from transactional.finance.models import JournalEntry, JournalLine
 from transactional.money import round_money, to_decimal
 from transactional.organisation.models import User
 
@@ -95,6 +93,22 @@ def post_entries(
     Every entry is validated before the first row is written, so a bad entry anywhere in
     the batch leaves the books untouched.
     """
+    # Fast path: validate against the copy this process already holds, without reading
+    # its token first, and check the token in the same statement that takes the numbers
+    # (``_allocate_numbers``): if the master data changed since, nothing is numbered or
+    # written and the call starts over as below. A refusal is only trusted after the
+    # token was read (the copy may be older than a fix the clerk is waiting for).
+    cached = MasterData.cached(session)
+    if cached is not None:
+        try:
+            prepared = [_prepare(session, user, cached, e, action) for e in entries]
+        except DomainError:
+            pass
+        else:
+            try:
+                return _write(session, user, prepared, token=cached.snapshot.token)
+            except _StaleCopy:
+                pass
     master = MasterData(session)
     prepared = [_prepare(session, user, master, e, action) for e in entries]
     return _write(session, user, prepared)
@@ -232,25 +246,39 @@ def _signed_amount(line: LineDraft, where: str, n: int) -> Decimal:
     return -to_decimal(line.credit, field=f"lines.{n}.credit", label=f"{where}: credit")
 
 
+class _StaleCopy(Exception):
+    """The master-data copy a fast-path posting was checked against is no longer current."""
+
+
 def _write(
     session: Session,
     user: User,
     prepared: list[_Prepared],
     before_lines: Callable[[list[JournalEntry]], None] | None = None,
+    *,
+    token: str | None = None,
 ) -> list[JournalEntry]:
     """Number and insert the entries, then their lines (after ``before_lines`` ran).
 
     ``before_lines`` lets the invoice service create its invoices once the entries have
     numbers, and tag the control lines with the invoice id: lines are immutable once in.
+
+    ``token``: the master-data token ``prepared`` was checked against when it was not read
+    in this transaction (``post_entries``' fast path). It is compared in the statement
+    that takes the numbers; when it differs, ``_StaleCopy`` is raised and nothing has been
+    numbered or written.
     """
     # Whatever the caller left pending goes in first, as a flush here always did.
     session.flush()
-    numbers = _allocate_numbers(session, prepared)
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    numbers, ids = _allocate_numbers(session, prepared, token=token, entry_ids=postgres)
     now = datetime.now(UTC)
     entries: list[JournalEntry] = []
-    for p, number in zip(prepared, numbers, strict=True):
+    for i, (p, number) in enumerate(zip(prepared, numbers, strict=True)):
         entries.append(
             JournalEntry(
+                id=ids[i] if ids else None,
                 division_id=p.division_id,
                 journal_id=p.journal_id,
                 fiscal_year_id=p.fiscal_year_id,
@@ -266,21 +294,32 @@ def _write(
                 created_at=now,
             )
         )
-    # Entries, lines and their audit rows go in as Core executemany statements on the
-    # session's connection: the ORM's unit of work and bulk path cost more than the
-    # database does for a one-entry posting. The entries are then attached to the session
-    # as loaded objects, so callers use them (ids, numbers) as after a flush.
-    conn = session.connection()
-    columns = [c.key for c in _ENTRY_COLUMNS if c.key != "id"]
-    ids: list[int] = list(
-        conn.execute(_ENTRY_INSERT, [{c: getattr(e, c) for c in columns} for e in entries])
-        .scalars()
-        .all()
-    )
-    for e, entry_id in zip(entries, ids, strict=True):
-        e.id = entry_id
-        make_transient_to_detached(e)
-        session.add(e)
+    # Entries, lines and their audit rows go in as Core statements on the session's
+    # connection: the ORM's unit of work and bulk path cost more than the database does
+    # for a one-entry posting. The entries are then attached to the session as loaded
+    # objects, so callers use them (ids, numbers) as after a flush.
+    #
+    # PostgreSQL: the entry ids came with the numbers (``nextval`` of the id sequence), so
+    # entries, lines and audit rows go in with one statement (``_insert_rows``): one round
+    # trip instead of three. SQLite: ids from INSERT ... RETURNING, then executemany.
+    pending: list[tuple[Any, list[dict[str, Any]]]] = []
+    if ids is None:
+        columns = [c.key for c in _ENTRY_COLUMNS if c.key != "id"]
+        new_ids: list[int] = list(
+            conn.execute(_ENTRY_INSERT, [{c: getattr(e, c) for c in columns} for e in entries])
+            .scalars()
+            .all()
+        )
+        for e, entry_id in zip(entries, new_ids, strict=True):
+            e.id = entry_id
+        _attach(session, entries)
+    else:
+        pending.append(
+            (
+                JournalEntry.__table__,  # type: ignore[attr-defined]
+                [{c.key: getattr(e, c.key) for c in _ENTRY_COLUMNS} for e in entries],
+            )
+        )
     entry_audit = [
         audit.row_for(
             session,
@@ -292,27 +331,38 @@ def _write(
         for e in entries
     ]
     if before_lines is not None:
-        conn.execute(insert(audit.AuditLog.__table__), entry_audit)  # type: ignore[attr-defined]
-        entry_audit = []
+        _insert_rows(conn, [*pending, (_AUDIT_TABLE, entry_audit)])
+        if pending:
+            _attach(session, entries)
+        pending, entry_audit = [], []
         before_lines(entries)
     line_rows: list[dict[str, Any]] = []
     for p, e in zip(prepared, entries, strict=True):
         for row in p.lines:
             row["entry_id"] = e.id
             line_rows.append(row)
-    # Lines go in with one executemany; they are audited as part of their entry below.
-    conn.execute(insert(JournalLine.__table__), line_rows)  # type: ignore[attr-defined]
-    conn.execute(
-        insert(audit.AuditLog.__table__),  # type: ignore[attr-defined]
-        entry_audit
-        + [
-            audit.row_for(
-                session, table="journal_line", key=str(e.id), action="insert", new=p.lines
-            )
-            for p, e in zip(prepared, entries, strict=True)
+    # Lines are audited as part of their entry: one audit row per entry's lines.
+    line_audit = [
+        audit.row_for(session, table="journal_line", key=str(e.id), action="insert", new=p.lines)
+        for p, e in zip(prepared, entries, strict=True)
+    ]
+    _insert_rows(
+        conn,
+        [
+            *pending,
+            (JournalLine.__table__, line_rows),  # type: ignore[attr-defined]
+            (_AUDIT_TABLE, entry_audit + line_audit),
         ],
     )
+    if pending:
+        _attach(session, entries)
     return entries
+
+
+def _attach(session: Session, entries: list[JournalEntry]) -> None:
+    for e in entries:
+        make_transient_to_detached(e)
+        session.add(e)
 
 
 _ENTRY_COLUMNS = list(JournalEntry.__table__.columns)  # type: ignore[attr-defined]
@@ -320,9 +370,63 @@ _ENTRY_INSERT = insert(JournalEntry.__table__).returning(  # type: ignore[attr-d
     JournalEntry.__table__.c.id,  # type: ignore[attr-defined]
     sort_by_parameter_order=True,
 )
+_AUDIT_TABLE = audit.AuditLog.__table__  # type: ignore[attr-defined]
 
 
-def _allocate_numbers(session: Session, prepared: list[_Prepared]) -> list[int]:
+def _insert_rows(conn: Connection, groups: list[tuple[Any, list[dict[str, Any]]]]) -> None:
+    """Insert the rows of each (table, rows) in order.
+
+    On PostgreSQL as one statement: per table an ``INSERT ... SELECT * FROM unnest(...)``
+    with one array parameter per column (rows keep their order), the earlier tables as
+    data-modifying CTEs of the last (foreign keys are checked at the end of the
+    statement, so lines may reference the entries inserted next to them). One round trip
+    instead of one per table, and the statement's text depends only on the tables and
+    columns, not on the number of rows: psycopg caches its parsing and the server
+    prepares it once per connection. Elsewhere, one executemany per table.
+    """
+    groups = [(table, rows) for table, rows in groups if rows]
+    if not groups:
+        return
+    if conn.dialect.name != "postgresql":
+        for table, rows in groups:
+            conn.execute(insert(table), rows)
+        return
+    shape = tuple((table, tuple(rows[0])) for table, rows in groups)
+    sql = _UNNEST_SQL.get(shape)
+    if sql is None:
+        sql = _UNNEST_SQL[shape] = _unnest_sql(conn, shape)
+    params = [
+        [row[n] for row in rows]
+        for (_, rows), (_, names) in zip(groups, shape, strict=True)
+        for n in names
+    ]
+    conn.exec_driver_sql(sql, tuple(params))
+
+
+_UNNEST_SQL: dict[tuple[tuple[Any, tuple[str, ...]], ...], str] = {}
+
+
+def _unnest_sql(conn: Connection, shape: tuple[tuple[Any, tuple[str, ...]], ...]) -> str:
+    parts = []
+    for table, names in shape:
+        arrays = ", ".join(f"%b::{table.c[n].type.compile(dialect=conn.dialect)}[]" for n in names)
+        parts.append(
+            f'INSERT INTO "{table.name}" ('
+            + ", ".join(f'"{n}"' for n in names)
+            + f") SELECT * FROM unnest({arrays})"
+        )
+    *ctes, last = parts
+    head = "WITH " + ", ".join(f"w{i} AS ({s})" for i, s in enumerate(ctes)) + " " if ctes else ""
+    return head + last
+
+
+def _allocate_numbers(
+    session: Session,
+    prepared: list[_Prepared],
+    *,
+    token: str | None = None,
+    entry_ids: bool = False,
+) -> tuple[list[int], list[int] | None]:
     """Take the next numbers per journal and fiscal year, holding the row lock to commit.
 
     The counter is created or incremented with one INSERT ... ON CONFLICT DO UPDATE ...
@@ -330,41 +434,86 @@ def _allocate_numbers(session: Session, prepared: list[_Prepared]) -> list[int]:
     clerk inserting a new counter row makes the others wait for it the same way), so
     concurrent clerks queue instead of taking the same number, and a rolled-back posting
     gives its numbers back (no gaps).
+
+    ``token``: take the numbers only if the master-data token is still this one, else
+    raise ``_StaleCopy`` with nothing taken. For one counter (a clerk's entry) the check
+    is part of the upsert (``INSERT ... SELECT ... WHERE token = :token``), which runs
+    with a fresh view of the committed data in either database (PostgreSQL read
+    committed; SQLite under ``BEGIN IMMEDIATE``), so the master data the entries were
+    checked against is what a fresh query would see when the numbers are taken.
+
+    ``entry_ids`` (PostgreSQL): also take one journal_entry id per entry from its
+    sequence in the same statement; returned as the second value (else None).
     """
     wanted: dict[tuple[int, int], int] = {}
     for p in prepared:
         key = (p.journal_id, p.fiscal_year_id)
         wanted[key] = wanted.get(key, 0) + 1
     conn = session.connection()
-    stmt = _number_statement(conn.dialect.name)
+    dialect = conn.dialect.name
+    if token is not None and len(wanted) > 1:
+        if conn.execute(master_data.TOKEN_QUERY).scalar_one() != token:
+            raise _StaleCopy
+        token = None
     last: dict[tuple[int, int], int] = {}
-    for (journal_id, fy_id), count in sorted(wanted.items()):
-        new_last: int = conn.execute(
-            stmt, {"journal_id": journal_id, "fiscal_year_id": fy_id, "last_number": count}
-        ).scalar_one()
+    ids: list[int] | None = None
+    for i, ((journal_id, fy_id), count) in enumerate(sorted(wanted.items())):
+        params: dict[str, Any] = {
+            "journal_id": journal_id,
+            "fiscal_year_id": fy_id,
+            "last_number": count,
+        }
+        if token is not None:
+            params["token"] = token
+        if dialect == "postgresql":
+            params["ids"] = len(prepared) if entry_ids and i == 0 else 0
+            row = conn.execute(_NUMBERS[(dialect, token is not None)], params).one()
+            new_last, taken = row[0], row[1]
+            if i == 0 and entry_ids:
+                ids = [int(x) for x in taken]
+        else:
+            new_last = conn.execute(_NUMBERS[(dialect, token is not None)], params).scalar()
+        if new_last is None:
+            raise _StaleCopy
         last[(journal_id, fy_id)] = new_last - count
     numbers = []
     for p in prepared:
         key = (p.journal_id, p.fiscal_year_id)
         last[key] += 1
         numbers.append(last[key])
-    return numbers
+    return numbers, ids
 
 
-@cache
-def _number_statement(dialect: str) -> Any:
-    """The counter's upsert, built once per dialect (building it costs more than running it)."""
-    ins = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = DocumentSequence.__table__  # type: ignore[attr-defined]
-    stmt = ins(table).values(
-        journal_id=bindparam("journal_id"),
-        fiscal_year_id=bindparam("fiscal_year_id"),
-        last_number=bindparam("last_number"),
+def _number_sql(dialect: str, checked: bool) -> Any:
+    """The counter's upsert, as text built once (building a Core upsert per call cost
+    more than running it). ``checked``: only if the master-data token is ``:token``."""
+    where = (
+        " WHERE (SELECT token FROM master_data_version WHERE id = 1) = :token" if checked else ""
     )
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c.journal_id, table.c.fiscal_year_id],
-        set_={"last_number": table.c.last_number + stmt.excluded.last_number},
-    ).returning(table.c.last_number)
+    upsert = (
+        "INSERT INTO document_sequence (journal_id, fiscal_year_id, last_number) "
+        f"SELECT :journal_id, :fiscal_year_id, :last_number{where} "
+        "ON CONFLICT (journal_id, fiscal_year_id) DO UPDATE "
+        "SET last_number = document_sequence.last_number + excluded.last_number "
+        "RETURNING last_number"
+    )
+    if dialect == "postgresql":
+        # SQLite needs a WHERE in INSERT ... SELECT ... ON CONFLICT (parsing ambiguity).
+        return text(
+            f"WITH up AS ({upsert}) SELECT (SELECT last_number FROM up), "
+            "ARRAY(SELECT nextval(pg_get_serial_sequence('journal_entry', 'id')) "
+            "FROM generate_series(1, :ids))"
+        )
+    if not checked:
+        upsert = upsert.replace(":last_number ", ":last_number WHERE true ")
+    return text(upsert)
+
+
+_NUMBERS = {
+    (dialect, checked): _number_sql(dialect, checked)
+    for dialect in ("postgresql", "sqlite")
+    for checked in (False, True)
+}
 
 
 def reverse_entry(
