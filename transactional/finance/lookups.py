@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from transactional import rights
 from transactional.audit import set_actor
 from transactional.errors import PeriodClosed, ValidationError
+from transactional.finance.document_rates import DocumentRates
 from transactional.finance.master_data import MasterData
 from transactional.finance.models import (
     Account,
@@ -25,7 +26,6 @@ from transactional.finance.models import (
     Period,
     VatCode,
 )
-from transactional.money import to_decimal
 from transactional.organisation.models import Currency, Division, ExchangeRate, User
 from transactional.relations.models import Relation
 
@@ -64,7 +64,7 @@ def _dmy(text: str) -> date | None:
     return None
 
 
-class Lookups:
+class Lookups(DocumentRates):
     """Cached resolution of codes to records within one service call."""
 
     def __init__(self, session: Session) -> None:
@@ -269,23 +269,6 @@ class Lookups:
                 raise ValidationError(f"Currency '{code}' is not known.", field=field)
             self._currencies[code] = cur
         return cur
-
-    def rate(self, currency: str, base: str, on: date, *, field: str = "rate") -> Decimal:
-        """Units of ``base`` per unit of ``currency`` on a date (latest rate on or before)."""
-        if currency == base:
-            return Decimal(1)
-        return self._reference_rate(currency, on, field) / self._reference_rate(base, on, field)
-
-    def document_rate(
-        self, given: object, currency: str, base: str, on: date, *, field: str, label: str
-    ) -> Decimal:
-        """The rate a clerk typed for a foreign-currency document, else the day's rate."""
-        if given in (None, "") or currency == base:
-            return self.rate(currency, base, on, field=field)
-        rate = to_decimal(given, field=field, label=label)
-        if rate <= 0:
-            raise ValidationError(f"{label} must be positive.", field=field)
-        return rate
 
     def _reference_rate(self, currency: str, on: date, field: str) -> Decimal:
         key = (currency, on)

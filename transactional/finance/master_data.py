@@ -31,6 +31,7 @@ from sqlalchemy import Connection, select, text
 from sqlmodel import Session
 
 from transactional.errors import PeriodClosed, ValidationError
+from transactional.finance.document_rates import DocumentRates
 from transactional.finance.models import (
     Account,
     CostCentre,
@@ -40,7 +41,6 @@ from transactional.finance.models import (
     Period,
     VatCode,
 )
-from transactional.money import to_decimal
 from transactional.organisation.models import Currency, Division, ExchangeRate, UserDivision
 from transactional.relations.models import Relation
 
@@ -269,7 +269,7 @@ def _user_divisions(conn: Connection) -> dict[int, frozenset[int]]:
 # --- resolving what a clerk typed, with the same messages as ``Lookups`` ------------------
 
 
-class MasterData:
+class MasterData(DocumentRates):
     """Resolves codes against a snapshot for one service call (one transaction)."""
 
     def __init__(self, session: Session, snapshot: Snapshot | None = None) -> None:
@@ -379,23 +379,6 @@ class MasterData:
         if not acc.is_active:
             raise ValidationError(f"Account {acc.code} ({acc.name}) is blocked.", field=field)
         return acc  # type: ignore[no-any-return]
-
-    def rate(self, currency: str, base: str, on: date, *, field: str = "rate") -> Decimal:
-        """Units of ``base`` per unit of ``currency`` on a date (latest rate on or before)."""
-        if currency == base:
-            return Decimal(1)
-        return self._reference_rate(currency, on, field) / self._reference_rate(base, on, field)
-
-    def document_rate(
-        self, given: object, currency: str, base: str, on: date, *, field: str, label: str
-    ) -> Decimal:
-        """The rate a clerk typed for a foreign-currency document, else the day's rate."""
-        if given in (None, "") or currency == base:
-            return self.rate(currency, base, on, field=field)
-        rate = to_decimal(given, field=field, label=label)
-        if rate <= 0:
-            raise ValidationError(f"{label} must be positive.", field=field)
-        return rate
 
     def _reference_rate(self, currency: str, on: date, field: str) -> Decimal:
         series = self._part("rates", _rates).get(currency)
