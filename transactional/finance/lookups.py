@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from transactional import rights
 from transactional.audit import set_actor
-from transactional.errors import PeriodClosed, ValidationError
+from transactional.errors import ValidationError
 from transactional.finance.document_rates import DocumentRates
 from transactional.finance.master_data import MasterData
 from transactional.finance.models import (
@@ -26,6 +26,7 @@ from transactional.finance.models import (
     Period,
     VatCode,
 )
+from transactional.finance.period_rules import no_period, require_open
 from transactional.organisation.models import Currency, Division, ExchangeRate, User
 from transactional.relations.models import Relation
 
@@ -241,24 +242,17 @@ class Lookups(DocumentRates):
             self._periods[division.id] = periods
         for p, fy in periods:
             if p.start_date <= on <= p.end_date:
-                if fy.status == "closed":
-                    raise PeriodClosed(
-                        f"Fiscal year {fy.year} of division {division.code} is closed; "
-                        f"nothing can be posted on {on.isoformat()}.",
-                        field=field,
-                    )
-                if p.status == "closed":
-                    raise PeriodClosed(
-                        f"Period {fy.year}-{p.number:02d} of division {division.code} is closed; "
-                        f"nothing can be posted on {on.isoformat()}.",
-                        field=field,
-                    )
+                require_open(
+                    division.code,
+                    on,
+                    year=fy.year,
+                    year_status=fy.status,
+                    period_number=p.number,
+                    period_status=p.status,
+                    field=field,
+                )
                 return p, fy
-        raise ValidationError(
-            f"No fiscal period of division {division.code} covers {on.isoformat()}; "
-            "ask your accountant to open that fiscal year.",
-            field=field,
-        )
+        raise no_period(division.code, on, field=field)
 
     def currency(self, code: str | None, *, field: str = "currency") -> Currency:
         code = str(code or "").strip().upper()

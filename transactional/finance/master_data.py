@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 from sqlmodel import Session
 
-from transactional.errors import PeriodClosed, ValidationError
+from transactional.errors import ValidationError
 from transactional.finance.document_rates import DocumentRates
 from transactional.finance.models import (
     Account,
@@ -41,6 +41,7 @@ from transactional.finance.models import (
     Period,
     VatCode,
 )
+from transactional.finance.period_rules import no_period, require_open
 from transactional.organisation.models import Currency, Division, ExchangeRate, UserDivision
 from transactional.relations.models import Relation
 
@@ -333,24 +334,17 @@ class MasterData(DocumentRates):
     def period(self, division: DivisionRef, on: date, *, field: str = "date") -> PeriodRef:
         for p in self._part("periods", _periods).get(division.id, []):
             if p.start_date <= on <= p.end_date:
-                if p.year_status == "closed":
-                    raise PeriodClosed(
-                        f"Fiscal year {p.year} of division {division.code} is closed; "
-                        f"nothing can be posted on {on.isoformat()}.",
-                        field=field,
-                    )
-                if p.status == "closed":
-                    raise PeriodClosed(
-                        f"Period {p.year}-{p.number:02d} of division {division.code} is closed; "
-                        f"nothing can be posted on {on.isoformat()}.",
-                        field=field,
-                    )
+                require_open(
+                    division.code,
+                    on,
+                    year=p.year,
+                    year_status=p.year_status,
+                    period_number=p.number,
+                    period_status=p.status,
+                    field=field,
+                )
                 return p  # type: ignore[no-any-return]
-        raise ValidationError(
-            f"No fiscal period of division {division.code} covers {on.isoformat()}; "
-            "ask your accountant to open that fiscal year.",
-            field=field,
-        )
+        raise no_period(division.code, on, field=field)
 
     def currency(self, code: str | None, *, field: str = "currency") -> tuple[str, int]:
         """(code, decimals)."""
