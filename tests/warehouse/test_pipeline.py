@@ -13,14 +13,12 @@ from typing import Any
 import dagster as dg
 import duckdb
 import pytest
-from sqlmodel import select
 
 from orchestration.publish import build_path, published_path
 from tests.warehouse.conftest import DemoCompany
+from tests.warehouse.postings import post_sales_invoice
 from transactional.database import make_engine, session_scope
-from transactional.finance import balances, invoices
-from transactional.organisation.models import Division, User
-from transactional.relations.models import Relation
+from transactional.finance import balances
 
 pytestmark = pytest.mark.pipeline
 
@@ -208,38 +206,7 @@ def test_refresh_adds_new_postings_and_keeps_the_old_version(
     from orchestration.refresh import run_refresh
 
     lines_before = query(first_publish, "select count(*) from main.fct_gl_lines")[0][0]
-    engine = make_engine(demo_company.url)
-    try:
-        with session_scope(engine) as session:
-            admin = session.exec(select(User).where(User.username == "admin")).one()
-            holding = session.exec(select(Division).where(Division.code == "HOLD")).one()
-            customer = session.exec(
-                select(Relation).where(
-                    Relation.division_id == holding.id, Relation.relation_type == "customer"
-                )
-            ).first()
-            assert customer is not None
-            invoice = invoices.post_invoice(
-                session=session,
-                user=admin,
-                invoice=invoices.InvoiceDraft(
-                    division="HOLD",
-                    invoice_type="sales",
-                    relation=customer.code,
-                    invoice_date="2026-10-30",
-                    currency=holding.currency_code,
-                    lines=[
-                        invoices.InvoiceLineDraft(
-                            account="8100",
-                            quantity="1",
-                            unit_price="4321.09",
-                        )
-                    ],
-                ),
-            )
-            invoice_id, amount_base = invoice.id, invoice.amount_base
-    finally:
-        engine.dispose()
+    invoice_id, amount_base = post_sales_invoice(demo_company.url, "4321.09", on="2026-10-30")
 
     run_refresh()
     latest = published_path(warehouse_dir)

@@ -18,14 +18,10 @@ from typing import Any
 import dagster as dg
 import duckdb
 import pytest
-from sqlmodel import select
 
 from orchestration.publish import build_path, published_path
 from tests.warehouse.conftest import DemoCompany
-from transactional.database import make_engine, session_scope
-from transactional.finance import invoices
-from transactional.organisation.models import Division, User
-from transactional.relations.models import Relation
+from tests.warehouse.postings import post_sales_invoice
 
 pytestmark = pytest.mark.pipeline
 
@@ -63,37 +59,6 @@ def first_publish(company: tuple[str, Path]) -> Path:
     return path
 
 
-def post_sales_invoice(url: str, amount: str) -> tuple[int, Decimal]:
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            admin = session.exec(select(User).where(User.username == "admin")).one()
-            holding = session.exec(select(Division).where(Division.code == "HOLD")).one()
-            customer = session.exec(
-                select(Relation).where(
-                    Relation.division_id == holding.id, Relation.relation_type == "customer"
-                )
-            ).first()
-            assert customer is not None
-            invoice = invoices.post_invoice(
-                session=session,
-                user=admin,
-                invoice=invoices.InvoiceDraft(
-                    division="HOLD",
-                    invoice_type="sales",
-                    relation=customer.code,
-                    invoice_date="2026-10-29",
-                    currency=holding.currency_code,
-                    lines=[
-                        invoices.InvoiceLineDraft(account="8100", quantity="1", unit_price=amount)
-                    ],
-                ),
-            )
-            return invoice.id, invoice.amount_base
-    finally:
-        engine.dispose()
-
-
 TRIAL_BALANCE_8100 = """
     select coalesce(sum(tb.credit), 0), count(*)
     from main.finance__trial_balance tb
@@ -111,7 +76,7 @@ def test_quick_refresh_shows_a_posted_invoice_in_the_published_books(
     url, warehouse = company
     lines_before = query(first_publish, "select count(*) from main.fct_gl_lines")[0][0]
     (credit_before, _) = query(first_publish, TRIAL_BALANCE_8100)[0]
-    invoice_id, amount_base = post_sales_invoice(url, "1234.56")
+    invoice_id, amount_base = post_sales_invoice(url, "1234.56", on="2026-10-29")
 
     assert run_refresh() == "quick_refresh"
 
@@ -158,7 +123,7 @@ def test_quick_refresh_stops_before_publishing_when_a_reconciliation_fails(
         )
 
     monkeypatch.setattr(rules, "trial_balance_sums_to_zero", out_of_balance)
-    post_sales_invoice(company[0], "10.00")
+    post_sales_invoice(company[0], "10.00", on="2026-10-29")
     before = published_path(company[1])
     with pytest.raises(RefreshFailed, match="trial_balance_reconciles"):
         run_refresh()
