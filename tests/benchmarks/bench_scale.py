@@ -431,7 +431,9 @@ def has_divisions(db: Path) -> bool:
         con.close()
 
 
-def step_generate(work: Workdir, scale: float, reuse: bool, report: Report) -> int:
+def step_generate(
+    work: Workdir, scale: float, reuse: bool, report: Report, grow_from: Path | None = None
+) -> int:
     state = work.state()
     if reuse and has_divisions(work.db):
         if state.get("scale") not in (None, scale):
@@ -446,6 +448,8 @@ def step_generate(work: Workdir, scale: float, reuse: bool, report: Report) -> i
         return lines
     if has_divisions(work.db):
         raise SystemExit(f"{work.db} is not empty; run without --reuse to start afresh.")
+    if grow_from is not None:
+        return grow(work, scale, grow_from, report)
     log(f"generating the demo group at scale {scale:g} into {work.db} ...")
     run = run_child(
         "generate", GENERATE_CHILD, [work.url, str(SEED), str(scale)], work, "generate.log"
@@ -464,8 +468,84 @@ def step_generate(work: Workdir, scale: float, reuse: bool, report: Report) -> i
     return lines
 
 
+def grow(work: Workdir, scale: float, source: Path, report: Report) -> int:
+    """The ledger of a generated smaller scale, its finance documents replicated.
+
+    Generating 10M lines through the services takes hours (replicate_ledger.py says why);
+    what is measured after this does not depend on how the rows were entered.
+    """
+    source_work = Workdir(source.resolve())
+    source_state = source_work.state()
+    source_scale = source_state.get("scale")
+    source_gen = source_state.get("generate")
+    if not source_scale or not source_gen or not has_divisions(source_work.db):
+        raise SystemExit(f"{source} holds no generated benchmark database (bench_state.json)")
+    times = round(scale / source_scale)
+    if times < 2:
+        raise SystemExit(f"--scale {scale:g} is not a multiple of the source's {source_scale:g}")
+    spec = importlib.util.spec_from_file_location(
+        "replicate_ledger", Path(__file__).with_name("replicate_ledger.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    log(f"replicating the scale {source_scale:g} ledger of {source_work.db} x{times} ...")
+    started = time.perf_counter()
+    counts = module.replicate(source_work.db, work.db, times, progress=lambda m: log(f"  {m}"))
+    seconds = time.perf_counter() - started
+    gen = {
+        **source_gen,
+        "grown_from": str(source_work.db),
+        "source_scale": source_scale,
+        "times": times,
+        "replicate_s": seconds,
+        "counts": counts,
+    }
+    work.save_state(scale=scale, generate=gen)
+    lines = count_lines(work.db)
+    _generation_rows(report, lines, gen, "")
+    return lines
+
+
 def _generation_rows(report: Report, lines: int, gen: dict[str, Any] | None, when: str) -> None:
     report.measure("Journal lines in the ledger", lines, "lines", ",")
+    if gen is not None and "grown_from" in gen:
+        rate = gen["lines"] / gen["wall_s"]
+        report.measure(
+            f"Demo generation of scale {gen['source_scale']:g}, wall (measured {gen['when']})",
+            gen["wall_s"],
+            "s",
+            ".1f",
+        )
+        report.measure(
+            f"Demo generation rate at scale {gen['source_scale']:g} (lines / wall)",
+            rate,
+            "lines/s",
+            ",.0f",
+        )
+        report.measure(
+            "Demo generation of this scale at that rate (estimate, not run)",
+            lines / rate,
+            "s",
+            ",.0f",
+        )
+        report.measure(
+            f"Replication of the scale {gen['source_scale']:g} finance documents "
+            f"x{gen['times']} (replicate_ledger.py)",
+            gen["replicate_s"],
+            "s",
+            ".1f",
+        )
+        report.notes.append(
+            f"This ledger is the scale {gen['source_scale']:g} database "
+            f"({gen['counts']['lines_before']:,} lines) with its finance documents (journal "
+            f"entries, invoices, payments, allocations, audit rows: "
+            f"{gen['counts']['keep_entry']:,} entries) copied {gen['times'] - 1} more times "
+            "by tests/benchmarks/replicate_ledger.py: same dates, divisions and periods, new "
+            "ids and numbers; stock documents and their entries are left single. Generating "
+            "it through the services would take the estimate above."
+        )
+        return
     if gen is None:
         report.measure(f"Demo generation{when}", None, "s", "")
         return
@@ -1575,6 +1655,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="generate the work directory's database and stop (measure later with --reuse)",
     )
     parser.add_argument(
+        "--grow-from",
+        type=Path,
+        help="a smaller scale's work directory: replicate its ledger's finance documents up to"
+        " --scale instead of generating (replicate_ledger.py)",
+    )
+    parser.add_argument(
         "--posting-lines", type=int, default=4000, help="lines per bench_posting case"
     )
     parser.add_argument(
@@ -1597,7 +1683,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.machine = machine_line()
     log(f"scale {args.scale:g} in {work.root}; {report.machine}")
 
-    step_generate(work, args.scale, args.reuse, report)
+    step_generate(work, args.scale, args.reuse, report, args.grow_from)
     if args.generate_only:
         print(report.markdown())
         return 0
