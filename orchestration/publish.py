@@ -25,7 +25,7 @@ PUBLISHED_DIR = "published"
 POINTER = "CURRENT"
 PREFIX = "warehouse-"
 SUFFIX = ".duckdb"
-KEEP_VERSIONS = 3
+KEEP_VERSIONS = 3  # default of ERP_PUBLISHED_VERSIONS
 
 
 def build_path(warehouse_dir: Path | None = None) -> Path:
@@ -55,8 +55,24 @@ def publish(build: Path, warehouse_dir: Path | None = None) -> Path:
     _fsync(partial)
     os.replace(partial, final)
     _write_pointer(target_dir, name)
-    _prune(target_dir, keep=KEEP_VERSIONS, current=name)
+    _prune(target_dir, keep=kept_versions(), current=name)
     return final
+
+
+def kept_versions() -> int:
+    """How many published versions stay on disk (``ERP_PUBLISHED_VERSIONS``, default 3).
+
+    At 10M journal lines a version is over 10 GB; 1 still never pulls a file from under a
+    reader (it keeps its open file), it only stops new readers from choosing an old one.
+    """
+    raw = os.environ.get("ERP_PUBLISHED_VERSIONS", "").strip()
+    if not raw:
+        return KEEP_VERSIONS
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(
+            f"ERP_PUBLISHED_VERSIONS must be a whole number of at least 1, not {raw!r}"
+        )
+    return int(raw)
 
 
 def published_path(warehouse_dir: Path | None = None) -> Path | None:

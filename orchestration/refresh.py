@@ -33,9 +33,13 @@ def run_refresh(
     return or the error.
     """
     from orchestration.definitions import defs
-    from orchestration.publish import build_path
+    from orchestration.publish import build_path, kept_versions
     from orchestration.quick_refresh import quick_build_possible
 
+    try:
+        kept_versions()  # a bad setting is reported now, not after the whole build
+    except ValueError as exc:
+        raise RefreshFailed(str(exc)) from exc
     loggers = {"console": {"config": {"log_level": log_level}}}
     run_config: dict[str, Any]
     if not full and quick_build_possible(build_path(), as_of_date):

@@ -54,7 +54,11 @@ def test_bad_command_line_input_is_refused_with_a_clear_message(tmp_path: Path) 
     no_confirm = erp("db", "reset", env=env)
     assert no_confirm.returncode == 1 and "--yes" in no_confirm.stderr
     assert erp("db", "upgrade", env=env).returncode == 0
+    bad_setting = erp("refresh", env={**env, "ERP_PUBLISHED_VERSIONS": "all"})
+    assert bad_setting.returncode == 1
+    assert "ERP_PUBLISHED_VERSIONS must be a whole number" in bad_setting.stderr
     assert not (tmp_path / "wh" / "published").exists()
+    assert not (tmp_path / "wh" / "build").exists()  # refused before any work
 
 
 def test_generate_refuses_a_database_that_holds_data(tmp_path: Path) -> None:

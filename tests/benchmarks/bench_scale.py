@@ -129,6 +129,8 @@ class Workdir:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "GX_ANALYTICS_ENABLED": "false",
             "PYTHONPATH": str(PROJECT),
+            # A published version is over 10 GB at scale 10: keep one beside the build.
+            "ERP_PUBLISHED_VERSIONS": "1",
         }
         env.pop("ERP_WAREHOUSE_PATH", None)
         return env

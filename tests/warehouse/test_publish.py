@@ -63,3 +63,21 @@ def test_published_file_is_independent_of_the_build(tmp_path: Path) -> None:
     published = publish(build(tmp_path, 7), tmp_path)
     build(tmp_path, 8)  # the next refresh writes the build file again
     assert marker(published) == 7
+
+
+def test_published_versions_kept_follow_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ERP_PUBLISHED_VERSIONS", "1")
+    # A reader of the first version keeps it even when only one version is kept on disk.
+    first = publish(build(tmp_path, 1), tmp_path)
+    reader = duckdb.connect(str(first), read_only=True)
+    try:
+        second = publish(build(tmp_path, 2), tmp_path)
+        assert [p.name for p in published_versions(tmp_path)] == [second.name]
+        assert reader.execute("select version from main.marker").fetchone() == (1,)
+    finally:
+        reader.close()
+    monkeypatch.setenv("ERP_PUBLISHED_VERSIONS", "none")
+    with pytest.raises(ValueError, match="ERP_PUBLISHED_VERSIONS must be a whole number"):
+        publish(build(tmp_path, 3), tmp_path)
