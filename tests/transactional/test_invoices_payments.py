@@ -5,13 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import func, text
+from sqlalchemy.exc import DatabaseError
 from sqlmodel import select
 
 from tests.transactional.company import user
 from transactional.audit import AuditLog
 from transactional.database import make_engine, session_scope
-from transactional.errors import ValidationError
+from transactional.errors import ImmutableRecord, ValidationError
 from transactional.finance import balances
 from transactional.finance.invoices import InvoiceDraft, InvoiceLineDraft, post_invoice
 from transactional.finance.models import Invoice, JournalLine, Payment
@@ -300,3 +301,66 @@ def test_a_change_without_an_acting_user_is_refused(engine) -> None:
         rel.name = "Sneaky"
         s.add(rel)
         s.flush()
+
+
+def _paid_invoice(engine) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        inv = post_invoice(session=s, user=user(s, "clerk"), invoice=sales())
+        pay = post_payment(
+            session=s,
+            user=user(s, "clerk"),
+            payment=PaymentDraft(
+                division="HOLD",
+                journal="BNK",
+                relation="C1",
+                payment_date="2025-03-20",
+                amount="100",
+                allocations=[AllocationDraft(invoice=inv.document_number, amount="100")],
+            ),
+        )
+        return inv.id or 0, pay.id or 0
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE invoice SET amount_incl_vat = 0",
+        "DELETE FROM invoice_line",
+        "UPDATE invoice_line SET amount = 1",
+        "UPDATE payment SET amount = 1",
+        "DELETE FROM payment_allocation",
+        "UPDATE payment_allocation SET amount = 1",
+    ],
+)
+def test_database_refuses_raw_changes_to_posted_invoices_and_payments(engine, sql: str) -> None:
+    _paid_invoice(engine)
+    with engine.connect() as conn:
+        before = {
+            table: conn.execute(text(f"select count(*), sum(id) from {table}")).one()
+            for table in ("invoice", "invoice_line", "payment", "payment_allocation")
+        }
+    with pytest.raises(DatabaseError) as err, engine.begin() as conn:
+        conn.execute(text(sql))
+    assert "posted invoice or payment cannot be changed or deleted" in str(err.value)
+    with engine.connect() as conn:
+        after = {
+            table: conn.execute(text(f"select count(*), sum(id) from {table}")).one()
+            for table in before
+        }
+    assert after == before
+
+
+def test_posted_invoice_and_payment_cannot_be_changed_through_the_orm(engine) -> None:
+    invoice_id, payment_id = _paid_invoice(engine)
+    with pytest.raises(ImmutableRecord, match="credit note"), session_scope(engine) as s:
+        inv = s.get(Invoice, invoice_id)
+        assert inv is not None
+        inv.description = "changed"
+        s.flush()
+    with pytest.raises(ImmutableRecord, match="credit note"), session_scope(engine) as s:
+        pay = s.get(Payment, payment_id)
+        s.delete(pay)
+        s.flush()
+    with session_scope(engine) as s:
+        assert s.get(Invoice, invoice_id).description == ""  # type: ignore[union-attr]
+        assert s.get(Payment, payment_id) is not None

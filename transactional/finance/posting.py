@@ -592,12 +592,24 @@ def _code_of(session: Session, table: str, record_id: int | None) -> str | None:
     return rec.code if rec is not None else None  # type: ignore[attr-defined]
 
 
+# Written once, with the entry that posts them; the database refuses changes too
+# (migrations 0001 and 0007), and the warehouse loads them by new id on that promise.
+_POSTED_DOCUMENTS = frozenset(
+    {"invoice", "invoice_line", "payment", "payment_allocation", "invoice_match"}
+)
+
+
 @event.listens_for(OrmSession, "before_flush")
 def _refuse_changes_to_posted(session: OrmSession, _ctx: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, (JournalEntry, JournalLine)) and (
-            obj in session.deleted or session.is_modified(obj)
-        ):
+        if not (obj in session.deleted or session.is_modified(obj)):
+            continue
+        if isinstance(obj, (JournalEntry, JournalLine)):
             raise ImmutableRecord(
                 "A posted entry cannot be changed or deleted; post a reversal to correct it."
+            )
+        if getattr(type(obj), "__tablename__", None) in _POSTED_DOCUMENTS:
+            raise ImmutableRecord(
+                "A posted invoice or payment cannot be changed or deleted; "
+                "correct it with a credit note, a reversal or a new payment."
             )
