@@ -482,24 +482,27 @@ def grow(work: Workdir, scale: float, source: Path, report: Report) -> int:
     source_gen = source_state.get("generate")
     if not source_scale or not source_gen or not has_divisions(source_work.db):
         raise SystemExit(f"{source} holds no generated benchmark database (bench_state.json)")
-    times = round(scale / source_scale)
-    if times < 2:
-        raise SystemExit(f"--scale {scale:g} is not a multiple of the source's {source_scale:g}")
+    if scale < 2 * source_scale:
+        raise SystemExit(f"--scale {scale:g} is not at least twice the source's {source_scale:g}")
+    # As many lines as generating at this scale would give (scale 1: about 1.09M).
+    target_lines = round(source_gen["lines"] * scale / source_scale)
     spec = importlib.util.spec_from_file_location(
         "replicate_ledger", Path(__file__).with_name("replicate_ledger.py")
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    log(f"replicating the scale {source_scale:g} ledger of {source_work.db} x{times} ...")
+    log(f"replicating the scale {source_scale:g} ledger of {source_work.db} ...")
     started = time.perf_counter()
-    counts = module.replicate(source_work.db, work.db, times, progress=lambda m: log(f"  {m}"))
+    counts = module.replicate(
+        source_work.db, work.db, progress=lambda m: log(f"  {m}"), target_lines=target_lines
+    )
     seconds = time.perf_counter() - started
     gen = {
         **source_gen,
         "grown_from": str(source_work.db),
         "source_scale": source_scale,
-        "times": times,
+        "times": counts["times"],
         "replicate_s": seconds,
         "counts": counts,
     }

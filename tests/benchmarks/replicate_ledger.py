@@ -23,7 +23,8 @@ Numbering: the copy ``k`` of entry number ``n`` in a journal and fiscal year who
 number is ``N`` gets number ``n + k*N`` (document number rewritten alike), and the
 journal's sequence moves past the last copy, so posting afterwards continues the series.
 
-Run: ``python tests/benchmarks/replicate_ledger.py SOURCE.db TARGET.db --times 10``.
+Run: ``python tests/benchmarks/replicate_ledger.py SOURCE.db TARGET.db --lines 10000000``
+(or ``--times N``).
 """
 
 from __future__ import annotations
@@ -280,14 +281,37 @@ def _copy_audit(con: sqlite3.Connection, k: int, offsets: dict[str, int]) -> int
     return copied
 
 
-def replicate(
-    source: Path, target: Path, times: int, progress: Progress | None = None
-) -> dict[str, int]:
-    """Copy ``source`` to ``target`` and replicate its finance documents to ``times`` x.
+def _drop_indexes(con: sqlite3.Connection) -> list[str]:
+    """Drop the named indexes of the replicated tables; their CREATE statements."""
+    tables = ", ".join(f"'{t}'" for t in REPLICATED)
+    found = con.execute(
+        f"select name, sql from sqlite_master where type = 'index' and sql is not null"
+        f" and tbl_name in ({tables})"
+    ).fetchall()
+    for name, _ in found:
+        con.execute(f'drop index "{name}"')
+    return [sql for _, sql in found]
 
-    Returns row counts: journal lines before and after, and the documents replicated.
+
+def replicate(
+    source: Path,
+    target: Path,
+    times: int | None = None,
+    progress: Progress | None = None,
+    *,
+    target_lines: int | None = None,
+) -> dict[str, int]:
+    """Copy ``source`` to ``target`` and replicate its finance documents.
+
+    ``times`` copies the documents to that many times over; ``target_lines`` instead picks
+    the number of copies that brings the ledger closest to that many journal lines (the
+    stock documents stay single, so ``times`` alone falls short of ``times`` x the lines).
+    Returns row counts: journal lines before and after, the documents replicated, and the
+    copies made.
     """
-    if times < 2:
+    if (times is None) == (target_lines is None):
+        raise ValueError("give times or target_lines")
+    if times is not None and times < 2:
         raise ValueError("times must be at least 2")
     say: Progress = progress or (lambda message: None)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -308,10 +332,19 @@ def replicate(
         lines_before = con.execute("select count(*) from journal_line").fetchone()[0]
         con.execute("begin")
         kept = _eligible(con)
+        if times is None:
+            kept_lines = con.execute(
+                "select count(*) from journal_line where entry_id in (select id from keep_entry)"
+            ).fetchone()[0]
+            times = 1 + max(1, round((int(target_lines or 0) - lines_before) / max(kept_lines, 1)))
+        kept["times"] = times
         say(
             f"replicating {kept['keep_entry']:,} entries, {kept['keep_invoice']:,} invoices,"
             f" {kept['keep_payment']:,} payments x{times}"
         )
+        # Indexes are rebuilt once at the end: maintaining them row by row made each copy
+        # slower than the last.
+        indexes = _drop_indexes(con)
         offsets = {
             table: con.execute(f"select coalesce(max(id), 0) from {table}").fetchone()[0]
             for table in REPLICATED
@@ -321,6 +354,9 @@ def replicate(
                 _copy(con, table, k, offsets)
             _copy_audit(con, k, offsets)
             say(f"copy {k} of {times - 1} done ({time.perf_counter() - started:.0f} s)")
+        for sql in indexes:
+            con.execute(sql)
+        say(f"indexes rebuilt ({time.perf_counter() - started:.0f} s)")
         # Posting afterwards continues each journal's series after the last copy.
         con.execute(
             """update document_sequence set last_number = (
@@ -349,9 +385,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("source", type=Path, help="a generated SQLite database (read only)")
     parser.add_argument("target", type=Path, help="the grown copy (replaced)")
-    parser.add_argument("--times", type=int, default=10, help="how many times the ledger")
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--times", type=int, help="how many times the finance documents")
+    group.add_argument("--lines", type=int, help="about how many journal lines in the end")
     args = parser.parse_args(argv)
-    replicate(args.source, args.target, args.times, progress=print)
+    replicate(args.source, args.target, args.times, progress=print, target_lines=args.lines)
     return 0
 
 

@@ -138,3 +138,15 @@ def test_numbers_stay_unique_and_posting_continues_the_series(grown) -> None:  #
         f" where i.id = {invoice_id}",
     )[0][0]
     assert number == last + 1
+
+
+def test_a_line_target_picks_the_copies_that_come_closest(grown, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    source, _, counts = grown
+    before = counts["lines_before"]
+    per_copy = (counts["lines_after"] - before) / (TIMES - 1)
+    target_lines = round(before + 4.4 * per_copy)  # closest: 4 copies, 5 times in all
+    result = _load_replicator().replicate(source, tmp_path / "five.db", target_lines=target_lines)
+    assert result["times"] == 5
+    assert result["lines_after"] == before + 4 * round(per_copy)
+    with pytest.raises(ValueError, match="times or target_lines"):
+        _load_replicator().replicate(source, tmp_path / "x.db", 3, target_lines=target_lines)
