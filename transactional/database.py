@@ -7,20 +7,24 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from transactional import settings
+from transactional.sqlite_writer_queue import QueuedWriterConnection
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine with the settings the ledger rules rely on."""
     url = url or settings.database_url()
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 60}, **kwargs
-        )
+        connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": 60}
+        if _is_file(make_url(url)):
+            # Writers queue on <database>.write-lock instead of SQLite's busy handler,
+            # whose back-off leaves the lock idle between clerks (sqlite_writer_queue).
+            connect_args["factory"] = QueuedWriterConnection
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         _configure_sqlite(engine)
         return engine
     if url.startswith("postgresql://"):
@@ -39,6 +43,15 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def _is_file(url: URL) -> bool:
+    database = url.database or ""
+    return (
+        database not in ("", ":memory:")
+        and url.query.get("mode") != "memory"
+        and not database.startswith("file:")  # URI filenames: no queue, as before
+    )
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -54,7 +67,15 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         # Take the write lock at the start: numbering reads-then-writes must not interleave,
         # and an upgrade from a read lock can deadlock under concurrent clerks.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_connection = connection.connection.dbapi_connection
+        if isinstance(dbapi_connection, QueuedWriterConnection):
+            dbapi_connection.queue_for_write()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if isinstance(dbapi_connection, QueuedWriterConnection):
+                dbapi_connection.leave_queue()
+            raise
 
 
 @lru_cache(maxsize=8)
