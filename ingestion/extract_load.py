@@ -12,15 +12,36 @@ integers the type stores, turned into DECIMAL(p, s) by reinterpreting the intege
 column's scale; on PostgreSQL NUMERIC arrives as text and is parsed as a decimal.
 
 Speed: decoding every value through SQLAlchemy's result processors runs at well under
-100k rows/s for the journal lines. So the rows are fetched in chunks from the DBAPI
-cursor of the same SQLAlchemy connection (SQLite: plain tuples turned into Arrow in C;
-PostgreSQL: each page rendered by the server as one CSV text and parsed by Arrow), then
-inserted with ``INSERT ... SELECT`` from the registered Arrow table. Any other dialect falls back to
-the SQLAlchemy Core path (``read_table_core``), which the tests also use to prove the fast
-paths give identical values.
+100k rows/s for the journal lines. So the rows are fetched in batches of about
+``CHUNK_ROWS`` and inserted with ``INSERT ... SELECT`` from the registered Arrow table:
+
+- SQLite database files are read through ADBC (``adbc-driver-sqlite``), straight into
+  Arrow record batches in C: 3-4x faster than Python's sqlite3 (docs/performance-refresh.md,
+  "Extract through ADBC"). The driver links its own copy of SQLite, and two copies of SQLite
+  in one process must never open the same database: each copy's POSIX locks are dropped
+  when the other closes a file, so a checkpoint can pull the pages from under a reader
+  (seen as "database disk image is malformed" when a clerk posted during a test extract)
+  or, with a writer on the other side, corrupt the file (sqlite.org/howtocorrupt.html,
+  2.2.1). So ADBC runs in a small child process (``_AdbcReader``) that streams each result
+  back as Arrow IPC; the process that runs the extract may keep its own SQLAlchemy
+  connections to the same database. The driver infers each column's Arrow type from the
+  values of the first batch, and a column that is all NULL there is taken for an integer
+  (the read then fails on the first text). So every nullable column stored as text
+  (strings, dates, timestamps) is selected as ``coalesce(col, '')`` plus the flag
+  ``col is null``, and the NULLs are put back in Arrow from the flag: exact, whatever the
+  first batch holds.
+- Otherwise (in-memory SQLite, URI file names, ADBC not installed, or
+  ``ERP_EXTRACT_READER=sqlite3``), SQLite rows come from the DBAPI cursor of the SQLAlchemy
+  connection: plain tuples turned into Arrow in C.
+- PostgreSQL: each page is rendered by the server as one CSV text and parsed by Arrow.
+
+Any other dialect falls back to the SQLAlchemy Core path (``read_table_core``), which the
+tests also use to prove the fast paths give identical values.
 
 The whole read runs in one source transaction (a consistent snapshot: no lines without
-their entry). The write stages every table in ``raw.<table>__load``, committing chunk by
+their entry). Through ADBC that is one deferred read transaction of the reader process
+(see ``_AdbcReader``): in WAL mode clerks keep posting while the extract reads. The
+write stages every table in ``raw.<table>__load``, committing chunk by
 chunk, and then swaps the staged tables in (replaced tables) or appends them (the new
 ledger rows) in one short DuckDB transaction: a failed load leaves the previous raw layer
 as it was. Staging keeps memory flat: one DuckDB transaction holding the whole load kept
@@ -31,19 +52,27 @@ all of it in memory (2.2 GB for the 2M audit rows of scale 1, beyond any
 from __future__ import annotations
 
 import gc
+import importlib.util
 import io
+import json
 import logging
 import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-from sqlalchemy import Boolean, Column, Connection, Date, DateTime, Integer, Table, select
+from sqlalchemy import Boolean, Column, Connection, Date, DateTime, Integer, Table, make_url, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeEngine
 
 from transactional.database import make_engine
@@ -62,7 +91,12 @@ INCREMENTAL_TABLES = ("journal_entry", "journal_line", "audit_log")
 LOOKBACK_IDS = 10_000
 CHUNK_ROWS = 100_000
 
+# How the SQLite source is read: "adbc" (the default where possible) or "sqlite3".
+READER_ENV = "ERP_EXTRACT_READER"
+
 Progress = Callable[[str, int], None]
+# A table's rows (with ``id > after_id`` when given) as Arrow tables of the raw types.
+Read = Callable[[Table, int | None], Iterator[pa.Table]]
 
 
 def extract_load(
@@ -79,38 +113,34 @@ def extract_load(
     """
     duckdb_path = Path(duckdb_path)
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(database_url)
     loaded: dict[str, int] = {}
     started = time.perf_counter()
-    try:
-        with (
-            _gc_paused(),
-            _snapshot(engine.connect()) as source,
-            duckdb.connect(str(duckdb_path), config=_duckdb_config()) as target,
-        ):
-            target.execute(f"create schema if not exists {RAW_SCHEMA}")
-            swaps: list[str] = []
-            try:
-                for table in metadata.sorted_tables:
-                    if table.name in INCREMENTAL_TABLES:
-                        count, swap = _load_incremental(source, target, table, full=full)
-                    else:
-                        count, swap = _load_replace(source, target, table)
-                    swaps.extend(swap)
-                    loaded[table.name] = count
-                    if progress is not None:
-                        progress(table.name, count)
-                # Every table staged: put them in place together.
-                target.execute("begin transaction")
-                for statement in swaps:
-                    target.execute(statement)
-                target.execute("commit")
-            finally:
-                _drop_staged(target)
-            # Fold the WAL into the file now, so dbt and the publish copy see one file.
-            target.execute("checkpoint")
-    finally:
-        engine.dispose()
+    with (
+        _gc_paused(),
+        _source(database_url) as source,
+        duckdb.connect(str(duckdb_path), config=_duckdb_config()) as target,
+    ):
+        target.execute(f"create schema if not exists {RAW_SCHEMA}")
+        swaps: list[str] = []
+        try:
+            for table in metadata.sorted_tables:
+                if table.name in INCREMENTAL_TABLES:
+                    count, swap = _load_incremental(source, target, table, full=full)
+                else:
+                    count, swap = _load_replace(source, target, table)
+                swaps.extend(swap)
+                loaded[table.name] = count
+                if progress is not None:
+                    progress(table.name, count)
+            # Every table staged: put them in place together.
+            target.execute("begin transaction")
+            for statement in swaps:
+                target.execute(statement)
+            target.execute("commit")
+        finally:
+            _drop_staged(target)
+        # Fold the WAL into the file now, so dbt and the publish copy see one file.
+        target.execute("checkpoint")
     log.info("extract-load: %d rows in %.2fs", sum(loaded.values()), time.perf_counter() - started)
     return loaded
 
@@ -141,6 +171,200 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def _source(database_url: str) -> Iterator[Read]:
+    """The reader of every table, inside one read transaction (a consistent snapshot)."""
+    path = _sqlite_file(database_url)
+    reader = os.environ.get(READER_ENV, "").strip().lower()
+    if reader not in ("", "adbc", "sqlite3"):
+        raise ValueError(f"{READER_ENV} must be 'adbc' or 'sqlite3', not {reader!r}")
+    adbc = path is not None and reader != "sqlite3" and _adbc_available()
+    if reader == "adbc" and not adbc:
+        raise RuntimeError(
+            f"{READER_ENV}=adbc needs adbc-driver-sqlite and an SQLite database file,"
+            f" not {make_url(database_url).render_as_string(hide_password=True)}"
+        )
+    if adbc and path is not None:
+        with _AdbcReader(os.path.abspath(path)) as connection:
+            yield partial(_adbc_batches, connection)
+        return
+    engine = make_engine(database_url)
+    try:
+        with _snapshot(engine.connect()) as connection:
+            yield partial(_batches, connection)
+    finally:
+        engine.dispose()
+
+
+def _sqlite_file(database_url: str) -> str | None:
+    """The path of an SQLite database file, or None for anything an ADBC open could mistake.
+
+    In-memory databases are private to their connection (the ADBC one would be a new, empty
+    database), and URI file names or driver options are left to the SQLAlchemy path.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.get_driver_name() != "pysqlite" or url.query:
+        return None
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return database
+
+
+def _adbc_available() -> bool:
+    """Whether the reader process can import the ADBC SQLite driver (this one does not)."""
+    return bool(sys.executable) and all(
+        importlib.util.find_spec(name) is not None
+        for name in ("adbc_driver_manager", "adbc_driver_sqlite")
+    )
+
+
+# The reader process: one ADBC connection, one read transaction, and for each request
+# line (JSON: sql, batch_rows) on stdin one Arrow IPC stream of the result on stdout. It
+# imports only pyarrow and the driver (a quarter of a second), not this package.
+_ADBC_READER = """
+import json, os, sys
+import adbc_driver_manager, adbc_driver_sqlite
+import pyarrow as pa
+
+out = os.fdopen(os.dup(1), "wb")  # the results; anything printed goes to stderr
+os.dup2(2, 1)
+database = adbc_driver_sqlite.connect(sys.argv[1])
+connection = adbc_driver_manager.AdbcConnection(database)
+
+
+def query(sql, batch_rows, sink):
+    statement = adbc_driver_manager.AdbcStatement(connection)
+    try:
+        statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
+        statement.set_sql_query(sql)
+        stream, _ = statement.execute_query()
+        reader = pa.RecordBatchReader._import_from_c(stream.address)
+        try:
+            if sink is None:
+                reader.read_all()
+                return
+            with pa.ipc.new_stream(sink, reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+        finally:
+            reader.close()
+        sink.flush()
+    finally:
+        statement.close()
+
+
+try:
+    # A reader can meet SQLITE_BUSY in WAL mode too (while another connection recovers the
+    # WAL index, say): wait as long as the engine's connections do (60 s).
+    query("pragma busy_timeout = 60000", 1, None)
+    connection.set_autocommit(False)  # BEGIN (deferred): the snapshot is the first read's
+    for line in sys.stdin:
+        request = json.loads(line)
+        query(request["sql"], request["batch_rows"], out)
+finally:
+    try:
+        if connection.get_option("adbc.connection.autocommit") != "true":
+            connection.rollback()  # read only: nothing to commit
+    finally:
+        connection.close()
+        database.close()
+"""
+
+
+class _AdbcReader:
+    """ADBC reads of an SQLite file, in a child process, inside one read transaction.
+
+    The child's connection turns autocommit off, so the driver issues BEGIN (deferred):
+    the transaction takes its snapshot at the first read, of the first table, and every
+    later table is read in the same transaction, so the copy is consistent (no lines
+    without their entry). Unlike the SQLAlchemy path it takes no BEGIN IMMEDIATE:
+    excluding writers is not needed for a consistent snapshot in WAL mode (the database's
+    mode, transactional.database), and would make clerks' postings wait for the whole read,
+    past the 60 s busy timeout at 10M journal lines. Rows committed during the read are
+    simply not in this snapshot; the next incremental load reads them (on SQLite writers
+    are serialised, so ids are committed in order). The price is a WAL that cannot be
+    checkpointed past the snapshot until the read ends. Were the file in rollback-journal
+    mode, the read transaction's shared lock would hold writers off until it ends: just as
+    consistent.
+
+    The child's SQLite is the driver's own copy: see the module docstring for why it must
+    not share a process with Python's sqlite3.
+    """
+
+    def __init__(self, path: str) -> None:
+        # The child's messages: a file, as a pipe nobody reads could fill and stall it.
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _ADBC_READER, path],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+        )
+        self._stdin: IO[bytes] = self._process.stdin  # type: ignore[assignment]
+        self._stdout: IO[bytes] = self._process.stdout  # type: ignore[assignment]
+        self._reading = False
+
+    def __enter__(self) -> _AdbcReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def query(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        """The result of ``sql``, streamed in batches of ``batch_rows`` rows."""
+        if self._reading:
+            # A result left half read leaves the rest of it in the pipe.
+            raise RuntimeError("the ADBC reader is still sending an earlier result")
+        self._reading = True
+        request = json.dumps({"sql": sql, "batch_rows": batch_rows}) + "\n"
+        try:
+            self._stdin.write(request.encode())
+            self._stdin.flush()
+            reader = pa.ipc.open_stream(self._stdout)
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                yield batch
+        except (OSError, pa.ArrowException) as error:
+            raise self._failure() from error
+        self._reading = False
+
+    def close(self) -> None:
+        """End the read transaction and the process."""
+        if self._reading:
+            # A result left half read (the load failed): the child may be blocked writing
+            # the rest of it, and nothing it holds is needed.
+            self._process.kill()
+        with suppress(OSError):  # it may have gone already
+            self._stdin.close()  # the child's loop ends, it rolls back and exits
+        try:
+            code = self._process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            code = self._process.wait()
+        self._stdout.close()
+        if code != 0 and not self._reading:
+            # Every result arrived whole: the copy is good, only the ending failed.
+            log.warning("the ADBC reader ended with exit code %d: %s", code, self._stderr())
+        self._errors.close()
+
+    def _failure(self) -> RuntimeError:
+        try:
+            code = self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            code = self._process.wait()
+        return RuntimeError(f"the ADBC SQLite reader failed (exit code {code}): {self._stderr()}")
+
+    def _stderr(self) -> str:
+        self._errors.seek(0)
+        lines = self._errors.read().decode("utf-8", "replace").strip().splitlines()
+        return "\n".join(lines[-20:]) or "no message"
 
 
 @contextmanager
@@ -183,26 +407,26 @@ def _drop_staged(target: duckdb.DuckDBPyConnection) -> None:
 
 
 def _load_replace(
-    source: Connection, target: duckdb.DuckDBPyConnection, table: Table
+    source: Read, target: duckdb.DuckDBPyConnection, table: Table
 ) -> tuple[int, list[str]]:
     target.execute(f"create or replace table {_staged(table)} ({_ddl(table)})")
-    count = _insert(target, table, _batches(source, table, None), high_water=None)
+    count = _insert(target, table, source(table, None), high_water=None)
     return count, _replace_swap(table)
 
 
 def _load_incremental(
-    source: Connection, target: duckdb.DuckDBPyConnection, table: Table, *, full: bool
+    source: Read, target: duckdb.DuckDBPyConnection, table: Table, *, full: bool
 ) -> tuple[int, list[str]]:
     existing = _existing_columns(target, table.name)
     target.execute(f"create or replace table {_staged(table)} ({_ddl(table)})")
     if full or existing != [c.name for c in table.columns]:
         # First load, forced reload, or the source schema changed: start over.
-        count = _insert(target, table, _batches(source, table, 0), high_water=None)
+        count = _insert(target, table, source(table, 0), high_water=None)
         return count, _replace_swap(table)
     rows = target.execute(f"select max(id) from {_raw(table)}").fetchall()
     high = int(rows[0][0]) if rows and rows[0][0] is not None else 0
     low = max(high - LOOKBACK_IDS, 0)
-    count = _insert(target, table, _batches(source, table, low), high_water=high)
+    count = _insert(target, table, source(table, low), high_water=high)
     return count, [f"insert into {_raw(table)} select * from {_staged(table)}"]
 
 
@@ -265,8 +489,55 @@ def _sqlite_batches(source: Connection, table: Table, after_id: int | None) -> I
         cursor.close()
 
 
-def _decode_sqlite(values: pa.ChunkedArray, column: Column[Any]) -> pa.Array:
-    array = values.combine_chunks()
+def _adbc_batches(reader: _AdbcReader, table: Table, after_id: int | None) -> Iterator[pa.Table]:
+    """The table's rows read through ADBC, in the reader's one read transaction."""
+    quote = _SQLITE_QUOTE
+    selected: list[str] = []
+    # Per column: where its values are in the result and, if it can be NULL text, its flag.
+    plan: list[tuple[Column[Any], int, int | None]] = []
+    for c in table.columns:
+        name = quote(c.name)
+        if c.nullable and _sqlite_stored_type(c.type) == pa.string():
+            # Never NULL, so never taken for an integer when NULL fills the first batch.
+            plan.append((c, len(selected), len(selected) + 1))
+            selected += [f"coalesce({name}, '')", f"{name} is null"]
+        else:
+            plan.append((c, len(selected), None))
+            selected.append(name)
+    sql = f"select {', '.join(selected)} from {quote(table.name)}"
+    if after_id is not None:
+        sql += f" where {quote('id')} > {int(after_id)} order by {quote('id')}"
+    schema = _arrow_schema(table)
+    for batch in reader.query(sql, CHUNK_ROWS):  # streamed: one batch at a time
+        if batch.num_rows == 0:
+            continue
+        arrays = []
+        for column, at, flag in plan:
+            values = batch.column(at)
+            if flag is not None:
+                values = _with_nulls(values, batch.column(flag))
+            # As the sqlite3 path has them; an all-NULL integer column stays int64.
+            values = values.cast(_sqlite_stored_type(column.type))
+            arrays.append(_decode_sqlite(values, column))
+        yield pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _with_nulls(values: pa.Array, is_null: pa.Array) -> pa.Array:
+    """``values`` (never NULL) with NULL where the flag ``is_null`` is 1."""
+    if pc.max(is_null).as_py() != 1:
+        return values
+    valid = pc.equal(is_null, 0)
+    if values.offset == 0 and valid.offset == 0 and valid.null_count == 0:
+        # The flags' bitmap becomes the validity bitmap: the text is not copied (the
+        # strings of audit_log are 0.8 GB at scale 1).
+        return pa.Array.from_buffers(
+            values.type, len(values), [valid.buffers()[1], *values.buffers()[1:]]
+        )
+    return pc.if_else(valid, values, pa.scalar(None, values.type))
+
+
+def _decode_sqlite(values: pa.ChunkedArray | pa.Array, column: Column[Any]) -> pa.Array:
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     kind = column.type
     if isinstance(kind, ExactDecimal):
         # The stored integer is the value times 10**scale: same digits, new scale. Exact.
@@ -381,6 +652,9 @@ def _raw(table: Table) -> str:
 
 def _ddl(table: Table) -> str:
     return ", ".join(f'"{c.name}" {_duckdb_type(c.type)}' for c in table.columns)
+
+
+_SQLITE_QUOTE = sqlite.dialect().identifier_preparer.quote
 
 
 def _is_text(kind: TypeEngine[Any]) -> bool:
