@@ -2,9 +2,10 @@
 
 Contract: docs/marts.md, "Raw layer". Every table of ``transactional.schema.metadata``
 lands in ``raw.<table>`` with the same column names and exact types (money DECIMAL(19,4),
-rates and quantities DECIMAL(19,8), DATE, TIMESTAMPTZ). The append-only ledger tables
-(``journal_entry``, ``journal_line``, ``audit_log``) load incrementally by ``id``; the rest
-is replaced on every run.
+rates and quantities DECIMAL(19,8), DATE, TIMESTAMPTZ). The append-only tables (the ledger,
+the posted invoices and payments with their lines, allocations and matches, and the audit
+log: ``INCREMENTAL_TABLES``) load incrementally by ``id``; the rest is replaced on every
+run.
 
 The table metadata drives everything: which columns, and how each one is decoded. The
 ``ExactDecimal`` columns are never passed through a float: on SQLite they are the scaled
@@ -82,8 +83,19 @@ from transactional.schema import metadata
 log = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
-# Append-only in the source (posted entries are immutable): loaded by increasing id.
-INCREMENTAL_TABLES = ("journal_entry", "journal_line", "audit_log")
+# Append-only in the source, loaded by increasing id: posted entries and the invoices,
+# payments, allocations and matches posted with them are immutable in the database
+# (triggers of migrations 0001 and 0007), and the audit log is only ever added to.
+INCREMENTAL_TABLES = (
+    "journal_entry",
+    "journal_line",
+    "audit_log",
+    "invoice",
+    "invoice_line",
+    "payment",
+    "payment_allocation",
+    "invoice_match",
+)
 # Ids are handed out when a row is inserted, not when its transaction commits: on
 # PostgreSQL a slow transaction can commit ids below ones already loaded. Re-reading a
 # window of recent ids (and keeping only those not loaded yet) picks such rows up; it is

@@ -136,7 +136,8 @@ def test_loads_ledger_tables_incrementally(db_url: str, tmp_path: Path) -> None:
     post_documents(db_url, day="2025-04-07")
     third = extract_load(db_url, target, progress=lambda table, rows: None)
     for name in INCREMENTAL_TABLES:
-        assert third[name] > 0
+        # post_documents matches no purchase order: invoice_match only has to stay equal.
+        assert third[name] > 0 or name == "invoice_match", name
         copied, source = raw_table(target, name), source_table(db_url, name)
         assert copied.equals(source), f"raw.{name} after the increment differs from the source"
 
