@@ -129,8 +129,16 @@ def refresh(
         bool,
         typer.Option(
             "--full",
-            help="Full job: reload the ledger, rebuild every model from scratch, run every "
-            "dbt test, unit test and the GX suite.",
+            help="Full job: check the raw ledger against the source, rebuild every model "
+            "from scratch, run every dbt test, unit test and the GX suite.",
+        ),
+    ] = False,
+    reload: Annotated[
+        bool,
+        typer.Option(
+            "--reload",
+            help="Full job that also reads the ledger, posted invoices and payments and the "
+            "audit log again from scratch (minutes at 10M journal lines).",
         ),
     ] = False,
 ) -> None:
@@ -153,7 +161,7 @@ def refresh(
     ):
         job = ""
         try:
-            job = run_refresh(full=full)
+            job = run_refresh(full=full, reload=reload)
         except RefreshFailed as exc:
             failure: RefreshFailed | None = exc
         else:

@@ -15,7 +15,11 @@ class RefreshFailed(RuntimeError):
 
 
 def run_refresh(
-    *, full: bool = False, as_of_date: str | None = None, log_level: str = "WARNING"
+    *,
+    full: bool = False,
+    reload: bool = False,
+    as_of_date: str | None = None,
+    log_level: str = "WARNING",
 ) -> str:
     """Extract, build, check and publish the warehouse; the name of the job that ran.
 
@@ -25,9 +29,12 @@ def run_refresh(
     rows, the table models, the blocking checks, publish. It falls back to the full
     ``refresh`` job (every dbt test and unit test, the GX suite) when the build file holds
     no complete build of the current models and ageing date (first refresh, changed
-    models, another ``as_of_date``: views render it into their SQL). ``full``
-    always runs the full job, reloads the raw ledger tables and rebuilds the incremental
-    fact from scratch. ``as_of_date`` (YYYY-MM-DD) sets the ageing date (default today).
+    models, another ``as_of_date``: views render it into their SQL). ``full`` always runs
+    the full job: the append-only raw tables (ledger, posted invoices and payments, audit
+    log) get their new rows and are checked against the source (a table that differs is
+    reloaded), and every model, the incremental fact too, is rebuilt from scratch.
+    ``reload`` (implies ``full``) reads the append-only tables again from scratch.
+    ``as_of_date`` (YYYY-MM-DD) sets the ageing date (default today).
     Runs are recorded in the instance of DAGSTER_HOME when set (visible in the UI), else in
     a throw-away one. dagster's own console log is kept to warnings: the outcome is the
     return or the error.
@@ -42,6 +49,7 @@ def run_refresh(
         raise RefreshFailed(str(exc)) from exc
     loggers = {"console": {"config": {"log_level": log_level}}}
     run_config: dict[str, Any]
+    full = full or reload
     if not full and quick_build_possible(build_path(), as_of_date):
         job = defs.resolve_job_def("quick_refresh")
         run_config = {
@@ -52,7 +60,7 @@ def run_refresh(
         job = defs.resolve_job_def("refresh")
         run_config = {
             "ops": {
-                "erp_extract": {"config": {"full_refresh": full}},
+                "erp_extract": {"config": {"full_refresh": full, "reload_raw": reload}},
                 "erp_dbt_models": {"config": {"full_refresh": full, "as_of_date": as_of_date}},
             },
             "loggers": loggers,

@@ -16,7 +16,12 @@ EXTRACT_KEY = dg.AssetKey("erp_extract")
 
 class ExtractConfig(dg.Config):
     full_refresh: bool = Field(
-        default=False, description="Reload the append-only tables from scratch too."
+        default=False,
+        description="Check the append-only tables against the source (rows, highest and sum "
+        "of ids) and reload any that differ.",
+    )
+    reload_raw: bool = Field(
+        default=False, description="Reload the append-only tables from scratch."
     )
 
 
@@ -26,7 +31,8 @@ class ExtractConfig(dg.Config):
     kinds={"python", "duckdb"},
     description=(
         "Every transactional table copied into the raw schema of the build warehouse: "
-        "journal entries, lines and the audit log incrementally by id, the rest replaced."
+        "the append-only tables (ledger, posted invoices and payments, audit log) "
+        "incrementally by id, the rest replaced."
     ),
 )
 def erp_extract(
@@ -37,7 +43,8 @@ def erp_extract(
         warehouse.source_url(),
         warehouse.build_path(),
         progress=lambda table, rows: context.log.debug(f"raw.{table}: {rows} rows"),
-        full=config.full_refresh,
+        full=config.reload_raw,
+        verify=config.full_refresh,
     )
     seconds = time.perf_counter() - started
     total = sum(counts.values())

@@ -645,10 +645,25 @@ def step_full_refresh(work: Workdir, reuse: bool, report: Report) -> None:
         work.save_state(full_refresh=full)
         log(f"full refresh: {run.seconds:.1f} s, peak tree RSS {_gb(run.peak_tree_rss)} GB")
         when = ""
+    if "full_again" not in work.state():
+        # The scheduled case: a full refresh of a warehouse that exists (the append-only
+        # raw tables get their new rows and are checked against the source, not re-read).
+        log("full refresh again, on the existing warehouse ...")
+        again = run_child("full refresh again", REFRESH_CHILD, ["full"], work, "refresh-again.log")
+        work.save_state(
+            full_again={
+                "wall_s": again.seconds,
+                "peak_tree_rss": again.peak_tree_rss,
+                "steps": again.result["steps"],
+                "run_s": again.result["run_s"],
+                "when": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+            }
+        )
+    again_state = work.state()["full_again"]
     size = work.published()
     peak_gb = full["peak_tree_rss"] / 1024**3
     report.measure(
-        f"Full refresh, wall (`erp refresh --full`){when}",
+        f"Full refresh, wall (`erp refresh --full` into an empty warehouse){when}",
         full["wall_s"],
         "s",
         ".1f",
@@ -662,6 +677,26 @@ def step_full_refresh(work: Workdir, reuse: bool, report: Report) -> None:
         ".2f",
         f"<= {TARGETS['peak_memory_gb']:.0f} GB",
         peak_gb <= TARGETS["peak_memory_gb"],
+    )
+    report.measure(
+        "Full refresh of the existing warehouse (`erp refresh --full` again: the schedule's"
+        f" case) (measured {again_state['when']})",
+        again_state["wall_s"],
+        "s",
+        ".1f",
+        f"<= {TARGETS['full_refresh_s']:.0f} s",
+        again_state["wall_s"] <= TARGETS["full_refresh_s"],
+    )
+    report.tables.append(
+        Table(
+            "Full refresh of the existing warehouse",
+            ["part", "value"],
+            [
+                ["wall time, child process", f"{again_state['wall_s']:.1f} s"],
+                ["peak RSS, process tree", f"{_gb(again_state['peak_tree_rss'])} GB"],
+                *step_rows(again_state["run_s"], again_state.get("steps", []), "", " s"),
+            ],
+        )
     )
     report.tables.append(
         Table(

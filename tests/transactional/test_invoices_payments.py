@@ -330,18 +330,23 @@ def _paid_invoice(engine) -> tuple[int, int]:  # type: ignore[no-untyped-def]
         "UPDATE payment SET amount = 1",
         "DELETE FROM payment_allocation",
         "UPDATE payment_allocation SET amount = 1",
+        "UPDATE audit_log SET new_value = '{}'",
+        "DELETE FROM audit_log",
     ],
 )
-def test_database_refuses_raw_changes_to_posted_invoices_and_payments(engine, sql: str) -> None:
+def test_database_refuses_raw_changes_to_posted_documents_and_the_audit_log(
+    engine, sql: str
+) -> None:
     _paid_invoice(engine)
     with engine.connect() as conn:
         before = {
             table: conn.execute(text(f"select count(*), sum(id) from {table}")).one()
-            for table in ("invoice", "invoice_line", "payment", "payment_allocation")
+            for table in ("invoice", "invoice_line", "payment", "payment_allocation", "audit_log")
         }
     with pytest.raises(DatabaseError) as err, engine.begin() as conn:
         conn.execute(text(sql))
-    assert "posted invoice or payment cannot be changed or deleted" in str(err.value)
+    refusal = "audit log cannot be" if "audit_log" in sql else "posted invoice or payment cannot"
+    assert refusal in str(err.value)
     with engine.connect() as conn:
         after = {
             table: conn.execute(text(f"select count(*), sum(id) from {table}")).one()
