@@ -460,7 +460,7 @@ def lines_page(
             f"Lines {first:,} to {last:,} of {count:,}, oldest first; the download holds the "
             "lines of this page."
         )
-    lines = cached(ledger.ledger_lines)(wh, sel, figure, page=page, per_page=per_page)
+    lines = cached(ledger.ledger_lines)(wh, sel, figure, page=page, per_page=per_page, total=count)
     report_table(lines, key=key, file_name=file_name, title=title, labels=LABELS)
 
 

@@ -141,15 +141,28 @@ def ledger_lines(
     *,
     page: int = 1,
     per_page: int | None = None,
+    total: int | None = None,
 ) -> pd.DataFrame:
     """The journal lines behind ``figure``, oldest first, with ``amount`` in its sign.
 
     With ``per_page`` only that many lines, of page ``page`` (from 1); without, all lines.
+    ``total``, the figure's line count (from :func:`reconciliation`), lets a page past the
+    middle be read from the newest end: DuckDB then keeps the few lines up to it (a top-N)
+    instead of sorting every line before it (the last page of an account with a million
+    lines at 10M: see docs/performance.md).
     """
     group = _in_group_currency(sel, figure)
     line_amount = "g.amount_group" if group else "g.amount_base"
     currency = "$currency" if group else "d.currency_code"
-    return wh.query(
+    order = "g.entry_date, g.document_number, g.gl_line_id"
+    params = _page_params(page, per_page)
+    backwards = per_page is not None and total is not None and params["offset"] * 2 > total
+    if backwards:
+        assert per_page is not None and total is not None
+        end = min(params["offset"] + per_page, total)
+        params = {"limit": max(end - params["offset"], 0), "offset": total - end}
+        order = "g.entry_date desc, g.document_number desc, g.gl_line_id desc"
+    lines = wh.query(
         f"""
         select d.division_code, g.journal_code, g.document_number, g.entry_date,
                g.fiscal_year, g.period_number, g.account_code, a.account_name, g.description,
@@ -161,11 +174,12 @@ def ledger_lines(
         join dim_divisions d on d.division_id = g.division_id
         left join dim_relations r on r.relation_id = g.relation_id
         where list_contains($divisions, g.division_id) and {_line_scope(figure)}
-        order by g.entry_date, g.document_number, g.gl_line_id
+        order by {order}
         {"limit $limit offset $offset" if per_page is not None else ""}
         """,
-        {**_params(sel, figure), **_page_params(page, per_page)},
+        {**_params(sel, figure), **params},
     )
+    return lines.iloc[::-1].reset_index(drop=True) if backwards else lines
 
 
 def _page_params(page: int, per_page: int | None) -> dict[str, int]:

@@ -979,8 +979,8 @@ def finance_drill(wh: Any, sel: Any, sw: Stopwatch) -> None:
         return
     row = next(accounts.loc[[accounts["this_year"].abs().idxmax()]].itertuples())
     figure = ledger.account_figure(row)
-    # What the page loads: the count and totals, then one page of lines (the last page,
-    # the dearest to reach: the database sorts everything before it).
+    # What the page loads: the count and totals, then one page of lines (the last page;
+    # given the count, the page reads it from the newest end, as the Finance page does).
     check = sw("ledger.reconciliation", ledger.reconciliation, wh, sel, figure)
     last = ledger.page_count(int(check["lines"].sum()))
     sw(
@@ -991,6 +991,7 @@ def finance_drill(wh: Any, sel: Any, sw: Stopwatch) -> None:
         figure,
         page=last,
         per_page=ledger.LINES_PER_PAGE,
+        total=int(check["lines"].sum()),
     )
 
 

@@ -177,8 +177,22 @@ def test_ledger_lines_come_a_page_at_a_time(contract_wh: PublishedWarehouse, per
         ignore_index=True,
     )
     pd.testing.assert_frame_equal(paged, every)
+    # Given the count, pages past the middle are read from the newest end: same lines.
+    counted = pd.concat(
+        [
+            ledger.ledger_lines(
+                contract_wh, ALL, figure, page=n, per_page=per_page, total=len(every)
+            )
+            for n in range(1, pages + 1)
+        ],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(counted, every)
     beyond = ledger.ledger_lines(contract_wh, ALL, figure, page=pages + 1, per_page=per_page)
     assert beyond.empty
+    assert ledger.ledger_lines(
+        contract_wh, ALL, figure, page=pages + 1, per_page=per_page, total=len(every)
+    ).empty
     assert ledger.page_count(0) == 1
 
 
