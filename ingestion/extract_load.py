@@ -545,16 +545,20 @@ def _prefetched(batches: Iterator[pa.Table], depth: int = PREFETCH_BATCHES) -> I
     waiting: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
+    def hand_over(item: Any) -> bool:
+        """Queue ``item`` unless the caller has stopped; whether it was queued."""
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def read() -> None:
         try:
             for batch in batches:
-                while not stop.is_set():
-                    try:
-                        waiting.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not hand_over(batch):
                     return
             item: Any = _DONE
         except BaseException as error:  # handed to the caller, raised there
@@ -563,12 +567,7 @@ def _prefetched(batches: Iterator[pa.Table], depth: int = PREFETCH_BATCHES) -> I
             close = getattr(batches, "close", None)
             if close is not None:
                 close()  # in this thread, where the generator ran
-        while not stop.is_set():
-            try:
-                waiting.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        hand_over(item)
 
     reader = threading.Thread(target=read, name="extract-prefetch", daemon=True)
     reader.start()
