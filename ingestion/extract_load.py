@@ -79,7 +79,7 @@ from sqlalchemy import Boolean, Column, Connection, Date, DateTime, Integer, Tab
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeEngine
 
-from transactional.database import make_engine
+from transactional.database import make_engine, sqlite_file
 from transactional.money import ExactDecimal
 from transactional.schema import metadata
 
@@ -263,10 +263,7 @@ def _sqlite_file(database_url: str) -> str | None:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite" or url.get_driver_name() != "pysqlite" or url.query:
         return None
-    database = url.database or ""
-    if database in ("", ":memory:") or database.startswith("file:"):
-        return None
-    return database
+    return sqlite_file(url)
 
 
 def _adbc_available() -> bool:
@@ -398,23 +395,23 @@ class _AdbcReader:
             self._process.kill()
         with suppress(OSError):  # it may have gone already
             self._stdin.close()  # the child's loop ends, it rolls back and exits
-        try:
-            code = self._process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            code = self._process.wait()
+        code = self._wait(timeout=60)
         self._stdout.close()
         if code != 0 and not self._reading:
             # Every result arrived whole: the copy is good, only the ending failed.
             log.warning("the ADBC reader ended with exit code %d: %s", code, self._stderr())
         self._errors.close()
 
-    def _failure(self) -> RuntimeError:
+    def _wait(self, timeout: float) -> int:
+        """The reader's exit code, killing it if it has not ended within ``timeout``."""
         try:
-            code = self._process.wait(timeout=10)
+            return self._process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self._process.kill()
-            code = self._process.wait()
+            return self._process.wait()
+
+    def _failure(self) -> RuntimeError:
+        code = self._wait(timeout=10)
         return RuntimeError(f"the ADBC SQLite reader failed (exit code {code}): {self._stderr()}")
 
     def _stderr(self) -> str:

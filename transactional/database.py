@@ -20,7 +20,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = url or settings.database_url()
     if url.startswith("sqlite"):
         connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": 60}
-        if _is_file(make_url(url)):
+        if sqlite_file(make_url(url)) is not None:
             # Writers queue on <database>.write-lock instead of SQLite's busy handler,
             # whose back-off leaves the lock idle between clerks (sqlite_writer_queue).
             connect_args["factory"] = QueuedWriterConnection
@@ -43,13 +43,16 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def _is_file(url: URL) -> bool:
+def sqlite_file(url: URL) -> str | None:
+    """The file of an SQLite URL, or None: in-memory databases and URI file names."""
     database = url.database or ""
-    return (
-        database not in ("", ":memory:")
-        and url.query.get("mode") != "memory"
-        and not database.startswith("file:")  # URI filenames: no queue, as before
-    )
+    if (
+        database in ("", ":memory:")
+        or url.query.get("mode") == "memory"
+        or database.startswith("file:")
+    ):
+        return None
+    return database
 
 
 def _configure_sqlite(engine: Engine) -> None:

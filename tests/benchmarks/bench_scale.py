@@ -470,6 +470,16 @@ def step_generate(
     return lines
 
 
+def sibling_script(name: str) -> Any:
+    """Another script of tests/benchmarks (a folder of scripts, not a package), imported."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
 def grow(work: Workdir, scale: float, source: Path, report: Report) -> int:
     """The ledger of a generated smaller scale, its finance documents replicated.
 
@@ -486,12 +496,7 @@ def grow(work: Workdir, scale: float, source: Path, report: Report) -> int:
         raise SystemExit(f"--scale {scale:g} is not at least twice the source's {source_scale:g}")
     # As many lines as generating at this scale would give (scale 1: about 1.09M).
     target_lines = round(source_gen["lines"] * scale / source_scale)
-    spec = importlib.util.spec_from_file_location(
-        "replicate_ledger", Path(__file__).with_name("replicate_ledger.py")
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = sibling_script("replicate_ledger")
     log(f"replicating the scale {source_scale:g} ledger of {source_work.db} ...")
     started = time.perf_counter()
     counts = module.replicate(
@@ -565,11 +570,7 @@ def step_posting(pg_url: str | None, lines: int, report: Report) -> None:
     if not path.exists():
         report.notes.append("Posting throughput: tests/benchmarks/bench_posting.py not found.")
         return
-    spec = importlib.util.spec_from_file_location("bench_posting", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
+    module = sibling_script("bench_posting")
     backends = ["sqlite", "postgresql"] if pg_url else ["sqlite"]
     log(f"posting throughput (bench_posting.run, {lines:,} lines, {', '.join(backends)}) ...")
     kwargs = {"pg_url": pg_url} if pg_url else {}
