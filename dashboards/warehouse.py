@@ -2,7 +2,9 @@
 
 The refresh builds a new DuckDB file and switches the pointer
 ``<ERP_WAREHOUSE_DIR>/published/CURRENT`` to it (docs/marts.md, "Publishing"). The app
-reads the file named there, read-only. Opening a DuckDB file costs about 25 ms (more on a
+reads what is named there, read-only: a full copy of the warehouse, or after a quick
+refresh that copy with a small delta on top (``orchestration.publish.connect`` presents
+the pair as one set of marts). Opening a DuckDB file costs about 25 ms (more on a
 busy machine) and a page runs a dozen queries, so the process keeps one read-only
 connection per published file and runs each query on its own cursor (a cursor is DuckDB's
 per-thread handle: Streamlit serves sessions from several threads). When the pointer moves
@@ -23,65 +25,69 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+# orchestration.publish holds both sides of the pointer and imports no dagster.
+from orchestration.publish import Publication, connect, current_publication
+
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_OPEN: dict[Path, duckdb.DuckDBPyConnection] = {}
+_OPEN: dict[Publication, duckdb.DuckDBPyConnection] = {}
 _OPENING = threading.Lock()
 
 
-def _connection(path: Path) -> duckdb.DuckDBPyConnection:
-    """The process's read-only connection to ``path``; older files' connections closed."""
+def _connection(publication: Publication) -> duckdb.DuckDBPyConnection:
+    """The process's read-only connection to a publication; older ones' connections closed."""
     with _OPENING:
-        con = _OPEN.get(path)
+        con = _OPEN.get(publication)
         if con is None:
-            con = duckdb.connect(str(path), read_only=True)
-            newer_than = path.stat().st_mtime
-            for old in [p for p in _OPEN if _older(p, newer_than)]:
+            con = connect(publication)
+            newer_than = _newest(publication)
+            for old in [p for p in _OPEN if _newest(p) < newer_than]:
                 _OPEN.pop(old).close()
-            _OPEN[path] = con
+            _OPEN[publication] = con
         return con
 
 
-def _older(path: Path, mtime: float) -> bool:
+def _newest(publication: Publication) -> float:
     try:
-        return path.stat().st_mtime < mtime
+        return max(path.stat().st_mtime for path in publication.files)
     except FileNotFoundError:  # pruned by the publisher
-        return True
+        return 0.0
 
 
 @dataclass(frozen=True)
 class PublishedWarehouse:
-    """One published, immutable warehouse file."""
+    """One publication: an immutable full copy of the warehouse and its delta, if any."""
 
     path: Path
+    delta: Path | None = None
+
+    @property
+    def publication(self) -> Publication:
+        return Publication(self.path, self.delta)
 
     @property
     def version(self) -> str:
-        """The published file name, e.g. ``warehouse-20260101T120000Z.duckdb``."""
-        return self.path.name
+        """The published file name(s), e.g. ``warehouse-20260101T120000Z.duckdb``."""
+        return self.publication.version
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of the process's read-only connection (close it after use)."""
+        return _connection(self.publication).cursor()
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run one SELECT on its own cursor of the file's read-only connection."""
         # DuckDB refuses parameters the statement does not use: pass only the used ones.
         used = set(_PARAMETER.findall(sql))
         bound = {k: v for k, v in (params or {}).items() if k in used}
-        cursor = _connection(self.path).cursor()
+        cursor = self.connection()
         try:
             return cursor.execute(sql, bound).df()
         finally:
             cursor.close()
 
 
-def published_path() -> Path | None:
-    """The file the pointer names, or None when nothing has been published yet."""
-    # orchestration.publish holds both sides of the pointer and imports no dagster.
-    from orchestration.publish import published_path as pointer_target
-
-    return pointer_target()
-
-
 def current() -> PublishedWarehouse | None:
     """The last published warehouse, or None when the first refresh has not run."""
-    path = published_path()
-    if path is None or not path.is_file():
+    publication = current_publication()
+    if publication is None:
         return None
-    return PublishedWarehouse(path)
+    return PublishedWarehouse(publication.base, publication.delta)

@@ -171,9 +171,11 @@ def refresh(
             f"the refresh did not publish; dashboards keep the last version.\n{failure}\n"
             f"dbt's log: {log_path}"
         )
-    from orchestration.publish import published_path
+    from orchestration.publish import current_publication
 
-    console.print(f"Published [bold]{published_path()}[/] (job {job}; dbt's log: {log_path})")
+    publication = current_publication()
+    shown = "nothing" if publication is None else " + ".join(map(str, publication.files))
+    console.print(f"Published [bold]{shown}[/] (job {job}; dbt's log: {log_path})")
 
 
 @app.command()

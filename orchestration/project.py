@@ -9,6 +9,7 @@ here with one ``dbt parse`` (a few seconds).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -93,6 +94,24 @@ def ensure_manifest() -> Path:
 # file are then current); otherwise it builds every model.
 FINGERPRINT_FILE = "dbt-models.fingerprint"
 _FINGERPRINTED = ("models", "macros", "tests")
+
+
+def append_only_marts() -> dict[str, str]:
+    """The marts (``main`` schema) that only ever gain rows, each with its key column: the
+    incremental models with a unique key, read from the manifest."""
+    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    marts: dict[str, str] = {}
+    for node in manifest.get("nodes", {}).values():
+        config = node.get("config", {})
+        key = config.get("unique_key")
+        if (
+            node.get("resource_type") == "model"
+            and config.get("materialized") == "incremental"
+            and node.get("schema") == "main"
+            and isinstance(key, str)
+        ):
+            marts[node.get("alias") or node["name"]] = key
+    return marts
 
 
 def models_fingerprint(as_of_date: str | None = None) -> str:

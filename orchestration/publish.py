@@ -3,9 +3,18 @@
 The refresh builds ``<ERP_WAREHOUSE_DIR>/build/warehouse.duckdb``. DuckDB allows one
 writer and no reader beside it, so dashboards never open the build file: :func:`publish`
 copies it to ``published/warehouse-<UTC timestamp>.duckdb`` and then atomically replaces
-the pointer file ``published/CURRENT``; :func:`published_path` is what readers open.
-A reader holding an older copy keeps reading it undisturbed; the last few versions are
-kept so such a reader is never pulled from under it.
+the pointer file ``published/CURRENT``. A reader holding an older copy keeps reading it
+undisturbed; the last few versions are kept so such a reader is never pulled from under it.
+
+At 10M journal lines that copy is 6 GB and takes 12-22 s, longer than the whole quick
+refresh may. So the quick refresh publishes a *delta* instead (:func:`publish_delta`): a
+small ``delta-<UTC timestamp>.duckdb`` holding the marts (``main`` schema) as they are now,
+except that an append-only mart (the incremental ``fct_gl_lines``) holds only the rows
+added since the full copy. CURRENT then names the full copy and the delta; readers open
+the pair with :func:`connect`, which presents each mart under its own name, the appended
+ones as the full copy's rows followed by the delta's. Each delta holds everything since
+its full copy, so a reader never needs more than two files; the next full refresh
+publishes a full copy again.
 
 No dagster import here: the dashboards use this module too.
 """
@@ -14,18 +23,47 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from transactional import settings
+
+if TYPE_CHECKING:
+    import duckdb
 
 BUILD_DIR = "build"
 BUILD_FILE = "warehouse.duckdb"
 PUBLISHED_DIR = "published"
 POINTER = "CURRENT"
 PREFIX = "warehouse-"
+DELTA_PREFIX = "delta-"
 SUFFIX = ".duckdb"
 KEEP_VERSIONS = 3  # default of ERP_PUBLISHED_VERSIONS
+MARTS = "main"  # the schema the dashboards read (dbt's marts)
+# In a delta file: which marts it holds and how each combines with the full copy.
+LAYER_TABLE = "published_layer.marts"
+APPEND, REPLACE = "append", "replace"
+BASE_ALIAS, DELTA_ALIAS = "published_base", "published_delta"
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What CURRENT names: a full copy of the warehouse, and the delta on top of it if any."""
+
+    base: Path
+    delta: Path | None = None
+
+    @property
+    def version(self) -> str:
+        """A name that changes with every publication (caches are keyed on it)."""
+        return self.base.name if self.delta is None else f"{self.base.name}+{self.delta.name}"
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return (self.base,) if self.delta is None else (self.base, self.delta)
 
 
 def build_path(warehouse_dir: Path | None = None) -> Path:
@@ -44,19 +82,173 @@ def publish(build: Path, warehouse_dir: Path | None = None) -> Path:
     build = Path(build)
     if not build.is_file():
         raise FileNotFoundError(f"No warehouse has been built at {build}; run the refresh first.")
+    keep = kept_versions()
     _fold_wal(build)
     target_dir = published_dir(warehouse_dir)
     target_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{PREFIX}{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}{SUFFIX}"
+    name = _stamped(PREFIX)
     final = target_dir / name
     # Copy under a name no reader looks for, then rename: a version is complete or absent.
     partial = target_dir / f".{name}.partial"
     shutil.copyfile(build, partial)
     _fsync(partial)
     os.replace(partial, final)
-    _write_pointer(target_dir, name)
-    _prune(target_dir, keep=kept_versions(), current=name)
+    _write_pointer(target_dir, Publication(final))
+    _prune(target_dir, keep=keep, current=Publication(final))
     return final
+
+
+def publish_delta(
+    build: Path, append_only: Mapping[str, str], warehouse_dir: Path | None = None
+) -> Publication:
+    """Publish the build's marts as a delta on the current full copy (see the module doc).
+
+    ``append_only`` maps each mart that only ever gains rows (dbt's incremental models) to
+    its key column. Falls back to a full copy (:func:`publish`) when there is no full copy
+    yet or the build's marts no longer line up with it: a mart added, dropped or changed
+    in its columns, or an append-only mart whose rows of the full copy are not all still
+    there, first and unchanged in number and keys.
+    """
+    build = Path(build)
+    if not build.is_file():
+        raise FileNotFoundError(f"No warehouse has been built at {build}; run the refresh first.")
+    keep = kept_versions()
+    current = current_publication(warehouse_dir)
+    if current is None:
+        return Publication(publish(build, warehouse_dir))
+    import duckdb
+
+    target_dir = published_dir(warehouse_dir)
+    name = _stamped(DELTA_PREFIX)
+    partial = target_dir / f".{name}.partial"
+    with duckdb.connect(str(build)) as connection:
+        connection.execute(f"attach {_literal(current.base)} as {BASE_ALIAS} (read_only)")
+        plan = _delta_plan(connection, append_only)
+        if plan is not None:
+            _write_delta(connection, partial, plan)
+        connection.execute(f"detach {BASE_ALIAS}")
+    if plan is None:
+        return Publication(publish(build, warehouse_dir))
+    _fsync(partial)
+    final = target_dir / name
+    os.replace(partial, final)
+    publication = Publication(current.base, final)
+    _write_pointer(target_dir, publication)
+    _prune(target_dir, keep=keep, current=publication)
+    return publication
+
+
+def _write_delta(
+    connection: duckdb.DuckDBPyConnection, path: Path, plan: Mapping[str, tuple[str, int]]
+) -> None:
+    schema = LAYER_TABLE.split(".")[0]
+    connection.execute(f"attach {_literal(path)} as {DELTA_ALIAS}")
+    connection.execute(f"create schema {DELTA_ALIAS}.{schema}")
+    connection.execute(f"create table {DELTA_ALIAS}.{LAYER_TABLE} (name varchar, mode varchar)")
+    for table, (mode, base_rows) in plan.items():
+        rows = "" if mode == REPLACE else f" where rowid >= {base_rows}"
+        connection.execute(
+            f'create table {DELTA_ALIAS}.{MARTS}."{table}" as select * from {MARTS}."{table}"{rows}'
+        )
+        connection.execute(f"insert into {DELTA_ALIAS}.{LAYER_TABLE} values (?, ?)", [table, mode])
+    # Everything into the file itself, no write-ahead log beside it: readers open one file.
+    connection.execute(f"checkpoint {DELTA_ALIAS}")
+    connection.execute(f"detach {DELTA_ALIAS}")
+
+
+def _delta_plan(
+    connection: duckdb.DuckDBPyConnection, append_only: Mapping[str, str]
+) -> dict[str, tuple[str, int]] | None:
+    """Each mart -> (append or replace, rows of the full copy); None when they do not line up."""
+    build_marts = _columns(connection, "current_database()")
+    base_marts = _columns(connection, f"'{BASE_ALIAS}'")
+    if build_marts != base_marts:
+        return None
+    plan: dict[str, tuple[str, int]] = {}
+    for table in build_marts:
+        key = append_only.get(table)
+        if key is None:
+            plan[table] = (REPLACE, 0)
+            continue
+        # The full copy's rows must be the build's first rows, as they are while the
+        # incremental model only appends (a row id is a row's place in the table): same
+        # count and same keys below that place; otherwise the delta would repeat or
+        # lose rows, and a full copy is published instead.
+        base = connection.execute(
+            f'select count(*), sum(hash("{key}")) from {BASE_ALIAS}.{MARTS}."{table}"'
+        ).fetchone()
+        assert base is not None
+        head = connection.execute(
+            f'select count(*), sum(hash("{key}")) from {MARTS}."{table}" where rowid < ?',
+            [base[0]],
+        ).fetchone()
+        if head != base:
+            return None
+        plan[table] = (APPEND, int(base[0]))
+    return plan
+
+
+def _columns(connection: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[tuple]]:
+    rows = connection.execute(
+        f"""
+        select table_name, column_name, data_type from duckdb_columns()
+        where database_name = {database} and schema_name = '{MARTS}'
+            and table_name in (
+                select table_name from duckdb_tables()
+                where database_name = {database} and schema_name = '{MARTS}'
+            )
+        order by table_name, column_index
+        """
+    ).fetchall()
+    columns: dict[str, list[tuple]] = {}
+    for table, column, data_type in rows:
+        columns.setdefault(table, []).append((column, data_type))
+    return columns
+
+
+def connect(publication: Publication) -> duckdb.DuckDBPyConnection:
+    """A read-only connection showing the published marts under their own names.
+
+    A full copy alone is opened as it is. With a delta, an in-memory database attaches
+    both files read-only and holds one view per mart of the full copy: the delta's table
+    where it replaces the mart, the full copy's rows followed by the delta's where it
+    appends. The views live in the in-memory database, so every cursor of the connection
+    sees them. Other schemas (raw, staging) are the full copy's, as ``published_base.*``.
+    """
+    import duckdb
+
+    if publication.delta is None:
+        return duckdb.connect(str(publication.base), read_only=True)
+    connection = duckdb.connect()
+    try:
+        connection.execute(f"attach {_literal(publication.base)} as {BASE_ALIAS} (read_only)")
+        connection.execute(f"attach {_literal(publication.delta)} as {DELTA_ALIAS} (read_only)")
+        modes = dict(
+            connection.execute(f"select name, mode from {DELTA_ALIAS}.{LAYER_TABLE}").fetchall()
+        )
+        marts = connection.execute(
+            f"""
+            select table_name from duckdb_tables()
+            where database_name = '{BASE_ALIAS}' and schema_name = '{MARTS}'
+            order by table_name
+            """
+        ).fetchall()
+        for (table,) in marts:
+            base = f'{BASE_ALIAS}.{MARTS}."{table}"'
+            delta = f'{DELTA_ALIAS}.{MARTS}."{table}"'
+            mode = modes.get(table)
+            source = (
+                f"select * from {delta}"
+                if mode == REPLACE
+                else f"select * from {base} union all select * from {delta}"
+                if mode == APPEND
+                else f"select * from {base}"
+            )
+            connection.execute(f'create view {MARTS}."{table}" as {source}')
+    except BaseException:
+        connection.close()
+        raise
+    return connection
 
 
 def kept_versions() -> int:
@@ -75,23 +267,43 @@ def kept_versions() -> int:
     return int(raw)
 
 
-def published_path(warehouse_dir: Path | None = None) -> Path | None:
-    """The published warehouse readers should open (read-only), or None before the first."""
+def current_publication(warehouse_dir: Path | None = None) -> Publication | None:
+    """What readers should open (with :func:`connect`), or None before the first publish."""
     pointer = published_dir(warehouse_dir) / POINTER
     try:
-        name = pointer.read_text(encoding="utf-8").strip()
+        names = pointer.read_text(encoding="utf-8").split()
     except FileNotFoundError:
         return None
-    path = pointer.parent / name
-    return path if name and path.is_file() else None
+    if not names:
+        return None
+    files = [pointer.parent / name for name in names[:2]]
+    if not all(path.is_file() for path in files):
+        return None
+    return Publication(files[0], files[1] if len(files) > 1 else None)
 
 
 def published_versions(warehouse_dir: Path | None = None) -> list[Path]:
-    """Published versions present, oldest first."""
-    folder = published_dir(warehouse_dir)
+    """Published full copies present, oldest first."""
+    return _present(published_dir(warehouse_dir), PREFIX)
+
+
+def published_deltas(warehouse_dir: Path | None = None) -> list[Path]:
+    """Published deltas present, oldest first."""
+    return _present(published_dir(warehouse_dir), DELTA_PREFIX)
+
+
+def _present(folder: Path, prefix: str) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob(f"{PREFIX}*{SUFFIX}") if p.is_file())
+    return sorted(p for p in folder.glob(f"{prefix}*{SUFFIX}") if p.is_file())
+
+
+def _stamped(prefix: str) -> str:
+    return f"{prefix}{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}{SUFFIX}"
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _fold_wal(build: Path) -> None:
@@ -104,22 +316,25 @@ def _fold_wal(build: Path) -> None:
             connection.execute("checkpoint")
 
 
-def _write_pointer(folder: Path, name: str) -> None:
+def _write_pointer(folder: Path, publication: Publication) -> None:
+    # One write of one small file, renamed into place: a reader sees both names or the old.
     temporary = folder / f".{POINTER}.tmp"
     with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(name + "\n")
+        handle.write("".join(f"{path.name}\n" for path in publication.files))
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, folder / POINTER)
 
 
-def _prune(folder: Path, *, keep: int, current: str) -> None:
-    versions = sorted(p for p in folder.glob(f"{PREFIX}*{SUFFIX}") if p.is_file())
+def _prune(folder: Path, *, keep: int, current: Publication) -> None:
     # A reader that opened an old version keeps its open file (POSIX unlink semantics).
-    for old in versions[:-keep] if keep > 0 else versions:
-        if old.name != current:
-            old.unlink(missing_ok=True)
-    for stale in folder.glob(f".{PREFIX}*.partial"):
+    in_use = {path.name for path in current.files}
+    for prefix in (PREFIX, DELTA_PREFIX):
+        versions = _present(folder, prefix)
+        for old in versions[:-keep] if keep > 0 else versions:
+            if old.name not in in_use:
+                old.unlink(missing_ok=True)
+    for stale in folder.glob(".*.partial"):
         stale.unlink(missing_ok=True)
 
 

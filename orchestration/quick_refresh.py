@@ -14,7 +14,9 @@ as four plain ops with a handful of events:
    complete build (or there was none), every model is built instead;
 3. ``blocking_checks``: the reconciliations that guard the books (trial balance,
    balance sheet, stock valuation against the ledger);
-4. ``publish``: only when everything above passed.
+4. ``publish``: only when everything above passed, as a delta on the last full copy
+   (``orchestration.publish.publish_delta``: the rebuilt marts and the new fact rows, not
+   the 6 GB file at 10M lines); after a build of every model, as a full copy.
 
 The rest (all 340-odd dbt data tests, the unit tests, the GX suite on fct_gl_lines) runs
 in the full job: ``erp refresh --full``, the hourly schedule, or the dagster UI.
@@ -174,21 +176,34 @@ def blocking_checks(built: dict[str, Any], warehouse: ErpWarehouse) -> list[str]
 
 @dg.op
 def publish(
-    context: dg.OpExecutionContext, checked: list[str], warehouse: ErpWarehouse
+    context: dg.OpExecutionContext,
+    checked: list[str],
+    built: dict[str, Any],
+    warehouse: ErpWarehouse,
 ) -> dg.Output[str]:
-    """Copy the build to a new published version and switch CURRENT to it."""
-    path = publishing.publish(warehouse.build_path(), warehouse.directory())
+    """Publish the marts as a delta on the last full copy and switch CURRENT to the pair;
+    after a build of every model (the models changed), a full copy."""
+    from orchestration.project import append_only_marts
+
+    if built["models_only_tables"]:
+        publication = publishing.publish_delta(
+            warehouse.build_path(), append_only_marts(), warehouse.directory()
+        )
+    else:
+        full = publishing.publish(warehouse.build_path(), warehouse.directory())
+        publication = publishing.Publication(full)
     context.log_event(
         dg.AssetMaterialization(
             asset_key="published_warehouse",
             metadata={
-                "published": dg.MetadataValue.path(str(path)),
-                "version": path.name,
+                "published": dg.MetadataValue.path(str(publication.base)),
+                "delta": dg.MetadataValue.text(str(publication.delta or "none")),
+                "version": publication.version,
                 "checks_passed": len(checked),
             },
         )
     )
-    return dg.Output(path.name)
+    return dg.Output(publication.version)
 
 
 @dg.job(
@@ -201,4 +216,5 @@ def publish(
     ),
 )
 def quick_refresh_job() -> None:
-    publish(blocking_checks(build(extract())))
+    built = build(extract())
+    publish(blocking_checks(built), built)

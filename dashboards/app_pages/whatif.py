@@ -23,6 +23,7 @@ from dashboards.clerk_posting import text
 from dashboards.report_cache import TTL_SECONDS
 from dashboards.report_table import report_table
 from dashboards.selection import Selection
+from dashboards.warehouse import PublishedWarehouse
 from dashboards.whatif import baseline as baseline_loader
 from dashboards.whatif import engine
 from dashboards.whatif.engine import Baseline, Drivers, Figures, OneOff, Result
@@ -104,9 +105,11 @@ KPI_LABELS: dict[str, tuple[str, str]] = {  # key -> label, unit ("" = the curre
 
 # --- baseline --------------------------------------------------------------------------------
 @st.cache_data(ttl=TTL_SECONDS, max_entries=32, show_spinner="Loading the baseline...")
-def load_baseline(path: str, division_ids: tuple[int, ...], fiscal_year: int) -> Baseline:
-    """The baseline of the published file (a new publication is a new path, so a new key)."""
-    return baseline_loader.load(path, division_ids, fiscal_year)
+def load_baseline(
+    wh: PublishedWarehouse, division_ids: tuple[int, ...], fiscal_year: int
+) -> Baseline:
+    """The baseline of the publication (a new publication is a new key)."""
+    return baseline_loader.load(wh, division_ids, fiscal_year)
 
 
 def in_shown_currency(base: Baseline, sel: Selection) -> Baseline:
@@ -641,7 +644,7 @@ def main() -> None:
         return
     wh, sel = context
     try:
-        loaded = load_baseline(str(wh.path), sel.division_ids, sel.fiscal_year)
+        loaded = load_baseline(wh, sel.division_ids, sel.fiscal_year)
     except (ValueError, LookupError) as exc:
         st.error(f"The baseline could not be read from the warehouse: {exc}")
         return
@@ -651,7 +654,7 @@ def main() -> None:
         f"does not apply). Baseline: {baseline_note(base)}."
     )
     with st.expander("Drivers", expanded=True, icon=":material/tune:"):
-        drivers, problems = driver_inputs(base, (str(wh.path), sel.division_ids, sel.fiscal_year))
+        drivers, problems = driver_inputs(base, (wh.version, sel.division_ids, sel.fiscal_year))
     result = engine.run(base, drivers)
 
     names = {d.division_id: f"{d.division_code} ({d.currency})" for d in base.divisions}

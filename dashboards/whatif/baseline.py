@@ -41,6 +41,7 @@ from typing import Any
 
 import duckdb
 
+from dashboards.warehouse import PublishedWarehouse
 from dashboards.whatif import engine
 from dashboards.whatif.engine import (
     COST_OF_GOODS,
@@ -65,9 +66,16 @@ _WINDOW = 12  # periods for the days averages
 _Key = tuple[int, int, int]  # division_id, fiscal_year, period_number
 
 
-def load(warehouse_path: str | Path, division_ids: Sequence[int], fiscal_year: int) -> Baseline:
-    """The baseline of these divisions for the fiscal year, from the published marts."""
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+def load(
+    warehouse: PublishedWarehouse | str | Path, division_ids: Sequence[int], fiscal_year: int
+) -> Baseline:
+    """The baseline of these divisions for the fiscal year, from the published marts (a
+    publication, or a warehouse file)."""
+    con = (
+        warehouse.connection()
+        if isinstance(warehouse, PublishedWarehouse)
+        else duckdb.connect(str(warehouse), read_only=True)
+    )
     try:
         with localcontext() as ctx:
             ctx.prec = 60

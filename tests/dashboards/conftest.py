@@ -70,11 +70,11 @@ class DemoStack:
 
     @property
     def published(self) -> PublishedWarehouse:
-        from orchestration.publish import published_path
+        from orchestration.publish import current_publication
 
-        path = published_path(self.warehouse_dir)
-        assert path is not None, "the refresh published nothing"
-        return PublishedWarehouse(path)
+        publication = current_publication(self.warehouse_dir)
+        assert publication is not None, "the refresh published nothing"
+        return PublishedWarehouse(publication.base, publication.delta)
 
 
 @pytest.fixture(scope="session")

@@ -89,14 +89,14 @@ def test_saved_scenario_appears_in_budget_vs_actual_after_refresh(
     shutil.copytree(demo_stack.warehouse_dir, warehouse_dir)
     monkeypatch.setenv("ERP_WAREHOUSE_DIR", str(warehouse_dir))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    from orchestration.publish import published_path
+    from orchestration.publish import connect, current_publication
     from orchestration.refresh import run_refresh
 
     run_refresh()
-    after = published_path(warehouse_dir)
-    assert after is not None and after.name != published.version
+    after = current_publication(warehouse_dir)
+    assert after is not None and after.version != published.version
 
-    con = duckdb.connect(str(after), read_only=True)
+    con = connect(after)
     try:
         rows = con.execute(
             "select division_code, account_code, period_number, sum(budget), max(status) "

@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.publish import build_path, published_path
+from orchestration.publish import Publication, build_path, connect, current_publication
 from tests.warehouse.conftest import DemoCompany
 from tests.warehouse.postings import post_sales_invoice
 from transactional.database import make_engine, session_scope
@@ -23,19 +23,20 @@ from transactional.finance import balances
 pytestmark = pytest.mark.pipeline
 
 
-def query(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(path), read_only=True) as connection:
+def query(publication: Publication, sql: str) -> list[tuple[Any, ...]]:
+    with connect(publication) as connection:
         return connection.execute(sql).fetchall()
 
 
 @pytest.fixture(scope="module")
-def first_publish(definitions: Any, demo_company: DemoCompany, warehouse_dir: Path) -> Path:
+def first_publish(definitions: Any, demo_company: DemoCompany, warehouse_dir: Path) -> Publication:
     from orchestration.refresh import run_refresh
 
     run_refresh()
-    path = published_path(warehouse_dir)
-    assert path is not None, "the refresh published nothing"
-    return path
+    publication = current_publication(warehouse_dir)
+    assert publication is not None, "the refresh published nothing"
+    assert publication.delta is None  # the full job publishes a full copy
+    return publication
 
 
 def contract_columns() -> dict[str, list[str]]:
@@ -52,7 +53,7 @@ def contract_columns() -> dict[str, list[str]]:
     return marts
 
 
-def test_marts_follow_the_contract(first_publish: Path) -> None:
+def test_marts_follow_the_contract(first_publish: Publication) -> None:
     marts = contract_columns()
     assert len(marts) == 13
     for mart, columns in marts.items():
@@ -67,7 +68,7 @@ def test_marts_follow_the_contract(first_publish: Path) -> None:
 
 
 def test_revenue_per_division_and_year_matches_the_generator(
-    first_publish: Path, demo_company: DemoCompany
+    first_publish: Publication, demo_company: DemoCompany
 ) -> None:
     rows = query(
         first_publish,
@@ -90,7 +91,7 @@ def test_revenue_per_division_and_year_matches_the_generator(
 
 
 def test_wholesale_marts_match_the_generator(
-    first_publish: Path, demo_company: DemoCompany
+    first_publish: Publication, demo_company: DemoCompany
 ) -> None:
     totals: Any = demo_company.totals
     revenue = query(
@@ -121,7 +122,7 @@ def test_wholesale_marts_match_the_generator(
 
 
 def test_stock_reconciles_with_the_ledger_at_every_period_end(
-    first_publish: Path, demo_company: DemoCompany
+    first_publish: Publication, demo_company: DemoCompany
 ) -> None:
     off = query(
         first_publish,
@@ -147,7 +148,7 @@ def test_stock_reconciles_with_the_ledger_at_every_period_end(
     assert dict(at_end) == totals.closing_stock
 
 
-def test_books_balance_in_every_division_and_period(first_publish: Path) -> None:
+def test_books_balance_in_every_division_and_period(first_publish: Publication) -> None:
     unbalanced = query(
         first_publish,
         """
@@ -174,7 +175,7 @@ def test_books_balance_in_every_division_and_period(first_publish: Path) -> None
 
 
 def test_open_items_match_the_generator_and_the_ledger(
-    first_publish: Path, demo_company: DemoCompany
+    first_publish: Publication, demo_company: DemoCompany
 ) -> None:
     totals: Any = demo_company.totals
     for mart, expected, invoice_type, sign in (
@@ -201,7 +202,7 @@ def test_open_items_match_the_generator_and_the_ledger(
 
 
 def test_refresh_adds_new_postings_and_keeps_the_old_version(
-    first_publish: Path, demo_company: DemoCompany, warehouse_dir: Path
+    first_publish: Publication, demo_company: DemoCompany, warehouse_dir: Path
 ) -> None:
     from orchestration.refresh import run_refresh
 
@@ -209,7 +210,7 @@ def test_refresh_adds_new_postings_and_keeps_the_old_version(
     invoice_id, amount_base = post_sales_invoice(demo_company.url, "4321.09", on="2026-10-30")
 
     run_refresh()
-    latest = published_path(warehouse_dir)
+    latest = current_publication(warehouse_dir)
     assert latest is not None and latest != first_publish
     new_lines = query(
         latest,
@@ -230,7 +231,10 @@ def test_refresh_adds_new_postings_and_keeps_the_old_version(
 
 
 def test_failing_blocking_check_stops_publishing(
-    first_publish: Path, definitions: Any, warehouse_dir: Path, monkeypatch: pytest.MonkeyPatch
+    first_publish: Publication,
+    definitions: Any,
+    warehouse_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import quality.reconciliation as rules
     from orchestration.refresh import explain
@@ -243,25 +247,25 @@ def test_failing_blocking_check_stops_publishing(
         )
 
     monkeypatch.setattr(rules, "trial_balance_sums_to_zero", out_of_balance)
-    before = published_path(warehouse_dir)
+    before = current_publication(warehouse_dir)
     result = definitions.resolve_job_def("refresh").execute_in_process(
         asset_selection=[dg.AssetKey("finance__trial_balance"), dg.AssetKey("published_warehouse")],
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
     )
     assert not result.success
-    assert published_path(warehouse_dir) == before
+    assert current_publication(warehouse_dir) == before
     assert "trial_balance_reconciles" in explain(result)
 
 
-def test_checks_catch_a_tampered_warehouse(first_publish: Path, tmp_path: Path) -> None:
+def test_checks_catch_a_tampered_warehouse(first_publish: Publication, tmp_path: Path) -> None:
     from orchestration.checks import balance_sheet_balances, trial_balance_reconciles
     from orchestration.resources import ErpWarehouse
     from quality.gl_suite import validate_gl_lines
 
     tampered = build_path(tmp_path)
     tampered.parent.mkdir(parents=True)
-    shutil.copyfile(first_publish, tampered)
+    shutil.copyfile(first_publish.base, tampered)
     warehouse = ErpWarehouse(warehouse_dir=str(tmp_path))
 
     def evaluate(check: Any) -> dg.AssetCheckResult:

@@ -19,15 +19,15 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.publish import build_path, published_path
+from orchestration.publish import Publication, build_path, connect, current_publication
 from tests.warehouse.conftest import DemoCompany
 from tests.warehouse.postings import post_sales_invoice
 
 pytestmark = pytest.mark.pipeline
 
 
-def query(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(path), read_only=True) as connection:
+def query(publication: Publication, sql: str) -> list[tuple[Any, ...]]:
+    with connect(publication) as connection:
         return connection.execute(sql).fetchall()
 
 
@@ -49,14 +49,14 @@ def company(
 
 
 @pytest.fixture(scope="module")
-def first_publish(company: tuple[str, Path]) -> Path:
+def first_publish(company: tuple[str, Path]) -> Publication:
     from orchestration.refresh import run_refresh
 
     # Nothing built yet in this folder: the refresh takes the full job (every check).
     assert run_refresh() == "refresh"
-    path = published_path(company[1])
-    assert path is not None
-    return path
+    publication = current_publication(company[1])
+    assert publication is not None and publication.delta is None
+    return publication
 
 
 TRIAL_BALANCE_8100 = """
@@ -69,7 +69,7 @@ TRIAL_BALANCE_8100 = """
 
 
 def test_quick_refresh_shows_a_posted_invoice_in_the_published_books(
-    company: tuple[str, Path], first_publish: Path
+    company: tuple[str, Path], first_publish: Publication
 ) -> None:
     from orchestration.refresh import run_refresh
 
@@ -80,8 +80,10 @@ def test_quick_refresh_shows_a_posted_invoice_in_the_published_books(
 
     assert run_refresh() == "quick_refresh"
 
-    latest = published_path(warehouse)
-    assert latest is not None and latest != first_publish
+    latest = current_publication(warehouse)
+    # Published as a delta on the full copy: the 6 GB file at 10M lines is not copied.
+    assert latest is not None and latest.base == first_publish.base
+    assert latest.delta is not None
     lines = query(
         latest,
         f"""
@@ -109,8 +111,44 @@ def test_quick_refresh_shows_a_posted_invoice_in_the_published_books(
     assert unbalanced == []
 
 
+def test_quick_refresh_publication_reads_as_the_build(
+    company: tuple[str, Path], first_publish: Publication
+) -> None:
+    """Every mart of the delta publication, row for row, as the build holds it."""
+    latest = current_publication(company[1])
+    assert latest is not None and latest.delta is not None
+    connection = connect(latest)
+    try:
+        connection.execute(f"attach '{build_path(company[1])}' as build (read_only)")
+        marts = [
+            name
+            for (name,) in connection.execute(
+                "select table_name from duckdb_tables() "
+                "where database_name = 'build' and schema_name = 'main' order by 1"
+            ).fetchall()
+        ]
+        assert "fct_gl_lines" in marts and "finance__trial_balance" in marts
+        differing = {}
+        for mart in marts:
+            (missing, extra, rows) = connection.execute(
+                f"""
+                select
+                    (select count(*) from (
+                        select * from build.main.{mart} except all select * from main.{mart})),
+                    (select count(*) from (
+                        select * from main.{mart} except all select * from build.main.{mart})),
+                    (select count(*) from main.{mart})
+                """
+            ).fetchone() or (None, None, None)
+            if missing or extra:
+                differing[mart] = (missing, extra, rows)
+        assert differing == {}
+    finally:
+        connection.close()
+
+
 def test_quick_refresh_stops_before_publishing_when_a_reconciliation_fails(
-    company: tuple[str, Path], first_publish: Path, monkeypatch: pytest.MonkeyPatch
+    company: tuple[str, Path], first_publish: Publication, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import quality.reconciliation as rules
     from orchestration.refresh import RefreshFailed, run_refresh
@@ -124,14 +162,14 @@ def test_quick_refresh_stops_before_publishing_when_a_reconciliation_fails(
 
     monkeypatch.setattr(rules, "trial_balance_sums_to_zero", out_of_balance)
     post_sales_invoice(company[0], "10.00", on="2026-10-29")
-    before = published_path(company[1])
+    before = current_publication(company[1])
     with pytest.raises(RefreshFailed, match="trial_balance_reconciles"):
         run_refresh()
-    assert published_path(company[1]) == before
+    assert current_publication(company[1]) == before
 
 
 def test_quick_refresh_stops_before_publishing_when_a_blocking_dbt_test_fails(
-    company: tuple[str, Path], first_publish: Path
+    company: tuple[str, Path], first_publish: Publication
 ) -> None:
     from orchestration.refresh import RefreshFailed, run_refresh
 
@@ -146,17 +184,17 @@ def test_quick_refresh_stops_before_publishing_when_a_blocking_dbt_test_fails(
             from raw.journal_line where id = (select max(id) from raw.journal_line)
             """
         )
-    before = published_path(company[1])
+    before = current_publication(company[1])
     with pytest.raises(RefreshFailed, match="sums_to_zero_fct_gl_lines"):
         run_refresh()
-    assert published_path(company[1]) == before
+    assert current_publication(company[1]) == before
     with duckdb.connect(str(build)) as connection:
         connection.execute("delete from raw.journal_line where id > 1000000")
         connection.execute("delete from main.fct_gl_lines where gl_line_id > 1000000")
 
 
 def test_quick_refresh_builds_every_model_when_the_models_changed(
-    company: tuple[str, Path], first_publish: Path
+    company: tuple[str, Path], first_publish: Publication
 ) -> None:
     from orchestration.project import models_fingerprint, write_build_fingerprint
     from orchestration.quick_refresh import quick_build_possible
@@ -184,7 +222,7 @@ def _quick_job_result() -> dg.ExecuteInProcessResult:
 
 
 def test_parse_state_serves_any_warehouse_path(
-    company: tuple[str, Path], first_publish: Path, tmp_path: Path
+    company: tuple[str, Path], first_publish: Publication, tmp_path: Path
 ) -> None:
     import msgpack
 
@@ -227,7 +265,7 @@ def test_definitions_have_the_quick_job_and_the_sensor_uses_it(definitions: Any)
         "extract": [],
         "build": ["extract"],
         "blocking_checks": ["build"],
-        "publish": ["blocking_checks"],
+        "publish": ["blocking_checks", "build"],
     }
     assert job.tags.get("erp/warehouse") == "build"
     assert definitions.resolve_sensor_def("new_postings").job_name == "quick_refresh"
