@@ -31,14 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 from pydantic import Field
 
 from orchestration import publish as publishing
 from orchestration.jobs import WAREHOUSE_TAG
 from orchestration.project import (
-    dbt_environment,
-    environment,
     erp_project,
     models_fingerprint,
     read_build_fingerprint,
@@ -80,11 +77,12 @@ def extract(warehouse: ErpWarehouse) -> dict[str, int]:
 def build(
     context: dg.OpExecutionContext,
     loaded: dict[str, int],
-    dbt: DbtCliResource,
     warehouse: ErpWarehouse,
     config: QuickBuildConfig,
 ) -> dict[str, Any]:
-    """dbt build of the tables and the incremental fact with the blocking dbt tests."""
+    """dbt build of the tables and the incremental fact with the blocking dbt tests, run in
+    this process with the parsed project kept (orchestration.dbt_in_process)."""
+    from orchestration import dbt_in_process
     from orchestration.assets.dbt import keep_partial_parse, pruning_alongside
 
     build_file = warehouse.build_path()
@@ -100,10 +98,11 @@ def build(
         "--indirect-selection",
         "empty",
         # manifest.json and run_results.json (written twice, 2 MB each) and dbt's debug
-        # file log cost seconds per run; the outcome comes from the event stream instead.
+        # file log cost seconds per run; the outcome comes from the events instead.
         "--no-write-json",
         "--log-level-file",
         "info",
+        "--quiet",
     ]
     if config.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
@@ -113,23 +112,27 @@ def build(
     seed_parse_state(target, build_file)
     failures: list[str] = []
     nodes = 0
+
+    def note(event: dict[str, Any]) -> None:
+        nonlocal nodes
+        nodes += _note_result(event, failures)
+
     try:
-        with environment(dbt_environment(build_file)), pruning_alongside(runs):
-            invocation = dbt.cli(
+        with pruning_alongside(runs):
+            successful = dbt_in_process.run(
                 args,
-                manifest=erp_project.manifest_path,
-                target_path=target,
-                raise_on_error=False,
+                warehouse=build_file,
+                target=target,
+                on_event=note,
+                as_of_date=config.as_of_date,
             )
-            for event in invocation.stream_raw_events():
-                nodes += _note_result(event.raw_event, failures)
-            successful = invocation.is_successful()
+    except dbt_in_process.DbtFailed as exc:
+        raise dg.Failure(description=str(exc)) from exc
     finally:
         keep_partial_parse(target, build_file)
     if failures or not successful:
         raise dg.Failure(
-            description="dbt build failed: "
-            + ("; ".join(failures[:10]) or str(invocation.get_error() or "see dbt's log")),
+            description="dbt build failed: " + ("; ".join(failures[:10]) or "see dbt's log"),
         )
     if not complete:
         # Everything was built with the current models: later runs can be quick.
@@ -145,13 +148,10 @@ FAILED = {"error", "fail", "runtime error"}
 
 
 def _note_result(event: dict[str, Any], failures: list[str]) -> int:
-    """Count a finished node (1) from dbt's JSON log event; add it to failures if it failed."""
-    if event.get("info", {}).get("name") not in ("LogModelResult", "LogTestResult"):
-        return 0
-    node = event.get("data", {}).get("node_info", {})
+    """Count a finished node (1); add it to failures if it failed."""
+    node = event["node"]
     if str(node.get("node_status", "")).lower() in FAILED:
-        message = event.get("info", {}).get("msg", "")
-        failures.append(f"{node.get('unique_id', '?')}: {message[:300]}")
+        failures.append(f"{node.get('unique_id', '?')}: {str(event.get('message', ''))[:300]}")
     return 1
 
 

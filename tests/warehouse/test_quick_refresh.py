@@ -147,6 +147,19 @@ def test_quick_refresh_publication_reads_as_the_build(
         connection.close()
 
 
+def test_quick_refresh_runs_dbt_in_process_and_lets_go_of_the_warehouse(
+    company: tuple[str, Path], first_publish: Publication
+) -> None:
+    """dbt ran in this process: its parsed project is kept for the next run, and its
+    DuckDB database is closed (DuckDB refuses a second configuration in one process)."""
+    from orchestration import dbt_in_process
+
+    build = build_path(company[1])
+    assert [warehouse for _, warehouse in dbt_in_process._MANIFESTS] == [str(build)]
+    with duckdb.connect(str(build), config={"memory_limit": "1GB"}) as connection:
+        assert connection.execute("select count(*) from main.fct_gl_lines").fetchone()
+
+
 def test_quick_refresh_stops_before_publishing_when_a_reconciliation_fails(
     company: tuple[str, Path], first_publish: Publication, monkeypatch: pytest.MonkeyPatch
 ) -> None:
