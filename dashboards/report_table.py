@@ -34,12 +34,15 @@ def report_table(
     on_select: Callable[[], None] | None = None,
     hide: tuple[str, ...] = (),
     style: Callable[[pd.DataFrame], Any] | None = None,
+    download: Callable[[], pd.DataFrame] | None = None,
 ) -> None:
     """Show ``df`` and a download button for it as an .xlsx file.
 
     With ``on_select`` one row can be picked; the callback reads ``st.session_state[key]``.
     Columns in ``hide`` are not shown (they stay in the download). ``style`` turns the
     shown columns into a pandas Styler (colours, number formats) for the screen only.
+    ``download`` gives the rows for the Excel file when they are more than ``df`` shows
+    (a long list cut on screen); it runs only when the button is clicked.
     """
     labels = labels or {}
     shown = [c for c in df.columns if c not in hide]
@@ -54,11 +57,16 @@ def report_table(
         st.dataframe(table, **options)
     else:
         st.dataframe(table, on_select=on_select, selection_mode="single-row", **options)
-    named = df.rename(columns={c: heading(str(c), labels) for c in df.columns})
+
+    def workbook() -> bytes:
+        rows = df if download is None else download()
+        named = rows.rename(columns={c: heading(str(c), labels) for c in rows.columns})
+        return to_xlsx(named, sheet_name=title[:31], title=title)
+
     st.download_button(
         "Download as Excel",
         # Deferred: the workbook is only built when someone clicks.
-        data=lambda: to_xlsx(named, sheet_name=title[:31], title=title),
+        data=workbook,
         file_name=f"{file_name}.xlsx",
         mime=XLSX_MIME,
         key=f"{key}_xlsx",

@@ -188,7 +188,7 @@ def balance_sheet(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
 def ageing(wh: PublishedWarehouse, sel: Selection, kind: str) -> None:
     title = "Receivables ageing" if kind == "receivables" else "Payables ageing"
     buckets = cached(finance.ageing_buckets)(wh, sel, kind)
-    invoices = cached(finance.open_invoices)(wh, sel, kind)
+    invoices = cached(finance.open_invoices)(wh, sel, kind, finance.OPEN_INVOICES_SHOWN)
     st.plotly_chart(charts.ageing(buckets, title, sel.currency), key=f"ageing_{kind}")
     as_of = invoices["as_of_date"].iloc[0] if len(invoices) else None
     st.caption(
@@ -206,12 +206,19 @@ def ageing(wh: PublishedWarehouse, sel: Selection, kind: str) -> None:
         hide=("bucket_order",),
     )
     st.markdown(f"**Open {'sales' if kind == 'receivables' else 'purchase'} invoices**")
+    total = int(buckets["invoices"].sum()) if len(buckets) else 0
+    if total > len(invoices):
+        st.caption(
+            f"The {len(invoices):,} most overdue of {total:,} open invoices; the Excel "
+            "download holds all of them."
+        )
     report_table(
         invoices,
         key=f"{kind}_open_invoices",
         file_name=f"open_{kind}",
         title=f"Open {kind}",
         labels=LABELS,
+        download=lambda: finance.open_invoices(wh, sel, kind, limit=None),
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards.queries import ledger
+from dashboards.selection import Selection
 from dashboards.warehouse import PublishedWarehouse
 from tests.dashboards.apptest_helpers import open_page, report_frame
 
@@ -214,3 +215,35 @@ def test_page_says_how_to_publish_when_nothing_is_published(
     # The forms do not need the warehouse.
     at.switch_page("app_pages/forms/journal_entry.py").run()
     assert not at.exception and at.title[0].value == "Journal entry"
+
+
+def test_long_open_invoice_lists_show_the_most_overdue(
+    insights: PublishedWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboards.queries import finance
+
+    con = insights.connection()
+    try:
+        overdue = [
+            doc
+            for (doc,) in con.execute(
+                "select document_number from finance__receivables_ageing "
+                "order by days_overdue desc, document_number"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    assert len(overdue) > 3
+    monkeypatch.setattr(finance, "OPEN_INVOICES_SHOWN", 3)
+    at = open_page(PAGE)
+    shown = report_frame(at, "receivables_open_invoices")
+    assert list(shown["document_number"]) == overdue[:3]
+    assert any(
+        f"The 3 most overdue of {len(overdue):,} open invoices" in c.value for c in at.caption
+    )
+    # What the download runs: every open invoice, in the same order.
+    everything = Selection(
+        tuple(i for i, _ in _divisions(insights).values()), 2026, 12, "EUR", True
+    )
+    listed = finance.open_invoices(insights, everything, "receivables", limit=None)
+    assert list(listed["document_number"]) == overdue
