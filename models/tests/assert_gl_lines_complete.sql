@@ -1,6 +1,6 @@
 -- The incremental fact holds every loaded journal line exactly once, with its amount.
--- Blocking: the quick refresh runs it before publishing (the fact is incremental).
-{{ config(tags=['blocking']) }}
+-- The full refresh runs it over every line; the quick refresh checks the new lines with
+-- assert_recent_gl_lines_sound.
 with
 
 source_lines as (

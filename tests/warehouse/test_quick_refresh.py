@@ -198,7 +198,7 @@ def test_quick_refresh_stops_before_publishing_when_a_blocking_dbt_test_fails(
             """
         )
     before = current_publication(company[1])
-    with pytest.raises(RefreshFailed, match="sums_to_zero_fct_gl_lines"):
+    with pytest.raises(RefreshFailed, match="assert_recent_gl_lines_sound"):
         run_refresh()
     assert current_publication(company[1]) == before
     with duckdb.connect(str(build)) as connection:
@@ -283,3 +283,15 @@ def test_definitions_have_the_quick_job_and_the_sensor_uses_it(definitions: Any)
     assert job.tags.get("erp/warehouse") == "build"
     assert definitions.resolve_sensor_def("new_postings").job_name == "quick_refresh"
     assert definitions.resolve_schedule_def("hourly_refresh").job_name == "refresh"
+
+
+def test_the_facts_load_window_is_the_extracts() -> None:
+    """fct_gl_lines and its quick check look for new lines in the window the extract
+    re-reads: a narrower one would miss a late PostgreSQL line the extract loaded."""
+    import yaml
+
+    from ingestion.extract_load import LOOKBACK_IDS
+    from orchestration.project import MODELS_DIR
+
+    project = yaml.safe_load((MODELS_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert project["vars"]["gl_lookback_ids"] == LOOKBACK_IDS

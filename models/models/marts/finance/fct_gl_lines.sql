@@ -9,16 +9,27 @@
 -- One row per posted journal line, with its entry, period, journal and group amount.
 -- Posted lines never change (corrections are reversals), so a run only adds the lines
 -- not loaded yet. "Not loaded yet" is an anti-join rather than id > max(id): on
--- PostgreSQL a line can commit after lines with higher ids.
+-- PostgreSQL a line can commit after lines with higher ids. Only the ids from the
+-- extract's lookback window below the highest loaded one on are compared (the raw layer
+-- never receives an older line: ingestion/extract_load.py, LOOKBACK_IDS): anti-joining
+-- all 10M lines took 3 s of every quick refresh at 10M.
 with
 
 lines as (
 
     select * from {{ ref('stg_erp__journal_lines') }} as new_lines
     {% if is_incremental() %}
-    where not exists (
+    where new_lines.journal_line_id > (
+        select coalesce(max(gl_line_id), 0) - {{ var('gl_lookback_ids') }}
+        from {{ this }}
+    )
+    and not exists (
         select 1 from {{ this }} as loaded
         where loaded.gl_line_id = new_lines.journal_line_id
+            and loaded.gl_line_id > (
+                select coalesce(max(gl_line_id), 0) - {{ var('gl_lookback_ids') }}
+                from {{ this }}
+            )
     )
     {% endif %}
 
