@@ -66,11 +66,20 @@ def quick_build_possible(build_path: Path, as_of_date: str | None = None) -> boo
 
 
 @dg.op(tags={"kind": "python"})
-def extract(warehouse: ErpWarehouse) -> dict[str, int]:
-    """New ledger rows and the replaced master data into raw (ingestion.extract_load)."""
+def extract(context: dg.OpExecutionContext, warehouse: ErpWarehouse) -> dict[str, int]:
+    """New ledger rows and the replaced master data into raw (ingestion.extract_load);
+    meanwhile dbt is imported and the project parsed for the build step, in the background
+    (orchestration.dbt_in_process.prepare: a no-op once the process has done it)."""
     from ingestion.extract_load import extract_load
+    from orchestration import dbt_in_process
 
+    dbt_in_process.prepare(warehouse.build_path(), _run_target(context))
     return extract_load(warehouse.source_url(), warehouse.build_path(), full=False)
+
+
+def _run_target(context: dg.OpExecutionContext) -> Path:
+    """dbt's target folder for this run (pruned to the newest few by the build step)."""
+    return erp_project.project_dir / erp_project.target_path / "runs" / context.run.run_id
 
 
 @dg.op(tags={"kind": "dbt"})
@@ -106,8 +115,8 @@ def build(
     ]
     if config.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
-    runs = erp_project.project_dir / erp_project.target_path / "runs"
-    target = runs / context.run.run_id
+    target = _run_target(context)
+    runs = target.parent
     started = time.perf_counter()
     seed_parse_state(target, build_file)
     failures: list[str] = []
@@ -124,7 +133,6 @@ def build(
                 warehouse=build_file,
                 target=target,
                 on_event=note,
-                as_of_date=config.as_of_date,
             )
     except dbt_in_process.DbtFailed as exc:
         raise dg.Failure(description=str(exc)) from exc

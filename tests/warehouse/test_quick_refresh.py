@@ -160,6 +160,22 @@ def test_quick_refresh_runs_dbt_in_process_and_lets_go_of_the_warehouse(
         assert connection.execute("select count(*) from main.fct_gl_lines").fetchone()
 
 
+def test_dbt_is_prepared_in_the_background_for_the_build(
+    company: tuple[str, Path], first_publish: Publication, tmp_path: Path
+) -> None:
+    """What the extract step starts: dbt imported and the project parsed in a thread, so
+    the build that follows finds the manifest for its warehouse file ready."""
+    from orchestration import dbt_in_process
+    from orchestration.project import models_fingerprint
+
+    build = build_path(company[1])
+    dbt_in_process.forget()
+    thread = dbt_in_process.prepare(build, tmp_path / "target")
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert list(dbt_in_process._MANIFESTS) == [(models_fingerprint(), str(build))]
+
+
 def test_quick_refresh_stops_before_publishing_when_a_reconciliation_fails(
     company: tuple[str, Path], first_publish: Publication, monkeypatch: pytest.MonkeyPatch
 ) -> None:
