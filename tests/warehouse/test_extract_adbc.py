@@ -16,7 +16,12 @@ from sqlmodel import AutoString
 
 from ingestion import extract_load as module
 from ingestion.extract_load import extract_load, read_table_core
-from tests.warehouse.test_extract_load import post_documents, raw_table, source_table
+from tests.warehouse.test_extract_load import (
+    assert_raw_is_the_source,
+    post_documents,
+    raw_table,
+    source_table,
+)
 from transactional.database import make_engine
 from transactional.money import Money, Rate
 from transactional.schema import metadata
@@ -147,16 +152,14 @@ def test_small_batches_copy_the_company_exactly(
     monkeypatch.setenv(module.READER_ENV, reader)
     target = tmp_path / "warehouse.duckdb"
     extract_load(db_url, target)
-    for name in metadata.tables:
-        assert raw_table(target, name).equals(source_table(db_url, name)), name
+    assert_raw_is_the_source(target, db_url, metadata.tables)
     audit = core(db_url, metadata.tables["audit_log"], None).column("old_value").to_pylist()
     assert audit[:2] == [None, None] and any(v is not None for v in audit), "case not covered"
 
     post_documents(db_url, day="2025-04-07")
     added = extract_load(db_url, target)  # incremental: after the high-water id
     assert added["journal_line"] > 0
-    for name in module.INCREMENTAL_TABLES:
-        assert raw_table(target, name).equals(source_table(db_url, name)), name
+    assert_raw_is_the_source(target, db_url, module.INCREMENTAL_TABLES)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -186,8 +189,7 @@ def test_read_is_one_snapshot_and_writers_go_on(
 
     counts = extract_load(db_url, target)
     assert counts["journal_line"] > 0
-    for name in metadata.tables:
-        assert raw_table(target, name).equals(source_table(db_url, name)), name
+    assert_raw_is_the_source(target, db_url, metadata.tables)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -199,8 +201,7 @@ def test_without_adbc_the_sqlite3_reader_is_used(
     monkeypatch.setattr(module, "_adbc_batches", None)  # would fail if called
     target = tmp_path / "warehouse.duckdb"
     extract_load(db_url, target)
-    for name in ("journal_line", "audit_log", "invoice"):
-        assert raw_table(target, name).equals(source_table(db_url, name)), name
+    assert_raw_is_the_source(target, db_url, ("journal_line", "audit_log", "invoice"))
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,12 @@ def source_table(url: str, name: str) -> pa.Table:
         return connection.sql("select * from t order by all").to_arrow_table()
 
 
+def assert_raw_is_the_source(target: Path, url: str, names: Iterable[str]) -> None:
+    """Each named raw table holds exactly the source table's rows."""
+    for name in names:
+        assert raw_table(target, name).equals(source_table(url, name)), f"raw.{name}"
+
+
 def test_copies_every_table_exactly(db_url: str, tmp_path: Path) -> None:
     post_documents(db_url)
     target = tmp_path / "warehouse.duckdb"
@@ -144,8 +150,7 @@ def test_loads_ledger_tables_incrementally(db_url: str, tmp_path: Path) -> None:
 
     # A full reload ends in the same place.
     extract_load(db_url, target, full=True)
-    for name in INCREMENTAL_TABLES:
-        assert raw_table(target, name).equals(source_table(db_url, name))
+    assert_raw_is_the_source(target, db_url, INCREMENTAL_TABLES)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -183,8 +188,7 @@ def test_failed_load_keeps_previous_raw_layer(
     # The next load puts everything in place.
     monkeypatch.setattr(module, "_load_replace", original)
     extract_load(db_url, target)
-    for name in before:
-        assert raw_table(target, name).equals(source_table(db_url, name))
+    assert_raw_is_the_source(target, db_url, before)
 
 
 def test_prefetch_keeps_order_raises_reader_errors_and_closes_an_abandoned_reader() -> None:
@@ -239,8 +243,7 @@ def test_verify_reloads_only_a_raw_table_that_differs_from_the_source(
 
     # ...the check does, and reloads just those two tables.
     checked = extract_load(db_url, target, verify=True)
-    for name in INCREMENTAL_TABLES:
-        assert raw_table(target, name).equals(source_table(db_url, name)), name
+    assert_raw_is_the_source(target, db_url, INCREMENTAL_TABLES)
     reloaded = {name for name in INCREMENTAL_TABLES if checked[name] > 0}
     assert reloaded == {"journal_line", "invoice"}
     assert checked["journal_line"] == len(source_table(db_url, "journal_line"))
