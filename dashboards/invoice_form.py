@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from dashboards import master_data, sidebar
@@ -16,6 +14,7 @@ from dashboards.form_feedback import (
     remember_posted,
 )
 from dashboards.grid_columns import blank_grid, options, pick_column
+from transactional import clock
 from transactional.errors import DomainError
 
 BLANK_ROWS = 3
@@ -76,7 +75,7 @@ def invoice_form(invoice_type: str) -> None:
         with left:
             invoice_date = st.date_input(
                 "Invoice date",
-                value=dt.date.today(),
+                value=clock.today(),
                 format="YYYY-MM-DD",
                 key=f"{prefix}_date_{generation}",
             )

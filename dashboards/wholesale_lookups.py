@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from dashboards.master_data import Choice, DivisionChoice
 from dashboards.master_data import _reading as reading
-from transactional import rights
+from transactional import clock, rights
 from transactional.errors import DomainError
 from transactional.money import to_decimal
 from transactional.organisation.models import Division, User
@@ -269,7 +269,7 @@ def preview_lines(
                     division=division_id,
                     item=item_code,
                     customer=customer or None,
-                    on=on or date.today(),
+                    on=on or clock.today(),
                     quantity=quantity or "1",
                 )
             except DomainError as err:
@@ -294,7 +294,7 @@ def preview_lines(
                 short = wanted - max(avail.available, Decimal(0))
                 supplier = ""
                 if short > 0:
-                    supplier_id = purchase_supplier(s, item.id, on or date.today())
+                    supplier_id = purchase_supplier(s, item.id, on or clock.today())
                     rel = s.get(Relation, supplier_id) if supplier_id is not None else None
                     supplier = f"{rel.code} ({rel.name})" if rel is not None else ""
                 view = _with(

@@ -7,7 +7,6 @@ page's budget against actual shows a change after the next warehouse refresh.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
@@ -19,6 +18,7 @@ from dashboards.budget_posting import VersionRow
 from dashboards.form_feedback import GENERAL, FieldErrors, ledger_divisions, refresh_warehouse
 from dashboards.report_table import report_table
 from dashboards.selection import Selection
+from transactional import clock
 from transactional.budgets.models import SCENARIOS
 from transactional.errors import DomainError
 
@@ -381,7 +381,7 @@ def main() -> None:
     else:
         by_id = {}
         st.info("There are no budget versions for these divisions yet: make one below.")
-    new_version(divisions, by_id, sel.fiscal_year if sel else dt.date.today().year)
+    new_version(divisions, by_id, sel.fiscal_year if sel else clock.today().year)
 
 
 main()

@@ -27,6 +27,7 @@ from dashboards.warehouse import PublishedWarehouse
 from dashboards.whatif import baseline as baseline_loader
 from dashboards.whatif import engine
 from dashboards.whatif.engine import Baseline, Drivers, Figures, OneOff, Result
+from transactional import clock
 from transactional.budgets.models import SCENARIOS
 from transactional.errors import DomainError
 
@@ -554,7 +555,7 @@ def results(result: Result, base: Baseline, view: int | None) -> None:
 
 # --- save as budget version ------------------------------------------------------------------
 def default_name(fiscal_year: int, today: dt.date | None = None) -> str:
-    return f"What-if {fiscal_year} {(today or dt.date.today()):%Y-%m-%d}"
+    return f"What-if {fiscal_year} {(today or clock.today()):%Y-%m-%d}"
 
 
 def save_form(result: Result, base: Baseline, problems: Sequence[str]) -> None:

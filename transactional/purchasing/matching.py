@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from transactional import clock
 from transactional.errors import ValidationError
 from transactional.finance.invoices import InvoiceDraft, InvoiceLineDraft, post_invoices
 from transactional.finance.lookups import Lookups, parse_date
@@ -96,7 +97,7 @@ def preview_match(
     lookups = Lookups(session)
     with session.no_autoflush:
         return _evaluate(
-            session, lookups, user, division, supplier, invoice_date or date.today(), lines
+            session, lookups, user, division, supplier, invoice_date or clock.today(), lines
         ).previews
 
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from transactional import clock
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups, parse_date
 from transactional.money import round_money, to_decimal
@@ -242,7 +243,7 @@ def shortages(session: Session, order: SalesOrder) -> list[Shortage]:
                 available=avail.available,
                 short=short,
                 supplier_id=purchase_supplier(
-                    session, item_id, order.order_date or order.quote_date or date.today()
+                    session, item_id, order.order_date or order.quote_date or clock.today()
                 ),
                 suggested_quantity=short,
             )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +10,7 @@ from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, rememb
 from dashboards.wholesale_forms import TRACKING, pick_division, qty
 from dashboards.wholesale_lookups import DeliveredLineView
 from dashboards.wholesale_posting import return_to_stock
+from transactional import clock
 from transactional.errors import DomainError
 
 POSTED = "customer_return_posted"
@@ -89,7 +88,7 @@ def main() -> None:
     with st.form(f"customer_return_form_{generation}"):
         return_date = st.date_input(
             "Return date",
-            value=dt.date.today(),
+            value=clock.today(),
             format="YYYY-MM-DD",
             key=f"customer_return_date_{generation}",
         )

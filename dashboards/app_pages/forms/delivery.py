@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +17,7 @@ from dashboards.wholesale_forms import (
 )
 from dashboards.wholesale_lookups import OrderLineView
 from dashboards.wholesale_posting import deliver_order, invoice_delivered
+from transactional import clock
 from transactional.errors import DomainError
 
 POSTED = "delivery_posted"
@@ -77,7 +76,7 @@ def main() -> None:
         with st.form(f"delivery_form_{generation}"):
             delivery_date = st.date_input(
                 "Delivery date",
-                value=dt.date.today(),
+                value=clock.today(),
                 format="YYYY-MM-DD",
                 key=f"delivery_date_{generation}",
             )
@@ -118,7 +117,7 @@ def main() -> None:
     invoice_errors = FieldErrors({"entry_date": "invoice_date"})
     invoice_date = st.date_input(
         "Invoice date",
-        value=dt.date.today(),
+        value=clock.today(),
         format="YYYY-MM-DD",
         key=f"delivery_invoice_date_{generation}",
     )

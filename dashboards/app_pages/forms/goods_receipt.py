@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from dashboards import sidebar, wholesale_lookups
@@ -15,6 +13,7 @@ from dashboards.wholesale_forms import (
     pick_division,
 )
 from dashboards.wholesale_posting import receive_order
+from transactional import clock
 from transactional.errors import DomainError
 
 POSTED = "goods_receipt_posted"
@@ -56,7 +55,7 @@ def main() -> None:
     with st.form(f"goods_receipt_form_{generation}"):
         receipt_date = st.date_input(
             "Receipt date",
-            value=dt.date.today(),
+            value=clock.today(),
             format="YYYY-MM-DD",
             key=f"goods_receipt_date_{generation}",
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from dashboards import master_data, sidebar
@@ -16,6 +14,7 @@ from dashboards.form_feedback import (
     remember_posted,
 )
 from dashboards.grid_columns import blank_grid, options, pick_column
+from transactional import clock
 from transactional.errors import DomainError
 
 POSTED = "journal_entry_posted"
@@ -58,7 +57,7 @@ def main() -> None:
         errors.slot("journal")
         entry_date = st.date_input(
             "Entry date",
-            value=dt.date.today(),
+            value=clock.today(),
             format="YYYY-MM-DD",
             key=f"journal_entry_date_{generation}",
         )

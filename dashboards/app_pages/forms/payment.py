@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -17,6 +15,7 @@ from dashboards.form_feedback import (
     remember_posted,
 )
 from dashboards.grid_columns import options
+from transactional import clock
 from transactional.errors import DomainError
 
 POSTED = "payment_posted"
@@ -102,7 +101,7 @@ def main() -> None:
         with left:
             payment_date = st.date_input(
                 "Payment date",
-                value=dt.date.today(),
+                value=clock.today(),
                 format="YYYY-MM-DD",
                 key=f"payment_date_{generation}",
             )

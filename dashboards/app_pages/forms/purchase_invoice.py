@@ -7,8 +7,6 @@ by the matching service (three-way match).
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +17,7 @@ from dashboards.invoice_form import invoice_form
 from dashboards.wholesale_forms import money, pick_division, qty
 from dashboards.wholesale_lookups import InvoiceableLine
 from dashboards.wholesale_posting import check_match, post_matched_invoice
+from transactional import clock
 from transactional.errors import DomainError
 from transactional.purchasing.matching import MatchPreview
 
@@ -121,7 +120,7 @@ def matched_form() -> None:
         errors.slot("supplier_reference")
         invoice_date = st.date_input(
             "Invoice date",
-            value=dt.date.today(),
+            value=clock.today(),
             format="YYYY-MM-DD",
             key=f"purchase_match_date_{generation}",
         )

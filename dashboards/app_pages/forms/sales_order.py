@@ -19,6 +19,7 @@ from dashboards.grid_columns import blank_grid, options
 from dashboards.wholesale_forms import money, pick_division, qty
 from dashboards.wholesale_lookups import LinePreview
 from dashboards.wholesale_posting import SALES_LINE_COLUMNS, save_sales_order
+from transactional import clock
 from transactional.errors import DomainError
 
 POSTED = "sales_order_posted"
@@ -99,7 +100,7 @@ def main() -> None:
     with left:
         order_date = st.date_input(
             "Order date",
-            value=dt.date.today(),
+            value=clock.today(),
             format="YYYY-MM-DD",
             key=f"sales_order_date_{generation}",
         )

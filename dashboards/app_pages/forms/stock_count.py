@@ -9,7 +9,6 @@ reruns the page, so the differences show before anything is posted.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 import pandas as pd
@@ -21,6 +20,7 @@ from dashboards.grid_columns import options
 from dashboards.wholesale_forms import TRACKING, money, pick_division, qty
 from dashboards.wholesale_lookups import StockRow
 from dashboards.wholesale_posting import CountDifference, count_rows, post_count
+from transactional import clock
 from transactional.errors import DomainError
 
 POSTED = "stock_count_posted"
@@ -110,7 +110,7 @@ def main() -> None:
     with right:
         count_date = st.date_input(
             "Count date",
-            value=dt.date.today(),
+            value=clock.today(),
             format="YYYY-MM-DD",
             key=f"stock_count_date_{generation}",
         )

@@ -6,7 +6,6 @@ shows what the from-warehouse has on hand before anything is posted.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 import pandas as pd
@@ -19,6 +18,7 @@ from dashboards.grid_columns import blank_grid, options
 from dashboards.wholesale_forms import TRACKING, pick_division, qty
 from dashboards.wholesale_lookups import StockPreview
 from dashboards.wholesale_posting import TRANSFER_LINE_COLUMNS, serial_list, transfer_between
+from transactional import clock
 from transactional.errors import DomainError
 
 POSTED = "stock_transfer_posted"
@@ -96,7 +96,7 @@ def main() -> None:
     with right:
         transfer_date = st.date_input(
             "Transfer date",
-            value=dt.date.today(),
+            value=clock.today(),
             format="YYYY-MM-DD",
             key=f"stock_transfer_date_{generation}",
         )
