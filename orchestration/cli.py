@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -38,6 +40,10 @@ app.add_typer(db_app, name="db")
 console = Console(stderr=True)
 
 DEFAULT_DEMO_SCALE = 0.05
+# A TCP port: outside this range `dagster dev` waited forever and Streamlit failed late.
+PORT_MIN, PORT_MAX = 1, 65535
+# Seconds a server gets to stop after SIGTERM before its process group is killed.
+STOP_GRACE_SECONDS = 10
 
 
 def _fail(message: str) -> None:
@@ -180,13 +186,15 @@ def refresh(
 
 @app.command()
 def dashboards(
-    port: Annotated[int, typer.Option(help="Port to serve the dashboards on.")] = 8501,
+    port: Annotated[
+        int, typer.Option(help="Port to serve the dashboards on.", min=PORT_MIN, max=PORT_MAX)
+    ] = 8501,
 ) -> None:
     """Open the Insights dashboards and clerk forms (Streamlit) on http://localhost:PORT."""
     app_file = settings.PROJECT_ROOT / "dashboards" / "app.py"
     console.print(f"Dashboards on [bold]http://localhost:{port}[/] (Ctrl+C to stop)")
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    _exec(
+    _serve(
         [
             _venv_bin("streamlit"),
             "run",
@@ -202,13 +210,15 @@ def dashboards(
 
 @app.command()
 def ui(
-    port: Annotated[int, typer.Option(help="Port for the dagster UI.")] = 3000,
+    port: Annotated[
+        int, typer.Option(help="Port for the dagster UI.", min=PORT_MIN, max=PORT_MAX)
+    ] = 3000,
 ) -> None:
     """Open the dagster UI (assets, lineage, checks, jobs, schedules, sensors)."""
     home = _dagster_home()
     console.print(f"dagster UI on [bold]http://localhost:{port}[/] (Ctrl+C to stop)")
     env = {**os.environ, "DAGSTER_HOME": str(home), "DO_NOT_TRACK": "1"}
-    _exec([_venv_bin("dagster"), "dev", "-m", "orchestration.definitions", "-p", str(port)], env)
+    _serve([_venv_bin("dagster"), "dev", "-m", "orchestration.definitions", "-p", str(port)], env)
 
 
 @app.command()
@@ -216,12 +226,22 @@ def demo(
     scale: Annotated[
         float, typer.Option(help="Demo size (1.0 is about 1M journal lines).", min=0.0005, max=20.0)
     ] = DEFAULT_DEMO_SCALE,
-    port: Annotated[int, typer.Option(help="Port for the dashboards.")] = 8501,
+    port: Annotated[
+        int, typer.Option(help="Port for the dashboards.", min=PORT_MIN, max=PORT_MAX)
+    ] = 8501,
     serve: Annotated[bool, typer.Option(help="Serve the dashboards when done.")] = True,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm: replace the data of an existing database.")
+    ] = False,
 ) -> None:
     """Everything in one go: fresh database, demo company, full refresh, dashboards."""
     url = settings.database_url()
     if url.startswith("sqlite:///"):
+        if not yes and _sqlite_holds_data(url):
+            _fail(
+                f"{_safe(url)} already holds data, which the demo replaces; "
+                "run again with --yes to confirm."
+            )
         db_reset(yes=True)
     generate(seed=42, scale=scale, end_date="2026-10-31")
     refresh(full=True)
@@ -252,6 +272,18 @@ def _database_is_empty(url: str) -> bool:
         engine.dispose()
 
 
+def _sqlite_holds_data(url: str) -> bool:
+    """True when the SQLite file exists with any division in it (a migrated, filled book)."""
+    from sqlalchemy.exc import OperationalError
+
+    if not Path(url.removeprefix("sqlite:///")).is_file():
+        return False
+    try:
+        return not _database_is_empty(url)
+    except OperationalError:  # not migrated yet: no table, no data
+        return False
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description:<28}"),
@@ -262,11 +294,65 @@ def _progress() -> Progress:
     )
 
 
-def _exec(cmd: list[str], env: dict[str, str]) -> None:
+class _Stopped(Exception):
+    """This process was asked to stop (SIGTERM, SIGHUP) while serving."""
+
+
+def _serve(cmd: list[str], env: dict[str, str]) -> None:
+    """Run a server (Streamlit, dagster dev) until it ends or this command is stopped.
+
+    The server runs in its own process group: stopping this command (Ctrl+C, SIGTERM,
+    SIGHUP) stops the whole group — the server and the processes it started — and waits
+    for it, so the port is free when the command has returned. A plain ``subprocess.call``
+    let SIGTERM end this process alone and left the server serving the port.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped(signum)
+
+    child = subprocess.Popen(cmd, env=env, cwd=settings.PROJECT_ROOT, start_new_session=True)
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    code = 0
     try:
-        raise typer.Exit(subprocess.call(cmd, env=env, cwd=settings.PROJECT_ROOT))
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+        code = child.wait()
+    except (KeyboardInterrupt, _Stopped):
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _stop_group(child)
+    raise typer.Exit(code)
+
+
+def _stop_group(child: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the child's process group, SIGKILL after the grace period; then reap."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(child.pid, sig)
+        except ProcessLookupError:  # the group is gone: nothing left serving
+            break
+        try:
+            child.wait(timeout=STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            continue
+        # The server is down; what it started may linger in its group a moment longer.
+        if not _group_alive(child.pid, STOP_GRACE_SECONDS):
+            break
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        child.wait(timeout=STOP_GRACE_SECONDS)
+
+
+def _group_alive(group: int, seconds: float) -> bool:
+    """Whether any process of ``group`` is still there after waiting up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.1)
 
 
 def _safe(url: str) -> str:
