@@ -60,10 +60,19 @@ def build_selection(
     return Selection(tuple(sorted(ids)), fiscal_year, period_through, group_currency, True)
 
 
-def default_period(periods: pd.DataFrame, today: date | None = None) -> tuple[int, int]:
-    """The fiscal year and period holding today, else the last period that has started."""
-    today = today or date.today()
-    started = periods[pd.to_datetime(periods["period_start"]).dt.date <= today]
+def default_period(
+    periods: pd.DataFrame, today: date, last_posting: date | None
+) -> tuple[int, int]:
+    """The fiscal year and period the dashboards open on: the one holding today, or the
+    last posting date when the books stop earlier (a demo generated months ago, a
+    ledger not yet posted this month), so they never open on an empty future month.
+
+    Pure: ``today`` (``transactional.clock.today()``) and ``last_posting`` (the latest
+    ledger line's date, None when there is none) are inputs. Before the first period the
+    last one, as after it.
+    """
+    day = today if last_posting is None else min(today, last_posting)
+    started = periods[pd.to_datetime(periods["period_start"]).dt.date <= day]
     if started.empty:
         started = periods
     last = started.sort_values(["fiscal_year", "period_number"]).iloc[-1]

@@ -14,6 +14,7 @@ from dashboards.queries import finance
 from dashboards.report_cache import cached
 from dashboards.selection import Selection, build_selection, default_period
 from dashboards.warehouse import PublishedWarehouse
+from transactional import clock
 
 SELECTION = "selection"
 WAREHOUSE = "warehouse"
@@ -42,7 +43,8 @@ def insights_filters(wh: PublishedWarehouse) -> Selection | None:
         key="filter_divisions",
         placeholder="All divisions",
     )
-    default_year, default_period_number = default_period(periods)
+    last_posting = cached(finance.last_posting_date)(wh)
+    default_year, default_period_number = default_period(periods, clock.today(), last_posting)
     years = sorted({int(y) for y in periods["fiscal_year"]}, reverse=True)
     year = st.selectbox("Fiscal year", years, index=years.index(default_year), key="filter_year")
     in_year = periods[periods["fiscal_year"] == year]

@@ -116,9 +116,10 @@ def append_only_marts() -> dict[str, str]:
 
 def models_fingerprint(as_of_date: str | None = None) -> str:
     """A hash of the dbt project's SQL and YAML (models, macros, tests, dbt_project.yml) and
-    of the ``as_of_date`` var, which views render into their SQL (a fixed date, or
-    ``current_date`` when empty)."""
-    digest = hashlib.sha256(f"as_of_date={as_of_date or ''}\0".encode())
+    of the ``as_of_date`` var, which views render into their SQL (a fixed date, else
+    ``ERP_TODAY``, else ``current_date``: see ``models/macros/portable.sql``)."""
+    rendered = as_of_date or os.environ.get("ERP_TODAY", "").strip()
+    digest = hashlib.sha256(f"as_of_date={rendered}\0".encode())
     files = [MODELS_DIR / "dbt_project.yml"]
     for folder in _FINGERPRINTED:
         files += sorted(p for p in (MODELS_DIR / folder).rglob("*") if p.suffix in (".sql", ".yml"))

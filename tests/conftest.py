@@ -17,6 +17,13 @@ import pytest
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# The suite's "today" (transactional/clock.py; dbt's ageing date too), whatever the
+# calendar says: the demo's books end on 2026-10-31 and its settlement leaves ageing
+# interesting 23 days later (ingestion/demo/timeline.py, DAYS_FROM_END_TO_TODAY). Set, not
+# defaulted, so a developer's own ERP_TODAY cannot change an outcome; the subprocesses
+# the tests start (erp, streamlit) inherit it.
+TODAY = "2026-11-23"
+os.environ["ERP_TODAY"] = TODAY
 
 PG_ADMIN_URL = os.environ.get("ERP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 

@@ -7,6 +7,7 @@ returns a DataFrame. Amounts come from the ``amount`` (division currency) or
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -63,6 +64,17 @@ def fiscal_periods(wh: PublishedWarehouse) -> pd.DataFrame:
         order by fiscal_year, period_number
         """
     )
+
+
+def last_posting_date(wh: PublishedWarehouse) -> dt.date | None:
+    """The date of the latest ledger line in any division; None while there are none.
+
+    The books reach this far: the sidebar opens on its period rather than on an empty
+    month after it (see ``selection.default_period``).
+    """
+    found = wh.query("select max(entry_date) as last_posting from fct_gl_lines")
+    value = found["last_posting"].iloc[0] if len(found) else None
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
 def kpis(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:

@@ -221,11 +221,16 @@ def _figure_sql(sel: Selection, figure: Figure) -> str:
 
 
 def reconciliation(wh: PublishedWarehouse, sel: Selection, figure: Figure) -> pd.DataFrame:
-    """Per currency: the figure as the mart shows it, the total of its lines, the difference."""
+    """Per currency: the figure as the mart shows it, the total of its lines, the difference.
+
+    A figure with no lines in the selection (an account used only in other periods or
+    divisions) reconciles to zero: one row of zeros in the selection's currency, never
+    an empty frame (whose sums and maxima are NaN).
+    """
     group = _in_group_currency(sel, figure)
     line_amount = "g.amount_group" if group else "g.amount_base"
     currency = "$currency" if group else "d.currency_code"
-    return wh.query(
+    check = wh.query(
         f"""
         with figure as ({_figure_sql(sel, figure)}),
         lines as (
@@ -247,3 +252,9 @@ def reconciliation(wh: PublishedWarehouse, sel: Selection, figure: Figure) -> pd
         """,
         _params(sel, figure),
     )
+    if check.empty:
+        return pd.DataFrame(
+            {"amount_currency": [sel.currency], "figure": [0.0], "lines_total": [0.0],
+             "lines": [0], "difference": [0.0]}
+        )
+    return check

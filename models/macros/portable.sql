@@ -10,9 +10,11 @@
     cast({{ expression }} as decimal(19, 8))
 {%- endmacro %}
 
-{#- The ageing date: the dbt var as_of_date ('YYYY-MM-DD'), today when empty. -#}
+{#- The ageing date: the dbt var as_of_date ('YYYY-MM-DD'); else ERP_TODAY, the product's
+    frozen "today" (transactional/clock.py), so tests and replays age as of a fixed day;
+    else the engine's current date. -#}
 {% macro as_of_date() -%}
-    {%- set value = var('as_of_date', '') -%}
+    {%- set value = (var('as_of_date', '') or env_var('ERP_TODAY', '')) | trim -%}
     {%- if value -%}
         cast('{{ value }}' as date)
     {%- else -%}

@@ -1121,14 +1121,16 @@ def nearest_rank(values: Sequence[float], pct: float) -> float:
 
 
 def selections(wh: Any, runs: int) -> list[Any]:
-    """Seeded, varied filters: division subsets, fiscal years, periods (first: all, today)."""
+    """Seeded, varied filters: division subsets, fiscal years, periods (first: all, the
+    period the sidebar opens on)."""
     from dashboards.queries import finance
     from dashboards.selection import build_selection, default_period
+    from transactional import clock
 
     divisions = finance.divisions(wh)
     periods = finance.fiscal_periods(wh)
     ids = [int(d) for d in divisions["division_id"]]
-    year_now, period_now = default_period(periods)
+    year_now, period_now = default_period(periods, clock.today(), finance.last_posting_date(wh))
     years = sorted(y for y in {int(y) for y in periods["fiscal_year"]} if y <= year_now)
     subsets: list[list[int]] = [[], *[[d] for d in ids]]
     subsets += [list(p) for p in zip(ids, ids[1:], strict=False)]

@@ -50,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from dashboards.whatif import baseline as loader  # noqa: E402
 from dashboards.whatif import engine  # noqa: E402
+from transactional import clock  # noqa: E402
 
 D = Decimal
 CURRENCIES = ("EUR", "USD", "GBP")
@@ -260,7 +261,7 @@ def main() -> None:
         finally:
             con.close()
         assert row is not None
-        year = row[0].year if row[0] else dt.date.today().year
+        year = row[0].year if row[0] else clock.today().year
         loaded = loader.load(path, ids, year)
         rows.append(
             (

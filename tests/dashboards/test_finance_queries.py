@@ -14,6 +14,7 @@ from dashboards.selection import Selection, build_selection, default_period
 from dashboards.warehouse import PublishedWarehouse
 from tests.dashboards import contract_warehouse
 from tests.dashboards.conftest import DemoStack
+from transactional import clock
 
 ALL = Selection((1, 2), 2025, 6, "EUR", True)
 HOLD = Selection((1,), 2025, 6, "EUR", False)
@@ -50,9 +51,48 @@ def test_selection_shows_own_currency_for_one_currency_else_group() -> None:
 
 def test_default_period_is_the_one_holding_today(contract_wh: PublishedWarehouse) -> None:
     periods = finance.fiscal_periods(contract_wh)
-    assert default_period(periods, date(2025, 6, 15)) == (2025, 6)
-    assert default_period(periods, date(2030, 1, 1)) == (2025, 12)
-    assert default_period(periods, date(2000, 1, 1)) == (2025, 12)
+    assert finance.last_posting_date(contract_wh) == date(2025, 12, 25)  # the fixture's last
+    assert default_period(periods, date(2025, 6, 15), date(2025, 12, 25)) == (2025, 6)
+    assert default_period(periods, date(2030, 1, 1), None) == (2025, 12)
+    assert default_period(periods, date(2000, 1, 1), None) == (2025, 12)
+
+
+def _months(first_year: int, last_year: int) -> pd.DataFrame:
+    """Calendar-month periods, as dim_periods holds them for the demo's fiscal years."""
+    return pd.DataFrame(
+        [
+            (year, month, f"{year}-{month:02d}", date(year, month, 1))
+            for year in range(first_year, last_year + 1)
+            for month in range(1, 13)
+        ],
+        columns=["fiscal_year", "period_number", "period_key", "period_start"],
+    )
+
+
+def test_default_period_is_the_last_posting_period_when_the_books_stop_before_today() -> None:
+    # The demo's periods run to 2026-12, its books to 2026-10-31: opening on December (or
+    # the last period) would show an empty month. Years later it still opens on October.
+    periods = _months(2024, 2026)
+    assert default_period(periods, date(2026, 12, 6), date(2026, 10, 31)) == (2026, 10)
+    assert default_period(periods, date(2031, 3, 1), date(2026, 10, 31)) == (2026, 10)
+    # Books posted ahead of today (a dated invoice): today's period, not the future one.
+    assert default_period(periods, date(2025, 3, 14), date(2026, 10, 31)) == (2025, 3)
+    # An empty ledger: today's period.
+    assert default_period(periods, date(2025, 3, 14), None) == (2025, 3)
+
+
+def test_a_figure_without_lines_in_the_selection_reconciles_to_zero(
+    contract_wh: PublishedWarehouse,
+) -> None:
+    # No ledger line of any division lies in 2019: the revenue figure and its lines are 0.
+    for sel in (Selection((1, 2), 2019, 6, "EUR", True), Selection((2,), 2019, 6, "GBP", False)):
+        figure = ledger.Figure("pl_section", "Revenue", "P&L section · Revenue")
+        check = ledger.reconciliation(contract_wh, sel, figure)
+        assert check.to_dict("records") == [
+            {"amount_currency": sel.currency, "figure": 0, "lines_total": 0, "lines": 0,
+             "difference": 0}
+        ]
+        assert ledger.ledger_lines(contract_wh, sel, figure).empty
 
 
 @pytest.mark.parametrize("sel", [ALL, HOLD, UK], ids=["group", "HOLD", "UK"])
@@ -271,19 +311,41 @@ def test_every_figure_of_the_real_marts_reconciles(
         if division is None
         else [int(divisions.loc[divisions["division_code"] == division, "division_id"].iloc[0])]
     )
-    year, period = default_period(finance.fiscal_periods(wh))
-    sel = build_selection(divisions, chosen, year, period)
-    assert sel.in_group_currency is (division is None)
-    figures = ledger.figures(
-        finance.pnl_by_section(wh, sel),
-        finance.pnl_by_account(wh, sel),
-        finance.balance_sheet(wh, sel),
+    year, period = default_period(
+        finance.fiscal_periods(wh), clock.today(), finance.last_posting_date(wh)
     )
-    assert {"CYR", "RE", "Revenue"} <= {f.code for f in figures}
-    for figure in figures:
-        check = ledger.reconciliation(wh, sel, figure)
-        assert check["difference"].abs().max() < 0.005, (figure.label, check.to_dict("records"))
+    # The demo's books end on 2026-10-31 and the suite's today lies after it: October.
+    assert (year, period) == (2026, 10)
+    # December too: accounts with lines only in last December (stock differences) show
+    # there with nothing this year, and must reconcile to zero, not to an empty frame.
+    for through in (12, period):
+        sel = build_selection(divisions, chosen, year, through)
+        assert sel.in_group_currency is (division is None)
+        figures = ledger.figures(
+            finance.pnl_by_section(wh, sel),
+            finance.pnl_by_account(wh, sel),
+            finance.balance_sheet(wh, sel),
+        )
+        assert {"CYR", "RE", "Revenue"} <= {f.code for f in figures}
+        for figure in figures:
+            check = ledger.reconciliation(wh, sel, figure)
+            assert len(check) >= 1, figure.label  # zero lines reconcile to a zero row
+            difference = check["difference"].abs().max()
+            assert difference < 0.005, (figure.label, check.to_dict("records"))
+            if check["lines"].sum() == 0:
+                assert (check["figure"] == 0).all() and (check["lines_total"] == 0).all()
     kpis = finance.kpis(wh, sel).set_index("kpi")
     sections = finance.pnl_by_section(wh, sel).set_index("pl_section")
     assert kpis.loc["revenue", "this_year"] == pytest.approx(sections.loc["Revenue", "this_year"])
     assert kpis.loc["net_result", "this_year"] == pytest.approx(sections["this_year"].sum())
+
+
+@pytest.mark.pipeline
+def test_the_marts_age_as_of_erp_today(demo_stack: DemoStack) -> None:
+    """dbt's ageing date (no --as-of-date given) is the product's today, not the calendar's."""
+    found = demo_stack.published.query(
+        "select (select max(as_of_date) from finance__receivables_ageing) as receivables, "
+        "(select max(as_of_date) from finance__payables_ageing) as payables"
+    )
+    assert pd.Timestamp(found["receivables"].iloc[0]).date() == clock.today()
+    assert pd.Timestamp(found["payables"].iloc[0]).date() == clock.today()
