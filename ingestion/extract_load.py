@@ -10,7 +10,8 @@ run.
 The table metadata drives everything: which columns, and how each one is decoded. The
 ``ExactDecimal`` columns are never passed through a float: on SQLite they are the scaled
 integers the type stores, turned into DECIMAL(p, s) by reinterpreting the integer with the
-column's scale; on PostgreSQL NUMERIC arrives as text and is parsed as a decimal.
+column's scale; on PostgreSQL ADBC hands NUMERIC over as its exact decimal text, which
+Arrow parses into DECIMAL(p, s).
 
 Speed: decoding every value through SQLAlchemy's result processors runs at well under
 100k rows/s for the journal lines. So the rows are fetched in batches of about
@@ -34,14 +35,22 @@ Speed: decoding every value through SQLAlchemy's result processors runs at well 
 - Otherwise (in-memory SQLite, URI file names, ADBC not installed, or
   ``ERP_EXTRACT_READER=sqlite3``), SQLite rows come from the DBAPI cursor of the SQLAlchemy
   connection: plain tuples turned into Arrow in C.
-- PostgreSQL: each page is rendered by the server as one CSV text and parsed by Arrow.
+- PostgreSQL is read through ADBC too (``adbc-driver-postgresql``): the driver runs each
+  query as ``COPY (...) TO STDOUT (FORMAT binary)`` and decodes the binary rows into Arrow
+  in C, every type from the server's own catalogue, NULL as NULL in every position (a
+  hand-made CSV text lost the NULL of a last column: ``stock_lot.expiry_date`` failed
+  every refresh, tests/warehouse/test_extract_postgres.py). It runs in this process: unlike
+  SQLite, the driver's libpq shares no file locks with psycopg's, only a network socket.
+  Without the driver installed, PostgreSQL falls back to the SQLAlchemy Core path below.
 
 Any other dialect falls back to the SQLAlchemy Core path (``read_table_core``), which the
 tests also use to prove the fast paths give identical values.
 
 The whole read runs in one source transaction (a consistent snapshot: no lines without
-their entry). Through ADBC that is one deferred read transaction of the reader process
-(see ``_AdbcReader``): in WAL mode clerks keep posting while the extract reads. The
+their entry). Through ADBC on SQLite that is one deferred read transaction of the reader
+process (see ``_AdbcReader``): in WAL mode clerks keep posting while the extract reads. On
+PostgreSQL it is one REPEATABLE READ, READ ONLY transaction of the ADBC connection, which
+holds no locks that writers wait for. The
 write stages every table in ``raw.<table>__load``, committing chunk by
 chunk, and then swaps the staged tables in (replaced tables) or appends them (the new
 ledger rows) in one short DuckDB transaction: a failed load leaves the previous raw layer
@@ -54,7 +63,6 @@ from __future__ import annotations
 
 import gc
 import importlib.util
-import io
 import json
 import logging
 import os
@@ -74,14 +82,14 @@ from typing import IO, Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 from sqlalchemy import Boolean, Column, Connection, Date, DateTime, Integer, Table, make_url, select
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeEngine
 
 from transactional.database import make_engine, sqlite_file
 from transactional.money import ExactDecimal
 from transactional.schema import metadata
+from transactional.settings import normalise_url
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +225,11 @@ def _gc_paused() -> Iterator[None]:
 @contextmanager
 def _source(database_url: str) -> Iterator[Source]:
     """The reader of every table, inside one read transaction (a consistent snapshot)."""
+    database_url = normalise_url(database_url)
+    if _is_postgres(database_url) and _adbc_postgres_available():
+        with _postgres_snapshot(database_url) as connection:
+            yield Source(partial(_postgres_batches, connection), partial(_postgres_ids, connection))
+        return
     path = _sqlite_file(database_url)
     reader = os.environ.get(READER_ENV, "").strip().lower()
     if reader not in ("", "adbc", "sqlite3"):
@@ -271,6 +284,50 @@ def _sqlite_file(database_url: str) -> str | None:
     if url.get_backend_name() != "sqlite" or url.get_driver_name() != "pysqlite" or url.query:
         return None
     return sqlite_file(url)
+
+
+def _is_postgres(database_url: str) -> bool:
+    return make_url(database_url).get_backend_name() == "postgresql"
+
+
+def _adbc_postgres_available() -> bool:
+    return importlib.util.find_spec("adbc_driver_postgresql") is not None
+
+
+def _libpq_uri(database_url: str) -> str:
+    """The SQLAlchemy URL as libpq reads it (``postgresql://``, password percent-encoded)."""
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+@contextmanager
+def _postgres_snapshot(database_url: str) -> Iterator[Any]:
+    """An ADBC connection inside one REPEATABLE READ, READ ONLY transaction.
+
+    The snapshot is taken at the first read, so every table and every id summary sees the
+    same committed state; read only, it blocks no clerk. It is rolled back at the end
+    (nothing to commit), also after a read left half done.
+    """
+    import adbc_driver_postgresql.dbapi as adbc_postgres
+
+    connection = adbc_postgres.connect(_libpq_uri(database_url))  # autocommit off: BEGIN
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("set transaction isolation level repeatable read, read only")
+        yield connection
+    finally:
+        try:
+            with suppress(Exception):  # the connection may be gone; nothing was written
+                connection.rollback()
+        finally:
+            connection.close()
+
+
+def _postgres_ids(connection: Any, table: Table) -> tuple[int, int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(_ids_sql(table, _POSTGRES_QUOTE))
+        row = cursor.fetchone()
+    return (int(row[0]), int(row[1]), int(row[2]))
 
 
 def _adbc_available() -> bool:
@@ -605,9 +662,7 @@ def _batches(source: Connection, table: Table, after_id: int | None) -> Iterator
     dialect = source.dialect.name
     if dialect == "sqlite":
         return _sqlite_batches(source, table, after_id)
-    if dialect == "postgresql":
-        return _postgres_batches(source, table, after_id)
-    return _core_batches(source, table, after_id)
+    return _core_batches(source, table, after_id)  # PostgreSQL without its ADBC driver
 
 
 def _sqlite_batches(source: Connection, table: Table, after_id: int | None) -> Iterator[pa.Table]:
@@ -698,72 +753,43 @@ def _decode_sqlite(values: pa.ChunkedArray | pa.Array, column: Column[Any]) -> p
     return array.cast(_arrow_type(kind))
 
 
-def _postgres_batches(source: Connection, table: Table, after_id: int | None) -> Iterator[pa.Table]:
-    quote = source.dialect.identifier_preparer.quote
-    # The server renders each page as ONE CSV text (string_agg): fetching row by row (or
-    # COPY, one message per row) costs Python time per row; this costs it per page.
-    fields = []
-    for c in table.columns:
-        name = quote(c.name)
-        if _is_text(c.type):
-            fields.append(
-                f"""case when {name} is null then '' else '"' || """
-                f"""replace({name}, '"', '""') || '"' end"""
-            )
-        elif isinstance(c.type, DateTime):
-            # Naive UTC text parses exactly in Arrow; the zone is put back after parsing.
-            fields.append(f"coalesce(({name} at time zone 'UTC')::text, '')")
-        else:
-            fields.append(f"coalesce({name}::text, '')")  # NUMERIC as exact digits
-    line = f"concat_ws(',', {', '.join(fields)})"
-    parsed = pa.schema(
-        [
-            pa.field(c.name, pa.timestamp("us") if isinstance(c.type, DateTime) else t)
-            for c, t in zip(table.columns, _arrow_schema(table).types, strict=True)
-        ]
-    )
-    read = pa_csv.ReadOptions(column_names=parsed.names)
-    parse = pa_csv.ParseOptions(newlines_in_values=True)
-    convert = pa_csv.ConvertOptions(
-        column_types=parsed,
-        null_values=[""],
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=False,  # "" is an empty string, a bare empty field NULL
-        true_values=["true"],
-        false_values=["false"],
-    )
-    psycopg_connection = source.connection.driver_connection
-    assert psycopg_connection is not None
-    with psycopg_connection.cursor() as cursor:
-        cursor.execute("set local datestyle to 'ISO, YMD'")
-        last = after_id
-        while True:
-            if last is None:
-                query = f"select string_agg({line}, E'\\n') from {quote(table.name)}"
-            else:
-                # Keyset pages of at most CHUNK_ROWS rows, in id order.
-                id_ = quote("id")
-                query = (
-                    f"select string_agg(line, E'\\n' order by {id_}) from"
-                    f" (select {id_}, {line} as line from {quote(table.name)}"
-                    f" where {id_} > {int(last)} order by {id_} limit {CHUNK_ROWS}) as page"
-                )
-            cursor.execute(query)  # type: ignore[arg-type]
-            row = cursor.fetchone()
-            text = row[0] if row else None
-            if not text:
-                return
-            batch = pa_csv.read_csv(
-                io.BytesIO(text.encode("utf-8")),
-                read_options=read,
-                parse_options=parse,
-                convert_options=convert,
-            )
-            columns = [batch.column(c.name).cast(_arrow_type(c.type)) for c in table.columns]
-            yield pa.Table.from_arrays(columns, schema=_arrow_schema(table))
-            if last is None or batch.num_rows < CHUNK_ROWS:
-                return
-            last = int(batch.column("id")[-1].as_py())
+def _postgres_batches(connection: Any, table: Table, after_id: int | None) -> Iterator[pa.Table]:
+    """The table's rows read through ADBC (binary COPY), in batches of ``CHUNK_ROWS`` rows."""
+    quote = _POSTGRES_QUOTE
+    sql = f"select {', '.join(quote(c.name) for c in table.columns)} from {quote(table.name)}"
+    if after_id is not None:
+        sql += f" where {quote('id')} > {int(after_id)} order by {quote('id')}"
+    schema = _arrow_schema(table)
+    pending: pa.Table | None = None
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        reader = cursor.fetch_record_batch()
+        try:
+            # The driver cuts batches by size (16 MB); DuckDB wants CHUNK_ROWS rows each.
+            for batch in reader:
+                if batch.num_rows == 0:
+                    continue
+                decoded = _decode_postgres(batch, table, schema)
+                pending = decoded if pending is None else pa.concat_tables([pending, decoded])
+                while pending.num_rows >= CHUNK_ROWS:
+                    yield pending.slice(0, CHUNK_ROWS)
+                    pending = pending.slice(CHUNK_ROWS)
+        finally:
+            reader.close()  # a result abandoned half read is cancelled, not left open
+    if pending is not None and pending.num_rows:
+        yield pending
+
+
+def _decode_postgres(batch: pa.RecordBatch, table: Table, schema: pa.Schema) -> pa.Table:
+    arrays = []
+    for column, field in zip(table.columns, schema, strict=True):
+        values = batch.column(column.name)
+        if isinstance(values, pa.ExtensionArray):
+            values = values.storage  # NUMERIC: the driver's exact decimal text
+        # int4 -> int64, NUMERIC text -> DECIMAL(p, s) (exact; a value with more
+        # decimals than the column's scale would raise, never round), the rest as is.
+        arrays.append(values.cast(field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _core_batches(source: Connection, table: Table, after_id: int | None) -> Iterator[pa.Table]:
@@ -798,10 +824,7 @@ def _ddl(table: Table) -> str:
 
 
 _SQLITE_QUOTE = sqlite.dialect().identifier_preparer.quote
-
-
-def _is_text(kind: TypeEngine[Any]) -> bool:
-    return not isinstance(kind, ExactDecimal | Boolean | DateTime | Date | Integer)
+_POSTGRES_QUOTE = postgresql.dialect().identifier_preparer.quote
 
 
 def _sqlite_stored_type(kind: TypeEngine[Any]) -> pa.DataType:

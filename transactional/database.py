@@ -17,7 +17,7 @@ from transactional.sqlite_writer_queue import QueuedWriterConnection
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine with the settings the ledger rules rely on."""
-    url = url or settings.database_url()
+    url = settings.normalise_url(url) if url else settings.database_url()
     if url.startswith("sqlite"):
         connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": 60}
         if sqlite_file(make_url(url)) is not None:
@@ -27,8 +27,6 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         _configure_sqlite(engine)
         return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     # pool_pre_ping costs one round trip per transaction (~7% of a one-entry posting on

@@ -15,7 +15,10 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def alembic_config(url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url or settings.database_url())
+    url = settings.normalise_url(url) if url else settings.database_url()
+    # Alembic's options go through configparser, whose interpolation reads "%" as the
+    # start of "%(name)s": a percent-encoded password ("p%40ss") must be written "%%".
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 

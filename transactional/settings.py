@@ -2,6 +2,8 @@
 
 Only two settings exist, both optional for the embedded default:
 - ``ERP_DATABASE_URL``: the transactional store (default: SQLite file ``data/erp.db``).
+  PostgreSQL may be written ``postgresql+psycopg://``, ``postgresql://`` or ``postgres://``
+  (the form Heroku-style hosts hand out); all mean the psycopg 3 driver.
 - ``ERP_WAREHOUSE_DIR``: where dagster builds and publishes the DuckDB warehouse
   (default: ``data/warehouse``).
 """
@@ -9,17 +11,32 @@ Only two settings exist, both optional for the embedded default:
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 
 
+# The PostgreSQL schemes users write: SQLAlchemy knows no "postgres" dialect, and a plain
+# "postgresql://" would pick psycopg2, which is not installed.
+_POSTGRES_SCHEME = re.compile(r"^postgres(?:ql)?(?:\+psycopg)?://", re.IGNORECASE)
+
+
+def normalise_url(url: str) -> str:
+    """``url`` in the one SQLAlchemy form the code expects (PostgreSQL through psycopg 3).
+
+    Only the scheme changes: the rest, percent-encoded user and password included, is kept
+    byte for byte.
+    """
+    return _POSTGRES_SCHEME.sub("postgresql+psycopg://", url.strip(), count=1)
+
+
 def database_url() -> str:
     """The transactional database URL (SQLAlchemy form)."""
     url = os.environ.get("ERP_DATABASE_URL")
-    if url:
-        return url
+    if url and url.strip():
+        return normalise_url(url)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{DATA_DIR / 'erp.db'}"
 
