@@ -4,7 +4,7 @@ with
 
 balances as (
 
-    select * from {{ ref('int_account_balances_accumulated') }}
+    select * from {{ ref('fct_account_balances') }}
 
 ),
 

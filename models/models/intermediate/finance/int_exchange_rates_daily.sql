@@ -13,7 +13,7 @@ currencies as (
 
 dates as (
 
-    select date_day from {{ ref('dim_dates') }}
+    select date_day from {{ ref('int_calendar_days') }}
 
 ),
 

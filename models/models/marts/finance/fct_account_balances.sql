@@ -3,7 +3,9 @@
 -- of the period and the balances (debit positive). Balance-sheet accounts accumulate
 -- since the first posting; profit-and-loss accounts restart every fiscal year (their
 -- earlier years are the retained earnings of the balance sheet).
--- Feeds the trial balance, the balance sheet and the cash position.
+-- Feeds the trial balance, the balance sheet and the cash position. A periodic snapshot
+-- fact (an account in a period), so a mart: it reads the ledger fact and the dimensions,
+-- which no intermediate model may (models/README.md, "Naming").
 with
 
 gl_lines as (
