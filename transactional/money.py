@@ -100,5 +100,35 @@ def to_decimal(value: Any, *, field: str, label: str) -> Decimal:
 
 
 def round_money(amount: Decimal, decimals: int) -> Decimal:
-    """Round half-up to the currency's number of decimals (2 for EUR, 0 for JPY...)."""
+    """Round half-up to the currency's number of decimals (2 for EUR, 0 for JPY...).
+
+    For COMPUTED amounts only (quantity x price, currency conversion, shares of a total).
+    An amount a user or caller typed goes through ``exact_money``/``to_money`` instead.
+    """
     return amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def exact_money(
+    amount: Decimal, decimals: int, *, currency: str, field: str, label: str
+) -> Decimal:
+    """An INPUT amount in the currency's decimals, or a refusal naming the field.
+
+    Rounding what someone typed would post a different figure than the one they meant
+    (100.123 EUR silently became 100.12), so more decimals than the currency has are
+    refused; trailing zeros ("100.120") are fine.
+    """
+    from transactional.errors import ValidationError
+
+    rounded = round_money(amount, decimals)
+    if rounded != amount:
+        raise ValidationError(
+            f"{label}: {amount:f} has more decimals than {currency} allows ({decimals}).",
+            field=field,
+        )
+    return rounded
+
+
+def to_money(value: Any, decimals: int, *, currency: str, field: str, label: str) -> Decimal:
+    """Parse a typed amount (``to_decimal``) and refuse more decimals than its currency has."""
+    amount = to_decimal(value, field=field, label=label)
+    return exact_money(amount, decimals, currency=currency, field=field, label=label)

@@ -14,11 +14,13 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
+from ingestion.demo.books import DECIMALS
 from ingestion.demo.company import DIVISIONS, Staff
 from transactional.budgets import alerts
 from transactional.budgets import versions as budgets
 from transactional.budgets.versions import BudgetLineDraft
 from transactional.finance.models import Account, CostCentre, CostUnit
+from transactional.money import round_money
 from transactional.organisation.models import User
 
 # Budgeted growth on last year's actuals, per division (percent).
@@ -80,7 +82,10 @@ def create_budgets(*, session: Session, staff: Staff, years: list[int]) -> Budge
                 BudgetLineDraft(
                     account=ln.account_id,
                     period=ln.period,
-                    amount=ln.amount * factor if ln.account_id in revenue_accounts else ln.amount,
+                    # A computed amount: rounded here, as the service refuses extra decimals.
+                    amount=round_money(ln.amount * factor, DECIMALS)
+                    if ln.account_id in revenue_accounts
+                    else ln.amount,
                     cost_centre=centres.get(ln.cost_centre_id),
                     cost_unit=units.get(ln.cost_unit_id),
                     employee_code=ln.employee_code,

@@ -68,7 +68,7 @@ def _audit(s: Session, table: str, key: int) -> list[AuditLog]:
 DRAFT_LINES = [
     Line(account="8000", period=1, amount="-1000", cost_centre="SALES", cost_unit="P1"),
     Line(account="8000", period="2", amount="-1100,50"),
-    Line(account="4400", period=1, amount="250.555", employee_code="TEAM-A"),
+    Line(account="4400", period=1, amount="250.5", employee_code="TEAM-A"),
 ]
 
 
@@ -82,11 +82,11 @@ def test_create_fill_submit_and_approve_by_a_manager(engine) -> None:
         vid = version.id
         assert (version.status, version.scenario, version.origin) == ("draft", "normal", "manual")
     with session_scope(engine) as s:
-        # Amounts are rounded to the currency (half-up), the decimal comma accepted.
+        # Amounts are kept in the currency's decimals, the decimal comma accepted.
         assert _lines(s, vid) == {
             ("8000", 1, "SALES", "P1"): Decimal("-1000.00"),
             ("8000", 2, None, None): Decimal("-1100.50"),
-            ("4400", 1, None, None): Decimal("250.56"),
+            ("4400", 1, None, None): Decimal("250.50"),
         }
         assert bv.lines_of(s, vid)[2].employee_code == "TEAM-A"
         # set_lines replaces the lines.
@@ -427,6 +427,12 @@ def _bad_cases(ids: dict[str, int]) -> list[tuple[str, Call, str, str]]:
         ("bad scenario", create(scenario="rosy"), "scenario", "Scenario must be one of"),
         ("bad year", create(fiscal_year="20x6"), "fiscal_year", "must be a year"),
         (
+            "amount in tenths of a cent",  # issue 13: used to be rounded to 250.56 silently
+            lines(good, Line(account="4400", period=1, amount="250.555")),
+            "lines.2.amount",
+            "Line 2 amount: 250.555 has more decimals than EUR allows (2).",
+        ),
+        (
             "unknown account",
             lines(good, Line(account="9999", period=1, amount="5")),
             "lines.2.account",
@@ -540,6 +546,12 @@ def _bad_cases(ids: dict[str, int]) -> list[tuple[str, Call, str, str]]:
         ),
         ("negative limit", limit(limit="-1"), "limit", "Overdue limit cannot be negative"),
         ("limit not a number", limit(limit="a lot"), "limit", "must be a number"),
+        (
+            "limit in tenths of a cent",
+            limit(limit="2500.555"),
+            "limit",
+            "Overdue limit: 2500.555 has more decimals than EUR allows (2).",
+        ),
         ("limit for a supplier", limit(customer="S1"), "customer", "is a supplier, not a customer"),
         ("unknown customer", limit(customer="C9"), "customer", "Relation C9 does not exist"),
         (
@@ -594,12 +606,12 @@ def test_alert_settings_one_row_per_division_kind_and_relation(engine) -> None:
             session=s, user=acc, division="HOLD", customer=None, limit="5000"
         )
         c1 = alerts.set_overdue_limit(
-            session=s, user=acc, division="HOLD", customer="C1", limit="2500.555"
+            session=s, user=acc, division="HOLD", customer="C1", limit="2500.5"
         )
         pct = alerts.set_budget_overrun_pct(session=s, user=acc, division="HOLD", pct="10")
         alerts.set_budget_overrun_pct(session=s, user=acc, division="US01", pct="15")
         ids = default.id, c1.id, pct.id
-        assert c1.value == Decimal("2500.56")  # rounded to the currency
+        assert c1.value == Decimal("2500.50")
     with session_scope(engine) as s:
         manager = user(s, "manager")
         again = alerts.set_overdue_limit(

@@ -142,6 +142,14 @@ def test_foreign_invoice_partial_payment_and_exchange_difference(engine) -> None
         ([AllocationDraft(invoice="VK2025-000001", amount="50")], "20", "allocations", "exceed"),
         ([], "-5", "amount", "more than zero"),
         ([], "abc", "amount", "must be a number"),
+        # Issue 13: more decimals than EUR has are refused, never rounded to the cent.
+        ([], "100.123", "amount", "Amount: 100.123 has more decimals than EUR allows (2)."),
+        (
+            [AllocationDraft(invoice="VK2025-000001", amount="10.005")],
+            "10.01",
+            "allocations.1.amount",
+            "Allocation 1: 10.005 has more decimals than EUR allows (2).",
+        ),
     ],
 )
 def test_bad_payments_are_refused_and_nothing_written(

@@ -102,12 +102,12 @@ def test_foreign_currency_line_keeps_amount_rate_and_base(engine) -> None:
         )
 
 
-def test_amounts_are_rounded_per_currency(engine) -> None:
-    # JPY has no decimals: 1234.6 yen rounds to 1235; EUR rounds half-up to cents.
+def test_amounts_in_the_currency_decimals_are_posted_and_the_base_is_rounded(engine) -> None:
+    # JPY has no decimals: 1235 yen at 0.0062 is 7.657 EUR, COMPUTED, so rounded to 7.66.
     draft = rent(
         lines=[
-            LineDraft(account="4400", debit="1234.6", currency="JPY"),
-            LineDraft(account="1100", credit="7.66"),  # 1235 * 0.0062 = 7.657 -> 7.66
+            LineDraft(account="4400", debit="1235", currency="JPY"),
+            LineDraft(account="1100", credit="7.66"),
         ]
     )
     with session_scope(engine) as s:
@@ -118,6 +118,50 @@ def test_amounts_are_rounded_per_currency(engine) -> None:
             )
         ).one()
         assert line.amount_foreign == Decimal("1235") and line.amount_base == Decimal("7.66")
+
+
+@pytest.mark.parametrize(
+    ("lines", "field", "message"),
+    [
+        (
+            [LineDraft(account="4300", debit="100.12"), LineDraft(account="1100", credit="100.123")],
+            "lines.2.credit",
+            "Line 2 credit: 100.123 has more decimals than EUR allows (2).",
+        ),
+        (
+            [LineDraft(account="4300", debit="100,123"), LineDraft(account="1100", credit="100.12")],
+            "lines.1.debit",
+            "Line 1 debit: 100.123 has more decimals than EUR allows (2).",
+        ),
+        (
+            [
+                LineDraft(account="4400", debit="1234.6", currency="JPY"),
+                LineDraft(account="1100", credit="7.65"),
+            ],
+            "lines.1.debit",
+            "Line 1 debit: 1234.6 has more decimals than JPY allows (0).",
+        ),
+    ],
+    ids=["eur-credit", "eur-debit-decimal-comma", "jpy"],
+)
+def test_more_decimals_than_the_currency_has_are_refused_not_rounded(
+    engine, lines, field, message
+) -> None:
+    # Issue 13 (3.2): 100.123 EUR used to be posted as 100.12 without a word.
+    before = counts(engine)
+    with pytest.raises(ValidationError) as err, session_scope(engine) as s:
+        post_entry(session=s, user=user(s, "clerk"), entry=rent(lines=lines))
+    assert err.value.message == message and err.value.field == field
+    assert counts(engine) == before
+
+
+def test_trailing_zeros_beyond_the_currency_decimals_are_accepted(engine) -> None:
+    # "100.120" is exactly 100.12 EUR: nothing to refuse and nothing rounded.
+    with session_scope(engine) as s:
+        entry = post_entry(session=s, user=user(s, "clerk"), entry=rent(amount="100.120"))
+    with session_scope(engine) as s:
+        lines = s.exec(select(JournalLine).where(JournalLine.entry_id == entry.id)).all()
+    assert sorted(ln.amount_foreign for ln in lines) == [Decimal("-100.12"), Decimal("100.12")]
 
 
 def test_posted_entry_cannot_be_changed_or_deleted_through_the_orm(engine) -> None:

@@ -241,14 +241,14 @@ def test_warehouses_locations_and_item_master(engine) -> None:
             unit="kg",
             tracking="lot",
             allow_negative_stock=True,
-            sales_price="1,255",
+            sales_price="1,25",
             revenue_account="8000",
             cost_account="7000",
         )
-        assert item.sales_price == Decimal("1.26") and item.tracking == "lot"
+        assert item.sales_price == Decimal("1.25") and item.tracking == "lot"
     with session_scope(engine) as s:
         stored = s.exec(select(Item).where(Item.code == "BOLT")).one()
-        assert stored.sales_price == Decimal("1.26") and isinstance(stored.sales_price, Decimal)
+        assert stored.sales_price == Decimal("1.25") and isinstance(stored.sales_price, Decimal)
         assert stored.revenue_account_id is not None and stored.allow_negative_stock
         assert s.exec(select(Location)).one().code == "A-01"
     before = counts(engine)
@@ -274,6 +274,7 @@ ITEM_BAD = [
     (dict(cost_method="fifo"), "cost_method"),
     (dict(cost_method="standard"), "standard_cost"),
     (dict(sales_price="ten"), "sales_price"),
+    (dict(sales_price="1,255"), "sales_price"),  # more decimals than EUR: refused, not rounded
     (dict(purchase_price="-1"), "purchase_price"),
     (dict(standard_cost="1.2.3"), "standard_cost"),
     (dict(revenue_account="9999"), "revenue_account"),

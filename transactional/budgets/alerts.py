@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from transactional.budgets.models import AlertSetting
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
-from transactional.money import round_money, to_decimal
+from transactional.money import exact_money, round_money, to_decimal
 from transactional.organisation.models import Division, User
 
 
@@ -78,7 +78,13 @@ def set_overdue_limit(
     amount = to_decimal(limit, field="limit", label="Overdue limit")
     if amount < 0:
         raise ValidationError("Overdue limit cannot be negative.", field="limit")
-    amount = round_money(amount, lookups.currency(div.currency_code).decimals)
+    amount = exact_money(
+        amount,
+        lookups.currency(div.currency_code).decimals,
+        currency=div.currency_code,
+        field="limit",
+        label="Overdue limit",
+    )
     return _upsert(session, user, div, "overdue_limit", relation_id, amount)
 
 

@@ -30,7 +30,7 @@ from transactional.finance.models import (
     JournalLine,
     Period,
 )
-from transactional.money import round_money, to_decimal
+from transactional.money import exact_money, round_money, to_decimal
 from transactional.organisation.models import Division, User
 
 ORIGINS = ("manual", "actuals", "version", "what_if")
@@ -187,7 +187,13 @@ def _resolve_lines(
         period = _period(
             ln.period, head.periods, where=where, field=f"{prefix}.period", year=head.fiscal_year
         )
-        amount = to_decimal(ln.amount, field=f"{prefix}.amount", label=f"{where}: amount")
+        amount = exact_money(
+            to_decimal(ln.amount, field=f"{prefix}.amount", label=f"{where}: amount"),
+            head.decimals,
+            currency=div.currency_code,
+            field=f"{prefix}.amount",
+            label=f"{where} amount",
+        )
         centre = (
             lookups.cost_centre(div, ln.cost_centre, field=f"{prefix}.cost_centre")
             if ln.cost_centre
@@ -220,7 +226,7 @@ def _resolve_lines(
                 "cost_centre_id": centre.id if centre else None,
                 "cost_unit_id": unit.id if unit else None,
                 "employee_code": employee,
-                "amount": round_money(amount, head.decimals),
+                "amount": amount,
             }
         )
     return rows

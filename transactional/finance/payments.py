@@ -23,7 +23,7 @@ from transactional.finance.lookups import Lookups, parse_date
 from transactional.finance.master_data import MasterData
 from transactional.finance.models import Invoice, JournalEntry, Payment, PaymentAllocation
 from transactional.finance.posting import EntryDraft, LineDraft, _prepare, _write
-from transactional.money import round_money, to_decimal
+from transactional.money import round_money, to_money
 from transactional.organisation.models import User
 
 
@@ -140,7 +140,7 @@ def _build(
     on = parse_date(d.payment_date, field="payment_date", label="Payment date")
     cur = lookups.currency(d.currency or journal.currency_code or division.currency_code)
     base = lookups.currency(division.currency_code)
-    amount = round_money(to_decimal(d.amount, field="amount", label="Amount"), cur.decimals)
+    amount = to_money(d.amount, cur.decimals, currency=cur.code, field="amount", label="Amount")
     if amount <= 0:
         raise ValidationError("The amount must be more than zero.", field="amount")
     rate = lookups.document_rate(d.rate, cur.code, base.code, on, field="rate", label="Rate")
@@ -176,9 +176,12 @@ def _build(
                 f"a {cur.code} payment cannot settle it.",
                 field=f"allocations.{n}.invoice",
             )
-        alloc = round_money(
-            to_decimal(a.amount, field=f"allocations.{n}.amount", label=f"Allocation {n}"),
+        alloc = to_money(
+            a.amount,
             cur.decimals,
+            currency=cur.code,
+            field=f"allocations.{n}.amount",
+            label=f"Allocation {n}",
         )
         assert inv.id is not None
         if inv.id not in pending:

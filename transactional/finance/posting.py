@@ -27,7 +27,7 @@ from transactional.finance import master_data
 from transactional.finance.lookups import parse_date
 from transactional.finance.master_data import MasterData
 from transactional.finance.models import JournalEntry, JournalLine
-from transactional.money import round_money, to_decimal
+from transactional.money import exact_money, round_money, to_decimal
 from transactional.organisation.models import User
 
 
@@ -155,9 +155,23 @@ def _prepare(
         cur_code, cur_decimals = master.currency(
             line.currency or division.currency_code, field=f"lines.{n}.currency"
         )
-        amount = round_money(amount, cur_decimals)
+        # What was typed must fit the currency: refused, never rounded (100.123 EUR).
+        side, sign = ("debit", 1) if line.debit not in (None, "") else ("credit", -1)
+        amount = sign * exact_money(
+            sign * amount,
+            cur_decimals,
+            currency=cur_code,
+            field=f"lines.{n}.{side}",
+            label=f"{where} {side}",
+        )
         if line.amount_base is not None:
-            amount_base = round_money(line.amount_base, base_decimals)
+            amount_base = exact_money(
+                line.amount_base,
+                base_decimals,
+                currency=base_code,
+                field=f"lines.{n}.amount_base",
+                label=f"{where} base amount",
+            )
             rate = (amount_base / amount).quantize(Decimal("1e-8")) if amount else Decimal(1)
         else:
             rate = master.document_rate(

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from transactional import clock
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups, parse_date
-from transactional.money import round_money, to_decimal
+from transactional.money import exact_money, round_money, to_decimal
 from transactional.organisation.models import Division, User
 from transactional.purchasing.models import PurchaseOrder, PurchaseOrderLine, SupplyContract
 from transactional.relations.models import Relation
@@ -423,7 +423,13 @@ def _create(
                 raise ValidationError(
                     f"{where}: the price cannot be negative.", field=f"{prefix}.unit_price"
                 )
-            price = round_money(price, cur.decimals)
+            price = exact_money(
+                price,
+                cur.decimals,
+                currency=cur.code,
+                field=f"{prefix}.unit_price",
+                label=f"{where}: price",
+            )
         vat = None
         if ln.vat_code not in (None, ""):
             vat = lookups.vat_code(str(ln.vat_code), field=f"{prefix}.vat_code").code

@@ -31,7 +31,7 @@ from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups, parse_date
 from transactional.finance.models import JournalEntry
 from transactional.finance.posting import EntryDraft, LineDraft, post_entries
-from transactional.money import round_money, to_decimal
+from transactional.money import round_money, to_money
 from transactional.organisation.models import Division, User
 from transactional.stock.models import StockLevel, StockMovement, StockValuation
 from transactional.stock.movements import STOCK_DIFFERENCES, UNIT_COST_QUANTUM
@@ -128,8 +128,8 @@ def change_cost_method(
 def _cost(value: object, lookups: Lookups, div: Division, *, field: str, label: str) -> Decimal:
     if value is None or isinstance(value, bool):
         raise ValidationError(f"{label} is required.", field=field)
-    amount = round_money(
-        to_decimal(value, field=field, label=label), currency_decimals(lookups, div)
+    amount = to_money(
+        value, currency_decimals(lookups, div), currency=div.currency_code, field=field, label=label
     )
     if amount <= 0:
         raise ValidationError(f"{label} must be above zero.", field=field)

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from transactional import rights
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
-from transactional.money import round_money, to_decimal
+from transactional.money import exact_money, to_decimal
 from transactional.organisation.models import Division, User
 from transactional.relations.models import Relation
 from transactional.wholesale.barcodes import validate_barcode
@@ -47,11 +47,11 @@ def _name(value: object) -> str:
     return text
 
 
-def _amount(value: object, *, field: str, label: str, decimals: int) -> Decimal:
+def _amount(value: object, *, field: str, label: str, decimals: int, currency: str) -> Decimal:
     amount = to_decimal(value, field=field, label=label)
     if amount < 0:
         raise ValidationError(f"{label} cannot be negative.", field=field)
-    return round_money(amount, decimals)
+    return exact_money(amount, decimals, currency=currency, field=field, label=label)
 
 
 def currency_decimals(lookups: Lookups, division: Division) -> int:
@@ -158,10 +158,19 @@ def create_item(
     if cost_method not in COST_METHODS:
         raise ValidationError("Cost method must be standard or average.", field="cost_method")
     decimals = currency_decimals(lookups, div)
-    std = _amount(standard_cost, field="standard_cost", label="Standard cost", decimals=decimals)
-    sales = _amount(sales_price, field="sales_price", label="Sales price", decimals=decimals)
+    cur = div.currency_code
+    std = _amount(
+        standard_cost, field="standard_cost", label="Standard cost", decimals=decimals, currency=cur
+    )
+    sales = _amount(
+        sales_price, field="sales_price", label="Sales price", decimals=decimals, currency=cur
+    )
     purchase = _amount(
-        purchase_price, field="purchase_price", label="Purchase price", decimals=decimals
+        purchase_price,
+        field="purchase_price",
+        label="Purchase price",
+        decimals=decimals,
+        currency=cur,
     )
     if cost_method == "standard" and std == 0:
         raise ValidationError(

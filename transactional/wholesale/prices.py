@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select
 from transactional import rights
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups, parse_date
-from transactional.money import round_money, to_decimal
+from transactional.money import exact_money, round_money, to_decimal
 from transactional.organisation.models import User
 from transactional.relations.models import Relation
 from transactional.wholesale.items import (
@@ -132,7 +132,13 @@ def create_price_rule(
     if kind == "price":
         if amount < 0:
             raise ValidationError("A net price cannot be negative.", field="value")
-        amount = round_money(amount, currency_decimals(lookups, div))
+        amount = exact_money(
+            amount,
+            currency_decimals(lookups, div),
+            currency=div.currency_code,
+            field="value",
+            label="Net price",
+        )
     elif kind == "discount":
         if not Decimal(0) <= amount <= Decimal(100):
             raise ValidationError(
