@@ -122,12 +122,19 @@ def kpi_cards(wh: PublishedWarehouse, sel: Selection) -> None:
         )
 
 
-def _month_label(key: int) -> str:
-    return f"{key // 100}-{key % 100:02d}"
+def _window_label(window: str, fiscal_year: int, period: int) -> str:
+    through = f"{fiscal_year}-{period:02d}"
+    if window == "rolling_12m":
+        return f"12 months through {through}"
+    return f"{fiscal_year} to date through {through}"
 
 
 def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, str] | None:
-    """The ABC controls; the choice and the unit the values are in (None if invalid)."""
+    """The ABC controls; the choice and the unit the values are in (None if invalid).
+
+    The window ends with the sidebar's fiscal year and period ("Through period"): the 12
+    months up to it, or the fiscal year to date.
+    """
     divisions = cached(finance.divisions)(wh)
     chosen = divisions[divisions["division_id"].isin(sel.division_ids)]
     labels = {int(r.division_id): str(r.division_code) for r in chosen.itertuples()}
@@ -135,14 +142,6 @@ def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, 
     ranked = [d for d in cached(wholesale.divisions_by_sales)(wh) if d in labels]
     labels = {d: labels[d] for d in ranked + [d for d in labels if d not in ranked]}
     currencies = {int(r.division_id): str(r.currency_code) for r in chosen.itertuples()}
-    keys = [int(k) for k in cached(wholesale.months)(wh)["month_key"]]
-    if not keys:
-        st.info("The warehouse holds no months to classify yet.")
-        return None
-    end = abc.month_key(sel.fiscal_year, sel.period_through)
-    start = abc.month_key(sel.fiscal_year - (sel.period_through < 12), sel.period_through % 12 + 1)
-    to_default = max([k for k in keys if k <= end] or [keys[0]])
-    from_default = min([k for k in keys if start <= k <= to_default] or [to_default])
 
     left, middle, right = st.columns(3)
     subject = left.radio(
@@ -166,14 +165,16 @@ def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, 
         key="abc_division",
         help="ABC classes are computed within one division, in its own currency.",
     )
-    c1, c2, c3, c4 = st.columns(4)
-    from_month = c1.selectbox(
-        "From month", keys, index=keys.index(from_default), format_func=_month_label, key="abc_from"
+    c1, c2, c3 = st.columns([2, 1, 1])
+    window = c1.radio(
+        "Over",
+        list(abc.WINDOWS),
+        format_func=lambda w: _window_label(w, sel.fiscal_year, sel.period_through),
+        horizontal=True,
+        key="abc_window",
+        help="The period is the sidebar's fiscal year and 'Through period'.",
     )
-    to_month = c2.selectbox(
-        "Through month", keys, index=keys.index(to_default), format_func=_month_label, key="abc_to"
-    )
-    a = c3.number_input(
+    a = c2.number_input(
         "A: first % of the value",
         min_value=1,
         max_value=100,
@@ -181,7 +182,7 @@ def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, 
         step=5,
         key="abc_a",
     )
-    b = c4.number_input(
+    b = c3.number_input(
         "B: next % of the value",
         min_value=0,
         max_value=99,
@@ -191,16 +192,14 @@ def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, 
     )
     if division is None:
         return None
-    if from_month > to_month:
-        st.error("The period starts after it ends: pick a later 'Through month'.")
-        return None
     if a + b > 100:
         st.error("A and B together cannot be more than 100 % of the value.")
         return None
     choice = abc.AbcChoice(
         division_ids=(int(division),),
-        from_month=int(from_month),
-        to_month=int(to_month),
+        fiscal_year=sel.fiscal_year,
+        period=sel.period_through,
+        window=str(window),
         measure=str(measure),
         subject=str(subject),
         a=a / 100,
@@ -225,7 +224,7 @@ def abc_analysis(wh: PublishedWarehouse, sel: Selection) -> None:
     classified = cached(abc.classify)(wh, choice)
     noun = "items" if choice.subject == "items" else "customers"
     what = abc.MEASURES[choice.measure].lower()
-    period = f"{_month_label(choice.from_month)} to {_month_label(choice.to_month)}"
+    period = _window_label(choice.window, choice.fiscal_year, choice.period)
     st.caption(
         f"{noun.capitalize()} by {what} ({unit}), {period}, highest first. A block of equal "
         f"values shares one class; a block is A while the share of all higher blocks is "
@@ -233,7 +232,7 @@ def abc_analysis(wh: PublishedWarehouse, sel: Selection) -> None:
         "negative values are C."
     )
     if classified.empty:
-        st.info(f"No sales in {period} for this division.")
+        st.info(f"No sales in the {period} for this division.")
         return
     st.plotly_chart(
         charts.pareto(classified, choice.a, choice.b, abc.MEASURES[choice.measure], unit),
@@ -260,7 +259,7 @@ def abc_analysis(wh: PublishedWarehouse, sel: Selection) -> None:
         title=f"ABC {noun} by {what}, {period}",
         labels={**LABELS, **extra, "value": f"{abc.MEASURES[choice.measure]} ({unit})"},
         on_select=lambda: _select_into_drilldown(keys),
-        hide=("division_id", "key"),
+        hide=("division_id", "key", "window_start", "window_end"),
     )
     documents(wh, choice, classified, unit)
 

@@ -1,16 +1,16 @@
-"""ABC classification of items or customers, computed in DuckDB for the user's choices.
+"""ABC classification of items or customers: select from the ABC marts with the user's
+choices.
 
-The rule is docs/wholesale.md, "ABC rule": within a division, for one measure over the
-chosen months, sort by value descending (ties by code). Only positive values share the
-total; zero or negative values are class C. Ties form one block and every member gets the
-block's class. The share *before* a block (the cumulative share of all higher blocks)
-decides: below ``a`` -> A, below ``a + b`` -> B, else C, so the item that crosses the A
-threshold is still an A.
-
-One aggregate query over ``mart_item_sales_monthly`` (items) or ``mart_sales_monthly``
-(customers). The comparison with the thresholds is done on exact DECIMAL sums
-(``before < a * total``), so a block whose share-before is exactly 0.95 is a C, as the rule
-says, and not a B by a float rounding error.
+The rule (docs/wholesale.md, "ABC rule") lives in one place, the dbt macro
+``abc_classify`` behind ``mart_abc_items`` and ``mart_abc_customers``. Those marts hold,
+per division, window (the 12 months ending with a period, or the fiscal year to date
+through it) and measure, every member's value, rank and the exact sum of the positive
+values of all higher tie blocks (``value_before``) with the total they share
+(``positive_total``). Here a query only picks one window and compares those stored sums
+with the user's thresholds: ``before < a x total`` -> A, ``< (a + b) x total`` -> B, else C,
+on exact DECIMALs, so a block whose share-before is exactly 0.95 is a C and not a B by a
+float rounding error. Zero and negative values have every positive value before them, so
+they come out C at any thresholds.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ from dashboards.warehouse import PublishedWarehouse
 
 Measure = Literal["revenue", "margin", "quantity"]
 Subject = Literal["items", "customers"]
+Window = Literal["rolling_12m", "fiscal_ytd"]
 
 MEASURES: dict[str, str] = {"revenue": "Revenue", "margin": "Margin", "quantity": "Quantity"}
 SUBJECTS: dict[str, str] = {"items": "Items", "customers": "Customers"}
+WINDOWS: dict[str, str] = {"rolling_12m": "12 months", "fiscal_ytd": "Year to date"}
 CLASSES = ("A", "B", "C")
 DEFAULT_A = 0.80
 DEFAULT_B = 0.15
@@ -34,58 +36,47 @@ DEFAULT_B = 0.15
 
 @dataclass(frozen=True)
 class _Source:
-    """Where one subject's values come from: the mart and its key, code, name columns."""
+    """Where one subject's classes come from: the mart, its key and descriptive column."""
 
     mart: str
     key: str
-    code: str
-    name: str
     extra: str  # one descriptive column kept for the class table
 
 
 _SOURCES = {
-    "items": _Source(
-        "mart_item_sales_monthly", "item_id", "item_code", "item_name", "item_group_code"
-    ),
-    "customers": _Source(
-        "mart_sales_monthly", "relation_id", "customer_code", "customer_name", "country"
-    ),
+    "items": _Source("mart_abc_items", "item_id", "item_group_code"),
+    "customers": _Source("mart_abc_customers", "relation_id", "country"),
 }
 
 
 @dataclass(frozen=True)
 class AbcChoice:
-    """What the user picked for one classification; hashable, so it keys the cache."""
+    """What the user picked for one classification; hashable, so it keys the cache.
+
+    The window ends with the sidebar's fiscal year and period: ``rolling_12m`` is the 12
+    months ending with that period, ``fiscal_ytd`` the fiscal year through it.
+    """
 
     division_ids: tuple[int, ...]
-    from_month: int  # year * 100 + month, inclusive
-    to_month: int  # year * 100 + month, inclusive
+    fiscal_year: int
+    period: int
+    window: str = "rolling_12m"
     measure: str = "revenue"
     subject: str = "items"
     a: float = DEFAULT_A
     b: float = DEFAULT_B
-    in_group_currency: bool = False
 
     def __post_init__(self) -> None:
         if self.measure not in MEASURES:
             raise ValueError(f"measure must be one of {sorted(MEASURES)}, not {self.measure!r}")
         if self.subject not in SUBJECTS:
             raise ValueError(f"subject must be one of {sorted(SUBJECTS)}, not {self.subject!r}")
+        if self.window not in WINDOWS:
+            raise ValueError(f"window must be one of {sorted(WINDOWS)}, not {self.window!r}")
         if not (0 < self.a <= 1 and self.b >= 0 and self.a + self.b <= 1 + 1e-9):
             raise ValueError("thresholds need 0 < A <= 1, B >= 0 and A + B <= 1")
-        if self.from_month > self.to_month:
-            raise ValueError("the period starts after it ends")
-
-    @property
-    def measure_column(self) -> str:
-        if self.measure == "quantity":
-            return "quantity"
-        return f"{self.measure}_{'group' if self.in_group_currency else 'base'}"
-
-
-def month_key(year: int, month: int) -> int:
-    """``(2025, 3)`` -> ``202503``: how the period bounds are passed."""
-    return year * 100 + month
+        if not 1 <= self.period <= 12:
+            raise ValueError(f"period must be 1 to 12, not {self.period}")
 
 
 def classify(wh: PublishedWarehouse, choice: AbcChoice) -> pd.DataFrame:
@@ -94,58 +85,27 @@ def classify(wh: PublishedWarehouse, choice: AbcChoice) -> pd.DataFrame:
     Columns: division_id, division_code, key (item_id / relation_id), code, name, the
     subject's extra column (item_group_code / country), value, rank, share,
     cumulative_share (running, in rank order), share_before (of the item's tie block),
-    abc_class. ``share`` and the cumulative shares are empty for zero or negative values.
-    Ordered by division and rank.
+    abc_class, window_start, window_end (the invoice dates the value covers). The shares
+    are empty for zero or negative values. Ordered by division and rank.
     """
     src = _SOURCES[choice.subject]
-    m = choice.measure_column
     return wh.query(
         f"""
-        with totals as (
-            select division_id, max(division_code) as division_code, {src.key} as key,
-                   max({src.code}) as code, max({src.name}) as name,
-                   max({src.extra}) as {src.extra}, sum({m})::decimal(38, 8) as value
-            from {src.mart}
-            where list_contains($divisions, division_id)
-              and year * 100 + month between $from_month and $to_month
-            group by division_id, {src.key}
-        ),
-        ranked as (
-            select *,
-                   case when value > 0 then value else 0 end as positive,
-                   row_number() over (partition by division_id order by value desc, code)
-                       as rank,
-                   -- all of the item's tie block and every block above it (RANGE: peers)
-                   sum(case when value > 0 then value else 0 end) over (
-                       partition by division_id order by value desc
-                       range between unbounded preceding and current row
-                   ) as through_block,
-                   sum(case when value > 0 then value else 0 end) over (
-                       partition by division_id, value
-                   ) as block_value,
-                   sum(case when value > 0 then value else 0 end) over (
-                       partition by division_id
-                   ) as total,
-                   sum(case when value > 0 then value else 0 end) over (
-                       partition by division_id order by value desc, code
-                       rows between unbounded preceding and current row
-                   ) as running
-            from totals
-        )
-        select division_id, division_code, key, code, name,
-               {src.extra}, value::double as value, rank,
-               case when value > 0 then value / total end::double as share,
-               case when value > 0 then running / total end::double as cumulative_share,
-               case when value > 0 then (through_block - block_value) / total end::double
-                   as share_before,
+        select division_id, division_code, {src.key} as key, code, name, {src.extra},
+               value::double as value, rank,
+               case when value > 0 then share end::double as share,
+               case when value > 0 then running_share end::double as cumulative_share,
+               case when value > 0 then share_before end::double as share_before,
                case
-                   when value <= 0 then 'C'
-                   when through_block - block_value < $a::decimal(9, 6) * total then 'A'
-                   when through_block - block_value
-                        < ($a::decimal(9, 6) + $b::decimal(9, 6)) * total then 'B'
+                   when value_before < $a::decimal(9, 6) * positive_total then 'A'
+                   when value_before < ($a::decimal(9, 6) + $b::decimal(9, 6)) * positive_total
+                       then 'B'
                    else 'C'
-               end as abc_class
-        from ranked
+               end as abc_class,
+               window_start, window_end
+        from {src.mart}
+        where list_contains($divisions, division_id) and window_type = $window
+          and fiscal_year = $year and period = $period and measure = $measure
         order by division_code, rank
         """,
         _params(choice),
@@ -155,8 +115,10 @@ def classify(wh: PublishedWarehouse, choice: AbcChoice) -> pd.DataFrame:
 def _params(choice: AbcChoice) -> dict[str, Any]:
     return {
         "divisions": list(choice.division_ids),
-        "from_month": choice.from_month,
-        "to_month": choice.to_month,
+        "window": choice.window,
+        "year": choice.fiscal_year,
+        "period": choice.period,
+        "measure": choice.measure,
         # Rounded so 0.8 is 0.800000 as a DECIMAL, not 0.79999999999999993.
         "a": round(choice.a, 6),
         "b": round(choice.b, 6),
@@ -197,20 +159,23 @@ def documents(
 ) -> pd.DataFrame:
     """The sales invoice lines behind one item's (customer's) value: the drill-down.
 
-    Same months and divisions as the classification; credit notes are negative. The sum of
-    the measure column equals the classified value.
+    The invoice dates of the classified window (the mart's window_start .. window_end);
+    credit notes are negative. The sum of the measure column equals the classified value.
     """
-    column = "item_id" if choice.subject == "items" else "relation_id"
-    s = "group" if choice.in_group_currency else "base"
+    src = _SOURCES[choice.subject]
     return wh.query(
         f"""
-        select document_number, invoice_date, customer_code, customer_name, item_code,
-               item_name, quantity, revenue_{s} as revenue, margin_{s} as margin,
-               order_number, salesperson_code
-        from fct_sales_lines
-        where division_id = $division and {column} = $key
-          and year * 100 + month between $from_month and $to_month
-        order by invoice_date, document_number, invoice_line_id
+        select l.document_number, l.invoice_date, l.customer_code, l.customer_name,
+               l.item_code, l.item_name, l.quantity, l.revenue_base as revenue,
+               l.margin_base as margin, l.order_number, l.salesperson_code
+        from fct_sales_lines l
+        join (
+            select distinct window_start, window_end from {src.mart}
+            where division_id = $division and {src.key} = $key and window_type = $window
+              and fiscal_year = $year and period = $period
+        ) w on l.invoice_date between w.window_start and w.window_end
+        where l.division_id = $division and l.{src.key} = $key
+        order by l.invoice_date, l.document_number, l.invoice_line_id
         """,
         {**_params(choice), "division": int(division_id), "key": int(key)},
     )

@@ -13,8 +13,9 @@
     thresholds are rendered as separate SQL literals so that 0.80 + 0.15 is 0.95 exactly.
 
     Adds: abc_rank (1..n in sort order), positive_total, block_value (sum of the block's
-    positive values), cumulative_value (through the end of the block), value_before_block,
-    share, cumulative_share and abc_class. -#}
+    positive values), cumulative_value (through the end of the block), running_value (in
+    rank order, through the member itself), value_before_block, share, cumulative_share
+    (through the end of the block) and abc_class. -#}
 {% macro abc_classify(relation, partition_by, value_column='value', code_column='code') -%}
 {%- set abc_a = var('abc_a', 0.80) -%}
 {%- set abc_b = var('abc_b', 0.15) -%}
@@ -51,7 +52,14 @@ from (
                 partition by {{ partition }}
                 order by valued.{{ value_column }} desc
                 range between unbounded preceding and current row
-            ) as cumulative_value
+            ) as cumulative_value,
+            -- The running total in rank order (a ROWS frame: peers one by one), for the
+            -- Pareto curve; the class never looks at it.
+            sum(valued.positive_value) over (
+                partition by {{ partition }}
+                order by valued.{{ value_column }} desc, valued.{{ code_column }}
+                rows between unbounded preceding and current row
+            ) as running_value
         from (
             select
                 {{ relation }}.*,
@@ -64,37 +72,75 @@ from (
 {%- endmacro %}
 
 
-{#- An ABC mart: the sales of `source` (monthly rows) over the 12 calendar months up to and
-    including the month of the as_of_date var, totalled per division and subject (the
-    `key` column with its `code` and `name` columns), classified for three measures
-    (revenue, margin, quantity) with abc_classify. Used by mart_abc_items (items) and
-    mart_abc_customers (customers). -#}
-{% macro abc_mart(source, key, code, name) -%}
-{%- set months_back = 11 %}
+{#- An ABC mart: the sales of `source` (monthly rows: division_id, year, month, ...)
+    totalled per division, window and subject (the `key` column with its `code`, `name`
+    and `extra` descriptive columns), classified for three measures (revenue, margin,
+    quantity; base currency) with abc_classify. Used by mart_abc_items (items) and
+    mart_abc_customers (customers).
+
+    The windows follow the Insights sidebar's fiscal year and period (int_period_windows:
+    per division and period up to the as_of_date var, the 12 months ending with the period
+    and the fiscal year to date). The page filters one window, division and measure and
+    compares the stored shares with the user's thresholds; window_start / window_end
+    bound the drill-down's invoice dates.
+    A window gets rows only for the members with sales lines in it. -#}
+{% macro abc_mart(source, key, code, name, extra) -%}
 with
 
 sales as (
 
     select * from {{ ref(source) }}
-    where year * 12 + month
-        between {{ year_month_index(as_of_date()) }} - {{ months_back }}
-        and {{ year_month_index(as_of_date()) }}
+
+),
+
+windows as (
+
+    select * from {{ ref('int_period_windows') }}
+
+),
+
+window_months as (
+
+    -- The months of each window on the year x 12 + month scale of the monthly source.
+    select
+        windows.*,
+        {{ year_month_index('windows.window_start') }} as first_month,
+        {{ year_month_index('windows.window_end') }} as last_month
+    from windows
 
 ),
 
 totals as (
 
     select
-        division_id,
-        division_code,
-        {{ key }},
-        {{ code }} as code,
-        {{ name }} as "name",
-        sum(revenue_base) as revenue,
-        sum(margin_base) as margin,
-        sum(quantity) as quantity
+        sales.division_id,
+        sales.division_code,
+        window_months.window_type,
+        window_months.fiscal_year,
+        window_months.period,
+        window_months.window_start,
+        window_months.window_end,
+        sales.{{ key }},
+        max(sales.{{ code }}) as code,
+        max(sales.{{ name }}) as "name",
+        max(sales.{{ extra }}) as {{ extra }},
+        sum(sales.revenue_base) as revenue,
+        sum(sales.margin_base) as margin,
+        sum(sales.quantity) as quantity
     from sales
-    group by division_id, division_code, {{ key }}, {{ code }}, {{ name }}
+    inner join window_months
+        on sales.division_id = window_months.division_id
+        and sales.year * 12 + sales.month
+            between window_months.first_month and window_months.last_month
+    group by
+        sales.division_id,
+        sales.division_code,
+        window_months.window_type,
+        window_months.fiscal_year,
+        window_months.period,
+        window_months.window_start,
+        window_months.window_end,
+        sales.{{ key }}
 
 ),
 
@@ -102,8 +148,9 @@ measures as (
 
     {%- for measure in ['revenue', 'margin', 'quantity'] %}
     select
-        division_id, division_code, '{{ measure }}' as measure, {{ key }},
-        code, "name", {{ rate(measure) }} as "value"
+        division_id, division_code, window_type, fiscal_year, period, window_start,
+        window_end, '{{ measure }}' as measure, {{ key }}, code, "name", {{ extra }},
+        {{ rate(measure) }} as "value"
     from totals
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
@@ -112,7 +159,7 @@ measures as (
 
 classified as (
 
-    {{ abc_classify('measures', ['division_id', 'measure']) }}
+    {{ abc_classify('measures', ['division_id', 'window_type', 'fiscal_year', 'period', 'measure']) }}
 
 ),
 
@@ -121,14 +168,26 @@ final as (
     select
         division_id,
         division_code,
+        window_type,
+        fiscal_year,
+        period,
+        window_start,
+        window_end,
         measure,
         {{ key }},
         code,
         "name",
+        {{ extra }},
         "value",
         cast(abc_rank as integer) as "rank",
         share,
+        {{ rate('case when positive_total > 0 then value_before_block / positive_total else 0 end') }}
+            as share_before,
         cumulative_share,
+        {{ rate('case when positive_total > 0 then running_value / positive_total else 0 end') }}
+            as running_share,
+        {{ rate('value_before_block') }} as value_before,
+        {{ rate('positive_total') }} as positive_total,
         abc_class
     from classified
 

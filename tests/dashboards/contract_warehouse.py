@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -484,6 +485,20 @@ def build(path: Path) -> Path:
             )
             con.execute(f"create table {mart} as select * from ageing_df")
             con.unregister("ageing_df")
+        # The Finance page's ageing: the same invoices at the end of 2025 (period 12).
+        con.execute(
+            """
+            create table finance__ageing_by_period as
+            select division_id, 2025 as fiscal_year, 12 as period_number,
+                   as_of_date as period_end, as_of_date, item_type, relation_id,
+                   relation_name, invoice_id, document_number, invoice_date, due_date,
+                   currency_code, open_amount, open_amount_base, open_amount_group,
+                   days_overdue, ageing_bucket, bucket_order
+            from (select 'receivable' as item_type, * from finance__receivables_ageing
+                  union all
+                  select 'payable' as item_type, * from finance__payables_ageing)
+            """
+        )
         con.execute("drop table period_grid")
         _wholesale(con)
         _budgets(con)
@@ -596,6 +611,82 @@ def wholesale_stock_value(division_id: int, year: int, period: int) -> float:
     return (800.0 if year == 2024 else 1000.0) + 10 * period
 
 
+ABC_COLUMNS = (
+    "division_id division_code window_type fiscal_year period window_start window_end "
+    "measure {key} code name {extra} value rank share share_before cumulative_share "
+    "running_share value_before positive_total abc_class"
+)
+
+
+def _abc_mart(subject: str) -> pd.DataFrame:
+    """mart_abc_items / mart_abc_customers from the sales lines above (a stand-in for dbt's
+    abc_classify: docs/wholesale.md, "ABC rule", default thresholds): per division, window
+    (the 12 months ending with each period of YEARS, and the year to date through it) and
+    measure, every member with sales in the window, sorted by value descending, ties by
+    code; value_before sums the positive values of all higher tie blocks."""
+    items = {i[0]: i for i in WH_ITEMS}
+    key, extra = ("item_id", "item_group_code")
+    if subject == "customers":
+        key, extra = ("relation_id", "country")
+    rows = []
+    for year in YEARS:
+        for period in range(1, 13):
+            end = _periods_end(year, period)
+            starts = {
+                "rolling_12m": date(year - (period < 12), period % 12 + 1, 1),
+                "fiscal_ytd": date(year, 1, 1),
+            }
+            for window, start in starts.items():
+                for measure in ("revenue", "margin", "quantity"):
+                    totals: dict[tuple[int, int], Decimal] = {}
+                    for _doc, on, rel, item, qty, revenue, cost, *_ in WH_SALES_LINES:
+                        if not start <= on <= end:
+                            continue
+                        value = {"revenue": revenue, "margin": revenue - cost, "quantity": qty}
+                        place = (items[item][1], item if subject == "items" else rel)
+                        totals[place] = totals.get(place, Decimal(0)) + Decimal(value[measure])
+                    for division in (1, 2):
+                        members = {m: v for (d, m), v in totals.items() if d == division}
+                        head = (division, WH_DIVISION_CODES[division], window, year, period)
+                        rows += [
+                            (*head, start, end, measure, *row)
+                            for row in _abc_rows(subject, members)
+                        ]
+    return pd.DataFrame(rows, columns=_names(ABC_COLUMNS.format(key=key, extra=extra)))
+
+
+def _abc_rows(subject: str, members: dict[int, Decimal]) -> list[tuple[Any, ...]]:
+    """One window's members: key, code, name, extra, value, rank and the shares."""
+    items = {i[0]: i for i in WH_ITEMS}
+
+    def describe(member: int) -> tuple[str, str, str]:
+        if subject == "items":
+            return items[member][2], items[member][3], items[member][4]
+        _, code, name, country = WH_CUSTOMERS[member]
+        return code, name, country
+
+    ordered = sorted(members, key=lambda m: (-members[m], describe(m)[0]))
+    total = sum((v for v in members.values() if v > 0), Decimal(0))
+    rows: list[tuple[Any, ...]] = []
+    running = Decimal(0)
+    for rank, member in enumerate(ordered, 1):
+        value = members[member]
+        positive = max(value, Decimal(0))
+        before = sum((max(v, Decimal(0)) for v in members.values() if v > value), Decimal(0))
+        through = before + sum(
+            (max(v, Decimal(0)) for v in members.values() if v == value), Decimal(0)
+        )
+        running += positive
+        a, b = Decimal("0.80"), Decimal("0.15")
+        cls = "A" if before < a * total else "B" if before < (a + b) * total else "C"
+        shares = [float(x / total) if total else 0.0 for x in (positive, before, through, running)]
+        rows.append(
+            (member, *describe(member), float(value), rank, *shares)
+            + (float(before), float(total), cls)
+        )
+    return rows
+
+
 def _open_orders_monthly() -> pd.DataFrame:
     """mart_open_orders_monthly from the order lines and deliveries above (a stand-in for
     dbt): per division and month-end from the first order month through AS_OF's month,
@@ -666,14 +757,6 @@ create table mart_item_sales_monthly as
            sum(margin_base) as margin_base, sum(revenue_group) as revenue_group,
            sum(cost_group) as cost_group, sum(margin_group) as margin_group
     from fct_sales_lines group by all;
-create table mart_abc_items (
-    division_id integer, division_code varchar, measure varchar, item_id integer,
-    code varchar, name varchar, value decimal(38, 8), rank bigint, share double,
-    cumulative_share double, abc_class varchar);
-create table mart_abc_customers (
-    division_id integer, division_code varchar, measure varchar, relation_id integer,
-    code varchar, name varchar, value decimal(38, 8), rank bigint, share double,
-    cumulative_share double, abc_class varchar);
 create table fct_purchase_lines (
     purchase_order_line_id integer, purchase_order_id integer, order_number varchar,
     order_date date, promised_date date, division_id integer, division_code varchar,
@@ -789,6 +872,8 @@ def _wholesale(con: duckdb.DuckDBPyConnection) -> None:
         ),
     )
     frames["mart_open_orders_monthly"] = _open_orders_monthly()
+    frames["mart_abc_items"] = _abc_mart("items")
+    frames["mart_abc_customers"] = _abc_mart("customers")
     frames["mart_supplier_performance"] = pd.DataFrame(
         [
             (WH_SUPPLIERS[s][0], WH_DIVISION_CODES[WH_SUPPLIERS[s][0]], s, *WH_SUPPLIERS[s][1:])

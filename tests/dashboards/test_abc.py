@@ -1,7 +1,10 @@
 """The ABC rule of docs/wholesale.md on a hand-worked example.
 
-The contract warehouse (contract_warehouse.py) holds, for division HOLD in 2025, these
-sales per item (one or two invoice lines each; I08 is a credit note in March 2025 for a
+The page selects from the ABC marts (mart_abc_items / mart_abc_customers) one window ending
+with the sidebar's fiscal year and period, and compares the stored share before each tie
+block with the user's thresholds. The contract warehouse (contract_warehouse.py) holds,
+for division HOLD in 2025 (the fiscal year to date through period 12), these sales per
+item (one or two invoice lines each; I08 is a credit note in March 2025 for a
 sale of December 2024, so its 2025 value is negative):
 
     item  revenue  quantity
@@ -46,6 +49,12 @@ By quantity, A 80 %, B 15 % (total 200):
 Customers by revenue (C1: 200 + 250 + 50 = 500, C2: 200 + 60 + 0 = 260,
 C3: 180 + 60 - 30 = 210; total 970), A 50 %, B 15 %:
     C1 before 0 -> A; C2 before 500/970 = 0.515 -> B (< 0.65); C3 before 760/970 = 0.784 -> C
+
+Other windows (sales of 2024: I01 300 in March, I02 100 in June, I08 30 in December):
+    2024 to date through period 12: I01 300 (before 0) A, I02 100 (before 300/430 = 0.698)
+    A, I08 30 (before 400/430 = 0.930) B.
+    12 months through 2025-03 (April 2024 - March 2025): I02 100 + 250 = 350 (before 0)
+    A, I01 200 (before 350/550 = 0.636) A, I08 30 - 30 = 0 C.
 """
 
 from __future__ import annotations
@@ -56,17 +65,16 @@ from dashboards.queries import abc
 from dashboards.warehouse import PublishedWarehouse
 
 HOLD, UK = 1, 2
-YEAR_2025 = (abc.month_key(2025, 1), abc.month_key(2025, 12))
+YEAR_2025 = {"fiscal_year": 2025, "period": 12, "window": "fiscal_ytd"}
+
+
+def _choice(**choice: object) -> abc.AbcChoice:
+    picked: dict[str, object] = {"division_ids": (HOLD,), **YEAR_2025, **choice}
+    return abc.AbcChoice(**picked)  # type: ignore[arg-type]
 
 
 def _classes(wh: PublishedWarehouse, **choice: object) -> dict[str, str]:
-    picked = abc.AbcChoice(
-        division_ids=choice.pop("division_ids", (HOLD,)),  # type: ignore[arg-type]
-        from_month=YEAR_2025[0],
-        to_month=YEAR_2025[1],
-        **choice,  # type: ignore[arg-type]
-    )
-    df = abc.classify(wh, picked)
+    df = abc.classify(wh, _choice(**choice))
     return dict(zip(df["code"], df["abc_class"], strict=True))
 
 
@@ -88,7 +96,7 @@ def test_revenue_with_the_default_thresholds(contract_wh: PublishedWarehouse) ->
 
 
 def test_ranks_values_and_shares(contract_wh: PublishedWarehouse) -> None:
-    df = abc.classify(contract_wh, abc.AbcChoice((HOLD,), *YEAR_2025))
+    df = abc.classify(contract_wh, _choice())
     assert list(df["code"]) == ["I01", "I02", "I03", "I04", "I05", "I06", "I07", "I08"]
     assert list(df["rank"]) == list(range(1, 9))
     assert list(df["value"]) == [400, 250, 180, 60, 60, 50, 0, -30]
@@ -123,6 +131,14 @@ def test_a_higher_threshold_keeps_the_tie_block_together(
     assert _counts(classes) == {"A": 5, "B": 1, "C": 2}
 
 
+def test_everything_a_still_leaves_zero_and_negative_values_c(
+    contract_wh: PublishedWarehouse,
+) -> None:
+    classes = _classes(contract_wh, a=1.0, b=0.0)
+    assert _counts(classes) == {"A": 6, "B": 0, "C": 2}
+    assert classes["I07"] == classes["I08"] == "C"
+
+
 def test_quantity(contract_wh: PublishedWarehouse) -> None:
     assert _classes(contract_wh, measure="quantity") == {
         "I06": "A",
@@ -146,7 +162,7 @@ def test_customers(contract_wh: PublishedWarehouse) -> None:
 
 
 def test_each_division_is_classified_on_its_own(contract_wh: PublishedWarehouse) -> None:
-    both = abc.classify(contract_wh, abc.AbcChoice((HOLD, UK), *YEAR_2025))
+    both = abc.classify(contract_wh, _choice(division_ids=(HOLD, UK)))
     hold = both[both["division_id"] == HOLD]
     assert dict(zip(hold["code"], hold["abc_class"], strict=True)) == _classes(contract_wh)
     uk = both[both["division_id"] == UK]
@@ -155,34 +171,55 @@ def test_each_division_is_classified_on_its_own(contract_wh: PublishedWarehouse)
     assert list(uk["rank"]) == [1, 2]
 
 
-def test_the_period_bounds_the_values(contract_wh: PublishedWarehouse) -> None:
+def test_the_year_to_date_follows_the_period(contract_wh: PublishedWarehouse) -> None:
     # January-March 2025: I01 200, I02 250, I08 -30.
-    df = abc.classify(
-        contract_wh, abc.AbcChoice((HOLD,), abc.month_key(2025, 1), abc.month_key(2025, 3))
-    )
+    df = abc.classify(contract_wh, _choice(period=3))
     assert dict(zip(df["code"], df["value"], strict=True)) == {"I02": 250, "I01": 200, "I08": -30}
     # I02 before 0 -> A; I01 before 250/450 = 0.556 -> A; I08 negative -> C.
     assert list(df["abc_class"]) == ["A", "A", "C"]
 
 
+def test_the_year_is_the_chosen_fiscal_year(contract_wh: PublishedWarehouse) -> None:
+    # The defect: the tab showed the same months whatever year the sidebar had.
+    df = abc.classify(contract_wh, _choice(fiscal_year=2024))
+    assert dict(zip(df["code"], df["value"], strict=True)) == {"I01": 300, "I02": 100, "I08": 30}
+    assert list(df["abc_class"]) == ["A", "A", "B"]
+
+
+def test_twelve_months_through_the_period(contract_wh: PublishedWarehouse) -> None:
+    df = abc.classify(contract_wh, _choice(period=3, window="rolling_12m"))
+    assert dict(zip(df["code"], df["value"], strict=True)) == {"I02": 350, "I01": 200, "I08": 0}
+    assert list(df["abc_class"]) == ["A", "A", "C"]
+
+
 def test_class_summary(contract_wh: PublishedWarehouse) -> None:
-    summary = abc.class_summary(abc.classify(contract_wh, abc.AbcChoice((HOLD,), *YEAR_2025)))
+    summary = abc.class_summary(abc.classify(contract_wh, _choice()))
     assert list(summary["count"]) == [3, 2, 3]
     assert list(summary["value"]) == [830, 120, 20]
     assert list(summary["value_share"].round(6)) == [0.83, 0.12, 0.05]
 
 
 def test_documents_add_up_to_the_value(contract_wh: PublishedWarehouse) -> None:
-    choice = abc.AbcChoice((HOLD,), *YEAR_2025)
-    docs = abc.documents(contract_wh, choice, HOLD, 1)  # I01
+    docs = abc.documents(contract_wh, _choice(), HOLD, 1)  # I01
     assert list(docs["document_number"]) == ["VF2025-0001", "VF2025-0002"]
     assert float(docs["revenue"].sum()) == 400
+    # 12 months through March 2025: I02's June 2024 and February 2025 invoices.
+    docs = abc.documents(contract_wh, _choice(period=3, window="rolling_12m"), HOLD, 2)
+    assert list(docs["document_number"]) == ["VF2024-0002", "VF2025-0003"]
+    assert float(docs["revenue"].sum()) == 350
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("measure", "profit"), ("subject", "suppliers"), ("a", 0.0), ("b", 0.5)],
+    [
+        ("measure", "profit"),
+        ("subject", "suppliers"),
+        ("window", "forever"),
+        ("period", 13),
+        ("a", 0.0),
+        ("b", 0.5),
+    ],
 )
 def test_bad_choices_are_refused(field: str, value: object) -> None:
     with pytest.raises(ValueError):
-        abc.AbcChoice((HOLD,), *YEAR_2025, **{field: value})  # type: ignore[arg-type]
+        _choice(**{field: value})

@@ -201,10 +201,7 @@ def test_mixed_currencies_show_every_kpi_in_group_currency(
 def test_changing_the_a_threshold_changes_the_classes(wholesale_env: None) -> None:
     at = _hold_page()
     assert at.selectbox(key="abc_division").value == HOLD
-    assert (at.selectbox(key="abc_from").value, at.selectbox(key="abc_to").value) == (
-        202501,
-        202512,
-    )
+    assert at.radio(key="abc_window").value == "rolling_12m"  # through the sidebar's 2025-12
     # The hand-worked example of test_abc.py.
     assert _class_counts(at) == {"A": 3, "B": 2, "C": 3}
     at.number_input(key="abc_a").set_value(60).run()
@@ -216,6 +213,33 @@ def test_changing_the_a_threshold_changes_the_classes(wholesale_env: None) -> No
     # Showing one class filters the class table.
     at.radio(key="abc_show_class").set_value("B").run()
     assert list(report_frame(at, "abc_table")["code"]) == ["I06"]
+
+
+def _abc_values(at: AppTest) -> dict[str, float]:
+    table = report_frame(at, "abc_table")
+    return dict(zip(table["code"], table["value"], strict=True))
+
+
+def test_abc_follows_the_sidebar_year_and_period(wholesale_env: None) -> None:
+    # The defect: the ABC tab kept its own months whatever year the sidebar showed.
+    at = _hold_page()
+    assert _abc_values(at)["I01"] == 400
+    at.selectbox(key="filter_year").set_value(2024).run()
+    assert not at.exception, [e.message for e in at.exception]
+    # 2024 (test_abc.py): I01 300 A, I02 100 A, I08 30 B.
+    assert _abc_values(at) == {"I01": 300, "I02": 100, "I08": 30}
+    assert _class_counts(at) == {"A": 2, "B": 1, "C": 0}
+    assert any("12 months through 2024-12" in c.value for c in at.caption)
+    at.selectbox(key="abc_drill").set_value(1).run()  # I01: its 2024 invoice only
+    assert list(report_frame(at, "abc_documents")["document_number"]) == ["VF2024-0001"]
+    # Back to 2025, through period 3: the 12 months April 2024 - March 2025, then the
+    # year to date January - March 2025.
+    at.selectbox(key="filter_year").set_value(2025).run()
+    at.selectbox(key="filter_period").set_value(3).run()
+    assert _abc_values(at) == {"I02": 350, "I01": 200, "I08": 0}
+    at.radio(key="abc_window").set_value("fiscal_ytd").run()
+    assert _abc_values(at) == {"I02": 250, "I01": 200, "I08": -30}
+    assert any("2025 to date through 2025-03" in c.value for c in at.caption)
 
 
 def test_customers_and_quantity(wholesale_env: None) -> None:

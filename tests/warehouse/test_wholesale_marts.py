@@ -515,9 +515,35 @@ def abc_classes(values: dict[str, Decimal], a: Decimal, b: Decimal) -> dict[str,
 @pytest.mark.parametrize(
     ("table", "key"), [("mart_abc_items", "item_code"), ("mart_abc_customers", "customer_code")]
 )
-def test_abc_classes_follow_the_rule(scenario: Scenario, table: str, key: str) -> None:
-    mart = query(scenario.warehouse, f"select measure, code, value, abc_class from main.{table}")
+@pytest.mark.parametrize(
+    ("window", "year", "period", "first", "last"),
+    [
+        ("fiscal_ytd", 2025, 12, "2025-01-01", "2025-12-31"),
+        ("rolling_12m", 2025, 6, "2024-07-01", "2025-06-30"),
+        ("fiscal_ytd", 2025, 6, "2025-01-01", "2025-06-30"),
+    ],
+)
+def test_abc_classes_follow_the_rule(
+    scenario: Scenario,
+    table: str,
+    key: str,
+    window: str,
+    year: int,
+    period: int,
+    first: str,
+    last: str,
+) -> None:
+    mart = query(
+        scenario.warehouse,
+        f"""
+        select measure, code, value, abc_class, value_before, positive_total, window_start,
+               window_end
+        from main.{table}
+        where window_type = '{window}' and fiscal_year = {year} and period = {period}
+        """,
+    )
     assert mart, table
+    assert {(r[6], r[7]) for r in mart} == {(date.fromisoformat(first), date.fromisoformat(last))}
     for measure, column in (
         ("revenue", "revenue_base"),
         ("margin", "margin_base"),
@@ -528,14 +554,23 @@ def test_abc_classes_follow_the_rule(scenario: Scenario, table: str, key: str) -
                 scenario.warehouse,
                 f"""
                 select {key}, sum({column}) from main.fct_sales_lines
-                where invoice_date > date '2024-12-31' group by 1
+                where invoice_date between date '{first}' and date '{last}' group by 1
                 """,
             )
         )
         expected = abc_classes(values, D("0.80"), D("0.15"))
-        actual = {code: cls for m, code, _v, cls in mart if m == measure}
+        actual = {code: cls for m, code, _v, cls, *_ in mart if m == measure}
         assert actual == expected, (table, measure)
-        assert {code: v for m, code, v, _c in mart if m == measure} == values
+        assert {code: v for m, code, v, *_ in mart if m == measure} == values
+        # The stored sums the page compares with the user's thresholds.
+        total = sum((v for v in values.values() if v > 0), D(0))
+        before = {
+            code: sum((v for v in values.values() if v > max(value, D(0))), D(0))
+            for code, value in values.items()
+        }
+        assert {code: (vb, t) for m, code, _v, _c, vb, t, *_ in mart if m == measure} == {
+            code: (before[code], total) for code in values
+        }
 
 
 # --- stock --------------------------------------------------------------------------

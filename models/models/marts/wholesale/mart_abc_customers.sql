@@ -1,7 +1,9 @@
--- ABC classification of customers per division over the 12 calendar months up to and
--- including the month of the as_of_date var, for three measures: revenue, margin and
--- quantity (base currency; credit notes net). The rule: docs/wholesale.md "ABC rule",
--- implemented by the abc_classify macro (thresholds: vars abc_a, abc_b). Customers appear
--- when they have sales lines in the period; rank is the position in the sort order
--- (value descending, ties by code).
-{{ abc_mart('mart_sales_monthly', 'relation_id', 'customer_code', 'customer_name') }}
+-- ABC classification of customers per division, window and measure (revenue, margin,
+-- quantity; base currency; credit notes net). Windows per period of dim_periods up to the
+-- as_of_date var: the 12 months ending with the period and the fiscal year to date
+-- (macro abc_mart). The rule: docs/wholesale.md "ABC rule", implemented once by the
+-- abc_classify macro; abc_class uses the default thresholds (vars abc_a, abc_b), and the
+-- Wholesale page compares value_before / positive_total with the user's thresholds.
+-- Customers appear in a window when they have sales lines in it; rank is the position in
+-- the sort order (value descending, ties by code).
+{{ abc_mart('mart_sales_monthly', 'relation_id', 'customer_code', 'customer_name', 'country') }}
