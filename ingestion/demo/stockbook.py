@@ -18,7 +18,9 @@ from ingestion.demo.books import Books, money
 
 INBOUND = frozenset({"receipt", "customer_return", "transfer_in", "count_gain"})
 UNIT_COST_QUANTUM = Decimal("0.00000001")
-COST_ACCOUNTS = frozenset({"7000", "7050", "7100"})
+# Counter and difference accounts are named by their posting role
+# (transactional.finance.posting_roles), as the stock services find them.
+COST_ROLES = frozenset({"cost_of_sales", "purchase_price_differences", "stock_differences"})
 
 
 @dataclass
@@ -39,10 +41,10 @@ class Move:
     item: int
     warehouse: str
     quantity: Decimal
-    counter: str  # counter account code
+    counter: str  # posting role of the counter account
     unit_cost: Decimal | None = None
     counter_value: Decimal | None = None
-    difference: str = "7100"
+    difference: str = "stock_differences"  # posting role
     lot: str | None = None
     value: Decimal = Decimal(0)  # set when posted: signed stock value
 
@@ -176,10 +178,14 @@ class StockBook:
         books.entries += 1
         books.lines += len(lines)
         for kind, account, amount in lines:
-            if kind != "stock" and account in COST_ACCOUNTS:
+            if kind != "stock" and account in COST_ROLES:
                 books.costs[self.division][on.year] += amount
         cost_of_sales = sum(
-            (amount for kind, account, amount in lines if kind == "counter" and account == "7000"),
+            (
+                amount
+                for kind, role, amount in lines
+                if kind == "counter" and role == "cost_of_sales"
+            ),
             Decimal(0),
         )
         if cost_of_sales:

@@ -27,6 +27,8 @@ from ingestion.demo.relations import Party, PartyBook
 from ingestion.demo.settlement import Settlement
 from ingestion.demo.stockbook import Move, StockBook, WholesaleFigures
 from ingestion.demo.timeline import SEASON, Month, next_business_day
+from transactional.finance.posting_roles import account_for_role
+from transactional.organisation.models import Division
 from transactional.purchasing import matching, receipts
 from transactional.purchasing import orders as purchase_orders
 from transactional.purchasing import returns as supplier_returns
@@ -158,6 +160,7 @@ class Trade:
     uninvoiced: dict[tuple[int, date], dict[int, PurchaseLine]] = field(default_factory=dict)
     serial_counter: int = 0
     started: bool = False
+    role_codes: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.stock = StockBook(self.division, self.books, self.figures)
@@ -176,6 +179,16 @@ class Trade:
             return
         self.seq += 1
         self.agenda.setdefault(on, []).append(Event(on, PRIORITY[kind], self.seq, kind, payload))
+
+    def account_code(self, session: Session, role: str) -> str:
+        """The code of the division's account for a posting role: the generator's books
+        key invoice lines by account code, the services find the account by its role."""
+        code = self.role_codes.get(role)
+        if code is None:
+            division = session.exec(select(Division).where(Division.code == self.division)).one()
+            assert division.id is not None
+            code = self.role_codes[role] = account_for_role(session, division.id, role).code
+        return code
 
     def clerk(self, task: int, on: date) -> Any:
         clerks = self.staff.clerks_for(self.division)
@@ -342,14 +355,16 @@ class Trade:
                 if qty <= 0:
                     continue
                 if a.tracking == "none":
-                    mv = Move("delivery", a.id, order.warehouse, qty, "7000")
+                    mv = Move("delivery", a.id, order.warehouse, qty, "cost_of_sales")
                     drafts.append(deliveries.DeliveryLineDraft(line.id, qty))
                     moves.append(mv)
                     parts.append((line, mv))
                 elif a.tracking == "lot":
                     for lot, q in self.stock.take_lots(a.id, order.warehouse, qty):
                         drafts.append(deliveries.DeliveryLineDraft(line.id, q, lot=lot))
-                        moves.append(Move("delivery", a.id, order.warehouse, q, "7000", lot=lot))
+                        moves.append(
+                            Move("delivery", a.id, order.warehouse, q, "cost_of_sales", lot=lot)
+                        )
                 else:
                     serials = [s for s, _ in self.stock.take_lots(a.id, order.warehouse, qty)]
                     drafts.append(
@@ -358,7 +373,7 @@ class Trade:
                         )
                     )
                     moves += [
-                        Move("delivery", a.id, order.warehouse, Decimal(1), "7000", lot=s)
+                        Move("delivery", a.id, order.warehouse, Decimal(1), "cost_of_sales", lot=s)
                         for s in serials
                     ]
                 line.delivered += qty
@@ -384,9 +399,10 @@ class Trade:
         self, session: Session, day: date, orders: list[SalesOrder], rng: random.Random
     ) -> None:
         plans = []
+        revenue = self.account_code(session, "revenue_goods")
         for order in orders:
             lines = [
-                PlanLine("8000", ln.billable, ln.unit_price, vat_code=ln.vat_code)
+                PlanLine(revenue, ln.billable, ln.unit_price, vat_code=ln.vat_code)
                 for ln in order.lines
                 if ln.billable > 0
             ]
@@ -453,7 +469,7 @@ class Trade:
                     line.article.id,
                     order.warehouse,
                     qty,
-                    "7000",
+                    "cost_of_sales",
                     unit_cost=unit_cost,
                 )
             ],
@@ -465,7 +481,14 @@ class Trade:
             plan = self._sales_plan(
                 order,
                 event.on,
-                [PlanLine("8000", -credit, line.unit_price, vat_code=line.vat_code)],
+                [
+                    PlanLine(
+                        self.account_code(session, "revenue_goods"),
+                        -credit,
+                        line.unit_price,
+                        vat_code=line.vat_code,
+                    )
+                ],
                 f"Credit note {ret.number}",
             )
             self._book(plan, ret.credit_note_id or 0, "")  # credit notes stay open
@@ -607,7 +630,7 @@ class Trade:
                         a.id,
                         order.warehouse,
                         q,
-                        "1610",
+                        "grni",
                         unit_cost=value / q,
                         counter_value=value,
                         lot=number,
@@ -669,9 +692,9 @@ class Trade:
                     line.article.id,
                     order.warehouse,
                     qty,
-                    "1610",
+                    "grni",
                     counter_value=-value,
-                    difference="7050",
+                    difference="purchase_price_differences",
                 )
             ],
         )
@@ -691,6 +714,7 @@ class Trade:
         differs = rng.random() < PRICE_DIFFERENCE
         drafts = []
         plan_lines = []
+        grni = self.account_code(session, "grni")
         difference = Decimal(0)
         for n, line in enumerate(lines):
             qty = line.received - line.returned - line.invoiced
@@ -698,7 +722,7 @@ class Trade:
             if differs and n == 0:
                 price = money(price * (100 + rng.choice((-3, -2, 2, 3, 4))) / 100)
             drafts.append(matching.PurchaseInvoiceLineDraft(line.id, qty, price, vat))
-            plan_lines.append(PlanLine("1610", qty, price, vat_code=vat))
+            plan_lines.append(PlanLine(grni, qty, price, vat_code=vat))
             difference += money(qty * price) - line.grni
             line.invoiced += qty
             line.grni = Decimal(0)
@@ -750,8 +774,8 @@ class Trade:
             qty = Decimal(max(1, math.ceil(a.daily_demand["SOUTH"] * 14)))
             lines.append(transfers.TransferLineDraft(item=a.id, quantity=qty))
             moves += [
-                Move("transfer_out", a.id, "MAIN", qty, "3000"),
-                Move("transfer_in", a.id, "SOUTH", qty, "3000"),
+                Move("transfer_out", a.id, "MAIN", qty, "inventory"),
+                Move("transfer_in", a.id, "SOUTH", qty, "inventory"),
             ]
         if not lines:
             return
@@ -783,7 +807,7 @@ class Trade:
             lines.append(counts.CountLineDraft(item=a.id, counted_quantity=counted))
             if counted != system:
                 kind = "count_gain" if counted > system else "count_loss"
-                moves.append(Move(kind, a.id, "MAIN", abs(counted - system), "7100"))
+                moves.append(Move(kind, a.id, "MAIN", abs(counted - system), "stock_differences"))
         if not lines:
             return
         counts.post_stock_count(

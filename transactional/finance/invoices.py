@@ -133,7 +133,7 @@ def _build(
     rate = lookups.document_rate(d.rate, cur.code, base.code, on, field="rate", label="Rate")
     if not d.lines:
         raise ValidationError("An invoice needs at least one line.", field="lines")
-    control = lookups.account_by_category(division, "receivables" if sales else "payables")
+    control = lookups.account_for_role(division, "receivables" if sales else "payables")
 
     inv_lines: list[dict[str, Any]] = []  # invoice_line rows, all columns but the ids
     entry_lines: list[LineDraft] = [LineDraft(account=control.id or 0, debit="0")]  # set below

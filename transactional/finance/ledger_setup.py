@@ -23,6 +23,7 @@ from transactional.finance.models import (
     Period,
     VatCode,
 )
+from transactional.finance.posting_roles import POSTING_ROLES
 from transactional.money import to_decimal
 from transactional.organisation.models import User
 
@@ -62,6 +63,18 @@ STANDARD_CHART: list[tuple[str, str, str, str, bool]] = [
     ("9500", "Income tax", "tax", "income_tax", False),
 ]
 BALANCE_SHEET_CLASSES = {"asset", "liability", "equity"}
+# The standard chart's posting roles (transactional.finance.posting_roles): code -> role.
+STANDARD_ROLES: dict[str, str] = {
+    "1300": "receivables",
+    "1600": "payables",
+    "1610": "grni",
+    "3000": "inventory",
+    "7000": "cost_of_sales",
+    "7050": "purchase_price_differences",
+    "7100": "stock_differences",
+    "8000": "revenue_goods",
+    "9100": "fx_result",
+}
 
 
 def install_standard_chart(*, session: Session, user: User) -> int:
@@ -81,6 +94,7 @@ def install_standard_chart(*, session: Session, user: User) -> int:
                 account_class=klass,
                 reporting_category=category,
                 is_control=control,
+                posting_role=STANDARD_ROLES.get(code),
             )
             created += 1
     vat_out = session.exec(select(Account).where(Account.code == "1650")).one()
@@ -115,7 +129,10 @@ def create_account(
     reporting_category: str,
     is_control: bool = False,
     division: str | int | None = None,
+    posting_role: str | None = None,
 ) -> Account:
+    """Create an account; ``posting_role`` makes it the one the services post for that
+    role in its division (or in the shared chart)."""
     rights.require(session, user, "manage_ledger")
     code = (code or "").strip()
     if not code:
@@ -130,6 +147,8 @@ def create_account(
     ).first()
     if dup is not None:
         raise ValidationError(f"Account {code} already exists.", field="code")
+    if posting_role is not None:
+        _check_role_free(session, division_id, posting_role)
     acc = Account(
         division_id=division_id,
         code=code,
@@ -138,10 +157,54 @@ def create_account(
         account_type="balance_sheet" if account_class in BALANCE_SHEET_CLASSES else "profit_loss",
         reporting_category=reporting_category,
         is_control=is_control,
+        posting_role=posting_role,
     )
     session.add(acc)
     session.flush()
     return acc
+
+
+def set_posting_role(
+    *,
+    session: Session,
+    user: User,
+    account: str,
+    posting_role: str | None,
+    division: str | int | None = None,
+) -> Account:
+    """Give an account of the shared chart (or of ``division``'s own) a posting role, or
+    take it away with None. The role must not be held by another account there."""
+    rights.require(session, user, "manage_ledger")
+    division_id = Lookups(session).division(division).id if division is not None else None
+    acc = session.exec(
+        select(Account).where(
+            Account.code == (account or "").strip(), Account.division_id == division_id
+        )
+    ).first()
+    if acc is None:
+        raise ValidationError(f"Account {account} does not exist.", field="account")
+    if posting_role is not None and posting_role != acc.posting_role:
+        _check_role_free(session, division_id, posting_role)
+    acc.posting_role = posting_role
+    session.add(acc)
+    session.flush()
+    return acc
+
+
+def _check_role_free(session: Session, division_id: int | None, role: str) -> None:
+    if role not in POSTING_ROLES:
+        raise ValidationError(
+            f"Posting role must be one of {', '.join(POSTING_ROLES)}.", field="posting_role"
+        )
+    holder = session.exec(
+        select(Account).where(Account.posting_role == role, Account.division_id == division_id)
+    ).first()
+    if holder is not None:
+        raise ValidationError(
+            f"Account {holder.code} ({holder.name}) already has the posting role '{role}'; "
+            "take it away there first.",
+            field="posting_role",
+        )
 
 
 def create_vat_code(

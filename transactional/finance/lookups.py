@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from transactional import rights
 from transactional.audit import set_actor
 from transactional.errors import ValidationError
+from transactional.finance import posting_roles
 from transactional.finance.document_rates import DocumentRates
 from transactional.finance.master_data import MasterData
 from transactional.finance.models import (
@@ -79,7 +80,7 @@ class Lookups(DocumentRates):
         self._rates: dict[tuple[str, date], Decimal] = {}
         self._relations: dict[tuple[int, str], Relation] = {}
         self._relations_by_id: dict[int, Relation] = {}
-        self._by_category: dict[tuple[int, str], Account] = {}
+        self._by_role: dict[tuple[int, str], Account] = {}
         self._allowed: set[tuple[int | None, str, int]] = set()
         self._vat: dict[str, VatCode] = {}
         self._centres: dict[tuple[int, str], CostCentre] = {}
@@ -161,35 +162,20 @@ class Lookups(DocumentRates):
         self._accounts_by_id[acc.id] = acc
         return acc
 
-    def account_by_category(self, division: Division, category: str) -> Account:
-        key = (division.id or 0, category)
-        if key in self._by_category:
-            return self._by_category[key]
+    def account_for_role(self, division: Division, role: str) -> Account:
+        """The division's account for a posting role (``posting_roles.account_for_role``)."""
+        assert division.id is not None
+        key = (division.id, role)
+        if key in self._by_role:
+            return self._by_role[key]
         # The answer depends on the chart only: kept with the master-data copy.
-        known = self.master().memo("account_by_category")
-        if key in known:
-            found = self.session.get(Account, known[key])
-            if found is not None:
-                self._by_category[key] = found
-                return found
-        stmt = (
-            select(Account)
-            .where(
-                Account.reporting_category == category,
-                or_(col(Account.division_id) == division.id, col(Account.division_id).is_(None)),
-                col(Account.is_active),
-            )
-            .order_by(col(Account.division_id).is_(None), Account.code)
-        )
-        acc = self.session.exec(stmt).first()
-        if acc is None:
-            raise ValidationError(
-                f"Division {division.code} has no '{category}' account in its chart.",
-                field="account",
-            )
-        self._by_category[key] = acc
-        known[key] = acc.id
-        return acc
+        known = self.master().memo("account_for_role")
+        found = self.session.get(Account, known[key]) if key in known else None
+        if found is None:
+            found = posting_roles.account_for_role(self.session, division.id, role)
+            known[key] = found.id
+        self._by_role[key] = found
+        return found
 
     def journal(self, division: Division, code: str, *, types: tuple[str, ...] = ()) -> Journal:
         assert division.id is not None

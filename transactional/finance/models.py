@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, DateTime, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from transactional.money import Money, Rate
@@ -60,6 +60,14 @@ class Account(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("division_id", "code"),
         CheckConstraint("account_type IN ('balance_sheet','profit_loss')", name="ck_account_type"),
+        # One account per posting role in a division's chart, and one in the shared chart
+        # (NULLs would not collide in a plain unique constraint). Migration 0009.
+        Index(
+            "uq_account_division_posting_role",
+            text("coalesce(division_id, 0)"),
+            "posting_role",
+            unique=True,
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     division_id: int | None = Field(default=None, foreign_key="division.id")
@@ -72,6 +80,9 @@ class Account(SQLModel, table=True):
     # Control accounts (receivables, payables) are posted only by invoices and payments.
     is_control: bool = False
     is_active: bool = True
+    # What the services post here on their own (grni, cost_of_sales, receivables...):
+    # transactional.finance.posting_roles. Empty for accounts only clerks choose.
+    posting_role: str | None = Field(default=None, max_length=40)
 
 
 class Journal(SQLModel, table=True):

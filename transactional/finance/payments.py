@@ -145,7 +145,7 @@ def _build(
         raise ValidationError("The amount must be more than zero.", field="amount")
     rate = lookups.document_rate(d.rate, cur.code, base.code, on, field="rate", label="Rate")
     amount_base = round_money(amount * rate, base.decimals)
-    control = lookups.account_by_category(division, "receivables" if received else "payables")
+    control = lookups.account_for_role(division, "receivables" if received else "payables")
     sign = Decimal(-1) if received else Decimal(1)  # received: credit the receivable
 
     allocations: list[dict[str, Any]] = []  # payment_allocation rows, but the ids
@@ -236,7 +236,7 @@ def _build(
         )
     fx_difference = amount_base - relieved_base - rest_base
     if fx_difference:
-        fx = lookups.account_by_category(division, "fx_result")
+        fx = lookups.account_for_role(division, "fx_result")
         lines.append(
             LineDraft(
                 account=fx.id or 0,

@@ -32,8 +32,6 @@ from transactional.purchasing.models import (
     SupplierReturnLine,
 )
 from transactional.purchasing.orders import order_lines
-from transactional.purchasing.receipts import GRNI
-from transactional.purchasing.returns import PRICE_DIFFERENCES
 from transactional.relations.models import Relation
 from transactional.wholesale.models import Item
 
@@ -127,7 +125,7 @@ def post_matched_invoice(
         )
     if differences:
         lookups.require(user, "accept_differences", div.id)
-    grni = lookups.account(div, GRNI)
+    grni = lookups.account_for_role(div, "grni")
     invoice = post_invoices(
         session=session,
         user=user,
@@ -197,8 +195,8 @@ def _post_difference(
     total: Decimal,
 ) -> None:
     """Move ``total`` (invoice base - GRNI value) from GRNI to purchase price differences."""
-    grni = lookups.account(div, GRNI).id or 0
-    ppd = lookups.account(div, PRICE_DIFFERENCES).id or 0
+    grni = lookups.account_for_role(div, "grni").id or 0
+    ppd = lookups.account_for_role(div, "purchase_price_differences").id or 0
     text = f"Purchase price difference {invoice.document_number}"
     debit, credit = (ppd, grni) if total > 0 else (grni, ppd)
     post_entries(

@@ -23,8 +23,6 @@ from transactional.stock.movements import Movement, post_stock
 from transactional.stock.numbering import next_number
 from transactional.wholesale.models import Item, Warehouse
 
-GRNI = "1610"
-
 
 @dataclass
 class ReceiptLineDraft:
@@ -177,7 +175,7 @@ def receive(
     ]
     session.add_all(rows)
     session.flush()
-    grni = lookups.account(div, GRNI).id or 0
+    grni = lookups.account_for_role(div, "grni").id or 0
     entry, moved = post_stock(
         session=session,
         user=user,

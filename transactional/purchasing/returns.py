@@ -25,13 +25,11 @@ from transactional.purchasing.models import (
     SupplierReturn,
     SupplierReturnLine,
 )
-from transactional.purchasing.receipts import GRNI, load_order
+from transactional.purchasing.receipts import load_order
 from transactional.stock.models import StockLot
 from transactional.stock.movements import Movement, post_stock
 from transactional.stock.numbering import next_number
 from transactional.wholesale.models import Item, Warehouse
-
-PRICE_DIFFERENCES = "7050"
 
 
 @dataclass
@@ -148,8 +146,8 @@ def return_to_supplier(
     ]
     session.add_all(rows)
     session.flush()
-    grni = lookups.account(div, GRNI).id or 0
-    differences = lookups.account(div, PRICE_DIFFERENCES).id or 0
+    grni = lookups.account_for_role(div, "grni").id or 0
+    differences = lookups.account_for_role(div, "purchase_price_differences").id or 0
     entry, _ = post_stock(
         session=session,
         user=user,

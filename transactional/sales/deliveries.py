@@ -25,8 +25,6 @@ from transactional.stock.movements import Movement, post_stock
 from transactional.stock.numbering import next_number
 from transactional.wholesale.models import Item, Warehouse
 
-COST_OF_SALES = "7000"
-
 
 @dataclass
 class DeliveryLineDraft:
@@ -51,7 +49,7 @@ class _Unit:
 def cost_account_id(lookups: Lookups, order: SalesOrder, item: Item) -> int:
     if item.cost_account_id is not None:
         return item.cost_account_id
-    return lookups.account(lookups.division(order.division_id), COST_OF_SALES).id or 0
+    return lookups.account_for_role(lookups.division(order.division_id), "cost_of_sales").id or 0
 
 
 def check_tracking(

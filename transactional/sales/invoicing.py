@@ -24,8 +24,6 @@ from transactional.sales.models import SalesOrder, SalesOrderLine
 from transactional.sales.orders import load_order, order_label, order_lines
 from transactional.wholesale.models import Item
 
-REVENUE_ACCOUNT = "8000"
-
 
 @dataclass
 class OrderInvoiceRequest:
@@ -53,13 +51,23 @@ def close_if_done(order: SalesOrder, lines: list[SalesOrderLine]) -> None:
 
 
 def revenue_line(
-    session: Session, line: SalesOrderLine, quantity: Decimal, description: str = ""
+    lookups: Lookups,
+    order: SalesOrder,
+    line: SalesOrderLine,
+    quantity: Decimal,
+    description: str = "",
 ) -> InvoiceLineDraft:
-    """The invoice (or credit-note) line billing ``quantity`` units of an order line."""
-    item = session.get(Item, line.item_id)
+    """The invoice (or credit-note) line billing ``quantity`` units of an order line: on
+    the item's revenue account, else on the division's account for goods revenue."""
+    item = lookups.session.get(Item, line.item_id)
     assert item is not None
+    account = item.revenue_account_id
+    if account is None:
+        division = lookups.division(order.division_id)
+        account = lookups.account_for_role(division, "revenue_goods").id
+    assert account is not None
     return InvoiceLineDraft(
-        account=item.revenue_account_id or REVENUE_ACCOUNT,
+        account=account,
         quantity=quantity,
         unit_price=line.unit_price,
         description=description or f"{item.code} {line.description or item.name}".strip(),
@@ -95,7 +103,7 @@ def invoice_orders(
         lookups.require(user, "sell", order.division_id)
         lookups.require(user, "post_invoice", order.division_id)
         lines = order_lines(session, order.id or 0)
-        drafts.append(_draft(session, order, lines, req))
+        drafts.append(_draft(lookups, order, lines, req))
         touched.append((order, lines))
     invoices = post_invoices(session=session, user=user, invoices=drafts)
     for order, lines in touched:
@@ -106,7 +114,7 @@ def invoice_orders(
 
 
 def _draft(
-    session: Session, order: SalesOrder, lines: list[SalesOrderLine], req: OrderInvoiceRequest
+    lookups: Lookups, order: SalesOrder, lines: list[SalesOrderLine], req: OrderInvoiceRequest
 ) -> InvoiceDraft:
     label = order_label(order)
     if order.status == "quote":
@@ -146,9 +154,9 @@ def _draft(
             wanted.append((line, qty))
     inv_lines = []
     for line, qty in wanted:
-        inv_lines.append(revenue_line(session, line, qty))
+        inv_lines.append(revenue_line(lookups, order, line, qty))
         line.quantity_invoiced += qty
-        session.add(line)
+        lookups.session.add(line)
     reference = f" ({order.customer_reference})" if order.customer_reference else ""
     return InvoiceDraft(
         division=order.division_id,

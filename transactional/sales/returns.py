@@ -148,7 +148,7 @@ def return_goods(
     for line in all_lines:
         credit = min(returned.get(line.id or 0, Decimal(0)), _net_invoiced(line))
         if credit > 0:
-            credit_lines.append(revenue_line(session, line, -credit))
+            credit_lines.append(revenue_line(lookups, order, line, -credit))
             line.quantity_credited += credit
     if credit_lines:
         note = post_invoices(

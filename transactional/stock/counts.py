@@ -22,8 +22,6 @@ from transactional.stock.numbering import next_number
 from transactional.wholesale.items import find_item
 from transactional.wholesale.models import Item, Warehouse
 
-STOCK_DIFFERENCES = "7100"
-
 
 @dataclass
 class CountLineDraft:
@@ -125,7 +123,7 @@ def post_stock_count(
     ]
     session.add_all(rows)
     session.flush()
-    differences = lookups.account(div, STOCK_DIFFERENCES).id or 0
+    differences = lookups.account_for_role(div, "stock_differences").id or 0
     moving = [
         (
             row,

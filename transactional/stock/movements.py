@@ -56,8 +56,6 @@ OUTBOUND = {"delivery", "supplier_return", "transfer_out", "count_loss"}
 # Movements whose counter value is a purchase value: for a standard-cost item the gap to
 # the standard value is a purchase price difference.
 PURCHASE_TYPES = {"receipt", "supplier_return"}
-STOCK_DIFFERENCES = "7100"
-PRICE_DIFFERENCES = "7050"
 UNIT_COST_QUANTUM = Decimal("0.00000001")
 
 
@@ -118,7 +116,7 @@ def post_stock(
     assert division.id is not None
     lookups.require(user, action, division.id)
     decimals = lookups.currency(division.currency_code).decimals
-    stock_account = lookups.account_by_category(division, "inventory")
+    stock_account = lookups.account_for_role(division, "inventory")
     now = datetime.now(UTC)
     rows: list[StockMovement] = []
     nominal: list[Decimal] = []
@@ -146,9 +144,9 @@ def post_stock(
             diff_account = mv.difference_account_id or _account_id(
                 lookups,
                 division,
-                PRICE_DIFFERENCES
+                "purchase_price_differences"
                 if is_standard(mv.item) and mv.movement_type in PURCHASE_TYPES
-                else STOCK_DIFFERENCES,
+                else "stock_differences",
             )
             amounts[(diff_account, f"{description}: valuation difference")] += counter - row.value
     lines = [
@@ -185,8 +183,8 @@ def post_stock(
     return entry, rows
 
 
-def _account_id(lookups: Lookups, division: Division, code: str) -> int:
-    return lookups.account(division, code).id or 0
+def _account_id(lookups: Lookups, division: Division, role: str) -> int:
+    return lookups.account_for_role(division, role).id or 0
 
 
 def is_standard(item: Item) -> bool:

@@ -34,7 +34,7 @@ from transactional.finance.posting import EntryDraft, LineDraft, post_entries
 from transactional.money import round_money, to_money
 from transactional.organisation.models import Division, User
 from transactional.stock.models import StockLevel, StockMovement, StockValuation
-from transactional.stock.movements import STOCK_DIFFERENCES, UNIT_COST_QUANTUM
+from transactional.stock.movements import UNIT_COST_QUANTUM
 from transactional.stock.numbering import next_number
 from transactional.wholesale.items import currency_decimals, find_item
 from transactional.wholesale.models import COST_METHODS, Item, Warehouse
@@ -231,8 +231,8 @@ def _revalue(
         if part != 0
     ]
     session.add_all(rows)
-    stock_account = lookups.account_by_category(div, "inventory").id or 0
-    differences = lookups.account(div, STOCK_DIFFERENCES).id or 0
+    stock_account = lookups.account_for_role(div, "inventory").id or 0
+    differences = lookups.account_for_role(div, "stock_differences").id or 0
     codes = {
         wh.id: wh.code
         for wh in session.exec(

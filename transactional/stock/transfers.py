@@ -92,7 +92,7 @@ def transfer_stock(
     ]
     session.add_all(rows)
     session.flush()
-    stock = lookups.account_by_category(div, "inventory").id or 0
+    stock = lookups.account_for_role(div, "inventory").id or 0
     movements = []
     for (n, f, item, q, lot), row in zip(parts, rows, strict=True):
         for kind, wh in (("transfer_out", source), ("transfer_in", target)):
