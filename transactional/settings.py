@@ -5,7 +5,9 @@ Only two settings exist, both optional for the embedded default:
   PostgreSQL may be written ``postgresql+psycopg://``, ``postgresql://`` or ``postgres://``
   (the form Heroku-style hosts hand out); all mean the psycopg 3 driver.
 - ``ERP_WAREHOUSE_DIR``: where dagster builds and publishes the DuckDB warehouse
-  (default: ``data/warehouse``).
+  (default: ``data/warehouse``). Everything derived lives under it: the build and
+  published files, the refresh's and dbt's logs (``logs/``), the demo's control totals
+  and, unless ``DAGSTER_HOME`` names another, the dagster instance (``dagster_home/``).
 """
 
 from __future__ import annotations
@@ -46,3 +48,23 @@ def warehouse_dir() -> Path:
     path = Path(os.environ.get("ERP_WAREHOUSE_DIR", str(DATA_DIR / "warehouse"))).resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def logs_dir() -> Path:
+    """Log files of the refresh and of dbt: ``<ERP_WAREHOUSE_DIR>/logs``."""
+    path = warehouse_dir() / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def control_totals_path() -> Path:
+    """Where ``erp generate`` saves the demo's control totals (beside the warehouse that
+    is checked against them)."""
+    return warehouse_dir() / "control_totals.json"
+
+
+def dagster_home() -> Path:
+    """The dagster instance's folder: ``DAGSTER_HOME``, else
+    ``<ERP_WAREHOUSE_DIR>/dagster_home``."""
+    configured = os.environ.get("DAGSTER_HOME", "").strip()
+    return Path(configured).resolve() if configured else warehouse_dir() / "dagster_home"
