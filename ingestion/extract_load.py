@@ -228,7 +228,11 @@ def _source(database_url: str) -> Iterator[Source]:
     database_url = normalise_url(database_url)
     if _is_postgres(database_url) and _adbc_postgres_available():
         with _postgres_snapshot(database_url) as connection:
-            yield Source(partial(_postgres_batches, connection), partial(_postgres_ids, connection))
+            yield Source(
+                partial(_postgres_batches, connection),
+                partial(_postgres_ids, connection),
+                LOOKBACK_IDS,  # ids can commit out of order (a slow transaction)
+            )
         return
     path = _sqlite_file(database_url)
     reader = os.environ.get(READER_ENV, "").strip().lower()

