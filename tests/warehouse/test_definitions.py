@@ -13,6 +13,7 @@ MARTS = [
     "dim_dates",
     "dim_relations",
     "fct_gl_lines",
+    "fct_account_balances",
     "finance__trial_balance",
     "finance__profit_and_loss",
     "finance__balance_sheet",
@@ -70,14 +71,44 @@ def test_checks_are_wired_and_blocking(definitions: Any) -> None:
     graph = definitions.resolve_asset_graph()
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert ("fct_gl_lines", "gl_lines_expectations") in checks
-    assert ("finance__trial_balance", "trial_balance_reconciles") in checks
-    assert ("finance__balance_sheet", "balance_sheet_balances") in checks
     assert ("mart_stock_reconciliation", "stock_reconciles") in checks
-    # dbt's tests come along as checks too.
+    # dbt's tests come along as checks too, the singular ones that read several models
+    # attached to their asset (they were logged as observations, with a warning each).
     assert any(name.startswith("unique_fct_gl_lines") for _, name in checks)
+    assert {
+        ("finance__trial_balance", "assert_trial_balance_movements_sum_to_zero"),
+        ("finance__balance_sheet", "assert_balance_sheet_balances"),
+        ("fct_gl_lines", "assert_gl_lines_complete"),
+        ("fct_gl_lines", "assert_recent_gl_lines_sound"),
+        ("finance__receivables_ageing", "assert_open_items_match_ageing"),
+    } <= checks
     for key in graph.asset_check_keys:
-        if key.name in ("gl_lines_expectations", "trial_balance_reconciles", "stock_reconciles"):
+        if key.name in ("gl_lines_expectations", "stock_reconciles"):
             assert graph.get_check_spec(key).blocking
+
+
+def test_each_check_lives_in_one_place(definitions: Any) -> None:
+    """The trial balance and balance sheet are checked by their dbt tests, which the quick
+    refresh runs as blocking tests too; no Python check repeats them."""
+    from orchestration.checks import BLOCKING_RECONCILIATIONS, all_checks
+    from orchestration.project import load_manifest
+
+    python_checks = {key.name for check in all_checks for key in check.check_keys}
+    assert python_checks == {"gl_lines_expectations", "stock_reconciles"}
+    assert [key.to_user_string() for key, _ in BLOCKING_RECONCILIATIONS] == [
+        "mart_stock_reconciliation"
+    ]
+    tests = {
+        node["name"]: node["tags"]
+        for node in load_manifest()["nodes"].values()
+        if node["resource_type"] == "test"
+    }
+    for blocking in (
+        "assert_trial_balance_movements_sum_to_zero",
+        "assert_balance_sheet_balances",
+        "assert_recent_gl_lines_sound",
+    ):
+        assert "blocking" in tests[blocking], blocking
 
 
 def test_sensor_requests_a_refresh_only_for_new_postings(
