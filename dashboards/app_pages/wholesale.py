@@ -40,6 +40,7 @@ LABELS = {
     "value_share": "Share of value",
     "is_dead_stock": "Dead stock",
     "days_since_last_issue": "Days since last issue",
+    "days_without_issue": "Days without issue",
     "last_issue_date": "Last issue",
     "issued_cost_12m": "Cost issued, last 12 months",
     "turnover": "Turnover (x a year)",
@@ -322,9 +323,9 @@ def stock(wh: PublishedWarehouse, sel: Selection) -> None:
         return
     dead = position[position["is_dead_stock"].astype(bool)]
     st.caption(
-        f"As of the last refresh, in {sel.currency}. Dead stock (no issue for {dead_days} "
-        "days, or "
-        f"never issued while in stock): {format_amount(float(dead['stock_value'].sum()))} "
+        f"As of the last refresh, in {sel.currency}. Dead stock (on hand and no issue for "
+        f"more than {dead_days} days since the last one, or since the stock came in if it "
+        f"was never issued): {format_amount(float(dead['stock_value'].sum()))} "
         f"in {len(dead)} item-warehouse positions; total shown "
         f"{format_amount(float(position['stock_value'].sum()))}."
     )

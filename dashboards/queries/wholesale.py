@@ -42,6 +42,8 @@ DIMENSIONS: dict[str, str] = {
 # The marts the page reads (docs/wholesale.md, "Marts").
 MARTS = (
     "fct_sales_lines",
+    "mart_abc_items",
+    "mart_abc_customers",
     "mart_sales_monthly",
     "mart_item_sales_monthly",
     "mart_stock_position",
@@ -237,8 +239,10 @@ def stock_position(
 ) -> pd.DataFrame:
     """Stock per item and warehouse as of the refresh, largest value first.
 
-    Dead stock: in stock and no issue (delivery) for more than ``dead_after_days`` days,
-    or never issued; the mart's own flag uses the dbt var ``dead_stock_days``.
+    Dead stock: ``days_without_issue`` (the mart's one measure of it: days since the last
+    delivery, or since the stock came in when never delivered; stock on hand only) above
+    ``dead_after_days``. The mart's own ``is_dead_stock`` is the same test at the dbt var
+    ``dead_stock_days``.
     """
     s = sel.suffix
     return wh.query(
@@ -247,10 +251,8 @@ def stock_position(
             select division_code, warehouse_code, item_code, item_name, item_group_code,
                    quantity, value_{s}::double as stock_value,
                    average_cost::double as average_cost, last_issue_date,
-                   days_since_last_issue,
-                   quantity > 0 and (last_issue_date is null
-                                     or days_since_last_issue > $dead_after_days)
-                       as is_dead_stock,
+                   days_without_issue,
+                   coalesce(days_without_issue > $dead_after_days, false) as is_dead_stock,
                    issued_cost_12m::double as issued_cost_12m, turnover::double as turnover,
                    days_in_stock::double as days_in_stock
             from mart_stock_position
@@ -290,20 +292,6 @@ def supplier_performance(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame
         order by t.order_lines desc, t.division_code, t.supplier_code
         """,
         _params(sel),
-    )
-
-
-def months(wh: PublishedWarehouse) -> pd.DataFrame:
-    """The calendar months one can classify over: every month of a period, and of sales."""
-    return wh.query(
-        """
-        select distinct year, month, year * 100 + month as month_key from (
-            select year(period_start) as year, month(period_start) as month from dim_periods
-            union
-            select year, month from mart_item_sales_monthly
-        )
-        order by month_key
-        """
     )
 
 

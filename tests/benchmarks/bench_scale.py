@@ -1050,20 +1050,11 @@ def wholesale_page(wh: Any, sel: Any, sw: Stopwatch) -> Any:
         return None
     sw("wholesale.kpis", wholesale.kpis, wh, sel)
     ranked = sw("wholesale.divisions_by_sales", wholesale.divisions_by_sales, wh)
-    keys = [int(k) for k in sw("wholesale.months", wholesale.months, wh)["month_key"]]
     ranked = [d for d in ranked if d in sel.division_ids] or list(sel.division_ids)
-    choice = None
-    if keys:
-        end = abc.month_key(sel.fiscal_year, sel.period_through)
-        start = abc.month_key(
-            sel.fiscal_year - (sel.period_through < 12), sel.period_through % 12 + 1
-        )
-        to_month = max([k for k in keys if k <= end] or [keys[0]])
-        from_month = min([k for k in keys if start <= k <= to_month] or [to_month])
-        choice = abc.AbcChoice((int(ranked[0]),), from_month, to_month)
-        classified = sw("abc.classify", abc.classify, wh, choice)
-        if not classified.empty:
-            sw("abc.class_summary (pandas)", abc.class_summary, classified)
+    choice = abc.AbcChoice((int(ranked[0]),), sel.fiscal_year, sel.period_through)
+    classified = sw("abc.classify", abc.classify, wh, choice)
+    if not classified.empty:
+        sw("abc.class_summary (pandas)", abc.class_summary, classified)
     sw("wholesale.stock_position", wholesale.stock_position, wh, sel, False, 180)
     sw("wholesale.supplier_performance", wholesale.supplier_performance, wh, sel)
     sw("wholesale.sales_by", wholesale.sales_by, wh, sel, next(iter(wholesale.DIMENSIONS)))

@@ -594,6 +594,8 @@ WH_STOCK_POSITION = [
     (7, 2, 10, 20, None, True, 0, 0.0),
     (21, 9, 30, 500, date(2025, 10, 1), False, 370, 0.74),
 ]
+# Never-issued positions count their days without an issue from their first movement.
+WH_FIRST_MOVEMENTS = {(7, 2): date(2025, 3, 1)}  # I07 in WH2: 305 days before AS_OF
 WH_SUPPLIERS = {2: (1, "S1", "Landlord BV"), 6: (1, "S2", "Parts GmbH"), 7: (2, "S7", "Leeds Ltd")}
 WH_SUPPLIER_PERFORMANCE = [
     # supplier, year, lines, on time, promised days, actual days, received, returned
@@ -841,10 +843,12 @@ def _wholesale(con: duckdb.DuckDBPyConnection) -> None:
     for item, wh_id, qty, value, last_issue, dead, issued, turnover in WH_STOCK_POSITION:
         _, division, code, name, group, *_ = items[item]
         days = (AS_OF - last_issue).days if last_issue else None
+        idle_since = last_issue or WH_FIRST_MOVEMENTS[(item, wh_id)]
+        idle = (AS_OF - idle_since).days if qty > 0 else None
         position.append(
             (item, code, name, group, wh_id, warehouses[wh_id][2], division)
             + (WH_DIVISION_CODES[division], float(qty), float(value))
-            + (value * float(_rate(division)), value / qty, last_issue, days, dead)
+            + (value * float(_rate(division)), value / qty, last_issue, days, idle, dead)
             + (float(issued), turnover)
             + (365 / turnover if turnover else None,)
         )
@@ -853,7 +857,8 @@ def _wholesale(con: duckdb.DuckDBPyConnection) -> None:
         columns=_names(
             "item_id item_code item_name item_group_code warehouse_id warehouse_code "
             "division_id division_code quantity value_base value_group average_cost "
-            "last_issue_date days_since_last_issue is_dead_stock issued_cost_12m turnover "
+            "last_issue_date days_since_last_issue days_without_issue is_dead_stock "
+            "issued_cost_12m turnover "
             "days_in_stock"
         ),
     )

@@ -288,6 +288,11 @@ def test_stock_suppliers_and_sales_sections(wholesale_env: None) -> None:
     # Last issues 30 (I01), 322 (I02) and 134 (I06) days before the as-of date; I07 never.
     at.number_input(key="stock_dead_days").set_value(100).run()
     assert set(report_frame(at, "stock_position")["item_code"]) == {"I02", "I06", "I07"}
+    # I07 was never issued: it counts from its first movement, 305 days ago, so beyond
+    # that it is no longer dead (a fresh receipt is not dead stock); I02 (322 days) is.
+    at.number_input(key="stock_dead_days").set_value(310).run()
+    dead = report_frame(at, "stock_position")
+    assert dict(zip(dead["item_code"], dead["days_without_issue"], strict=True)) == {"I02": 322}
     at.number_input(key="stock_dead_days").set_value(180).run()
     suppliers = report_frame(at, "supplier_performance")
     s1 = suppliers[suppliers["supplier_code"] == "S1"].iloc[0]

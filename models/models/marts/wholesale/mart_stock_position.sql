@@ -6,8 +6,11 @@
 --   value_base = quantity x average_cost, so warehouses at zero hold zero value;
 --   value_group at the rate of the as-of date (a balance, like the balance sheet);
 --   last_issue_date: the last delivery to a customer from the warehouse;
---   is_dead_stock: in stock and no delivery in the last dead_stock_days (var, 180) days
---     (days_since_last_issue > dead_stock_days), or never delivered;
+--   days_without_issue (stock on hand only; empty at zero or below): days from the last
+--     delivery to the as-of date, or, never delivered, from the position's first
+--     movement (the stock has sat that long without an issue). The one measure of dead
+--     stock: the Wholesale page filters it with the user's number of days;
+--   is_dead_stock: days_without_issue > dead_stock_days (var, 180);
 --   issued_cost_12m: cost of deliveries net of customer returns in the 12 months up to
 --     the as-of date (the cost of sales of the warehouse);
 --   turnover = issued_cost_12m / the average stock value over the 12 month-ends up to the
@@ -109,6 +112,7 @@ positions as (
         sum(movements.quantity) as quantity,
         max(case when movements.movement_type = 'delivery' then movements.movement_date end)
             as last_issue_date,
+        min(movements.movement_date) as first_movement_date,
         -sum(
             case
                 when movements.movement_type in ('delivery', 'customer_return')
@@ -181,7 +185,14 @@ valued as (
         item_costs.average_cost,
         {{ money('positions.quantity * item_costs.average_cost') }} as value_base,
         average_values.average_value,
-        {{ days_between('positions.last_issue_date', as_of_date()) }} as days_since_last_issue
+        {{ days_between('positions.last_issue_date', as_of_date()) }} as days_since_last_issue,
+        case
+            when positions.quantity > 0
+                then {{ days_between(
+                    'coalesce(positions.last_issue_date, positions.first_movement_date)',
+                    as_of_date()
+                ) }}
+        end as days_without_issue
     from positions
     inner join item_costs
         on positions.item_id = item_costs.item_id
@@ -220,11 +231,8 @@ final as (
         turnovers.average_cost,
         turnovers.last_issue_date,
         cast(turnovers.days_since_last_issue as integer) as days_since_last_issue,
-        turnovers.quantity > 0
-            and (
-                turnovers.last_issue_date is null
-                or turnovers.days_since_last_issue > {{ dead_stock_days }}
-            ) as is_dead_stock,
+        cast(turnovers.days_without_issue as integer) as days_without_issue,
+        coalesce(turnovers.days_without_issue > {{ dead_stock_days }}, false) as is_dead_stock,
         {{ money('turnovers.issued_cost_12m') }} as issued_cost_12m,
         turnovers.turnover,
         case
