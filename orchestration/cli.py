@@ -95,14 +95,23 @@ def generate(
         float, typer.Option(help="1.0 is about one million journal lines.", min=0.0005, max=20.0)
     ] = DEFAULT_DEMO_SCALE,
     end_date: Annotated[
-        str, typer.Option(help="Last day of activity (YYYY-MM-DD).")
+        str,
+        typer.Option(
+            "--through",
+            "--end-date",
+            help="Last day of activity (YYYY-MM-DD); the three fiscal years end with its year.",
+        ),
     ] = "2026-10-31",
 ) -> None:
-    """Generate the demo group (holding + subsidiaries, three years) into an empty database."""
+    """Generate the demo group (holding + subsidiaries, three years) into an empty database.
+
+    Fixed dates by default (through 2026-10-31, fiscal years 2024-2026), so the same seed
+    gives the same company on any day; `erp demo` generates up to last month instead.
+    """
     try:
         end = date.fromisoformat(end_date)
     except ValueError:
-        _fail(f"--end-date '{end_date}' is not a date; use YYYY-MM-DD.")
+        _fail(f"--through '{end_date}' is not a date; use YYYY-MM-DD.")
     from ingestion.demo import generate as generate_company
     from transactional.migrate import upgrade
 
@@ -234,7 +243,17 @@ def demo(
         bool, typer.Option("--yes", help="Confirm: replace the data of an existing database.")
     ] = False,
 ) -> None:
-    """Everything in one go: fresh database, demo company, full refresh, dashboards."""
+    """Everything in one go: fresh database, demo company, full refresh, dashboards.
+
+    The demo runs through the end of the last complete month before today (ERP_TODAY when
+    set), so it never looks stale: three fiscal years ending with that month's year.
+    """
+    from transactional import clock
+
+    try:
+        through = clock.last_complete_month_end()
+    except ValueError as exc:
+        _fail(str(exc))
     url = settings.database_url()
     if url.startswith("sqlite:///"):
         if not yes and _sqlite_holds_data(url):
@@ -243,7 +262,8 @@ def demo(
                 "run again with --yes to confirm."
             )
         db_reset(yes=True)
-    generate(seed=42, scale=scale, end_date="2026-10-31")
+    console.print(f"Demo company through [bold]{through:%Y-%m-%d}[/] (the last complete month).")
+    generate(seed=42, scale=scale, end_date=through.isoformat())
     refresh(full=True)
     if serve:
         dashboards(port=port)

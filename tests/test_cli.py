@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,41 @@ def test_generate_refuses_a_database_that_holds_data(tmp_path: Path) -> None:
     build_company(url)
     result = erp("generate", "--scale", "0.001", env={"ERP_DATABASE_URL": url})
     assert result.returncode == 1 and "already holds data" in result.stderr
+
+
+def test_generate_names_the_through_option_in_its_refusal(tmp_path: Path) -> None:
+    result = erp(
+        "generate", "--through", "2027-02-30", env={"ERP_DATABASE_URL": f"sqlite:///{tmp_path}/e.db"}
+    )
+    assert result.returncode == 1 and "--through '2027-02-30' is not a date" in result.stderr
+
+
+@pytest.mark.pipeline
+def test_demo_runs_through_the_last_complete_month_and_opens_on_it(tmp_path: Path) -> None:
+    """`erp demo` on 2027-03-06 (ERP_TODAY): books through 2027-02-28, years 2025-2027,
+    and the dashboards open on February 2027, the last period with postings."""
+    from dashboards.queries import finance
+    from dashboards.selection import default_period
+    from dashboards.warehouse import PublishedWarehouse
+    from orchestration.publish import current_publication
+
+    env = {
+        "ERP_TODAY": "2027-03-06",
+        "ERP_DATABASE_URL": f"sqlite:///{tmp_path / 'erp.db'}",
+        "ERP_WAREHOUSE_DIR": str(tmp_path / "wh"),
+        "DAGSTER_HOME": str(tmp_path / "dagster"),
+    }
+    (tmp_path / "dagster").mkdir()
+    result = erp("demo", "--scale", "0.0005", "--no-serve", env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "through 2027-02-28" in result.stderr
+    publication = current_publication(tmp_path / "wh")
+    assert publication is not None
+    wh = PublishedWarehouse(publication.base, publication.delta)
+    last = finance.last_posting_date(wh)
+    assert last is not None and date(2027, 2, 21) <= last <= date(2027, 2, 28)
+    periods = finance.fiscal_periods(wh)
+    assert {int(y) for y in periods["fiscal_year"]} == {2025, 2026, 2027}
+    # Years later, still the demo's last month, never an empty one.
+    assert default_period(periods, date(2027, 3, 6), last) == (2027, 2)
+    assert default_period(periods, date(2031, 3, 1), last) == (2027, 2)

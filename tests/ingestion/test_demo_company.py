@@ -274,3 +274,35 @@ def test_end_date_bounds_the_activity(session: Session) -> None:
     last = session.exec(select(func.max(JournalEntry.entry_date))).one()
     assert last is not None and last <= END
     assert last >= END - timedelta(days=7)
+
+
+def test_a_later_end_shifts_the_three_fiscal_years(tmp_path: Path) -> None:
+    """`erp demo` generates through last month: the years move with the end date, and the
+    control totals still match the ledger (here: through February 2027, as on 2027-03-06)."""
+    url = _fresh_sqlite(tmp_path)
+    through = date(2027, 2, 28)
+    totals = generate(url, seed=SEED, scale=0.001, end_date=through)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as s:
+            years = {(d, y): st for d, y, st in s.exec(
+                select(Division.code, FiscalYear.year, FiscalYear.status).join(
+                    Division, col(Division.id) == FiscalYear.division_id))}
+            assert {y for _, y in years} == {2025, 2026, 2027}
+            assert {k for k, st in years.items() if st == "closed"} == {
+                (code, 2025) for code in ("HOLD", "NL01", "US01", "UK01")
+            }
+            first = s.exec(select(func.min(JournalEntry.entry_date))).one()
+            last = s.exec(select(func.max(JournalEntry.entry_date))).one()
+            assert first is not None and first >= date(2025, 1, 1)
+            assert last is not None and through - timedelta(days=7) <= last <= through
+            assert {k: v for k, v in balances.trial_balance_totals(s).items() if v != 0} == {}
+            lines = s.exec(select(func.count()).select_from(JournalLine)).one()
+            assert lines == totals.journal_lines
+            revenue = _per_division_year(s, Account.reporting_category == "revenue")
+            assert {d: {y: -v for y, v in ys.items()} for d, ys in revenue.items()} == (
+                totals.revenue
+            )
+            assert all(set(ys) == {2025, 2026, 2027} for ys in totals.revenue.values())
+    finally:
+        engine.dispose()
