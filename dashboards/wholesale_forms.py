@@ -13,7 +13,7 @@ from dashboards import master_data, sidebar, wholesale_lookups
 from dashboards.form_feedback import FieldErrors
 from dashboards.master_data import DivisionChoice
 from dashboards.wholesale_lookups import OrderLineView
-from transactional.rights import ACTIONS
+from transactional.organisation.rights import ACTIONS
 
 TRACKING = {"none": "", "lot": "lot", "serial": "serial numbers"}
 

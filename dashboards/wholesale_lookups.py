@@ -20,13 +20,14 @@ from sqlmodel import Session, col, select
 
 from dashboards.master_data import Choice, DivisionChoice
 from dashboards.master_data import _reading as reading
-from transactional import clock, rights
+from transactional import clock
 from transactional.errors import DomainError
 from transactional.money import to_decimal
+from transactional.organisation import rights
 from transactional.organisation.models import Division, User
 from transactional.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from transactional.relations.models import Relation
-from transactional.sales.invoicing import billable
+from transactional.sales.fulfilment import billable
 from transactional.sales.models import (
     CustomerSalesperson,
     Delivery,

@@ -284,7 +284,7 @@ def test_every_change_is_audited_with_user_and_old_and_new_values(engine) -> Non
 
     with session_scope(engine) as s:
         rel = s.exec(select(Relation).where(Relation.code == "C1", Relation.division_id == 1)).one()
-        from transactional import rights
+        from transactional.organisation import rights
 
         rights.require(s, user(s, "manager"), "manage_relations", 1)
         rel.credit_limit = Decimal("25000")

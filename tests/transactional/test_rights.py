@@ -16,8 +16,8 @@ from transactional.finance.invoices import InvoiceDraft, InvoiceLineDraft, post_
 from transactional.finance.payments import PaymentDraft, post_payment
 from transactional.finance.posting import EntryDraft, LineDraft, post_entry, reverse_entry
 from transactional.organisation import services as org
+from transactional.organisation.rights import MATRIX
 from transactional.relations.services import create_relation
-from transactional.rights import MATRIX
 from transactional.wholesale.prices import create_price_rule
 
 ROLES = ["clerk", "accountant", "manager", "analyst", "admin"]

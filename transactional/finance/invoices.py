@@ -17,8 +17,9 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 from transactional import audit
+from transactional.dates import parse_date
 from transactional.errors import ValidationError
-from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.lookups import Lookups
 from transactional.finance.master_data import MasterData
 from transactional.finance.models import Invoice, InvoiceLine, JournalEntry
 from transactional.finance.posting import EntryDraft, LineDraft, _prepare, _write

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from transactional import rights
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.finance.models import (
@@ -25,6 +24,7 @@ from transactional.finance.models import (
 )
 from transactional.finance.posting_roles import POSTING_ROLES
 from transactional.money import to_decimal
+from transactional.organisation import rights
 from transactional.organisation.models import User
 
 # The standard chart: code, name, class, reporting category, control account.

@@ -12,7 +12,6 @@ from decimal import Decimal
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from transactional import rights
 from transactional.audit import set_actor
 from transactional.errors import ValidationError
 from transactional.finance import posting_roles
@@ -28,42 +27,9 @@ from transactional.finance.models import (
     VatCode,
 )
 from transactional.finance.period_rules import no_period, require_open
+from transactional.organisation import rights
 from transactional.organisation.models import Currency, Division, ExchangeRate, User
 from transactional.relations.models import Relation
-
-
-def parse_date(value: object, *, field: str, label: str) -> date:
-    """Accept a date or an ISO / day-month-year string typed by a user."""
-    if isinstance(value, date):
-        return value
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValidationError(f"{label} is required.", field=field)
-    text = str(value).strip()
-    for parse in (_iso, _dmy):
-        parsed = parse(text)
-        if parsed is not None:
-            return parsed
-    raise ValidationError(
-        f"{label} '{text}' is not a date; use YYYY-MM-DD or DD-MM-YYYY.", field=field
-    )
-
-
-def _iso(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _dmy(text: str) -> date | None:
-    for sep in ("-", "/", "."):
-        parts = text.split(sep)
-        if len(parts) == 3 and all(p.isdigit() for p in parts):
-            try:
-                return date(int(parts[2]), int(parts[1]), int(parts[0]))
-            except ValueError:
-                return None
-    return None
 
 
 class Lookups(DocumentRates):

@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from transactional import audit, rights
+from transactional import audit
+from transactional.dates import parse_date
 from transactional.errors import DomainError, ImmutableRecord, UnbalancedEntry, ValidationError
 from transactional.finance import master_data
-from transactional.finance.lookups import parse_date
 from transactional.finance.master_data import MasterData
 from transactional.finance.models import JournalEntry, JournalLine
 from transactional.money import exact_money, round_money, to_decimal
+from transactional.organisation import rights
 from transactional.organisation.models import User
 
 

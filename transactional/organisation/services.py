@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from transactional import audit, rights
+from transactional import audit
+from transactional.dates import parse_date
 from transactional.errors import ValidationError
-from transactional.finance.lookups import parse_date
 from transactional.money import to_decimal
+from transactional.organisation import rights
 from transactional.organisation.models import (
     ROLES,
     Currency,
@@ -84,7 +85,7 @@ def create_user(
 def grant_division(*, session: Session, user: User, target: User, division: str | int) -> None:
     """Let ``target`` act in a division."""
     rights.require(session, user, "manage_users")
-    div = _division(session, division)
+    div = find_division(session, division)
     if session.get(UserDivision, (target.id, div.id)) is None:
         session.add(UserDivision(user_id=target.id or 0, division_id=div.id or 0))
         session.flush()
@@ -157,7 +158,7 @@ def create_division(
     pct = to_decimal(ownership_pct, field="ownership_pct", label="Ownership %")
     if not Decimal(0) <= pct <= Decimal(100):
         raise ValidationError("Ownership % must be between 0 and 100.", field="ownership_pct")
-    parent_id = _division(session, parent).id if parent else None
+    parent_id = find_division(session, parent).id if parent else None
     div = Division(
         code=code,
         name=name,
@@ -171,11 +172,20 @@ def create_division(
     return div
 
 
-def _division(session: Session, ref: str | int) -> Division:
+def find_division(session: Session, ref: str | int, *, field: str = "division") -> Division:
+    """A division by id or code, for services below finance (relations, organisation)."""
     stmt = select(Division).where(
-        Division.id == ref if isinstance(ref, int) else Division.code == ref
+        Division.id == ref if isinstance(ref, int) else Division.code == str(ref).strip()
     )
     div = session.exec(stmt).first()
     if div is None:
-        raise ValidationError(f"Division '{ref}' does not exist.", field="division")
+        raise ValidationError(f"Division '{ref}' does not exist.", field=field)
     return div
+
+
+def find_currency(session: Session, code: str | None, *, field: str = "currency") -> Currency:
+    """A known currency by its code (any case)."""
+    cur = session.get(Currency, str(code or "").strip().upper())
+    if cur is None:
+        raise ValidationError(f"Currency '{code}' is not known.", field=field)
+    return cur

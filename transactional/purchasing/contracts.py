@@ -11,13 +11,15 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from transactional.dates import parse_date
 from transactional.errors import ValidationError
-from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
 from transactional.organisation.models import Division, User
 from transactional.purchasing.models import SupplyContract
 from transactional.relations.models import Relation
 from transactional.stock.numbering import next_number
+from transactional.stock.tracking import qty_text
 from transactional.wholesale.items import find_item
 from transactional.wholesale.models import Item
 
@@ -36,9 +38,7 @@ def find_supplier(
     return rel
 
 
-def qty_text(q: Decimal) -> str:
-    """A quantity as a clerk writes it: 10, 2.5."""
-    return f"{q.normalize():f}"
+
 
 
 def create_supply_contract(

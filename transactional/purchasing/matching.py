@@ -16,14 +16,15 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from transactional import clock
+from transactional.dates import parse_date
 from transactional.errors import ValidationError
 from transactional.finance.invoices import InvoiceDraft, InvoiceLineDraft, post_invoices
-from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.lookups import Lookups
 from transactional.finance.models import Invoice
 from transactional.finance.posting import EntryDraft, LineDraft, post_entries
 from transactional.money import round_money, to_decimal
 from transactional.organisation.models import Division, User
-from transactional.purchasing.contracts import find_supplier, qty_text
+from transactional.purchasing.contracts import find_supplier
 from transactional.purchasing.models import (
     GoodsReceiptLine,
     InvoiceMatch,
@@ -33,6 +34,7 @@ from transactional.purchasing.models import (
 )
 from transactional.purchasing.orders import order_lines
 from transactional.relations.models import Relation
+from transactional.stock.tracking import qty_text
 from transactional.wholesale.models import Item
 
 

@@ -10,8 +10,9 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
+from transactional.dates import parse_date
 from transactional.errors import ValidationError
-from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
 from transactional.organisation.models import Division, User
 from transactional.purchasing.contracts import (
@@ -19,12 +20,11 @@ from transactional.purchasing.contracts import (
     draw,
     find_contract,
     find_supplier,
-    qty_text,
 )
 from transactional.purchasing.models import PurchaseOrder, PurchaseOrderLine, SupplyContract
 from transactional.stock.numbering import next_number
-from transactional.wholesale.items import find_item
-from transactional.wholesale.models import Warehouse
+from transactional.stock.tracking import qty_text
+from transactional.wholesale.items import find_item, find_warehouse
 
 DEFAULT_LEAD_DAYS = 14
 
@@ -48,25 +48,6 @@ class PurchaseOrderDraft:
     promised_date: date | str | None = None
     currency: str | None = None  # default: the supplier's
     description: str = ""
-
-
-def find_warehouse(
-    session: Session, division: Division, ref: int | str, *, field: str = "warehouse"
-) -> Warehouse:
-    if not isinstance(ref, int) and not str(ref or "").strip():
-        raise ValidationError("Warehouse is required.", field=field)
-    stmt = select(Warehouse).where(Warehouse.division_id == division.id)
-    stmt = stmt.where(
-        Warehouse.id == ref if isinstance(ref, int) else Warehouse.code == str(ref).strip()
-    )
-    found = session.exec(stmt).first()
-    if found is None:
-        raise ValidationError(
-            f"Warehouse {ref} does not exist in division {division.code}.", field=field
-        )
-    if not found.is_active:
-        raise ValidationError(f"Warehouse {found.code} is closed.", field=field)
-    return found
 
 
 def create_purchase_order(

@@ -12,15 +12,16 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
+from transactional.dates import parse_date
 from transactional.errors import ValidationError
-from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
 from transactional.organisation.models import Division, User
-from transactional.purchasing.contracts import qty_text
 from transactional.purchasing.models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder
 from transactional.purchasing.orders import order_lines
 from transactional.stock.movements import Movement, post_stock
 from transactional.stock.numbering import next_number
+from transactional.stock.tracking import qty_text, units
 from transactional.wholesale.models import Item, Warehouse
 
 
@@ -41,32 +42,6 @@ def load_order(
     div = lookups.division(order.division_id)
     lookups.require(user, action, order.division_id)
     return order, div
-
-
-def units(
-    item: Item, qty: Decimal, lot: str | None, serials: list[str] | None, *, where: str, field: str
-) -> list[tuple[Decimal, str | None]]:
-    """Split a line into (quantity, lot or serial) parts: one per serial, else one."""
-    if item.tracking != "serial":
-        if serials:
-            raise ValidationError(
-                f"{where}: item {item.code} has no serial numbers; leave them empty.",
-                field=f"{field}.serials",
-            )
-        return [(qty, lot)]
-    numbers = [str(s).strip() for s in serials or [] if str(s).strip()]
-    if Decimal(len(numbers)) != qty:
-        raise ValidationError(
-            f"{where}: item {item.code} is tracked by serial number; enter one serial number "
-            f"per unit ({qty_text(qty)} units, {len(numbers)} serial numbers).",
-            field=f"{field}.serials",
-        )
-    dupes = sorted({s for s in numbers if numbers.count(s) > 1})
-    if dupes:
-        raise ValidationError(
-            f"{where}: serial number {dupes[0]} is entered twice.", field=f"{field}.serials"
-        )
-    return [(Decimal(1), s) for s in numbers]
 
 
 def receive(

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from transactional import rights
 from transactional.errors import ValidationError
-from transactional.finance.lookups import Lookups
 from transactional.money import to_decimal
+from transactional.organisation import rights
 from transactional.organisation.models import User
+from transactional.organisation.services import find_currency, find_division
 from transactional.relations.models import RELATION_TYPES, Relation
 
 
@@ -28,8 +28,7 @@ def create_relation(
     credit_limit: Decimal | str = Decimal(0),
     intercompany_division: str | None = None,
 ) -> Relation:
-    lookups = Lookups(session)
-    div = lookups.division(division)
+    div = find_division(session, division)
     rights.require(session, user, "manage_relations", div.id)
     code = (code or "").strip()
     if not code:
@@ -53,7 +52,7 @@ def create_relation(
     limit = to_decimal(credit_limit, field="credit_limit", label="Credit limit")
     if limit < 0:
         raise ValidationError("The credit limit cannot be negative.", field="credit_limit")
-    cur = lookups.currency(currency or div.currency_code)
+    cur = find_currency(session, currency or div.currency_code)
     if session.exec(
         select(Relation).where(Relation.division_id == div.id, Relation.code == code)
     ).first():
@@ -67,7 +66,9 @@ def create_relation(
         currency_code=cur.code,
         payment_terms_days=terms,
         credit_limit=limit,
-        intercompany_division_id=lookups.division(intercompany_division).id
+        intercompany_division_id=find_division(
+            session, intercompany_division, field="intercompany_division"
+        ).id
         if intercompany_division
         else None,
     )

@@ -14,11 +14,12 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
+from transactional.dates import parse_date
 from transactional.errors import ValidationError
-from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.lookups import Lookups
 from transactional.money import to_decimal
 from transactional.organisation.models import User
-from transactional.sales.invoicing import close_if_done
+from transactional.sales.fulfilment import close_if_done
 from transactional.sales.models import Delivery, DeliveryLine, SalesOrder, SalesOrderLine
 from transactional.sales.orders import load_order, order_label, order_lines
 from transactional.stock.movements import Movement, post_stock

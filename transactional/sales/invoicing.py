@@ -14,12 +14,14 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
+from transactional.dates import parse_date
 from transactional.errors import ValidationError
 from transactional.finance.invoices import InvoiceDraft, InvoiceLineDraft, post_invoices
-from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.lookups import Lookups
 from transactional.finance.models import Invoice
 from transactional.money import to_decimal
 from transactional.organisation.models import User
+from transactional.sales.fulfilment import billable, close_if_done
 from transactional.sales.models import SalesOrder, SalesOrderLine
 from transactional.sales.orders import load_order, order_label, order_lines
 from transactional.wholesale.models import Item
@@ -32,22 +34,6 @@ class OrderInvoiceRequest:
     order_id: int
     invoice_date: date | str
     quantities: dict[int, Decimal | str | int] | None = None
-
-
-def billable(line: SalesOrderLine) -> Decimal:
-    """Units delivered and kept but not yet (net) invoiced."""
-    return (line.quantity_delivered - line.quantity_returned) - (
-        line.quantity_invoiced - line.quantity_credited
-    )
-
-
-def close_if_done(order: SalesOrder, lines: list[SalesOrderLine]) -> None:
-    """Close an open order when everything ordered is delivered and what was kept is
-    invoiced (net of returns and credit notes)."""
-    if order.status != "order":
-        return
-    if all(ln.quantity_delivered >= ln.quantity and billable(ln) == 0 for ln in lines):
-        order.status = "closed"
 
 
 def revenue_line(

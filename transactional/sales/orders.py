@@ -21,12 +21,14 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from transactional import clock
+from transactional.dates import parse_date
 from transactional.errors import ValidationError
-from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.lookups import Lookups
 from transactional.money import exact_money, round_money, to_decimal
 from transactional.organisation.models import Division, User
 from transactional.purchasing.models import PurchaseOrder, PurchaseOrderLine, SupplyContract
 from transactional.relations.models import Relation
+from transactional.sales.fulfilment import close_if_done
 from transactional.sales.models import (
     CustomerSalesperson,
     SalesOrder,
@@ -323,8 +325,6 @@ def cancel_order(session: Session, user: User, order_id: int) -> SalesOrder:
     """Cancel what is not delivered. Nothing delivered: the order (or quote) is cancelled;
     partly delivered: each line's quantity drops to what was delivered, and the order closes
     once that is invoiced."""
-    from transactional.sales.invoicing import close_if_done
-
     order = load_order(session, order_id)
     lookups = Lookups(session)
     lookups.require(user, "sell", order.division_id)

@@ -18,13 +18,15 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from transactional.dates import parse_date
 from transactional.errors import ValidationError
 from transactional.finance.invoices import InvoiceDraft, post_invoices
-from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
 from transactional.organisation.models import User
 from transactional.sales.deliveries import check_tracking, cost_account_id
-from transactional.sales.invoicing import close_if_done, revenue_line
+from transactional.sales.fulfilment import close_if_done
+from transactional.sales.invoicing import revenue_line
 from transactional.sales.models import (
     Delivery,
     DeliveryLine,

@@ -11,15 +11,15 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
+from transactional.dates import parse_date
 from transactional.errors import ValidationError
-from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.lookups import Lookups
 from transactional.money import to_decimal
 from transactional.organisation.models import User
-from transactional.purchasing.orders import find_warehouse
 from transactional.stock.models import StockCount, StockCountLine, StockLot, StockLotLevel
 from transactional.stock.movements import Movement, on_hand, post_stock
 from transactional.stock.numbering import next_number
-from transactional.wholesale.items import find_item
+from transactional.wholesale.items import find_item, find_warehouse
 from transactional.wholesale.models import Item, Warehouse
 
 

@@ -26,12 +26,13 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
 
-from transactional import rights
+from transactional.dates import parse_date
 from transactional.errors import ValidationError
-from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.lookups import Lookups
 from transactional.finance.models import JournalEntry
 from transactional.finance.posting import EntryDraft, LineDraft, post_entries
 from transactional.money import round_money, to_money
+from transactional.organisation import rights
 from transactional.organisation.models import Division, User
 from transactional.stock.models import StockLevel, StockMovement, StockValuation
 from transactional.stock.movements import UNIT_COST_QUANTUM

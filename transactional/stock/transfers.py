@@ -12,16 +12,16 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
+from transactional.dates import parse_date
 from transactional.errors import ValidationError
-from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.lookups import Lookups
 from transactional.money import to_decimal
 from transactional.organisation.models import User
-from transactional.purchasing.orders import find_warehouse
-from transactional.purchasing.receipts import units
 from transactional.stock.models import StockTransfer, StockTransferLine
 from transactional.stock.movements import Movement, post_stock
 from transactional.stock.numbering import next_number
-from transactional.wholesale.items import find_item
+from transactional.stock.tracking import units
+from transactional.wholesale.items import find_item, find_warehouse
 
 
 @dataclass

@@ -9,10 +9,10 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from transactional import rights
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import exact_money, to_decimal
+from transactional.organisation import rights
 from transactional.organisation.models import Division, User
 from transactional.relations.models import Relation
 from transactional.wholesale.barcodes import validate_barcode
@@ -315,3 +315,22 @@ def add_customer_to_group(
     session.add(member)
     session.flush()
     return member
+
+
+def find_warehouse(
+    session: Session, division: Division, ref: int | str, *, field: str = "warehouse"
+) -> Warehouse:
+    if not isinstance(ref, int) and not str(ref or "").strip():
+        raise ValidationError("Warehouse is required.", field=field)
+    stmt = select(Warehouse).where(Warehouse.division_id == division.id)
+    stmt = stmt.where(
+        Warehouse.id == ref if isinstance(ref, int) else Warehouse.code == str(ref).strip()
+    )
+    found = session.exec(stmt).first()
+    if found is None:
+        raise ValidationError(
+            f"Warehouse {ref} does not exist in division {division.code}.", field=field
+        )
+    if not found.is_active:
+        raise ValidationError(f"Warehouse {found.code} is closed.", field=field)
+    return found

@@ -31,10 +31,11 @@ from decimal import Decimal
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from transactional import rights
+from transactional.dates import parse_date
 from transactional.errors import ValidationError
-from transactional.finance.lookups import Lookups, parse_date
+from transactional.finance.lookups import Lookups
 from transactional.money import exact_money, round_money, to_decimal
+from transactional.organisation import rights
 from transactional.organisation.models import User
 from transactional.relations.models import Relation
 from transactional.wholesale.items import (

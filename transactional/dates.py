@@ -1,0 +1,45 @@
+"""Dates as users type them: a date, or an ISO / day-month-year string.
+
+Below every service package (organisation, finance, wholesale...), so each can read a
+typed date without importing another's services.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from transactional.errors import ValidationError
+
+
+def parse_date(value: object, *, field: str, label: str) -> date:
+    """Accept a date or an ISO / day-month-year string typed by a user."""
+    if isinstance(value, date):
+        return value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError(f"{label} is required.", field=field)
+    text = str(value).strip()
+    for parse in (_iso, _dmy):
+        parsed = parse(text)
+        if parsed is not None:
+            return parsed
+    raise ValidationError(
+        f"{label} '{text}' is not a date; use YYYY-MM-DD or DD-MM-YYYY.", field=field
+    )
+
+
+def _iso(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _dmy(text: str) -> date | None:
+    for sep in ("-", "/", "."):
+        parts = text.split(sep)
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            try:
+                return date(int(parts[2]), int(parts[1]), int(parts[0]))
+            except ValueError:
+                return None
+    return None
