@@ -72,21 +72,21 @@ def _module(dotted: str) -> _Module:
             defs[node.target.id] = node
     modules: dict[str, str] = {}
     names: dict[str, tuple[str, str]] = {}
-    for node in ast.walk(tree):
+    for imported in ast.walk(tree):
         if (
-            isinstance(node, ast.ImportFrom)
-            and node.module
-            and node.module.startswith("dashboards")
+            isinstance(imported, ast.ImportFrom)
+            and imported.module
+            and imported.module.startswith("dashboards")
         ):
-            for alias in node.names:
+            for alias in imported.names:
                 local = alias.asname or alias.name
-                submodule = f"{node.module}.{alias.name}"
+                submodule = f"{imported.module}.{alias.name}"
                 if _path(submodule) is not None:
                     modules[local] = submodule
                 else:
-                    names[local] = (node.module, alias.name)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
+                    names[local] = (imported.module, alias.name)
+        elif isinstance(imported, ast.Import):
+            for alias in imported.names:
                 if alias.name.startswith("dashboards") and alias.asname:
                     modules[alias.asname] = alias.name
     docstrings = {
@@ -129,7 +129,7 @@ def _literals(start: str) -> Iterator[str]:
         for node in ast.walk(root):
             if isinstance(node, ast.JoinedStr):
                 yield "".join(
-                    part.value if isinstance(part, ast.Constant) else _PLACEHOLDER
+                    str(part.value) if isinstance(part, ast.Constant) else _PLACEHOLDER
                     for part in node.values
                 )
             elif (

@@ -67,7 +67,7 @@ def test_published_marts_hold_their_contracts(first_publish: Publication) -> Non
             expected = [
                 (
                     name,
-                    connection.execute(f"select typeof(cast(null as {data_type}))").fetchone()[0],
+                    *connection.execute(f"select typeof(cast(null as {data_type}))").fetchall()[0],
                 )
                 for name, data_type in columns
             ]
