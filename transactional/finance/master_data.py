@@ -285,7 +285,7 @@ class MasterData(DocumentRates):
         """The copy this process holds for the session's database, its token *not* read.
 
         For a caller that checks the token itself later in the same transaction, in the
-        statement that acts on what it checked (``posting._allocate_numbers``), and starts
+        statement that acts on what it checked (``numbering.allocate_entry_numbers``), and starts
         over with ``MasterData(session)`` when it differs. Its refusals are not to be
         trusted as such: the copy may predate a change the clerk is waiting for. None
         when there is no copy to use.

@@ -16,15 +16,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, text
+from sqlalchemy import Connection, event, insert
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from transactional import audit
+from transactional import audit, numbering
 from transactional.dates import parse_date
 from transactional.errors import DomainError, ImmutableRecord, UnbalancedEntry, ValidationError
-from transactional.finance import master_data
 from transactional.finance.master_data import MasterData
 from transactional.finance.models import JournalEntry, JournalLine
 from transactional.money import exact_money, round_money, to_decimal
@@ -96,8 +95,8 @@ def post_entries(
     """
     # Fast path: validate against the copy this process already holds, without reading
     # its token first, and check the token in the same statement that takes the numbers
-    # (``_allocate_numbers``): if the master data changed since, nothing is numbered or
-    # written and the call starts over as below. A refusal is only trusted after the
+    # (``numbering.allocate_entry_numbers``): if the master data changed since, nothing
+    # is numbered or written and the call starts over as below. A refusal is only trusted after the
     # token was read (the copy may be older than a fix the clerk is waiting for).
     cached = MasterData.cached(session)
     if cached is not None:
@@ -108,7 +107,7 @@ def post_entries(
         else:
             try:
                 return _write(session, user, prepared, token=cached.snapshot.token)
-            except _StaleCopy:
+            except numbering.StaleMasterData:
                 pass
     master = MasterData(session)
     prepared = [_prepare(session, user, master, e, action) for e in entries]
@@ -261,10 +260,6 @@ def _signed_amount(line: LineDraft, where: str, n: int) -> Decimal:
     return -to_decimal(line.credit, field=f"lines.{n}.credit", label=f"{where}: credit")
 
 
-class _StaleCopy(Exception):
-    """The master-data copy a fast-path posting was checked against is no longer current."""
-
-
 def _write(
     session: Session,
     user: User,
@@ -280,14 +275,20 @@ def _write(
 
     ``token``: the master-data token ``prepared`` was checked against when it was not read
     in this transaction (``post_entries``' fast path). It is compared in the statement
-    that takes the numbers; when it differs, ``_StaleCopy`` is raised and nothing has been
+    that takes the numbers; when it differs, ``numbering.StaleMasterData`` is raised and
+    nothing has been
     numbered or written.
     """
     # Whatever the caller left pending goes in first, as a flush here always did.
     session.flush()
     conn = session.connection()
     postgres = conn.dialect.name == "postgresql"
-    numbers, ids = _allocate_numbers(session, prepared, token=token, entry_ids=postgres)
+    numbers, ids = numbering.allocate_entry_numbers(
+        session,
+        [(p.journal_id, p.fiscal_year_id) for p in prepared],
+        token=token,
+        entry_ids=postgres,
+    )
     now = datetime.now(UTC)
     entries: list[JournalEntry] = []
     for i, (p, number) in enumerate(zip(prepared, numbers, strict=True)):
@@ -299,7 +300,9 @@ def _write(
                 fiscal_year_id=p.fiscal_year_id,
                 period_id=p.period_id,
                 number=number,
-                document_number=f"{p.journal_code}{p.fiscal_year}-{number:06d}",
+                document_number=numbering.entry_document_number(
+                    p.journal_code, p.fiscal_year, number
+                ),
                 entry_date=p.entry_date,
                 description=p.draft.description,
                 source_type=p.draft.source_type,
@@ -433,102 +436,6 @@ def _unnest_sql(conn: Connection, shape: tuple[tuple[Any, tuple[str, ...]], ...]
     *ctes, last = parts
     head = "WITH " + ", ".join(f"w{i} AS ({s})" for i, s in enumerate(ctes)) + " " if ctes else ""
     return head + last
-
-
-def _allocate_numbers(
-    session: Session,
-    prepared: list[_Prepared],
-    *,
-    token: str | None = None,
-    entry_ids: bool = False,
-) -> tuple[list[int], list[int] | None]:
-    """Take the next numbers per journal and fiscal year, holding the row lock to commit.
-
-    The counter is created or incremented with one INSERT ... ON CONFLICT DO UPDATE ...
-    RETURNING, which on PostgreSQL locks the sequence row until the transaction ends (a
-    clerk inserting a new counter row makes the others wait for it the same way), so
-    concurrent clerks queue instead of taking the same number, and a rolled-back posting
-    gives its numbers back (no gaps).
-
-    ``token``: take the numbers only if the master-data token is still this one, else
-    raise ``_StaleCopy`` with nothing taken. For one counter (a clerk's entry) the check
-    is part of the upsert (``INSERT ... SELECT ... WHERE token = :token``), which runs
-    with a fresh view of the committed data in either database (PostgreSQL read
-    committed; SQLite under ``BEGIN IMMEDIATE``), so the master data the entries were
-    checked against is what a fresh query would see when the numbers are taken.
-
-    ``entry_ids`` (PostgreSQL): also take one journal_entry id per entry from its
-    sequence in the same statement; returned as the second value (else None).
-    """
-    wanted: dict[tuple[int, int], int] = {}
-    for p in prepared:
-        key = (p.journal_id, p.fiscal_year_id)
-        wanted[key] = wanted.get(key, 0) + 1
-    conn = session.connection()
-    dialect = conn.dialect.name
-    if token is not None and len(wanted) > 1:
-        if conn.execute(master_data.TOKEN_QUERY).scalar_one() != token:
-            raise _StaleCopy
-        token = None
-    last: dict[tuple[int, int], int] = {}
-    ids: list[int] | None = None
-    for i, ((journal_id, fy_id), count) in enumerate(sorted(wanted.items())):
-        params: dict[str, Any] = {
-            "journal_id": journal_id,
-            "fiscal_year_id": fy_id,
-            "last_number": count,
-        }
-        if token is not None:
-            params["token"] = token
-        if dialect == "postgresql":
-            params["ids"] = len(prepared) if entry_ids and i == 0 else 0
-            row = conn.execute(_NUMBERS[(dialect, token is not None)], params).one()
-            new_last, taken = row[0], row[1]
-            if i == 0 and entry_ids:
-                ids = [int(x) for x in taken]
-        else:
-            new_last = conn.execute(_NUMBERS[(dialect, token is not None)], params).scalar()
-        if new_last is None:
-            raise _StaleCopy
-        last[(journal_id, fy_id)] = new_last - count
-    numbers = []
-    for p in prepared:
-        key = (p.journal_id, p.fiscal_year_id)
-        last[key] += 1
-        numbers.append(last[key])
-    return numbers, ids
-
-
-def _number_sql(dialect: str, checked: bool) -> Any:
-    """The counter's upsert, as text built once (building a Core upsert per call cost
-    more than running it). ``checked``: only if the master-data token is ``:token``."""
-    where = (
-        " WHERE (SELECT token FROM master_data_version WHERE id = 1) = :token" if checked else ""
-    )
-    upsert = (
-        "INSERT INTO document_sequence (journal_id, fiscal_year_id, last_number) "
-        f"SELECT :journal_id, :fiscal_year_id, :last_number{where} "
-        "ON CONFLICT (journal_id, fiscal_year_id) DO UPDATE "
-        "SET last_number = document_sequence.last_number + excluded.last_number "
-        "RETURNING last_number"
-    )
-    if dialect == "postgresql":
-        # SQLite needs a WHERE in INSERT ... SELECT ... ON CONFLICT (parsing ambiguity).
-        return text(
-            f"WITH up AS ({upsert}) SELECT (SELECT last_number FROM up), "
-            "ARRAY(SELECT nextval(pg_get_serial_sequence('journal_entry', 'id')) "
-            "FROM generate_series(1, :ids))"
-        )
-    if not checked:
-        upsert = upsert.replace(":last_number ", ":last_number WHERE true ")
-    return text(upsert)
-
-
-_NUMBERS = {
-    (dialect, checked): _number_sql(dialect, checked)
-    for dialect in ("postgresql", "sqlite")
-    for checked in (False, True)
-}
 
 
 def reverse_entry(

@@ -15,10 +15,10 @@ from transactional.dates import parse_date
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
+from transactional.numbering import next_number
 from transactional.organisation.models import Division, User
 from transactional.purchasing.models import SupplyContract
 from transactional.relations.models import Relation
-from transactional.stock.numbering import next_number
 from transactional.stock.tracking import qty_text
 from transactional.wholesale.items import find_item
 from transactional.wholesale.models import Item

@@ -14,6 +14,7 @@ from transactional.dates import parse_date
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
+from transactional.numbering import next_number
 from transactional.organisation.models import Division, User
 from transactional.purchasing.contracts import (
     PRICE_DECIMALS,
@@ -22,7 +23,6 @@ from transactional.purchasing.contracts import (
     find_supplier,
 )
 from transactional.purchasing.models import PurchaseOrder, PurchaseOrderLine, SupplyContract
-from transactional.stock.numbering import next_number
 from transactional.stock.tracking import qty_text
 from transactional.wholesale.items import find_item, find_warehouse
 

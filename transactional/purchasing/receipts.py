@@ -16,11 +16,11 @@ from transactional.dates import parse_date
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
+from transactional.numbering import next_number
 from transactional.organisation.models import Division, User
 from transactional.purchasing.models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder
 from transactional.purchasing.orders import order_lines
 from transactional.stock.movements import Movement, post_stock
-from transactional.stock.numbering import next_number
 from transactional.stock.tracking import qty_text, units
 from transactional.wholesale.models import Item, Warehouse
 

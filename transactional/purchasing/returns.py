@@ -17,6 +17,7 @@ from transactional.dates import parse_date
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
+from transactional.numbering import next_number
 from transactional.organisation.models import User
 from transactional.purchasing.models import (
     GoodsReceipt,
@@ -28,7 +29,6 @@ from transactional.purchasing.models import (
 from transactional.purchasing.receipts import load_order
 from transactional.stock.models import StockLot
 from transactional.stock.movements import Movement, post_stock
-from transactional.stock.numbering import next_number
 from transactional.stock.tracking import qty_text
 from transactional.wholesale.models import Item, Warehouse
 

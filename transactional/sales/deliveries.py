@@ -18,12 +18,12 @@ from transactional.dates import parse_date
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import to_decimal
+from transactional.numbering import next_number
 from transactional.organisation.models import User
 from transactional.sales.fulfilment import close_if_done
 from transactional.sales.models import Delivery, DeliveryLine, SalesOrder, SalesOrderLine
 from transactional.sales.orders import load_order, order_label, order_lines
 from transactional.stock.movements import Movement, post_stock
-from transactional.stock.numbering import next_number
 from transactional.wholesale.models import Item, Warehouse
 
 

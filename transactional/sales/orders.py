@@ -25,6 +25,7 @@ from transactional.dates import parse_date
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import exact_money, round_money, to_decimal
+from transactional.numbering import next_number
 from transactional.organisation.models import Division, User
 from transactional.purchasing.models import PurchaseOrder, PurchaseOrderLine, SupplyContract
 from transactional.relations.models import Relation
@@ -36,7 +37,6 @@ from transactional.sales.models import (
     Salesperson,
 )
 from transactional.stock.movements import on_hand
-from transactional.stock.numbering import next_number
 from transactional.wholesale.items import find_customer, find_item
 from transactional.wholesale.models import Item, Warehouse
 from transactional.wholesale.prices import price_for

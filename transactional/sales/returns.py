@@ -23,6 +23,7 @@ from transactional.errors import ValidationError
 from transactional.finance.invoices import InvoiceDraft, post_invoices
 from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
+from transactional.numbering import next_number
 from transactional.organisation.models import User
 from transactional.sales.deliveries import check_tracking, cost_account_id
 from transactional.sales.fulfilment import close_if_done
@@ -38,7 +39,6 @@ from transactional.sales.models import (
 from transactional.sales.orders import load_order, order_label, order_lines
 from transactional.stock.models import StockLot
 from transactional.stock.movements import Movement, post_stock
-from transactional.stock.numbering import next_number
 from transactional.wholesale.models import Item, Warehouse
 
 

@@ -15,10 +15,10 @@ from transactional.dates import parse_date
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import to_decimal
+from transactional.numbering import next_number
 from transactional.organisation.models import User
 from transactional.stock.models import StockCount, StockCountLine, StockLot, StockLotLevel
 from transactional.stock.movements import Movement, on_hand, post_stock
-from transactional.stock.numbering import next_number
 from transactional.wholesale.items import find_item, find_warehouse
 from transactional.wholesale.models import Item, Warehouse
 

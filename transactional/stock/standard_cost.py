@@ -32,11 +32,11 @@ from transactional.finance.lookups import Lookups
 from transactional.finance.models import JournalEntry
 from transactional.finance.posting import EntryDraft, LineDraft, post_entries
 from transactional.money import round_money, to_money
+from transactional.numbering import next_number
 from transactional.organisation import rights
 from transactional.organisation.models import Division, User
 from transactional.stock.models import StockLevel, StockMovement, StockValuation
 from transactional.stock.movements import UNIT_COST_QUANTUM
-from transactional.stock.numbering import next_number
 from transactional.wholesale.items import currency_decimals, find_item
 from transactional.wholesale.models import COST_METHODS, Item, Warehouse
 

@@ -16,10 +16,10 @@ from transactional.dates import parse_date
 from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import to_decimal
+from transactional.numbering import next_number
 from transactional.organisation.models import User
 from transactional.stock.models import StockTransfer, StockTransferLine
 from transactional.stock.movements import Movement, post_stock
-from transactional.stock.numbering import next_number
 from transactional.stock.tracking import units
 from transactional.wholesale.items import find_item, find_warehouse
 
