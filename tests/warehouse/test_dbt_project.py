@@ -30,6 +30,7 @@ NOT_YET_RENAMED = frozenset(
         "finance__budget_vs_actual",
         "finance__cash_flow_forecast",
         "finance__alerts",
+        "finance__ageing_by_period",
     }
 )
 
