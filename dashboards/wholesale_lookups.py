@@ -396,7 +396,7 @@ def purchase_order_lines(order_id: int) -> list[OrderLineView]:
                 returned=ln.quantity_returned,
                 invoiced=ln.quantity_invoiced,
                 open=ln.quantity - ln.quantity_received,
-                billable=ln.quantity_received - ln.quantity_returned - ln.quantity_invoiced,
+                billable=ln.quantity_not_invoiced,
                 unit_price=ln.unit_price,
             )
             for ln, it in rows
@@ -424,7 +424,7 @@ def invoiceable_purchase_lines(division_id: int, supplier_code: str) -> list[Inv
         ).all()
         result = []
         for ln, po, it in rows:
-            open_qty = ln.quantity_received - ln.quantity_returned - ln.quantity_invoiced
+            open_qty = ln.quantity_not_invoiced
             if open_qty <= 0:
                 continue
             result.append(

@@ -32,6 +32,7 @@ from transactional.organisation.models import Division
 from transactional.purchasing import matching, receipts
 from transactional.purchasing import orders as purchase_orders
 from transactional.purchasing import returns as supplier_returns
+from transactional.purchasing.models import PurchaseOrderLine
 from transactional.sales import deliveries, invoicing
 from transactional.sales import orders as sales_orders
 from transactional.sales import returns as sales_returns
@@ -645,7 +646,7 @@ def test_revaluation_is_a_stock_movement(scenario: Scenario) -> None:
 
 
 def test_stock_check_reports_the_first_failing_rows(tmp_path: Path) -> None:
-    from orchestration.checks import stock_reconciliation
+    from quality.reconciliation import stock_reconciliation
 
     path = tmp_path / "w.duckdb"
     with duckdb.connect(str(path)) as connection:
@@ -680,16 +681,24 @@ def test_purchase_lines_and_supplier_performance(scenario: Scenario) -> None:
         """
         select order_date, item_code, quantity_received, quantity_returned,
             quantity_invoiced, last_receipt_date, actual_lead_days, is_fully_received,
-            is_on_time
+            is_on_time, quantity_not_invoiced, purchase_order_line_id
         from main.fct_purchase_lines order by order_date, item_code
         """,
     )
-    assert lines == [
-        (date(2025, 3, 3), "BOLT", D(40), D(0), D(40), date(2025, 3, 8), 5, True, True),
-        (date(2025, 3, 3), "HAM", D(100), D(0), D(100), date(2025, 3, 15), 12, True, False),
-        (date(2025, 3, 3), "NUT", D(50), D(5), D(45), date(2025, 3, 8), 5, True, True),
-        (date(2025, 4, 1), "HAM", D(50), D(0), D(0), date(2025, 4, 10), 9, True, True),
+    assert [line[:-1] for line in lines] == [
+        (date(2025, 3, 3), "BOLT", D(40), D(0), D(40), date(2025, 3, 8), 5, True, True, D(0)),
+        (date(2025, 3, 3), "HAM", D(100), D(0), D(100), date(2025, 3, 15), 12, True, False, D(0)),
+        (date(2025, 3, 3), "NUT", D(50), D(5), D(45), date(2025, 3, 8), 5, True, True, D(0)),
+        (date(2025, 4, 1), "HAM", D(50), D(0), D(0), date(2025, 4, 10), 9, True, True, D(50)),
     ]
+    # "Received, not invoiced": the warehouse's column is the services' definition.
+    engine = make_engine(scenario.url)
+    with session_scope(engine) as s:
+        for line in lines:
+            order_line = s.get(PurchaseOrderLine, line[-1])
+            assert order_line is not None
+            assert order_line.quantity_not_invoiced == line[-2]
+    engine.dispose()
     ((order_lines, on_time, pct, received, returned, returns_pct),) = query(
         scenario.warehouse,
         """

@@ -280,8 +280,7 @@ def _evaluate(
                 f"{where}: the unit price cannot be negative.", field=f"{f}.unit_price"
             )
         before_qty, before_value = used.get(ol.id, (Decimal(0), Decimal(0)))
-        open_qty = ol.quantity_received - ol.quantity_returned - ol.quantity_invoiced
-        open_qty -= before_qty
+        open_qty = ol.quantity_not_invoiced - before_qty
         if qty > open_qty:
             raise ValidationError(
                 f"{where}: {qty_text(qty)} {item.unit} of {item.code} not yet received; order "
@@ -376,7 +375,7 @@ def _close_finished(session: Session, order_ids: set[int]) -> None:
             continue
         if all(
             ln.quantity_received >= ln.quantity
-            and ln.quantity_invoiced >= ln.quantity_received - ln.quantity_returned
+            and ln.quantity_not_invoiced <= 0
             for ln in order_lines(session, order_id)
         ):
             order.status = "closed"

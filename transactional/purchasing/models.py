@@ -73,6 +73,14 @@ class PurchaseOrderLine(SQLModel, table=True):
     quantity_returned: Decimal = Field(default=Decimal(0), sa_type=Rate)
     quantity_invoiced: Decimal = Field(default=Decimal(0), sa_type=Rate)
 
+    @property
+    def quantity_not_invoiced(self) -> Decimal:
+        """Received, not sent back and not yet invoiced: what the supplier may still bill
+        and the only units that may still go back. The one definition of "received, not
+        invoiced" in the services and forms (the warehouse's is
+        fct_purchase_lines.quantity_not_invoiced)."""
+        return self.quantity_received - self.quantity_returned - self.quantity_invoiced
+
 
 class GoodsReceipt(SQLModel, table=True):
     __tablename__ = "goods_receipt"

@@ -102,7 +102,7 @@ def return_to_supplier(
         done_qty += sum((x.quantity for x in earlier), Decimal(0))
         done_value += sum((x.value for x in earlier), Decimal(0))
         left_on_receipt = rl.quantity - done_qty
-        open_qty = ol.quantity_received - ol.quantity_returned - ol.quantity_invoiced
+        open_qty = ol.quantity_not_invoiced
         if qty > min(left_on_receipt, open_qty):
             raise ValidationError(
                 f"{where}: {qty_text(qty)} {item.unit} of {item.code} cannot be returned; "

@@ -120,6 +120,8 @@ final as (
         quantity_received,
         quantity_returned,
         quantity_invoiced,
+        {{ rate('quantity_received - quantity_returned - quantity_invoiced') }}
+            as quantity_not_invoiced,
         unit_price,
         amount_base,
         first_receipt_date,
