@@ -248,10 +248,10 @@ def balance_sheet(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
     )
 
 
-def _ageing_mart(kind: str) -> str:
+def _item_type(kind: str) -> str:
     if kind not in ("receivables", "payables"):
         raise ValueError(f"ageing kind must be receivables or payables, not {kind!r}")
-    return f"finance__{kind}_ageing"
+    return kind.removesuffix("s")
 
 
 # Open invoices shown on screen, most overdue first. At 10M journal lines a division has
@@ -264,10 +264,11 @@ OPEN_INVOICES_SHOWN = 500
 def open_invoices(
     wh: PublishedWarehouse, sel: Selection, kind: str, limit: int | None = OPEN_INVOICES_SHOWN
 ) -> pd.DataFrame:
-    """Open sales (``receivables``) or purchase (``payables``) invoices, most overdue first:
-    the first ``limit`` of them (all with ``None``).
+    """Open sales (``receivables``) or purchase (``payables``) invoices at the end of the
+    selected period, most overdue first: the first ``limit`` of them (all with ``None``).
 
-    The ageing marts are as of their ``as_of_date`` (the refresh date), not the period.
+    ``finance__ageing_by_period`` ages them on the period end, capped at the last posting
+    date (its ``as_of_date``), the same date the KPI cards take the open items on.
     """
     top = "" if limit is None else f"limit {int(limit)}"
     return wh.query(
@@ -276,28 +277,32 @@ def open_invoices(
                a.due_date, a.days_overdue, a.ageing_bucket, a.currency_code, a.open_amount,
                d.currency_code as base_currency, a.open_amount_base, a.open_amount_group,
                a.as_of_date
-        from {_ageing_mart(kind)} a
+        from finance__ageing_by_period a
         join dim_divisions d on d.division_id = a.division_id
         where list_contains($divisions, a.division_id)
+          and a.fiscal_year = $year and a.period_number = $period and a.item_type = $item_type
         order by a.days_overdue desc, a.document_number
         {top}
         """,
-        _params(sel),
+        {**_params(sel), "item_type": _item_type(kind)},
     )
 
 
 def ageing_buckets(wh: PublishedWarehouse, sel: Selection, kind: str) -> pd.DataFrame:
-    """Open amounts per ageing bucket in the shown currency (see ``Selection.currency``)."""
+    """Open amounts per ageing bucket at the end of the selected period, in the shown
+    currency (see ``Selection.currency``); the buckets other than 'Not due' add up to the
+    overdue KPI card."""
     return wh.query(
         f"""
         select a.ageing_bucket, a.bucket_order, $currency as currency,
                count(*) as invoices, sum(a.open_amount_{sel.suffix}) as open_amount
-        from {_ageing_mart(kind)} a
+        from finance__ageing_by_period a
         where list_contains($divisions, a.division_id)
+          and a.fiscal_year = $year and a.period_number = $period and a.item_type = $item_type
         group by a.ageing_bucket, a.bucket_order
         order by a.bucket_order
         """,
-        {**_params(sel), "currency": sel.currency},
+        {**_params(sel), "currency": sel.currency, "item_type": _item_type(kind)},
     )
 
 

@@ -60,20 +60,8 @@ final as (
         open_amount_base,
         {{ money('open_amount_base * rate_to_group') }} as open_amount_group,
         days_overdue,
-        case
-            when days_overdue <= 0 then 'Not due'
-            when days_overdue <= 30 then '1-30'
-            when days_overdue <= 60 then '31-60'
-            when days_overdue <= 90 then '61-90'
-            else '90+'
-        end as ageing_bucket,
-        case
-            when days_overdue <= 0 then 0
-            when days_overdue <= 30 then 1
-            when days_overdue <= 60 then 2
-            when days_overdue <= 90 then 3
-            else 4
-        end as bucket_order,
+        {{ ageing_bucket('days_overdue') }} as ageing_bucket,
+        {{ ageing_bucket_order('days_overdue') }} as bucket_order,
         {{ as_of_date() }} as as_of_date
     from aged
 
@@ -81,3 +69,25 @@ final as (
 
 select * from final
 {% endmacro %}
+
+{#- The ageing bucket of a number of days overdue, and its order (0 'Not due' to 4 '90+'):
+    one definition for the ageing on the ageing date and the ageing at every period end. -#}
+{% macro ageing_bucket(days) -%}
+    case
+        when {{ days }} <= 0 then 'Not due'
+        when {{ days }} <= 30 then '1-30'
+        when {{ days }} <= 60 then '31-60'
+        when {{ days }} <= 90 then '61-90'
+        else '90+'
+    end
+{%- endmacro %}
+
+{% macro ageing_bucket_order(days) -%}
+    case
+        when {{ days }} <= 0 then 0
+        when {{ days }} <= 30 then 1
+        when {{ days }} <= 60 then 2
+        when {{ days }} <= 90 then 3
+        else 4
+    end
+{%- endmacro %}

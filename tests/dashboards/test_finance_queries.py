@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -253,18 +255,25 @@ def test_drilldown_lines_carry_what_a_clerk_needs(contract_wh: PublishedWarehous
 def test_ageing_lists_open_invoices_of_the_chosen_divisions(
     contract_wh: PublishedWarehouse,
 ) -> None:
-    hold = finance.open_invoices(contract_wh, HOLD, "receivables")
-    assert list(hold["document_number"]) == ["VK2025-000090", "VK2025-000101"]
-    buckets = finance.ageing_buckets(contract_wh, ALL, "receivables")
+    # The fixture's ageing is at the end of 2025: the selected period decides (issue 13).
+    all_, hold, uk = (replace(s, period_through=12) for s in (ALL, HOLD, UK))
+    assert finance.open_invoices(contract_wh, HOLD, "receivables").empty  # period 6
+    hold_invoices = finance.open_invoices(contract_wh, hold, "receivables")
+    assert list(hold_invoices["document_number"]) == ["VK2025-000090", "VK2025-000101"]
+    buckets = finance.ageing_buckets(contract_wh, all_, "receivables")
     assert list(buckets["ageing_bucket"]) == ["Not due", "31-60", "90+"]
     # EUR and GBP divisions together: buckets in the group currency (GBP 300 at 1.15).
     assert set(buckets["currency"]) == {"EUR"}
     assert list(buckets["open_amount"]) == pytest.approx([1210.0, 500.0, 345.0])
-    uk = finance.ageing_buckets(contract_wh, UK, "receivables")
-    assert list(uk["currency"]) == ["GBP"] and list(uk["open_amount"]) == pytest.approx([300.0])
-    assert finance.open_invoices(contract_wh, UK, "payables").empty
+    uk_buckets = finance.ageing_buckets(contract_wh, uk, "receivables")
+    assert list(uk_buckets["currency"]) == ["GBP"]
+    assert list(uk_buckets["open_amount"]) == pytest.approx([300.0])
+    assert finance.open_invoices(contract_wh, uk, "payables").empty
+    assert list(finance.open_invoices(contract_wh, hold, "payables")["document_number"]) == [
+        "IK2025-000012"
+    ]
     with pytest.raises(ValueError):
-        finance.open_invoices(contract_wh, ALL, "stock")
+        finance.open_invoices(contract_wh, all_, "stock")
 
 
 def test_one_connection_per_published_file_and_old_files_let_go(tmp_path: Path) -> None:
@@ -349,3 +358,67 @@ def test_the_marts_age_as_of_erp_today(demo_stack: DemoStack) -> None:
     )
     assert pd.Timestamp(found["receivables"].iloc[0]).date() == clock.today()
     assert pd.Timestamp(found["payables"].iloc[0]).date() == clock.today()
+
+
+def _ledger_open_receivables(ledger: Path, division_id: int, as_of: date) -> tuple[float, float]:
+    """Open and overdue sales invoices on ``as_of`` straight from the transactional tables
+    (base currency): invoiced on or before it, less allocations of payments dated on or
+    before it; overdue when due before it. SQLite keeps money as 1/10,000 units."""
+    con = sqlite3.connect(ledger)
+    try:
+        row = con.execute(
+            """
+            select sum(open), sum(case when due_date < :as_of then open else 0 end)
+            from (
+                select i.due_date, i.amount_base - coalesce((
+                    select sum(a.amount_base) from payment_allocation a
+                    join payment p on p.id = a.payment_id
+                    where a.invoice_id = i.id and p.payment_date <= :as_of), 0) as open
+                from invoice i
+                where i.division_id = :division and i.invoice_type = 'sales'
+                  and i.invoice_date <= :as_of
+            )
+            """,
+            {"as_of": as_of.isoformat(), "division": division_id},
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    return (row[0] or 0) / 10_000, (row[1] or 0) / 10_000
+
+
+@pytest.mark.pipeline
+def test_overdue_receivables_and_ageing_follow_the_selected_period_end(
+    demo_stack: DemoStack,
+) -> None:
+    """Issue 13 (3.3): at a period end after the last posting the overdue card showed the
+    total receivables, and the ageing was as of today whatever the period. Both now take
+    the period end, capped at the last posting date (end of October 2026), and agree."""
+    wh = demo_stack.published
+    divisions = finance.divisions(wh)
+    last = finance.last_posting_date(wh)
+    assert last is not None and (last.year, last.month) == (2026, 10)
+    nl01 = int(divisions.loc[divisions["division_code"] == "NL01", "division_id"].iloc[0])
+    seen: dict[tuple[int, int], tuple[float, float]] = {}
+    for (year, period), as_of in {
+        (2025, 6): date(2025, 6, 30),
+        (2026, 10): last,
+        (2026, 12): last,  # December lies after the books' reach: capped
+    }.items():
+        sel = build_selection(divisions, [nl01], year, period)
+        kpis = finance.kpis(wh, sel).set_index("kpi")["this_year"]
+        buckets = finance.ageing_buckets(wh, sel, "receivables")
+        invoices = finance.open_invoices(wh, sel, "receivables", limit=None)
+        overdue_buckets = buckets.loc[buckets["ageing_bucket"] != "Not due", "open_amount"]
+        # The KPI cards and the ageing tab agree ...
+        assert kpis["receivables"] == pytest.approx(buckets["open_amount"].sum(), abs=0.005)
+        assert kpis["overdue_receivables"] == pytest.approx(overdue_buckets.sum(), abs=0.005)
+        assert {pd.Timestamp(d).date() for d in invoices["as_of_date"]} == {as_of}
+        # ... with the ledger itself, computed independently on the as-of date ...
+        total, overdue = _ledger_open_receivables(demo_stack.ledger, nl01, as_of)
+        assert kpis["receivables"] == pytest.approx(total, abs=0.005)
+        assert kpis["overdue_receivables"] == pytest.approx(overdue, abs=0.005)
+        # ... and part of the receivables is not due yet, in the past and after the reach.
+        assert 0 < kpis["overdue_receivables"] < kpis["receivables"]
+        seen[year, period] = (kpis["receivables"], kpis["overdue_receivables"])
+    assert seen[2026, 12] == seen[2026, 10]

@@ -57,7 +57,7 @@ def test_a_change_committed_while_an_entry_is_checked_is_seen(pg_engine, monkeyp
     with session_scope(pg_engine) as s:
         post_entry(session=s, user=user(s, "clerk"), entry=memo())  # fills the copy
     before = counts(pg_engine)
-    real_prepare = posting._prepare
+    real_prepare = posting.check_entry
     closed: list[bool] = []
 
     def prepare_then_close(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -76,7 +76,7 @@ def test_a_change_committed_while_an_entry_is_checked_is_seen(pg_engine, monkeyp
                 )
         return prepared
 
-    monkeypatch.setattr(posting, "_prepare", prepare_then_close)
+    monkeypatch.setattr(posting, "check_entry", prepare_then_close)
     with pytest.raises(PeriodClosed), session_scope(pg_engine) as s:
         post_entry(session=s, user=user(s, "clerk"), entry=memo("30.00"))
     assert closed

@@ -19,10 +19,11 @@ from sqlmodel import Session
 from transactional import audit
 from transactional.dates import parse_date
 from transactional.errors import ValidationError
+from transactional.finance.entry_checks import EntryDraft, LineDraft, check_entry
+from transactional.finance.entry_writing import write_entries
 from transactional.finance.lookups import Lookups
 from transactional.finance.master_data import MasterData
 from transactional.finance.models import Invoice, InvoiceLine, JournalEntry
-from transactional.finance.posting import EntryDraft, LineDraft, _prepare, _write
 from transactional.money import round_money, to_decimal
 from transactional.organisation.models import User
 
@@ -67,7 +68,7 @@ def post_invoices(*, session: Session, user: User, invoices: list[InvoiceDraft])
     lookups = Lookups(session)
     master = MasterData(session)
     built = [_build(session, user, lookups, d) for d in invoices]
-    prepared = [_prepare(session, user, master, entry, "post_invoice") for _, _, entry in built]
+    prepared = [check_entry(session, user, master, entry, "post_invoice") for _, _, entry in built]
     result = [inv for inv, _, _ in built]
 
     def create_invoices(entries: list[JournalEntry]) -> None:
@@ -92,7 +93,7 @@ def post_invoices(*, session: Session, user: User, invoices: list[InvoiceDraft])
             p.lines[0]["invoice_id"] = inv.id
         audit.insert_audited(session, InvoiceLine.__table__, line_rows)  # type: ignore[attr-defined]
 
-    _write(session, user, prepared, before_lines=create_invoices)
+    write_entries(session, user, prepared, before_lines=create_invoices)
     return result
 
 

@@ -20,10 +20,11 @@ from sqlmodel import Session, select
 from transactional import audit
 from transactional.dates import parse_date
 from transactional.errors import ValidationError
+from transactional.finance.entry_checks import EntryDraft, LineDraft, check_entry
+from transactional.finance.entry_writing import write_entries
 from transactional.finance.lookups import Lookups
 from transactional.finance.master_data import MasterData
 from transactional.finance.models import Invoice, JournalEntry, Payment, PaymentAllocation
-from transactional.finance.posting import EntryDraft, LineDraft, _prepare, _write
 from transactional.money import round_money, to_money
 from transactional.organisation.models import User
 
@@ -89,13 +90,13 @@ def post_payments(*, session: Session, user: User, payments: list[PaymentDraft])
         pending.update(open_amounts(session, by_id[n : n + 1000]))
     master = MasterData(session)
     built = [_build(session, user, lookups, d, pending) for d in payments]
-    prepared = [_prepare(session, user, master, e, "post_payment") for _, _, e in built]
+    prepared = [check_entry(session, user, master, e, "post_payment") for _, _, e in built]
 
     def create_payments(entries: list[JournalEntry]) -> None:
         for (pay, _allocs, _), entry in zip(built, entries, strict=True):
             pay.entry_id = entry.id
             pay.document_number = entry.document_number
-        # Executemany statements with their audit rows, as for the entries (posting._write).
+        # Executemany statements with their audit rows, as for the entries (write_entries).
         ids = audit.insert_audited(
             session, _PAYMENT, [{c: getattr(b[0], c) for c in _PAYMENT_COLUMNS} for b in built]
         )
@@ -113,7 +114,7 @@ def post_payments(*, session: Session, user: User, payments: list[PaymentDraft])
             allocation_rows,
         )
 
-    _write(session, user, prepared, before_lines=create_payments)
+    write_entries(session, user, prepared, before_lines=create_payments)
     return [b[0] for b in built]
 
 

@@ -1,6 +1,9 @@
 -- Open and overdue receivables and payables at every period end (base currency, and
--- group currency at the period-end rate): the running sum of int_open_item_events.
--- Overdue means due before the period end.
+-- group currency at that date's rate): the running sum of int_open_item_events.
+-- The items are taken on the period's as_of_date (int_period_as_of_dates): the period end,
+-- capped at the last posting date, so a future period end does not make every open
+-- invoice overdue. Overdue means due before that date. finance__ageing_by_period lists
+-- the same items invoice by invoice (assert_open_items_by_period_match_ageing).
 with
 
 events as (
@@ -11,7 +14,7 @@ events as (
 
 periods as (
 
-    select * from {{ ref('dim_periods') }}
+    select * from {{ ref('int_period_as_of_dates') }}
 
 ),
 
@@ -46,6 +49,8 @@ period_changes as (
     inner join periods
         on periods.division_id = events.division_id
         and events.event_date between periods.period_start and periods.period_end
+        -- Nothing after the books' reach: later periods carry the state on that date.
+        and events.event_date <= periods.as_of_date
     group by periods.period_id, events.item_type
 
 ),
@@ -57,6 +62,7 @@ running as (
         periods.fiscal_year,
         periods.period_number,
         periods.period_end,
+        periods.as_of_date,
         item_types.item_type,
         sum(coalesce(period_changes.open_change_base, 0)) over (
             partition by periods.division_id, item_types.item_type
@@ -83,6 +89,7 @@ final as (
         running.fiscal_year,
         running.period_number,
         running.period_end,
+        running.as_of_date,
         running.item_type,
         {{ money('running.open_amount_base') }} as open_amount_base,
         {{ money('running.overdue_amount_base') }} as overdue_amount_base,
@@ -93,7 +100,7 @@ final as (
         on running.division_id = divisions.division_id
     left join rates
         on rates.currency_code = divisions.currency_code
-        and rates.date_day = running.period_end
+        and rates.date_day = running.as_of_date
 
 )
 
