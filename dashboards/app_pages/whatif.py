@@ -20,6 +20,7 @@ from dashboards import budget_posting, form_feedback, sidebar
 from dashboards.amounts import format_amount, format_change
 from dashboards.charts import whatif as charts
 from dashboards.clerk_posting import text
+from dashboards.queries import finance
 from dashboards.report_cache import TTL_SECONDS
 from dashboards.report_table import report_table
 from dashboards.selection import Selection
@@ -109,8 +110,11 @@ KPI_LABELS: dict[str, tuple[str, str]] = {  # key -> label, unit ("" = the curre
 def load_baseline(
     wh: PublishedWarehouse, division_ids: tuple[int, ...], fiscal_year: int
 ) -> Baseline:
-    """The baseline of the publication (a new publication is a new key)."""
-    return baseline_loader.load(wh, division_ids, fiscal_year)
+    """The baseline of the publication (a new publication is a new key): months up to the
+    ledger's last posting date are actuals, later ones forecast."""
+    return baseline_loader.load(
+        wh, division_ids, fiscal_year, last_posting_date=finance.last_posting_date(wh)
+    )
 
 
 def in_shown_currency(base: Baseline, sel: Selection) -> Baseline:
@@ -122,22 +126,27 @@ def in_shown_currency(base: Baseline, sel: Selection) -> Baseline:
 
 
 def actual_months(base: Baseline) -> int:
-    """How many of the year's months have ended by the warehouse's as-of date."""
+    """How many of the year's months are actuals (up to the last posting date)."""
     as_of = base.as_of_date
-    return sum(1 for m in base.months if as_of is not None and m.end <= as_of)
+    return sum(1 for m in base.months if as_of is not None and m.start <= as_of)
 
 
 def baseline_note(base: Baseline) -> str:
-    """Where each month's baseline comes from, e.g. 'P01-P10: 2026 actuals; P11-P12: ...'."""
+    """Where each month's baseline comes from, e.g. 'P01–P10: 2026 actuals (books through
+    2026-10-31); P11–P12: forecast from the approved budget'."""
+    words = {
+        baseline_loader.ACTUAL: f"{base.fiscal_year} actuals"
+        + (f" (books through {base.as_of_date:%Y-%m-%d})" if base.as_of_date else ""),
+        baseline_loader.BUDGET: "forecast from the approved budget",
+        baseline_loader.RUN_RATE: "forecast at the run rate (average per day of the last "
+        f"{baseline_loader.RUN_RATE_MONTHS} actual months)",
+    }
 
     def what(i: int) -> str:
-        years = {d.sources[i] for d in base.divisions if i < len(d.sources)}
-        if years == {base.fiscal_year}:
-            return f"{base.fiscal_year} actuals"
-        known = sorted(y for y in years if y is not None)
-        if not known:
+        kinds = sorted({str(d.sources[i]) for d in base.divisions if i < len(d.sources)})
+        if kinds == ["None"] or not kinds:
             return "no figures yet"
-        return "the same periods of " + " / ".join(str(y) for y in known)
+        return " / ".join(words.get(k, "no figures yet") for k in kinds)
 
     parts: list[str] = []
     start = 0

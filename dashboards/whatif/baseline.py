@@ -7,11 +7,13 @@
   (:data:`engine.CATEGORY_LINES`; unknown categories by P&L section). Cost of sales is split:
   the price and stock difference accounts (:data:`NON_VOLUME_COST_ACCOUNTS`) are
   ``other_cost_of_sales``, every other cost-of-sales account is the volume-driven
-  ``cost_of_goods``. A month counts as actual when its period has ended by the as-of date
-  (the ageing marts' ``as_of_date``, else the last ledger date); a month not yet ended, or
-  of a future year, takes the same period of the latest earlier fiscal year with P&L lines
-  for the division (``DivisionBaseline.sources`` says which), so a running or next year
-  has a full-year baseline.
+  ``cost_of_goods``. A month is ACTUAL up to the last posting date (an input:
+  ``last_posting_date``, by default the latest ``fct_gl_lines`` entry date; never the wall
+  clock): its period starts on or before that date. Every later month is a
+  FORECAST, never zeros: the division's approved ``normal`` budget for the year
+  (``finance__budget_vs_actual``) when it has one, else the RUN RATE: the average daily
+  amount of the last :data:`RUN_RATE_MONTHS` actual months x the month's days
+  (``DivisionBaseline.sources`` says which, per month).
 - the rate to the group currency per currency: the P&L's own average rate over the
   baseline months, sum(|amount_group|) / sum(|amount|), to 8 decimals (else the balance
   sheet's, else 1); the group currency (the top division's) has rate 1. Baseline group
@@ -19,9 +21,9 @@
   same as the Finance page's daily-rate ``amount_group``.
 - opening balances (receivables, payables, inventory, cash: the balance-sheet lines of the
   accounts with those reporting categories) at the last period end before the year, and
-  the real month-end balances of the year's months ended by the as-of date.
+  the real month-end balances of the year's actual months.
 - customer, supplier and stock days: average month-end balance / average daily flow over
-  the last 12 periods ended by the as-of date (and not after the year): receivables against
+  the last 12 actual periods (not after the year): receivables against
   revenue, payables against purchases (cost of sales + other costs), inventory against
   cost of goods; 1 decimal, 0 without flow.
 - headcount: the marts hold no employees, so a nominal headcount = average monthly wages
@@ -61,16 +63,26 @@ NON_VOLUME_COST_ACCOUNTS = frozenset({"7050", "7100"})
 AVERAGE_MONTHLY_WAGE = Decimal("5000")
 _RATE_QUANTUM = Decimal("1e-8")
 _DAYS_QUANTUM = Decimal("0.1")
+_CENT = Decimal("0.01")
 _WINDOW = 12  # periods for the days averages
+# Forecast months without an approved budget: the average daily amount of this many last
+# actual months (per line), so a month's length counts and one odd month weighs less.
+RUN_RATE_MONTHS = 3
+ACTUAL, BUDGET, RUN_RATE = "actual", "budget", "run rate"
 
 _Key = tuple[int, int, int]  # division_id, fiscal_year, period_number
 
 
 def load(
-    warehouse: PublishedWarehouse | str | Path, division_ids: Sequence[int], fiscal_year: int
+    warehouse: PublishedWarehouse | str | Path,
+    division_ids: Sequence[int],
+    fiscal_year: int,
+    *,
+    last_posting_date: dt.date | None = None,
 ) -> Baseline:
     """The baseline of these divisions for the fiscal year, from the published marts (a
-    publication, or a warehouse file)."""
+    publication, or a warehouse file). Months ended by ``last_posting_date`` (default: the
+    latest ledger entry in the warehouse) are actuals, later ones forecast."""
     con = (
         warehouse.connection()
         if isinstance(warehouse, PublishedWarehouse)
@@ -79,7 +91,7 @@ def load(
     try:
         with localcontext() as ctx:
             ctx.prec = 60
-            return _load(con, list(division_ids), fiscal_year)
+            return _load(con, list(division_ids), fiscal_year, last_posting_date)
     finally:
         con.close()
 
@@ -92,7 +104,12 @@ def _dec(value: Any) -> Decimal:
     return ZERO if value is None else Decimal(value)
 
 
-def _load(con: duckdb.DuckDBPyConnection, division_ids: list[int], year: int) -> Baseline:
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    division_ids: list[int],
+    year: int,
+    last_posting_date: dt.date | None,
+) -> Baseline:
     divisions = _rows(
         con,
         """
@@ -120,8 +137,9 @@ def _load(con: duckdb.DuckDBPyConnection, division_ids: list[int], year: int) ->
             params,
         )
     }
-    as_of = _as_of(con)
+    as_of = last_posting_date or _last_posting_date(con)
     months = _months(periods, ids, year)
+    budgets = _budgets(con, ids, year)
 
     # P&L per division x year x period x line, with the group amounts for the rates.
     pnl: dict[_Key, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
@@ -170,21 +188,37 @@ def _load(con: duckdb.DuckDBPyConnection, division_ids: list[int], year: int) ->
     built = []
     sources_by_currency: dict[str, list[tuple[Decimal, Decimal]]] = defaultdict(list)
     for div, code, currency, _top in wanted:
+        # Actual months: those the books reach into (up to the last posting date). The
+        # last one may end a day or two later (no postings on a closing weekend): still
+        # actual, its month-end balance is the one on the last posting date.
         ended = sorted(
-            (k for k, (_s, end) in periods.items() if k[0] == div and (not as_of or end <= as_of)),
+            (k for k, (start, _e) in periods.items() if k[0] == div and _posted(start, as_of)),
             key=lambda k: (k[1], k[2]),
         )
-        have_pnl = {(fy, p) for (d, fy, p) in pnl if d == div}
-        sources: list[int | None] = []
+        daily = _run_rate(ended[-RUN_RATE_MONTHS:], periods, pnl)
+        sources: list[str | None] = []
         lines: dict[str, list[Decimal]] = {name: [] for name in engine.PNL_LINES}
         for month in months:
-            source = _source(div, year, month.number, periods, as_of, have_pnl)
+            own = periods.get((div, year, month.number))
+            if own is not None and as_of is not None and _posted(own[0], as_of):
+                source: str | None = ACTUAL
+                amounts = pnl.get((div, year, month.number), {})
+                if (div, year, month.number) in pnl_abs:
+                    sources_by_currency[currency].append(pnl_abs[(div, year, month.number)])
+            elif div in budgets:
+                source = BUDGET
+                amounts = budgets[div].get(month.number, {})
+            elif daily:
+                source = RUN_RATE
+                amounts = {
+                    name: (value * month.days).quantize(_CENT, ROUND_HALF_UP)
+                    for name, value in daily.items()
+                }
+            else:
+                source, amounts = None, {}
             sources.append(source)
-            amounts = pnl.get((div, source, month.number), {}) if source else {}
             for name in engine.PNL_LINES:
                 lines[name].append(amounts.get(name, ZERO))
-            if source is not None and (div, source, month.number) in pnl_abs:
-                sources_by_currency[currency].append(pnl_abs[(div, source, month.number)])
         if currency not in sources_by_currency and div in bs_abs:
             sources_by_currency[currency].append(bs_abs[div])
 
@@ -196,13 +230,13 @@ def _load(con: duckdb.DuckDBPyConnection, division_ids: list[int], year: int) ->
         actual = {
             name: tuple(
                 balances.get((div, year, m.number), {}).get(name, ZERO)
-                if (div, year, m.number) in periods and as_of and m.end <= as_of
+                if (div, year, m.number) in periods and _posted(m.start, as_of)
                 else None
                 for m in months
             )
             for name in engine.BALANCE_LINES
         }
-        window = [k for k in ended if periods[k][1] <= cutoff][-_WINDOW:]
+        window = [k for k in ended if periods[k][0] <= cutoff][-_WINDOW:]
         days = _days(window, periods, pnl, balances)
         wages = -sum(lines[engine.WAGES], ZERO)
         headcount, per_head = _headcount(wages / len(months) if months else ZERO)
@@ -251,16 +285,63 @@ def _line(category: str | None, section: str | None, account_code: str) -> str:
     return engine.SECTION_LINES.get(section or "", engine.OTHER_COSTS)
 
 
-def _as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    row = con.execute(
+def _posted(month_start: dt.date, last_posting_date: dt.date | None) -> bool:
+    """Whether a month is actual: the books reach into it (no date: the warehouse is empty)."""
+    return last_posting_date is not None and month_start <= last_posting_date
+
+
+def _last_posting_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """How far the books reach: the latest ledger line's date (data, not the clock)."""
+    row = con.execute("select max(entry_date) from fct_gl_lines").fetchone()
+    return row[0] if row and row[0] else None
+
+
+def _budgets(
+    con: duckdb.DuckDBPyConnection, ids: list[int], year: int
+) -> dict[int, dict[int, dict[str, Decimal]]]:
+    """Division -> period -> line -> amount of the approved ``normal`` budget of the year
+    (P&L sign, like the actuals); divisions without one are left out."""
+    exists = con.execute(
         """
-        select coalesce(
-            (select max(as_of_date) from finance__receivables_ageing),
-            (select max(as_of_date) from finance__payables_ageing),
-            (select max(entry_date) from fct_gl_lines))
+        select count(*) from information_schema.tables
+        where table_schema = 'main' and table_name = 'finance__budget_vs_actual'
         """
     ).fetchone()
-    return row[0] if row and row[0] else None
+    out: dict[int, dict[int, dict[str, Decimal]]] = {}
+    if not exists or not exists[0]:
+        return out
+    for div, period, code, category, section, amount in _rows(
+        con,
+        """
+        select b.division_id, b.period_number, b.account_code, a.reporting_category,
+               b.pl_section, sum(b.budget)
+        from finance__budget_vs_actual b
+        join dim_accounts a on a.account_id = b.account_id
+        where list_contains($divisions, b.division_id) and b.fiscal_year = $year
+          and b.status = 'approved' and b.scenario = 'normal'
+        group by all
+        """,
+        {"divisions": ids, "year": year},
+    ):
+        lines = out.setdefault(div, {}).setdefault(period, defaultdict(Decimal))
+        lines[_line(category, section, code)] += _dec(amount)
+    return out
+
+
+def _run_rate(
+    recent: list[_Key],
+    periods: dict[_Key, tuple[dt.date, dt.date]],
+    pnl: dict[_Key, dict[str, Decimal]],
+) -> dict[str, Decimal]:
+    """Line -> average daily amount over these (the last actual) months; {} without any."""
+    days = sum((periods[k][1] - periods[k][0]).days + 1 for k in recent)
+    if not days:
+        return {}
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for key in recent:
+        for name, amount in pnl.get(key, {}).items():
+            totals[name] += amount
+    return {name: total / days for name, total in totals.items()}
 
 
 def _months(
@@ -277,26 +358,6 @@ def _months(
         end = (dt.date(year + n // 12, n % 12 + 1, 1)) - dt.timedelta(days=1)
         out.append(Month(n, start, end))
     return tuple(out)
-
-
-def _source(
-    div: int,
-    year: int,
-    period: int,
-    periods: dict[_Key, tuple[dt.date, dt.date]],
-    as_of: dt.date | None,
-    have_pnl: set[tuple[int, int]],
-) -> int | None:
-    """The fiscal year whose P&L stands for this period: the year itself once the period
-    has ended (without an as-of date: once it has P&L lines), else the latest earlier year
-    with P&L lines in that period."""
-    own = periods.get((div, year, period))
-    if as_of is None and (year, period) in have_pnl:
-        return year
-    if as_of is not None and own is not None and own[1] <= as_of:
-        return year
-    earlier = [fy for fy, p in have_pnl if p == period and fy < year]
-    return max(earlier, default=None)
 
 
 def _days(

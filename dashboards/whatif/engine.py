@@ -225,10 +225,11 @@ class DivisionBaseline:
 
     ``pnl``: line -> one amount per month (missing lines are zero). ``opening``: balance
     line -> amount at the start of the year. ``actual_balances``: balance line -> the real
-    month-end balance per month, None where unknown (future months). ``sources``: the fiscal
-    year each month's P&L comes from (the year itself, or an earlier one for months without
-    actuals; None: no data). Days are the baseline's average customer, supplier and stock
-    days; ``wage_per_head`` is per month.
+    month-end balance per month, None where unknown (future months). ``sources``: where
+    each month's P&L comes from: ``"actual"`` (up to the last posting date), else the
+    forecast, ``"budget"`` (the approved budget) or ``"run rate"`` (recent actual months);
+    None: no data. Days are the baseline's average customer, supplier and stock days;
+    ``wage_per_head`` is per month.
     """
 
     division_id: int
@@ -242,7 +243,7 @@ class DivisionBaseline:
     headcount: Decimal = ZERO
     wage_per_head: Decimal = ZERO
     actual_balances: Mapping[str, tuple[Decimal | None, ...]] = field(default_factory=dict)
-    sources: tuple[int | None, ...] = ()
+    sources: tuple[str | None, ...] = ()
     weekly_cash: tuple[CashWeek, ...] = ()
 
     def line(self, name: str, months: int) -> tuple[Decimal, ...]:

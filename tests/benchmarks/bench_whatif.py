@@ -122,7 +122,7 @@ def synthetic(divisions: int, seed: int = 42) -> engine.Baseline:
                 headcount=D("40.2"),
                 wage_per_head=D("4975.12"),
                 actual_balances=actual,
-                sources=(2026,) * 10 + (2025, 2025),
+                sources=("actual",) * 10 + ("budget", "budget"),
                 weekly_cash=tuple(weeks),
             )
         )

@@ -90,7 +90,7 @@ def _division(division_id: int, code: str, currency: str, scale: int) -> Divisio
             engine.INVENTORY: (None,) * 12,
             CASH: (D("52000") * scale, D("61000") * scale, D("58000") * scale) + (None,) * 9,
         },
-        sources=(2026,) * 3 + (2025,) * 9,
+        sources=("actual",) * 3 + ("budget",) * 9,
         weekly_cash=tuple(
             CashWeek(
                 week_number=w + 1,
@@ -403,11 +403,11 @@ def real(demo_stack: DemoStack) -> tuple[Baseline, str]:
         path,
         """
         select (select list(division_id order by division_id) from dim_divisions),
-               (select max(as_of_date) from finance__receivables_ageing)
+               (select max(entry_date) from fct_gl_lines)
         """,
     )
-    ids, as_of = rows[0]
-    return baseline_loader.load(path, ids, as_of.year), path
+    ids, last = rows[0]
+    return baseline_loader.load(path, ids, last.year, last_posting_date=last), path
 
 
 def _query(path: str, sql: str, params: dict[str, object] | None = None) -> list[tuple]:
@@ -424,8 +424,10 @@ def test_real_baseline_matches_the_marts(real: tuple[Baseline, str]) -> None:
     assert len(base.months) == 12
     assert base.as_of_date is not None
     for div in base.divisions:
-        ended = [m for m in base.months if m.end <= base.as_of_date]
-        assert div.sources[: len(ended)] == (base.fiscal_year,) * len(ended)
+        ended = [m for m in base.months if m.start <= base.as_of_date]
+        assert div.sources[: len(ended)] == ("actual",) * len(ended)
+        # The demo approves a budget for every year after the first: it is the forecast.
+        assert div.sources[len(ended) :] == ("budget",) * (12 - len(ended))
         for month in ended:
             rows = _query(
                 path,
@@ -495,3 +497,143 @@ def test_real_invariants(real: tuple[Baseline, str]) -> None:
     assert abs(drop - expected) < TINY * 10
 
     assert run(base, Drivers(sales_volume_pct=D(10))) == volume
+
+
+# --- actuals up to the last posting date, forecast after it (issue 13, 3.4) -----------------
+# A hand-made warehouse: one EUR division, books from January to 31 October 2026. Every
+# month's revenue is 10 a day and its cost of goods 6 a day; every month end holds
+# receivables 600, payables 240 and cash 1,000. So the customer days are 600 / 10 = 60.0,
+# the supplier days 240 / 6 = 40.0, and the formulas meet the real October balances exactly
+# (gap 0). The ageing marts say 2026-12-06 (dbt ages as of today): the defect took that as
+# the end of the actuals, so November was an "actual" month with no revenue.
+LAST_POSTING = dt.date(2026, 10, 31)
+
+
+def _month_end(month: int) -> dt.date:
+    return dt.date(2026 + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _books(path: str, budget: dict[int, tuple[int, int]] | None = None) -> str:
+    """Write the warehouse; ``budget``: period -> (revenue, cost of goods) approved."""
+    con = duckdb.connect(path)
+    try:
+        con.execute(
+            """
+            create table dim_divisions as
+                select 1 as division_id, 'NL01' as division_code, 'EUR' as currency_code,
+                       true as is_group_top;
+            create table dim_accounts (account_id integer, reporting_category varchar);
+            insert into dim_accounts values (1, 'receivables'), (2, 'payables'), (3, 'cash'),
+                (10, 'revenue'), (20, 'cost_of_sales');
+            create table dim_periods (division_id integer, fiscal_year integer,
+                period_number integer, period_start date, period_end date);
+            create table finance__profit_and_loss (division_id integer, fiscal_year integer,
+                period_number integer, account_code varchar, reporting_category varchar,
+                pl_section varchar, amount decimal(19, 4), amount_group decimal(19, 4));
+            create table finance__balance_sheet (division_id integer, fiscal_year integer,
+                period_number integer, account_id integer, amount decimal(19, 4),
+                amount_group decimal(19, 4));
+            create table fct_gl_lines as select date '2026-10-31' as entry_date;
+            create table finance__receivables_ageing as select date '2026-12-06' as as_of_date;
+            create table finance__payables_ageing as select date '2026-12-06' as as_of_date;
+            create table finance__budget_vs_actual (division_id integer, fiscal_year integer,
+                period_number integer, account_id integer, account_code varchar,
+                pl_section varchar, status varchar, scenario varchar, budget decimal(19, 4));
+            """
+        )
+        for month in range(1, 13):
+            end = _month_end(month)
+            con.execute(
+                "insert into dim_periods values (1, 2026, ?, ?, ?)",
+                [month, end.replace(day=1), end],
+            )
+            if end > LAST_POSTING:
+                continue
+            days = end.day
+            con.executemany(
+                "insert into finance__profit_and_loss values (1, 2026, ?, ?, ?, ?, ?, ?)",
+                [
+                    [month, "8000", "revenue", "Revenue", 10 * days, 10 * days],
+                    [month, "7000", "cost_of_sales", "Cost of sales", -6 * days, -6 * days],
+                ],
+            )
+            con.executemany(
+                "insert into finance__balance_sheet values (1, 2026, ?, ?, ?, ?)",
+                [[month, 1, 600, 600], [month, 2, 240, 240], [month, 3, 1000, 1000]],
+            )
+        for period, (revenue, cost) in (budget or {}).items():
+            con.executemany(
+                "insert into finance__budget_vs_actual values "
+                "(1, 2026, ?, ?, ?, ?, 'approved', 'normal', ?)",
+                [
+                    [period, 10, "8000", "Revenue", revenue],
+                    [period, 20, "7000", "Cost of sales", cost],
+                ],
+            )
+            # A draft version does not count.
+            con.execute(
+                "insert into finance__budget_vs_actual values "
+                "(1, 2026, ?, 10, '8000', 'Revenue', 'draft', 'normal', 99999)",
+                [period],
+            )
+    finally:
+        con.close()
+    return path
+
+
+def test_months_after_the_last_posting_are_forecast_at_the_run_rate(tmp_path: Any) -> None:
+    path = _books(str(tmp_path / "books.duckdb"))
+    base = baseline_loader.load(path, [1], 2026, last_posting_date=LAST_POSTING)
+    nl = base.division(1)
+    assert base.as_of_date == LAST_POSTING
+    assert nl.sources == ("actual",) * 10 + ("run rate",) * 2
+    # Run rate: Aug-Oct made 310 + 300 + 310 = 920 in 92 days, 10 a day; costs 6 a day.
+    assert nl.pnl[REVENUE][10:] == (D("300.00"), D("310.00"))  # 30 and 31 days, not 0
+    assert nl.pnl[COST_OF_GOODS][10:] == (D("-180.00"), D("-186.00"))
+    assert nl.customer_days == D("60.0") and nl.supplier_days == D("40.0")
+
+    result = run(base, Drivers())
+    assert result.scenario == result.baseline  # every driver at zero: the baseline exactly
+    group = result.baseline.group
+    # Year-end receivables: December's revenue x 60 days / 31 days = 600, the ledger's
+    # October level (the defect: 0 revenue in November, the formula far off the ledger).
+    assert group.balances[RECEIVABLES][-1] == D("600")
+    assert group.balances[PAYABLES][-1] == D("240")
+    # Cash: October's 1,000 + November's result 120 + December's 124; nothing else moves.
+    assert group.balances[CASH][9] == D("1000")
+    assert group.balances[CASH][-1] == D("1244")
+
+
+def test_months_after_the_last_posting_follow_the_approved_budget(tmp_path: Any) -> None:
+    # October's budget is ignored (October is actual); November and December are budgeted
+    # at 15 a day of revenue and 9 a day of cost of goods.
+    budget = {10: (1, -1), 11: (450, -270), 12: (465, -279)}
+    path = _books(str(tmp_path / "books.duckdb"), budget)
+    base = baseline_loader.load(path, [1], 2026, last_posting_date=LAST_POSTING)
+    nl = base.division(1)
+    assert nl.sources == ("actual",) * 10 + ("budget",) * 2
+    assert nl.pnl[REVENUE][9:] == (D("310"), D("450"), D("465"))
+    assert nl.pnl[COST_OF_GOODS][9:] == (D("-186"), D("-270"), D("-279"))
+
+    result = run(base, Drivers())
+    assert result.scenario == result.baseline
+    group = result.baseline.group
+    # Receivables 450 x 60 / 30 = 900 and 465 x 60 / 31 = 900; payables 270 x 40 / 30 =
+    # 360 and 279 x 40 / 31 = 360. Cash: 1,000 + results 180 + 186 - receivables up 300
+    # + payables up 120 = 1,186.
+    assert group.balances[RECEIVABLES][10:] == (D("900"), D("900"))
+    assert group.balances[PAYABLES][10:] == (D("360"), D("360"))
+    assert group.balances[CASH][-1] == D("1186")
+
+
+def test_the_last_posting_date_is_read_from_the_ledger_not_the_clock(tmp_path: Any) -> None:
+    # Without the input, the loader takes the latest ledger line (2026-10-31), not the
+    # ageing marts' "today" (2026-12-06), so November is still a forecast month.
+    path = _books(str(tmp_path / "books.duckdb"))
+    base = baseline_loader.load(path, [1], 2026)
+    assert base.as_of_date == LAST_POSTING
+    assert base.division(1).sources[10] == "run rate"
+    # Books that stop on Friday 30 October (nothing posted on the Saturday) still have
+    # an actual October: months up to the last posting date are actuals.
+    friday = baseline_loader.load(path, [1], 2026, last_posting_date=dt.date(2026, 10, 30))
+    assert friday.division(1).sources == ("actual",) * 10 + ("run rate",) * 2

@@ -113,22 +113,30 @@ def _group_revenue(base: Baseline, factor: Decimal = Decimal(1)) -> Decimal:
 
 
 def _mart_revenue(wh: PublishedWarehouse, division_id: int, year: int) -> Decimal:
-    """A full year's revenue straight from the P&L mart: the periods ended by the as-of
-    date from ``year``, the later ones from the same periods of ``year - 1``."""
+    """A full year's revenue straight from the marts: the periods up to the last posting
+    date from the P&L, the later ones from the approved normal budget (the demo approves
+    one for every year after the first)."""
     con = duckdb.connect(str(wh.path), read_only=True)
     try:
         row = con.execute(
             """
-            with as_of as (select max(as_of_date) as d from finance__receivables_ageing),
+            with last_posting as (select max(entry_date) as d from fct_gl_lines),
             ended as (
-                select period_number, period_end <= (select d from as_of) as is_ended
+                select period_number, period_start <= (select d from last_posting) as is_ended
                 from dim_periods where division_id = $div and fiscal_year = $year
             )
-            select coalesce(sum(p.amount), 0)
-            from finance__profit_and_loss p
-            join ended e on e.period_number = p.period_number
-            where p.division_id = $div and p.pl_section = 'Revenue'
-              and p.fiscal_year = case when e.is_ended then $year else $year - 1 end
+            select
+                (select coalesce(sum(p.amount), 0)
+                 from finance__profit_and_loss p
+                 join ended e on e.period_number = p.period_number and e.is_ended
+                 where p.division_id = $div and p.fiscal_year = $year
+                   and p.pl_section = 'Revenue')
+                + (select coalesce(sum(b.budget), 0)
+                   from finance__budget_vs_actual b
+                   join ended e on e.period_number = b.period_number and not e.is_ended
+                   where b.division_id = $div and b.fiscal_year = $year
+                     and b.status = 'approved' and b.scenario = 'normal'
+                     and b.pl_section = 'Revenue')
             """,
             {"div": division_id, "year": year},
         ).fetchone()
@@ -231,6 +239,13 @@ def test_one_foreign_division_in_its_own_currency_against_the_mart(
     at.multiselect(key="filter_divisions").set_value([division_id]).run()
     _ok(at)
     assert any("Amounts in USD, the divisions' own currency" in c.value for c in at.caption)
+    # Issue 13 (3.4): the months after the books' reach are a forecast, and the page says
+    # which one (the demo approves a budget for 2026).
+    assert any(
+        "P01–P10: 2026 actuals (books through 2026-10-" in c.value
+        and "P11–P12: forecast from the approved budget" in c.value
+        for c in at.caption
+    ), [c.value for c in at.caption]
     assert not [w for w in at.number_input if str(w.key).startswith("whatif_fx_")]
     revenue = _mart_revenue(insights, division_id, _year(at))
     assert revenue > 0
