@@ -71,6 +71,27 @@ def demo_company(
         yield DemoCompany(url=url, totals=totals)
 
 
+@pytest.fixture(scope="session")
+def demo_company_pg() -> Iterator[DemoCompany]:
+    """The same demo group generated on PostgreSQL, in a database of its own.
+
+    The server is a real part of the product: without it this fails, it never skips.
+    """
+    from ingestion.demo import generate
+    from tests.conftest import create_pg_database, drop_pg_database, pg_url
+    from transactional.database import engine_for
+
+    name = create_pg_database()
+    try:
+        url = pg_url(name)
+        upgrade(url)
+        totals = generate(url, seed=DEMO_SEED, scale=DEMO_SCALE)
+        yield DemoCompany(url=url, totals=totals)
+    finally:
+        engine_for.cache_clear()
+        drop_pg_database(name)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Keep DO_NOT_TRACK on for any dbt the tests start, whatever the caller's shell says.
     os.environ.setdefault("DO_NOT_TRACK", "1")
