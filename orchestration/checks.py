@@ -1,22 +1,21 @@
 """Asset checks beyond dbt's own tests (which arrive through ``dbt build``).
 
-The rules live in quality/; this module only wires them to assets. All are blocking:
-when one fails, the published_warehouse downstream is not built, so the dashboards keep
-the last good version.
+The rules live in quality/ (each check in one place: what dbt tests already check, such
+as the trial balance and the balance sheet, is not repeated here); this module only wires
+them to assets. All are blocking: when one fails, the published_warehouse downstream is
+not built, so the dashboards keep the last good version.
 """
 
 # No `from __future__ import annotations` here: dagster reads the parameter annotations
 # (config, resources) at decoration time.
 
-from datetime import date
-from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
-import duckdb
 
+from orchestration.build_lock import holding_build
 from orchestration.resources import ErpWarehouse
+from orchestration.stages import stage
 
 if TYPE_CHECKING:
     from quality.reconciliation import Reconciliation
@@ -36,7 +35,8 @@ if TYPE_CHECKING:
 def gl_lines_expectations(warehouse: ErpWarehouse) -> dg.AssetCheckResult:
     from quality.gl_suite import validate_gl_lines
 
-    outcome = validate_gl_lines(warehouse.build_path())
+    with holding_build(warehouse.directory()), stage("checks (GX suite on fct_gl_lines)"):
+        outcome = validate_gl_lines(warehouse.build_path())
     return dg.AssetCheckResult(
         passed=outcome.success,
         severity=dg.AssetCheckSeverity.ERROR,
@@ -50,75 +50,18 @@ def gl_lines_expectations(warehouse: ErpWarehouse) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(
-    asset=dg.AssetKey("finance__trial_balance"),
-    blocking=True,
-    description="Debits equal credits in the trial balance per division and period.",
-)
-def trial_balance_reconciles(warehouse: ErpWarehouse) -> dg.AssetCheckResult:
-    from quality.reconciliation import trial_balance_sums_to_zero
-
-    outcome = trial_balance_sums_to_zero(warehouse.build_path())
-    return _result(outcome)
-
-
-@dg.asset_check(
-    asset=dg.AssetKey("finance__balance_sheet"),
-    blocking=True,
-    description="Total assets equal total equity and liabilities per division and period.",
-)
-def balance_sheet_balances(warehouse: ErpWarehouse) -> dg.AssetCheckResult:
-    from quality.reconciliation import balance_sheet_balances as rule
-
-    return _result(rule(warehouse.build_path()))
-
-
-# The stock movements' value must equal the inventory accounts' balance; half a cent of
-# rounding is tolerated.
-STOCK_TOLERANCE = "0.005"
-
-
-@dg.asset_check(
     asset=dg.AssetKey("mart_stock_reconciliation"),
     blocking=True,
     description=(
         "Stock valuation (cumulative stock movement values) equals the ledger balance of the "
-        f"inventory accounts per division and period end, within {STOCK_TOLERANCE}."
+        "inventory accounts per division and period end, within half a cent."
     ),
 )
 def stock_reconciles(warehouse: ErpWarehouse) -> dg.AssetCheckResult:
-    return _result(stock_reconciliation(warehouse.build_path()))
+    from quality.reconciliation import stock_reconciliation
 
-
-# The rule is one query on one mart, so it lives here rather than in quality/.
-def stock_reconciliation(path: Path) -> "Reconciliation":
-    """The rows of mart_stock_reconciliation whose |difference_base| exceeds the tolerance,
-    in division and period order (so the first failing period comes first)."""
-    from quality.reconciliation import Reconciliation
-
-    with duckdb.connect(str(path), read_only=True) as connection:
-        (checked,) = connection.execute(
-            "select count(*) from main.mart_stock_reconciliation"
-        ).fetchone() or (0,)
-        cursor = connection.execute(
-            f"""
-            select division_id, division_code, year, period, period_end,
-                stock_valuation_base, ledger_stock_base, difference_base
-            from main.mart_stock_reconciliation
-            where abs(difference_base) > {STOCK_TOLERANCE}
-            order by division_code, period_end
-            """
-        )
-        names = [column[0] for column in cursor.description]
-        failures = [
-            {
-                name: (str(value) if isinstance(value, (Decimal, date)) else value)
-                for name, value in zip(names, row, strict=True)
-            }
-            for row in cursor.fetchall()
-        ]
-    return Reconciliation(
-        rule="stock valuation = inventory ledger", groups_checked=checked, failures=failures
-    )
+    with holding_build(warehouse.directory()), stage("checks (stock against the ledger)"):
+        return _result(stock_reconciliation(warehouse.build_path()))
 
 
 def _result(outcome: "Reconciliation") -> dg.AssetCheckResult:
@@ -133,17 +76,9 @@ def _result(outcome: "Reconciliation") -> dg.AssetCheckResult:
     )
 
 
-all_checks = [
-    gl_lines_expectations,
-    trial_balance_reconciles,
-    balance_sheet_balances,
-    stock_reconciles,
-]
+all_checks = [gl_lines_expectations, stock_reconciles]
 
-# The reconciliations the quick refresh runs before it publishes (orchestration.quick_refresh);
-# the full job runs them as asset checks, with the GX suite and every dbt test.
-BLOCKING_RECONCILIATIONS = [
-    ("finance__trial_balance:trial_balance_reconciles", trial_balance_reconciles),
-    ("finance__balance_sheet:balance_sheet_balances", balance_sheet_balances),
-    ("mart_stock_reconciliation:stock_reconciles", stock_reconciles),
-]
+# The Python checks the quick refresh runs before it publishes (orchestration.quick_refresh),
+# after the dbt tests tagged blocking (trial balance, balance sheet, the fact's lines); the
+# full job runs them as asset checks, with the GX suite and every dbt test.
+BLOCKING_RECONCILIATIONS = [(dg.AssetKey("mart_stock_reconciliation"), stock_reconciles)]

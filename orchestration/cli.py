@@ -13,6 +13,8 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -47,7 +49,8 @@ STOP_GRACE_SECONDS = 10
 
 
 def _fail(message: str) -> None:
-    console.print(f"[bold red]Error:[/] {message}")
+    # Not wrapped at the terminal's width: a path in the message stays one piece to copy.
+    console.print(f"[bold red]Error:[/] {message}", soft_wrap=True)
     raise typer.Exit(code=1)
 
 
@@ -132,7 +135,7 @@ def generate(
 
         totals = generate_company(url, seed=seed, scale=scale, end_date=end, progress=report)
     print(totals)
-    path = settings.DATA_DIR / "control_totals.json"
+    path = settings.control_totals_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(totals.to_json())
     console.print(f"Control totals written to {path}")
@@ -156,41 +159,142 @@ def refresh(
             "audit log again from scratch (minutes at 10M journal lines).",
         ),
     ] = False,
+    as_of_date: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of-date",
+            help="Ageing date (YYYY-MM-DD) of the receivables and payables ageing marts; "
+            "default today.",
+        ),
+    ] = None,
 ) -> None:
-    """Refresh the warehouse in-process: extract, build, checks, publish.
+    """Refresh the warehouse in-process: extract, dbt build, checks, publish.
 
     Quick job by default (new rows, table models, blocking checks); --full runs everything.
+    Each stage is shown with its time; dbt's and dagster's output, and a failure's
+    traceback, go to the log file under the warehouse folder (its path is printed).
     """
+    if as_of_date is not None:
+        try:
+            date.fromisoformat(as_of_date)
+        except ValueError:
+            _fail(f"--as-of-date '{as_of_date}' is not a date; use YYYY-MM-DD.")
     # Runs land in the same dagster instance as `erp ui`, so they show in its run history.
     os.environ.setdefault("DAGSTER_HOME", str(_dagster_home()))
     from orchestration.refresh import RefreshFailed, run_refresh
+    from orchestration.stages import StageEvent, listening
 
-    # dbt's own progress lines go to a log file: the console keeps the outcome readable.
-    log_dir = settings.DATA_DIR / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / "refresh.log"
+    log_path = settings.logs_dir() / "refresh.log"
+    # Bound to the terminal now: while the refresh runs, stdout and stderr go to the log.
+    screen = Console(file=sys.stderr)
+    started = time.perf_counter()
+    status = screen.status("Refreshing the warehouse...")
+
+    def show(event: StageEvent) -> None:
+        if event.started:
+            status.update(f"{event.name}...")
+            return
+        mark = "[red]x[/]" if event.failed else "[green]ok[/]"
+        screen.print(f"  {mark} {event.name:<40} {event.seconds:>7.1f} s")
+
+    job = ""
+    failure: str | None = None
     with (
-        console.status("Refreshing the warehouse (extract, dbt build, checks, publish)..."),
-        log_path.open("w") as log,
+        status,
+        log_path.open("w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),
+        listening(show),
+        _interrupted_by_sigterm(),
     ):
-        job = ""
         try:
-            job = run_refresh(full=full, reload=reload)
+            job = run_refresh(
+                full=full,
+                reload=reload,
+                as_of_date=as_of_date,
+                log_level="INFO",
+                on_wait=lambda message: screen.print(message),
+            )
         except RefreshFailed as exc:
-            failure: RefreshFailed | None = exc
-        else:
-            failure = None
+            failure = str(exc)
+            print(f"{exc}\n\n{exc.details}", file=log)
+        except KeyboardInterrupt:
+            failure = "the refresh was stopped before it published."
+            traceback.print_exc(file=log)
+        except Exception as exc:  # noqa: BLE001 - one line on screen, the traceback in the log
+            failure = f"{type(exc).__name__}: {_first_line(str(exc))}"
+            traceback.print_exc(file=log)
     if failure is not None:
         _fail(
-            f"the refresh did not publish; dashboards keep the last version.\n{failure}\n"
-            f"dbt's log: {log_path}"
+            f"{_short(failure)}\nNothing was published; the dashboards keep the last version. "
+            f"Details: {log_path}"
         )
     from orchestration.publish import current_publication
 
     publication = current_publication()
-    shown = "nothing" if publication is None else " + ".join(map(str, publication.files))
-    console.print(f"Published [bold]{shown}[/] (job {job}; dbt's log: {log_path})")
+    shown = "nothing" if publication is None else " + ".join(p.name for p in publication.files)
+    console.print(
+        f"Published [bold]{shown}[/] in {time.perf_counter() - started:.1f} s "
+        f"(job {job}; log: {log_path})",
+        soft_wrap=True,
+    )
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0][:300]
+
+
+def _short(failure: str, lines: int = 6) -> str:
+    """The failure's first lines (one per failed step or check), not pages of it."""
+    kept = [line[:300] for line in failure.strip().splitlines()]
+    return "\n".join(kept[:lines] + (["  ..."] if len(kept) > lines else []))
+
+
+@contextlib.contextmanager
+def _interrupted_by_sigterm() -> Iterator[None]:
+    """SIGTERM stops a refresh like Ctrl+C: cleanly, with one line, not a dead process."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def dbt(ctx: typer.Context) -> None:
+    """Run dbt on the project (models/) against this warehouse's build file.
+
+    Everything after `erp dbt` goes to dbt, e.g. `erp dbt build --select my_model+`. The
+    build file is <ERP_WAREHOUSE_DIR>/build/warehouse.duckdb, the one `erp refresh`
+    builds; dbt waits while a refresh holds it (and a refresh waits for dbt).
+    """
+    from orchestration.build_lock import BuildBusy, holding_build
+    from orchestration.project import MODELS_DIR, dbt_environment, dbt_executable
+    from orchestration.publish import build_path
+
+    if not ctx.args or ctx.args[0] in ("--help", "-h"):
+        console.print(
+            "Usage: erp dbt COMMAND [DBT OPTIONS]  e.g. erp dbt build --select my_model+\n"
+            "Runs dbt in models/ against <ERP_WAREHOUSE_DIR>/build/warehouse.duckdb."
+        )
+        raise typer.Exit(0 if ctx.args else 2)
+    warehouse = build_path()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **dbt_environment(warehouse)}
+    project = ["--project-dir", str(MODELS_DIR), "--profiles-dir", str(MODELS_DIR)]
+    try:
+        with holding_build(settings.warehouse_dir(), on_wait=console.print):
+            code = subprocess.call([dbt_executable(), *ctx.args, *project], env=env, cwd=MODELS_DIR)
+    except BuildBusy as exc:
+        _fail(str(exc))
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -270,7 +374,7 @@ def demo(
 
 
 def _dagster_home() -> Path:
-    home = Path(os.environ.get("DAGSTER_HOME", str(settings.DATA_DIR / "dagster_home")))
+    home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     template = settings.PROJECT_ROOT / "orchestration" / "dagster_home" / "dagster.yaml"
     if template.exists() and not (home / "dagster.yaml").exists():

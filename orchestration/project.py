@@ -2,8 +2,10 @@
 
 ``@dbt_assets`` reads ``models/target/manifest.json`` when the definitions are imported.
 Setup, CI and the test fixture run ``dbt parse`` first; when the manifest is missing
-anyway (a fresh clone), or under ``dagster dev`` (to pick up model edits), it is made
-here with one ``dbt parse`` (a few seconds).
+anyway (a fresh clone), was parsed from other models (an analyst's edit: the project's
+fingerprint is kept beside it), or under ``dagster dev``, it is made here with one
+``dbt parse`` (a few seconds); a refresh rebuilds its definitions on it
+(``orchestration.definitions.current_definitions``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from dagster_dbt import DbtProject
 
@@ -31,10 +34,14 @@ def dbt_executable() -> str:
 
 
 def dbt_environment(warehouse_path: Path | None = None) -> dict[str, str]:
-    """Environment variables every dbt subprocess gets: the warehouse file, no telemetry."""
+    """Environment variables every dbt run gets: the warehouse file, the log folder beside
+    it, no telemetry."""
     env = {"DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     if warehouse_path is not None:
         env["ERP_WAREHOUSE_PATH"] = str(warehouse_path)
+        # dbt's log with the warehouse's other logs (<dir>/logs/dbt for <dir>/build/x.duckdb),
+        # not in models/logs whatever ERP_WAREHOUSE_DIR says.
+        env["DBT_LOG_PATH"] = str(Path(warehouse_path).parent.parent / "logs" / "dbt")
     return env
 
 
@@ -54,7 +61,7 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
 
 
 def parse_project() -> None:
-    """Run ``dbt parse`` to (re)write the manifest.
+    """Run ``dbt parse`` to (re)write the manifest, and record what it was parsed from.
 
     It parses against the warehouse path the refresh will use (unless ERP_WAREHOUSE_PATH
     names another): dbt's saved parse state depends on it, and a matching state lets the
@@ -63,6 +70,8 @@ def parse_project() -> None:
     from orchestration.publish import build_path
 
     warehouse = Path(os.environ.get("ERP_WAREHOUSE_PATH") or build_path())
+    # Taken before the parse: a file saved during it makes the next check parse again.
+    fingerprint = project_fingerprint()
     subprocess.run(
         [
             dbt_executable(),
@@ -77,14 +86,85 @@ def parse_project() -> None:
         cwd=MODELS_DIR,
         env={**os.environ, **dbt_environment(warehouse)},
     )
+    _write_atomically(_manifest_fingerprint_path(), f"{fingerprint}\n".encode())
+
+
+def _manifest_fingerprint_path() -> Path:
+    return Path(erp_project.manifest_path).with_name(MANIFEST_FINGERPRINT_FILE)
+
+
+def manifest_is_current() -> bool:
+    """True when the manifest was parsed from the dbt project as it is now."""
+    try:
+        stored = _manifest_fingerprint_path().read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return False
+    return Path(erp_project.manifest_path).is_file() and stored == project_fingerprint()
 
 
 def ensure_manifest() -> Path:
-    """The manifest path, parsing the project first if there is none (or under dagster dev)."""
-    manifest = erp_project.manifest_path
-    if not manifest.exists() or erp_project.preparer.using_dagster_dev():
+    """The manifest path, parsing the project first when the manifest is missing or was
+    parsed from other models (an analyst added, changed or deleted one: dagster would not
+    know the new model, ``KeyError: 'model.erp.<name>'``), and always under dagster dev."""
+    manifest = Path(erp_project.manifest_path)
+    if not manifest_is_current() or erp_project.preparer.using_dagster_dev():
         parse_project()
     return manifest
+
+
+# The manifest last read, by file identity: the quick refresh reads it every run (to name
+# the assets it rebuilt), and reading 5 MB of JSON each time would cost a visible part.
+_LOADED: dict[tuple[int, int], dict[str, Any]] = {}
+
+
+def load_manifest() -> dict[str, Any]:
+    """The current manifest (parsed first if needed, see :func:`ensure_manifest`); treat
+    it as read-only (it is shared)."""
+    path = ensure_manifest()
+    stat = path.stat()
+    identity = (stat.st_mtime_ns, stat.st_size)
+    loaded = _LOADED.get(identity)
+    if loaded is None:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+        _LOADED.clear()
+        _LOADED[identity] = loaded
+    return loaded
+
+
+def manifest_relations(manifest: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """(schema, name) of every relation the project's models, seeds and snapshots make."""
+    return {
+        (str(node["schema"]).lower(), str(node.get("alias") or node["name"]).lower())
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") in ("model", "seed", "snapshot")
+    }
+
+
+def drop_stale_relations(build_path: Path, expected: set[tuple[str, str]]) -> list[str]:
+    """Drop the tables and views in the build file's dbt schemas that no model makes any
+    more (a model deleted or renamed), so no publication carries them; their names.
+
+    Only schemas the models write to are looked at: raw (the extract's) stays untouched.
+    """
+    import duckdb
+
+    schemas = {schema for schema, _ in expected}
+    dropped: list[str] = []
+    with duckdb.connect(str(build_path)) as connection:
+        present = connection.execute(
+            """
+            select schema_name, table_name, 'table' from duckdb_tables()
+            where database_name = current_database() and not temporary
+            union all
+            select schema_name, view_name, 'view' from duckdb_views()
+            where database_name = current_database() and not internal and not temporary
+            """
+        ).fetchall()
+        for schema, name, kind in present:
+            if schema.lower() in schemas and (schema.lower(), name.lower()) not in expected:
+                connection.execute(f'drop {kind} if exists "{schema}"."{name}"')
+                dropped.append(f"{schema}.{name}")
+    return sorted(dropped)
 
 
 # --- what the build file was last completely built with ------------------------------------
@@ -93,13 +173,15 @@ def ensure_manifest() -> Path:
 # dbt build. The quick refresh rebuilds only the tables when it matches (the views in the
 # file are then current); otherwise it builds every model.
 FINGERPRINT_FILE = "dbt-models.fingerprint"
+# Beside the manifest: the project fingerprint it was parsed from.
+MANIFEST_FINGERPRINT_FILE = "manifest.fingerprint"
 _FINGERPRINTED = ("models", "macros", "tests")
 
 
 def append_only_marts() -> dict[str, str]:
     """The marts (``main`` schema) that only ever gain rows, each with its key column: the
     incremental models with a unique key, read from the manifest."""
-    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    manifest = load_manifest()
     marts: dict[str, str] = {}
     for node in manifest.get("nodes", {}).values():
         config = node.get("config", {})
@@ -120,6 +202,19 @@ def models_fingerprint(as_of_date: str | None = None) -> str:
     ``ERP_TODAY``, else ``current_date``: see ``models/macros/portable.sql``)."""
     rendered = as_of_date or os.environ.get("ERP_TODAY", "").strip()
     digest = hashlib.sha256(f"as_of_date={rendered}\0".encode())
+    _digest_project_files(digest)
+    return digest.hexdigest()
+
+
+def project_fingerprint() -> str:
+    """A hash of the dbt project's SQL and YAML alone: what the manifest is parsed from."""
+    digest = hashlib.sha256(b"project\0")
+    _digest_project_files(digest)
+    return digest.hexdigest()
+
+
+def _digest_project_files(digest: Any) -> None:
+    # Names and contents: an added, renamed or deleted file changes the hash too.
     files = [MODELS_DIR / "dbt_project.yml"]
     for folder in _FINGERPRINTED:
         files += sorted(p for p in (MODELS_DIR / folder).rglob("*") if p.suffix in (".sql", ".yml"))
@@ -128,7 +223,6 @@ def models_fingerprint(as_of_date: str | None = None) -> str:
         digest.update(b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
-    return digest.hexdigest()
 
 
 def read_build_fingerprint(build_path: Path) -> str | None:

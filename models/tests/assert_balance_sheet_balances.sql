@@ -1,4 +1,6 @@
--- Total assets equal total equity and liabilities per division and period end.
+-- Total assets equal total equity and liabilities per division and period end. Blocking:
+-- the quick refresh runs it before it publishes (the full refresh runs every test).
+{{ config(tags=['blocking']) }}
 select
     division_id,
     fiscal_year,

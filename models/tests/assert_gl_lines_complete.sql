@@ -1,6 +1,7 @@
 -- The incremental fact holds every loaded journal line exactly once, with its amount.
 -- The full refresh runs it over every line; the quick refresh checks the new lines with
--- assert_recent_gl_lines_sound.
+-- assert_recent_gl_lines_sound. dagster attaches it to fct_gl_lines as an asset check.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_gl_lines'}}}) }}
 with
 
 source_lines as (

@@ -1,6 +1,8 @@
 -- Two routes to the open items on the ageing date must agree, per division and side:
 -- the invoice-by-invoice ageing marts, and the running sum of dated open-item events
 -- that finance__open_items_by_period is built from (open and overdue amounts).
+-- dagster attaches it to finance__receivables_ageing as an asset check.
+{{ config(meta={'dagster': {'ref': {'name': 'finance__receivables_ageing'}}}) }}
 with
 
 ageing as (

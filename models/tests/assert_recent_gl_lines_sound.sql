@@ -5,7 +5,8 @@
 -- the ledger. Older lines are immutable and were checked when they arrived; the full
 -- refresh checks them all again (unique, sums_to_zero, assert_gl_lines_complete).
 -- Returns one row per problem.
-{{ config(tags=['blocking']) }}
+-- dagster attaches it to fct_gl_lines as an asset check (it reads two models).
+{{ config(tags=['blocking'], meta={'dagster': {'ref': {'name': 'fct_gl_lines'}}}) }}
 with
 
 window_start as (

@@ -1,5 +1,7 @@
 -- Every division's books balance in every period: the trial balance's debits equal its
--- credits. Returns the (division, period) pairs that do not.
+-- credits. Returns the (division, period) pairs that do not. Blocking: the quick refresh
+-- runs it before it publishes (the full refresh runs every test).
+{{ config(tags=['blocking']) }}
 select
     division_id,
     fiscal_year,

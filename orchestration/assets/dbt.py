@@ -26,17 +26,20 @@ from dagster_dbt import (
 from pydantic import Field
 
 from orchestration.assets.extract import EXTRACT_KEY
+from orchestration.build_lock import holding_build
 from orchestration.project import (
     dbt_environment,
-    ensure_manifest,
+    drop_stale_relations,
     environment,
     erp_project,
     keep_parse_state,
+    manifest_relations,
     models_fingerprint,
     seed_parse_state,
     write_build_fingerprint,
 )
 from orchestration.resources import ErpWarehouse
+from orchestration.stages import stage
 
 MART_GROUPS = ("core", "finance", "wholesale")
 # dbt writes its artifacts per invocation under target/runs/<run>; keep the newest few.
@@ -75,38 +78,58 @@ class DbtBuildConfig(dg.Config):
     )
 
 
-@dbt_assets(manifest=ensure_manifest(), project=erp_project, dagster_dbt_translator=translator)
-def erp_dbt_models(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    warehouse: ErpWarehouse,
-    config: DbtBuildConfig,
-) -> Iterator[Any]:
-    args = ["build"]
-    if config.full_refresh:
-        args.append("--full-refresh")
-    if config.as_of_date:
-        args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
-    build = warehouse.build_path()
-    # Every model built (not a subset): afterwards the quick refresh may rebuild only the
-    # tables, since the views in the file are those of these models.
-    complete = set(context.selected_asset_keys) == set(context.assets_def.keys)
-    fingerprint = models_fingerprint(config.as_of_date)
-    runs = erp_project.project_dir / erp_project.target_path / "runs"
-    target = runs / context.run.run_id
-    seed_parse_state(target, build)
-    try:
-        with environment(dbt_environment(build)), pruning_alongside(runs):
-            yield from dbt.cli(args, context=context, target_path=target).stream()
-    finally:
-        keep_partial_parse(target, build)
-    if complete:
-        write_build_fingerprint(build, fingerprint)
+def build_dbt_assets(manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
+    """The dbt models of ``manifest`` as one multi-asset (tests as asset checks).
+
+    Made from the manifest's contents, not its path: dagster-dbt caches what it read per
+    path, and after a re-parse (a model added or deleted) the definitions must see the new
+    manifest (orchestration.definitions.current_definitions).
+    """
+    expected = manifest_relations(manifest)
+
+    @dbt_assets(manifest=manifest, project=erp_project, dagster_dbt_translator=translator)
+    def erp_dbt_models(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: ErpWarehouse,
+        config: DbtBuildConfig,
+    ) -> Iterator[Any]:
+        args = ["build"]
+        if config.full_refresh:
+            args.append("--full-refresh")
+        if config.as_of_date:
+            args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
+        build = warehouse.build_path()
+        # Every model built (not a subset): afterwards the quick refresh may rebuild only
+        # the tables, since the views in the file are those of these models.
+        complete = set(context.selected_asset_keys) == set(context.assets_def.keys)
+        fingerprint = models_fingerprint(config.as_of_date)
+        runs = erp_project.project_dir / erp_project.target_path / "runs"
+        target = runs / context.run.run_id
+        seed_parse_state(target, build)
+        with (
+            holding_build(warehouse.directory(), on_wait=context.log.info),
+            stage("dbt build (models and their tests)"),
+        ):
+            try:
+                with environment(dbt_environment(build)), pruning_alongside(runs):
+                    yield from dbt.cli(args, context=context, target_path=target).stream()
+            finally:
+                keep_partial_parse(target, build)
+            # A model deleted from the project leaves its table behind; no publication
+            # may carry it (dbt has closed the file by now).
+            dropped = drop_stale_relations(build, expected)
+            if dropped:
+                context.log.info(f"Dropped relations no model makes any more: {dropped}")
+            if complete:
+                write_build_fingerprint(build, fingerprint)
+
+    return erp_dbt_models
 
 
-def mart_keys() -> list[dg.AssetKey]:
+def mart_keys(dbt_models: dg.AssetsDefinition) -> list[dg.AssetKey]:
     """The asset keys of the marts (what the dashboards read)."""
-    groups = erp_dbt_models.group_names_by_key
+    groups = dbt_models.group_names_by_key
     return sorted((key for key, group in groups.items() if group in MART_GROUPS), key=str)
 
 

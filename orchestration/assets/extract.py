@@ -9,7 +9,9 @@ import dagster as dg
 from pydantic import Field
 
 from ingestion.extract_load import extract_load
+from orchestration.build_lock import holding_build
 from orchestration.resources import ErpWarehouse
+from orchestration.stages import stage
 
 EXTRACT_KEY = dg.AssetKey("erp_extract")
 
@@ -39,13 +41,14 @@ def erp_extract(
     context: dg.AssetExecutionContext, warehouse: ErpWarehouse, config: ExtractConfig
 ) -> dg.MaterializeResult:
     started = time.perf_counter()
-    counts = extract_load(
-        warehouse.source_url(),
-        warehouse.build_path(),
-        progress=lambda table, rows: context.log.debug(f"raw.{table}: {rows} rows"),
-        full=config.reload_raw,
-        verify=config.full_refresh,
-    )
+    with holding_build(warehouse.directory(), on_wait=context.log.info), stage("extract"):
+        counts = extract_load(
+            warehouse.source_url(),
+            warehouse.build_path(),
+            progress=lambda table, rows: context.log.debug(f"raw.{table}: {rows} rows"),
+            full=config.reload_raw,
+            verify=config.full_refresh,
+        )
     seconds = time.perf_counter() - started
     total = sum(counts.values())
     context.log.info(f"Loaded {total} rows in {seconds:.1f}s into {warehouse.build_path()}")

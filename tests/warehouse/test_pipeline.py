@@ -248,39 +248,56 @@ def test_failing_blocking_check_stops_publishing(
 
     def out_of_balance(warehouse: Path) -> rules.Reconciliation:
         return rules.Reconciliation(
-            rule="trial balance movements sum to zero",
+            rule="stock valuation = inventory ledger",
             groups_checked=1,
-            failures=[{"division_id": 1, "difference": "0.01"}],
+            failures=[{"division_id": 1, "difference_base": "0.01"}],
         )
 
-    monkeypatch.setattr(rules, "trial_balance_sums_to_zero", out_of_balance)
+    monkeypatch.setattr(rules, "stock_reconciliation", out_of_balance)
     before = current_publication(warehouse_dir)
     result = definitions.resolve_job_def("refresh").execute_in_process(
-        asset_selection=[dg.AssetKey("finance__trial_balance"), dg.AssetKey("published_warehouse")],
+        asset_selection=[
+            dg.AssetKey("mart_stock_reconciliation"),
+            dg.AssetKey("published_warehouse"),
+        ],
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
     )
     assert not result.success
     assert current_publication(warehouse_dir) == before
-    assert "trial_balance_reconciles" in explain(result)
+    assert "stock_reconciles" in explain(result)
 
 
 def test_checks_catch_a_tampered_warehouse(first_publish: Publication, tmp_path: Path) -> None:
-    from orchestration.checks import balance_sheet_balances, trial_balance_reconciles
-    from orchestration.resources import ErpWarehouse
+    """The ledger's checks (dbt tests, run as asset checks) and the GX suite fail on a
+    warehouse whose trial balance, balance sheet and fact were tampered with."""
+    from orchestration import dbt_in_process
+    from orchestration.project import seed_parse_state
     from quality.gl_suite import validate_gl_lines
 
     tampered = build_path(tmp_path)
     tampered.parent.mkdir(parents=True)
     shutil.copyfile(first_publish.base, tampered)
-    warehouse = ErpWarehouse(warehouse_dir=str(tmp_path))
+    ledger_tests = ["assert_trial_balance_movements_sum_to_zero", "assert_balance_sheet_balances"]
 
-    def evaluate(check: Any) -> dg.AssetCheckResult:
-        result = check(warehouse=warehouse)
-        assert isinstance(result, dg.AssetCheckResult)
-        return result
+    def failing_tests() -> set[str]:
+        results: list[dict[str, Any]] = []
+        target = tmp_path / f"target-{len(list(tmp_path.glob('target-*')))}"
+        seed_parse_state(target, tampered)
+        dbt_in_process.run(
+            ["test", "--select", *ledger_tests, "--no-write-json", "--quiet"],
+            warehouse=tampered,
+            target=target,
+            on_event=results.append,
+        )
+        assert len(results) == len(ledger_tests)
+        return {
+            str(r["node"]["unique_id"]).rsplit(".", 1)[-1]
+            for r in results
+            if r["node"]["node_status"] != "pass"
+        }
 
-    assert evaluate(trial_balance_reconciles).passed
+    assert failing_tests() == set()
     assert validate_gl_lines(tampered).success
 
     with duckdb.connect(str(tampered)) as connection:
@@ -298,11 +315,7 @@ def test_checks_catch_a_tampered_warehouse(first_publish: Publication, tmp_path:
             update main.fct_gl_lines set journal_type = 'bogus', debit_base = debit_base + 1
             where gl_line_id = (select min(gl_line_id) from main.fct_gl_lines)
         """)
-    result = evaluate(trial_balance_reconciles)
-    assert not result.passed
-    assert "1 of" in (result.description or "")
-    assert not evaluate(balance_sheet_balances).passed
+    assert failing_tests() == set(ledger_tests)
     outcome = validate_gl_lines(tampered)
     assert not outcome.success
     assert any("journal_type" in failure for failure in outcome.failures)
-    assert any("debit_credit_difference" in failure for failure in outcome.failures)
