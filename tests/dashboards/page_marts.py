@@ -35,7 +35,7 @@ PAGES = {
 # Runs before every page: the sidebar's divisions and periods are read on each of them.
 ENTRY = "dashboards/app.py"
 
-_PLACEHOLDER = "\x00"
+PLACEHOLDER = "\x00"
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def _dotted(script: str) -> str:
 
 def _literals(start: str) -> Iterator[str]:
     """Every string literal of the page script ``start`` and of what it uses, f-strings
-    with ``_PLACEHOLDER`` where their expressions are."""
+    with ``PLACEHOLDER`` where their expressions are."""
     seen: set[tuple[str, str | None]] = set()
     todo: list[tuple[str, str | None]] = [(_dotted(start), None)]  # None: the whole module
     while todo:
@@ -128,10 +128,7 @@ def _literals(start: str) -> Iterator[str]:
             continue  # a submodule's attribute that is not top level (or from elsewhere)
         for node in ast.walk(root):
             if isinstance(node, ast.JoinedStr):
-                yield "".join(
-                    str(part.value) if isinstance(part, ast.Constant) else _PLACEHOLDER
-                    for part in node.values
-                )
+                yield fstring_text(node)
             elif (
                 isinstance(node, ast.Constant)
                 and isinstance(node.value, str)
@@ -151,7 +148,14 @@ def _literals(start: str) -> Iterator[str]:
                 todo.append((module.modules[node.value.id], node.attr))
 
 
-def _named(texts: Iterable[str], marts: Iterable[str]) -> set[str]:
+def fstring_text(node: ast.JoinedStr) -> str:
+    """The f-string's text with PLACEHOLDER where its expressions are."""
+    return "".join(
+        str(part.value) if isinstance(part, ast.Constant) else PLACEHOLDER for part in node.values
+    )
+
+
+def named(texts: Iterable[str], marts: Iterable[str]) -> set[str]:
     marts = sorted(marts)
     found: set[str] = set()
     for text in texts:
@@ -160,10 +164,10 @@ def _named(texts: Iterable[str], marts: Iterable[str]) -> set[str]:
                 found.add(mart)
         # A name spelled around a placeholder: a literal prefix such as `finance__` or
         # `mart_`, then placeholders and word characters.
-        for token in re.findall(rf"[a-z][a-z0-9]*_[a-z0-9_{_PLACEHOLDER}]*", text):
-            if _PLACEHOLDER in token:
+        for token in re.findall(rf"[a-z][a-z0-9]*_[a-z0-9_{PLACEHOLDER}]*", text):
+            if PLACEHOLDER in token:
                 pattern = "".join(
-                    "[a-z0-9_]*" if ch == _PLACEHOLDER else re.escape(ch) for ch in token
+                    "[a-z0-9_]*" if ch == PLACEHOLDER else re.escape(ch) for ch in token
                 )
                 found.update(m for m in marts if re.fullmatch(pattern, m))
     return found
@@ -173,4 +177,4 @@ def page_marts(page: str, marts: Iterable[str]) -> set[str]:
     """The marts (of ``marts``) the Insights page ``page`` (a key of PAGES) reads, the
     sidebar's included."""
     marts = list(marts)
-    return _named(_literals(PAGES[page]), marts) | _named(_literals(ENTRY), marts)
+    return named(_literals(PAGES[page]), marts) | named(_literals(ENTRY), marts)

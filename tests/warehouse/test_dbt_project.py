@@ -4,6 +4,7 @@ exposure per page listing what that page reads (models/README.md)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ import duckdb
 import pytest
 
 from tests.dashboards import contract_warehouse
+from tests.dashboards import page_marts as page_marts_module
 from tests.dashboards.page_marts import PAGES, page_marts
 
 # Marts still named the old way (`finance__<subject>`, to become `mart_<subject>`): they
@@ -107,8 +109,8 @@ def read_by_pages(manifest: dict[str, Any]) -> dict[str, set[str]]:
 
 def test_the_page_reader_finds_what_the_pages_query() -> None:
     """The reader under the exposure test: it follows the names a page uses into the
-    query modules (finance.kpis -> the SQL naming finance__profit_and_loss) and spells
-    the marts an f-string builds (finance__{kind}_ageing), and no docstring counts."""
+    query modules (finance.kpis -> the SQL naming finance__profit_and_loss), and no
+    docstring counts."""
     known = {
         "finance__profit_and_loss",
         "finance__receivables_ageing",
@@ -126,6 +128,21 @@ def test_the_page_reader_finds_what_the_pages_query() -> None:
     } <= finance
     assert "dim_dates" not in finance  # no page query selects from it
     assert "finance__cash_position" not in page_marts("wholesale", known)
+
+
+def test_a_mart_name_an_f_string_builds_counts_as_read() -> None:
+    """f"from finance__{kind}_ageing" reads both ageings; f"sum(balance_{s})" reads none."""
+    source = 'kind = "receivables"\nsql = f"select * from finance__{kind}_ageing, balance_{kind}"\n'
+    texts = [
+        page_marts_module.fstring_text(node)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.JoinedStr)
+    ]
+    known = {"finance__receivables_ageing", "finance__payables_ageing", "finance__cash_position"}
+    assert page_marts_module.named(texts, known) == {
+        "finance__receivables_ageing",
+        "finance__payables_ageing",
+    }
 
 
 def test_every_mart_a_page_reads_has_an_enforced_contract(manifest: dict[str, Any]) -> None:
