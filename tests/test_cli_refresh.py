@@ -5,9 +5,12 @@ is checked, and the analyst's dbt command works on the configured warehouse."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import create_pg_database, drop_pg_database, pg_url
 
@@ -82,3 +85,40 @@ def test_erp_dbt_works_on_the_configured_warehouse(tmp_path: Path) -> None:
     assert f"path: {warehouse / 'build' / 'warehouse.duckdb'}" in result.stdout
     assert (warehouse / "logs" / "dbt" / "dbt.log").is_file()
     assert erp("dbt", env={"ERP_WAREHOUSE_DIR": str(warehouse)}).returncode == 2
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_stopped_refresh_says_so_in_one_line(sig: signal.Signals, tmp_path: Path) -> None:
+    """Stopped while it waits for the build file (held here, as a running refresh would):
+    one line on screen, nothing published, the traceback in the log."""
+    from orchestration.build_lock import holding_build
+
+    database = tmp_path / "erp.db"
+    database.touch()
+    warehouse = tmp_path / "wh"
+    env = {
+        **os.environ,
+        "ERP_DATABASE_URL": f"sqlite:///{database}",
+        "ERP_WAREHOUSE_DIR": str(warehouse),
+    }
+    with holding_build(warehouse):
+        command = subprocess.Popen(
+            [sys.executable, "-m", "orchestration.cli", "refresh"],
+            cwd=PROJECT,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert command.stderr is not None
+        try:
+            assert "waiting for the running refresh" in command.stderr.readline()
+            command.send_signal(sig)
+            _, rest = command.communicate(timeout=120)
+        finally:
+            if command.poll() is None:
+                command.kill()
+    assert command.returncode == 1
+    assert "the refresh was stopped before it published" in rest
+    assert "Traceback" not in rest and len(rest.strip().splitlines()) <= 3, rest
+    assert "KeyboardInterrupt" in (warehouse / "logs" / "refresh.log").read_text()
+    assert not (warehouse / "published").exists()
