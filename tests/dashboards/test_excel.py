@@ -55,3 +55,44 @@ def test_title_row_missing_values_timezones_and_decimals() -> None:
 def test_empty_table_still_has_its_header() -> None:
     rows = _rows(to_xlsx(pd.DataFrame(columns=["document_number", "amount"])))
     assert rows == [("document_number", "amount")]
+
+
+def test_sheet_titles_excel_refuses_are_cleaned() -> None:
+    """A drill-down names its sheet after the figure: the colon made openpyxl raise and
+    the download button give nothing (issue 13)."""
+    df = pd.DataFrame({"amount": [1.0]})
+    for name, expected in [
+        ("Ledger lines: 8000 Revenue goods", "Ledger lines 8000 Revenue goods"),
+        ("Budget vs actual: 4300 Rent [HQ]", "Budget vs actual 4300 Rent HQ"),
+        ("a/b\\c*d?e", "a b c d e"),
+        ("'quoted'", "quoted"),
+        (":::", "Report"),
+        ("Sales documents: I0001 · Widget 300 mm (class A)", "Sales documents I0001 · Widget"),
+    ]:
+        book = load_workbook(BytesIO(to_xlsx(df, sheet_name=name, title=name)))
+        assert book.active is not None
+        assert book.active.title == expected, name
+        assert len(book.active.title) <= 31
+        assert book.active["A1"].value == name  # the title row keeps the whole name
+
+
+def test_the_workbook_says_what_it_holds() -> None:
+    df = pd.DataFrame({"account": ["8000"], "share": [0.125], "on_time_pct": [87.5]})
+    data = to_xlsx(
+        df,
+        title="P&L by account",
+        filters={"Divisions": "HOLD, NL01", "Currency": "EUR", "Through period": "10"},
+        formats={"share": "0.0%", "on_time_pct": '#,##0.0" %"'},
+    )
+    rows = _rows(data)
+    assert rows[0][0] == "P&L by account"
+    assert rows[1][:2] == ("Divisions", "HOLD, NL01")
+    assert rows[2][:2] == ("Currency", "EUR")
+    assert rows[3][:2] == ("Through period", "10")
+    assert rows[4] == (None, None, None)
+    assert rows[5] == ("account", "share", "on_time_pct")
+    assert rows[6] == ("8000", 0.125, 87.5)
+    ws = load_workbook(BytesIO(data)).active
+    assert ws is not None
+    assert (ws["B7"].number_format, ws["C7"].number_format) == ("0.0%", '#,##0.0" %"')
+    assert ws.freeze_panes == "A7"
