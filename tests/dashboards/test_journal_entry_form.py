@@ -138,16 +138,11 @@ def test_date_outside_open_periods_is_refused_under_the_date(
 
 
 def test_user_without_posting_rights_is_told_so(app_env: Company) -> None:
-    at = _form(app_env, username=app_env.manager)
-    fill_grid(
-        at,
-        GRID,
-        [
-            {"account": app_env.expense_account, "debit": "10"},
-            {"account": app_env.bank_account, "credit": "10"},
-        ],
-    )
+    """A manager may not post entries: the form says so before anything is typed (it
+    offers only the divisions the acting user may post in, and there are none)."""
     before = count(app_env.url, "journal_entry")
-    _post(at)
-    assert "may not post journal entries" in the_error(at).value
+    at = open_page(PAGE, user=app_env.user(app_env.manager))
+    assert not at.exception and not at.error
+    assert "may not post journal entries in any division" in at.info[0].value
+    assert not at.main.selectbox and not [b for b in at.button if b.label == "Post entry"]
     assert count(app_env.url, "journal_entry") == before

@@ -6,14 +6,9 @@ import streamlit as st
 
 from dashboards import master_data, sidebar
 from dashboards.clerk_posting import JOURNAL_LINE_COLUMNS, post_journal_entry, totals
-from dashboards.form_feedback import (
-    GENERAL,
-    FieldErrors,
-    ledger_divisions,
-    posted_notice,
-    remember_posted,
-)
+from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
 from dashboards.grid_columns import blank_grid, options, pick_column
+from dashboards.wholesale_forms import pick_division
 from transactional import clock
 from transactional.errors import DomainError
 
@@ -29,18 +24,11 @@ def main() -> None:
         "total credit. Receivables and payables are posted through invoices and payments."
     )
     posted_notice(POSTED)
-    divisions = ledger_divisions()
-    if divisions is None:
-        return
     errors = FieldErrors()
-    division_id = st.selectbox(
-        "Division",
-        list(divisions),
-        format_func=lambda i: divisions[i].label,
-        key="journal_entry_division",
-    )
-    errors.slot("division")
-    division = divisions[division_id]
+    # Only the divisions the acting user may post entries in, as the wholesale forms do.
+    division = pick_division("journal_entry_division", "post_entry", errors)
+    if division is None:
+        return
     journals = master_data.journals(division.id, ("general", "bank", "cash", "sales", "purchase"))
     journals.sort(key=lambda j: (not j.code.startswith("MEM"), j.code))
     journal_codes, journal_labels = options(journals)
