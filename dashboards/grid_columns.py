@@ -1,13 +1,67 @@
-"""Column set-ups for the clerk forms' line grids (st.data_editor)."""
+"""Column set-ups for the report tables (st.dataframe) and the clerk forms' line grids
+(st.data_editor): one home for how a column of amounts, percentages or shares reads.
+
+The screen formats here and the Styler / Excel formats in :mod:`dashboards.report_table`
+say the same: thousands separators, two decimals, a minus sign (never parentheses).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
 
 from dashboards.master_data import Choice
+
+Kind = Literal["amount", "percent", "share", "date", "other"]
+
+
+def column_kind(name: str, values: pd.Series) -> Kind:
+    """What a report column holds, by its name and type.
+
+    ``*_pct`` columns are percentages held as 0-100, ``share`` / ``*_share`` columns are
+    fractions of one (0.13 reads "13.0 %"); other decimal numbers are amounts. Whole
+    numbers (counts, years, period numbers) are left as they are.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "date"
+    if not pd.api.types.is_float_dtype(values):
+        return "other"
+    if name == "pct" or name.endswith("_pct"):
+        return "percent"
+    if name == "share" or name.endswith("_share"):
+        return "share"
+    return "amount"
+
+
+def amount_column(label: str, **kwargs: Any) -> Any:
+    """Amounts: ``-1,234.50`` (the browser adds the thousands separators)."""
+    return st.column_config.NumberColumn(label, format="localized", step=0.01, **kwargs)
+
+
+def percent_column(label: str, **kwargs: Any) -> Any:
+    """A percentage held as 0-100: ``12.5 %``."""
+    return st.column_config.NumberColumn(label, format="%.1f %%", **kwargs)
+
+
+def share_column(label: str, **kwargs: Any) -> Any:
+    """A share held as a fraction: 0.13 reads ``13.0%``."""
+    return st.column_config.NumberColumn(label, format="percent", step=0.001, **kwargs)
+
+
+def report_column(name: str, values: pd.Series, label: str) -> Any:
+    """The column set-up of a report table's column."""
+    kind = column_kind(name, values)
+    if kind == "amount":
+        return amount_column(label)
+    if kind == "percent":
+        return percent_column(label)
+    if kind == "share":
+        return share_column(label)
+    if kind == "date":
+        return st.column_config.DateColumn(label, format="YYYY-MM-DD")
+    return label
 
 
 def options(choices: list[Choice]) -> tuple[list[str], dict[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,6 +18,9 @@ class Selection:
     period_through: int
     currency: str
     in_group_currency: bool
+    # False when the warehouse holds no fiscal year before this one: the pages then show
+    # no "last year" column (it would be a column of zeros labelled with that year).
+    has_previous_year: bool = True
 
     @property
     def previous_year(self) -> int:
@@ -43,21 +47,44 @@ class Selection:
 
 
 def build_selection(
-    divisions: pd.DataFrame, chosen_ids: list[int], fiscal_year: int, period_through: int
+    divisions: pd.DataFrame,
+    chosen_ids: list[int],
+    fiscal_year: int,
+    period_through: int,
+    known_years: Collection[int] | None = None,
 ) -> Selection:
     """The selection for the chosen divisions (none chosen means all of them).
 
     One currency among the chosen divisions: show their own amounts; several: show the
-    group currency (the top division's) columns the marts already hold.
+    group currency (the top division's) columns the marts already hold. ``known_years``
+    are the fiscal years the warehouse holds (None: assume the previous year is there).
     """
+    previous = known_years is None or fiscal_year - 1 in known_years
     ids = [int(i) for i in chosen_ids] or [int(i) for i in divisions["division_id"]]
     chosen = divisions[divisions["division_id"].isin(ids)]
     currencies = sorted(set(chosen["currency_code"]))
     if len(currencies) == 1:
-        return Selection(tuple(sorted(ids)), fiscal_year, period_through, currencies[0], False)
+        return Selection(
+            tuple(sorted(ids)), fiscal_year, period_through, currencies[0], False, previous
+        )
     top = divisions[divisions["is_group_top"].astype(bool)]
     group_currency = str(top["currency_code"].iloc[0]) if len(top) else currencies[0]
-    return Selection(tuple(sorted(ids)), fiscal_year, period_through, group_currency, True)
+    return Selection(
+        tuple(sorted(ids)), fiscal_year, period_through, group_currency, True, previous
+    )
+
+
+def describe(sel: Selection, division_codes: Mapping[int, str]) -> dict[str, str]:
+    """What a selection holds, line by line, as a downloaded workbook states it."""
+    currency = sel.currency + (
+        " (group currency; divisions added up, not consolidated)" if sel.in_group_currency else ""
+    )
+    return {
+        "Divisions": ", ".join(division_codes.get(i, str(i)) for i in sel.division_ids),
+        "Currency": currency,
+        "Fiscal year": str(sel.fiscal_year),
+        "Through period": f"{sel.period_through:02d}",
+    }
 
 
 def default_period(

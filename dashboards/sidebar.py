@@ -7,6 +7,9 @@ the selectbox key ``ACTING_USER``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import streamlit as st
 
 from dashboards import master_data
@@ -19,10 +22,42 @@ from transactional import clock
 SELECTION = "selection"
 WAREHOUSE = "warehouse"
 ACTING_USER = "acting_user"
+# The division codes by id, for what a downloaded workbook says it holds.
+DIVISION_CODES = "division_codes"
 NOT_PUBLISHED = (
     "Nothing has been published to the warehouse yet. Run `erp refresh` "
     "(or `dagster dev` and materialise the assets), then reload this page."
 )
+
+
+def select_box(
+    label: str,
+    options: Sequence[Any],
+    *,
+    key: str,
+    format_func: Callable[[Any], str],
+    index: int | None = 0,
+    **kwargs: Any,
+) -> Any:
+    """``st.selectbox`` whose shown label follows its options' labels.
+
+    Streamlit sends a select box's label to the browser only when its value changes: when
+    the labels change under the same value (period 12 reads "12 (2025-12)" once the year
+    is 2025), the browser kept showing the old one ("12 (2026-12)"). The value is then
+    set again, which sends the new label; a value no longer among the options is reset to
+    ``index`` the same way.
+    """
+    shown = f"{key}__shown_label"
+    value, before = st.session_state.get(key), st.session_state.get(shown)
+    if before is not None and value not in options and index is not None and options:
+        value = options[index]  # the old value is gone: reset it explicitly, likewise
+    if before is not None and value in options and before != format_func(value):
+        st.session_state[key] = value  # no default index then: Streamlit would warn
+    else:
+        kwargs["index"] = index
+    picked = st.selectbox(label, options, key=key, format_func=format_func, **kwargs)
+    st.session_state[shown] = None if picked is None else format_func(picked)
+    return picked
 
 
 def insights_filters(wh: PublishedWarehouse) -> Selection | None:
@@ -35,6 +70,9 @@ def insights_filters(wh: PublishedWarehouse) -> Selection | None:
     labels = {
         int(r.division_id): f"{r.division_code} · {r.division_name} ({r.currency_code})"
         for r in divisions.itertuples()
+    }
+    st.session_state[DIVISION_CODES] = {
+        int(r.division_id): str(r.division_code) for r in divisions.itertuples()
     }
     chosen = st.multiselect(
         "Divisions",
@@ -51,14 +89,14 @@ def insights_filters(wh: PublishedWarehouse) -> Selection | None:
     numbers = [int(p) for p in in_year["period_number"]]
     keys = dict(zip(numbers, in_year["period_key"], strict=True))
     start = numbers.index(default_period_number) if year == default_year else len(numbers) - 1
-    period = st.selectbox(
+    period = select_box(
         "Through period",
         numbers,
         index=start,
         key="filter_period",
         format_func=lambda p: f"{p:02d} ({keys[p]})",
     )
-    return build_selection(divisions, chosen, int(year), int(period))
+    return build_selection(divisions, chosen, int(year), int(period), known_years=years)
 
 
 def insights_context() -> tuple[PublishedWarehouse, Selection] | None:

@@ -140,8 +140,17 @@ def version_list(rows: list[VersionRow], currencies: dict[int, str]) -> dict[int
         labels=LABELS,
         on_select=lambda: _select_version(ids),
         hide=("id",),
+        # Every year of the sidebar's divisions, each in its own currency.
+        filters={"Currency": "each division's own", "Fiscal year": "all", "Through period": None},
     )
     return {r.id: r for r in rows}
+
+
+def picker_label(v: VersionRow) -> str:
+    """A version as the approval picker names it: without its status, which the buttons
+    change. The browser sends back the label it shows; with the status in it, the label
+    of a version just submitted no longer matched, and the panel lost its version."""
+    return f"{v.division_code} {v.fiscal_year} · {v.name} ({v.scenario})"
 
 
 def approval(by_id: dict[int, VersionRow], currencies: dict[int, str]) -> None:
@@ -154,11 +163,14 @@ def approval(by_id: dict[int, VersionRow], currencies: dict[int, str]) -> None:
         list(by_id),
         index=None,
         key=VERSION_KEY,
-        format_func=lambda i: by_id[i].label,
+        format_func=lambda i: picker_label(by_id[i]),
         placeholder="Pick a version (or a row above)",
     )
+    # A refusal is said whatever happens to the pick: it must never pass in silence.
+    error = st.session_state.pop(STATUS_ERROR, None)
     if picked is None:
-        st.session_state.pop(STATUS_ERROR, None)
+        if error:
+            st.error(error, icon=":material/error:")
         return
     v = by_id[int(picked)]
     currency = currencies.get(v.division_id, "")
@@ -180,7 +192,6 @@ def approval(by_id: dict[int, VersionRow], currencies: dict[int, str]) -> None:
             args=(action, v),
             type="primary" if action == "approve" else "secondary",
         )
-    error = st.session_state.pop(STATUS_ERROR, None)
     if error:
         st.error(error, icon=":material/error:")
     notice = st.session_state.get(STATUS_NOTICE)

@@ -3,13 +3,14 @@ actual, the 13-week cash forecast, ledger drill-down."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from dashboards import sidebar
-from dashboards.amounts import format_amount, format_change
+from dashboards.amounts import compact_amount, format_amount, format_change
 from dashboards.charts import budgets as budget_charts
 from dashboards.charts import finance as charts
 from dashboards.queries import budgets, finance, ledger
@@ -112,13 +113,19 @@ def kpi_cards(wh: PublishedWarehouse, sel: Selection) -> None:
             if key in _POSITIONS
             else f"year to date through period {sel.period_through:02d}"
         )
-        # The currency is in the caption above the cards: with it, amounts would not fit.
+        # The currency is in the caption above the cards: with it, amounts would not fit;
+        # large ones are compact ("1.01 bn"), the exact amounts are in the tooltip.
+        value = float(row.this_year)  # type: ignore[arg-type]
+        change = row.change if sel.has_previous_year and not pd.isna(row.change) else None
+        exact = format_amount(value, sel.currency)
+        if change is not None:
+            exact += f", change {format_change(float(change), sel.currency)}"  # type: ignore[arg-type]
         column.metric(
             labels[key],
-            format_amount(row.this_year),  # type: ignore[arg-type]
-            delta=format_change(row.change),  # type: ignore[arg-type]
+            compact_amount(value),
+            delta=None if change is None else compact_amount(float(change), sign=True),  # type: ignore[arg-type]
             delta_color="inverse" if key in _INVERSE else "normal",
-            help=f"{sel.currency}, {sel.fiscal_year} {when}; change against the same "
+            help=f"{exact}: {sel.fiscal_year} {when}; change against the same "
             f"period of {sel.previous_year}.",
             border=True,
         )
@@ -142,6 +149,7 @@ def profit_and_loss(wh: PublishedWarehouse, sel: Selection) -> tuple[pd.DataFram
         file_name="pnl_by_section",
         title="P&L by section",
         labels=_flow_labels(sel),
+        previous_year=sel.has_previous_year,
     )
     accounts = cached(finance.pnl_by_account)(wh, sel)
     st.markdown("**P&L by account** — pick a row to see the ledger lines behind it")
@@ -154,6 +162,7 @@ def profit_and_loss(wh: PublishedWarehouse, sel: Selection) -> tuple[pd.DataFram
         labels=_flow_labels(sel),
         on_select=lambda: _select_into_drilldown(PNL_TABLE_KEY, account_keys),
         hide=("account_id",),
+        previous_year=sel.has_previous_year,
     )
     return sections, accounts
 
@@ -164,7 +173,8 @@ def balance_sheet(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
     totals = bs.groupby("side", sort=False)[["this_year", "last_year"]].sum()
     st.caption(
         " · ".join(
-            f"Total {str(side).replace('_', ' ')}: {format_amount(row.this_year, sel.currency)}"
+            f"Total {charts.SIDES.get(str(side), str(side)).lower()}: "
+            f"{format_amount(row.this_year, sel.currency)}"
             for side, row in totals.iterrows()
         )
     )
@@ -181,6 +191,8 @@ def balance_sheet(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
         labels=_position_labels(sel),
         on_select=lambda: _select_into_drilldown(BS_TABLE_KEY, keys),
         hide=("account_id",),
+        values={"side": charts.SIDES},
+        previous_year=sel.has_previous_year,
     )
     return bs
 
@@ -242,12 +254,9 @@ def _variance_colour(value: object) -> str:
 
 
 def _variance_style(df: pd.DataFrame) -> Any:
-    """Amounts with two decimals, favourable variances green and unfavourable ones red."""
-    numbers = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
+    """Favourable variances green and unfavourable ones red (report_table formats them)."""
     coloured = [c for c in df.columns if str(c).startswith("variance")]
-    return df.style.format("{:,.2f}", subset=numbers, na_rep="–").map(
-        _variance_colour, subset=coloured
-    )
+    return df.style.map(_variance_colour, subset=coloured)
 
 
 def variance_table(df: pd.DataFrame, **table: Any) -> None:
@@ -311,7 +320,8 @@ def budget_vs_actual(wh: PublishedWarehouse, sel: Selection) -> None:
     choices = budgets.version_choices(found)
     if st.session_state.get(BVA_VERSION_KEY) not in choices:
         st.session_state.pop(BVA_VERSION_KEY, None)
-    key = st.selectbox(
+    # The labels name the year ("Budget 2026 · ..."): the shown one must follow it.
+    key = sidebar.select_box(
         "Budget version",
         list(choices),
         key=BVA_VERSION_KEY,
@@ -346,6 +356,7 @@ def budget_vs_actual(wh: PublishedWarehouse, sel: Selection) -> None:
             file_name="budget_vs_actual_by_division",
             title="Budget vs actual by division",
             labels={**LABELS, "currency_code": "Currency"},
+            filters={"Currency": "each division's own", "Budget version": choices[key]},
         )
     currency = _currency_picker(groups, codes, BVA_CURRENCY_KEY)
     if currency is None:
@@ -367,12 +378,15 @@ def budget_vs_actual(wh: PublishedWarehouse, sel: Selection) -> None:
         key="bva_chart",
     )
     st.markdown(f"**Budget vs actual by section**, {through}")
+    version = {"Budget version": choices[key]}
     variance_table(
         cached(budgets.by_section)(wh, scope, ids),
         key="bva_sections",
         file_name="budget_vs_actual_by_section",
         title="Budget vs actual by section",
         labels=LABELS,
+        selection=scope,
+        filters=version,
     )
     st.markdown(
         f"**Budget vs actual by account**, {through} — pick a row to see its months and "
@@ -387,12 +401,18 @@ def budget_vs_actual(wh: PublishedWarehouse, sel: Selection) -> None:
         labels=LABELS,
         on_select=lambda: _select_account(BVA_TABLE_KEY, account_ids),
         hide=("account_id",),
+        selection=scope,
+        filters=version,
     )
-    budget_account_detail(wh, scope, ids, accounts)
+    budget_account_detail(wh, scope, ids, accounts, version)
 
 
 def budget_account_detail(
-    wh: PublishedWarehouse, scope: Selection, version_ids: tuple[int, ...], accounts: pd.DataFrame
+    wh: PublishedWarehouse,
+    scope: Selection,
+    version_ids: tuple[int, ...],
+    accounts: pd.DataFrame,
+    version: Mapping[str, str | None] | None = None,
 ) -> None:
     """One account of the budget table: its months, and the ledger lines behind its actual."""
     rows = {int(r.account_id): r for r in accounts.itertuples()}  # type: ignore[arg-type]
@@ -411,12 +431,15 @@ def budget_account_detail(
     row = rows[int(account_id)]
     label = f"{row.account_code} {row.account_name}"
     st.markdown(f"**{label} by month** (actuals through period {scope.period_through:02d})")
+    filters = {**(version or {}), "Account": label}
     variance_table(
         cached(budgets.account_months)(wh, scope, version_ids, int(account_id)),
         key="bva_account_months",
         file_name="budget_vs_actual_account_months",
         title=f"Budget vs actual: {label}"[:80],
         labels=LABELS,
+        selection=scope,
+        filters=filters,
     )
     figure = ledger.account_figure(row)
     check = cached(ledger.reconciliation)(wh, scope, figure)
@@ -450,6 +473,7 @@ def lines_page(
     key: str,
     file_name: str,
     title: str,
+    filters: Mapping[str, str | None] | None = None,
 ) -> None:
     """The ledger lines behind a figure, a page at a time: a figure can stand on millions."""
     per_page = ledger.LINES_PER_PAGE
@@ -468,7 +492,18 @@ def lines_page(
             "lines of this page."
         )
     lines = cached(ledger.ledger_lines)(wh, sel, figure, page=page, per_page=per_page, total=count)
-    report_table(lines, key=key, file_name=file_name, title=title, labels=LABELS)
+    shown: dict[str, str | None] = {"Figure": figure.label, **(filters or {})}
+    if pages > 1:
+        shown["Lines"] = f"page {page:,} of {pages:,} ({count:,} lines)"
+    report_table(
+        lines,
+        key=key,
+        file_name=file_name,
+        title=title,
+        labels=LABELS,
+        selection=sel,
+        filters=shown,
+    )
 
 
 def cash_forecast(wh: PublishedWarehouse, sel: Selection) -> None:

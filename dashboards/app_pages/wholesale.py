@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import sidebar
-from dashboards.amounts import format_amount
+from dashboards.amounts import compact_amount, format_amount
 from dashboards.charts import wholesale as charts
 from dashboards.queries import abc, finance, wholesale
 from dashboards.report_cache import cached
@@ -64,7 +64,14 @@ def _format(kind: str, value: float | None) -> str:
         return f"{value:,.2f}×"
     if kind == "count":
         return f"{value:,.0f}"
-    return format_amount(value)
+    return compact_amount(value)
+
+
+def _exact(kind: str, value: float | None, currency: str) -> str:
+    """A KPI figure in full, for the tooltip (an amount with its currency)."""
+    if kind == "amount" and value is not None and not pd.isna(value):
+        return format_amount(value, currency)
+    return _format(kind, value)
 
 
 def _delta(kind: str, value: float | None) -> str | None:
@@ -76,7 +83,7 @@ def _delta(kind: str, value: float | None) -> str | None:
         return f"{value:+,.2f}×"
     if kind == "count":
         return f"{value:+,.0f}"
-    return f"{round(float(value), 2) + 0.0:+,.2f}"
+    return compact_amount(value, sign=True)
 
 
 def kpi_cards(wh: PublishedWarehouse, sel: Selection) -> None:
@@ -112,13 +119,19 @@ def kpi_cards(wh: PublishedWarehouse, sel: Selection) -> None:
     labels = {key: label for key, label, _ in wholesale.KPIS}
     for column, row in zip(columns, rows.itertuples(), strict=True):
         key = str(row.kpi)
-        last = _format(kinds[key], row.last_year)  # type: ignore[arg-type]
+        # Large amounts are compact on the card ("1.01 bn"): the exact ones in the tooltip.
+        kind = kinds[key]
+        exact = f" This year: {_exact(kind, row.this_year, sel.currency)}."  # type: ignore[arg-type]
+        if sel.has_previous_year:
+            before = f" Last year: {_exact(kind, row.last_year, sel.currency)}."  # type: ignore[arg-type]
+        else:  # no year before this one in the warehouse: nothing to compare with
+            before = f" The warehouse holds no {sel.previous_year} to compare with."
         column.metric(
             labels[key],
             _format(kinds[key], row.this_year),  # type: ignore[arg-type]
-            delta=_delta(kinds[key], row.change),  # type: ignore[arg-type]
+            delta=_delta(kinds[key], row.change) if sel.has_previous_year else None,  # type: ignore[arg-type]
             delta_color="inverse" if key.startswith("back_order") else "normal",
-            help=f"{help_text[key]} Last year: {last}.",
+            help=f"{help_text[key]}{exact}{before}",
             border=True,
         )
 
@@ -344,7 +357,8 @@ def suppliers(wh: PublishedWarehouse, sel: Selection) -> None:
     st.caption(
         f"Purchase order lines of calendar year {sel.fiscal_year} per supplier: delivered on "
         "or before the promised date, promised vs actual lead time (days), and the share of "
-        f"received units returned; on-time % of {sel.previous_year} alongside."
+        "received units returned"
+        + (f"; on-time % of {sel.previous_year} alongside." if sel.has_previous_year else ".")
     )
     if performance.empty:
         st.info(f"No purchase orders in {sel.fiscal_year}.")
@@ -356,6 +370,7 @@ def suppliers(wh: PublishedWarehouse, sel: Selection) -> None:
         file_name="supplier_performance",
         title=f"Supplier performance {sel.fiscal_year}",
         labels=LABELS,
+        previous_year=sel.has_previous_year,
     )
 
 
@@ -371,11 +386,17 @@ def sales_comparison(wh: PublishedWarehouse, sel: Selection) -> None:
     df = cached(wholesale.sales_by)(wh, sel, str(dimension))
     st.caption(
         f"Revenue and margin in {sel.currency}, January through month "
-        f"{sel.period_through:02d} of {sel.fiscal_year} against the same months of "
-        f"{sel.previous_year}."
+        f"{sel.period_through:02d} of {sel.fiscal_year}"
+        + (
+            f" against the same months of {sel.previous_year}."
+            if sel.has_previous_year
+            else f"; the warehouse holds no {sel.previous_year} to compare with."
+        )
     )
     st.plotly_chart(
-        charts.sales_vs_last_year(df, str(dimension), label, sel.fiscal_year, sel.currency),
+        charts.sales_vs_last_year(
+            df, str(dimension), label, sel.fiscal_year, sel.currency, sel.has_previous_year
+        ),
         key="sales_chart",
     )
     report_table(
@@ -391,6 +412,7 @@ def sales_comparison(wh: PublishedWarehouse, sel: Selection) -> None:
             "margin_this_year": f"Margin {sel.fiscal_year}",
             "margin_last_year": f"Margin {sel.previous_year}",
         },
+        previous_year=sel.has_previous_year,
     )
 
 

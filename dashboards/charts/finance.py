@@ -9,6 +9,8 @@ from dashboards.charts import layout
 
 _THIS_YEAR = "#1f77b4"
 _LAST_YEAR = "#aec7e8"
+# The balance-sheet mart's sides, as the chart and the table name them.
+SIDES = {"assets": "Assets", "equity_and_liabilities": "Equity and liabilities"}
 
 
 def pnl_by_month(df: pd.DataFrame, fiscal_year: int, currency: str) -> go.Figure:
@@ -36,11 +38,10 @@ def pnl_by_month(df: pd.DataFrame, fiscal_year: int, currency: str) -> go.Figure
 def balance_sheet(df: pd.DataFrame, currency: str) -> go.Figure:
     """Assets against equity and liabilities, stacked by section."""
     fig = go.Figure()
-    sides = {"assets": "Assets", "equity_and_liabilities": "Equity and liabilities"}
     for section, rows in df.groupby("bs_section", sort=False):
         totals = rows.groupby("side")["this_year"].sum()
         fig.add_bar(
-            x=[sides.get(str(s), str(s)) for s in totals.index], y=totals.values, name=str(section)
+            x=[SIDES.get(str(s), str(s)) for s in totals.index], y=totals.values, name=str(section)
         )
     fig.update_layout(barmode="relative")
     return layout.standard(fig, "Balance sheet", currency)

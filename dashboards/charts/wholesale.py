@@ -118,12 +118,20 @@ def supplier_performance(df: pd.DataFrame) -> go.Figure:
 
 
 def sales_vs_last_year(
-    df: pd.DataFrame, dimension: str, label: str, year: int, currency: str
+    df: pd.DataFrame,
+    dimension: str,
+    label: str,
+    year: int,
+    currency: str,
+    previous_year: bool = True,
 ) -> go.Figure:
-    """Revenue this year and last by the chosen dimension, year to date."""
+    """Revenue this year and last by the chosen dimension, year to date (this year only
+    when there is no previous year: its bars would be zeros)."""
     fig = go.Figure()
     names = [str(v) for v in df[dimension]]
-    fig.add_bar(x=names, y=df["last_year"], name=f"{year - 1}", marker_color=_LAST_YEAR)
+    if previous_year:
+        fig.add_bar(x=names, y=df["last_year"], name=f"{year - 1}", marker_color=_LAST_YEAR)
     fig.add_bar(x=names, y=df["this_year"], name=f"{year}", marker_color=_THIS_YEAR)
     fig.update_layout(barmode="group")
-    return layout.standard(fig, f"Revenue by {label.lower()} vs last year", currency)
+    title = f"Revenue by {label.lower()}" + (" vs last year" if previous_year else "")
+    return layout.standard(fig, title, currency)

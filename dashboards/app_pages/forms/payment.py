@@ -14,7 +14,7 @@ from dashboards.form_feedback import (
     posted_notice,
     remember_posted,
 )
-from dashboards.grid_columns import options
+from dashboards.grid_columns import amount_column, options
 from transactional import clock
 from transactional.errors import DomainError
 
@@ -31,7 +31,9 @@ def open_invoice_grid(invoices: list[master_data.OpenInvoice]) -> pd.DataFrame:
             "invoice_date": [i.invoice_date.isoformat() for i in invoices],
             "due_date": [i.due_date.isoformat() for i in invoices],
             "currency_code": [i.currency_code for i in invoices],
-            "open_amount": [f"{i.open_amount:.2f}" for i in invoices],
+            # Decimals: the grid shows them with thousands separators, and a tick on
+            # Settle allocates the exact amount.
+            "open_amount": pd.Series([i.open_amount for i in invoices], dtype="object"),
             "settle": pd.Series([False] * len(invoices), dtype="bool"),
             "allocate": pd.Series([None] * len(invoices), dtype="object"),
         }
@@ -142,7 +144,7 @@ def main() -> None:
                 "invoice_date": "Date",
                 "due_date": "Due",
                 "currency_code": "Currency",
-                "open_amount": "Open",
+                "open_amount": amount_column("Open"),
                 "settle": st.column_config.CheckboxColumn("Settle"),
                 "allocate": st.column_config.TextColumn("Allocate"),
             },

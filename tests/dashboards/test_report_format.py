@@ -1,0 +1,121 @@
+"""How every report table and KPI card reads: one home for the formats (issue 13).
+
+Amounts with thousands separators and a minus sign (never parentheses), percentages and
+shares as "13.0 %", blank for missing values, coded values by their labels, no column of
+zeros for a previous year that is not there, compact amounts on the KPI cards.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from dashboards.amounts import compact_amount, format_number, format_percent, format_share
+from dashboards.grid_columns import column_kind
+from dashboards.report_table import prepare, screen_style
+from dashboards.selection import Selection, build_selection, describe
+
+
+def _shown(df: pd.DataFrame) -> list[list[str]]:
+    """The cells as the Styler shows them on screen."""
+    styler = screen_style(df.style, df)
+    translated = styler._translate(False, False)  # noqa: SLF001 - the rendered cell texts
+    return [[cell["display_value"] for cell in row[1:]] for row in translated["body"]]
+
+
+def test_large_amounts_are_compact_on_the_cards() -> None:
+    assert compact_amount(1_013_283_123.45) == "1.01 bn"
+    assert compact_amount(-1_013_283_123.45, "EUR") == "-1.01 bn EUR"
+    assert compact_amount(12_345_678.9) == "12.35 M"
+    assert compact_amount(999_999_999) == "1,000.00 M"
+    assert compact_amount(9_999_999.994) == "9,999,999.99"
+    assert compact_amount(-1234.5) == "-1,234.50"
+    assert compact_amount(25_000_000, sign=True) == "+25.00 M"
+    assert compact_amount(-0.004, sign=True) == "+0.00"
+    assert compact_amount(None) == "–"
+
+
+def test_percentages_shares_and_missing_values() -> None:
+    assert format_percent(12.5) == "12.5 %"
+    assert format_share(0.13) == "13.0 %"
+    assert format_share(Decimal("0.8766")) == "87.7 %"
+    assert format_number(-1234.5) == "-1,234.50"
+    assert format_number(float("nan")) == format_percent(None) == format_share(None) == ""
+
+
+def test_column_kinds_follow_the_names() -> None:
+    floats = pd.Series([0.5])
+    assert column_kind("share", floats) == "share"
+    assert column_kind("cumulative_share", floats) == "share"
+    assert column_kind("variance_pct", floats) == "percent"
+    assert column_kind("on_time_pct_last_year", floats) == "amount"  # not a *_pct name
+    assert column_kind("closing_cash", floats) == "amount"
+    assert column_kind("lines", pd.Series([3])) == "other"
+    assert column_kind("entry_date", pd.to_datetime(pd.Series(["2026-01-01"]))) == "date"
+
+
+def test_tables_read_alike_minus_signs_percent_and_blank() -> None:
+    """The variance tables' Styler and the plain tables say the same (issue 13: one showed
+    parentheses, the next minus signs; variance % read "None"; shares 0.13)."""
+    df = prepare(
+        pd.DataFrame(
+            {
+                "account_code": ["8000", None],
+                "budget": [Decimal("-1234.5"), Decimal("1000000")],
+                "variance_pct": [None, Decimal("-2.5")],
+                "value_share": [0.13, None],
+            }
+        )
+    )
+    assert df["budget"].dtype == float and df["variance_pct"].dtype == float
+    assert _shown(df) == [
+        ["8000", "-1,234.50", "", "13.0 %"],
+        ["", "1,000,000.00", "-2.5 %", ""],
+    ]
+
+
+def test_coded_values_read_as_labels() -> None:
+    df = pd.DataFrame({"side": ["assets", "equity_and_liabilities"], "this_year": [1.0, 2.0]})
+    shown = prepare(df, values={"side": {"equity_and_liabilities": "Equity and liabilities"}})
+    assert list(shown["side"]) == ["assets", "Equity and liabilities"]
+
+
+def test_no_previous_year_no_previous_year_columns() -> None:
+    df = pd.DataFrame(
+        {
+            "customer": ["C1"],
+            "this_year": [10.0],
+            "last_year": [0.0],
+            "change": [10.0],
+            "change_pct": [None],
+            "margin_this_year": [4.0],
+            "margin_last_year": [0.0],
+        }
+    )
+    assert list(prepare(df, previous_year=False).columns) == [
+        "customer",
+        "this_year",
+        "margin_this_year",
+    ]
+    assert list(prepare(df).columns) == list(df.columns)
+
+
+@pytest.mark.parametrize(("known", "expected"), [([2026, 2025], True), ([2026], False)])
+def test_the_selection_knows_whether_there_is_a_previous_year(
+    known: list[int], expected: bool
+) -> None:
+    divisions = pd.DataFrame({"division_id": [1], "currency_code": ["EUR"], "is_group_top": [True]})
+    sel = build_selection(divisions, [], 2026, 10, known_years=known)
+    assert sel.has_previous_year is expected
+
+
+def test_a_selection_described_for_the_workbook() -> None:
+    sel = Selection((1, 3), 2026, 4, "EUR", True)
+    assert describe(sel, {1: "HOLD", 3: "UK01"}) == {
+        "Divisions": "HOLD, UK01",
+        "Currency": "EUR (group currency; divisions added up, not consolidated)",
+        "Fiscal year": "2026",
+        "Through period": "04",
+    }
