@@ -20,8 +20,8 @@ Kind = Literal["amount", "percent", "share", "date", "other"]
 def column_kind(name: str, values: pd.Series) -> Kind:
     """What a report column holds, by its name and type.
 
-    ``*_pct`` columns are percentages held as 0-100, ``share`` / ``*_share`` columns are
-    fractions of one (0.13 reads "13.0 %"); other decimal numbers are amounts. Whole
+    ``*_pct`` columns are percentages held as 0-100, ``share`` / ``share_*`` / ``*_share``
+    columns are fractions of one (0.13 reads "13.0 %"); other decimal numbers are amounts. Whole
     numbers (counts, years, period numbers) are left as they are.
     """
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -30,7 +30,7 @@ def column_kind(name: str, values: pd.Series) -> Kind:
         return "other"
     if name == "pct" or name.endswith("_pct"):
         return "percent"
-    if name == "share" or name.endswith("_share"):
+    if name == "share" or name.startswith("share_") or name.endswith("_share"):
         return "share"
     return "amount"
 

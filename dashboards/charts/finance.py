@@ -32,7 +32,9 @@ def pnl_by_month(df: pd.DataFrame, fiscal_year: int, currency: str) -> go.Figure
         )
     fig.update_layout(barmode="group")
     fig.update_xaxes(categoryorder="array", categoryarray=[layout.month(p) for p in range(1, 13)])
-    return layout.standard(fig, "P&L by month vs last year", currency)
+    # The first year the warehouse holds has no last year to be compared with.
+    compared = bool((df["fiscal_year"] == fiscal_year - 1).any())
+    return layout.standard(fig, "P&L by month" + (" vs last year" if compared else ""), currency)
 
 
 def balance_sheet(df: pd.DataFrame, currency: str) -> go.Figure:

@@ -49,6 +49,7 @@ def test_column_kinds_follow_the_names() -> None:
     floats = pd.Series([0.5])
     assert column_kind("share", floats) == "share"
     assert column_kind("cumulative_share", floats) == "share"
+    assert column_kind("share_before", floats) == "share"
     assert column_kind("variance_pct", floats) == "percent"
     assert column_kind("on_time_pct_last_year", floats) == "amount"  # not a *_pct name
     assert column_kind("closing_cash", floats) == "amount"
@@ -119,3 +120,19 @@ def test_a_selection_described_for_the_workbook() -> None:
         "Fiscal year": "2026",
         "Through period": "04",
     }
+
+
+def test_charts_compare_with_last_year_only_when_there_is_one() -> None:
+    from dashboards.charts import finance, wholesale
+
+    months = pd.DataFrame(
+        {"fiscal_year": [2024], "period_number": [1], "revenue": [5.0], "net_result": [1.0]}
+    )
+    assert finance.pnl_by_month(months, 2024, "EUR").layout.title.text == "P&L by month"
+    both = pd.concat([months.assign(fiscal_year=2023), months])
+    assert "vs last year" in finance.pnl_by_month(both, 2024, "EUR").layout.title.text
+    sales = pd.DataFrame({"customer": ["C1"], "this_year": [5.0], "last_year": [0.0]})
+    alone = wholesale.sales_vs_last_year(sales, "customer", "Customer", 2024, "EUR", False)
+    assert [bar.name for bar in alone.data] == ["2024"]
+    compared = wholesale.sales_vs_last_year(sales, "customer", "Customer", 2025, "EUR")
+    assert [bar.name for bar in compared.data] == ["2024", "2025"]
