@@ -1,11 +1,17 @@
 """The whole refresh on a generated company: dagster runs extract, dbt build (with the
 unit tests), the checks and the publish in-process; the assertions read the PUBLISHED
-warehouse, as the dashboards do."""
+warehouse, as the dashboards do.
+
+The demo is generated on SQLite and on PostgreSQL (``pipeline``): the marts of each must
+equal the generator's control totals. Checks of the warehouse alone run on SQLite only.
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,12 +34,46 @@ def query(publication: Publication, sql: str) -> list[tuple[Any, ...]]:
         return connection.execute(sql).fetchall()
 
 
+@dataclass(frozen=True)
+class Pipeline:
+    company: DemoCompany
+    warehouse: Path  # its ERP_WAREHOUSE_DIR
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def pipeline(
+    request: pytest.FixtureRequest,
+    demo_company: DemoCompany,
+    warehouse_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Pipeline]:
+    """The demo company on each engine, with the warehouse folder its refresh writes.
+
+    The SQLite one is the session's (``demo_company`` and ``warehouse_dir`` are set up
+    first, so their environment is the one restored afterwards); PostgreSQL's gets a
+    folder of its own, so neither run publishes over the other's books.
+    """
+    if request.param == "sqlite":
+        yield Pipeline(demo_company, warehouse_dir)
+        return
+    company: DemoCompany = request.getfixturevalue("demo_company_pg")
+    warehouse = tmp_path_factory.mktemp("warehouse_pg")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ERP_DATABASE_URL", company.url)
+        patch.setenv("ERP_WAREHOUSE_DIR", str(warehouse))
+        yield Pipeline(company, warehouse)
+
+
+# For tests of the warehouse alone: the source it came from changes nothing there.
+sqlite_only = pytest.mark.parametrize("pipeline", ["sqlite"], indirect=True)
+
+
 @pytest.fixture(scope="module")
-def first_publish(definitions: Any, demo_company: DemoCompany, warehouse_dir: Path) -> Publication:
+def first_publish(definitions: Any, pipeline: Pipeline) -> Publication:
     from orchestration.refresh import run_refresh
 
     run_refresh()
-    publication = current_publication(warehouse_dir)
+    publication = current_publication(pipeline.warehouse)
     assert publication is not None, "the refresh published nothing"
     assert publication.delta is None  # the full job publishes a full copy
     return publication
@@ -75,7 +115,7 @@ def test_published_marts_hold_their_contracts(first_publish: Publication) -> Non
 
 
 def test_revenue_per_division_and_year_matches_the_generator(
-    first_publish: Publication, demo_company: DemoCompany
+    first_publish: Publication, pipeline: Pipeline
 ) -> None:
     rows = query(
         first_publish,
@@ -88,7 +128,7 @@ def test_revenue_per_division_and_year_matches_the_generator(
     """,
     )
     actual = {(code, year): amount for code, year, amount in rows}
-    totals: Any = demo_company.totals
+    totals: Any = pipeline.company.totals
     expected = {
         (code, year): amount
         for code, years in totals.revenue.items()
@@ -98,9 +138,9 @@ def test_revenue_per_division_and_year_matches_the_generator(
 
 
 def test_wholesale_marts_match_the_generator(
-    first_publish: Publication, demo_company: DemoCompany
+    first_publish: Publication, pipeline: Pipeline
 ) -> None:
-    totals: Any = demo_company.totals
+    totals: Any = pipeline.company.totals
     revenue = query(
         first_publish,
         """
@@ -129,7 +169,7 @@ def test_wholesale_marts_match_the_generator(
 
 
 def test_stock_reconciles_with_the_ledger_at_every_period_end(
-    first_publish: Publication, demo_company: DemoCompany
+    first_publish: Publication, pipeline: Pipeline
 ) -> None:
     off = query(
         first_publish,
@@ -144,7 +184,7 @@ def test_stock_reconciles_with_the_ledger_at_every_period_end(
     """,
     )
     assert periods[0][0] >= 2 and periods[0][1] >= 60  # NL01 and UK01, 2024 through 2026
-    totals: Any = demo_company.totals
+    totals: Any = pipeline.company.totals
     at_end = query(
         first_publish,
         f"""
@@ -182,9 +222,9 @@ def test_books_balance_in_every_division_and_period(first_publish: Publication) 
 
 
 def test_open_items_match_the_generator_and_the_ledger(
-    first_publish: Publication, demo_company: DemoCompany
+    first_publish: Publication, pipeline: Pipeline
 ) -> None:
-    totals: Any = demo_company.totals
+    totals: Any = pipeline.company.totals
     for mart, expected, invoice_type, sign in (
         ("finance__receivables_ageing", totals.open_receivables, "sales", 1),
         ("finance__payables_ageing", totals.open_payables, "purchase", -1),
@@ -198,7 +238,7 @@ def test_open_items_match_the_generator_and_the_ledger(
         """,
         )
         assert {code: amount for code, _, amount in rows} == expected
-        engine = make_engine(demo_company.url)
+        engine = make_engine(pipeline.company.url)
         try:
             with session_scope(engine) as session:
                 for _, division_id, amount in rows:
@@ -209,15 +249,15 @@ def test_open_items_match_the_generator_and_the_ledger(
 
 
 def test_refresh_adds_new_postings_and_keeps_the_old_version(
-    first_publish: Publication, demo_company: DemoCompany, warehouse_dir: Path
+    first_publish: Publication, pipeline: Pipeline
 ) -> None:
     from orchestration.refresh import run_refresh
 
     lines_before = query(first_publish, "select count(*) from main.fct_gl_lines")[0][0]
-    invoice_id, amount_base = post_sales_invoice(demo_company.url, "4321.09", on="2026-10-30")
+    invoice_id, amount_base = post_sales_invoice(pipeline.company.url, "4321.09", on="2026-10-30")
 
     run_refresh()
-    latest = current_publication(warehouse_dir)
+    latest = current_publication(pipeline.warehouse)
     assert latest is not None and latest != first_publish
     new_lines = query(
         latest,
@@ -237,6 +277,7 @@ def test_refresh_adds_new_postings_and_keeps_the_old_version(
     assert query(first_publish, "select count(*) from main.fct_gl_lines")[0][0] == lines_before
 
 
+@sqlite_only
 def test_failing_blocking_check_stops_publishing(
     first_publish: Publication,
     definitions: Any,
@@ -268,6 +309,7 @@ def test_failing_blocking_check_stops_publishing(
     assert "stock_reconciles" in explain(result)
 
 
+@sqlite_only
 def test_checks_catch_a_tampered_warehouse(first_publish: Publication, tmp_path: Path) -> None:
     """The ledger's checks (dbt tests, run as asset checks) and the GX suite fail on a
     warehouse whose trial balance, balance sheet and fact were tampered with."""
