@@ -84,6 +84,8 @@ from (
     compares the stored shares with the user's thresholds; window_start / window_end
     bound the drill-down's invoice dates.
     A window gets rows only for the members with sales lines in it. -#}
+{#- Column names that are keywords somewhere are quoted with adapter.quote: "name" in
+    DuckDB and PostgreSQL, `name` in Spark (where "name" would be a string literal). -#}
 {% macro abc_mart(source, key, code, name, extra) -%}
 with
 
@@ -122,7 +124,7 @@ totals as (
         window_months.window_end,
         sales.{{ key }},
         max(sales.{{ code }}) as code,
-        max(sales.{{ name }}) as "name",
+        max(sales.{{ name }}) as {{ adapter.quote('name') }},
         max(sales.{{ extra }}) as {{ extra }},
         sum(sales.revenue_base) as revenue,
         sum(sales.margin_base) as margin,
@@ -149,8 +151,8 @@ measures as (
     {%- for measure in ['revenue', 'margin', 'quantity'] %}
     select
         division_id, division_code, window_type, fiscal_year, period, window_start,
-        window_end, '{{ measure }}' as measure, {{ key }}, code, "name", {{ extra }},
-        {{ rate(measure) }} as "value"
+        window_end, '{{ measure }}' as measure, {{ key }}, code, {{ adapter.quote('name') }},
+        {{ extra }}, {{ rate(measure) }} as {{ adapter.quote('value') }}
     from totals
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
@@ -176,10 +178,10 @@ final as (
         measure,
         {{ key }},
         code,
-        "name",
+        {{ adapter.quote('name') }},
         {{ extra }},
-        "value",
-        cast(abc_rank as integer) as "rank",
+        {{ adapter.quote('value') }},
+        cast(abc_rank as integer) as {{ adapter.quote('rank') }},
         share,
         {{ rate('case when positive_total > 0 then value_before_block / positive_total else 0 end') }}
             as share_before,
