@@ -114,15 +114,17 @@ window_months as (
 
 totals as (
 
+    -- One row per division, window and member; the descriptive columns are the same on
+    -- every row of a group (max picks one).
     select
         sales.division_id,
-        sales.division_code,
         window_months.window_type,
         window_months.fiscal_year,
         window_months.period,
-        window_months.window_start,
-        window_months.window_end,
         sales.{{ key }},
+        max(sales.division_code) as division_code,
+        max(window_months.window_start) as window_start,
+        max(window_months.window_end) as window_end,
         max(sales.{{ code }}) as code,
         max(sales.{{ name }}) as {{ adapter.quote('name') }},
         max(sales.{{ extra }}) as {{ extra }},
@@ -136,12 +138,9 @@ totals as (
             between window_months.first_month and window_months.last_month
     group by
         sales.division_id,
-        sales.division_code,
         window_months.window_type,
         window_months.fiscal_year,
         window_months.period,
-        window_months.window_start,
-        window_months.window_end,
         sales.{{ key }}
 
 ),
