@@ -89,9 +89,9 @@ def save_sales_order(
 
     def post(session: Session, user: User) -> OrderSaved:
         if quote:
-            order = orders.create_quote(session, user, draft)
+            order = orders.create_quote(session=session, user=user, draft=draft)
             return OrderSaved(Posted(order.quote_number or "", "quote"))
-        result = orders.create_order(session, user, draft)
+        result = orders.create_order(session=session, user=user, draft=draft)
         notes = []
         for short in result.shortages:
             supplier = (

@@ -340,13 +340,21 @@ def _salespeople(
     offset = 0 if division == "NL01" else 5
     people = [
         order_service.create_salesperson(
-            session, staff.accountant, division, f"SP{n + 1:02d}", SALESPEOPLE[offset + n]
+            session=session,
+            user=staff.accountant,
+            division=division,
+            code=f"SP{n + 1:02d}",
+            name=SALESPEOPLE[offset + n],
         )
         for n in range(count)
     ]
     for customer in customers:
         order_service.assign_salesperson(
-            session, staff.accountant, customer.id, rng.choice(people), division
+            session=session,
+            user=staff.accountant,
+            customer=customer.id,
+            salesperson=rng.choice(people),
+            division=division,
         )
 
 

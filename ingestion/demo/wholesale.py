@@ -301,7 +301,9 @@ class Trade:
     def _on_quote(self, session: Session, event: Event, rng: random.Random) -> None:
         customer, lines, decided, converts = event.payload
         draft = self._draft(customer, lines, event.on, rng)
-        quote = sales_orders.create_quote(session, self.clerk(0, event.on), draft)
+        quote = sales_orders.create_quote(
+            session=session, user=self.clerk(0, event.on), draft=draft
+        )
         order = self._record(session, quote.id or 0, customer, lines, event.on)
         if converts:
             self.schedule(decided, "confirm", order)
@@ -310,18 +312,22 @@ class Trade:
 
     def _on_confirm(self, session: Session, event: Event, rng: random.Random) -> None:
         order: SalesOrder = event.payload
-        sales_orders.confirm_quote(session, self.clerk(0, event.on), order.id, event.on)
+        sales_orders.confirm_quote(
+            session=session, user=self.clerk(0, event.on), order_id=order.id, order_date=event.on
+        )
         self._opened(order, event.on, rng)
 
     def _on_lose(self, session: Session, event: Event, rng: random.Random) -> None:
         order: SalesOrder = event.payload
-        sales_orders.cancel_order(session, self.clerk(0, event.on), order.id)
+        sales_orders.cancel_order(session=session, user=self.clerk(0, event.on), order_id=order.id)
         order.status = "cancelled"
 
     def _on_order(self, session: Session, event: Event, rng: random.Random) -> None:
         customer, lines = event.payload
         draft = self._draft(customer, lines, event.on, rng)
-        result = sales_orders.create_order(session, self.clerk(0, event.on), draft)
+        result = sales_orders.create_order(
+            session=session, user=self.clerk(0, event.on), draft=draft
+        )
         order = self._record(session, result.order.id or 0, customer, lines, event.on)
         self._opened(order, event.on, rng)
 
@@ -379,7 +385,13 @@ class Trade:
                 line.delivered += qty
             if not drafts:
                 continue
-            delivery = deliveries.deliver(session, self.clerk(1, day), order.id, day, drafts)
+            delivery = deliveries.deliver(
+                session=session,
+                user=self.clerk(1, day),
+                order_id=order.id,
+                delivery_date=day,
+                lines=drafts,
+            )
             self.stock.post(day, moves)
             self.figures.add("deliveries", day.year)
             delivered.append(order)
@@ -410,9 +422,9 @@ class Trade:
                 ln.invoiced += max(ln.billable, Decimal(0))
             plans.append(self._sales_plan(order, day, lines, f"Order {order.id}"))
         posted = invoicing.invoice_orders(
-            session,
-            self.clerk(2, day),
-            [invoicing.OrderInvoiceRequest(order.id, day) for order in orders],
+            session=session,
+            user=self.clerk(2, day),
+            requests=[invoicing.OrderInvoiceRequest(order.id, day) for order in orders],
         )
         for plan, invoice in zip(plans, posted, strict=True):
             item = self._book(plan, invoice.id or 0, invoice.document_number)
@@ -454,11 +466,11 @@ class Trade:
         unit_cost = cost_value / qty if qty == delivered_qty else cost_value / delivered_qty
         credit = min(qty, line.invoiced)
         ret = customer_returns.return_goods(
-            session,
-            self.clerk(1, event.on),
-            order.id,
-            event.on,
-            [customer_returns.ReturnLineDraft(row.id or 0, qty)],
+            session=session,
+            user=self.clerk(1, event.on),
+            order_id=order.id,
+            return_date=event.on,
+            lines=[customer_returns.ReturnLineDraft(row.id or 0, qty)],
             reason=rng.choice(("Damaged in transit", "Wrong item", "Not needed", "Faulty")),
         )
         self.stock.post(
@@ -497,7 +509,7 @@ class Trade:
         for order in list(self.open_orders.values()):
             if order.due is None or (day - order.due).days < BACK_ORDER_PATIENCE:
                 continue
-            sales_orders.cancel_order(session, self.clerk(0, day), order.id)
+            sales_orders.cancel_order(session=session, user=self.clerk(0, day), order_id=order.id)
             for line in order.lines:
                 line.quantity = line.delivered
             if all(line.delivered == 0 for line in order.lines):

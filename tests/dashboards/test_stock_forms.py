@@ -183,9 +183,9 @@ def sold(stocked: Stocked, engine: Engine) -> Sold:
     with session_scope(engine) as s:
         clerk = _user(s, c, c.clerk)
         order = sales_orders.create_order(
-            s,
-            clerk,
-            sales_orders.SalesOrderDraft(
+            session=s,
+            user=clerk,
+            draft=sales_orders.SalesOrderDraft(
                 division=c.division,
                 customer=c.customer,
                 warehouse=MAIN,
@@ -198,16 +198,22 @@ def sold(stocked: Stocked, engine: Engine) -> Sold:
         ).order
         widget, scanner = sales_orders.order_lines(s, order.id or 0)
         deliveries.deliver(
-            s,
-            clerk,
-            order.id or 0,
-            c.open_date,
-            [
+            session=s,
+            user=clerk,
+            order_id=order.id or 0,
+            delivery_date=c.open_date,
+            lines=[
                 deliveries.DeliveryLineDraft(widget.id or 0, "5"),
                 deliveries.DeliveryLineDraft(scanner.id or 0, "1", serials=["SN-1"]),
             ],
         )
-        invoicing.invoice_order(s, clerk, order.id or 0, c.open_date, {widget.id or 0: "3"})
+        invoicing.invoice_order(
+            session=s,
+            user=clerk,
+            order_id=order.id or 0,
+            invoice_date=c.open_date,
+            quantities={widget.id or 0: "3"},
+        )
         return Sold(order.id or 0, widget.id or 0)
 
 

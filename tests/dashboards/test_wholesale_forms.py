@@ -115,8 +115,12 @@ def wholesale(app_env: Company, engine: Engine) -> Wholesale:
             valid_from="2020-01-01",
             description="Widget deal",
         )
-        person = sales_orders.create_salesperson(s, admin, c.division, "SP1", "Sam Seller")
-        sales_orders.assign_salesperson(s, admin, c.customer, person, division=c.division)
+        person = sales_orders.create_salesperson(
+            session=s, user=admin, division=c.division, code="SP1", name="Sam Seller"
+        )
+        sales_orders.assign_salesperson(
+            session=s, user=admin, customer=c.customer, salesperson=person, division=c.division
+        )
         po = purchase_orders.create_purchase_order(
             session=s,
             user=clerk,
@@ -148,9 +152,9 @@ def _sales_order(w: Wholesale, engine: Engine, lines: list[tuple[str, str]]) -> 
     c = w.company
     with session_scope(engine) as s:
         result = sales_orders.create_order(
-            s,
-            _user(s, c, c.clerk),
-            sales_orders.SalesOrderDraft(
+            session=s,
+            user=_user(s, c, c.clerk),
+            draft=sales_orders.SalesOrderDraft(
                 division=c.division,
                 customer=c.customer,
                 warehouse=WAREHOUSE,

@@ -112,7 +112,9 @@ def draft(customer: str = "C1", lines=None, on: str = "2025-04-01", **kw):
 def new_order(engine, lines, customer: str = "C1", username: str = "clerk") -> tuple[int, list]:
     """An order; returns its id and its line ids."""
     with session_scope(engine) as s:
-        result = orders.create_order(s, user(s, username), draft(customer, lines))
+        result = orders.create_order(
+            session=s, user=user(s, username), draft=draft(customer, lines)
+        )
         oid = result.order.id
         assert oid is not None
         return oid, [ln.id for ln in orders.order_lines(s, oid)]
@@ -177,14 +179,18 @@ def test_quote_to_invoice_with_back_order_and_moving_average_cost(engine) -> Non
     receive(engine, "HAM", "5", "11.00")
     with session_scope(engine) as s:
         clerk = user(s, "clerk")
-        orders.create_salesperson(s, clerk, "HOLD", "JD", "Jane Doe")
+        orders.create_salesperson(
+            session=s, user=clerk, division="HOLD", code="JD", name="Jane Doe"
+        )
         hold = Lookups(s).division("HOLD")
         c1 = s.exec(
             select(Relation).where(Relation.code == "C1", Relation.division_id == hold.id)
         ).one()
-        orders.assign_salesperson(s, clerk, c1, "JD")
+        orders.assign_salesperson(session=s, user=clerk, customer=c1, salesperson="JD")
         quote = orders.create_quote(
-            s, clerk, draft(lines=[orders.SalesLineDraft("HAM", "12", vat_code="V21")])
+            session=s,
+            user=clerk,
+            draft=draft(lines=[orders.SalesLineDraft("HAM", "12", vat_code="V21")]),
         )
         assert (quote.status, quote.quote_number, quote.order_number) == (
             "quote",
@@ -201,7 +207,9 @@ def test_quote_to_invoice_with_back_order_and_moving_average_cost(engine) -> Non
         avail = orders.availability(s, ham.item_id, quote.warehouse_id)
         assert (avail.on_hand, avail.reserved, avail.available) == (D(15), D(0), D(15))
     with session_scope(engine) as s:
-        result = orders.confirm_quote(s, user(s, "clerk"), quote_id, "2025-04-02")
+        result = orders.confirm_quote(
+            session=s, user=user(s, "clerk"), order_id=quote_id, order_date="2025-04-02"
+        )
         assert result.shortages == []
         order = result.order
         assert (order.status, order.order_number, order.order_date) == (
@@ -213,11 +221,11 @@ def test_quote_to_invoice_with_back_order_and_moving_average_cost(engine) -> Non
         assert (avail.reserved, avail.available) == (D(12), D(3))
     with session_scope(engine) as s:
         first = deliveries.deliver(
-            s,
-            user(s, "clerk"),
-            quote_id,
-            "2025-04-03",
-            [deliveries.DeliveryLineDraft(ham.id or 0, "5")],
+            session=s,
+            user=user(s, "clerk"),
+            order_id=quote_id,
+            delivery_date="2025-04-03",
+            lines=[deliveries.DeliveryLineDraft(ham.id or 0, "5")],
         )
         assert first.number == "DL2025-00001"
         # 5 x 9.00 = 45.00 from stock to cost of sales.
@@ -233,20 +241,32 @@ def test_quote_to_invoice_with_back_order_and_moving_average_cost(engine) -> Non
         assert (avail.on_hand, avail.reserved, avail.available) == (D(10), D(7), D(3))
         # Nothing more than delivered can be invoiced.
         with pytest.raises(ValidationError) as err:
-            invoicing.invoice_order(s, user(s, "clerk"), quote_id, "2025-04-03", {ham.id: "6"})
+            invoicing.invoice_order(
+                session=s,
+                user=user(s, "clerk"),
+                order_id=quote_id,
+                invoice_date="2025-04-03",
+                quantities={ham.id: "6"},
+            )
         assert err.value.field == f"quantities.{ham.id}"
         assert "only 5 delivered and not yet invoiced; 6 cannot be invoiced" in err.value.message
     # 10 units left worth 90.00; 10 @ 12.00 in: 20 units, 210.00, average 10.50.
     receive(engine, "HAM", "10", "12.00", on="2025-04-04")
     with session_scope(engine) as s:
-        second = deliveries.deliver(s, user(s, "clerk"), quote_id, "2025-04-05")
+        second = deliveries.deliver(
+            session=s, user=user(s, "clerk"), order_id=quote_id, delivery_date="2025-04-05"
+        )
         assert second.number == "DL2025-00002"
         # 7 x 10.50 = 73.50.
         assert entry_amounts(s, second.entry_id) == {"7000": D("73.50"), "3000": D("-73.50")}
         with pytest.raises(ValidationError, match="Nothing left to deliver"):
-            deliveries.deliver(s, user(s, "clerk"), quote_id, "2025-04-05")
+            deliveries.deliver(
+                session=s, user=user(s, "clerk"), order_id=quote_id, delivery_date="2025-04-05"
+            )
     with session_scope(engine) as s:
-        inv = invoicing.invoice_order(s, user(s, "clerk"), quote_id, "2025-04-06")
+        inv = invoicing.invoice_order(
+            session=s, user=user(s, "clerk"), order_id=quote_id, invoice_date="2025-04-06"
+        )
         # 12 x 20.00 = 240.00 + 21 % VAT 50.40 = 290.40.
         assert (inv.amount_excl_vat, inv.vat_amount, inv.amount_incl_vat) == (
             D("240.00"),
@@ -267,15 +287,17 @@ def test_quote_to_invoice_with_back_order_and_moving_average_cost(engine) -> Non
         assert on_hand(s, ham.item_id) == D(13)
         assert stock_vs_ledger(s) == (D("136.50"), D("136.50"))
     with pytest.raises(ValidationError, match="closed"), session_scope(engine) as s:
-        deliveries.deliver(s, user(s, "clerk"), quote_id, "2025-04-07")
+        deliveries.deliver(
+            session=s, user=user(s, "clerk"), order_id=quote_id, delivery_date="2025-04-07"
+        )
 
 
 def test_foreign_customer_is_priced_in_its_currency(engine) -> None:
     with session_scope(engine) as s:
         result = orders.create_order(
-            s,
-            user(s, "clerk"),
-            draft(
+            session=s,
+            user=user(s, "clerk"),
+            draft=draft(
                 "C2",
                 [orders.SalesLineDraft("HAM", "1"), orders.SalesLineDraft("BOLT", "3", "2.5")],
                 on="2025-06-15",
@@ -291,7 +313,9 @@ def test_invoice_beyond_delivered_and_delivery_beyond_ordered_are_refused(engine
     receive(engine, "HAM", "10", "8.00")
     oid, (lid,) = new_order(engine, [orders.SalesLineDraft("HAM", "3")])
     with pytest.raises(ValidationError) as err, session_scope(engine) as s:
-        invoicing.invoice_order(s, user(s, "clerk"), oid, "2025-04-02")
+        invoicing.invoice_order(
+            session=s, user=user(s, "clerk"), order_id=oid, invoice_date="2025-04-02"
+        )
     assert err.value.field == "order_id" and "Nothing to invoice" in err.value.message
     before = counts(engine)
     for lines, field, message in (
@@ -307,28 +331,54 @@ def test_invoice_beyond_delivered_and_delivery_beyond_ordered_are_refused(engine
         ([deliveries.DeliveryLineDraft(lid, "1", lot="L1")], "lines.1.lot", "not tracked"),
     ):
         with pytest.raises(ValidationError) as err, session_scope(engine) as s:
-            deliveries.deliver(s, user(s, "clerk"), oid, "2025-04-02", lines)
+            deliveries.deliver(
+                session=s,
+                user=user(s, "clerk"),
+                order_id=oid,
+                delivery_date="2025-04-02",
+                lines=lines,
+            )
         assert err.value.field == field and message in err.value.message, err.value
     with pytest.raises(ValidationError) as err, session_scope(engine) as s:
-        deliveries.deliver(s, user(s, "clerk"), oid, "2025-03-31")
+        deliveries.deliver(
+            session=s, user=user(s, "clerk"), order_id=oid, delivery_date="2025-03-31"
+        )
     assert err.value.field == "delivery_date"
     assert counts(engine) == before
     with session_scope(engine) as s:
         deliveries.deliver(
-            s, user(s, "clerk"), oid, "2025-04-02", [deliveries.DeliveryLineDraft(lid, "2")]
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            delivery_date="2025-04-02",
+            lines=[deliveries.DeliveryLineDraft(lid, "2")],
         )
     with pytest.raises(ValidationError) as err, session_scope(engine) as s:
-        invoicing.invoice_order(s, user(s, "clerk"), oid, "2025-04-02", {lid: "2.5"})
+        invoicing.invoice_order(
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            invoice_date="2025-04-02",
+            quantities={lid: "2.5"},
+        )
     assert err.value.field == f"quantities.{lid}"
     with session_scope(engine) as s:
-        inv = invoicing.invoice_order(s, user(s, "clerk"), oid, "2025-04-02", {lid: "2"})
+        inv = invoicing.invoice_order(
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            invoice_date="2025-04-02",
+            quantities={lid: "2"},
+        )
         assert inv.amount_excl_vat == D("40.00")
         assert s.get(SalesOrder, oid).status == "order"  # type: ignore[union-attr]
     with pytest.raises(ValidationError, match="Nothing to invoice"), session_scope(engine) as s:
-        invoicing.invoice_order(s, user(s, "clerk"), oid, "2025-04-03")
+        invoicing.invoice_order(
+            session=s, user=user(s, "clerk"), order_id=oid, invoice_date="2025-04-03"
+        )
     # Cancelling the rest closes the order: everything kept is invoiced.
     with session_scope(engine) as s:
-        cancelled = orders.cancel_order(s, user(s, "clerk"), oid)
+        cancelled = orders.cancel_order(session=s, user=user(s, "clerk"), order_id=oid)
         assert cancelled.status == "closed" and line(s, lid).quantity == D(2)
 
 
@@ -340,13 +390,19 @@ def test_negative_stock_is_refused_unless_the_item_allows_it(engine) -> None:
     )
     before = counts(engine)
     with pytest.raises(ValidationError) as err, session_scope(engine) as s:
-        deliveries.deliver(s, user(s, "clerk"), oid, "2025-04-02")
+        deliveries.deliver(
+            session=s, user=user(s, "clerk"), order_id=oid, delivery_date="2025-04-02"
+        )
     assert err.value.field == "lines"
     assert "only 2 pcs of HAM in warehouse MAIN; 3 cannot go out" in err.value.message
     assert counts(engine) == before
     with session_scope(engine) as s:
         d = deliveries.deliver(
-            s, user(s, "clerk"), oid, "2025-04-02", [deliveries.DeliveryLineDraft(bolt, "5")]
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            delivery_date="2025-04-02",
+            lines=[deliveries.DeliveryLineDraft(bolt, "5")],
         )
         # BOLT may go negative: 1 unit at 0.40, then 4 more at the last cost 0.40 = 2.00.
         assert entry_amounts(s, d.entry_id) == {"7000": D("2.00"), "3000": D("-2.00")}
@@ -389,16 +445,22 @@ def test_serial_and_lot_deliveries_and_returns(engine) -> None:
         ),
     ):
         with pytest.raises(ValidationError) as err, session_scope(engine) as s:
-            deliveries.deliver(s, user(s, "clerk"), oid, "2025-04-02", lines)
+            deliveries.deliver(
+                session=s,
+                user=user(s, "clerk"),
+                order_id=oid,
+                delivery_date="2025-04-02",
+                lines=lines,
+            )
         assert err.value.field == field and message in err.value.message, err.value
     assert counts(engine) == before
     with session_scope(engine) as s:
         d = deliveries.deliver(
-            s,
-            user(s, "clerk"),
-            oid,
-            "2025-04-02",
-            [
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            delivery_date="2025-04-02",
+            lines=[
                 deliveries.DeliveryLineDraft(phone, "2", serials=["SN2", "SN1"]),
                 deliveries.DeliveryLineDraft(paint, "4", lot="L7"),
             ],
@@ -418,21 +480,21 @@ def test_serial_and_lot_deliveries_and_returns(engine) -> None:
         # The serial of one phone cannot come back on the other's delivery line.
         with pytest.raises(ValidationError) as err:
             returns.return_goods(
-                s,
-                user(s, "clerk"),
-                oid,
-                "2025-04-03",
-                [returns.ReturnLineDraft(sn2, "1", serials=["SN1"])],
+                session=s,
+                user=user(s, "clerk"),
+                order_id=oid,
+                return_date="2025-04-03",
+                lines=[returns.ReturnLineDraft(sn2, "1", serials=["SN1"])],
             )
         assert err.value.field == "lines.1.serials"
         assert "shipped serial number SN2 of PHONE, not SN1" in err.value.message
     with session_scope(engine) as s:
         ret = returns.return_goods(
-            s,
-            user(s, "clerk"),
-            oid,
-            "2025-04-03",
-            [returns.ReturnLineDraft(sn1, "1"), returns.ReturnLineDraft(lot, "3")],
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            return_date="2025-04-03",
+            lines=[returns.ReturnLineDraft(sn1, "1"), returns.ReturnLineDraft(lot, "3")],
             reason="Damaged box",
         )
         # Not invoiced: no credit note; stock back at the delivery cost 115.00 + 3 x 3.00.
@@ -444,7 +506,11 @@ def test_serial_and_lot_deliveries_and_returns(engine) -> None:
         )
     with pytest.raises(ValidationError) as err, session_scope(engine) as s:
         returns.return_goods(
-            s, user(s, "clerk"), oid, "2025-04-04", [returns.ReturnLineDraft(lot, "2")]
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            return_date="2025-04-04",
+            lines=[returns.ReturnLineDraft(lot, "2")],
         )
     assert err.value.field == "lines.1.quantity"
     assert "shipped 4 l of PAINT, 3 already returned; 2 cannot come back" in err.value.message
@@ -455,11 +521,11 @@ def test_serial_and_lot_deliveries_and_returns(engine) -> None:
     again, (phone2,) = new_order(engine, [orders.SalesLineDraft("PHONE", "1")])
     with session_scope(engine) as s:
         d = deliveries.deliver(
-            s,
-            user(s, "clerk"),
-            again,
-            "2025-04-05",
-            [deliveries.DeliveryLineDraft(phone2, "1", serials=["SN1"])],
+            session=s,
+            user=user(s, "clerk"),
+            order_id=again,
+            delivery_date="2025-04-05",
+            lines=[deliveries.DeliveryLineDraft(phone2, "1", serials=["SN1"])],
         )
         assert entry_amounts(s, d.entry_id) == {"7000": D("115.00"), "3000": D("-115.00")}
 
@@ -469,14 +535,26 @@ def test_return_credits_the_invoiced_part_at_order_price_and_restocks_at_cost(en
     receive(engine, "HAM", "4", "9.00")
     oid, (lid,) = new_order(engine, [orders.SalesLineDraft("HAM", "4", vat_code="V21")])
     with session_scope(engine) as s:
-        d = deliveries.deliver(s, user(s, "clerk"), oid, "2025-04-02")
-        invoicing.invoice_order(s, user(s, "clerk"), oid, "2025-04-02", {lid: "3"})
+        d = deliveries.deliver(
+            session=s, user=user(s, "clerk"), order_id=oid, delivery_date="2025-04-02"
+        )
+        invoicing.invoice_order(
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            invoice_date="2025-04-02",
+            quantities={lid: "3"},
+        )
         (dl,) = s.exec(select(DeliveryLine).where(DeliveryLine.delivery_id == d.id)).all()
         dl_id = dl.id or 0
     receive(engine, "HAM", "5", "15.00", on="2025-04-03")
     with session_scope(engine) as s:
         ret = returns.return_goods(
-            s, user(s, "clerk"), oid, "2025-04-04", [returns.ReturnLineDraft(dl_id, "2")]
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            return_date="2025-04-04",
+            lines=[returns.ReturnLineDraft(dl_id, "2")],
         )
         # Back in at the delivery's 9.00, not today's average 15.00: 2 x 9.00 = 18.00.
         assert entry_amounts(s, ret.entry_id) == {"3000": D("18.00"), "7000": D("-18.00")}
@@ -500,7 +578,9 @@ def test_return_credits_the_invoiced_part_at_order_price_and_restocks_at_cost(en
         # Kept 4 - 2 = 2, billed 3 - 2 = 1: one more unit can be invoiced.
         assert invoicing.billable(ln) == D(1)
     with session_scope(engine) as s:
-        inv = invoicing.invoice_order(s, user(s, "clerk"), oid, "2025-04-05")
+        inv = invoicing.invoice_order(
+            session=s, user=user(s, "clerk"), order_id=oid, invoice_date="2025-04-05"
+        )
         assert inv.amount_excl_vat == D("20.00")
         assert s.get(SalesOrder, oid).status == "closed"  # type: ignore[union-attr]
         # 36 - 36 + 75 + 18 = 93.00 on hand (7 units), equal to the ledger.
@@ -568,9 +648,9 @@ def test_shortage_suggests_a_supplier_at_order_entry(engine) -> None:
     new_order(engine, [orders.SalesLineDraft("HAM", "3")])
     with session_scope(engine) as s:
         result = orders.create_order(
-            s,
-            user(s, "clerk"),
-            draft(
+            session=s,
+            user=user(s, "clerk"),
+            draft=draft(
                 lines=[
                     orders.SalesLineDraft("HAM", "4"),
                     orders.SalesLineDraft("BOLT", "2"),
@@ -601,11 +681,13 @@ def test_rights_analyst_cannot_sell_and_clerk_us_not_in_hold(engine) -> None:
         ("clerk_us", "User clerk_us has no rights in division HOLD"),
     ):
         with pytest.raises(PermissionDenied, match=message), session_scope(engine) as s:
-            orders.create_order(s, user(s, username), draft())
+            orders.create_order(session=s, user=user(s, username), draft=draft())
         with pytest.raises(PermissionDenied, match=message), session_scope(engine) as s:
-            deliveries.deliver(s, user(s, username), oid, "2025-04-02")
+            deliveries.deliver(
+                session=s, user=user(s, username), order_id=oid, delivery_date="2025-04-02"
+            )
         with pytest.raises(PermissionDenied, match=message), session_scope(engine) as s:
-            orders.cancel_order(s, user(s, username), oid)
+            orders.cancel_order(session=s, user=user(s, username), order_id=oid)
     assert counts(engine) == before
 
 
@@ -648,11 +730,16 @@ def test_bad_order_input_is_refused_with_field_and_nothing_written(engine, quote
         }
         with pytest.raises(ValidationError) as err, session_scope(engine) as s:
             call = orders.create_quote if quote else orders.create_order
-            call(s, user(s, "clerk"), orders.SalesOrderDraft(**args))
+            call(session=s, user=user(s, "clerk"), draft=orders.SalesOrderDraft(**args))
         assert err.value.field == field and message in err.value.message, (fields, err.value)
     for order_id in (999, "abc"):
         with pytest.raises(ValidationError) as err, session_scope(engine) as s:
-            deliveries.deliver(s, user(s, "clerk"), order_id, "2025-04-02")  # type: ignore[arg-type]
+            deliveries.deliver(
+                session=s,
+                user=user(s, "clerk"),
+                order_id=order_id,  # type: ignore[arg-type]
+                delivery_date="2025-04-02",
+            )
         assert err.value.field == "order_id"
     assert counts(engine) == before
 
@@ -661,25 +748,32 @@ def test_quote_cannot_be_delivered_and_cancelled_order_releases_stock(engine) ->
     receive(engine, "HAM", "5", "8.00")
     with session_scope(engine) as s:
         quote = orders.create_quote(
-            s, user(s, "clerk"), draft(lines=[orders.SalesLineDraft("HAM", "4")])
+            session=s, user=user(s, "clerk"), draft=draft(lines=[orders.SalesLineDraft("HAM", "4")])
         )
         qid = quote.id or 0
     with (
         pytest.raises(ValidationError, match="a quote; confirm it first"),
         session_scope(engine) as s,
     ):
-        deliveries.deliver(s, user(s, "clerk"), qid, "2025-04-02")
+        deliveries.deliver(
+            session=s, user=user(s, "clerk"), order_id=qid, delivery_date="2025-04-02"
+        )
     with pytest.raises(ValidationError) as err, session_scope(engine) as s:
-        orders.confirm_quote(s, user(s, "clerk"), qid, "2025-03-31")
+        orders.confirm_quote(
+            session=s, user=user(s, "clerk"), order_id=qid, order_date="2025-03-31"
+        )
     assert err.value.field == "order_date"
     oid, (lid,) = new_order(engine, [orders.SalesLineDraft("HAM", "4")])
     with session_scope(engine) as s:
         item_id, wh = line(s, lid).item_id, _warehouse(s).id or 0
         assert orders.availability(s, item_id, wh).reserved == D(4)
-        assert orders.cancel_order(s, user(s, "clerk"), oid).status == "cancelled"
+        assert (
+            orders.cancel_order(session=s, user=user(s, "clerk"), order_id=oid).status
+            == "cancelled"
+        )
         assert orders.availability(s, item_id, wh).reserved == D(0)
         with pytest.raises(ValidationError, match="nothing to cancel"):
-            orders.cancel_order(s, user(s, "clerk"), oid)
+            orders.cancel_order(session=s, user=user(s, "clerk"), order_id=oid)
 
 
 def test_stock_movements_equal_the_ledger_stock_account(engine) -> None:
@@ -691,11 +785,11 @@ def test_stock_movements_equal_the_ledger_stock_account(engine) -> None:
     )
     with session_scope(engine) as s:
         d = deliveries.deliver(
-            s,
-            user(s, "clerk"),
-            oid,
-            "2025-04-02",
-            [deliveries.DeliveryLineDraft(ham, "2"), deliveries.DeliveryLineDraft(bolt, "3")],
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            delivery_date="2025-04-02",
+            lines=[deliveries.DeliveryLineDraft(ham, "2"), deliveries.DeliveryLineDraft(bolt, "3")],
         )
         (dl, _) = s.exec(
             select(DeliveryLine).where(DeliveryLine.delivery_id == d.id).order_by(DeliveryLine.id)
@@ -703,13 +797,25 @@ def test_stock_movements_equal_the_ledger_stock_account(engine) -> None:
         dl_id = dl.id or 0
     receive(engine, "HAM", "1", "9.99", on="2025-04-03")
     with session_scope(engine) as s:
-        deliveries.deliver(s, user(s, "clerk"), oid, "2025-04-04")
-        invoicing.invoice_order(s, user(s, "clerk"), oid, "2025-04-05")
-        returns.return_goods(
-            s, user(s, "clerk"), oid, "2025-04-06", [returns.ReturnLineDraft(dl_id, "1")]
+        deliveries.deliver(
+            session=s, user=user(s, "clerk"), order_id=oid, delivery_date="2025-04-04"
+        )
+        invoicing.invoice_order(
+            session=s, user=user(s, "clerk"), order_id=oid, invoice_date="2025-04-05"
         )
         returns.return_goods(
-            s, user(s, "clerk"), oid, "2025-04-07", [returns.ReturnLineDraft(dl_id, "1")]
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            return_date="2025-04-06",
+            lines=[returns.ReturnLineDraft(dl_id, "1")],
+        )
+        returns.return_goods(
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            return_date="2025-04-07",
+            lines=[returns.ReturnLineDraft(dl_id, "1")],
         )
     with session_scope(engine) as s:
         moved, ledger = stock_vs_ledger(s)
@@ -730,24 +836,28 @@ def test_batch_invoicing_is_all_or_nothing(engine) -> None:
     first, _ = new_order(engine, [orders.SalesLineDraft("HAM", "2")])
     second, _ = new_order(engine, [orders.SalesLineDraft("HAM", "3")], customer="C2")
     with session_scope(engine) as s:
-        deliveries.deliver(s, user(s, "clerk"), first, "2025-04-02")
+        deliveries.deliver(
+            session=s, user=user(s, "clerk"), order_id=first, delivery_date="2025-04-02"
+        )
     before = counts(engine)
     with pytest.raises(ValidationError, match="Nothing to invoice"), session_scope(engine) as s:
         invoicing.invoice_orders(
-            s,
-            user(s, "clerk"),
-            [
+            session=s,
+            user=user(s, "clerk"),
+            requests=[
                 invoicing.OrderInvoiceRequest(first, "2025-04-03"),
                 invoicing.OrderInvoiceRequest(second, "2025-04-03"),
             ],
         )
     assert counts(engine) == before
     with session_scope(engine) as s:
-        deliveries.deliver(s, user(s, "clerk"), second, "2025-06-02")
+        deliveries.deliver(
+            session=s, user=user(s, "clerk"), order_id=second, delivery_date="2025-06-02"
+        )
         done = invoicing.invoice_orders(
-            s,
-            user(s, "clerk"),
-            [
+            session=s,
+            user=user(s, "clerk"),
+            requests=[
                 invoicing.OrderInvoiceRequest(first, "2025-06-03"),
                 invoicing.OrderInvoiceRequest(second, "2025-06-03"),
             ],

@@ -90,9 +90,9 @@ def reconciles(s: Session) -> Decimal:
 def sell(s: Session, quantity: str) -> tuple[int, int]:
     """A sales order of STD for C1; its id and its line id."""
     result = orders.create_order(
-        s,
-        user(s, "clerk"),
-        orders.SalesOrderDraft(
+        session=s,
+        user=user(s, "clerk"),
+        draft=orders.SalesOrderDraft(
             division="HOLD",
             customer="C1",
             warehouse="MAIN",
@@ -151,7 +151,11 @@ def test_standard_cost_by_hand(engine) -> None:
         # Deliver 4 of an order of 6: 4 x 5.00 = 20.00 to cost of sales.
         oid, lid = sell(s, "6")
         d1 = deliveries.deliver(
-            s, user(s, "clerk"), oid, "2025-04-02", [deliveries.DeliveryLineDraft(lid, "4")]
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            delivery_date="2025-04-02",
+            lines=[deliveries.DeliveryLineDraft(lid, "4")],
         )
         assert amounts(s, d1.entry_id) == {"3000": D("-20.00"), "7000": D("20.00")}
         assert reconciles(s) == D("30.00")
@@ -159,7 +163,11 @@ def test_standard_cost_by_hand(engine) -> None:
         # The customer returns 1: back at standard 5.00 (no difference).
         (dl,) = s.exec(select(DeliveryLine).where(DeliveryLine.delivery_id == d1.id)).all()
         ret = sales_returns.return_goods(
-            s, user(s, "clerk"), oid, "2025-04-03", [sales_returns.ReturnLineDraft(dl.id or 0, 1)]
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            return_date="2025-04-03",
+            lines=[sales_returns.ReturnLineDraft(dl.id or 0, 1)],
         )
         assert amounts(s, ret.entry_id) == {"3000": D("5.00"), "7000": D("-5.00")}
         assert valuation(s) == (D(7), D("35.00"))
@@ -185,7 +193,9 @@ def test_standard_cost_by_hand(engine) -> None:
 
     with session_scope(engine) as s:
         # Deliver the other 2 at the new standard: 2 x 6.00 = 12.00.
-        d2 = deliveries.deliver(s, user(s, "clerk"), oid, "2025-04-05")
+        d2 = deliveries.deliver(
+            session=s, user=user(s, "clerk"), order_id=oid, delivery_date="2025-04-05"
+        )
         assert amounts(s, d2.entry_id) == {"3000": D("-12.00"), "7000": D("12.00")}
         assert valuation(s) == (D(5), D("30.00"))
         assert reconciles(s) == D("30.00")
@@ -264,7 +274,9 @@ def test_supplier_return_transfer_count_and_late_customer_return(engine) -> None
     with session_scope(engine) as s:
         # Deliver 2 from MAIN at 5.00.
         oid, _ = sell(s, "2")
-        d = deliveries.deliver(s, user(s, "clerk"), oid, "2025-04-02")
+        d = deliveries.deliver(
+            session=s, user=user(s, "clerk"), order_id=oid, delivery_date="2025-04-02"
+        )
         (dl,) = s.exec(select(DeliveryLine).where(DeliveryLine.delivery_id == d.id)).all()
         assert dl.cost_value == D("10.00")
         # Revalue 3 in MAIN and 6 in WH2 from 5.00 to 5.25: one movement per warehouse.
@@ -280,7 +292,11 @@ def test_supplier_return_transfer_count_and_late_customer_return(engine) -> None
         assert valuation(s) == (D(9), D("47.25"))
         # The customer returns 1: at today's standard 5.25, not the delivery's 5.00.
         ret = sales_returns.return_goods(
-            s, user(s, "clerk"), oid, "2025-04-06", [sales_returns.ReturnLineDraft(dl.id or 0, 1)]
+            session=s,
+            user=user(s, "clerk"),
+            order_id=oid,
+            return_date="2025-04-06",
+            lines=[sales_returns.ReturnLineDraft(dl.id or 0, 1)],
         )
         assert amounts(s, ret.entry_id) == {"3000": D("5.25"), "7000": D("-5.25")}
         assert valuation(s) == (D(10), D("52.50"))

@@ -184,9 +184,9 @@ def post_scenario(engine: Any) -> tuple[int, int, int]:
     with session_scope(engine) as s:
         acc = user(s, "accountant")
         so1 = sales_orders.create_order(
-            s,
-            acc,
-            sales_orders.SalesOrderDraft(
+            session=s,
+            user=acc,
+            draft=sales_orders.SalesOrderDraft(
                 division="HOLD",
                 customer="C1",
                 warehouse="MAIN",
@@ -197,8 +197,12 @@ def post_scenario(engine: Any) -> tuple[int, int, int]:
                 ],
             ),
         ).order
-        delivery = deliveries.deliver(s, acc, so1.id or 0, "2025-05-03")
-        invoicing.invoice_order(s, acc, so1.id or 0, "2025-05-05")
+        delivery = deliveries.deliver(
+            session=s, user=acc, order_id=so1.id or 0, delivery_date="2025-05-03"
+        )
+        invoicing.invoice_order(
+            session=s, user=acc, order_id=so1.id or 0, invoice_date="2025-05-05"
+        )
         ham_delivery_line = next(
             ln.id
             for ln in s.exec(
@@ -207,17 +211,17 @@ def post_scenario(engine: Any) -> tuple[int, int, int]:
             if ln.item_id == _item_id(s, "HAM")
         )
         sales_returns.return_goods(
-            s,
-            acc,
-            so1.id or 0,
-            "2025-05-20",
-            [sales_returns.ReturnLineDraft(ham_delivery_line or 0, "5")],
+            session=s,
+            user=acc,
+            order_id=so1.id or 0,
+            return_date="2025-05-20",
+            lines=[sales_returns.ReturnLineDraft(ham_delivery_line or 0, "5")],
             reason="wrong size",
         )
         so2 = sales_orders.create_order(
-            s,
-            acc,
-            sales_orders.SalesOrderDraft(
+            session=s,
+            user=acc,
+            draft=sales_orders.SalesOrderDraft(
                 division="HOLD",
                 customer="C2",
                 warehouse="MAIN",
@@ -225,12 +229,14 @@ def post_scenario(engine: Any) -> tuple[int, int, int]:
                 lines=[sales_orders.SalesLineDraft("HAM", "10", "25.00")],
             ),
         ).order
-        deliveries.deliver(s, acc, so2.id or 0, "2025-06-06")
-        invoicing.invoice_order(s, acc, so2.id or 0, "2025-06-10")
+        deliveries.deliver(session=s, user=acc, order_id=so2.id or 0, delivery_date="2025-06-06")
+        invoicing.invoice_order(
+            session=s, user=acc, order_id=so2.id or 0, invoice_date="2025-06-10"
+        )
         so3 = sales_orders.create_order(
-            s,
-            acc,
-            sales_orders.SalesOrderDraft(
+            session=s,
+            user=acc,
+            draft=sales_orders.SalesOrderDraft(
                 division="HOLD",
                 customer="C1",
                 warehouse="MAIN",
@@ -241,11 +247,11 @@ def post_scenario(engine: Any) -> tuple[int, int, int]:
         ).order
         nut_line = sales_orders.order_lines(s, so3.id or 0)[0]
         deliveries.deliver(
-            s,
-            acc,
-            so3.id or 0,
-            "2025-06-16",
-            [deliveries.DeliveryLineDraft(nut_line.id or 0, "8")],
+            session=s,
+            user=acc,
+            order_id=so3.id or 0,
+            delivery_date="2025-06-16",
+            lines=[deliveries.DeliveryLineDraft(nut_line.id or 0, "8")],
         )
         counts.post_stock_count(
             session=s,

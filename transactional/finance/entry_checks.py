@@ -77,7 +77,7 @@ class CheckedEntry:
 
 
 def check_entry(
-    session: Session, user: User, master: MasterData, draft: EntryDraft, action: str
+    *, session: Session, user: User, master: MasterData, draft: EntryDraft, action: str
 ) -> CheckedEntry:
     """Validate one entry against the master data; nothing is written.
 

@@ -24,11 +24,11 @@ from transactional.organisation.models import User
 
 
 def write_entries(
+    *,
     session: Session,
     user: User,
     checked: list[CheckedEntry],
     before_lines: Callable[[list[JournalEntry]], None] | None = None,
-    *,
     token: str | None = None,
 ) -> list[JournalEntry]:
     """Number and insert the entries, then their lines (after ``before_lines`` ran).

@@ -68,7 +68,10 @@ def post_invoices(*, session: Session, user: User, invoices: list[InvoiceDraft])
     lookups = Lookups(session)
     master = MasterData(session)
     built = [_build(session, user, lookups, d) for d in invoices]
-    prepared = [check_entry(session, user, master, entry, "post_invoice") for _, _, entry in built]
+    prepared = [
+        check_entry(session=session, user=user, master=master, draft=entry, action="post_invoice")
+        for _, _, entry in built
+    ]
     result = [inv for inv, _, _ in built]
 
     def create_invoices(entries: list[JournalEntry]) -> None:
@@ -93,7 +96,7 @@ def post_invoices(*, session: Session, user: User, invoices: list[InvoiceDraft])
             p.lines[0]["invoice_id"] = inv.id
         audit.insert_audited(session, InvoiceLine.__table__, line_rows)  # type: ignore[attr-defined]
 
-    write_entries(session, user, prepared, before_lines=create_invoices)
+    write_entries(session=session, user=user, checked=prepared, before_lines=create_invoices)
     return result
 
 

@@ -90,7 +90,10 @@ def post_payments(*, session: Session, user: User, payments: list[PaymentDraft])
         pending.update(open_amounts(session, by_id[n : n + 1000]))
     master = MasterData(session)
     built = [_build(session, user, lookups, d, pending) for d in payments]
-    prepared = [check_entry(session, user, master, e, "post_payment") for _, _, e in built]
+    prepared = [
+        check_entry(session=session, user=user, master=master, draft=e, action="post_payment")
+        for _, _, e in built
+    ]
 
     def create_payments(entries: list[JournalEntry]) -> None:
         for (pay, _allocs, _), entry in zip(built, entries, strict=True):
@@ -114,7 +117,7 @@ def post_payments(*, session: Session, user: User, payments: list[PaymentDraft])
             allocation_rows,
         )
 
-    write_entries(session, user, prepared, before_lines=create_payments)
+    write_entries(session=session, user=user, checked=prepared, before_lines=create_payments)
     return [b[0] for b in built]
 
 

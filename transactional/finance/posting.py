@@ -55,14 +55,22 @@ def post_entries(
     cached = MasterData.cached(session)
     if cached is not None:
         try:
-            checked = [check_entry(session, user, cached, e, action) for e in entries]
+            checked = [
+                check_entry(session=session, user=user, master=cached, draft=e, action=action)
+                for e in entries
+            ]
         except DomainError:
             pass
         else:
             try:
-                return write_entries(session, user, checked, token=cached.snapshot.token)
+                return write_entries(
+                    session=session, user=user, checked=checked, token=cached.snapshot.token
+                )
             except numbering.StaleMasterData:
                 pass
     master = MasterData(session)
-    checked = [check_entry(session, user, master, e, action) for e in entries]
-    return write_entries(session, user, checked)
+    checked = [
+        check_entry(session=session, user=user, master=master, draft=e, action=action)
+        for e in entries
+    ]
+    return write_entries(session=session, user=user, checked=checked)

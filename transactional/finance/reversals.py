@@ -89,8 +89,14 @@ def reverse_entry(
         ],
     )
     # Checked against a freshly read master-data copy (a reversal is rare; no fast path).
-    checked = check_entry(session, user, MasterData(session), draft, "reverse_entry")
-    return write_entries(session, user, [checked])[0]
+    checked = check_entry(
+        session=session,
+        user=user,
+        master=MasterData(session),
+        draft=draft,
+        action="reverse_entry",
+    )
+    return write_entries(session=session, user=user, checked=[checked])[0]
 
 
 def _code_of(session: Session, table: str, record_id: int | None) -> str | None:

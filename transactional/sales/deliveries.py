@@ -100,6 +100,7 @@ def check_tracking(
 
 
 def deliver(
+    *,
     session: Session,
     user: User,
     order_id: int,

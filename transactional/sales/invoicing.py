@@ -64,6 +64,7 @@ def revenue_line(
 
 
 def invoice_order(
+    *,
     session: Session,
     user: User,
     order_id: int,
@@ -72,13 +73,15 @@ def invoice_order(
 ) -> Invoice:
     """Invoice an order. ``quantities`` ({order_line_id: quantity}) bills part of it;
     None bills everything delivered and not yet invoiced."""
-    return invoice_orders(session, user, [OrderInvoiceRequest(order_id, invoice_date, quantities)])[
-        0
-    ]
+    return invoice_orders(
+        session=session,
+        user=user,
+        requests=[OrderInvoiceRequest(order_id, invoice_date, quantities)],
+    )[0]
 
 
 def invoice_orders(
-    session: Session, user: User, requests: list[OrderInvoiceRequest]
+    *, session: Session, user: User, requests: list[OrderInvoiceRequest]
 ) -> list[Invoice]:
     """Invoice a batch of orders (one invoice each), all or nothing."""
     lookups = Lookups(session)

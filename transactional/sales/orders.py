@@ -96,7 +96,7 @@ class OrderResult:
 
 
 def create_salesperson(
-    session: Session, user: User, division: str | int, code: str, name: str
+    *, session: Session, user: User, division: str | int, code: str, name: str
 ) -> Salesperson:
     lookups = Lookups(session)
     div = lookups.division(division)
@@ -121,6 +121,7 @@ def create_salesperson(
 
 
 def assign_salesperson(
+    *,
     session: Session,
     user: User,
     customer: Relation | int | str,
@@ -282,20 +283,20 @@ def order_label(order: SalesOrder) -> str:
     return order.order_number or order.quote_number or f"#{order.id}"
 
 
-def create_quote(session: Session, user: User, draft: SalesOrderDraft) -> SalesOrder:
+def create_quote(*, session: Session, user: User, draft: SalesOrderDraft) -> SalesOrder:
     """Enter a quote: status 'quote', numbered QU<year>-nnnnn, dated ``order_date``."""
     order, _ = _create(session, user, draft, quote=True)
     return order
 
 
-def create_order(session: Session, user: User, draft: SalesOrderDraft) -> OrderResult:
+def create_order(*, session: Session, user: User, draft: SalesOrderDraft) -> OrderResult:
     """Enter a sales order; returns it with the items the warehouse cannot cover."""
     order, _ = _create(session, user, draft, quote=False)
     return OrderResult(order, shortages(session, order))
 
 
 def confirm_quote(
-    session: Session, user: User, order_id: int, order_date: date | str
+    *, session: Session, user: User, order_id: int, order_date: date | str
 ) -> OrderResult:
     """Turn a quote into an order (prices as quoted); returns it with its shortages."""
     order = load_order(session, order_id)
@@ -321,7 +322,7 @@ def confirm_quote(
     return OrderResult(order, shortages(session, order))
 
 
-def cancel_order(session: Session, user: User, order_id: int) -> SalesOrder:
+def cancel_order(*, session: Session, user: User, order_id: int) -> SalesOrder:
     """Cancel what is not delivered. Nothing delivered: the order (or quote) is cancelled;
     partly delivered: each line's quantity drops to what was delivered, and the order closes
     once that is invoiced."""

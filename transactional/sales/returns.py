@@ -63,6 +63,7 @@ class _Back:
 
 
 def return_goods(
+    *,
     session: Session,
     user: User,
     order_id: int,
