@@ -23,7 +23,9 @@ COMMANDS = [
 ]
 
 
-def erp(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def erp(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
     import os
 
     return subprocess.run(
@@ -31,7 +33,7 @@ def erp(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         cwd=PROJECT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         env={**os.environ, **(env or {})},
     )
 
@@ -96,7 +98,8 @@ def test_demo_runs_through_the_last_complete_month_and_opens_on_it(tmp_path: Pat
         "DAGSTER_HOME": str(tmp_path / "dagster"),
     }
     (tmp_path / "dagster").mkdir()
-    result = erp("demo", "--scale", "0.0005", "--no-serve", env=env)
+    # Generate and a full refresh (every dbt test and check): minutes on a busy machine.
+    result = erp("demo", "--scale", "0.0005", "--no-serve", env=env, timeout=1500)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "through 2027-02-28" in result.stderr
     publication = current_publication(tmp_path / "wh")
