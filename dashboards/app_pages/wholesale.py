@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -248,6 +250,13 @@ def abc_analysis(wh: PublishedWarehouse, sel: Selection) -> None:
     if classified.empty:
         st.info(f"No sales in the {period} for this division.")
         return
+    # What the downloads hold: the one division classified, its currency (or units).
+    scope = replace(sel, division_ids=choice.division_ids, in_group_currency=False)
+    held: dict[str, str | None] = {
+        "Currency": unit if choice.measure != "quantity" else "none (quantities in units)",
+        "Window": period,
+        "Classes": f"A below {choice.a:.0%}, B below {choice.a + choice.b:.0%} of the value",
+    }
     st.plotly_chart(
         charts.pareto(classified, choice.a, choice.b, abc.MEASURES[choice.measure], unit),
         key="abc_pareto",
@@ -260,6 +269,8 @@ def abc_analysis(wh: PublishedWarehouse, sel: Selection) -> None:
         file_name=f"abc_{noun}_summary",
         title=f"ABC {noun} by {what}, {period}",
         labels={**LABELS, "value": f"{abc.MEASURES[choice.measure]} ({unit})"},
+        selection=scope,
+        filters=held,
     )
     show = st.radio("Show class", ["All", *abc.CLASSES], horizontal=True, key="abc_show_class")
     table = classified if show == "All" else classified[classified["abc_class"] == show]
@@ -274,12 +285,19 @@ def abc_analysis(wh: PublishedWarehouse, sel: Selection) -> None:
         labels={**LABELS, **extra, "value": f"{abc.MEASURES[choice.measure]} ({unit})"},
         on_select=lambda: _select_into_drilldown(keys),
         hide=("division_id", "key", "window_start", "window_end"),
+        selection=scope,
+        filters={**held, "Show class": show},
     )
-    documents(wh, choice, classified, unit)
+    documents(wh, choice, classified, unit, scope, held)
 
 
 def documents(
-    wh: PublishedWarehouse, choice: abc.AbcChoice, classified: pd.DataFrame, unit: str
+    wh: PublishedWarehouse,
+    choice: abc.AbcChoice,
+    classified: pd.DataFrame,
+    unit: str,
+    scope: Selection | None = None,
+    held: dict[str, str | None] | None = None,
 ) -> None:
     noun = "item" if choice.subject == "items" else "customer"
     st.subheader(f"Sales documents of one {noun}")
@@ -314,6 +332,8 @@ def documents(
         file_name=f"sales_documents_{options[key].split(' · ')[0]}",
         title=f"Sales documents: {options[key]}",
         labels=LABELS,
+        selection=scope,
+        filters={**(held or {}), noun.capitalize(): options[key]},
     )
 
 
