@@ -219,16 +219,18 @@ def refresh(
             failure = str(exc)
             print(f"{exc}\n\n{exc.details}", file=log)
         except KeyboardInterrupt:
-            failure = "the refresh was stopped before it published."
+            failure = (
+                "the refresh was stopped before it published; the dashboards keep the last version."
+            )
             traceback.print_exc(file=log)
         except Exception as exc:  # noqa: BLE001 - one line on screen, the traceback in the log
-            failure = f"{type(exc).__name__}: {_first_line(str(exc))}"
+            failure = (
+                f"{type(exc).__name__}: {_first_line(str(exc))}\n"
+                "Nothing was published; the dashboards keep the last version."
+            )
             traceback.print_exc(file=log)
     if failure is not None:
-        _fail(
-            f"{_short(failure)}\nNothing was published; the dashboards keep the last version. "
-            f"Details: {log_path}"
-        )
+        _fail(f"{_short(failure)}\nDetails: {log_path}")
     from orchestration.publish import current_publication
 
     publication = current_publication()

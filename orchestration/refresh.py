@@ -51,8 +51,8 @@ def run_refresh(
     return or the error.
     """
     from orchestration.build_lock import BuildBusy, holding_build, wait_seconds
-    from orchestration.definitions import current_definitions
     from orchestration.publish import kept_versions
+    from orchestration.stages import stage
     from transactional import settings
 
     # Bad settings and input are reported now, not after the whole build.
@@ -70,7 +70,10 @@ def run_refresh(
         raise RefreshFailed(str(exc)) from exc
     _check_source(settings.database_url())
     # Re-parsed and rebuilt when a model was added, changed or deleted since the last run.
-    defs = current_definitions()
+    with stage("load the dbt project"):
+        from orchestration.definitions import current_definitions
+
+        defs = current_definitions()
     try:
         with holding_build(settings.warehouse_dir(), on_wait=on_wait):
             # Chosen once the build file is ours: the refresh waited for may have changed it.

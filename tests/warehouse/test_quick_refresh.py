@@ -458,6 +458,6 @@ def test_erp_refresh_waits_for_the_running_refresh_and_shows_its_stages(
     _, rest = command.communicate(timeout=600)
     assert command.returncode == 0, rest
     stages = [line.split() for line in rest.splitlines() if line.strip().startswith("ok ")]
-    assert [words[1] for words in stages] == ["extract", "dbt", "checks", "publish"], rest
+    assert [words[1] for words in stages] == ["load", "extract", "dbt", "checks", "publish"], rest
     assert all(words[-1] == "s" and float(words[-2]) >= 0 for words in stages)
     assert "Published" in rest and "job quick_refresh" in rest
