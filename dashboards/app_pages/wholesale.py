@@ -97,8 +97,13 @@ def kpi_cards(wh: PublishedWarehouse, sel: Selection) -> None:
         if sel.in_group_currency
         else ""
     )
+    compared = (
+        f"Each card compares {sel.fiscal_year} with the same months of {sel.previous_year}"
+        if sel.has_previous_year
+        else f"The warehouse holds no {sel.previous_year}: the cards show {sel.fiscal_year} alone"
+    )
     st.caption(
-        f"Each card compares {sel.fiscal_year} with the same months of {sel.previous_year}: "
+        f"{compared}: "
         f"revenue and margin from January through month {sel.period_through:02d}; stock value "
         f"at the end of that month; turnover over the 12 months up to it; open sales orders "
         f"and back orders as they stood at the end of that month (the current month: at the "

@@ -107,6 +107,7 @@ def test_a_year_without_previous_year_has_no_previous_year_columns(insights: Any
     assert not {"last_year", "change", "change_pct", "margin_last_year"} & set(sales.columns)
     assert "on_time_pct_last_year" not in report_frame(at, "supplier_performance").columns
     assert all(card.proto.delta == "" for card in at.metric)
+    assert any(f"The warehouse holds no {first - 1}" in c.value for c in at.caption)
     at.selectbox(key="filter_year").set_value(first + 1).run()
     assert "last_year" in report_frame(at, "sales_by_dimension").columns
 

@@ -1,0 +1,4 @@
+"""What the pages write back: form rows and page decisions -> drafts -> the services.
+
+Plain functions, no Streamlit.
+"""
