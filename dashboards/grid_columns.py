@@ -12,7 +12,7 @@ from typing import Any, Literal
 import pandas as pd
 import streamlit as st
 
-from dashboards.master_data import Choice
+from transactional.reads.master_data import Choice
 
 Kind = Literal["amount", "percent", "share", "date", "other"]
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import master_data
 from dashboards.queries import finance
 from dashboards.report_cache import cached
 from dashboards.selection import Selection, build_selection, default_period
 from dashboards.warehouse import PublishedWarehouse
 from transactional import clock
+from transactional.reads import master_data
 
 SELECTION = "selection"
 WAREHOUSE = "warehouse"

@@ -1,5 +1,5 @@
 """Alerts: what needs attention now (from the warehouse), and the thresholds behind them
-(read and written live in the ledger, through :mod:`dashboards.budget_posting`)."""
+(read and written live in the ledger, through :mod:`dashboards.writeback.budget_posting`)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from decimal import Decimal
 import pandas as pd
 import streamlit as st
 
-from dashboards import budget_posting, master_data, sidebar
-from dashboards.clerk_posting import text
-from dashboards.form_feedback import GENERAL, FieldErrors, ledger_divisions, refresh_warehouse
+from dashboards import sidebar
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, ledger_divisions, refresh_warehouse
 from dashboards.grid_columns import pick_column
 from dashboards.queries import budgets
 from dashboards.report_cache import cached
 from dashboards.report_table import report_table
 from dashboards.selection import Selection
 from dashboards.warehouse import PublishedWarehouse
+from dashboards.writeback import budget_posting
+from dashboards.writeback.clerk_posting import text
 from transactional.errors import DomainError
+from transactional.reads import master_data
 
 DIVISION_KEY = "alert_division"
 NOTICE = "alert_notice"

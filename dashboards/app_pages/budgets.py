@@ -1,7 +1,7 @@
 """Budgets: the versions as they stand in the ledger, their approval, and new versions.
 
 Everything here reads and writes the transactional database now (through
-:mod:`dashboards.budget_posting`), so a manager approves what is really there; the Finance
+:mod:`dashboards.writeback.budget_posting`), so a manager approves what is really there; the Finance
 page's budget against actual shows a change after the next warehouse refresh.
 """
 
@@ -12,15 +12,17 @@ from decimal import Decimal
 import pandas as pd
 import streamlit as st
 
-from dashboards import budget_posting, master_data, sidebar
+from dashboards import sidebar
 from dashboards.amounts import format_amount
-from dashboards.budget_posting import VersionRow
-from dashboards.form_feedback import GENERAL, FieldErrors, ledger_divisions, refresh_warehouse
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, ledger_divisions, refresh_warehouse
 from dashboards.report_table import report_table
 from dashboards.selection import Selection
+from dashboards.writeback import budget_posting
+from dashboards.writeback.budget_posting import VersionRow
 from transactional import clock
 from transactional.budgets.models import SCENARIOS
 from transactional.errors import DomainError
+from transactional.reads import master_data
 
 TABLE_KEY = "budget_versions"
 VERSION_KEY = "budget_version_pick"

@@ -16,21 +16,23 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import budget_posting, form_feedback, sidebar
+from dashboards import sidebar
 from dashboards.amounts import format_amount, format_change
 from dashboards.charts import whatif as charts
-from dashboards.clerk_posting import text
+from dashboards.forms import form_feedback
 from dashboards.queries import finance
+from dashboards.queries import whatif_baseline as baseline_loader
 from dashboards.report_cache import TTL_SECONDS
 from dashboards.report_table import report_table
 from dashboards.selection import Selection
 from dashboards.warehouse import PublishedWarehouse
-from dashboards.whatif import baseline as baseline_loader
-from dashboards.whatif import engine
-from dashboards.whatif.engine import Baseline, Drivers, Figures, OneOff, Result
+from dashboards.writeback import budget_posting
+from dashboards.writeback.clerk_posting import text
 from transactional import clock
 from transactional.budgets.models import SCENARIOS
 from transactional.errors import DomainError
+from transactional.planning import whatif as engine
+from transactional.planning.whatif import Baseline, Drivers, Figures, OneOff, Result
 
 # --- widget keys (the browser tests find the inputs by them) -------------------------------
 VOLUME_KEY = "whatif_volume_pct"

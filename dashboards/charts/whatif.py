@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from dashboards.charts import layout
-from dashboards.whatif.engine import CASH, LABELS, NET_RESULT, PNL_LINES, Figures, Month
+from transactional.planning.whatif import CASH, LABELS, NET_RESULT, PNL_LINES, Figures, Month
 
 _BASELINE = "#aec7e8"
 _SCENARIO = "#1f77b4"

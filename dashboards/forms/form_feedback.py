@@ -9,9 +9,10 @@ import re
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboards import master_data, warehouse
-from dashboards.clerk_posting import Posted
+from dashboards import warehouse
+from dashboards.writeback.clerk_posting import Posted
 from transactional.errors import DomainError
+from transactional.reads import master_data
 
 GENERAL = ""
 

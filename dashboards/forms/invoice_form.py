@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import master_data, sidebar
-from dashboards.clerk_posting import INVOICE_LINE_COLUMNS, post_invoice_form, totals
-from dashboards.form_feedback import (
+from dashboards import sidebar
+from dashboards.forms.form_feedback import (
     GENERAL,
     FieldErrors,
     ledger_divisions,
@@ -14,8 +13,10 @@ from dashboards.form_feedback import (
     remember_posted,
 )
 from dashboards.grid_columns import blank_grid, options, pick_column
+from dashboards.writeback.clerk_posting import INVOICE_LINE_COLUMNS, post_invoice_form, totals
 from transactional import clock
 from transactional.errors import DomainError
+from transactional.reads import master_data
 
 BLANK_ROWS = 3
 # The invoice's entry date is the invoice date (the posting service names it entry_date).

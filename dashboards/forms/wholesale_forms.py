@@ -9,11 +9,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import master_data, sidebar, wholesale_lookups
-from dashboards.form_feedback import FieldErrors
-from dashboards.master_data import DivisionChoice
-from dashboards.wholesale_lookups import OrderLineView
+from dashboards import sidebar
+from dashboards.forms.form_feedback import FieldErrors
 from transactional.organisation.rights import ACTIONS
+from transactional.reads import master_data, wholesale_lookups
+from transactional.reads.master_data import DivisionChoice
+from transactional.reads.wholesale_lookups import OrderLineView
 
 TRACKING = {"none": "", "lot": "lot", "serial": "serial numbers"}
 

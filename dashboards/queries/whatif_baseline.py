@@ -44,8 +44,8 @@ from typing import Any
 import duckdb
 
 from dashboards.warehouse import PublishedWarehouse
-from dashboards.whatif import engine
-from dashboards.whatif.engine import (
+from transactional.planning import whatif as engine
+from transactional.planning.whatif import (
     COST_OF_GOODS,
     INVENTORY,
     PAYABLES,

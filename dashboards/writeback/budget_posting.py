@@ -1,6 +1,6 @@
 """What the budget, what-if and alert pages write back, and the budget records they list.
 
-Plain functions, no Streamlit, like :mod:`dashboards.clerk_posting`: each write opens one
+Plain functions, no Streamlit, like :mod:`dashboards.writeback.clerk_posting`: each write opens one
 session as the acting user (committed on success, rolled back on any error) and calls the
 service in :mod:`transactional.budgets` that owns the rule; a refusal comes back as the
 service's :class:`~transactional.errors.DomainError`, in the user's words. Reads list the
@@ -18,13 +18,13 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from dashboards.clerk_posting import Posted, _acting
-from dashboards.master_data import _reading
-from dashboards.whatif import engine
+from dashboards.writeback.clerk_posting import Posted, _acting
 from transactional.budgets import alerts, versions
 from transactional.budgets.models import AlertSetting, BudgetLine, BudgetVersion
 from transactional.errors import DomainError, ValidationError
 from transactional.organisation.models import Division, User
+from transactional.planning import whatif as engine
+from transactional.reads.master_data import _reading
 from transactional.relations.models import Relation
 
 # --- reads ---------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """What the wholesale clerk forms post: grid rows -> service drafts -> the sales,
 purchasing and stock services.
 
-Plain functions, no Streamlit, like :mod:`dashboards.clerk_posting` (whose session
+Plain functions, no Streamlit, like :mod:`dashboards.writeback.clerk_posting` (whose session
 handling and row renumbering they share): each opens one session, committed on success
 and rolled back on any error, and calls the one service that owns the rule. Nothing here
 checks a business rule itself; a :class:`~transactional.errors.DomainError` from the
@@ -18,7 +18,7 @@ from decimal import Decimal
 import pandas as pd
 from sqlmodel import Session, col, select
 
-from dashboards.clerk_posting import Posted, _posting, filled_rows, text
+from dashboards.writeback.clerk_posting import Posted, _posting, filled_rows, text
 from transactional.finance.models import Invoice
 from transactional.organisation.models import User
 from transactional.purchasing import matching, receipts

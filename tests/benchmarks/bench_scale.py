@@ -25,7 +25,8 @@ repository's ``data/`` is not touched. Measured, in this order (issue 5):
    newly published file: the time from posting to visible, split into its parts (and the
    dagster steps of both refreshes). Every run adds that one invoice to the work database.
 4. Dashboard data loads: the query functions each Insights page calls (dashboards/queries,
-   dashboards/whatif/baseline.load), called directly on the published warehouse, uncached,
+   the what-if baseline's dashboards/queries/whatif_baseline.load), called directly on the
+   published warehouse, uncached,
    ``--runs`` times with varied filters (division subsets, fiscal years, periods), after one
    warm-up: p50 and p95 (nearest rank) of each page's total and of each query.
 5. Trial balance and P&L of one fiscal year (``--fiscal-year``, default the last with
@@ -1078,7 +1079,8 @@ def whatif_page(wh: Any, sel: Any, sw: Stopwatch) -> None:
     """What-if page: the baseline of the full year, then the engine at zero drivers."""
     from decimal import Decimal as D
 
-    from dashboards.whatif import baseline, engine
+    from dashboards.queries import engine
+    from dashboards.queries import whatif_baseline as baseline
 
     try:
         base = sw(
@@ -1101,7 +1103,7 @@ def alerts_page(wh: Any, sel: Any, sw: Stopwatch) -> None:
 
 def budgets_page(wh: Any, sel: Any, sw: Stopwatch) -> None:
     """Budgets page: the version list read from the transactional database (not the marts)."""
-    from dashboards import budget_posting
+    from dashboards.writeback import budget_posting
 
     sw("budget_posting.budget_versions (SQLite)", budget_posting.budget_versions, sel.division_ids)
 

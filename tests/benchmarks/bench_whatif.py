@@ -48,9 +48,9 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from dashboards.whatif import baseline as loader  # noqa: E402
-from dashboards.whatif import engine  # noqa: E402
+from dashboards.queries import whatif_baseline as loader  # noqa: E402
 from transactional import clock  # noqa: E402
+from transactional.planning import whatif as engine  # noqa: E402
 
 D = Decimal
 CURRENCIES = ("EUR", "USD", "GBP")

@@ -16,8 +16,9 @@ import duckdb
 import pytest
 from sqlalchemy import create_engine, text
 
-from dashboards import budget_posting
-from dashboards.whatif import baseline, engine
+from dashboards.queries import engine
+from dashboards.queries import whatif_baseline as baseline
+from dashboards.writeback import budget_posting
 from tests.dashboards.conftest import Company, DemoStack
 from transactional.errors import DomainError
 

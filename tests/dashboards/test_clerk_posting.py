@@ -7,14 +7,14 @@ from decimal import Decimal
 import pandas as pd
 
 from dashboards.amounts import format_amount, format_change
-from dashboards.clerk_posting import (
+from dashboards.forms.form_feedback import FieldErrors
+from dashboards.writeback.clerk_posting import (
     INVOICE_LINE_COLUMNS,
     JOURNAL_LINE_COLUMNS,
     _renumbered,
     filled_rows,
     totals,
 )
-from dashboards.form_feedback import FieldErrors
 from transactional.errors import UnbalancedEntry, ValidationError
 
 

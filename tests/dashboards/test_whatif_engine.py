@@ -15,9 +15,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from dashboards.whatif import baseline as baseline_loader
-from dashboards.whatif import engine
-from dashboards.whatif.engine import (
+from dashboards.queries import whatif_baseline as baseline_loader
+from tests.dashboards.conftest import DemoStack
+from transactional.planning import whatif as engine
+from transactional.planning.whatif import (
     CASH,
     COST_OF_GOODS,
     COST_OF_SALES,
@@ -38,7 +39,6 @@ from dashboards.whatif.engine import (
     OneOff,
     run,
 )
-from tests.dashboards.conftest import DemoStack
 
 D = Decimal
 TINY = D("1e-18")  # balances are days x flow / days in month, kept to 20 decimals

@@ -16,13 +16,13 @@ from sqlalchemy import create_engine
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
+from dashboards.queries import whatif_baseline as baseline_loader
 from dashboards.warehouse import PublishedWarehouse
-from dashboards.whatif import baseline as baseline_loader
-from dashboards.whatif.engine import Baseline
 from tests.dashboards.apptest_helpers import count, fill_grid, input_above, open_page
 from tests.dashboards.conftest import Company
 from transactional.budgets.models import BudgetLine, BudgetVersion
 from transactional.finance.models import Account
+from transactional.planning.whatif import Baseline
 
 # These read the warehouse the real pipeline published (see conftest.demo_stack).
 pytestmark = pytest.mark.pipeline

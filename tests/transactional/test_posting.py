@@ -124,12 +124,14 @@ def test_amounts_in_the_currency_decimals_are_posted_and_the_base_is_rounded(eng
     ("lines", "field", "message"),
     [
         (
-            [LineDraft(account="4300", debit="100.12"), LineDraft(account="1100", credit="100.123")],
+            [LineDraft(account="4300", debit="100.12"),
+             LineDraft(account="1100", credit="100.123")],
             "lines.2.credit",
             "Line 2 credit: 100.123 has more decimals than EUR allows (2).",
         ),
         (
-            [LineDraft(account="4300", debit="100,123"), LineDraft(account="1100", credit="100.12")],
+            [LineDraft(account="4300", debit="100,123"),
+             LineDraft(account="1100", credit="100.12")],
             "lines.1.debit",
             "Line 1 debit: 100.123 has more decimals than EUR allows (2).",
         ),

@@ -2,7 +2,7 @@
 the price and stock a sales-order line would get, delivered lines to take back, and the
 stock on hand in a warehouse (to transfer or count).
 
-Read-only, like :mod:`dashboards.master_data` (same read engine, rolled back, never a
+Read-only, like :mod:`transactional.reads.master_data` (same read engine, rolled back, never a
 commit). Prices and availability come from the services' own read functions
 (``wholesale.prices.price_for``, ``sales.orders.availability``), so the form shows what
 the order will get.
@@ -18,14 +18,14 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from dashboards.master_data import Choice, DivisionChoice
-from dashboards.master_data import _reading as reading
 from transactional import clock
 from transactional.errors import DomainError
 from transactional.money import to_decimal
 from transactional.organisation import rights
 from transactional.organisation.models import Division, User
 from transactional.purchasing.models import PurchaseOrder, PurchaseOrderLine
+from transactional.reads.master_data import Choice, DivisionChoice
+from transactional.reads.master_data import _reading as reading
 from transactional.relations.models import Relation
 from transactional.sales.fulfilment import billable
 from transactional.sales.models import (

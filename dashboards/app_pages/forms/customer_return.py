@@ -5,13 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar, wholesale_lookups
-from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
-from dashboards.wholesale_forms import TRACKING, pick_division, qty
-from dashboards.wholesale_lookups import DeliveredLineView
-from dashboards.wholesale_posting import return_to_stock
+from dashboards import sidebar
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.wholesale_forms import TRACKING, pick_division, qty
+from dashboards.writeback.wholesale_posting import return_to_stock
 from transactional import clock
 from transactional.errors import DomainError
+from transactional.reads import wholesale_lookups
+from transactional.reads.wholesale_lookups import DeliveredLineView
 
 POSTED = "customer_return_posted"
 CREDIT_NOTE = "customer_return_credit_note"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar, wholesale_lookups
-from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
-from dashboards.wholesale_forms import (
+from dashboards import sidebar
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.wholesale_forms import (
     INFO_COLUMNS,
     money,
     order_line_columns,
@@ -15,10 +15,11 @@ from dashboards.wholesale_forms import (
     pick_division,
     qty,
 )
-from dashboards.wholesale_lookups import OrderLineView
-from dashboards.wholesale_posting import deliver_order, invoice_delivered
+from dashboards.writeback.wholesale_posting import deliver_order, invoice_delivered
 from transactional import clock
 from transactional.errors import DomainError
+from transactional.reads import wholesale_lookups
+from transactional.reads.wholesale_lookups import OrderLineView
 
 POSTED = "delivery_posted"
 GENERATION = "delivery_generation"

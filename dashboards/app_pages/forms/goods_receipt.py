@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import sidebar, wholesale_lookups
-from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
-from dashboards.wholesale_forms import (
+from dashboards import sidebar
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.wholesale_forms import (
     INFO_COLUMNS,
     order_line_columns,
     order_line_grid,
     pick_division,
 )
-from dashboards.wholesale_posting import receive_order
+from dashboards.writeback.wholesale_posting import receive_order
 from transactional import clock
 from transactional.errors import DomainError
+from transactional.reads import wholesale_lookups
 
 POSTED = "goods_receipt_posted"
 GENERATION = "goods_receipt_generation"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import master_data, sidebar
-from dashboards.clerk_posting import JOURNAL_LINE_COLUMNS, post_journal_entry, totals
-from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards import sidebar
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.wholesale_forms import pick_division
 from dashboards.grid_columns import blank_grid, options, pick_column
-from dashboards.wholesale_forms import pick_division
+from dashboards.writeback.clerk_posting import JOURNAL_LINE_COLUMNS, post_journal_entry, totals
 from transactional import clock
 from transactional.errors import DomainError
+from transactional.reads import master_data
 
 POSTED = "journal_entry_posted"
 GENERATION = "journal_entry_generation"

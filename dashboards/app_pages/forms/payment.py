@@ -5,9 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import master_data, sidebar
-from dashboards.clerk_posting import post_payment_form, totals
-from dashboards.form_feedback import (
+from dashboards import sidebar
+from dashboards.forms.form_feedback import (
     GENERAL,
     FieldErrors,
     ledger_divisions,
@@ -15,8 +14,10 @@ from dashboards.form_feedback import (
     remember_posted,
 )
 from dashboards.grid_columns import amount_column, options
+from dashboards.writeback.clerk_posting import post_payment_form, totals
 from transactional import clock
 from transactional.errors import DomainError
+from transactional.reads import master_data
 
 POSTED = "payment_posted"
 GENERATION = "payment_generation"

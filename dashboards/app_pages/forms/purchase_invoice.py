@@ -10,16 +10,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import master_data, sidebar, wholesale_lookups
-from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards import sidebar
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.invoice_form import invoice_form
+from dashboards.forms.wholesale_forms import money, pick_division, qty
 from dashboards.grid_columns import options, pick_column
-from dashboards.invoice_form import invoice_form
-from dashboards.wholesale_forms import money, pick_division, qty
-from dashboards.wholesale_lookups import InvoiceableLine
-from dashboards.wholesale_posting import check_match, post_matched_invoice
+from dashboards.writeback.wholesale_posting import check_match, post_matched_invoice
 from transactional import clock
 from transactional.errors import DomainError
 from transactional.purchasing.matching import MatchPreview
+from transactional.reads import master_data, wholesale_lookups
+from transactional.reads.wholesale_lookups import InvoiceableLine
 
 MODE = "purchase_invoice_mode"
 _MODES = {

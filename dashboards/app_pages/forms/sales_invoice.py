@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from dashboards.invoice_form import invoice_form
+from dashboards.forms.invoice_form import invoice_form
 
 invoice_form("sales")

@@ -12,15 +12,16 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboards import master_data, sidebar, wholesale_lookups
-from dashboards.clerk_posting import filled_rows
-from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards import sidebar
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.wholesale_forms import money, pick_division, qty
 from dashboards.grid_columns import blank_grid, options
-from dashboards.wholesale_forms import money, pick_division, qty
-from dashboards.wholesale_lookups import LinePreview
-from dashboards.wholesale_posting import SALES_LINE_COLUMNS, save_sales_order
+from dashboards.writeback.clerk_posting import filled_rows
+from dashboards.writeback.wholesale_posting import SALES_LINE_COLUMNS, save_sales_order
 from transactional import clock
 from transactional.errors import DomainError
+from transactional.reads import master_data, wholesale_lookups
+from transactional.reads.wholesale_lookups import LinePreview
 
 POSTED = "sales_order_posted"
 SHORTAGES = "sales_order_shortages"

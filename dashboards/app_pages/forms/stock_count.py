@@ -14,14 +14,15 @@ from decimal import Decimal, InvalidOperation
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar, wholesale_lookups
-from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards import sidebar
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.wholesale_forms import TRACKING, money, pick_division, qty
 from dashboards.grid_columns import options
-from dashboards.wholesale_forms import TRACKING, money, pick_division, qty
-from dashboards.wholesale_lookups import StockRow
-from dashboards.wholesale_posting import CountDifference, count_rows, post_count
+from dashboards.writeback.wholesale_posting import CountDifference, count_rows, post_count
 from transactional import clock
 from transactional.errors import DomainError
+from transactional.reads import wholesale_lookups
+from transactional.reads.wholesale_lookups import StockRow
 
 POSTED = "stock_count_posted"
 DIFFERENCES = "stock_count_differences"

@@ -11,15 +11,20 @@ from decimal import Decimal, InvalidOperation
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar, wholesale_lookups
-from dashboards.clerk_posting import filled_rows
-from dashboards.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards import sidebar
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.wholesale_forms import TRACKING, pick_division, qty
 from dashboards.grid_columns import blank_grid, options
-from dashboards.wholesale_forms import TRACKING, pick_division, qty
-from dashboards.wholesale_lookups import StockPreview
-from dashboards.wholesale_posting import TRANSFER_LINE_COLUMNS, serial_list, transfer_between
+from dashboards.writeback.clerk_posting import filled_rows
+from dashboards.writeback.wholesale_posting import (
+    TRANSFER_LINE_COLUMNS,
+    serial_list,
+    transfer_between,
+)
 from transactional import clock
 from transactional.errors import DomainError
+from transactional.reads import wholesale_lookups
+from transactional.reads.wholesale_lookups import StockPreview
 
 POSTED = "stock_transfer_posted"
 GENERATION = "stock_transfer_generation"
