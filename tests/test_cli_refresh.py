@@ -111,7 +111,9 @@ def test_a_stopped_refresh_says_so_in_one_line(sig: signal.Signals, tmp_path: Pa
         )
         assert command.stderr is not None
         try:
-            assert "waiting for the running refresh" in command.stderr.readline()
+            # The project loaded (a stage line), then it waits for the build file.
+            before = [command.stderr.readline() for _ in range(2)]
+            assert "waiting for the running refresh" in before[-1], before
             command.send_signal(sig)
             _, rest = command.communicate(timeout=120)
         finally:
