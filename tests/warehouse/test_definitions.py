@@ -20,6 +20,7 @@ MARTS = [
     "finance__receivables_ageing",
     "finance__payables_ageing",
     "finance__open_items_by_period",
+    "finance__ageing_by_period",
     "finance__cash_position",
     "finance__budget_vs_actual",
     "finance__cash_flow_forecast",
@@ -85,6 +86,24 @@ def test_checks_are_wired_and_blocking(definitions: Any) -> None:
     for key in graph.asset_check_keys:
         if key.name in ("gl_lines_expectations", "stock_reconciles"):
             assert graph.get_check_spec(key).blocking
+
+
+def test_every_dbt_test_is_an_asset_check(definitions: Any) -> None:
+    """No dbt test is logged as an observation (with a warning on every run): a singular
+    test reading several models names its asset (``meta: dagster: ref``)."""
+    from dagster_dbt.asset_utils import get_asset_check_key_for_test
+
+    from orchestration.assets.dbt import translator
+    from orchestration.project import erp_project, load_manifest
+
+    manifest = load_manifest()
+    unattached = sorted(
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "test"
+        and get_asset_check_key_for_test(manifest, translator, unique_id, erp_project) is None
+    )
+    assert unattached == []
 
 
 def test_each_check_lives_in_one_place(definitions: Any) -> None:
