@@ -6,6 +6,7 @@ validates everything before it writes, and is audited by the session listener.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlmodel import Session, select
 
@@ -58,17 +59,54 @@ def currency_decimals(lookups: Lookups, division: Division) -> int:
     return lookups.currency(division.currency_code).decimals
 
 
-def find_item_group(
-    lookups: Lookups, division: Division, ref: int | str, *, field: str
-) -> ItemGroup:
-    stmt = select(ItemGroup).where(ItemGroup.division_id == division.id)
-    stmt = stmt.where(ItemGroup.id == ref if isinstance(ref, int) else ItemGroup.code == str(ref))
+# Item groups, warehouses and customer groups are all "a code and a name per division";
+# one lookup and one create keep their messages and duplicate checks alike.
+_Coded = TypeVar("_Coded", ItemGroup, Warehouse, CustomerGroup)
+
+
+def _find_coded(
+    lookups: Lookups,
+    model: type[_Coded],
+    label: str,
+    division: Division,
+    ref: int | str,
+    field: str,
+) -> _Coded:
+    stmt = select(model).where(model.division_id == division.id)
+    stmt = stmt.where(model.id == ref if isinstance(ref, int) else model.code == str(ref))
     found = lookups.session.exec(stmt).first()
     if found is None:
         raise ValidationError(
-            f"Item group {ref} does not exist in division {division.code}.", field=field
+            f"{label} {ref} does not exist in division {division.code}.", field=field
         )
     return found
+
+
+def _create_coded(
+    session: Session,
+    user: User,
+    division: str | int,
+    model: type[_Coded],
+    label: str,
+    code: str,
+    name: str,
+) -> _Coded:
+    lookups = Lookups(session)
+    div = lookups.division(division)
+    rights.require(session, user, "manage_items", div.id)
+    code, name = _code(code), _name(name)
+    if session.exec(select(model).where(model.division_id == div.id, model.code == code)).first():
+        raise ValidationError(f"{label} {code} already exists in {div.code}.", field="code")
+    row = model(division_id=div.id or 0, code=code, name=name)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_item_group(
+    lookups: Lookups, division: Division, ref: int | str, *, field: str
+) -> ItemGroup:
+    return _find_coded(lookups, ItemGroup, "Item group", division, ref, field)
 
 
 def find_item(lookups: Lookups, division: Division, ref: int | str, *, field: str = "item") -> Item:
@@ -87,16 +125,7 @@ def find_item(lookups: Lookups, division: Division, ref: int | str, *, field: st
 def find_customer_group(
     lookups: Lookups, division: Division, ref: int | str, *, field: str
 ) -> CustomerGroup:
-    stmt = select(CustomerGroup).where(CustomerGroup.division_id == division.id)
-    stmt = stmt.where(
-        CustomerGroup.id == ref if isinstance(ref, int) else CustomerGroup.code == str(ref)
-    )
-    found = lookups.session.exec(stmt).first()
-    if found is None:
-        raise ValidationError(
-            f"Customer group {ref} does not exist in division {division.code}.", field=field
-        )
-    return found
+    return _find_coded(lookups, CustomerGroup, "Customer group", division, ref, field)
 
 
 def find_customer(lookups: Lookups, division: Division, ref: int | str, *, field: str) -> Relation:
@@ -109,18 +138,7 @@ def find_customer(lookups: Lookups, division: Division, ref: int | str, *, field
 def create_item_group(
     *, session: Session, user: User, division: str | int, code: str, name: str
 ) -> ItemGroup:
-    lookups = Lookups(session)
-    div = lookups.division(division)
-    rights.require(session, user, "manage_items", div.id)
-    code, name = _code(code), _name(name)
-    if session.exec(
-        select(ItemGroup).where(ItemGroup.division_id == div.id, ItemGroup.code == code)
-    ).first():
-        raise ValidationError(f"Item group {code} already exists in {div.code}.", field="code")
-    group = ItemGroup(division_id=div.id or 0, code=code, name=name)
-    session.add(group)
-    session.flush()
-    return group
+    return _create_coded(session, user, division, ItemGroup, "Item group", code, name)
 
 
 def create_item(
@@ -234,18 +252,7 @@ def add_barcode(
 def create_warehouse(
     *, session: Session, user: User, division: str | int, code: str, name: str
 ) -> Warehouse:
-    lookups = Lookups(session)
-    div = lookups.division(division)
-    rights.require(session, user, "manage_items", div.id)
-    code, name = _code(code), _name(name)
-    if session.exec(
-        select(Warehouse).where(Warehouse.division_id == div.id, Warehouse.code == code)
-    ).first():
-        raise ValidationError(f"Warehouse {code} already exists in {div.code}.", field="code")
-    wh = Warehouse(division_id=div.id or 0, code=code, name=name)
-    session.add(wh)
-    session.flush()
-    return wh
+    return _create_coded(session, user, division, Warehouse, "Warehouse", code, name)
 
 
 def create_location(
@@ -280,18 +287,7 @@ def create_location(
 def create_customer_group(
     *, session: Session, user: User, division: str | int, code: str, name: str
 ) -> CustomerGroup:
-    lookups = Lookups(session)
-    div = lookups.division(division)
-    rights.require(session, user, "manage_items", div.id)
-    code, name = _code(code), _name(name)
-    if session.exec(
-        select(CustomerGroup).where(CustomerGroup.division_id == div.id, CustomerGroup.code == code)
-    ).first():
-        raise ValidationError(f"Customer group {code} already exists in {div.code}.", field="code")
-    group = CustomerGroup(division_id=div.id or 0, code=code, name=name)
-    session.add(group)
-    session.flush()
-    return group
+    return _create_coded(session, user, division, CustomerGroup, "Customer group", code, name)
 
 
 def add_customer_to_group(
