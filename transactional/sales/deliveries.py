@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from sqlmodel import Session
 
@@ -51,6 +52,43 @@ def cost_account_id(lookups: Lookups, order: SalesOrder, item: Item) -> int:
     if item.cost_account_id is not None:
         return item.cost_account_id
     return lookups.account_for_role(lookups.division(order.division_id), "cost_of_sales").id or 0
+
+
+class _Moving(Protocol):
+    item: Item
+    quantity: Decimal
+    lot: str | None
+    where: str
+    field: str
+
+
+def order_movement(
+    lookups: Lookups,
+    order: SalesOrder,
+    warehouse: Warehouse,
+    moving: _Moving,
+    *,
+    movement_type: str,
+    source_type: str,
+    source_id: int | None,
+    unit_cost: Decimal | None = None,
+) -> Movement:
+    """A sales document's stock movement: in or out of the order's warehouse, against the
+    item's cost of sales, for the order's customer (deliveries and customer returns alike)."""
+    return Movement(
+        item=moving.item,
+        warehouse=warehouse,
+        movement_type=movement_type,
+        quantity=moving.quantity,
+        counter_account_id=cost_account_id(lookups, order, moving.item),
+        lot_number=moving.lot,
+        unit_cost=unit_cost,
+        relation_id=order.relation_id,
+        source_type=source_type,
+        source_id=source_id,
+        where=moving.where,
+        field=moving.field,
+    )
 
 
 def check_tracking(
@@ -162,18 +200,14 @@ def deliver(
         document_number=delivery.number,
         description=f"Delivery {label}",
         movements=[
-            Movement(
-                item=u.item,
-                warehouse=warehouse,
+            order_movement(
+                lookups,
+                order,
+                warehouse,
+                u,
                 movement_type="delivery",
-                quantity=u.quantity,
-                counter_account_id=cost_account_id(lookups, order, u.item),
-                lot_number=u.lot,
-                relation_id=order.relation_id,
                 source_type="delivery_line",
                 source_id=row.id,
-                where=u.where,
-                field=u.field,
             )
             for u, row in zip(units, rows, strict=True)
         ],

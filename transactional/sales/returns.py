@@ -25,7 +25,7 @@ from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
 from transactional.numbering import next_number
 from transactional.organisation.models import User
-from transactional.sales.deliveries import check_tracking, cost_account_id
+from transactional.sales.deliveries import check_tracking, order_movement
 from transactional.sales.fulfilment import close_if_done
 from transactional.sales.invoicing import revenue_line
 from transactional.sales.models import (
@@ -38,7 +38,7 @@ from transactional.sales.models import (
 )
 from transactional.sales.orders import load_order, order_label, order_lines
 from transactional.stock.models import StockLot
-from transactional.stock.movements import Movement, post_stock
+from transactional.stock.movements import post_stock
 from transactional.wholesale.models import Item, Warehouse
 
 
@@ -121,19 +121,15 @@ def return_goods(
         document_number=ret.number,
         description=f"Customer return {label}",
         movements=[
-            Movement(
-                item=b.item,
-                warehouse=warehouse,
+            order_movement(
+                lookups,
+                order,
+                warehouse,
+                b,
                 movement_type="customer_return",
-                quantity=b.quantity,
-                counter_account_id=cost_account_id(lookups, order, b.item),
-                lot_number=b.lot,
-                unit_cost=b.unit_cost,
-                relation_id=order.relation_id,
                 source_type="sales_return_line",
                 source_id=row.id,
-                where=b.where,
-                field=b.field,
+                unit_cost=b.unit_cost,
             )
             for b, row in zip(backs, rows, strict=True)
         ],
