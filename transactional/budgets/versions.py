@@ -564,6 +564,26 @@ def _refuse(session: Session, version: BudgetVersion, hint: str) -> ValidationEr
     )
 
 
+def _save(session: Session, target: BudgetVersion) -> BudgetVersion:
+    session.add(target)
+    session.flush()
+    return target
+
+
+def _back_to_draft(
+    session: Session, target: BudgetVersion, *, clear_approval: bool = False
+) -> BudgetVersion:
+    """Rejecting and reopening both make the version a draft again: its submit stamp (and,
+    when reopened, its approval stamp) goes; the audit log keeps who did what."""
+    target.status = "draft"
+    target.submitted_by = None
+    target.submitted_at = None
+    if clear_approval:
+        target.approved_by = None
+        target.approved_at = None
+    return _save(session, target)
+
+
 def submit(*, session: Session, user: User, version: BudgetVersion | int) -> BudgetVersion:
     """Draft -> submitted, for a manager to approve."""
     target = _transition(session, user, version, "manage_budgets")
@@ -580,9 +600,7 @@ def submit(*, session: Session, user: User, version: BudgetVersion | int) -> Bud
     target.status = "submitted"
     target.submitted_by = user.id
     target.submitted_at = datetime.now(UTC)
-    session.add(target)
-    session.flush()
-    return target
+    return _save(session, target)
 
 
 def approve(*, session: Session, user: User, version: BudgetVersion | int) -> BudgetVersion:
@@ -614,9 +632,7 @@ def approve(*, session: Session, user: User, version: BudgetVersion | int) -> Bu
     target.status = "approved"
     target.approved_by = user.id
     target.approved_at = datetime.now(UTC)
-    session.add(target)
-    session.flush()
-    return target
+    return _save(session, target)
 
 
 def reject(*, session: Session, user: User, version: BudgetVersion | int) -> BudgetVersion:
@@ -624,12 +640,7 @@ def reject(*, session: Session, user: User, version: BudgetVersion | int) -> Bud
     target = _transition(session, user, version, "approve")
     if target.status != "submitted":
         raise _refuse(session, target, "only a submitted budget can be rejected.")
-    target.status = "draft"
-    target.submitted_by = None
-    target.submitted_at = None
-    session.add(target)
-    session.flush()
-    return target
+    return _back_to_draft(session, target)
 
 
 def reopen(*, session: Session, user: User, version: BudgetVersion | int) -> BudgetVersion:
@@ -637,14 +648,7 @@ def reopen(*, session: Session, user: User, version: BudgetVersion | int) -> Bud
     target = _transition(session, user, version, "approve")
     if target.status != "approved":
         raise _refuse(session, target, "only an approved budget can be reopened.")
-    target.status = "draft"
-    target.submitted_by = None
-    target.submitted_at = None
-    target.approved_by = None
-    target.approved_at = None
-    session.add(target)
-    session.flush()
-    return target
+    return _back_to_draft(session, target, clear_approval=True)
 
 
 def lines_of(session: Session, version: BudgetVersion | int) -> list[BudgetLine]:
