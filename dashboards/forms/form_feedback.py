@@ -65,10 +65,6 @@ def ledger_divisions() -> dict[int, master_data.DivisionChoice] | None:
     return {d.id: d for d in divisions}
 
 
-def remember_posted(state_key: str, posted: Posted) -> None:
-    st.session_state[state_key] = posted
-
-
 def posted_notice(state_key: str) -> None:
     """The last document this form posted, and a button to refresh the warehouse now."""
     posted: Posted | None = st.session_state.get(state_key)

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import sidebar
-from dashboards.forms.form_feedback import (
-    GENERAL,
-    FieldErrors,
-    ledger_divisions,
-    posted_notice,
-    remember_posted,
-)
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, ledger_divisions
+from dashboards.forms.submit import ClerkForm
 from dashboards.grid_columns import blank_grid, options, pick_column
 from dashboards.writeback.clerk_posting import INVOICE_LINE_COLUMNS, post_invoice_form, totals
 from transactional import clock
-from transactional.errors import DomainError
 from transactional.reads import master_data
 
 BLANK_ROWS = 3
@@ -27,8 +20,7 @@ def invoice_form(invoice_type: str) -> None:
     """Render the whole form for ``invoice_type`` ('sales' or 'purchase')."""
     sales = invoice_type == "sales"
     prefix = f"{invoice_type}_invoice"
-    posted_key = f"{prefix}_posted"
-    generation_key = f"{prefix}_generation"
+    form = ClerkForm(prefix)
     party = "Customer" if sales else "Supplier"
 
     st.title("Sales invoice" if sales else "Purchase invoice")
@@ -37,7 +29,7 @@ def invoice_form(invoice_type: str) -> None:
         f"Posting debits {'receivables' if sales else 'costs and input VAT'} and credits "
         f"{'revenue and output VAT' if sales else 'payables'}."
     )
-    posted_notice(posted_key)
+    form.notice()
     divisions = ledger_divisions()
     if divisions is None:
         return
@@ -54,7 +46,7 @@ def invoice_form(invoice_type: str) -> None:
         master_data.relations(division.id, ("customer",) if sales else ("supplier",))
     )
     vat_types = ("output", "exempt") if sales else ("input", "exempt", "reverse_charge")
-    generation = st.session_state.setdefault(generation_key, 0)
+    generation = form.generation
 
     with st.form(f"{prefix}_form_{generation}"):
         relation = st.selectbox(
@@ -118,9 +110,9 @@ def invoice_form(invoice_type: str) -> None:
         errors.slot(GENERAL)
 
     if post:
-        try:
-            posted = post_invoice_form(
-                user_id=st.session_state.get(sidebar.ACTING_USER),
+        form.submit(
+            lambda user_id: post_invoice_form(
+                user_id=user_id,
                 division=division.code,
                 invoice_type=invoice_type,
                 relation=relation or "",
@@ -129,10 +121,6 @@ def invoice_form(invoice_type: str) -> None:
                 description=description,
                 supplier_reference=reference,
                 lines=lines,
-            )
-        except DomainError as err:
-            errors.show(err)
-        else:
-            remember_posted(posted_key, posted)
-            st.session_state[generation_key] = generation + 1
-            st.rerun()
+            ),
+            errors,
+        )

@@ -5,18 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar
-from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import TRACKING, pick_division, qty
 from dashboards.writeback.wholesale_posting import return_to_stock
 from transactional import clock
-from transactional.errors import DomainError
 from transactional.reads import wholesale_lookups
 from transactional.reads.wholesale_lookups import DeliveredLineView
 
-POSTED = "customer_return_posted"
+FORM = ClerkForm("customer_return")
 CREDIT_NOTE = "customer_return_credit_note"
-GENERATION = "customer_return_generation"
 INFO_COLUMNS = ["delivery", "line", "item", "name", "tracking", "delivered", "returned"]
 
 
@@ -53,9 +51,9 @@ def main() -> None:
         "delivery line. The goods come back into the order's warehouse at the cost they "
         "left with; the part that was invoiced is credited on a credit note at the order price."
     )
-    posted_notice(POSTED)
+    FORM.notice()
     credit_note = st.session_state.get(CREDIT_NOTE)
-    if st.session_state.get(POSTED) is not None:
+    if FORM.last_posted is not None:
         if credit_note:
             st.success(
                 f"Credit note **{credit_note}** credits the invoiced part of the return.",
@@ -84,7 +82,7 @@ def main() -> None:
     if grid.empty:
         st.info("Everything delivered on this order has come back already.")
         return
-    generation = st.session_state.setdefault(GENERATION, 0)
+    generation = FORM.generation
 
     with st.form(f"customer_return_form_{generation}"):
         return_date = st.date_input(
@@ -125,21 +123,18 @@ def main() -> None:
         errors.slot(GENERAL)
 
     if take_back:
-        try:
-            done = return_to_stock(
-                user_id=st.session_state.get(sidebar.ACTING_USER),
+        FORM.submit(
+            lambda user_id: return_to_stock(
+                user_id=user_id,
                 order_id=order_id,
                 return_date=return_date,  # type: ignore[arg-type]
                 reason=reason,
                 lines=typed,
-            )
-        except DomainError as err:
-            errors.show(err)
-        else:
-            remember_posted(POSTED, done.posted)
-            st.session_state[CREDIT_NOTE] = done.credit_note
-            st.session_state[GENERATION] = generation + 1
-            st.rerun()
+            ),
+            errors,
+            posted=lambda done: done.posted,
+            keep=lambda done: {CREDIT_NOTE: done.credit_note},
+        )
 
 
 main()

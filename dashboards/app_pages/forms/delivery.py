@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar
-from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import (
     INFO_COLUMNS,
     money,
@@ -17,12 +17,10 @@ from dashboards.forms.wholesale_forms import (
 )
 from dashboards.writeback.wholesale_posting import deliver_order, invoice_delivered
 from transactional import clock
-from transactional.errors import DomainError
 from transactional.reads import wholesale_lookups
 from transactional.reads.wholesale_lookups import OrderLineView
 
-POSTED = "delivery_posted"
-GENERATION = "delivery_generation"
+FORM = ClerkForm("delivery")
 
 
 def billable_table(lines: list[OrderLineView]) -> pd.DataFrame:
@@ -48,7 +46,7 @@ def main() -> None:
         "numbers of tracked items). Delivering posts the cost of sales at average cost; "
         "invoicing bills what was delivered at the order price."
     )
-    posted_notice(POSTED)
+    FORM.notice()
     errors = FieldErrors({"order_id": "order"})
     division = pick_division("delivery_division", "sell", errors)
     if division is None:
@@ -67,7 +65,7 @@ def main() -> None:
         st.info("Pick an open order: its open lines are listed for delivery.")
         return
     lines = wholesale_lookups.sales_order_lines(order_id)
-    generation = st.session_state.setdefault(GENERATION, 0)
+    generation = FORM.generation
 
     st.subheader("Deliver")
     grid = order_line_grid(lines, "delivered")
@@ -95,19 +93,12 @@ def main() -> None:
             deliver = st.form_submit_button("Deliver", type="primary")
             errors.slot(GENERAL)
         if deliver:
-            try:
-                posted = deliver_order(
-                    user_id=st.session_state.get(sidebar.ACTING_USER),
-                    order_id=order_id,
-                    delivery_date=delivery_date,
-                    lines=typed,
-                )
-            except DomainError as err:
-                errors.show(err)
-            else:
-                remember_posted(POSTED, posted)
-                st.session_state[GENERATION] = generation + 1
-                st.rerun()
+            FORM.submit(
+                lambda user_id: deliver_order(
+                    user_id=user_id, order_id=order_id, delivery_date=delivery_date, lines=typed
+                ),
+                errors,
+            )
 
     st.subheader("Invoice")
     to_bill = billable_table(lines)
@@ -126,18 +117,12 @@ def main() -> None:
     invoice = st.button("Invoice delivered lines", key=f"delivery_invoice_{generation}")
     invoice_errors.slot(GENERAL)
     if invoice:
-        try:
-            posted = invoice_delivered(
-                user_id=st.session_state.get(sidebar.ACTING_USER),
-                order_id=order_id,
-                invoice_date=invoice_date,
-            )
-        except DomainError as err:
-            invoice_errors.show(err)
-        else:
-            remember_posted(POSTED, posted)
-            st.session_state[GENERATION] = generation + 1
-            st.rerun()
+        FORM.submit(
+            lambda user_id: invoice_delivered(
+                user_id=user_id, order_id=order_id, invoice_date=invoice_date
+            ),
+            invoice_errors,
+        )
 
 
 main()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import sidebar
-from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import (
     INFO_COLUMNS,
     order_line_columns,
@@ -14,11 +14,9 @@ from dashboards.forms.wholesale_forms import (
 )
 from dashboards.writeback.wholesale_posting import receive_order
 from transactional import clock
-from transactional.errors import DomainError
 from transactional.reads import wholesale_lookups
 
-POSTED = "goods_receipt_posted"
-GENERATION = "goods_receipt_generation"
+FORM = ClerkForm("goods_receipt")
 
 
 def main() -> None:
@@ -29,7 +27,7 @@ def main() -> None:
         "order price and credits goods received not invoiced until the supplier's invoice "
         "is matched."
     )
-    posted_notice(POSTED)
+    FORM.notice()
     errors = FieldErrors({"order_id": "order"})
     division = pick_division("goods_receipt_division", "purchase", errors)
     if division is None:
@@ -51,7 +49,7 @@ def main() -> None:
     if grid.empty:
         st.info("Everything ordered on this purchase order has been received.")
         return
-    generation = st.session_state.setdefault(GENERATION, 0)
+    generation = FORM.generation
 
     with st.form(f"goods_receipt_form_{generation}"):
         receipt_date = st.date_input(
@@ -75,19 +73,12 @@ def main() -> None:
         errors.slot(GENERAL)
 
     if receive:
-        try:
-            posted = receive_order(
-                user_id=st.session_state.get(sidebar.ACTING_USER),
-                order_id=order_id,
-                receipt_date=receipt_date,
-                lines=typed,
-            )
-        except DomainError as err:
-            errors.show(err)
-        else:
-            remember_posted(POSTED, posted)
-            st.session_state[GENERATION] = generation + 1
-            st.rerun()
+        FORM.submit(
+            lambda user_id: receive_order(
+                user_id=user_id, order_id=order_id, receipt_date=receipt_date, lines=typed
+            ),
+            errors,
+        )
 
 
 main()

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import sidebar
-from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import pick_division
 from dashboards.grid_columns import blank_grid, options, pick_column
 from dashboards.writeback.clerk_posting import JOURNAL_LINE_COLUMNS, post_journal_entry, totals
 from transactional import clock
-from transactional.errors import DomainError
 from transactional.reads import master_data
 
-POSTED = "journal_entry_posted"
-GENERATION = "journal_entry_generation"
+FORM = ClerkForm("journal_entry")
 BLANK_ROWS = 4
 
 
@@ -24,7 +22,7 @@ def main() -> None:
         "A manual entry in the division's currency. It must balance: total debit equals "
         "total credit. Receivables and payables are posted through invoices and payments."
     )
-    posted_notice(POSTED)
+    FORM.notice()
     errors = FieldErrors()
     # Only the divisions the acting user may post entries in, as the wholesale forms do.
     division = pick_division("journal_entry_division", "post_entry", errors)
@@ -34,7 +32,7 @@ def main() -> None:
     journals.sort(key=lambda j: (not j.code.startswith("MEM"), j.code))
     journal_codes, journal_labels = options(journals)
     accounts = master_data.accounts(division.id)
-    generation = st.session_state.setdefault(GENERATION, 0)
+    generation = FORM.generation
 
     with st.form(f"journal_entry_form_{generation}"):
         journal = st.selectbox(
@@ -87,21 +85,17 @@ def main() -> None:
         errors.slot(GENERAL)
 
     if post:
-        try:
-            posted = post_journal_entry(
-                user_id=st.session_state.get(sidebar.ACTING_USER),
+        FORM.submit(
+            lambda user_id: post_journal_entry(
+                user_id=user_id,
                 division=division.code,
                 journal=journal or "",
                 entry_date=entry_date,  # type: ignore[arg-type]
                 description=description,
                 lines=lines,
-            )
-        except DomainError as err:
-            errors.show(err)
-        else:
-            remember_posted(POSTED, posted)
-            st.session_state[GENERATION] = generation + 1  # a fresh, empty form
-            st.rerun()
+            ),
+            errors,
+        )
 
 
 main()

@@ -5,22 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar
-from dashboards.forms.form_feedback import (
-    GENERAL,
-    FieldErrors,
-    ledger_divisions,
-    posted_notice,
-    remember_posted,
-)
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, ledger_divisions
+from dashboards.forms.submit import ClerkForm
 from dashboards.grid_columns import amount_column, options
 from dashboards.writeback.clerk_posting import post_payment_form, totals
 from transactional import clock
-from transactional.errors import DomainError
 from transactional.reads import master_data
 
-POSTED = "payment_posted"
-GENERATION = "payment_generation"
+FORM = ClerkForm("payment")
 _ALIASES = {"entry_date": "payment_date"}
 _DIRECTIONS = {"received": "Received from a customer", "paid": "Paid to a supplier"}
 
@@ -47,7 +39,7 @@ def main() -> None:
         "Money received from a customer or paid to a supplier through a bank or cash "
         "journal, allocated to open invoices; anything not allocated stays on account."
     )
-    posted_notice(POSTED)
+    FORM.notice()
     divisions = ledger_divisions()
     if divisions is None:
         return
@@ -90,7 +82,7 @@ def main() -> None:
     journals = master_data.journals(division.id, ("bank", "cash"))
     journal_codes, journal_labels = options(journals)
     invoices = master_data.open_invoices(division.id, relation, "sales" if received else "purchase")
-    generation = st.session_state.setdefault(GENERATION, 0)
+    generation = FORM.generation
 
     with st.form(f"payment_form_{generation}"):
         journal = st.selectbox(
@@ -160,9 +152,9 @@ def main() -> None:
         errors.slot(GENERAL)
 
     if post:
-        try:
-            posted = post_payment_form(
-                user_id=st.session_state.get(sidebar.ACTING_USER),
+        FORM.submit(
+            lambda user_id: post_payment_form(
+                user_id=user_id,
                 division=division.code,
                 journal=journal or "",
                 relation=relation,
@@ -173,13 +165,9 @@ def main() -> None:
                 rate=rate,
                 reference=reference,
                 allocations=allocations,
-            )
-        except DomainError as err:
-            errors.show(err)
-        else:
-            remember_posted(POSTED, posted)
-            st.session_state[GENERATION] = generation + 1
-            st.rerun()
+            ),
+            errors,
+        )
 
 
 main()

@@ -10,14 +10,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar
-from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.form_feedback import GENERAL, FieldErrors
 from dashboards.forms.invoice_form import invoice_form
+from dashboards.forms.submit import ClerkForm, attempt
 from dashboards.forms.wholesale_forms import money, pick_division, qty
 from dashboards.grid_columns import options, pick_column
 from dashboards.writeback.wholesale_posting import check_match, post_matched_invoice
 from transactional import clock
-from transactional.errors import DomainError
 from transactional.purchasing.matching import MatchPreview
 from transactional.reads import master_data, wholesale_lookups
 from transactional.reads.wholesale_lookups import InvoiceableLine
@@ -27,8 +26,7 @@ _MODES = {
     "costs": "Costs (no purchase order)",
     "matched": "Goods on purchase orders (matched)",
 }
-POSTED = "purchase_match_posted"
-GENERATION = "purchase_match_generation"
+FORM = ClerkForm("purchase_match")
 _STATUS = {
     "matched": "Matched",
     "price_difference": "Price difference",
@@ -87,7 +85,7 @@ def matched_form() -> None:
         "order and the receipts; a price difference is posted only when you accept it (and "
         "may do so)."
     )
-    posted_notice(POSTED)
+    FORM.notice()
     errors = FieldErrors({"entry_date": "invoice_date", "relation": "supplier"})
     division = pick_division("purchase_match_division", "post_invoice", errors)
     if division is None:
@@ -112,7 +110,7 @@ def matched_form() -> None:
             "Goods are invoiced after their receipt."
         )
         return
-    generation = st.session_state.setdefault(GENERATION, 0)
+    generation = FORM.generation
 
     with st.form(f"purchase_match_form_{generation}"):
         reference = st.text_input(
@@ -178,19 +176,18 @@ def matched_form() -> None:
             post = st.form_submit_button("Post invoice", type="primary")
         errors.slot(GENERAL)
 
-    user_id = st.session_state.get(sidebar.ACTING_USER)
     if check:
-        try:
-            previews = check_match(
+        previews = attempt(
+            lambda user_id: check_match(
                 user_id=user_id,
                 division=division.code,
                 supplier=supplier,
                 invoice_date=invoice_date,  # type: ignore[arg-type]
                 lines=grid,
-            )
-        except DomainError as err:
-            errors.show(err)
-        else:
+            ),
+            errors,
+        )
+        if previews is not None:
             st.subheader("Match")
             st.dataframe(match_table(previews), hide_index=True)
             differences = [p for p in previews if p.status != "matched"]
@@ -200,8 +197,8 @@ def matched_form() -> None:
                 st.success("Every line matches its order and receipts.")
             st.caption(f"Values in {division.currency_code}.")
     if post:
-        try:
-            posted = post_matched_invoice(
+        FORM.submit(
+            lambda user_id: post_matched_invoice(
                 user_id=user_id,
                 division=division.code,
                 supplier=supplier,
@@ -210,13 +207,9 @@ def matched_form() -> None:
                 accept_differences=accept,
                 note=note,
                 lines=grid,
-            )
-        except DomainError as err:
-            errors.show(err)
-        else:
-            remember_posted(POSTED, posted)
-            st.session_state[GENERATION] = generation + 1
-            st.rerun()
+            ),
+            errors,
+        )
 
 
 def main() -> None:

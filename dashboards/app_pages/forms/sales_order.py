@@ -12,20 +12,18 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar
-from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import money, pick_division, qty
 from dashboards.grid_columns import blank_grid, options
 from dashboards.writeback.clerk_posting import filled_rows
 from dashboards.writeback.wholesale_posting import SALES_LINE_COLUMNS, save_sales_order
 from transactional import clock
-from transactional.errors import DomainError
 from transactional.reads import master_data, wholesale_lookups
 from transactional.reads.wholesale_lookups import LinePreview
 
-POSTED = "sales_order_posted"
+FORM = ClerkForm("sales_order")
 SHORTAGES = "sales_order_shortages"
-GENERATION = "sales_order_generation"
 BLANK_ROWS = 5
 
 
@@ -54,14 +52,14 @@ def main() -> None:
         "type one; an order the warehouse cannot cover is still accepted (the rest is a back "
         "order) and tells you what to buy."
     )
-    posted_notice(POSTED)
+    FORM.notice()
     for note in st.session_state.get(SHORTAGES) or []:
         st.warning(note, icon=":material/inventory:")
     errors = FieldErrors()
     division = pick_division("sales_order_division", "sell", errors)
     if division is None:
         return
-    generation = st.session_state.setdefault(GENERATION, 0)
+    generation = FORM.generation
     customers = master_data.relations(division.id, ("customer",))
     customer_codes, customer_labels = options(customers)
     customer = st.selectbox(
@@ -167,9 +165,9 @@ def main() -> None:
     errors.slot(GENERAL)
 
     if quote or order:
-        try:
-            saved = save_sales_order(
-                user_id=st.session_state.get(sidebar.ACTING_USER),
+        FORM.submit(
+            lambda user_id: save_sales_order(
+                user_id=user_id,
                 quote=quote,
                 division=division.code,
                 customer=customer or "",
@@ -179,14 +177,11 @@ def main() -> None:
                 requested_date=requested_date,  # type: ignore[arg-type]
                 customer_reference=reference,
                 lines=lines,
-            )
-        except DomainError as err:
-            errors.show(err)
-        else:
-            remember_posted(POSTED, saved.posted)
-            st.session_state[SHORTAGES] = saved.shortages
-            st.session_state[GENERATION] = generation + 1
-            st.rerun()
+            ),
+            errors,
+            posted=lambda saved: saved.posted,
+            keep=lambda saved: {SHORTAGES: saved.shortages},
+        )
 
 
 main()

@@ -14,19 +14,17 @@ from decimal import Decimal, InvalidOperation
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar
-from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import TRACKING, money, pick_division, qty
 from dashboards.grid_columns import options
 from dashboards.writeback.wholesale_posting import CountDifference, count_rows, post_count
 from transactional import clock
-from transactional.errors import DomainError
 from transactional.reads import wholesale_lookups
 from transactional.reads.wholesale_lookups import StockRow
 
-POSTED = "stock_count_posted"
+FORM = ClerkForm("stock_count")
 DIFFERENCES = "stock_count_differences"
-GENERATION = "stock_count_generation"
 
 
 def count_grid(stock: list[StockRow]) -> pd.DataFrame:
@@ -67,7 +65,7 @@ def differences_table(differences: list[CountDifference], currency: str) -> pd.D
 
 def _posted_differences(currency: str) -> None:
     differences: list[CountDifference] | None = st.session_state.get(DIFFERENCES)
-    if st.session_state.get(POSTED) is None or differences is None:
+    if FORM.last_posted is None or differences is None:
         return
     if not differences:
         st.info("Every counted quantity matched the system: no differences were posted.")
@@ -89,13 +87,13 @@ def main() -> None:
         "what is gone) and add rows for items found that are not listed. Rows left empty are "
         "not counted. *Post count* posts the differences at the item's cost."
     )
-    posted_notice(POSTED)
+    FORM.notice()
     errors = FieldErrors()
     division = pick_division("stock_count_division", "manage_stock", errors)
     if division is None:
         return
     _posted_differences(division.currency_code)
-    generation = st.session_state.setdefault(GENERATION, 0)
+    generation = FORM.generation
     codes, labels = options(wholesale_lookups.warehouses(division.id))
     left, right = st.columns(2)
     with left:
@@ -177,22 +175,19 @@ def main() -> None:
     errors.slot(GENERAL)
 
     if post:
-        try:
-            done = post_count(
-                user_id=st.session_state.get(sidebar.ACTING_USER),
+        FORM.submit(
+            lambda user_id: post_count(
+                user_id=user_id,
                 division=division.code,
                 warehouse=warehouse,
                 count_date=count_date,  # type: ignore[arg-type]
                 description=description,
                 lines=lines,
-            )
-        except DomainError as err:
-            errors.show(err)
-        else:
-            remember_posted(POSTED, done.posted)
-            st.session_state[DIFFERENCES] = done.differences
-            st.session_state[GENERATION] = generation + 1
-            st.rerun()
+            ),
+            errors,
+            posted=lambda done: done.posted,
+            keep=lambda done: {DIFFERENCES: done.differences},
+        )
 
 
 main()

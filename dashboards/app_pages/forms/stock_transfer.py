@@ -11,8 +11,8 @@ from decimal import Decimal, InvalidOperation
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar
-from dashboards.forms.form_feedback import GENERAL, FieldErrors, posted_notice, remember_posted
+from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import TRACKING, pick_division, qty
 from dashboards.grid_columns import blank_grid, options
 from dashboards.writeback.clerk_posting import filled_rows
@@ -22,12 +22,10 @@ from dashboards.writeback.wholesale_posting import (
     transfer_between,
 )
 from transactional import clock
-from transactional.errors import DomainError
 from transactional.reads import wholesale_lookups
 from transactional.reads.wholesale_lookups import StockPreview
 
-POSTED = "stock_transfer_posted"
-GENERATION = "stock_transfer_generation"
+FORM = ClerkForm("stock_transfer")
 BLANK_ROWS = 5
 
 
@@ -70,12 +68,12 @@ def main() -> None:
         "move at the item's cost (average or standard); each line shows what the "
         "from-warehouse has on hand."
     )
-    posted_notice(POSTED)
+    FORM.notice()
     errors = FieldErrors()
     division = pick_division("stock_transfer_division", "manage_stock", errors)
     if division is None:
         return
-    generation = st.session_state.setdefault(GENERATION, 0)
+    generation = FORM.generation
     codes, labels = options(wholesale_lookups.warehouses(division.id))
     left, middle, right = st.columns(3)
     with left:
@@ -151,22 +149,18 @@ def main() -> None:
     errors.slot(GENERAL)
 
     if transfer:
-        try:
-            posted = transfer_between(
-                user_id=st.session_state.get(sidebar.ACTING_USER),
+        FORM.submit(
+            lambda user_id: transfer_between(
+                user_id=user_id,
                 division=division.code,
                 from_warehouse=source or "",
                 to_warehouse=target or "",
                 transfer_date=transfer_date,  # type: ignore[arg-type]
                 description=description,
                 lines=lines,
-            )
-        except DomainError as err:
-            errors.show(err)
-        else:
-            remember_posted(POSTED, posted)
-            st.session_state[GENERATION] = generation + 1
-            st.rerun()
+            ),
+            errors,
+        )
 
 
 main()
