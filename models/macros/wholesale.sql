@@ -27,3 +27,22 @@
     (cast(extract(year from {{ date_expression }}) as integer) * 12
         + cast(extract(month from {{ date_expression }}) as integer))
 {%- endmacro %}
+
+{#- fct_sales_lines summed per `dimensions`: the one definition of the monthly sales
+    measures (quantity; revenue, cost and margin in base and group currency) that the
+    monthly sales marts share. `without` leaves measures out of a mart's contract. -#}
+{% macro sum_sales_lines(dimensions, without=[]) -%}
+    {%- set measures = ['revenue_base', 'cost_base', 'margin_base',
+                        'revenue_group', 'cost_group', 'margin_group'] -%}
+    select
+        {%- for dimension in dimensions %}
+        {{ dimension }},
+        {%- endfor %}
+        {{ rate('sum(quantity)') }} as quantity
+        {%- for measure in measures if measure not in without %},
+        {{ money('sum(' ~ measure ~ ')') }} as {{ measure }}
+        {%- endfor %}
+    from {{ ref('fct_sales_lines') }}
+    group by
+        {{ dimensions | join(',\n        ') }}
+{%- endmacro %}

@@ -1,45 +1,14 @@
 -- Sales per division, calendar month, customer, salesperson and item group (from
--- fct_sales_lines: credit notes included, negative).
+-- fct_sales_lines: credit notes included, negative). The measures: macro sum_sales_lines.
 with
-
-sales_lines as (
-
-    select * from {{ ref('fct_sales_lines') }}
-
-),
 
 final as (
 
-    select
-        division_id,
-        division_code,
-        year,
-        month,
-        relation_id,
-        customer_code,
-        customer_name,
-        country,
-        salesperson_code,
-        item_group_code,
-        {{ rate('sum(quantity)') }} as quantity,
-        {{ money('sum(revenue_base)') }} as revenue_base,
-        {{ money('sum(cost_base)') }} as cost_base,
-        {{ money('sum(margin_base)') }} as margin_base,
-        {{ money('sum(revenue_group)') }} as revenue_group,
-        {{ money('sum(cost_group)') }} as cost_group,
-        {{ money('sum(margin_group)') }} as margin_group
-    from sales_lines
-    group by
-        division_id,
-        division_code,
-        year,
-        month,
-        relation_id,
-        customer_code,
-        customer_name,
-        country,
-        salesperson_code,
-        item_group_code
+    {{ sum_sales_lines(
+        ['division_id', 'division_code', 'year', 'month',
+         'relation_id', 'customer_code', 'customer_name', 'country',
+         'salesperson_code', 'item_group_code'],
+    ) }}
 
 )
 
