@@ -574,10 +574,10 @@ def save_form(result: Result, base: Baseline, problems: Sequence[str]) -> None:
     codes = ", ".join(d.division_code for d in base.divisions)
     st.caption(
         f"Saves one **draft** budget version per selected division ({codes}) for "
-        f"{result.fiscal_year}: the scenario's P&L per month, one account per line (revenue "
-        f"on {engine.DEFAULT_ACCOUNTS[engine.REVENUE]}, cost of goods on "
-        f"{engine.DEFAULT_ACCOUNTS[engine.COST_OF_GOODS]}, wages on "
-        f"{engine.DEFAULT_ACCOUNTS[engine.WAGES]}, ...), in each division's own currency. "
+        f"{result.fiscal_year}: the scenario's P&L per month, one account per line, as the "
+        "division's chart names it (revenue on its revenue-from-goods account, cost of goods "
+        "on its cost-of-sales account, wages on its first wages account, ...), in each "
+        "division's own currency. "
         "Needs the right to manage budgets (accountants, managers, administrators)."
     )
     errors = form_feedback.FieldErrors()

@@ -4,8 +4,9 @@
 
 - the P&L per division x month of the fiscal year from ``finance__profit_and_loss``
   (``amount``, the division's currency), mapped to the engine's lines by reporting category
-  (:data:`engine.CATEGORY_LINES`; unknown categories by P&L section). Cost of sales is split:
-  the price and stock difference accounts (:data:`NON_VOLUME_COST_ACCOUNTS`) are
+  (:data:`engine.CATEGORY_LINES`; unknown categories by P&L section). Cost of sales is split
+  by the accounts' posting roles (``dim_accounts.posting_role``), never by their numbers:
+  the price and stock difference accounts (:data:`NON_VOLUME_COST_ROLES`) are
   ``other_cost_of_sales``, every other cost-of-sales account is the volume-driven
   ``cost_of_goods``. A month is ACTUAL up to the last posting date (an input:
   ``last_posting_date``, by default the latest ``fct_gl_lines`` entry date; never the wall
@@ -57,8 +58,10 @@ from transactional.planning.whatif import (
     Month,
 )
 
-# Cost-of-sales accounts that do not move with volume: purchase price and stock differences.
-NON_VOLUME_COST_ACCOUNTS = frozenset({"7050", "7100"})
+# The posting roles (transactional.finance.posting_roles) of the cost-of-sales accounts that
+# do not move with volume: purchase price and stock differences. By role, so a chart that
+# numbers its accounts otherwise splits the same way.
+NON_VOLUME_COST_ROLES = frozenset({"purchase_price_differences", "stock_differences"})
 # The nominal monthly cost of one employee (wages and social charges), division currency.
 AVERAGE_MONTHLY_WAGE = Decimal("5000")
 _RATE_QUANTUM = Decimal("1e-8")
@@ -144,18 +147,19 @@ def _load(
     # P&L per division x year x period x line, with the group amounts for the rates.
     pnl: dict[_Key, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     pnl_abs: dict[_Key, tuple[Decimal, Decimal]] = {}
-    for div, fy, period, code, category, section, amount, amount_group in _rows(
+    for div, fy, period, role, category, section, amount, amount_group in _rows(
         con,
         """
-        select division_id, fiscal_year, period_number, account_code, reporting_category,
-               pl_section, sum(amount), sum(amount_group)
-        from finance__profit_and_loss
-        where list_contains($divisions, division_id) and fiscal_year <= $year
+        select p.division_id, p.fiscal_year, p.period_number, a.posting_role,
+               p.reporting_category, p.pl_section, sum(p.amount), sum(p.amount_group)
+        from finance__profit_and_loss p
+        join dim_accounts a on a.account_id = p.account_id
+        where list_contains($divisions, p.division_id) and p.fiscal_year <= $year
         group by all
         """,
         {**params, "year": year},
     ):
-        line = _line(category, section, code)
+        line = _line(category, section, role)
         pnl[(div, fy, period)][line] += _dec(amount)
         local, group = pnl_abs.get((div, fy, period), (ZERO, ZERO))
         pnl_abs[(div, fy, period)] = (local + abs(_dec(amount)), group + abs(_dec(amount_group)))
@@ -277,8 +281,8 @@ def _load(
     )
 
 
-def _line(category: str | None, section: str | None, account_code: str) -> str:
-    if category == "cost_of_sales" and account_code not in NON_VOLUME_COST_ACCOUNTS:
+def _line(category: str | None, section: str | None, posting_role: str | None) -> str:
+    if category == "cost_of_sales" and posting_role not in NON_VOLUME_COST_ROLES:
         return COST_OF_GOODS
     if category in engine.CATEGORY_LINES:
         return engine.CATEGORY_LINES[category]
@@ -310,10 +314,10 @@ def _budgets(
     out: dict[int, dict[int, dict[str, Decimal]]] = {}
     if not exists or not exists[0]:
         return out
-    for div, period, code, category, section, amount in _rows(
+    for div, period, role, category, section, amount in _rows(
         con,
         """
-        select b.division_id, b.period_number, b.account_code, a.reporting_category,
+        select b.division_id, b.period_number, a.posting_role, a.reporting_category,
                b.pl_section, sum(b.budget)
         from finance__budget_vs_actual b
         join dim_accounts a on a.account_id = b.account_id
@@ -324,7 +328,7 @@ def _budgets(
         {"divisions": ids, "year": year},
     ):
         lines = out.setdefault(div, {}).setdefault(period, defaultdict(Decimal))
-        lines[_line(category, section, code)] += _dec(amount)
+        lines[_line(category, section, role)] += _dec(amount)
     return out
 
 

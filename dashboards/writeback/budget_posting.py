@@ -19,7 +19,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from dashboards.writeback.clerk_posting import Posted, _acting
-from transactional.budgets import alerts, versions
+from transactional.budgets import alerts, scenario_accounts, versions
 from transactional.budgets.models import AlertSetting, BudgetLine, BudgetVersion
 from transactional.errors import DomainError, ValidationError
 from transactional.organisation.models import Division, User
@@ -145,7 +145,8 @@ def save_what_if(
     """Save the scenario as one draft budget version per division (all or none).
 
     Each division's version holds its scenario P&L (``engine.budget_lines``: one account
-    per P&L line, ledger sign, the division's currency) for every period of the year.
+    per P&L line, found in the division's chart by role, ledger sign, the division's
+    currency) for every period of the year.
     """
     if not division_ids:
         raise ValidationError(
@@ -157,9 +158,10 @@ def save_what_if(
     with _acting(user_id) as (session, user):
         saved = []
         for division_id in division_ids:
+            accounts = scenario_accounts.line_accounts(session, division_id)
             lines = [
                 versions.BudgetLineDraft(account=b.account_code, period=b.period, amount=b.amount)
-                for b in engine.budget_lines(result, division_id)
+                for b in engine.budget_lines(result, division_id, accounts)
             ]
             version = versions.save_scenario(
                 session=session,

@@ -1079,8 +1079,8 @@ def whatif_page(wh: Any, sel: Any, sw: Stopwatch) -> None:
     """What-if page: the baseline of the full year, then the engine at zero drivers."""
     from decimal import Decimal as D
 
-    from dashboards.queries import engine
     from dashboards.queries import whatif_baseline as baseline
+    from transactional.planning import whatif as engine
 
     try:
         base = sw(

@@ -52,6 +52,14 @@ from dashboards.queries import whatif_baseline as loader  # noqa: E402
 from transactional import clock  # noqa: E402
 from transactional.planning import whatif as engine  # noqa: E402
 
+_CHART = dict(
+    zip(
+        engine.PNL_LINES,
+        ("8000", "7000", "7100", "4000", "4400", "4800", "8900", "9000", "9500"),
+        strict=True,
+    )
+)
+
 D = Decimal
 CURRENCIES = ("EUR", "USD", "GBP")
 RATES = {"EUR": D(1), "USD": D("0.86831236"), "GBP": D("1.21202580")}
@@ -245,7 +253,9 @@ def main() -> None:
         ("pnl_summary + kpi_summary (group)", timed([partial(summaries, r) for r in results])),
         (
             "budget_lines (one division)",
-            timed([partial(engine.budget_lines, r, 1) for r in results]),
+            # The account per line as the standard chart names it (the write-back reads
+            # it from the chart; a dict lookup here, so the engine alone is timed).
+            timed([partial(engine.budget_lines, r, 1, _CHART.__getitem__) for r in results]),
         ),
         ("per change: run + summaries", timed([partial(change, d) for d in walk])),
     ]

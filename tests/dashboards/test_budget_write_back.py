@@ -16,11 +16,11 @@ import duckdb
 import pytest
 from sqlalchemy import create_engine, text
 
-from dashboards.queries import engine
 from dashboards.queries import whatif_baseline as baseline
 from dashboards.writeback import budget_posting
 from tests.dashboards.conftest import Company, DemoStack
 from transactional.errors import DomainError
+from transactional.planning import whatif as engine
 
 pytestmark = pytest.mark.pipeline
 

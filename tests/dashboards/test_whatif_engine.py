@@ -365,9 +365,29 @@ def test_bad_drivers_are_refused(base: Baseline, drivers: Drivers) -> None:
         run(base, drivers)
 
 
+# A chart for the engine's budget lines (the write-back finds the real one by role).
+CHART = {
+    REVENUE: "8000",
+    COST_OF_GOODS: "7000",
+    OTHER_COST_OF_SALES: "7100",
+    WAGES: "4000",
+    OTHER_COSTS: "4400",
+    engine.DEPRECIATION: "4800",
+    engine.OTHER_INCOME: "8900",
+    engine.FINANCIAL_RESULT: "9000",
+    engine.INCOME_TAX: "9500",
+}
+
+
 def test_budget_lines_are_signed_like_ledger_lines(base: Baseline) -> None:
     result = run(base, Drivers(sales_volume_pct=D(10)))
-    lines = engine.budget_lines(result, 2)
+    asked: list[str] = []
+
+    def account(line: str) -> str:
+        asked.append(line)
+        return CHART[line]
+
+    lines = engine.budget_lines(result, 2, account)
     by_key = {(line.account_code, line.period): line.amount for line in lines}
     revenue = result.scenario.divisions[2].pnl[REVENUE][0]
     assert by_key[("8000", 1)] == (-revenue).quantize(D("0.01"))
@@ -378,9 +398,11 @@ def test_budget_lines_are_signed_like_ledger_lines(base: Baseline) -> None:
     assert all(line.amount == line.amount.quantize(D("0.01")) for line in lines)
     total = sum(line.amount for line in lines)
     assert abs(total + result.scenario.divisions[2].total(NET_RESULT)) < D("0.01") * len(lines)
+    # Only the lines with an amount need an account in the chart.
+    assert asked == [n for n in engine.PNL_LINES if any(result.scenario.divisions[2].pnl[n])]
     # The baseline's own lines on request; accounts can be mapped differently.
     own = engine.budget_lines(
-        result, 2, outcome="baseline", accounts={**engine.DEFAULT_ACCOUNTS, OTHER_COSTS: "4300"}
+        result, 2, {**CHART, OTHER_COSTS: "4300"}.__getitem__, outcome="baseline"
     )
     assert ("4300", 1) in {(line.account_code, line.period) for line in own}
 
@@ -522,13 +544,16 @@ def _books(path: str, budget: dict[int, tuple[int, int]] | None = None) -> str:
             create table dim_divisions as
                 select 1 as division_id, 'NL01' as division_code, 'EUR' as currency_code,
                        true as is_group_top;
-            create table dim_accounts (account_id integer, reporting_category varchar);
-            insert into dim_accounts values (1, 'receivables'), (2, 'payables'), (3, 'cash'),
-                (10, 'revenue'), (20, 'cost_of_sales');
+            create table dim_accounts (account_id integer, reporting_category varchar,
+                posting_role varchar);
+            insert into dim_accounts values (1, 'receivables', 'receivables'),
+                (2, 'payables', 'payables'), (3, 'cash', null),
+                (10, 'revenue', 'revenue_goods'), (20, 'cost_of_sales', 'cost_of_sales');
             create table dim_periods (division_id integer, fiscal_year integer,
                 period_number integer, period_start date, period_end date);
             create table finance__profit_and_loss (division_id integer, fiscal_year integer,
-                period_number integer, account_code varchar, reporting_category varchar,
+                period_number integer, account_id integer, account_code varchar,
+                reporting_category varchar,
                 pl_section varchar, amount decimal(19, 4), amount_group decimal(19, 4));
             create table finance__balance_sheet (division_id integer, fiscal_year integer,
                 period_number integer, account_id integer, amount decimal(19, 4),
@@ -551,10 +576,10 @@ def _books(path: str, budget: dict[int, tuple[int, int]] | None = None) -> str:
                 continue
             days = end.day
             con.executemany(
-                "insert into finance__profit_and_loss values (1, 2026, ?, ?, ?, ?, ?, ?)",
+                "insert into finance__profit_and_loss values (1, 2026, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    [month, "8000", "revenue", "Revenue", 10 * days, 10 * days],
-                    [month, "7000", "cost_of_sales", "Cost of sales", -6 * days, -6 * days],
+                    [month, 10, "8000", "revenue", "Revenue", 10 * days, 10 * days],
+                    [month, 20, "7000", "cost_of_sales", "Cost of sales", -6 * days, -6 * days],
                 ],
             )
             con.executemany(
@@ -637,3 +662,34 @@ def test_the_last_posting_date_is_read_from_the_ledger_not_the_clock(tmp_path: A
     # an actual October: months up to the last posting date are actuals.
     friday = baseline_loader.load(path, [1], 2026, last_posting_date=dt.date(2026, 10, 30))
     assert friday.division(1).sources == ("actual",) * 10 + ("run rate",) * 2
+
+
+def test_price_and_stock_differences_are_found_by_posting_role_not_number(tmp_path: Any) -> None:
+    # A chart numbered otherwise: its stock differences account is 5990, and its 7100 is an
+    # ordinary cost-of-goods account without a role. January (31 days): 5990 carries -31
+    # and 7100 -62 besides the 6 a day of 7000. The split follows the roles: other cost of
+    # sales -31; cost of goods -186 - 62 = -248. (By the demo's numbers it was -62 / -217.)
+    path = _books(str(tmp_path / "books.duckdb"), {11: (450, -270), 12: (465, -279)})
+    con = duckdb.connect(path)
+    try:
+        con.execute(
+            """
+            insert into dim_accounts values (30, 'cost_of_sales', 'stock_differences'),
+                (40, 'cost_of_sales', null);
+            insert into finance__profit_and_loss values
+                (1, 2026, 1, 30, '5990', 'cost_of_sales', 'Cost of sales', -31, -31),
+                (1, 2026, 1, 40, '7100', 'cost_of_sales', 'Cost of sales', -62, -62);
+            -- The approved budget's stock differences in November, on 5990 too.
+            insert into finance__budget_vs_actual values
+                (1, 2026, 11, 30, '5990', 'Cost of sales', 'approved', 'normal', -5);
+            """
+        )
+    finally:
+        con.close()
+    nl = baseline_loader.load(path, [1], 2026, last_posting_date=LAST_POSTING).division(1)
+    assert nl.pnl[OTHER_COST_OF_SALES][0] == D("-31")
+    assert nl.pnl[COST_OF_GOODS][0] == D("-248")
+    assert nl.pnl[OTHER_COST_OF_SALES][1] == D("0")
+    assert nl.sources[10] == "budget"
+    assert nl.pnl[OTHER_COST_OF_SALES][10] == D("-5")
+    assert nl.pnl[COST_OF_GOODS][10] == D("-270")

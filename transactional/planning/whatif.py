@@ -34,7 +34,7 @@ both are computed by the same code, and every driver at zero is an identity.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any, NamedTuple
@@ -135,20 +135,6 @@ SECTION_LINES: dict[str, str] = {
     "Operating expenses": OTHER_COSTS,
     "Other income and expense": OTHER_INCOME,
     "Income tax": INCOME_TAX,
-}
-
-# One representative ledger account per line, for "save as budget version"
-# (dim_accounts of the demo chart).
-DEFAULT_ACCOUNTS: dict[str, str] = {
-    REVENUE: "8000",
-    COST_OF_GOODS: "7000",
-    OTHER_COST_OF_SALES: "7100",
-    WAGES: "4000",
-    OTHER_COSTS: "4400",
-    DEPRECIATION: "4800",
-    OTHER_INCOME: "8900",
-    FINANCIAL_RESULT: "9000",
-    INCOME_TAX: "9500",
 }
 
 # --- balance-sheet and cash lines --------------------------------------------------------
@@ -768,29 +754,34 @@ def _with_kpis(figures: Figures, months: tuple[Month, ...]) -> Figures:
 def budget_lines(
     result: Result,
     division_id: int,
+    account: Callable[[str], str],
     *,
-    accounts: Mapping[str, str] = DEFAULT_ACCOUNTS,
     outcome: str = "scenario",
 ) -> list[BudgetLine]:
     """The division's scenario (or baseline) P&L as budget lines for a budget version.
 
-    One line per P&L line's representative account (``accounts``) and period, in the
-    division's currency, signed like ledger lines (debit positive: revenue negative, costs
-    positive), rounded to cents half up; zero amounts are left out. Lines sharing an account
-    are added up. Ready for ``BudgetLineDraft(account, period, amount)``.
+    One line per P&L line's account and period: ``account(line)`` is the code of the
+    account the division budgets that line on (the engine knows no chart; the budget
+    write-back finds it by role, :mod:`transactional.budgets.scenario_accounts`), asked
+    only for lines with an amount. In the division's currency, signed like ledger lines
+    (debit positive: revenue negative, costs positive), rounded to cents half up; zero
+    amounts are left out. Lines sharing an account are added up. Ready for
+    ``BudgetLineDraft(account, period, amount)``.
     """
     figures = getattr(result, outcome).divisions[division_id]
     totals: dict[tuple[str, int], Decimal] = {}
     for name in PNL_LINES:
-        account = accounts[name]
+        if not any(figures.pnl[name]):
+            continue
+        code = account(name)
         for month, amount in zip(result.months, figures.pnl[name], strict=True):
-            key = (account, month.number)
+            key = (code, month.number)
             totals[key] = totals.get(key, ZERO) - amount
     lines = []
-    for (account, period), amount in sorted(totals.items()):
+    for (code, period), amount in sorted(totals.items()):
         rounded = amount.quantize(CENT, ROUND_HALF_UP, context=_CONTEXT)
         if rounded != 0:
-            lines.append(BudgetLine(account, period, rounded))
+            lines.append(BudgetLine(code, period, rounded))
     return lines
 
 

@@ -16,6 +16,7 @@ classified as (
         account_type,
         account_class,
         reporting_category,
+        posting_role,
         is_control,
         case account_class
             when 'revenue' then 'Revenue'
@@ -49,6 +50,7 @@ final as (
         account_type,
         account_class,
         reporting_category,
+        posting_role,
         is_control,
         pl_section,
         bs_section,

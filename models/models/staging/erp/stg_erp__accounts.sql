@@ -18,7 +18,8 @@ renamed as (
         account_class,
         reporting_category,
         is_control,
-        is_active
+        is_active,
+        posting_role
 
     from source
 
