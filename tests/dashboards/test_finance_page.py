@@ -247,3 +247,10 @@ def test_long_open_invoice_lists_show_the_most_overdue(
     )
     listed = finance.open_invoices(insights, everything, "receivables", limit=None)
     assert list(listed["document_number"]) == overdue
+
+
+def test_the_page_opens_on_the_last_month_with_postings(insights: PublishedWarehouse) -> None:
+    # The suite's today is 2026-11-23 (tests/conftest.py) and the demo's books end on
+    # 2026-10-31: October, not November's or December's empty month.
+    at = open_page(PAGE)
+    assert _filters(at) == (2026, 10)
