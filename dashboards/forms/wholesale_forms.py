@@ -1,8 +1,10 @@
 """Pieces the wholesale clerk forms share: the division picker limited to the acting
-user's divisions, the grid of an order's lines, and quantities as clerks read them."""
+user's divisions, the grid of an order's lines (and the form that delivers or receives
+them), and quantities as clerks read them."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import sidebar
-from dashboards.forms.form_feedback import FieldErrors
+from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from transactional import clock
 from transactional.organisation.rights import ACTIONS
 from transactional.reads import master_data, wholesale_lookups
 from transactional.reads.master_data import DivisionChoice
@@ -102,3 +105,38 @@ def order_line_columns(done_label: str, action: str) -> dict[str, Any]:
 
 
 INFO_COLUMNS = ["line", "item", "name", "tracking", "ordered", "open"]
+
+
+def order_line_form(
+    name: str,
+    generation: int,
+    order_id: int,
+    grid: pd.DataFrame,
+    errors: FieldErrors,
+    *,
+    date_label: str,
+    date_field: str,
+    done_label: str,
+    action: str,
+) -> tuple[date, pd.DataFrame, bool]:
+    """The form that delivers or receives an order's open lines (:func:`order_line_grid`):
+    the date, the grid to type quantities (lots, serials) in, and the ``action`` button.
+    Returns the date, the typed grid and whether the button was pressed."""
+    with st.form(f"{name}_form_{generation}"):
+        on = st.date_input(
+            date_label, value=clock.today(), format="YYYY-MM-DD", key=f"{name}_date_{generation}"
+        )
+        errors.slot(date_field)
+        typed = st.data_editor(
+            grid,
+            key=f"{name}_lines_{generation}_{order_id}",
+            num_rows="fixed",
+            hide_index=True,
+            placeholder="",
+            disabled=[*INFO_COLUMNS, done_label],
+            column_config=order_line_columns(done_label, action),
+        )
+        errors.slot("lines")
+        pressed = st.form_submit_button(action, type="primary")
+        errors.slot(GENERAL)
+    return on, typed, pressed

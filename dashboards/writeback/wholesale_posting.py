@@ -11,9 +11,11 @@ service comes back with its ``lines.<n>`` field pointing at the clerk's grid row
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Protocol, TypeVar
 
 import pandas as pd
 from sqlmodel import Session, col, select
@@ -29,6 +31,7 @@ from transactional.stock import counts, transfers
 from transactional.stock.models import StockCountLine, StockLot
 from transactional.wholesale.models import Item
 
+D = TypeVar("D")
 SALES_LINE_COLUMNS = ("item", "quantity", "unit_price")
 # The columns of the delivery / receipt grids the clerk types in.
 ENTRY_COLUMNS = ("quantity", "lot", "serials")
@@ -136,27 +139,50 @@ def _tracked(cells: dict[str, str]) -> tuple[str, str | None, list[str] | None]:
     return quantity, cells["lot"] or None, serials
 
 
-def deliver_order(
-    *, user_id: int | None, order_id: int | None, delivery_date: date | None, lines: pd.DataFrame
+class _Moved(Protocol):
+    number: str
+
+
+def _move_order_lines(
+    user_id: int | None,
+    lines: pd.DataFrame,
+    draft: Callable[..., D],
+    move: Callable[[Session, User, list[D]], _Moved],
+    what: str,
 ) -> Posted:
-    """Deliver the typed quantities (grid of the order's open lines)."""
+    """Deliver or receive the typed quantities of an order's open lines (the same grid,
+    the same tracked quantities): one ``draft`` per typed row, posted by ``move``."""
     rows = entry_rows(lines)
     drafts = []
     for _, line_id, cells in rows:
         quantity, lot, serials = _tracked(cells)
-        drafts.append(deliveries.DeliveryLineDraft(line_id, quantity, lot=lot, serials=serials))
+        drafts.append(draft(line_id, quantity, lot=lot, serials=serials))
+    return _posting(
+        user_id,
+        "lines",
+        [n for n, _, _ in rows],
+        "Line",
+        lambda session, user: Posted(move(session, user, drafts).number, what),
+    )
 
-    def post(session: Session, user: User) -> Posted:
-        delivery = deliveries.deliver(
+
+def deliver_order(
+    *, user_id: int | None, order_id: int | None, delivery_date: date | None, lines: pd.DataFrame
+) -> Posted:
+    """Deliver the typed quantities (grid of the order's open lines)."""
+    return _move_order_lines(
+        user_id,
+        lines,
+        deliveries.DeliveryLineDraft,
+        lambda session, user, drafts: deliveries.deliver(
             session=session,
             user=user,
             order_id=order_id,  # type: ignore[arg-type]  # None: the service says so
             delivery_date=delivery_date or "",
             lines=drafts,
-        )
-        return Posted(delivery.number, "delivery")
-
-    return _posting(user_id, "lines", [n for n, _, _ in rows], "Line", post)
+        ),
+        "delivery",
+    )
 
 
 def invoice_delivered(
@@ -180,23 +206,19 @@ def receive_order(
     *, user_id: int | None, order_id: int | None, receipt_date: date | None, lines: pd.DataFrame
 ) -> Posted:
     """Receive the typed quantities (grid of the purchase order's open lines)."""
-    rows = entry_rows(lines)
-    drafts = []
-    for _, line_id, cells in rows:
-        quantity, lot, serials = _tracked(cells)
-        drafts.append(receipts.ReceiptLineDraft(line_id, quantity, lot=lot, serials=serials))
-
-    def post(session: Session, user: User) -> Posted:
-        receipt = receipts.receive(
+    return _move_order_lines(
+        user_id,
+        lines,
+        receipts.ReceiptLineDraft,
+        lambda session, user, drafts: receipts.receive(
             session=session,
             user=user,
             order_id=order_id,  # type: ignore[arg-type]
             receipt_date=receipt_date or "",
             lines=drafts,
-        )
-        return Posted(receipt.number, "goods receipt")
-
-    return _posting(user_id, "lines", [n for n, _, _ in rows], "Line", post)
+        ),
+        "goods receipt",
+    )
 
 
 def _match_drafts(grid: pd.DataFrame) -> tuple[list[int], list[PurchaseInvoiceLineDraft]]:

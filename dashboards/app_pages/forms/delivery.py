@@ -8,9 +8,8 @@ import streamlit as st
 from dashboards.forms.form_feedback import GENERAL, FieldErrors
 from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import (
-    INFO_COLUMNS,
     money,
-    order_line_columns,
+    order_line_form,
     order_line_grid,
     pick_division,
     qty,
@@ -72,26 +71,17 @@ def main() -> None:
     if grid.empty:
         st.caption("Everything ordered is delivered.")
     else:
-        with st.form(f"delivery_form_{generation}"):
-            delivery_date = st.date_input(
-                "Delivery date",
-                value=clock.today(),
-                format="YYYY-MM-DD",
-                key=f"delivery_date_{generation}",
-            )
-            errors.slot("delivery_date")
-            typed = st.data_editor(
-                grid,
-                key=f"delivery_lines_{generation}_{order_id}",
-                num_rows="fixed",
-                hide_index=True,
-                placeholder="",
-                disabled=[*INFO_COLUMNS, "delivered"],
-                column_config=order_line_columns("delivered", "Deliver"),
-            )
-            errors.slot("lines")
-            deliver = st.form_submit_button("Deliver", type="primary")
-            errors.slot(GENERAL)
+        delivery_date, typed, deliver = order_line_form(
+            "delivery",
+            generation,
+            order_id,
+            grid,
+            errors,
+            date_label="Delivery date",
+            date_field="delivery_date",
+            done_label="delivered",
+            action="Deliver",
+        )
         if deliver:
             FORM.submit(
                 lambda user_id: deliver_order(

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.form_feedback import FieldErrors
 from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import (
-    INFO_COLUMNS,
-    order_line_columns,
+    order_line_form,
     order_line_grid,
     pick_division,
 )
 from dashboards.writeback.wholesale_posting import receive_order
-from transactional import clock
 from transactional.reads import wholesale_lookups
 
 FORM = ClerkForm("goods_receipt")
@@ -51,26 +49,17 @@ def main() -> None:
         return
     generation = FORM.generation
 
-    with st.form(f"goods_receipt_form_{generation}"):
-        receipt_date = st.date_input(
-            "Receipt date",
-            value=clock.today(),
-            format="YYYY-MM-DD",
-            key=f"goods_receipt_date_{generation}",
-        )
-        errors.slot("receipt_date")
-        typed = st.data_editor(
-            grid,
-            key=f"goods_receipt_lines_{generation}_{order_id}",
-            num_rows="fixed",
-            hide_index=True,
-            placeholder="",
-            disabled=[*INFO_COLUMNS, "received"],
-            column_config=order_line_columns("received", "Receive"),
-        )
-        errors.slot("lines")
-        receive = st.form_submit_button("Receive", type="primary")
-        errors.slot(GENERAL)
+    receipt_date, typed, receive = order_line_form(
+        "goods_receipt",
+        generation,
+        order_id,
+        grid,
+        errors,
+        date_label="Receipt date",
+        date_field="receipt_date",
+        done_label="received",
+        action="Receive",
+    )
 
     if receive:
         FORM.submit(
