@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from itertools import accumulate
 
 from sqlmodel import Session
@@ -392,45 +393,31 @@ def _price_list(
                 customer_group=code,
                 customer=c.code,
             )
-    rule = price_service.create_price_rule
-    rule(
+    # Every rule is the keeper's, in this division, a discount from the first demo day
+    # unless it says otherwise.
+    rule = partial(
+        price_service.create_price_rule,
         session=session,
         user=keeper,
         division=division,
         kind="discount",
-        value=Decimal(6),
         valid_from=start,
-        customer_group="KEY",
-        description="Key account discount",
     )
+    rule(value=Decimal(6), customer_group="KEY", description="Key account discount")
     rule(
-        session=session,
-        user=keeper,
-        division=division,
-        kind="discount",
         value=Decimal(4),
-        valid_from=start,
         customer_group="TRADE",
         item_group="TOOLS",
         description="Trade discount hand tools",
     )
     rule(
-        session=session,
-        user=keeper,
-        division=division,
-        kind="discount",
         value=Decimal(5),
-        valid_from=start,
         item_group="FAST",
         min_quantity=Decimal(20),
         description="Quantity break fasteners",
     )
     for year in years:
         rule(
-            session=session,
-            user=keeper,
-            division=division,
-            kind="discount",
             value=Decimal(12),
             valid_from=date(year, 11, 1),
             valid_to=date(year, 11, 30),
@@ -440,12 +427,8 @@ def _price_list(
         )
     favourite = max(articles, key=lambda a: (a.weight, a.code))
     rule(
-        session=session,
-        user=keeper,
-        division=division,
         kind="price",
         value=(favourite.sales_price * Decimal("0.9")).quantize(Decimal("0.01")),
-        valid_from=start,
         item=favourite.id,
         customer=by_size[0].code,
         description="Contract price",
