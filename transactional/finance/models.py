@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from transactional.money import Money, Rate
+from transactional.organisation.models import DivisionCoded
 
 ACCOUNT_TYPES = ("balance_sheet", "profit_loss")
 # Classes drive the report layouts (P&L sections, balance-sheet sides).
@@ -108,22 +109,14 @@ class VatCode(SQLModel, table=True):
     account_id: int | None = Field(default=None, foreign_key="account.id")
 
 
-class CostCentre(SQLModel, table=True):
+class CostCentre(DivisionCoded, table=True):
     __tablename__ = "cost_centre"
     __table_args__ = (UniqueConstraint("division_id", "code"),)
-    id: int | None = Field(default=None, primary_key=True)
-    division_id: int = Field(foreign_key="division.id", index=True)
-    code: str = Field(max_length=20)
-    name: str
 
 
-class CostUnit(SQLModel, table=True):
+class CostUnit(DivisionCoded, table=True):
     __tablename__ = "cost_unit"
     __table_args__ = (UniqueConstraint("division_id", "code"),)
-    id: int | None = Field(default=None, primary_key=True)
-    division_id: int = Field(foreign_key="division.id", index=True)
-    code: str = Field(max_length=20)
-    name: str
 
 
 class DocumentSequence(SQLModel, table=True):

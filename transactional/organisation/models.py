@@ -33,6 +33,24 @@ class ExchangeRate(SQLModel, table=True):
     rate: Decimal = Field(sa_type=Rate)
 
 
+class DivisionCoded(SQLModel):
+    """The columns of a small record known by its code within a division (cost centres,
+    cost units, salespeople, warehouses). Each table still declares its own
+    ``UniqueConstraint("division_id", "code")``: a constraint belongs to one table."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    division_id: int = Field(foreign_key="division.id", index=True)
+    code: str = Field(max_length=20)
+    name: str
+
+
+class ClosableDivisionCoded(DivisionCoded):
+    """A division's coded record that can be closed (salespeople, warehouses): a closed
+    one stays for history and is refused on new documents."""
+
+    is_active: bool = True
+
+
 class Division(SQLModel, table=True):
     """A legal entity keeping its own books, in its own base currency."""
 

@@ -18,18 +18,14 @@ from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from transactional.money import Money, Rate
+from transactional.organisation.models import ClosableDivisionCoded
 
 ORDER_STATUSES = ("quote", "order", "closed", "cancelled")
 
 
-class Salesperson(SQLModel, table=True):
+class Salesperson(ClosableDivisionCoded, table=True):
     __tablename__ = "salesperson"
     __table_args__ = (UniqueConstraint("division_id", "code"),)
-    id: int | None = Field(default=None, primary_key=True)
-    division_id: int = Field(foreign_key="division.id", index=True)
-    code: str = Field(max_length=20)
-    name: str
-    is_active: bool = True
 
 
 class CustomerSalesperson(SQLModel, table=True):

@@ -13,6 +13,7 @@ from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from transactional.money import Money, Rate
+from transactional.organisation.models import ClosableDivisionCoded, DivisionCoded
 
 TRACKING = ("none", "serial", "lot")
 COST_METHODS = ("standard", "average")
@@ -22,13 +23,10 @@ CUSTOMER_SCOPES = ("customer", "customer_group", "all")
 PRICE_KINDS = ("price", "discount", "margin")
 
 
-class ItemGroup(SQLModel, table=True):
+class ItemGroup(DivisionCoded, table=True):
     __tablename__ = "item_group"
     __table_args__ = (UniqueConstraint("division_id", "code"),)
-    id: int | None = Field(default=None, primary_key=True)
-    division_id: int = Field(foreign_key="division.id", index=True)
-    code: str = Field(max_length=30)
-    name: str
+    code: str = Field(max_length=30)  # as items.py allows (_code), not the default 20
 
 
 class Item(SQLModel, table=True):
@@ -70,14 +68,9 @@ class ItemBarcode(SQLModel, table=True):
     kind: str = Field(max_length=10)
 
 
-class Warehouse(SQLModel, table=True):
+class Warehouse(ClosableDivisionCoded, table=True):
     __tablename__ = "warehouse"
     __table_args__ = (UniqueConstraint("division_id", "code"),)
-    id: int | None = Field(default=None, primary_key=True)
-    division_id: int = Field(foreign_key="division.id", index=True)
-    code: str = Field(max_length=20)
-    name: str
-    is_active: bool = True
 
 
 class Location(SQLModel, table=True):
@@ -92,13 +85,10 @@ class Location(SQLModel, table=True):
     is_active: bool = True
 
 
-class CustomerGroup(SQLModel, table=True):
+class CustomerGroup(DivisionCoded, table=True):
     __tablename__ = "customer_group"
     __table_args__ = (UniqueConstraint("division_id", "code"),)
-    id: int | None = Field(default=None, primary_key=True)
-    division_id: int = Field(foreign_key="division.id", index=True)
-    code: str = Field(max_length=30)
-    name: str
+    code: str = Field(max_length=30)  # as items.py allows (_code), not the default 20
 
 
 class CustomerGroupMember(SQLModel, table=True):
