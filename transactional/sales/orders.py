@@ -26,6 +26,7 @@ from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import exact_money, round_money, to_decimal
 from transactional.numbering import next_number
+from transactional.organisation.coded_records import find_open_record
 from transactional.organisation.models import Division, User
 from transactional.purchasing.models import PurchaseOrder, PurchaseOrderLine, SupplyContract
 from transactional.relations.models import Relation
@@ -159,18 +160,15 @@ def assign_salesperson(
 def find_salesperson(
     session: Session, division: Division, ref: int | str, *, field: str
 ) -> Salesperson:
-    stmt = select(Salesperson).where(Salesperson.division_id == division.id)
-    stmt = stmt.where(
-        Salesperson.id == ref if isinstance(ref, int) else Salesperson.code == str(ref).strip()
+    return find_open_record(
+        session,
+        Salesperson,
+        division,
+        ref,
+        label="Salesperson",
+        closed="is no longer active",
+        field=field,
     )
-    found = session.exec(stmt).first()
-    if found is None:
-        raise ValidationError(
-            f"Salesperson {ref} does not exist in division {division.code}.", field=field
-        )
-    if not found.is_active:
-        raise ValidationError(f"Salesperson {found.code} is no longer active.", field=field)
-    return found
 
 
 # ------------------------------------------------------------------------ availability

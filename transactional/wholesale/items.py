@@ -14,6 +14,7 @@ from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import exact_money, to_decimal
 from transactional.organisation import rights
+from transactional.organisation.coded_records import find_open_record
 from transactional.organisation.models import Division, User
 from transactional.relations.models import Relation
 from transactional.wholesale.barcodes import validate_barcode
@@ -55,6 +56,17 @@ def _amount(value: object, *, field: str, label: str, decimals: int, currency: s
     return exact_money(amount, decimals, currency=currency, field=field, label=label)
 
 
+def _managed_division(
+    session: Session, user: User, division: str | int
+) -> tuple[Lookups, Division]:
+    """Every master-data service starts here: the division, and the user's right to
+    manage its items."""
+    lookups = Lookups(session)
+    div = lookups.division(division)
+    rights.require(session, user, "manage_items", div.id)
+    return lookups, div
+
+
 def currency_decimals(lookups: Lookups, division: Division) -> int:
     return lookups.currency(division.currency_code).decimals
 
@@ -91,9 +103,7 @@ def _create_coded(
     code: str,
     name: str,
 ) -> _Coded:
-    lookups = Lookups(session)
-    div = lookups.division(division)
-    rights.require(session, user, "manage_items", div.id)
+    _, div = _managed_division(session, user, division)
     code, name = _code(code), _name(name)
     if session.exec(select(model).where(model.division_id == div.id, model.code == code)).first():
         raise ValidationError(f"{label} {code} already exists in {div.code}.", field="code")
@@ -159,9 +169,7 @@ def create_item(
     revenue_account: str | None = None,
     cost_account: str | None = None,
 ) -> Item:
-    lookups = Lookups(session)
-    div = lookups.division(division)
-    rights.require(session, user, "manage_items", div.id)
+    lookups, div = _managed_division(session, user, division)
     code, name = _code(code), _name(name)
     group = (
         find_item_group(lookups, div, item_group, field="item_group")
@@ -230,9 +238,7 @@ def add_barcode(
     kind: str | None = None,
 ) -> ItemBarcode:
     """Add a barcode to an item; a barcode may belong to one item in the whole database."""
-    lookups = Lookups(session)
-    div = lookups.division(division)
-    rights.require(session, user, "manage_items", div.id)
+    lookups, div = _managed_division(session, user, division)
     target = find_item(lookups, div, item)
     code, kind = validate_barcode(barcode, kind)
     taken = session.exec(select(ItemBarcode).where(ItemBarcode.barcode == code)).first()
@@ -258,9 +264,7 @@ def create_warehouse(
 def create_location(
     *, session: Session, user: User, division: str | int, warehouse: str, code: str, name: str
 ) -> Location:
-    lookups = Lookups(session)
-    div = lookups.division(division)
-    rights.require(session, user, "manage_items", div.id)
+    lookups, div = _managed_division(session, user, division)
     wh_code = str(warehouse or "").strip()
     if not wh_code:
         raise ValidationError("Warehouse is required.", field="warehouse")
@@ -293,9 +297,7 @@ def create_customer_group(
 def add_customer_to_group(
     *, session: Session, user: User, division: str | int, customer_group: str, customer: str
 ) -> CustomerGroupMember:
-    lookups = Lookups(session)
-    div = lookups.division(division)
-    rights.require(session, user, "manage_items", div.id)
+    lookups, div = _managed_division(session, user, division)
     group = find_customer_group(lookups, div, customer_group, field="customer_group")
     rel = find_customer(lookups, div, customer, field="customer")
     if session.exec(
@@ -318,15 +320,6 @@ def find_warehouse(
 ) -> Warehouse:
     if not isinstance(ref, int) and not str(ref or "").strip():
         raise ValidationError("Warehouse is required.", field=field)
-    stmt = select(Warehouse).where(Warehouse.division_id == division.id)
-    stmt = stmt.where(
-        Warehouse.id == ref if isinstance(ref, int) else Warehouse.code == str(ref).strip()
+    return find_open_record(
+        session, Warehouse, division, ref, label="Warehouse", closed="is closed", field=field
     )
-    found = session.exec(stmt).first()
-    if found is None:
-        raise ValidationError(
-            f"Warehouse {ref} does not exist in division {division.code}.", field=field
-        )
-    if not found.is_active:
-        raise ValidationError(f"Warehouse {found.code} is closed.", field=field)
-    return found
