@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlmodel import Session, select
 
@@ -269,26 +270,31 @@ def create_journal(
     return jr
 
 
+_Dimension = TypeVar("_Dimension", CostCentre, CostUnit)
+
+
+def _create_dimension(
+    session: Session, user: User, division: str | int, model: type[_Dimension], code: str, name: str
+) -> _Dimension:
+    """Cost centres and cost units are set up alike: a code and a name in the division."""
+    div = Lookups(session).division(division)
+    rights.require(session, user, "manage_ledger", div.id)
+    row = model(division_id=div.id or 0, code=code.strip(), name=name)
+    session.add(row)
+    session.flush()
+    return row
+
+
 def create_cost_centre(
     *, session: Session, user: User, division: str | int, code: str, name: str
 ) -> CostCentre:
-    div = Lookups(session).division(division)
-    rights.require(session, user, "manage_ledger", div.id)
-    cc = CostCentre(division_id=div.id or 0, code=code.strip(), name=name)
-    session.add(cc)
-    session.flush()
-    return cc
+    return _create_dimension(session, user, division, CostCentre, code, name)
 
 
 def create_cost_unit(
     *, session: Session, user: User, division: str | int, code: str, name: str
 ) -> CostUnit:
-    div = Lookups(session).division(division)
-    rights.require(session, user, "manage_ledger", div.id)
-    cu = CostUnit(division_id=div.id or 0, code=code.strip(), name=name)
-    session.add(cu)
-    session.flush()
-    return cu
+    return _create_dimension(session, user, division, CostUnit, code, name)
 
 
 def open_fiscal_year(*, session: Session, user: User, division: str | int, year: int) -> FiscalYear:
