@@ -6,8 +6,10 @@ batch of thousands of entries does not re-read the chart for every line.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -26,10 +28,45 @@ from transactional.finance.models import (
     Period,
     VatCode,
 )
-from transactional.finance.period_rules import no_period, require_open
+from transactional.finance.period_rules import open_period_on
 from transactional.organisation import rights
 from transactional.organisation.models import Currency, Division, ExchangeRate, User
 from transactional.relations.models import Relation
+
+# What Lookups._by_code finds: a division's records known by code.
+_ByCode = TypeVar("_ByCode", Journal, Relation, CostCentre, CostUnit)
+
+
+@dataclass(frozen=True)
+class _PeriodInYear:
+    """A period with its fiscal year, as the posting-date rule (open_period_on) reads it."""
+
+    period: Period
+    fiscal_year: FiscalYear
+
+    @property
+    def start_date(self) -> date:
+        return self.period.start_date
+
+    @property
+    def end_date(self) -> date:
+        return self.period.end_date
+
+    @property
+    def number(self) -> int:
+        return self.period.number
+
+    @property
+    def status(self) -> str:
+        return self.period.status
+
+    @property
+    def year(self) -> int:
+        return self.fiscal_year.year
+
+    @property
+    def year_status(self) -> str:
+        return self.fiscal_year.status
 
 
 class Lookups(DocumentRates):
@@ -41,7 +78,7 @@ class Lookups(DocumentRates):
         self._accounts: dict[tuple[int, str], Account] = {}
         self._accounts_by_id: dict[int, Account] = {}
         self._journals: dict[tuple[int, str], Journal] = {}
-        self._periods: dict[int, list[tuple[Period, FiscalYear]]] = {}
+        self._periods: dict[int, list[_PeriodInYear]] = {}
         self._currencies: dict[str, Currency] = {}
         self._rates: dict[tuple[str, date], Decimal] = {}
         self._relations: dict[tuple[int, str], Relation] = {}
@@ -148,17 +185,7 @@ class Lookups(DocumentRates):
         code = str(code or "").strip()
         if not code:
             raise ValidationError("Journal is required.", field="journal")
-        key = (division.id, code)
-        jr = self._journals.get(key)
-        if jr is None:
-            jr = self.session.exec(
-                select(Journal).where(Journal.division_id == division.id, Journal.code == code)
-            ).first()
-            if jr is None:
-                raise ValidationError(
-                    f"Journal {code} does not exist in division {division.code}.", field="journal"
-                )
-            self._journals[key] = jr
+        jr = self._by_code(self._journals, Journal, "Journal", division, code, field="journal")
         if types and jr.journal_type not in types:
             raise ValidationError(
                 f"Journal {code} is a {jr.journal_type} journal; use a {' or '.join(types)} "
@@ -190,21 +217,10 @@ class Lookups(DocumentRates):
                 .join(FiscalYear, col(Period.fiscal_year_id) == FiscalYear.id)
                 .where(Period.division_id == division.id)
             ).all()
-            periods = [(p, fy) for p, fy in rows]
+            periods = [_PeriodInYear(p, fy) for p, fy in rows]
             self._periods[division.id] = periods
-        for p, fy in periods:
-            if p.start_date <= on <= p.end_date:
-                require_open(
-                    division.code,
-                    on,
-                    year=fy.year,
-                    year_status=fy.status,
-                    period_number=p.number,
-                    period_status=p.status,
-                    field=field,
-                )
-                return p, fy
-        raise no_period(division.code, on, field=field)
+        found = open_period_on(division.code, on, periods, field=field)
+        return found.period, found.fiscal_year
 
     def currency(self, code: str | None, *, field: str = "currency") -> Currency:
         code = str(code or "").strip().upper()
@@ -253,18 +269,7 @@ class Lookups(DocumentRates):
         code = str(ref or "").strip()
         if not code:
             raise ValidationError("Customer or supplier is required.", field=field)
-        key = (division.id, code)
-        rel = self._relations.get(key)
-        if rel is None:
-            rel = self.session.exec(
-                select(Relation).where(Relation.division_id == division.id, Relation.code == code)
-            ).first()
-            if rel is None:
-                raise ValidationError(
-                    f"Relation {code} does not exist in division {division.code}.", field=field
-                )
-            self._relations[key] = rel
-        return rel
+        return self._by_code(self._relations, Relation, "Relation", division, code, field=field)
 
     def vat_code(self, code: str, *, field: str = "vat_code") -> VatCode:
         code = str(code).strip()
@@ -279,36 +284,40 @@ class Lookups(DocumentRates):
     def cost_centre(
         self, division: Division, code: str, *, field: str = "cost_centre"
     ) -> CostCentre:
-        assert division.id is not None
-        key = (division.id, str(code).strip())
-        cc = self._centres.get(key)
-        if cc is None:
-            cc = self.session.exec(
-                select(CostCentre).where(
-                    CostCentre.division_id == division.id, CostCentre.code == key[1]
-                )
-            ).first()
-            if cc is None:
-                raise ValidationError(
-                    f"Cost centre {key[1]} does not exist in division {division.code}.", field=field
-                )
-            self._centres[key] = cc
-        return cc
+        return self._by_code(
+            self._centres, CostCentre, "Cost centre", division, str(code).strip(), field=field
+        )
 
     def cost_unit(self, division: Division, code: str, *, field: str = "cost_unit") -> CostUnit:
+        return self._by_code(
+            self._units, CostUnit, "Cost unit", division, str(code).strip(), field=field
+        )
+
+    def _by_code(
+        self,
+        cache: dict[tuple[int, str], _ByCode],
+        model: type[_ByCode],
+        label: str,
+        division: Division,
+        code: str,
+        *,
+        field: str,
+    ) -> _ByCode:
+        """A division's journal, relation, cost centre or cost unit by its code, read once
+        per batch (``cache``) and refused in one wording when the division has none."""
         assert division.id is not None
-        key = (division.id, str(code).strip())
-        cu = self._units.get(key)
-        if cu is None:
-            cu = self.session.exec(
-                select(CostUnit).where(CostUnit.division_id == division.id, CostUnit.code == key[1])
+        key = (division.id, code)
+        found = cache.get(key)
+        if found is None:
+            found = self.session.exec(
+                select(model).where(model.division_id == division.id, model.code == code)
             ).first()
-            if cu is None:
+            if found is None:
                 raise ValidationError(
-                    f"Cost unit {key[1]} does not exist in division {division.code}.", field=field
+                    f"{label} {code} does not exist in division {division.code}.", field=field
                 )
-            self._units[key] = cu
-        return cu
+            cache[key] = found
+        return found
 
 
 def reference_currency(session: Session) -> str:

@@ -41,7 +41,7 @@ from transactional.finance.models import (
     Period,
     VatCode,
 )
-from transactional.finance.period_rules import no_period, require_open
+from transactional.finance.period_rules import open_period_on
 from transactional.organisation.models import Currency, Division, ExchangeRate, UserDivision
 from transactional.relations.models import Relation
 
@@ -332,19 +332,8 @@ class MasterData(DocumentRates):
         return found  # type: ignore[no-any-return]
 
     def period(self, division: DivisionRef, on: date, *, field: str = "date") -> PeriodRef:
-        for p in self._part("periods", _periods).get(division.id, []):
-            if p.start_date <= on <= p.end_date:
-                require_open(
-                    division.code,
-                    on,
-                    year=p.year,
-                    year_status=p.year_status,
-                    period_number=p.number,
-                    period_status=p.status,
-                    field=field,
-                )
-                return p  # type: ignore[no-any-return]
-        raise no_period(division.code, on, field=field)
+        periods: list[PeriodRef] = self._part("periods", _periods).get(division.id, [])
+        return open_period_on(division.code, on, periods, field=field)
 
     def currency(self, code: str | None, *, field: str = "currency") -> tuple[str, int]:
         """(code, decimals)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Protocol, TypeVar
 
 from transactional.errors import PeriodClosed, ValidationError
 
@@ -39,3 +41,43 @@ def no_period(division_code: str, on: date, *, field: str) -> ValidationError:
         "ask your accountant to open that fiscal year.",
         field=field,
     )
+
+
+class DatedPeriod(Protocol):
+    """What the posting-date rule needs to know of a period and its fiscal year."""
+
+    @property
+    def start_date(self) -> date: ...
+    @property
+    def end_date(self) -> date: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def year(self) -> int: ...
+    @property
+    def year_status(self) -> str: ...
+
+
+_Period = TypeVar("_Period", bound=DatedPeriod)
+
+
+def open_period_on(
+    division_code: str, on: date, periods: Iterable[_Period], *, field: str
+) -> _Period:
+    """The division's period covering ``on``, refused when it or its year is closed or
+    when none covers the date (the services' lookups and the master-data copy alike)."""
+    for p in periods:
+        if p.start_date <= on <= p.end_date:
+            require_open(
+                division_code,
+                on,
+                year=p.year,
+                year_status=p.year_status,
+                period_number=p.number,
+                period_status=p.status,
+                field=field,
+            )
+            return p
+    raise no_period(division_code, on, field=field)
