@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -188,35 +189,36 @@ def user_divisions(user_id: int | None, action: str) -> list[DivisionChoice]:
         return [DivisionChoice(d.id or 0, d.code, d.name, d.currency_code) for d in rows]
 
 
+_Active = TypeVar("_Active", Item, Warehouse, Salesperson)
+
+
+def _active(s: Session, model: type[_Active], division_id: int) -> list[_Active]:
+    """The division's items, warehouses or salespeople still open for new documents."""
+    rows = s.exec(
+        select(model)
+        .where(model.division_id == division_id, col(model.is_active))
+        .order_by(col(model.code))
+    ).all()
+    return list(rows)
+
+
 def items(division_id: int) -> dict[str, ItemChoice]:
     """Active items of the division by code."""
     with reading() as s:
-        rows = s.exec(
-            select(Item)
-            .where(Item.division_id == division_id, col(Item.is_active))
-            .order_by(col(Item.code))
-        ).all()
+        rows = _active(s, Item, division_id)
         return {i.code: ItemChoice(i.id or 0, i.code, i.name, i.unit, i.tracking) for i in rows}
 
 
 def warehouses(division_id: int) -> list[Choice]:
     with reading() as s:
-        rows = s.exec(
-            select(Warehouse)
-            .where(Warehouse.division_id == division_id, col(Warehouse.is_active))
-            .order_by(col(Warehouse.code))
-        ).all()
-        return [Choice(w.code, f"{w.code} · {w.name}") for w in rows]
+        return [Choice(w.code, f"{w.code} · {w.name}") for w in _active(s, Warehouse, division_id)]
 
 
 def salespeople(division_id: int) -> list[Choice]:
     with reading() as s:
-        rows = s.exec(
-            select(Salesperson)
-            .where(Salesperson.division_id == division_id, col(Salesperson.is_active))
-            .order_by(col(Salesperson.code))
-        ).all()
-        return [Choice(p.code, f"{p.code} · {p.name}") for p in rows]
+        return [
+            Choice(p.code, f"{p.code} · {p.name}") for p in _active(s, Salesperson, division_id)
+        ]
 
 
 def customer_salesperson(division_id: int, customer_code: str | None) -> str | None:
@@ -314,92 +316,115 @@ def _with(view: LinePreview, **changes: object) -> LinePreview:
     return replace(view, **changes)  # type: ignore[arg-type]
 
 
+_Order = TypeVar("_Order", SalesOrder, PurchaseOrder)
+
+
+def _orders_in_status(
+    s: Session, model: type[_Order], division_id: int, status: str
+) -> list[tuple[_Order, Relation]]:
+    """The division's orders in ``status`` with their customer or supplier, oldest first."""
+    rows = s.exec(
+        select(model, Relation)
+        .join(Relation, col(Relation.id) == model.relation_id)
+        .where(model.division_id == division_id, model.status == status)
+        .order_by(col(model.order_date), col(model.id))
+    ).all()
+    return list(rows)
+
+
+def _order_choice(
+    order_id: int | None, number: str | None, relation: Relation, order_date: date | None
+) -> OrderChoice:
+    """An order as the forms offer it: number · relation · order date."""
+    label = f"{number} · {relation.code} {relation.name} · {order_date}"
+    return OrderChoice(order_id or 0, number or "", label)
+
+
 def open_sales_orders(division_id: int) -> list[OrderChoice]:
     """Orders (status 'order') of the division with something to deliver or invoice."""
     with reading() as s:
-        orders = s.exec(
-            select(SalesOrder, Relation)
-            .join(Relation, col(Relation.id) == SalesOrder.relation_id)
-            .where(SalesOrder.division_id == division_id, SalesOrder.status == "order")
-            .order_by(col(SalesOrder.order_date), col(SalesOrder.id))
-        ).all()
         return [
-            OrderChoice(
-                o.id or 0,
-                o.order_number or "",
-                f"{o.order_number} · {r.code} {r.name} · {o.order_date}",
-            )
-            for o, r in orders
+            _order_choice(o.id, o.order_number, r, o.order_date)
+            for o, r in _orders_in_status(s, SalesOrder, division_id, "order")
         ]
+
+
+_OrderLine = TypeVar("_OrderLine", SalesOrderLine, PurchaseOrderLine)
+
+
+def _lines_with_items(
+    s: Session, model: type[_OrderLine], order_id: int
+) -> list[tuple[_OrderLine, Item]]:
+    rows = s.exec(
+        select(model, Item)
+        .join(Item, col(Item.id) == model.item_id)
+        .where(model.order_id == order_id)
+        .order_by(col(model.line_number))
+    ).all()
+    return list(rows)
+
+
+def _line_view(
+    ln: SalesOrderLine | PurchaseOrderLine,
+    it: Item,
+    *,
+    done: Decimal,
+    invoiced: Decimal,
+    to_bill: Decimal,
+) -> OrderLineView:
+    """A sales or purchase order line as the forms show it; ``done`` is what was
+    delivered or received, the rest of the line reads alike on both sides."""
+    return OrderLineView(
+        id=ln.id or 0,
+        line_number=ln.line_number,
+        item_code=it.code,
+        item_name=ln.description or it.name,
+        tracking=it.tracking,
+        ordered=ln.quantity,
+        done=done,
+        returned=ln.quantity_returned,
+        invoiced=invoiced,
+        open=ln.quantity - done,
+        billable=to_bill,
+        unit_price=ln.unit_price,
+    )
 
 
 def sales_order_lines(order_id: int) -> list[OrderLineView]:
     with reading() as s:
-        rows = s.exec(
-            select(SalesOrderLine, Item)
-            .join(Item, col(Item.id) == SalesOrderLine.item_id)
-            .where(SalesOrderLine.order_id == order_id)
-            .order_by(col(SalesOrderLine.line_number))
-        ).all()
         return [
-            OrderLineView(
-                id=ln.id or 0,
-                line_number=ln.line_number,
-                item_code=it.code,
-                item_name=ln.description or it.name,
-                tracking=it.tracking,
-                ordered=ln.quantity,
+            _line_view(
+                ln,
+                it,
                 done=ln.quantity_delivered,
-                returned=ln.quantity_returned,
                 invoiced=ln.quantity_invoiced - ln.quantity_credited,
-                open=ln.quantity - ln.quantity_delivered,
                 # The invoicing service's own rule, so the form never offers more.
-                billable=billable(ln),
-                unit_price=ln.unit_price,
+                to_bill=billable(ln),
             )
-            for ln, it in rows
+            for ln, it in _lines_with_items(s, SalesOrderLine, order_id)
         ]
 
 
 def open_purchase_orders(division_id: int) -> list[OrderChoice]:
     """Open purchase orders of the division."""
     with reading() as s:
-        orders = s.exec(
-            select(PurchaseOrder, Relation)
-            .join(Relation, col(Relation.id) == PurchaseOrder.relation_id)
-            .where(PurchaseOrder.division_id == division_id, PurchaseOrder.status == "open")
-            .order_by(col(PurchaseOrder.order_date), col(PurchaseOrder.id))
-        ).all()
         return [
-            OrderChoice(o.id or 0, o.number, f"{o.number} · {r.code} {r.name} · {o.order_date}")
-            for o, r in orders
+            _order_choice(o.id, o.number, r, o.order_date)
+            for o, r in _orders_in_status(s, PurchaseOrder, division_id, "open")
         ]
 
 
 def purchase_order_lines(order_id: int) -> list[OrderLineView]:
     with reading() as s:
-        rows = s.exec(
-            select(PurchaseOrderLine, Item)
-            .join(Item, col(Item.id) == PurchaseOrderLine.item_id)
-            .where(PurchaseOrderLine.order_id == order_id)
-            .order_by(col(PurchaseOrderLine.line_number))
-        ).all()
         return [
-            OrderLineView(
-                id=ln.id or 0,
-                line_number=ln.line_number,
-                item_code=it.code,
-                item_name=ln.description or it.name,
-                tracking=it.tracking,
-                ordered=ln.quantity,
+            _line_view(
+                ln,
+                it,
                 done=ln.quantity_received,
-                returned=ln.quantity_returned,
                 invoiced=ln.quantity_invoiced,
-                open=ln.quantity - ln.quantity_received,
-                billable=ln.quantity_not_invoiced,
-                unit_price=ln.unit_price,
+                to_bill=ln.quantity_not_invoiced,
             )
-            for ln, it in rows
+            for ln, it in _lines_with_items(s, PurchaseOrderLine, order_id)
         ]
 
 
