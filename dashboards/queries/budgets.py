@@ -1,12 +1,12 @@
 """Budget against actual, the 13-week cash forecast and the alerts: the published marts
-``finance__budget_vs_actual``, ``finance__cash_flow_forecast`` and ``finance__alerts``
+``mart_budget_vs_actual``, ``mart_cash_flow_forecast`` and ``mart_alerts``
 selected and added up, nothing recomputed.
 
 The three marts hold each division's own currency only (no group-currency columns), so
 these queries add up divisions of one currency: the page shows one currency at a time
 (:func:`divisions_by_currency`) and per division where it lists several.
 
-Budget against actual is in the P&L sign of ``finance__profit_and_loss``: revenue
+Budget against actual is in the P&L sign of ``mart_profit_and_loss``: revenue
 positive, costs negative; ``variance`` = actual - budget, positive when favourable;
 ``variance_pct`` = variance / |budget| x 100, empty when the budget is 0.
 """
@@ -73,7 +73,7 @@ def versions(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
         """
         select distinct b.version_id, b.division_id, b.division_code, d.currency_code,
                b.version_name, b.scenario, b.status
-        from finance__budget_vs_actual b
+        from mart_budget_vs_actual b
         join dim_divisions d on d.division_id = b.division_id
         where list_contains($divisions, b.division_id) and b.fiscal_year = $year
         order by b.version_name, b.division_code
@@ -126,7 +126,7 @@ def by_account(
                    sum(case when period_number <= $period then budget else 0 end) as budget,
                    sum(case when period_number <= $period then actual else 0 end) as actual,
                    sum(budget) as budget_full_year
-            from finance__budget_vs_actual
+            from mart_budget_vs_actual
             where list_contains($versions, version_id)
             group by pl_section, account_id, account_code, account_name
         )
@@ -151,7 +151,7 @@ def by_section(
                    sum(case when period_number <= $period then budget else 0 end) as budget,
                    sum(case when period_number <= $period then actual else 0 end) as actual,
                    sum(budget) as budget_full_year
-            from finance__budget_vs_actual
+            from mart_budget_vs_actual
             where list_contains($versions, version_id)
             group by pl_section
         )
@@ -173,7 +173,7 @@ def by_month(wh: PublishedWarehouse, sel: Selection, version_ids: tuple[int, ...
                sum(case when pl_section = 'Revenue' then actual else 0 end) as revenue_actual,
                sum(budget) as result_budget,
                sum(actual) as result_actual
-        from finance__budget_vs_actual
+        from mart_budget_vs_actual
         where list_contains($versions, version_id)
         group by period_number
         order by period_number
@@ -194,7 +194,7 @@ def by_division(
                    sum(case when b.period_number <= $period then b.budget else 0 end) as budget,
                    sum(case when b.period_number <= $period then b.actual else 0 end) as actual,
                    sum(b.budget) as budget_full_year
-            from finance__budget_vs_actual b
+            from mart_budget_vs_actual b
             join dim_divisions d on d.division_id = b.division_id
             where list_contains($versions, b.version_id)
             group by b.division_id, b.division_code, d.currency_code, b.version_name
@@ -218,7 +218,7 @@ def account_months(
         with months as (
             select period_number, sum(budget) as budget,
                    sum(case when period_number <= $period then actual end) as actual
-            from finance__budget_vs_actual
+            from mart_budget_vs_actual
             where list_contains($versions, version_id) and account_id = $account_id
             group by period_number
         )
@@ -242,9 +242,9 @@ def as_of_date(wh: PublishedWarehouse) -> pd.Timestamp | None:
     found = wh.query(
         """
         select max(as_of_date) as as_of_date from (
-            select as_of_date from finance__receivables_ageing
+            select as_of_date from mart_receivables_ageing
             union all
-            select as_of_date from finance__payables_ageing
+            select as_of_date from mart_payables_ageing
         )
         """
     )
@@ -262,7 +262,7 @@ def cash_forecast(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
                sum(payments_open_items) as payments_open_items,
                sum(recurring_costs) as recurring_costs, sum(budget_flows) as budget_flows,
                sum(net_flow) as net_flow, sum(closing_cash) as closing_cash
-        from finance__cash_flow_forecast
+        from mart_cash_flow_forecast
         where list_contains($divisions, division_id)
         group by week_number
         order by week_number
@@ -276,14 +276,14 @@ def forecast_opening(wh: PublishedWarehouse, sel: Selection, as_of: pd.Timestamp
 
     ``ledger_cash`` is every posting on a 'cash' account dated on or before the as-of date;
     ``period_end_cash`` is what the Cash tab shows for the period holding the as-of date
-    (``finance__cash_position``), ``posted_after`` the cash postings dated after the as-of
+    (``mart_cash_position``), ``posted_after`` the cash postings dated after the as-of
     date in that period, so ``period_end_cash - posted_after`` is the position on the date.
     """
     return wh.query(
         """
         with opening as (
             select division_id, opening_cash
-            from finance__cash_flow_forecast
+            from mart_cash_flow_forecast
             where list_contains($divisions, division_id) and week_number = 1
         ),
         period as (
@@ -294,7 +294,7 @@ def forecast_opening(wh: PublishedWarehouse, sel: Selection, as_of: pd.Timestamp
         ),
         position as (
             select c.division_id, sum(c.balance_base) as period_end_cash
-            from finance__cash_position c
+            from mart_cash_position c
             join period p on p.division_id = c.division_id and p.fiscal_year = c.fiscal_year
                 and p.period_number = c.period_number
             group by c.division_id
@@ -340,12 +340,12 @@ def alerts(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
     return wh.query(
         """
         with names as (
-            select distinct version_id, version_name from finance__budget_vs_actual
+            select distinct version_id, version_name from mart_budget_vs_actual
         )
         select a.alert_kind, a.division_code, d.currency_code, a.relation_code,
                r.relation_name, a.document_number, n.version_name, a.account_code,
                a.amount, a.threshold, a.days_overdue, a.message
-        from finance__alerts a
+        from mart_alerts a
         join dim_divisions d on d.division_id = a.division_id
         left join dim_relations r on r.relation_id = a.relation_id
         left join names n on n.version_id = a.version_id

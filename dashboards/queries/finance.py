@@ -99,14 +99,14 @@ def kpis(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
                    sum(case when pl_section in ('Revenue', 'Cost of sales') then {m} else 0 end)
                        as gross_margin,
                    sum({m}) as net_result
-            from finance__profit_and_loss
+            from mart_profit_and_loss
             where list_contains($divisions, division_id) and fiscal_year in ($year, $previous)
               and period_number <= $period
             group by fiscal_year
         ),
         cash as (
             select fiscal_year, sum(balance_{s}) as cash
-            from finance__cash_position
+            from mart_cash_position
             where list_contains($divisions, division_id) and fiscal_year in ($year, $previous)
               and period_number = $period
             group by fiscal_year
@@ -119,7 +119,7 @@ def kpis(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
                        as payables,
                    sum(case when item_type = 'receivable' then overdue_amount_{s} else 0 end)
                        as overdue_receivables
-            from finance__open_items_by_period
+            from mart_open_items_by_period
             where list_contains($divisions, division_id) and fiscal_year in ($year, $previous)
               and period_number = $period
             group by fiscal_year
@@ -169,7 +169,7 @@ def pnl_by_month(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
                sum(case when pl_section in ('Revenue', 'Cost of sales') then {m} else 0 end)
                    as gross_margin,
                sum({m}) as net_result
-        from finance__profit_and_loss
+        from mart_profit_and_loss
         where list_contains($divisions, division_id)
           and (fiscal_year = $previous or (fiscal_year = $year and period_number <= $period))
         group by fiscal_year, period_number
@@ -188,7 +188,7 @@ def pnl_by_account(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
                sum(case when fiscal_year = $year then {m} else 0 end) as this_year,
                sum(case when fiscal_year = $previous then {m} else 0 end) as last_year,
                this_year - last_year as change
-        from finance__profit_and_loss
+        from mart_profit_and_loss
         where list_contains($divisions, division_id) and fiscal_year in ($year, $previous)
           and period_number <= $period
         group by pl_section, account_id, account_code, account_name
@@ -207,7 +207,7 @@ def pnl_by_section(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
                sum(case when fiscal_year = $year then {m} else 0 end) as this_year,
                sum(case when fiscal_year = $previous then {m} else 0 end) as last_year,
                this_year - last_year as change
-        from finance__profit_and_loss
+        from mart_profit_and_loss
         where list_contains($divisions, division_id) and fiscal_year in ($year, $previous)
           and period_number <= $period
         group by pl_section
@@ -231,7 +231,7 @@ def balance_sheet(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
                    min(a.sort_order) as sort_order,
                    sum(case when b.fiscal_year = $year then b.{m} else 0 end) as this_year,
                    sum(case when b.fiscal_year = $previous then b.{m} else 0 end) as last_year
-            from finance__balance_sheet b
+            from mart_balance_sheet b
             left join dim_accounts a on a.account_id = b.account_id
             where list_contains($divisions, b.division_id)
               and b.fiscal_year in ($year, $previous) and b.period_number = $period
@@ -267,7 +267,7 @@ def open_invoices(
     """Open sales (``receivables``) or purchase (``payables``) invoices at the end of the
     selected period, most overdue first: the first ``limit`` of them (all with ``None``).
 
-    ``finance__ageing_by_period`` ages them on the period end, capped at the last posting
+    ``mart_ageing_by_period`` ages them on the period end, capped at the last posting
     date (its ``as_of_date``), the same date the KPI cards take the open items on.
     """
     top = "" if limit is None else f"limit {int(limit)}"
@@ -277,7 +277,7 @@ def open_invoices(
                a.due_date, a.days_overdue, a.ageing_bucket, a.currency_code, a.open_amount,
                d.currency_code as base_currency, a.open_amount_base, a.open_amount_group,
                a.as_of_date
-        from finance__ageing_by_period a
+        from mart_ageing_by_period a
         join dim_divisions d on d.division_id = a.division_id
         where list_contains($divisions, a.division_id)
           and a.fiscal_year = $year and a.period_number = $period and a.item_type = $item_type
@@ -296,7 +296,7 @@ def ageing_buckets(wh: PublishedWarehouse, sel: Selection, kind: str) -> pd.Data
         f"""
         select a.ageing_bucket, a.bucket_order, $currency as currency,
                count(*) as invoices, sum(a.open_amount_{sel.suffix}) as open_amount
-        from finance__ageing_by_period a
+        from mart_ageing_by_period a
         where list_contains($divisions, a.division_id)
           and a.fiscal_year = $year and a.period_number = $period and a.item_type = $item_type
         group by a.ageing_bucket, a.bucket_order
@@ -312,7 +312,7 @@ def cash_position(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
         f"""
         select fiscal_year, period_number, max(period_end) as period_end,
                sum(balance_{sel.suffix}) as balance
-        from finance__cash_position
+        from mart_cash_position
         where list_contains($divisions, division_id)
           and (fiscal_year < $year or (fiscal_year = $year and period_number <= $period))
         group by fiscal_year, period_number

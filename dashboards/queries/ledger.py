@@ -201,7 +201,7 @@ def _figure_sql(sel: Selection, figure: Figure) -> str:
         account = "m.account_id = $account_id" if figure.account_id is not None else "true"
         return f"""
             select {currency} as amount_currency, sum({amount}) as figure
-            from finance__balance_sheet m
+            from mart_balance_sheet m
             join dim_divisions d on d.division_id = m.division_id
             where list_contains($divisions, m.division_id) and m.line_code = $code
               and {account} and m.fiscal_year = $year and m.period_number = $period
@@ -213,7 +213,7 @@ def _figure_sql(sel: Selection, figure: Figure) -> str:
     )
     return f"""
         select {currency} as amount_currency, sum({amount}) as figure
-        from finance__profit_and_loss m
+        from mart_profit_and_loss m
         join dim_divisions d on d.division_id = m.division_id
         where list_contains($divisions, m.division_id) and {which}
           and m.fiscal_year = $year and m.period_number <= $period

@@ -2,7 +2,7 @@
 
 ``load(warehouse_path, division_ids, fiscal_year)`` reads, for the selected divisions:
 
-- the P&L per division x month of the fiscal year from ``finance__profit_and_loss``
+- the P&L per division x month of the fiscal year from ``mart_profit_and_loss``
   (``amount``, the division's currency), mapped to the engine's lines by reporting category
   (:data:`engine.CATEGORY_LINES`; unknown categories by P&L section). Cost of sales is split
   by the accounts' posting roles (``dim_accounts.posting_role``), never by their numbers:
@@ -12,7 +12,7 @@
   ``last_posting_date``, by default the latest ``fct_gl_lines`` entry date; never the wall
   clock): its period starts on or before that date. Every later month is a
   FORECAST, never zeros: the division's approved ``normal`` budget for the year
-  (``finance__budget_vs_actual``) when it has one, else the RUN RATE: the average daily
+  (``mart_budget_vs_actual``) when it has one, else the RUN RATE: the average daily
   amount of the last :data:`RUN_RATE_MONTHS` actual months x the month's days
   (``DivisionBaseline.sources`` says which, per month).
 - the rate to the group currency per currency: the P&L's own average rate over the
@@ -30,7 +30,7 @@
 - headcount: the marts hold no employees, so a nominal headcount = average monthly wages
   (wages and social charges) / :data:`AVERAGE_MONTHLY_WAGE` (in the division's currency),
   1 decimal; ``wage_per_head`` = average monthly wages / headcount.
-- the 13-week forecast from ``finance__cash_flow_forecast`` when the warehouse has it.
+- the 13-week forecast from ``mart_cash_flow_forecast`` when the warehouse has it.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def _load(
         """
         select p.division_id, p.fiscal_year, p.period_number, a.posting_role,
                p.reporting_category, p.pl_section, sum(p.amount), sum(p.amount_group)
-        from finance__profit_and_loss p
+        from mart_profit_and_loss p
         join dim_accounts a on a.account_id = p.account_id
         where list_contains($divisions, p.division_id) and p.fiscal_year <= $year
         group by all
@@ -172,7 +172,7 @@ def _load(
         """
         select b.division_id, b.fiscal_year, b.period_number, a.reporting_category,
                sum(b.amount), sum(b.amount_group)
-        from finance__balance_sheet b
+        from mart_balance_sheet b
         join dim_accounts a on a.account_id = b.account_id
         where list_contains($divisions, b.division_id)
           and a.reporting_category in ('receivables', 'payables', 'inventory', 'cash')
@@ -308,7 +308,7 @@ def _budgets(
     exists = con.execute(
         """
         select count(*) from information_schema.tables
-        where table_schema = 'main' and table_name = 'finance__budget_vs_actual'
+        where table_schema = 'main' and table_name = 'mart_budget_vs_actual'
         """
     ).fetchone()
     out: dict[int, dict[int, dict[str, Decimal]]] = {}
@@ -319,7 +319,7 @@ def _budgets(
         """
         select b.division_id, b.period_number, a.posting_role, a.reporting_category,
                b.pl_section, sum(b.budget)
-        from finance__budget_vs_actual b
+        from mart_budget_vs_actual b
         join dim_accounts a on a.account_id = b.account_id
         where list_contains($divisions, b.division_id) and b.fiscal_year = $year
           and b.status = 'approved' and b.scenario = 'normal'
@@ -411,7 +411,7 @@ def _weekly(con: duckdb.DuckDBPyConnection, ids: list[int]) -> dict[int, tuple[C
     exists = con.execute(
         """
         select count(*) from information_schema.tables
-        where table_schema = 'main' and table_name = 'finance__cash_flow_forecast'
+        where table_schema = 'main' and table_name = 'mart_cash_flow_forecast'
         """
     ).fetchone()
     if not exists or not exists[0]:
@@ -422,7 +422,7 @@ def _weekly(con: duckdb.DuckDBPyConnection, ids: list[int]) -> dict[int, tuple[C
         """
         select division_id, week_number, week_start, opening_cash, receipts_open_items,
                payments_open_items, recurring_costs, budget_flows, net_flow, closing_cash
-        from finance__cash_flow_forecast
+        from mart_cash_flow_forecast
         where list_contains($divisions, division_id)
         order by division_id, week_number
         """,

@@ -8,7 +8,7 @@ select
     sum(case when side = 'assets' then amount else 0 end) as total_assets,
     sum(case when side = 'equity_and_liabilities' then amount else 0 end)
         as total_equity_and_liabilities
-from {{ ref('finance__balance_sheet') }}
+from {{ ref('mart_balance_sheet') }}
 group by division_id, fiscal_year, period_number
 having sum(case when side = 'assets' then amount else 0 end)
     <> sum(case when side = 'equity_and_liabilities' then amount else 0 end)

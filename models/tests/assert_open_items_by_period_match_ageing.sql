@@ -1,8 +1,8 @@
--- The Finance page's KPI cards (finance__open_items_by_period, a running sum of dated
--- events) and its ageing tab (finance__ageing_by_period, invoice by invoice) must show
+-- The Finance page's KPI cards (mart_open_items_by_period, a running sum of dated
+-- events) and its ageing tab (mart_ageing_by_period, invoice by invoice) must show
 -- the same open and overdue amounts for every period, division and side.
--- dagster attaches it to finance__ageing_by_period as an asset check.
-{{ config(meta={'dagster': {'ref': {'name': 'finance__ageing_by_period'}}}) }}
+-- dagster attaches it to mart_ageing_by_period as an asset check.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_ageing_by_period'}}}) }}
 with
 
 by_invoice as (
@@ -14,7 +14,7 @@ by_invoice as (
         item_type,
         sum(open_amount_base) as open_amount,
         sum(case when days_overdue > 0 then open_amount_base else 0 end) as overdue_amount
-    from {{ ref('finance__ageing_by_period') }}
+    from {{ ref('mart_ageing_by_period') }}
     group by division_id, fiscal_year, period_number, item_type
 
 ),
@@ -23,7 +23,7 @@ by_event as (
 
     select division_id, fiscal_year, period_number, item_type,
         open_amount_base as open_amount, overdue_amount_base as overdue_amount
-    from {{ ref('finance__open_items_by_period') }}
+    from {{ ref('mart_open_items_by_period') }}
 
 ),
 

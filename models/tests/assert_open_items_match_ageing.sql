@@ -1,17 +1,17 @@
 -- Two routes to the open items on the ageing date must agree, per division and side:
 -- the invoice-by-invoice ageing marts, and the running sum of dated open-item events
--- that finance__open_items_by_period is built from (open and overdue amounts).
--- dagster attaches it to finance__receivables_ageing as an asset check.
-{{ config(meta={'dagster': {'ref': {'name': 'finance__receivables_ageing'}}}) }}
+-- that mart_open_items_by_period is built from (open and overdue amounts).
+-- dagster attaches it to mart_receivables_ageing as an asset check.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_receivables_ageing'}}}) }}
 with
 
 ageing as (
 
     select division_id, 'receivable' as item_type, open_amount_base, days_overdue
-    from {{ ref('finance__receivables_ageing') }}
+    from {{ ref('mart_receivables_ageing') }}
     union all
     select division_id, 'payable' as item_type, open_amount_base, days_overdue
-    from {{ ref('finance__payables_ageing') }}
+    from {{ ref('mart_payables_ageing') }}
 
 ),
 

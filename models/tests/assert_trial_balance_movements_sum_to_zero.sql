@@ -8,6 +8,6 @@ select
     period_number,
     sum(debit) as total_debit,
     sum(credit) as total_credit
-from {{ ref('finance__trial_balance') }}
+from {{ ref('mart_trial_balance') }}
 group by division_id, fiscal_year, period_number
 having sum(debit) <> sum(credit)

@@ -33,7 +33,7 @@ repository's ``data/`` is not touched. Measured, in this order (issue 5):
    postings), per division and account, from (a) SQL on the transactional tables
    (journal_line, journal_entry, fiscal_year, account) in SQLite and, with ``--pg-url``, in
    PostgreSQL (the same rows bulk-copied with COPY into a database migrated to the real
-   schema); (b) the marts ``finance__trial_balance`` / ``finance__profit_and_loss``;
+   schema); (b) the marts ``mart_trial_balance`` / ``mart_profit_and_loss``;
    (c) DuckDB running the same aggregation over ``fct_gl_lines`` and over the raw extracted
    tables. Every source must give the same rows to the cent, else the run fails.
 
@@ -1324,14 +1324,14 @@ TB_MART_SQL = """
 select division_id, account_id,
        arg_min(opening_balance, period_number) as opening,
        sum(debit) as debit, sum(credit) as credit
-from finance__trial_balance
+from mart_trial_balance
 where fiscal_year = :year
 group by division_id, account_id
 """
 
 PL_MART_SQL = """
 select division_id, account_id, sum(amount) as amount
-from finance__profit_and_loss
+from mart_profit_and_loss
 where fiscal_year = :year
 group by division_id, account_id
 """
@@ -1568,7 +1568,7 @@ def step_ledger_reports(
         report.notes.append("PostgreSQL parts skipped: no --pg-url.")
     sources += [
         (
-            "Marts: finance__trial_balance, finance__profit_and_loss (DuckDB)",
+            "Marts: mart_trial_balance, mart_profit_and_loss (DuckDB)",
             lambda sql: _duck_query(published, sql, year),
             TB_MART_SQL,
             PL_MART_SQL,

@@ -265,7 +265,7 @@ def main() -> None:
         try:
             ids = [r[0] for r in con.execute("select division_id from dim_divisions").fetchall()]
             row = con.execute(
-                "select (select max(as_of_date) from finance__receivables_ageing), "
+                "select (select max(as_of_date) from mart_receivables_ageing), "
                 "(select count(*) from fct_gl_lines)"
             ).fetchone()
         finally:

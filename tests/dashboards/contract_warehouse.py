@@ -270,7 +270,7 @@ create table fct_gl_lines as
            amount_group::decimal(19,4) as amount_group, description, source_type, source_id,
            invoice_id
     from gl_df;
-create table finance__profit_and_loss as
+create table mart_profit_and_loss as
     select g.division_id, g.fiscal_year, g.period_number, p.period_start as month_start,
            a.account_id, a.account_code, a.account_name, a.pl_section, a.reporting_category,
            -sum(g.amount_base) as amount, -sum(g.amount_group) as amount_group
@@ -281,7 +281,7 @@ create table finance__profit_and_loss as
 create table period_grid as
     select p.*, d.currency_code, case when d.currency_code = 'GBP' then 1.15 else 1 end as rate
     from dim_periods p join dim_divisions d using (division_id);
-create table finance__balance_sheet as
+create table mart_balance_sheet as
     with account_lines as (
         select pg.division_id, pg.fiscal_year, pg.period_number, pg.period_end, pg.rate,
                a.bs_section, case when a.account_class = 'asset' then 'assets'
@@ -318,18 +318,18 @@ create table finance__balance_sheet as
     select division_id, fiscal_year, period_number, period_end, 'Equity',
            'equity_and_liabilities', 'RE', 'Retained earnings', null, re,
            round(re * rate, 2) from results;
-create table finance__cash_position as
+create table mart_cash_position as
     select division_id, fiscal_year, period_number, period_end, account_id,
            line_code as account_code, line_name as account_name, amount as balance_base,
            amount_group as balance_group
-    from finance__balance_sheet where line_code = '1100';
-create table finance__open_items_by_period as
+    from mart_balance_sheet where line_code = '1100';
+create table mart_open_items_by_period as
     select b.division_id, b.fiscal_year, b.period_number, b.period_end,
            case when b.line_code = '1300' then 'receivable' else 'payable' end as item_type,
            b.amount as open_amount_base, b.amount / 2 as overdue_amount_base,
            b.amount_group as open_amount_group, b.amount_group / 2 as overdue_amount_group
-    from finance__balance_sheet b where b.line_code in ('1300', '1600');
-create table finance__trial_balance as
+    from mart_balance_sheet b where b.line_code in ('1300', '1600');
+create table mart_trial_balance as
     select g.division_id, g.fiscal_year, g.period_number, g.account_id, a.account_code,
            a.account_name, a.account_type, 0 as opening_balance,
            sum(g.debit_base) as debit, sum(g.credit_base) as credit,
@@ -473,8 +473,8 @@ def build(path: Path) -> Path:
         con.register("gl_df", _gl_lines())
         con.execute(_MARTS)
         for mart, rows in (
-            ("finance__receivables_ageing", RECEIVABLES),
-            ("finance__payables_ageing", PAYABLES),
+            ("mart_receivables_ageing", RECEIVABLES),
+            ("mart_payables_ageing", PAYABLES),
         ):
             con.register(
                 "ageing_df",
@@ -488,15 +488,15 @@ def build(path: Path) -> Path:
         # The Finance page's ageing: the same invoices at the end of 2025 (period 12).
         con.execute(
             """
-            create table finance__ageing_by_period as
+            create table mart_ageing_by_period as
             select division_id, 2025 as fiscal_year, 12 as period_number,
                    as_of_date as period_end, as_of_date, item_type, relation_id,
                    relation_name, invoice_id, document_number, invoice_date, due_date,
                    currency_code, open_amount, open_amount_base, open_amount_group,
                    days_overdue, ageing_bucket, bucket_order
-            from (select 'receivable' as item_type, * from finance__receivables_ageing
+            from (select 'receivable' as item_type, * from mart_receivables_ageing
                   union all
-                  select 'payable' as item_type, * from finance__payables_ageing)
+                  select 'payable' as item_type, * from mart_payables_ageing)
             """
         )
         con.execute("drop table period_grid")
@@ -944,7 +944,7 @@ def _budget_lines() -> pd.DataFrame:
 
 
 _BUDGET_MARTS = """
-create table finance__budget_vs_actual as
+create table mart_budget_vs_actual as
     with unioned as (
         select b.version_id, b.period_number, b.account_id,
                -b.amount as budget, 0 as actual
@@ -1062,7 +1062,7 @@ def _budgets(con: duckdb.DuckDBPyConnection) -> None:
     money = "::decimal(19, 4)"
     for table, frame, columns in (
         (
-            "finance__cash_flow_forecast",
+            "mart_cash_flow_forecast",
             _cash_forecast(con),
             "division_id, division_code, week_start, week_number, "
             + ", ".join(
@@ -1074,7 +1074,7 @@ def _budgets(con: duckdb.DuckDBPyConnection) -> None:
             ),
         ),
         (
-            "finance__alerts",
+            "mart_alerts",
             _alerts(),
             "division_id, division_code, alert_kind, relation_id::bigint as relation_id, "
             "relation_code, invoice_id::bigint as invoice_id, document_number, "

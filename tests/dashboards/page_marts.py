@@ -7,7 +7,7 @@ uses into the ``dashboards`` modules it comes from (``finance.kpis`` -> that fun
 the helpers and constants it uses, and so on) and collects the string literals on the
 way, docstrings left out. A mart counts as read when its name stands in one of them as
 a whole word. In f-strings a name built around a placeholder
-(``f"finance__{kind}_ageing"``) matches every mart it can spell.
+(``f"mart_{kind}_ageing"``) matches every mart it can spell.
 
 It over-approximates on purpose (a function the page imports counts even if a branch
 never calls it) and cannot see names assembled any other way: keep mart names literal.

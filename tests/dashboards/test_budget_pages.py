@@ -84,7 +84,7 @@ def _mart_totals(
     row = _wh(
         insights.path,
         "select coalesce(sum(budget), 0) as b, coalesce(sum(actual), 0) as a "
-        "from finance__budget_vs_actual where fiscal_year = ? and period_number <= ? "
+        "from mart_budget_vs_actual where fiscal_year = ? and period_number <= ? "
         f"and list_contains(?, division_id) and {where}",
         [year, period, divisions],
     ).iloc[0]
@@ -194,7 +194,7 @@ def test_cash_forecast_opens_with_the_cash_position(insights: Any) -> None:
     at = open_page(FINANCE)
     _ok(at)
     divisions = _divisions(insights)
-    as_of = _wh(insights.path, "select max(as_of_date) as d from finance__receivables_ageing")
+    as_of = _wh(insights.path, "select max(as_of_date) as d from mart_receivables_ageing")
     as_of_date = pd.Timestamp(as_of.iloc[0].d).date()
     for currency in ("EUR", "GBP"):
         at.radio(key="forecast_currency").set_value(currency).run()
@@ -213,12 +213,12 @@ def test_cash_forecast_opens_with_the_cash_position(insights: Any) -> None:
             .iloc[0]
             .c
         )
-        # What the Cash tab shows (finance__cash_position) for the period holding that date:
+        # What the Cash tab shows (mart_cash_position) for the period holding that date:
         # the demo posts nothing after the as-of date, so the two agree.
         cash_tab = float(
             _wh(
                 insights.path,
-                "select sum(c.balance_base) as c from finance__cash_position c "
+                "select sum(c.balance_base) as c from mart_cash_position c "
                 "join dim_periods p on p.division_id = c.division_id "
                 "and p.fiscal_year = c.fiscal_year and p.period_number = c.period_number "
                 "where p.period_start <= ? and p.period_end >= ? "
@@ -405,7 +405,7 @@ def test_new_version_from_another_version(app_env: Company) -> None:
 def test_alerts_equal_the_mart(insights: Any) -> None:
     at = open_page(ALERTS)
     _ok(at)
-    counts = _wh(insights.path, "select alert_kind, count(*) as n from finance__alerts group by 1")
+    counts = _wh(insights.path, "select alert_kind, count(*) as n from mart_alerts group by 1")
     expected = dict(zip(counts["alert_kind"], counts["n"], strict=True))
     labels = {
         "Customers over their overdue limit": "customer_over_limit",
@@ -421,7 +421,7 @@ def test_alerts_equal_the_mart(insights: Any) -> None:
         assert len(table) == int(expected.get(kind, 0))
         total = _wh(
             insights.path,
-            "select coalesce(sum(amount), 0) as t from finance__alerts where alert_kind = ?",
+            "select coalesce(sum(amount), 0) as t from mart_alerts where alert_kind = ?",
             [kind],
         )
         assert table["amount"].sum() == pytest.approx(float(total.iloc[0].t), abs=0.005)

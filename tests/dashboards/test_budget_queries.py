@@ -167,7 +167,7 @@ def test_cash_forecast_opens_with_the_cash_position(contract_wh: PublishedWareho
         "division_code",
         ["opening_cash", "ledger_cash", "cash_tab_period", "period_end_cash", "difference"],
     )
-    # The Cash tab's balance at the end of 2025-12 (finance__cash_position), per currency.
+    # The Cash tab's balance at the end of 2025-12 (mart_cash_position), per currency.
     assert got == {
         "HOLD": (21056.0, 21056.0, 12.0, 21056.0, 0.0),
         "UK": (13028.0, 13028.0, 12.0, 13028.0, 0.0),

@@ -54,7 +54,7 @@ def test_saved_scenario_appears_in_budget_vs_actual_after_refresh(
     )
     year = int(
         duckdb.connect(str(published.path), read_only=True)
-        .execute("select max(fiscal_year) from finance__budget_vs_actual")
+        .execute("select max(fiscal_year) from mart_budget_vs_actual")
         .fetchone()[0]  # type: ignore[index]
     )
     chosen = [int(divisions["NL01"]), int(divisions["US01"])]
@@ -101,7 +101,7 @@ def test_saved_scenario_appears_in_budget_vs_actual_after_refresh(
     try:
         rows = con.execute(
             "select division_code, account_code, period_number, sum(budget), max(status) "
-            "from finance__budget_vs_actual where version_name = ? "
+            "from mart_budget_vs_actual where version_name = ? "
             "group by all order by all",
             [name],
         ).fetchall()
@@ -131,7 +131,7 @@ def test_only_a_manager_approves_a_saved_scenario(app_env: Company, demo_stack: 
     try:
         division, year = con.execute(
             "select d.division_id, max(b.fiscal_year) from dim_divisions d "
-            "join finance__budget_vs_actual b using (division_id) "
+            "join mart_budget_vs_actual b using (division_id) "
             "where d.division_code = 'NL01' group by all"
         ).fetchone()  # type: ignore[misc]
     finally:

@@ -67,7 +67,7 @@ def _group_currency(wh: PublishedWarehouse) -> str:
 def _revenue(wh: PublishedWarehouse, ids: list[int], year: int, period: int, column: str) -> float:
     return _scalar(
         wh,
-        f"select sum({column}) from finance__profit_and_loss where pl_section = 'Revenue' "
+        f"select sum({column}) from mart_profit_and_loss where pl_section = 'Revenue' "
         "and fiscal_year = ? and period_number <= ? and list_contains(?, division_id)",
         [year, period, ids],
     )
@@ -227,7 +227,7 @@ def test_long_open_invoice_lists_show_the_most_overdue(
         overdue = [
             doc
             for (doc,) in con.execute(
-                "select document_number from finance__receivables_ageing "
+                "select document_number from mart_receivables_ageing "
                 "order by days_overdue desc, document_number"
             ).fetchall()
         ]

@@ -103,7 +103,7 @@ def test_revenue_kpi_is_the_marts_revenue(contract_wh: PublishedWarehouse, sel: 
     for year, column in ((2025, "this_year"), (2024, "last_year")):
         expected = _scalar(
             contract_wh,
-            f"select sum({sel.pl_amount}) from finance__profit_and_loss "
+            f"select sum({sel.pl_amount}) from mart_profit_and_loss "
             f"where pl_section = 'Revenue' and fiscal_year = {year} and period_number <= 6 "
             f"and division_id in ({divisions})",
         )
@@ -129,7 +129,7 @@ def test_kpis_known_values_for_the_holding(contract_wh: PublishedWarehouse) -> N
     assert _kpi(contract_wh, HOLD, "receivables") == pytest.approx(
         _scalar(
             contract_wh,
-            "select open_amount_base from finance__open_items_by_period where division_id = 1 "
+            "select open_amount_base from mart_open_items_by_period where division_id = 1 "
             "and fiscal_year = 2025 and period_number = 6 and item_type = 'receivable'",
         )
     )
@@ -353,8 +353,8 @@ def test_every_figure_of_the_real_marts_reconciles(
 def test_the_marts_age_as_of_erp_today(demo_stack: DemoStack) -> None:
     """dbt's ageing date (no --as-of-date given) is the product's today, not the calendar's."""
     found = demo_stack.published.query(
-        "select (select max(as_of_date) from finance__receivables_ageing) as receivables, "
-        "(select max(as_of_date) from finance__payables_ageing) as payables"
+        "select (select max(as_of_date) from mart_receivables_ageing) as receivables, "
+        "(select max(as_of_date) from mart_payables_ageing) as payables"
     )
     assert pd.Timestamp(found["receivables"].iloc[0]).date() == clock.today()
     assert pd.Timestamp(found["payables"].iloc[0]).date() == clock.today()

@@ -120,7 +120,7 @@ def test_kpi_cards_are_compact_with_the_exact_amount_on_hover(insights: Any) -> 
     # All divisions keep EUR, USD and GBP books: the cards add them up in the group's EUR.
     revenue = float(
         insights.query(
-            "select sum(amount_group) as r from finance__profit_and_loss "
+            "select sum(amount_group) as r from mart_profit_and_loss "
             "where fiscal_year = $y and period_number <= $p and pl_section = 'Revenue'",
             {"y": year, "p": period},
         )["r"].iloc[0]

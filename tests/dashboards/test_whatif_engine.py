@@ -456,7 +456,7 @@ def test_real_baseline_matches_the_marts(real: tuple[Baseline, str]) -> None:
                 """
                 select coalesce(sum(amount), 0),
                        coalesce(sum(amount) filter (where pl_section = 'Revenue'), 0)
-                from finance__profit_and_loss
+                from mart_profit_and_loss
                 where division_id = $d and fiscal_year = $y and period_number = $p
                 """,
                 {"d": div.division_id, "y": base.fiscal_year, "p": month.number},
@@ -467,7 +467,7 @@ def test_real_baseline_matches_the_marts(real: tuple[Baseline, str]) -> None:
             cash = _query(
                 path,
                 """
-                select coalesce(sum(balance_base), 0) from finance__cash_position
+                select coalesce(sum(balance_base), 0) from mart_cash_position
                 where division_id = $d and fiscal_year = $y and period_number = $p
                 """,
                 {"d": div.division_id, "y": base.fiscal_year, "p": month.number},
@@ -551,17 +551,17 @@ def _books(path: str, budget: dict[int, tuple[int, int]] | None = None) -> str:
                 (10, 'revenue', 'revenue_goods'), (20, 'cost_of_sales', 'cost_of_sales');
             create table dim_periods (division_id integer, fiscal_year integer,
                 period_number integer, period_start date, period_end date);
-            create table finance__profit_and_loss (division_id integer, fiscal_year integer,
+            create table mart_profit_and_loss (division_id integer, fiscal_year integer,
                 period_number integer, account_id integer, account_code varchar,
                 reporting_category varchar,
                 pl_section varchar, amount decimal(19, 4), amount_group decimal(19, 4));
-            create table finance__balance_sheet (division_id integer, fiscal_year integer,
+            create table mart_balance_sheet (division_id integer, fiscal_year integer,
                 period_number integer, account_id integer, amount decimal(19, 4),
                 amount_group decimal(19, 4));
             create table fct_gl_lines as select date '2026-10-31' as entry_date;
-            create table finance__receivables_ageing as select date '2026-12-06' as as_of_date;
-            create table finance__payables_ageing as select date '2026-12-06' as as_of_date;
-            create table finance__budget_vs_actual (division_id integer, fiscal_year integer,
+            create table mart_receivables_ageing as select date '2026-12-06' as as_of_date;
+            create table mart_payables_ageing as select date '2026-12-06' as as_of_date;
+            create table mart_budget_vs_actual (division_id integer, fiscal_year integer,
                 period_number integer, account_id integer, account_code varchar,
                 pl_section varchar, status varchar, scenario varchar, budget decimal(19, 4));
             """
@@ -576,19 +576,19 @@ def _books(path: str, budget: dict[int, tuple[int, int]] | None = None) -> str:
                 continue
             days = end.day
             con.executemany(
-                "insert into finance__profit_and_loss values (1, 2026, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into mart_profit_and_loss values (1, 2026, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     [month, 10, "8000", "revenue", "Revenue", 10 * days, 10 * days],
                     [month, 20, "7000", "cost_of_sales", "Cost of sales", -6 * days, -6 * days],
                 ],
             )
             con.executemany(
-                "insert into finance__balance_sheet values (1, 2026, ?, ?, ?, ?)",
+                "insert into mart_balance_sheet values (1, 2026, ?, ?, ?, ?)",
                 [[month, 1, 600, 600], [month, 2, 240, 240], [month, 3, 1000, 1000]],
             )
         for period, (revenue, cost) in (budget or {}).items():
             con.executemany(
-                "insert into finance__budget_vs_actual values "
+                "insert into mart_budget_vs_actual values "
                 "(1, 2026, ?, ?, ?, ?, 'approved', 'normal', ?)",
                 [
                     [period, 10, "8000", "Revenue", revenue],
@@ -597,7 +597,7 @@ def _books(path: str, budget: dict[int, tuple[int, int]] | None = None) -> str:
             )
             # A draft version does not count.
             con.execute(
-                "insert into finance__budget_vs_actual values "
+                "insert into mart_budget_vs_actual values "
                 "(1, 2026, ?, 10, '8000', 'Revenue', 'draft', 'normal', 99999)",
                 [period],
             )
@@ -676,11 +676,11 @@ def test_price_and_stock_differences_are_found_by_posting_role_not_number(tmp_pa
             """
             insert into dim_accounts values (30, 'cost_of_sales', 'stock_differences'),
                 (40, 'cost_of_sales', null);
-            insert into finance__profit_and_loss values
+            insert into mart_profit_and_loss values
                 (1, 2026, 1, 30, '5990', 'cost_of_sales', 'Cost of sales', -31, -31),
                 (1, 2026, 1, 40, '7100', 'cost_of_sales', 'Cost of sales', -62, -62);
             -- The approved budget's stock differences in November, on 5990 too.
-            insert into finance__budget_vs_actual values
+            insert into mart_budget_vs_actual values
                 (1, 2026, 11, 30, '5990', 'Cost of sales', 'approved', 'normal', -5);
             """
         )

@@ -127,12 +127,12 @@ def _mart_revenue(wh: PublishedWarehouse, division_id: int, year: int) -> Decima
             )
             select
                 (select coalesce(sum(p.amount), 0)
-                 from finance__profit_and_loss p
+                 from mart_profit_and_loss p
                  join ended e on e.period_number = p.period_number and e.is_ended
                  where p.division_id = $div and p.fiscal_year = $year
                    and p.pl_section = 'Revenue')
                 + (select coalesce(sum(b.budget), 0)
-                   from finance__budget_vs_actual b
+                   from mart_budget_vs_actual b
                    join ended e on e.period_number = b.period_number and not e.is_ended
                    where b.division_id = $div and b.fiscal_year = $year
                      and b.status = 'approved' and b.scenario = 'normal'

@@ -321,7 +321,7 @@ def test_budget_vs_actual_is_the_lines_set_against_the_ledger(scenario: Scenario
         scenario.warehouse,
         f"""select period_number, account_code, cost_centre_code, budget, actual, variance,
                    variance_pct, status, scenario, version_name, division_code
-            from main.finance__budget_vs_actual where version_id = {scenario.approved_id}""",
+            from main.mart_budget_vs_actual where version_id = {scenario.approved_id}""",
     )
     got = {(r[0], r[1]): r for r in rows}
     keys = set(scenario.budget) | set(ledger)
@@ -346,7 +346,7 @@ def test_budget_vs_actual_is_the_lines_set_against_the_ledger(scenario: Scenario
     # Every version is there, with its own budget.
     versions_seen = query(
         scenario.warehouse,
-        "select version_id, sum(budget) from main.finance__budget_vs_actual group by 1 order by 1",
+        "select version_id, sum(budget) from main.mart_budget_vs_actual group by 1 order by 1",
     )
     assert versions_seen == [
         (scenario.approved_id, -sum(scenario.budget.values(), D(0))),
@@ -462,17 +462,17 @@ def test_cash_forecast_opens_with_the_cash_position_and_chains(scenario: Scenari
     rows = query(
         scenario.warehouse,
         """select week_number, week_start, opening_cash, net_flow, closing_cash
-           from main.finance__cash_flow_forecast f
+           from main.mart_cash_flow_forecast f
            join main.dim_divisions d using (division_id)
            where d.division_code = 'HOLD' order by week_number""",
     )
     assert [r[0] for r in rows] == list(range(1, 14))
     assert rows[0][1] == date(2025, 6, 30)
     assert all(r[1] == date(2025, 6, 30) + timedelta(days=7 * (r[0] - 1)) for r in rows)
-    # Opening = the cash ledger up to the as-of date = finance__cash_position at June's end.
+    # Opening = the cash ledger up to the as-of date = mart_cash_position at June's end.
     position = query(
         scenario.warehouse,
-        """select sum(balance_base) from main.finance__cash_position p
+        """select sum(balance_base) from main.mart_cash_position p
            join main.dim_divisions d using (division_id)
            where d.division_code = 'HOLD' and p.fiscal_year = 2025 and p.period_number = 6""",
     )[0][0]
@@ -485,7 +485,7 @@ def test_cash_forecast_opens_with_the_cash_position_and_chains(scenario: Scenari
     # Every division has its 13 weeks, with or without cash.
     assert query(
         scenario.warehouse,
-        "select count(*), count(distinct division_id) from main.finance__cash_flow_forecast",
+        "select count(*), count(distinct division_id) from main.mart_cash_flow_forecast",
     ) == [(26, 2)]
 
 
@@ -503,7 +503,7 @@ def test_cash_forecast_flows_follow_the_rules(scenario: Scenario) -> None:
         scenario.warehouse,
         """select week_number, receipts_open_items, payments_open_items, recurring_costs,
                   budget_flows, net_flow
-           from main.finance__cash_flow_forecast f
+           from main.mart_cash_flow_forecast f
            join main.dim_divisions d using (division_id)
            where d.division_code = 'HOLD' order by week_number""",
     )
@@ -543,7 +543,7 @@ def test_alerts_are_the_expected_ones(scenario: Scenario) -> None:
         scenario.warehouse,
         """select alert_kind, relation_code, document_number, account_code, version_id,
                   amount, threshold, days_overdue
-           from main.finance__alerts
+           from main.mart_alerts
            order by alert_kind, relation_code, account_code, version_id""",
     )
     engine = make_engine(scenario.url)
@@ -583,7 +583,7 @@ def test_alerts_are_the_expected_ones(scenario: Scenario) -> None:
     ]
     messages = query(
         scenario.warehouse,
-        "select message from main.finance__alerts where alert_kind = 'customer_over_limit'",
+        "select message from main.mart_alerts where alert_kind = 'customer_over_limit'",
     )
     assert messages == [
         ("Customer C1 Acme BV: 700.00 overdue, above the limit of 500.00 (division default)",)

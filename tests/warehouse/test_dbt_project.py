@@ -17,24 +17,8 @@ from tests.dashboards import contract_warehouse
 from tests.dashboards import page_marts as page_marts_module
 from tests.dashboards.page_marts import PAGES, page_marts
 
-# Marts still named the old way (`finance__<subject>`, to become `mart_<subject>`): they
-# are renamed in one commit across models, dashboards, tests and docs once the work in
-# flight on those files has landed. Empty this set then.
-NOT_YET_RENAMED = frozenset(
-    {
-        "finance__trial_balance",
-        "finance__profit_and_loss",
-        "finance__balance_sheet",
-        "finance__receivables_ageing",
-        "finance__payables_ageing",
-        "finance__open_items_by_period",
-        "finance__cash_position",
-        "finance__budget_vs_actual",
-        "finance__cash_flow_forecast",
-        "finance__alerts",
-        "finance__ageing_by_period",
-    }
-)
+# Marts named before the convention, allowed until renamed (none left).
+NOT_YET_RENAMED: frozenset[str] = frozenset()
 
 LAYERS = {  # folder under models/models -> the names a model there may have
     "staging": r"stg_[a-z0-9]+__[a-z0-9_]+",
@@ -109,39 +93,39 @@ def read_by_pages(manifest: dict[str, Any]) -> dict[str, set[str]]:
 
 def test_the_page_reader_finds_what_the_pages_query() -> None:
     """The reader under the exposure test: it follows the names a page uses into the
-    query modules (finance.kpis -> the SQL naming finance__profit_and_loss), and no
+    query modules (finance.kpis -> the SQL naming mart_profit_and_loss), and no
     docstring counts."""
     known = {
-        "finance__profit_and_loss",
-        "finance__receivables_ageing",
-        "finance__payables_ageing",
-        "finance__cash_position",
+        "mart_profit_and_loss",
+        "mart_receivables_ageing",
+        "mart_payables_ageing",
+        "mart_cash_position",
         "mart_abc_items",
         "dim_dates",
     }
     finance = page_marts("finance", known)
     assert {
-        "finance__profit_and_loss",
-        "finance__receivables_ageing",
-        "finance__payables_ageing",
-        "finance__cash_position",
+        "mart_profit_and_loss",
+        "mart_receivables_ageing",
+        "mart_payables_ageing",
+        "mart_cash_position",
     } <= finance
     assert "dim_dates" not in finance  # no page query selects from it
-    assert "finance__cash_position" not in page_marts("wholesale", known)
+    assert "mart_cash_position" not in page_marts("wholesale", known)
 
 
 def test_a_mart_name_an_f_string_builds_counts_as_read() -> None:
-    """f"from finance__{kind}_ageing" reads both ageings; f"sum(balance_{s})" reads none."""
-    source = 'kind = "receivables"\nsql = f"select * from finance__{kind}_ageing, balance_{kind}"\n'
+    """f"from mart_{kind}_ageing" reads both ageings; f"sum(balance_{s})" reads none."""
+    source = 'kind = "receivables"\nsql = f"select * from mart_{kind}_ageing, balance_{kind}"\n'
     texts = [
         page_marts_module.fstring_text(node)
         for node in ast.walk(ast.parse(source))
         if isinstance(node, ast.JoinedStr)
     ]
-    known = {"finance__receivables_ageing", "finance__payables_ageing", "finance__cash_position"}
+    known = {"mart_receivables_ageing", "mart_payables_ageing", "mart_cash_position"}
     assert page_marts_module.named(texts, known) == {
-        "finance__receivables_ageing",
-        "finance__payables_ageing",
+        "mart_receivables_ageing",
+        "mart_payables_ageing",
     }
 
 

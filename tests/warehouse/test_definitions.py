@@ -14,17 +14,17 @@ MARTS = [
     "dim_relations",
     "fct_gl_lines",
     "fct_account_balances",
-    "finance__trial_balance",
-    "finance__profit_and_loss",
-    "finance__balance_sheet",
-    "finance__receivables_ageing",
-    "finance__payables_ageing",
-    "finance__open_items_by_period",
-    "finance__ageing_by_period",
-    "finance__cash_position",
-    "finance__budget_vs_actual",
-    "finance__cash_flow_forecast",
-    "finance__alerts",
+    "mart_trial_balance",
+    "mart_profit_and_loss",
+    "mart_balance_sheet",
+    "mart_receivables_ageing",
+    "mart_payables_ageing",
+    "mart_open_items_by_period",
+    "mart_ageing_by_period",
+    "mart_cash_position",
+    "mart_budget_vs_actual",
+    "mart_cash_flow_forecast",
+    "mart_alerts",
     "dim_items",
     "dim_warehouses",
     "dim_salespeople",
@@ -77,11 +77,11 @@ def test_checks_are_wired_and_blocking(definitions: Any) -> None:
     # attached to their asset (they were logged as observations, with a warning each).
     assert any(name.startswith("unique_fct_gl_lines") for _, name in checks)
     assert {
-        ("finance__trial_balance", "assert_trial_balance_movements_sum_to_zero"),
-        ("finance__balance_sheet", "assert_balance_sheet_balances"),
+        ("mart_trial_balance", "assert_trial_balance_movements_sum_to_zero"),
+        ("mart_balance_sheet", "assert_balance_sheet_balances"),
         ("fct_gl_lines", "assert_gl_lines_complete"),
         ("fct_gl_lines", "assert_recent_gl_lines_sound"),
-        ("finance__receivables_ageing", "assert_open_items_match_ageing"),
+        ("mart_receivables_ageing", "assert_open_items_match_ageing"),
     } <= checks
     for key in graph.asset_check_keys:
         if key.name in ("gl_lines_expectations", "stock_reconciles"):

@@ -121,7 +121,7 @@ def test_revenue_per_division_and_year_matches_the_generator(
         first_publish,
         """
         select d.division_code, p.fiscal_year, sum(p.amount)
-        from main.finance__profit_and_loss p
+        from main.mart_profit_and_loss p
         join main.dim_divisions d using (division_id)
         where p.pl_section = 'Revenue'
         group by d.division_code, p.fiscal_year
@@ -200,7 +200,7 @@ def test_books_balance_in_every_division_and_period(first_publish: Publication) 
         first_publish,
         """
         select division_id, fiscal_year, period_number
-        from main.finance__trial_balance
+        from main.mart_trial_balance
         group by all having sum(debit) <> sum(credit)
     """,
     )
@@ -209,14 +209,14 @@ def test_books_balance_in_every_division_and_period(first_publish: Publication) 
         first_publish,
         """
         select division_id, fiscal_year, period_number
-        from main.finance__balance_sheet
+        from main.mart_balance_sheet
         group by all
         having sum(case when side = 'assets' then amount else -amount end) <> 0
     """,
     )
     assert lopsided == []
     periods = query(
-        first_publish, "select count(*) from main.finance__balance_sheet where line_code = 'RE'"
+        first_publish, "select count(*) from main.mart_balance_sheet where line_code = 'RE'"
     )
     assert periods[0][0] > 0
 
@@ -226,8 +226,8 @@ def test_open_items_match_the_generator_and_the_ledger(
 ) -> None:
     totals: Any = pipeline.company.totals
     for mart, expected, invoice_type, sign in (
-        ("finance__receivables_ageing", totals.open_receivables, "sales", 1),
-        ("finance__payables_ageing", totals.open_payables, "purchase", -1),
+        ("mart_receivables_ageing", totals.open_receivables, "sales", 1),
+        ("mart_payables_ageing", totals.open_payables, "purchase", -1),
     ):
         rows = query(
             first_publish,
@@ -344,13 +344,13 @@ def test_checks_catch_a_tampered_warehouse(first_publish: Publication, tmp_path:
 
     with duckdb.connect(str(tampered)) as connection:
         connection.execute("""
-            update main.finance__trial_balance set debit = debit + 0.01
+            update main.mart_trial_balance set debit = debit + 0.01
             where (division_id, fiscal_year, period_number, account_id) in (
                 select division_id, fiscal_year, period_number, account_id
-                from main.finance__trial_balance limit 1)
+                from main.mart_trial_balance limit 1)
         """)
         connection.execute("""
-            update main.finance__balance_sheet set amount = amount + 1
+            update main.mart_balance_sheet set amount = amount + 1
             where line_code = 'CYR' and period_number = 1
         """)
         connection.execute("""

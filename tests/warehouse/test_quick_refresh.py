@@ -66,7 +66,7 @@ def first_publish(company: tuple[str, Path]) -> Publication:
 
 TRIAL_BALANCE_8100 = """
     select coalesce(sum(tb.credit), 0), count(*)
-    from main.finance__trial_balance tb
+    from main.mart_trial_balance tb
     join main.dim_divisions d using (division_id)
     where d.division_code = 'HOLD' and tb.account_code = '8100'
         and tb.fiscal_year = 2026 and tb.period_number = 10
@@ -109,7 +109,7 @@ def test_quick_refresh_shows_a_posted_invoice_in_the_published_books(
     unbalanced = query(
         latest,
         """
-        select division_id, fiscal_year, period_number from main.finance__trial_balance
+        select division_id, fiscal_year, period_number from main.mart_trial_balance
         group by all having sum(debit) <> sum(credit)
         """,
     )
@@ -132,7 +132,7 @@ def test_quick_refresh_publication_reads_as_the_build(
                 "where database_name = 'build' and schema_name = 'main' order by 1"
             ).fetchall()
         ]
-        assert "fct_gl_lines" in marts and "finance__trial_balance" in marts
+        assert "fct_gl_lines" in marts and "mart_trial_balance" in marts
         differing = {}
         for mart in marts:
             (missing, extra, rows) = connection.execute(
@@ -402,7 +402,7 @@ def test_quick_refresh_records_what_it_rebuilt_and_checked(
             .execute_in_process(instance=instance, raise_on_error=False)
         )
         assert result.success
-        for mart in ("fct_gl_lines", "finance__trial_balance", "finance__balance_sheet"):
+        for mart in ("fct_gl_lines", "mart_trial_balance", "mart_balance_sheet"):
             latest = instance.get_latest_materialization_event(dg.AssetKey(mart))
             assert latest is not None and latest.run_id == result.run_id, mart
         # The ABC windows are the full job's only (tag full_refresh_only): seconds at scale.
@@ -420,13 +420,13 @@ def test_quick_refresh_records_what_it_rebuilt_and_checked(
         assert set(evaluations) <= defined
         assert {
             ("fct_gl_lines", "assert_recent_gl_lines_sound"),
-            ("finance__trial_balance", "assert_trial_balance_movements_sum_to_zero"),
-            ("finance__balance_sheet", "assert_balance_sheet_balances"),
+            ("mart_trial_balance", "assert_trial_balance_movements_sum_to_zero"),
+            ("mart_balance_sheet", "assert_balance_sheet_balances"),
             ("mart_stock_reconciliation", "stock_reconciles"),
         } <= set(evaluations)
         assert all(evaluations.values())
         check = dg.AssetCheckKey(
-            dg.AssetKey("finance__trial_balance"), "assert_trial_balance_movements_sum_to_zero"
+            dg.AssetKey("mart_trial_balance"), "assert_trial_balance_movements_sum_to_zero"
         )
         stored = instance.event_log_storage.get_latest_asset_check_execution_by_key([check])
         assert [record.run_id for record in stored.values()] == [result.run_id]

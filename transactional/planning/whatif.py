@@ -6,7 +6,7 @@ same :class:`Result` whatever the caller's context. All money is :class:`~decima
 
 The model, per division and month, in the division's currency (docs/budgets.md):
 
-- P&L lines (:data:`PNL_LINES`, natural sign as in ``finance__profit_and_loss``: income
+- P&L lines (:data:`PNL_LINES`, natural sign as in ``mart_profit_and_loss``: income
   positive, costs negative). From ``Drivers.from_month`` on: sales volume % scales revenue
   and the volume-driven cost of goods; sales price % scales revenue; purchase cost % scales
   the cost of goods (price and stock differences, ``other_cost_of_sales``, stay); wages %
@@ -128,7 +128,7 @@ CATEGORY_LINES: dict[str, str] = {
     "fx_result": FINANCIAL_RESULT,
     "income_tax": INCOME_TAX,
 }
-# A P&L section (finance__profit_and_loss.pl_section) -> line, for unknown categories.
+# A P&L section (mart_profit_and_loss.pl_section) -> line, for unknown categories.
 SECTION_LINES: dict[str, str] = {
     "Revenue": REVENUE,
     "Cost of sales": OTHER_COST_OF_SALES,
@@ -185,7 +185,7 @@ class Month:
 
 @dataclass(frozen=True)
 class CashWeek:
-    """One week of the 13-week cash-flow forecast (``finance__cash_flow_forecast``).
+    """One week of the 13-week cash-flow forecast (``mart_cash_flow_forecast``).
 
     ``what_if`` is the scenario's change of cash in the week (0 in the baseline): the
     monthly change of net cash flow spread evenly over the month's days. The scenario's

@@ -3,7 +3,7 @@
 -- early), weighted by the amount each payment settled. History = allocations of payments
 -- dated on or before the as-of date (dbt var as_of_date) to invoices (credit notes left
 -- out). Rounded to whole days. Relations without history have no row (the cash forecast
--- then shifts their items by 0 days). Feeds finance__cash_flow_forecast.
+-- then shifts their items by 0 days). Feeds mart_cash_flow_forecast.
 with
 
 invoices as (

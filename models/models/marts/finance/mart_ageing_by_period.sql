@@ -2,7 +2,7 @@
 -- invoice still (partly) open on the period's as_of_date (int_period_as_of_dates: the
 -- period end, capped at the last posting date), with days overdue and bucket on that
 -- date and the group amount at that date's rate. The Finance page selects one period;
--- its overdue total is the KPI's (finance__open_items_by_period, checked by
+-- its overdue total is the KPI's (mart_open_items_by_period, checked by
 -- assert_open_items_by_period_match_ageing).
 with
 

@@ -1,7 +1,7 @@
 -- The alerts at the as-of date (dbt var as_of_date, default today), one row each; every
 -- alert has an amount above its threshold (none for invoice_past_due), base currency.
 --   customer_over_limit: a customer's overdue receivables (open sales invoices and credit
---     notes past their due date, finance__receivables_ageing) above its overdue limit:
+--     notes past their due date, mart_receivables_ageing) above its overdue limit:
 --     the 'overdue_limit' alert setting for the customer, else the division's default
 --     (the setting without a relation); no setting, no alert. amount = overdue total,
 --     threshold = the limit, days_overdue = the oldest overdue item's.
@@ -16,7 +16,7 @@ with
 
 ageing as (
 
-    select * from {{ ref('finance__receivables_ageing') }}
+    select * from {{ ref('mart_receivables_ageing') }}
 
 ),
 
@@ -40,7 +40,7 @@ settings as (
 
 budget_vs_actual as (
 
-    select * from {{ ref('finance__budget_vs_actual') }}
+    select * from {{ ref('mart_budget_vs_actual') }}
 
 ),
 

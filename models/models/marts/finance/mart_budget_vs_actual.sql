@@ -1,5 +1,5 @@
 -- Budget against actual per budget version, period, profit-and-loss account and cost
--- centre, in the P&L sign of finance__profit_and_loss: revenue and income positive, costs
+-- centre, in the P&L sign of mart_profit_and_loss: revenue and income positive, costs
 -- negative (budget lines and ledger lines are debit positive; both are negated here).
 -- So variance = actual - budget is positive when favourable (more revenue, less cost) and
 -- negative when unfavourable; variance_pct = variance / |budget| x 100 (null when the

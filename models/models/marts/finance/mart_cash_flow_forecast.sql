@@ -3,7 +3,7 @@
 -- Week 1 is the Monday-to-Sunday week holding the as-of date, weeks 2..13 follow.
 --   opening_cash (week 1): the real cash position at the as-of date = the balance of the
 --     accounts with reporting category 'cash' from every posting dated on or before it
---     (finance__cash_position at a period end, when the as-of date is one).
+--     (mart_cash_position at a period end, when the as-of date is one).
 --   receipts_open_items / payments_open_items: the open sales / purchase invoices at the
 --     as-of date (int_invoices_open; credit notes negative) on their due date shifted by
 --     the relation's historical average payment delay (int_relation_payment_delays; 0

@@ -2,7 +2,7 @@
 -- group currency at that date's rate): the running sum of int_open_item_events.
 -- The items are taken on the period's as_of_date (int_period_as_of_dates): the period end,
 -- capped at the last posting date, so a future period end does not make every open
--- invoice overdue. Overdue means due before that date. finance__ageing_by_period lists
+-- invoice overdue. Overdue means due before that date. mart_ageing_by_period lists
 -- the same items invoice by invoice (assert_open_items_by_period_match_ageing).
 with
 

@@ -6,7 +6,7 @@
 -- Every stock movement posts its value to inventory, so difference_base should be zero;
 -- a blocking dagster check (orchestration/checks.py) fails the refresh when it is not.
 -- stock_valuation_group translates the valuation at the rate of the period end, as the
--- balance sheet translates balances (finance__balance_sheet, period_end_rate_to_group).
+-- balance sheet translates balances (mart_balance_sheet, period_end_rate_to_group).
 with
 
 periods as (
