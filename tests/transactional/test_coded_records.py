@@ -13,7 +13,9 @@ import pytest
 from tests.transactional.company import user
 from transactional.database import make_engine, session_scope
 from transactional.errors import PeriodClosed, ValidationError
+from transactional.finance import ledger_setup as ledger
 from transactional.finance.lookups import Lookups
+from transactional.relations.services import create_relation
 from transactional.sales import orders as so
 from transactional.wholesale import items as wi
 
@@ -46,6 +48,60 @@ def test_a_code_is_taken_once_per_division(engine, create, label: str) -> None:
             f"{label} MAIN already exists in HOLD.",
             "code",
         )
+
+
+def test_journals_relations_salespeople_and_items_refuse_a_taken_code(engine) -> None:
+    """The test company has journal VK and relation C1 in HOLD; SP1 and HAM are made here."""
+    with session_scope(engine) as s:
+        admin = user(s, "admin")
+        so.create_salesperson(session=s, user=admin, division="HOLD", code="SP1", name="Sam")
+        wi.create_item(session=s, user=admin, division="HOLD", code="HAM", name="Hammer")
+        attempts = [
+            (
+                lambda: ledger.create_journal(
+                    session=s,
+                    user=admin,
+                    division="HOLD",
+                    code="VK",
+                    name="Sales 2",
+                    journal_type="sales",
+                ),
+                "Journal VK already exists in HOLD.",
+            ),
+            (
+                lambda: create_relation(
+                    session=s,
+                    user=admin,
+                    division="HOLD",
+                    code="C1",
+                    name="Other",
+                    relation_type="customer",
+                    country="NL",
+                ),
+                "Relation C1 already exists in HOLD.",
+            ),
+            (
+                lambda: so.create_salesperson(
+                    session=s, user=admin, division="HOLD", code="SP1", name="Sue"
+                ),
+                "Salesperson SP1 already exists in HOLD.",
+            ),
+            (
+                lambda: wi.create_item(
+                    session=s, user=admin, division="HOLD", code="HAM", name="Hammer 2"
+                ),
+                "Item HAM already exists in HOLD.",
+            ),
+        ]
+        for call, message in attempts:
+            with pytest.raises(ValidationError) as err:
+                call()
+            assert (str(err.value), err.value.field) == (message, "code")
+        # Free in the other division.
+        ledger.create_journal(
+            session=s, user=admin, division="US01", code="VK2", name="Sales 2", journal_type="sales"
+        )
+        so.create_salesperson(session=s, user=admin, division="US01", code="SP1", name="Sue")
 
 
 def test_closed_warehouses_and_salespeople_are_refused_by_name(engine) -> None:

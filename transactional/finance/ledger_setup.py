@@ -26,6 +26,7 @@ from transactional.finance.models import (
 from transactional.finance.posting_roles import POSTING_ROLES
 from transactional.money import to_decimal
 from transactional.organisation import rights
+from transactional.organisation.coded_records import require_code_free
 from transactional.organisation.models import User
 
 # The standard chart: code, name, class, reporting category, control account.
@@ -253,10 +254,7 @@ def create_journal(
     code = (code or "").strip()
     if not code or len(code) > 10:
         raise ValidationError("Journal code is required (at most 10 characters).", field="code")
-    if session.exec(
-        select(Journal).where(Journal.division_id == div.id, Journal.code == code)
-    ).first():
-        raise ValidationError(f"Journal {code} already exists in {div.code}.", field="code")
+    require_code_free(session, Journal, div, code, label="Journal")
     jr = Journal(
         division_id=div.id or 0,
         code=code,

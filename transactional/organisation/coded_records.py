@@ -1,17 +1,32 @@
-"""Finding a division's coded records (``ClosableDivisionCoded``: salespeople, warehouses)
-the one way every service does: by id or by code, refusing a closed one on new documents.
+"""A division's records known by code, the one way every service treats them: a new
+code must be free in the division (journals, relations, salespeople, items, groups,
+warehouses), and a record is found by id or code, a closed one refused on new documents
+(``ClosableDivisionCoded``: salespeople, warehouses).
 """
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from transactional.errors import ValidationError
 from transactional.organisation.models import ClosableDivisionCoded, Division
 
 _Record = TypeVar("_Record", bound=ClosableDivisionCoded)
+
+
+def require_code_free(
+    session: Session, model: type[SQLModel], division: Division, code: str, *, label: str
+) -> None:
+    """Refuse ``code`` when the division already has a ``model`` record with it (a
+    table with division_id and code columns)."""
+    columns = model.__table__.c  # type: ignore[attr-defined]  # table models only
+    taken = session.exec(
+        select(model).where(columns.division_id == division.id, columns.code == code)
+    ).first()
+    if taken:
+        raise ValidationError(f"{label} {code} already exists in {division.code}.", field="code")
 
 
 def find_open_record(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from transactional.errors import ValidationError
 from transactional.money import to_decimal
 from transactional.organisation import rights
+from transactional.organisation.coded_records import require_code_free
 from transactional.organisation.models import User
 from transactional.organisation.services import find_currency, find_division
 from transactional.relations.models import RELATION_TYPES, Relation
@@ -53,10 +54,7 @@ def create_relation(
     if limit < 0:
         raise ValidationError("The credit limit cannot be negative.", field="credit_limit")
     cur = find_currency(session, currency or div.currency_code)
-    if session.exec(
-        select(Relation).where(Relation.division_id == div.id, Relation.code == code)
-    ).first():
-        raise ValidationError(f"Relation {code} already exists in {div.code}.", field="code")
+    require_code_free(session, Relation, div, code, label="Relation")
     rel = Relation(
         division_id=div.id or 0,
         code=code,

@@ -26,7 +26,7 @@ from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import exact_money, round_money, to_decimal
 from transactional.numbering import next_number
-from transactional.organisation.coded_records import find_open_record
+from transactional.organisation.coded_records import find_open_record, require_code_free
 from transactional.organisation.models import Division, User
 from transactional.purchasing.models import PurchaseOrder, PurchaseOrderLine, SupplyContract
 from transactional.relations.models import Relation
@@ -111,10 +111,7 @@ def create_salesperson(
     name = str(name or "").strip()
     if not name:
         raise ValidationError("Name is required.", field="name")
-    if session.exec(
-        select(Salesperson).where(Salesperson.division_id == div.id, Salesperson.code == code)
-    ).first():
-        raise ValidationError(f"Salesperson {code} already exists in {div.code}.", field="code")
+    require_code_free(session, Salesperson, div, code, label="Salesperson")
     person = Salesperson(division_id=div.id, code=code, name=name)
     session.add(person)
     session.flush()

@@ -14,7 +14,7 @@ from transactional.errors import ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import exact_money, to_decimal
 from transactional.organisation import rights
-from transactional.organisation.coded_records import find_open_record
+from transactional.organisation.coded_records import find_open_record, require_code_free
 from transactional.organisation.models import Division, User
 from transactional.relations.models import Relation
 from transactional.wholesale.barcodes import validate_barcode
@@ -105,8 +105,7 @@ def _create_coded(
 ) -> _Coded:
     _, div = _managed_division(session, user, division)
     code, name = _code(code), _name(name)
-    if session.exec(select(model).where(model.division_id == div.id, model.code == code)).first():
-        raise ValidationError(f"{label} {code} already exists in {div.code}.", field="code")
+    require_code_free(session, model, div, code, label=label)
     row = model(division_id=div.id or 0, code=code, name=name)
     session.add(row)
     session.flush()
@@ -206,8 +205,7 @@ def create_item(
         lookups.account(div, revenue_account, field="revenue_account") if revenue_account else None
     )
     cost = lookups.account(div, cost_account, field="cost_account") if cost_account else None
-    if session.exec(select(Item).where(Item.division_id == div.id, Item.code == code)).first():
-        raise ValidationError(f"Item {code} already exists in {div.code}.", field="code")
+    require_code_free(session, Item, div, code, label="Item")
     new = Item(
         division_id=div.id or 0,
         code=code,
