@@ -9,10 +9,12 @@ import re
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboards import warehouse
+from dashboards import sidebar, warehouse
 from dashboards.writeback.clerk_posting import Posted
 from transactional.errors import DomainError
-from transactional.reads import master_data
+from transactional.organisation.rights import ACTIONS
+from transactional.reads import master_data, wholesale_lookups
+from transactional.reads.master_data import DivisionChoice
 
 GENERAL = ""
 
@@ -53,7 +55,8 @@ class FieldErrors:
 
 
 def ledger_divisions() -> dict[int, master_data.DivisionChoice] | None:
-    """The divisions a form can post to, or None (with the reason shown) if there are none."""
+    """Every division of the ledger (the pages that list rather than post), or None (with
+    the reason shown) if there are none."""
     try:
         divisions = master_data.divisions()
     except master_data.LedgerUnavailable as exc:
@@ -63,6 +66,29 @@ def ledger_divisions() -> dict[int, master_data.DivisionChoice] | None:
         st.info("There are no divisions in the transactional database yet.")
         return None
     return {d.id: d for d in divisions}
+
+
+def pick_division(key: str, action: str, errors: FieldErrors) -> DivisionChoice | None:
+    """The division picker of every clerk form: only the divisions in which the acting user
+    may do ``action`` (the services would refuse the others), or None with the reason shown
+    when there is none."""
+    user_id = st.session_state.get(sidebar.ACTING_USER)
+    try:
+        divisions = {d.id: d for d in wholesale_lookups.user_divisions(user_id, action)}
+    except master_data.LedgerUnavailable as exc:
+        st.warning(str(exc))
+        return None
+    if not divisions:
+        st.info(
+            f"The acting user may not {ACTIONS[action]} in any division; "
+            "pick another user in the sidebar."
+        )
+        return None
+    division_id = st.selectbox(
+        "Division", list(divisions), format_func=lambda i: divisions[i].label, key=key
+    )
+    errors.slot("division")
+    return divisions[division_id]
 
 
 def posted_notice(state_key: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.forms.form_feedback import GENERAL, FieldErrors, ledger_divisions
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
 from dashboards.grid_columns import blank_grid, options, pick_column
 from dashboards.writeback.clerk_posting import INVOICE_LINE_COLUMNS, post_invoice_form, totals
@@ -30,18 +30,10 @@ def invoice_form(invoice_type: str) -> None:
         f"{'revenue and output VAT' if sales else 'payables'}."
     )
     form.notice()
-    divisions = ledger_divisions()
-    if divisions is None:
-        return
     errors = FieldErrors(_ALIASES)
-    division_id = st.selectbox(
-        "Division",
-        list(divisions),
-        format_func=lambda i: divisions[i].label,
-        key=f"{prefix}_division",
-    )
-    errors.slot("division")
-    division = divisions[division_id]
+    division = pick_division(f"{prefix}_division", "post_invoice", errors)
+    if division is None:
+        return
     relation_codes, relation_labels = options(
         master_data.relations(division.id, ("customer",) if sales else ("supplier",))
     )

@@ -1,6 +1,6 @@
-"""Pieces the wholesale clerk forms share: the division picker limited to the acting
-user's divisions, the grid of an order's lines (and the form that delivers or receives
-them), and quantities as clerks read them."""
+"""Pieces the wholesale clerk forms share: the grid of an order's lines (and the form
+that delivers or receives them), and quantities as clerks read them. The division picker
+every form shares is :func:`dashboards.forms.form_feedback.pick_division`."""
 
 from __future__ import annotations
 
@@ -11,12 +11,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar
 from dashboards.forms.form_feedback import GENERAL, FieldErrors
 from transactional import clock
-from transactional.organisation.rights import ACTIONS
-from transactional.reads import master_data, wholesale_lookups
-from transactional.reads.master_data import DivisionChoice
 from transactional.reads.wholesale_lookups import OrderLineView
 
 TRACKING = {"none": "", "lot": "lot", "serial": "serial numbers"}
@@ -39,28 +35,6 @@ def money(value: Decimal | None) -> str:
     if short.as_tuple().exponent > -2:  # type: ignore[operator]
         short = short.quantize(Decimal("0.01"))
     return f"{short:f}"
-
-
-def pick_division(key: str, action: str, errors: FieldErrors) -> DivisionChoice | None:
-    """The division picker: the divisions the acting user may do ``action`` in, or None
-    (with the reason shown) when there is none."""
-    user_id = st.session_state.get(sidebar.ACTING_USER)
-    try:
-        divisions = {d.id: d for d in wholesale_lookups.user_divisions(user_id, action)}
-    except master_data.LedgerUnavailable as exc:
-        st.warning(str(exc))
-        return None
-    if not divisions:
-        st.info(
-            f"The acting user may not {ACTIONS[action]} in any division; "
-            "pick another user in the sidebar."
-        )
-        return None
-    division_id = st.selectbox(
-        "Division", list(divisions), format_func=lambda i: divisions[i].label, key=key
-    )
-    errors.slot("division")
-    return divisions[division_id]
 
 
 def order_line_grid(lines: list[OrderLineView], done_label: str) -> pd.DataFrame:

@@ -155,13 +155,24 @@ def _rights(url: str, username: str) -> tuple[str, list[str]]:
         engine.dispose()
 
 
-def test_journal_entry_offers_only_the_users_divisions(app_env: Company) -> None:
+@pytest.mark.parametrize(
+    ("page", "key"),
+    [
+        ("app_pages/forms/journal_entry.py", "journal_entry_division"),
+        ("app_pages/forms/payment.py", "payment_division"),
+        ("app_pages/forms/sales_invoice.py", "sales_invoice_division"),
+        ("app_pages/forms/purchase_invoice.py", "purchase_invoice_division"),
+    ],
+)
+def test_ledger_forms_offer_only_the_users_divisions(
+    app_env: Company, page: str, key: str
+) -> None:
     company = app_env
     role, codes = _rights(company.url, company.clerk)
     assert role == "clerk" and codes == ["HOLD", "NL01"]  # the demo's clerk8
-    at = open_page("app_pages/forms/journal_entry.py", user=company.user(company.clerk))
+    at = open_page(page, user=company.user(company.clerk))
     _ok(at)
-    offered = [o.split(" ")[0] for o in at.selectbox(key="journal_entry_division").options]
+    offered = [o.split(" ")[0] for o in at.selectbox(key=key).options]
     assert offered == codes
 
 

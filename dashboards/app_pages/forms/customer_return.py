@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
-from dashboards.forms.wholesale_forms import TRACKING, pick_division, qty
+from dashboards.forms.wholesale_forms import TRACKING, qty
 from dashboards.writeback.wholesale_posting import return_to_stock
 from transactional import clock
 from transactional.reads import wholesale_lookups

@@ -5,13 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import (
     money,
     order_line_form,
     order_line_grid,
-    pick_division,
     qty,
 )
 from dashboards.writeback.wholesale_posting import deliver_order, invoice_delivered

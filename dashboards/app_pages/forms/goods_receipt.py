@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.forms.form_feedback import FieldErrors
+from dashboards.forms.form_feedback import FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import (
     order_line_form,
     order_line_grid,
-    pick_division,
 )
 from dashboards.writeback.wholesale_posting import receive_order
 from transactional.reads import wholesale_lookups

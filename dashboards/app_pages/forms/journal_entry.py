@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
-from dashboards.forms.wholesale_forms import pick_division
 from dashboards.grid_columns import blank_grid, options, pick_column
 from dashboards.writeback.clerk_posting import JOURNAL_LINE_COLUMNS, post_journal_entry, totals
 from transactional import clock

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards.forms.form_feedback import GENERAL, FieldErrors, ledger_divisions
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
 from dashboards.grid_columns import amount_column, options
 from dashboards.writeback.clerk_posting import post_payment_form, totals
@@ -40,18 +40,10 @@ def main() -> None:
         "journal, allocated to open invoices; anything not allocated stays on account."
     )
     FORM.notice()
-    divisions = ledger_divisions()
-    if divisions is None:
-        return
     errors = FieldErrors(_ALIASES)
-    division_id = st.selectbox(
-        "Division",
-        list(divisions),
-        format_func=lambda i: divisions[i].label,
-        key="payment_division",
-    )
-    errors.slot("division")
-    division = divisions[division_id]
+    division = pick_division("payment_division", "post_payment", errors)
+    if division is None:
+        return
     direction = st.radio(
         "Direction",
         list(_DIRECTIONS),

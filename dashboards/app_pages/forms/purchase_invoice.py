@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.invoice_form import invoice_form
 from dashboards.forms.submit import ClerkForm, attempt
-from dashboards.forms.wholesale_forms import money, pick_division, qty
+from dashboards.forms.wholesale_forms import money, qty
 from dashboards.grid_columns import options, pick_column
 from dashboards.writeback.wholesale_posting import check_match, post_matched_invoice
 from transactional import clock

@@ -14,9 +14,9 @@ from decimal import Decimal, InvalidOperation
 import pandas as pd
 import streamlit as st
 
-from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
-from dashboards.forms.wholesale_forms import TRACKING, money, pick_division, qty
+from dashboards.forms.wholesale_forms import TRACKING, money, qty
 from dashboards.grid_columns import options
 from dashboards.writeback.wholesale_posting import CountDifference, count_rows, post_count
 from transactional import clock

@@ -11,9 +11,9 @@ from decimal import Decimal, InvalidOperation
 import pandas as pd
 import streamlit as st
 
-from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
-from dashboards.forms.wholesale_forms import TRACKING, pick_division, qty
+from dashboards.forms.wholesale_forms import TRACKING, qty
 from dashboards.grid_columns import blank_grid, options
 from dashboards.writeback.clerk_posting import filled_rows
 from dashboards.writeback.wholesale_posting import (
