@@ -37,9 +37,11 @@ def select_box(
     key: str,
     format_func: Callable[[Any], str],
     index: int | None = 0,
+    widget: Callable[..., Any] = st.selectbox,
     **kwargs: Any,
 ) -> Any:
-    """``st.selectbox`` whose shown label follows its options' labels.
+    """``st.selectbox`` (or another choice ``widget``: ``st.radio``, a column's
+    ``c.radio``) whose shown label follows its options' labels.
 
     Streamlit sends a select box's label to the browser only when its value changes: when
     the labels change under the same value (period 12 reads "12 (2025-12)" once the year
@@ -55,7 +57,7 @@ def select_box(
         st.session_state[key] = value  # no default index then: Streamlit would warn
     else:
         kwargs["index"] = index
-    picked = st.selectbox(label, options, key=key, format_func=format_func, **kwargs)
+    picked = widget(label, options, key=key, format_func=format_func, **kwargs)
     st.session_state[shown] = None if picked is None else format_func(picked)
     return picked
 

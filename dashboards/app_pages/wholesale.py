@@ -187,10 +187,12 @@ def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, 
         help="ABC classes are computed within one division, in its own currency.",
     )
     c1, c2, c3 = st.columns([2, 1, 1])
-    window = c1.radio(
+    # The labels name the year and period: a plain radio kept last year's on screen.
+    window = sidebar.select_box(
         "Over",
         list(abc.WINDOWS),
         format_func=lambda w: _window_label(w, sel.fiscal_year, sel.period_through),
+        widget=c1.radio,
         horizontal=True,
         key="abc_window",
         help="The period is the sidebar's fiscal year and 'Through period'.",

@@ -120,3 +120,21 @@ def test_approval_keeps_its_version_through_submit_refusal_and_approval(
     assert "Approved" in at.success[0].value
     assert any("status **approved**" in m.value for m in at.markdown)
     assert any("approved by manager" in m.value for m in at.markdown)
+
+
+def test_abc_window_label_follows_the_year(app_env: Company) -> None:
+    """The ABC tab's "Over" radio names the year and period in its labels; a plain radio
+    left the browser on last year's label, which no option matched (none shown picked)."""
+    at = open_page("app_pages/wholesale.py")
+    _ok(at)
+    year = int(at.selectbox(key="filter_year").value)  # type: ignore[arg-type]
+    radio = at.radio(key="abc_window")
+    before = str(radio.proto.options[radio.index])  # type: ignore[index]
+    assert str(year) in before
+    at.selectbox(key="filter_year").set_value(year - 1).run()
+    _ok(at)
+    proto = at.radio(key="abc_window").proto
+    # Sent again with the new label, so the browser shows the same window for last year.
+    assert proto.set_value and proto.HasField("raw_value")
+    assert str(proto.raw_value) == str(proto.options[at.radio(key="abc_window").index])
+    assert str(year - 1) in str(proto.raw_value) and str(proto.raw_value) != before
