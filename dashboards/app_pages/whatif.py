@@ -113,10 +113,10 @@ def load_baseline(
     wh: PublishedWarehouse, division_ids: tuple[int, ...], fiscal_year: int
 ) -> Baseline:
     """The baseline of the publication (a new publication is a new key): months up to the
-    ledger's last posting date are actuals, later ones forecast."""
-    return baseline_loader.load(
-        wh, division_ids, fiscal_year, last_posting_date=finance.last_posting_date(wh)
-    )
+    ledger's last posting date, and not the month still running, are actuals; later ones
+    forecast."""
+    through = baseline_loader.actuals_through(finance.last_posting_date(wh), clock.today())
+    return baseline_loader.load(wh, division_ids, fiscal_year, last_posting_date=through)
 
 
 def in_shown_currency(base: Baseline, sel: Selection) -> Baseline:

@@ -45,6 +45,7 @@ from typing import Any
 import duckdb
 
 from dashboards.warehouse import PublishedWarehouse
+from transactional import clock
 from transactional.planning import whatif as engine
 from transactional.planning.whatif import (
     COST_OF_GOODS,
@@ -287,6 +288,15 @@ def _line(category: str | None, section: str | None, posting_role: str | None) -
     if category in engine.CATEGORY_LINES:
         return engine.CATEGORY_LINES[category]
     return engine.SECTION_LINES.get(section or "", engine.OTHER_COSTS)
+
+
+def actuals_through(last_posting_date: dt.date | None, today: dt.date) -> dt.date | None:
+    """How far the baseline takes actuals: the ledger's last posting date, but never into
+    the month still running on ``today`` (one entry dated today must not turn a month of a
+    few days into an "actual" month next to full forecast ones)."""
+    if last_posting_date is None:
+        return None
+    return min(last_posting_date, clock.last_complete_month_end(today))
 
 
 def _posted(month_start: dt.date, last_posting_date: dt.date | None) -> bool:

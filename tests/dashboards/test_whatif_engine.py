@@ -693,3 +693,22 @@ def test_price_and_stock_differences_are_found_by_posting_role_not_number(tmp_pa
     assert nl.sources[10] == "budget"
     assert nl.pnl[OTHER_COST_OF_SALES][10] == D("-5")
     assert nl.pnl[COST_OF_GOODS][10] == D("-270")
+
+
+@pytest.mark.parametrize(
+    ("last_posting", "today", "through"),
+    [
+        # The demo on the frozen test date: October's Friday close is October's actuals.
+        (dt.date(2026, 10, 30), dt.date(2026, 11, 23), dt.date(2026, 10, 30)),
+        # One entry dated today (6 December) keeps December a forecast month: the books
+        # count as actual through the last complete month, 30 November.
+        (dt.date(2026, 12, 6), dt.date(2026, 12, 6), dt.date(2026, 11, 30)),
+        # Years later, with books that stopped long ago: the books decide.
+        (dt.date(2026, 10, 31), dt.date(2031, 3, 1), dt.date(2026, 10, 31)),
+        (None, dt.date(2026, 12, 6), None),
+    ],
+)
+def test_actuals_stop_before_the_month_still_running(
+    last_posting: dt.date | None, today: dt.date, through: dt.date | None
+) -> None:
+    assert baseline_loader.actuals_through(last_posting, today) == through
