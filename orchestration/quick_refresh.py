@@ -57,9 +57,6 @@ from orchestration.stages import stage
 # Tables and the incremental fact, plus the tests tagged blocking; nothing else is picked
 # up indirectly (no other tests, no unit tests).
 QUICK_SELECT = "config.materialized:table config.materialized:incremental tag:blocking"
-# Marts too heavy for the quick job and not needed minute-fresh (the ABC windows): only the
-# full job rebuilds them; a quick publication keeps the last full copy's.
-QUICK_EXCLUDE = "resource_type:unit_test tag:full_refresh_only"
 FULL_SELECT = "resource_type:model tag:blocking"
 
 
@@ -126,7 +123,7 @@ def _build(
         "--select",
         select,
         "--exclude",
-        QUICK_EXCLUDE if complete else "resource_type:unit_test",
+        "resource_type:unit_test",
         "--indirect-selection",
         "empty",
         # manifest.json and run_results.json (written twice, 2 MB each) and dbt's debug
