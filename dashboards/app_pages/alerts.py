@@ -108,6 +108,14 @@ def current_alerts(wh: PublishedWarehouse, sel: Selection) -> None:
             file_name=f"alerts_{kind}",
             title=label,
             labels={**_LABELS, **labels},
+            # Alerts stand as of the refresh, each in its division's own currency: the
+            # sidebar's currency, year and period would misstate what the file holds.
+            filters={
+                "Currency": "each division's own",
+                "Fiscal year": None,
+                "Through period": None,
+                "As of": when,
+            },
         )
 
 

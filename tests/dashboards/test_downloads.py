@@ -109,6 +109,9 @@ def test_every_download_button_gives_a_workbook(
         # The title, then what the file holds; the table under a blank row.
         header = {r[0]: r[1] for r in rows[1 : rows.index((None,) * len(rows[0]))]}
         assert "Divisions" in header and "Currency" in header, (button.key, header)
+        if str(button.key).startswith("alerts_"):  # as of the refresh, own currencies
+            assert header["Currency"] == "each division's own", header
+            assert "Fiscal year" not in header and header["As of"], header
         if button.key == "abc_documents_xlsx":  # one division, its window, the item
             assert "," not in header["Divisions"] and header["Window"], header
             assert header["Item"] == at.selectbox(key="abc_drill").options[0], header
