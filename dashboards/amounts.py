@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from typing import Any
 
 Number = float | int | Decimal
 
@@ -32,6 +33,14 @@ def format_change(value: Number | None, currency: str | None = None) -> str | No
         return None
     rounded = round(float(value), 2) + 0.0
     return f"{rounded:+,.2f}" + (f" {currency}" if currency else "")
+
+
+def delta_style(change: Number | None, color: str = "normal") -> dict[str, Any]:
+    """``st.metric``'s colour and arrow for a change: none at all when nothing changed (to
+    the cent), where a plain metric showed "+0.00" as a green rise or a red worsening."""
+    if change is None or _missing(change) or round(float(change), 2) == 0:
+        return {"delta_color": "off", "delta_arrow": "off"}
+    return {"delta_color": color}
 
 
 def compact_amount(value: Number | None, currency: str | None = None, *, sign: bool = False) -> str:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import sidebar
-from dashboards.amounts import compact_amount, format_amount, format_change
+from dashboards.amounts import compact_amount, delta_style, format_amount, format_change
 from dashboards.charts import budgets as budget_charts
 from dashboards.charts import finance as charts
 from dashboards.queries import budgets, finance, ledger
@@ -124,7 +124,7 @@ def kpi_cards(wh: PublishedWarehouse, sel: Selection) -> None:
             labels[key],
             compact_amount(value),
             delta=None if change is None else compact_amount(float(change), sign=True),  # type: ignore[arg-type]
-            delta_color="inverse" if key in _INVERSE else "normal",
+            **delta_style(change, "inverse" if key in _INVERSE else "normal"),
             help=f"{exact}: {sel.fiscal_year} {when}; change against the same "
             f"period of {sel.previous_year}.",
             border=True,

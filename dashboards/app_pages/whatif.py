@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import sidebar
-from dashboards.amounts import format_amount, format_change
+from dashboards.amounts import delta_style, format_amount, format_change
 from dashboards.charts import whatif as charts
 from dashboards.forms import form_feedback
 from dashboards.queries import finance
@@ -454,7 +454,7 @@ def kpi_cards(result: Result, base: Figures, scen: Figures, scope: str) -> None:
             label,
             value,
             delta=delta,
-            delta_color="inverse" if key in _INVERSE else "normal",
+            **delta_style(_float(change), "inverse" if key in _INVERSE else "normal"),
             help=f"Scenario, {scope}, {base.currency}, {when}. Baseline: {shown_before}; the "
             "change is scenario minus baseline.",
             border=True,

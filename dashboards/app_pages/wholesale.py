@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import sidebar
-from dashboards.amounts import compact_amount, format_amount
+from dashboards.amounts import compact_amount, delta_style, format_amount
 from dashboards.charts import wholesale as charts
 from dashboards.queries import abc, finance, wholesale
 from dashboards.report_cache import cached
@@ -137,7 +137,10 @@ def kpi_cards(wh: PublishedWarehouse, sel: Selection) -> None:
             labels[key],
             _format(kinds[key], row.this_year),  # type: ignore[arg-type]
             delta=_delta(kinds[key], row.change) if sel.has_previous_year else None,  # type: ignore[arg-type]
-            delta_color="inverse" if key.startswith("back_order") else "normal",
+            **delta_style(
+                row.change if sel.has_previous_year else None,  # type: ignore[arg-type]
+                "inverse" if key.startswith("back_order") else "normal",
+            ),
             help=f"{help_text[key]}{exact}{before}",
             border=True,
         )

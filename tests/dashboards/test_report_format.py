@@ -136,3 +136,17 @@ def test_charts_compare_with_last_year_only_when_there_is_one() -> None:
     assert [bar.name for bar in alone.data] == ["2024"]
     compared = wholesale.sales_vs_last_year(sales, "customer", "Customer", 2025, "EUR")
     assert [bar.name for bar in compared.data] == ["2024", "2025"]
+
+
+def test_a_change_of_nothing_has_no_arrow_or_colour() -> None:
+    """A KPI unchanged to the cent shows no rise or fall (it read "↑ +0.00" in green, or
+    red for costs); a real change keeps the page's colour rule."""
+    from dashboards.amounts import delta_style
+
+    off = {"delta_color": "off", "delta_arrow": "off"}
+    assert delta_style(0) == off
+    assert delta_style(Decimal("0.004"), "inverse") == off
+    assert delta_style(None) == off
+    assert delta_style(float("nan")) == off
+    assert delta_style(Decimal("-0.01"), "inverse") == {"delta_color": "inverse"}
+    assert delta_style(12.5) == {"delta_color": "normal"}
