@@ -29,20 +29,23 @@ import pandas as pd
 from orchestration.publish import Publication, connect, current_publication
 
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_OPEN: dict[Publication, duckdb.DuckDBPyConnection] = {}
+_OPEN: dict[tuple[Publication, frozenset[int] | None], duckdb.DuckDBPyConnection] = {}
 _OPENING = threading.Lock()
 
 
-def _connection(publication: Publication) -> duckdb.DuckDBPyConnection:
-    """The process's read-only connection to a publication; older ones' connections closed."""
+def _connection(
+    publication: Publication, divisions: frozenset[int] | None
+) -> duckdb.DuckDBPyConnection:
+    """The process's read-only connection to a publication for one division scope; older
+    publications' connections closed."""
     with _OPENING:
-        con = _OPEN.get(publication)
+        con = _OPEN.get((publication, divisions))
         if con is None:
-            con = connect(publication)
+            con = connect(publication, divisions)
             newer_than = _newest(publication)
-            for old in [p for p in _OPEN if _newest(p) < newer_than]:
+            for old in [k for k in _OPEN if _newest(k[0]) < newer_than]:
                 _OPEN.pop(old).close()
-            _OPEN[publication] = con
+            _OPEN[(publication, divisions)] = con
         return con
 
 
@@ -55,10 +58,16 @@ def _newest(publication: Publication) -> float:
 
 @dataclass(frozen=True)
 class PublishedWarehouse:
-    """One publication: an immutable full copy of the warehouse and its delta, if any."""
+    """One publication (an immutable full copy of the warehouse and its delta, if any) as
+    one user may read it: ``divisions`` are the division ids of their scope, None for the
+    whole group. Every read of the published marts goes through :meth:`query` or
+    :meth:`connection`, whose connection holds only those divisions' rows
+    (``orchestration.publish.connect``), so no page can show another division's figure.
+    The scope is part of the object, hence of every cached query's key."""
 
     path: Path
     delta: Path | None = None
+    divisions: frozenset[int] | None = None
 
     @property
     def publication(self) -> Publication:
@@ -71,7 +80,7 @@ class PublishedWarehouse:
 
     def connection(self) -> duckdb.DuckDBPyConnection:
         """A cursor of the process's read-only connection (close it after use)."""
-        return _connection(self.publication).cursor()
+        return _connection(self.publication, self.divisions).cursor()
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run one SELECT on its own cursor of the file's read-only connection."""
@@ -85,9 +94,10 @@ class PublishedWarehouse:
             cursor.close()
 
 
-def current() -> PublishedWarehouse | None:
-    """The last published warehouse, or None when the first refresh has not run."""
+def current(divisions: frozenset[int] | None) -> PublishedWarehouse | None:
+    """The last published warehouse as a user with the scope ``divisions`` (None: the
+    whole group) reads it, or None when the first refresh has not run."""
     publication = current_publication()
     if publication is None:
         return None
-    return PublishedWarehouse(publication.base, publication.delta)
+    return PublishedWarehouse(publication.base, publication.delta, divisions)

@@ -206,34 +206,57 @@ def _columns(connection: duckdb.DuckDBPyConnection, database: str) -> dict[str, 
     return columns
 
 
-def connect(publication: Publication) -> duckdb.DuckDBPyConnection:
+# Marts without a division_id column that every user may read: the calendar and the
+# shared chart's layout. Any other mart without one is left out of a scoped connection,
+# so a new mart is hidden from scoped users until it carries its division (fail closed).
+SHARED_MARTS = frozenset({"dim_accounts", "dim_dates"})
+
+
+def connect(
+    publication: Publication, divisions: frozenset[int] | None = None
+) -> duckdb.DuckDBPyConnection:
     """A read-only connection showing the published marts under their own names.
 
-    A full copy alone is opened as it is. With a delta, an in-memory database attaches
-    both files read-only and holds one view per mart of the full copy: the delta's table
-    where it replaces the mart, the full copy's rows followed by the delta's where it
-    appends. The views live in the in-memory database, so every cursor of the connection
-    sees them. Other schemas (raw, staging) are the full copy's, as ``published_base.*``.
+    A full copy alone, for the whole group (``divisions`` None), is opened as it is.
+    Otherwise an in-memory database attaches the file(s) read-only and holds one view
+    per mart of the full copy: with a delta, the delta's table where it replaces the
+    mart, the full copy's rows followed by the delta's where it appends; with
+    ``divisions``, only those divisions' rows (rows of no division, such as the shared
+    chart, stay), and a mart without a ``division_id`` column only when it is one of
+    :data:`SHARED_MARTS`. The views live in the in-memory database, so every cursor of
+    the connection sees them. Other schemas (raw, staging) are the full copy's, as
+    ``published_base.*``.
     """
     import duckdb
 
-    if publication.delta is None:
+    if publication.delta is None and divisions is None:
         return duckdb.connect(str(publication.base), read_only=True)
     connection = duckdb.connect()
     try:
         connection.execute(f"attach {_literal(publication.base)} as {BASE_ALIAS} (read_only)")
-        connection.execute(f"attach {_literal(publication.delta)} as {DELTA_ALIAS} (read_only)")
-        modes = dict(
-            connection.execute(f"select name, mode from {DELTA_ALIAS}.{LAYER_TABLE}").fetchall()
-        )
+        modes: dict[str, str] = {}
+        if publication.delta is not None:
+            connection.execute(
+                f"attach {_literal(publication.delta)} as {DELTA_ALIAS} (read_only)"
+            )
+            modes = dict(
+                connection.execute(
+                    f"select name, mode from {DELTA_ALIAS}.{LAYER_TABLE}"
+                ).fetchall()
+            )
         marts = connection.execute(
             f"""
-            select table_name from duckdb_tables()
-            where database_name = '{BASE_ALIAS}' and schema_name = '{MARTS}'
-            order by table_name
+            select t.table_name, bool_or(c.column_name = 'division_id')
+            from duckdb_tables() t
+            join duckdb_columns() c
+                on c.database_name = t.database_name and c.schema_name = t.schema_name
+                and c.table_name = t.table_name
+            where t.database_name = '{BASE_ALIAS}' and t.schema_name = '{MARTS}'
+            group by t.table_name
+            order by t.table_name
             """
         ).fetchall()
-        for (table,) in marts:
+        for table, has_division in marts:
             base = f'{BASE_ALIAS}.{MARTS}."{table}"'
             delta = f'{DELTA_ALIAS}.{MARTS}."{table}"'
             mode = modes.get(table)
@@ -244,11 +267,23 @@ def connect(publication: Publication) -> duckdb.DuckDBPyConnection:
                 if mode == APPEND
                 else f"select * from {base}"
             )
+            if divisions is not None:
+                if has_division:
+                    source = f"select * from ({source}) where {_division_filter(divisions)}"
+                elif table not in SHARED_MARTS:
+                    continue
             connection.execute(f'create view {MARTS}."{table}" as {source}')
     except BaseException:
         connection.close()
         raise
     return connection
+
+
+def _division_filter(divisions: frozenset[int]) -> str:
+    """``division_id in (...)`` for ids (ints, so safe to inline); none: no rows but the
+    shared ones (division_id null)."""
+    ids = ", ".join(str(int(d)) for d in sorted(divisions))
+    return f"(division_id is null or division_id in ({ids}))" if ids else "division_id is null"
 
 
 def kept_versions() -> int:

@@ -17,6 +17,10 @@ from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
 ACTOR_KEY = "erp_actor_id"
+# Columns whose values never reach the log (the audit page shows it): only that they were
+# set or changed.
+SECRET_COLUMNS = frozenset({"password_hash"})
+SECRET_MARK = "(set)"
 
 
 class AuditLog(SQLModel, table=True):
@@ -78,8 +82,16 @@ def _row(session: Session, table: str, key: str, action: str, old: Any, new: Any
         "table_name": table,
         "record_key": key,
         "action": action,
-        "old_value": json.dumps(old, default=_jsonable) if old is not None else None,
-        "new_value": json.dumps(new, default=_jsonable) if new is not None else None,
+        "old_value": json.dumps(_redacted(old), default=_jsonable) if old is not None else None,
+        "new_value": json.dumps(_redacted(new), default=_jsonable) if new is not None else None,
+    }
+
+
+def _redacted(values: Any) -> Any:
+    if not isinstance(values, dict):
+        return values
+    return {
+        k: SECRET_MARK if k in SECRET_COLUMNS and v is not None else v for k, v in values.items()
     }
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from transactional.money import Rate
 
 ROLES = ("clerk", "accountant", "manager", "analyst", "admin")
+# The locales a user can pick: language and, for number formats, country.
+LOCALES = ("en", "fr_FR", "fr_BE", "nl_NL", "nl_BE")
 
 
 class Currency(SQLModel, table=True):
@@ -74,12 +76,18 @@ class User(SQLModel, table=True):
         CheckConstraint(
             "role IN ('clerk','accountant','manager','analyst','admin')", name="ck_user_role"
         ),
+        Index("uq_app_user_email", "email", unique=True),
     )
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, max_length=60)
     full_name: str
     role: str = Field(max_length=20)
     is_active: bool = True
+    # argon2 hash (transactional.organisation.sign_in); None: no password sign-in.
+    password_hash: str | None = Field(default=None, max_length=200)
+    # What an OpenID Connect provider says the person's e-mail is (st.login).
+    email: str | None = Field(default=None, max_length=254)
+    locale: str = Field(default="en", max_length=10)
 
 
 class UserDivision(SQLModel, table=True):
@@ -88,3 +96,21 @@ class UserDivision(SQLModel, table=True):
     __tablename__ = "user_division"
     user_id: int = Field(foreign_key="app_user.id", primary_key=True)
     division_id: int = Field(foreign_key="division.id", primary_key=True)
+
+
+class SignInEvent(SQLModel, table=True):
+    """One sign-in attempt or sign-out, as it happened; added to, never changed.
+
+    Lockout is worked out from these rows (transactional.organisation.sign_in), so a
+    failed try leaves a trace and changes no user record. ``username`` is what was typed
+    (the user may not exist); never a password.
+    """
+
+    __tablename__ = "sign_in_event"
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)  # type: ignore[call-overload]
+    username: str = Field(max_length=60, index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    # signed_in | failed | locked_out | refused_disabled | signed_out | expired | unlocked
+    outcome: str = Field(max_length=20)
+    method: str = Field(default="password", max_length=20)  # password | oidc

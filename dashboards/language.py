@@ -1,0 +1,84 @@
+"""The user's language and number formats: gettext catalogs and CLDR (babel).
+
+The catalogs live in ``dashboards/locales/<lang>/LC_MESSAGES/messages.po`` (compiled to
+``.mo`` beside them, committed); ``pybabel extract/update/compile`` keeps them (README,
+"Translations"). Every string the app shows goes through :func:`_` when the page runs:
+module-level texts are marked with ``N_`` and translated where they are shown, because
+the language is the signed-in user's, known only then. The services' refusals carry a
+message id and parameters (:class:`transactional.errors.DomainError`), translated here
+by :func:`error_text`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+from babel.support import NullTranslations, Translations
+
+from transactional.errors import N_, DomainError
+from transactional.organisation.models import LOCALES
+
+CATALOGS = Path(__file__).resolve().parent / "locales"
+DOMAIN = "messages"
+LOCALE_KEY = "locale"
+DEFAULT_LOCALE = "en"
+# How each locale calls itself in the sidebar's language picker.
+LOCALE_NAMES = {
+    "en": "English",
+    "fr_FR": "Français (France)",
+    "fr_BE": "Français (Belgique)",
+    "nl_NL": "Nederlands (Nederland)",
+    "nl_BE": "Nederlands (België)",
+}
+assert set(LOCALE_NAMES) == set(LOCALES)
+
+__all__ = ["N_", "_", "current_locale", "error_text", "language_of", "ngettext"]
+
+
+def language_of(locale: str) -> str:
+    """``nl_BE`` -> ``nl``: the catalog a locale reads."""
+    return locale.split("_")[0]
+
+
+@lru_cache(maxsize=8)
+def translations(language: str) -> NullTranslations:
+    """The compiled catalog of ``language`` (English: the message ids themselves)."""
+    if language == "en":
+        return NullTranslations()
+    found = Translations.load(str(CATALOGS), [language], DOMAIN)
+    return found
+
+
+def current_locale() -> str:
+    """The locale the page is shown in: the signed-in user's, or the one picked on the
+    sign-in page; English outside a Streamlit run."""
+    try:
+        value = st.session_state.get(LOCALE_KEY)
+    except Exception:  # noqa: BLE001 - no script run context (tests, the CLI)
+        value = None
+    return value if value in LOCALE_NAMES else DEFAULT_LOCALE
+
+
+def _(message: str, **params: Any) -> str:
+    """``message`` in the current language, its ``{placeholders}`` filled from ``params``."""
+    text = translations(language_of(current_locale())).gettext(message)
+    return text.format(**params) if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
+    """The singular or plural form for ``n`` in the current language (``{n}`` is filled)."""
+    text = translations(language_of(current_locale())).ngettext(singular, plural, n)
+    return text.format(n=n, **params)
+
+
+def error_text(error: DomainError) -> str:
+    """A service's refusal in the current language."""
+    text = translations(language_of(current_locale())).gettext(error.message_id)
+    try:
+        return text.format(**error.params) if error.params else text
+    except (KeyError, IndexError, ValueError):
+        # A translation with a broken placeholder must not hide the refusal.
+        return error.message
