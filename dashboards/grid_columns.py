@@ -50,20 +50,6 @@ def share_column(label: str, **kwargs: Any) -> Any:
     return st.column_config.NumberColumn(label, format="percent", step=0.001, **kwargs)
 
 
-def report_column(name: str, values: pd.Series, label: str) -> Any:
-    """The column set-up of a report table's column."""
-    kind = column_kind(name, values)
-    if kind == "amount":
-        return amount_column(label)
-    if kind == "percent":
-        return percent_column(label)
-    if kind == "share":
-        return share_column(label)
-    if kind == "date":
-        return st.column_config.DateColumn(label, format="YYYY-MM-DD")
-    return label
-
-
 def options(choices: list[Choice]) -> tuple[list[str], dict[str, str]]:
     """Codes (what the services take) and their labels (what the clerk reads)."""
     return [c.code for c in choices], {c.code: c.label for c in choices}

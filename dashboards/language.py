@@ -11,12 +11,16 @@ by :func:`error_text`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 from babel.support import NullTranslations, Translations
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from transactional.errors import N_, DomainError
 from transactional.organisation.models import LOCALES
@@ -52,13 +56,29 @@ def translations(language: str) -> NullTranslations:
     return found
 
 
+_OVERRIDE: ContextVar[str | None] = ContextVar("locale_override", default=None)
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    """Format and translate in ``locale`` within the block, whoever is signed in (a
+    workbook built for a named locale, tests)."""
+    token = _OVERRIDE.set(locale)
+    try:
+        yield
+    finally:
+        _OVERRIDE.reset(token)
+
+
 def current_locale() -> str:
     """The locale the page is shown in: the signed-in user's, or the one picked on the
     sign-in page; English outside a Streamlit run."""
-    try:
-        value = st.session_state.get(LOCALE_KEY)
-    except Exception:  # noqa: BLE001 - no script run context (tests, the CLI)
-        value = None
+    override = _OVERRIDE.get()
+    if override is not None:
+        return override
+    if get_script_run_ctx(suppress_warning=True) is None:  # tests, the command line
+        return DEFAULT_LOCALE
+    value = st.session_state.get(LOCALE_KEY)
     return value if value in LOCALE_NAMES else DEFAULT_LOCALE
 
 

@@ -17,13 +17,14 @@ import streamlit as st
 
 from dashboards import amounts, sidebar
 from dashboards.excel import PERCENT_FORMAT, SHARE_FORMAT, XLSX_MIME, to_xlsx
-from dashboards.grid_columns import column_kind, report_column
+from dashboards.grid_columns import column_kind
 from dashboards.selection import Selection, describe
 
 _SCREEN_FORMATS = {
     "amount": amounts.format_number,
     "percent": amounts.format_percent,
     "share": amounts.format_share,
+    "date": amounts.format_day,
 }
 _EXCEL_FORMATS = {"percent": PERCENT_FORMAT, "share": SHARE_FORMAT}
 
@@ -86,6 +87,10 @@ def screen_style(styler: Any, df: pd.DataFrame) -> Any:
     return styler.format(_text, subset=texts) if texts else styler
 
 
+def _plain(df: pd.DataFrame) -> Any:
+    return df.style
+
+
 def _text(value: object) -> str:
     return "" if value is None or pd.isna(value) else str(value)  # type: ignore[call-overload]
 
@@ -136,12 +141,10 @@ def report_table(
     labels = labels or {}
     df = prepare(df, values=values, previous_year=previous_year)
     shown = [c for c in df.columns if c not in hide]
-    if style is None:
-        config = {str(c): report_column(str(c), df[c], heading(str(c), labels)) for c in df.columns}
-        table: Any = df[shown]
-    else:  # the Styler gives the colours, and here the formats
-        config = {str(c): heading(str(c), labels) for c in shown}
-        table = screen_style(style(df[shown]), df[shown])
+    # Always a Styler: it shows the numbers in the user's locale (1.234,50) while the
+    # column keeps its numbers, so it still sorts as numbers; ``style`` adds colours.
+    config = {str(c): heading(str(c), labels) for c in shown}
+    table: Any = screen_style((style or _plain)(df[shown]), df[shown])
     options: dict[str, Any] = {
         "hide_index": True,
         "column_config": config,

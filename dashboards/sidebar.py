@@ -1,8 +1,8 @@
-"""The sidebar every page shares: warehouse version, Insights filters, acting user.
+"""The sidebar every page shares: warehouse version, Insights filters, the signed-in user.
 
 ``app.py`` renders it on every run and leaves the results in ``st.session_state``
-(``SELECTION``, ``WAREHOUSE``); pages read them there, the acting user's id sits under
-the selectbox key ``ACTING_USER``.
+(``SELECTION``, ``WAREHOUSE``); pages read them there, and the signed-in user's id from
+``dashboards.signed_in.user_id()``.
 """
 
 from __future__ import annotations
@@ -12,19 +12,23 @@ from typing import Any
 
 import streamlit as st
 
+from dashboards import signed_in
+from dashboards.language import LOCALE_KEY, LOCALE_NAMES, N_, _
 from dashboards.queries import finance
 from dashboards.report_cache import cached
 from dashboards.selection import Selection, build_selection, default_period
 from dashboards.warehouse import PublishedWarehouse
 from transactional import clock
-from transactional.reads import master_data
+from transactional.database import session_scope
+from transactional.organisation import users
+from transactional.organisation.models import User
+from transactional.reads.user_scopes import UserScope
 
 SELECTION = "selection"
 WAREHOUSE = "warehouse"
-ACTING_USER = "acting_user"
 # The division codes by id, for what a downloaded workbook says it holds.
 DIVISION_CODES = "division_codes"
-NOT_PUBLISHED = (
+NOT_PUBLISHED = N_(
     "Nothing has been published to the warehouse yet. Run `erp refresh` "
     "(or `dagster dev` and materialise the assets), then reload this page."
 )
@@ -115,22 +119,38 @@ def insights_context() -> tuple[PublishedWarehouse, Selection] | None:
     return wh, sel
 
 
-def acting_user() -> int | None:
-    """The user the forms post as (there is no login yet); None if there are no users."""
-    try:
-        users = master_data.users()
-    except master_data.LedgerUnavailable as exc:
-        st.warning(str(exc))
-        return None
-    if not users:
-        st.warning("The transactional database has no users yet.")
-        return None
-    labels = {u.id: f"{u.username} · {u.full_name} ({u.role})" for u in users}
-    picked: int | None = st.selectbox(
-        "Acting user",
-        options=list(labels),
-        format_func=labels.__getitem__,
-        key=ACTING_USER,
-        help="Forms post as this user and with this user's rights (no login yet).",
+def account(user: UserScope) -> None:
+    """Who is signed in, their language and the sign-out button."""
+    st.markdown(
+        _("Signed in as **{name}** ({role})", name=user.full_name, role=_(ROLE_NAMES[user.role]))
     )
-    return picked
+    st.selectbox(
+        _("Language"),
+        list(LOCALE_NAMES),
+        format_func=LOCALE_NAMES.__getitem__,
+        key=LOCALE_KEY,
+        on_change=_keep_locale,
+    )
+    st.button(_("Sign out"), on_click=signed_in.sign_out, icon=":material/logout:", key="sign_out")
+
+
+# The role names as users read them (message ids).
+ROLE_NAMES = {
+    "clerk": N_("clerk"),
+    "accountant": N_("accountant"),
+    "manager": N_("manager"),
+    "analyst": N_("analyst"),
+    "admin": N_("administrator"),
+}
+
+
+def _keep_locale() -> None:
+    """Store the language picked in the sidebar as the user's own (their next sign-in)."""
+    user_id = signed_in.user_id()
+    locale = st.session_state.get(LOCALE_KEY)
+    if user_id is None or locale not in LOCALE_NAMES:
+        return
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            users.set_locale(session=session, user=user, username=user.username, locale=locale)

@@ -68,3 +68,21 @@ def dagster_home() -> Path:
     ``<ERP_WAREHOUSE_DIR>/dagster_home``."""
     configured = os.environ.get("DAGSTER_HOME", "").strip()
     return Path(configured).resolve() if configured else warehouse_dir() / "dagster_home"
+
+
+DEFAULT_SESSION_IDLE_HOURS = 8.0
+
+
+def session_idle_hours() -> float:
+    """How long a dashboards session lasts without a click before the user signs in again
+    (``ERP_SESSION_IDLE_HOURS``, default 8)."""
+    raw = os.environ.get("ERP_SESSION_IDLE_HOURS", "").strip()
+    if not raw:
+        return DEFAULT_SESSION_IDLE_HOURS
+    try:
+        hours = float(raw)
+    except ValueError:
+        raise ValueError(f"ERP_SESSION_IDLE_HOURS must be a number of hours, not {raw!r}") from None
+    if hours <= 0:
+        raise ValueError(f"ERP_SESSION_IDLE_HOURS must be more than 0, not {raw!r}")
+    return hours

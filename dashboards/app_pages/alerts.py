@@ -8,7 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar
+from dashboards import sidebar, signed_in
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, ledger_divisions, refresh_warehouse
 from dashboards.grid_columns import pick_column
 from dashboards.queries import budgets
@@ -146,7 +146,7 @@ def _overrun_form(division: master_data.DivisionChoice, current: Decimal | None,
         st.session_state.pop(NOTICE, None)
         try:
             budget_posting.set_budget_overrun_pct(
-                user_id=st.session_state.get(sidebar.ACTING_USER),
+                user_id=signed_in.user_id(),
                 division_id=division.id,
                 pct=pct,
             )
@@ -174,7 +174,7 @@ def _default_limit_form(
         st.session_state.pop(NOTICE, None)
         try:
             budget_posting.set_overdue_limit(
-                user_id=st.session_state.get(sidebar.ACTING_USER),
+                user_id=signed_in.user_id(),
                 division_id=division.id,
                 customer=None,
                 limit=limit,
@@ -265,7 +265,7 @@ def _customer_limits_form(
     for n, code, limit in rows:
         try:
             budget_posting.set_overdue_limit(
-                user_id=st.session_state.get(sidebar.ACTING_USER),
+                user_id=signed_in.user_id(),
                 division_id=division.id,
                 customer=code,
                 limit=limit,

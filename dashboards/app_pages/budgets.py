@@ -12,7 +12,7 @@ from decimal import Decimal
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar
+from dashboards import sidebar, signed_in
 from dashboards.amounts import format_amount
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, ledger_divisions, refresh_warehouse
 from dashboards.report_table import report_table
@@ -91,7 +91,7 @@ def versions_frame(rows: list[VersionRow], currencies: dict[int, str]) -> pd.Dat
 
 
 def _acting_user() -> int | None:
-    return st.session_state.get(sidebar.ACTING_USER)
+    return signed_in.user_id()
 
 
 def _change_status(action: str, version: VersionRow) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar
+from dashboards import sidebar, signed_in
 from dashboards.amounts import delta_style, format_amount, format_change
 from dashboards.charts import whatif as charts
 from dashboards.forms import form_feedback
@@ -613,7 +613,7 @@ def save_form(result: Result, base: Baseline, problems: Sequence[str]) -> None:
         else:
             try:
                 saved = budget_posting.save_what_if(
-                    user_id=st.session_state.get(sidebar.ACTING_USER),
+                    user_id=signed_in.user_id(),
                     result=result,
                     division_ids=[d.division_id for d in base.divisions],
                     name=name,

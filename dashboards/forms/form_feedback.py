@@ -9,8 +9,9 @@ import re
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboards import sidebar, warehouse
+from dashboards import signed_in
 from dashboards.writeback.clerk_posting import Posted
+from orchestration.publish import current_publication
 from transactional.errors import DomainError
 from transactional.organisation.rights import ACTIONS
 from transactional.reads import master_data, wholesale_lookups
@@ -72,17 +73,14 @@ def pick_division(key: str, action: str, errors: FieldErrors) -> DivisionChoice 
     """The division picker of every clerk form: only the divisions in which the acting user
     may do ``action`` (the services would refuse the others), or None with the reason shown
     when there is none."""
-    user_id = st.session_state.get(sidebar.ACTING_USER)
+    user_id = signed_in.user_id()
     try:
         divisions = {d.id: d for d in wholesale_lookups.user_divisions(user_id, action)}
     except master_data.LedgerUnavailable as exc:
         st.warning(str(exc))
         return None
     if not divisions:
-        st.info(
-            f"The acting user may not {ACTIONS[action]} in any division; "
-            "pick another user in the sidebar."
-        )
+        st.info(f"You may not {ACTIONS[action]} in any division; ask an administrator.")
         return None
     division_id = st.selectbox(
         "Division", list(divisions), format_func=lambda i: divisions[i].label, key=key
@@ -120,7 +118,7 @@ def refresh_warehouse() -> None:
         except Exception as exc:  # noqa: BLE001 - shown to the user, the app stays up
             st.error(f"The refresh failed; the dashboards keep the last published version. {exc}")
             return
-    published = warehouse.current()
+    published = current_publication()
     st.success(
         f"Warehouse refreshed: now reading `{published.version if published else 'nothing'}`."
     )

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from dashboards import sidebar
+from dashboards import signed_in
 from dashboards.forms.form_feedback import FieldErrors, posted_notice
 from dashboards.writeback.clerk_posting import Posted
 from transactional.errors import DomainError
@@ -30,7 +30,7 @@ Action = Callable[[int | None], T]
 def attempt(action: Action[T], errors: FieldErrors) -> T | None:
     """Run ``action`` as the acting user; a refusal goes under its field and gives None."""
     try:
-        return action(st.session_state.get(sidebar.ACTING_USER))
+        return action(signed_in.user_id())
     except DomainError as err:
         errors.show(err)
         return None

@@ -7,26 +7,66 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
+from ingestion.demo.company import DEMO_USERS, admin_password
 from tests.dashboards.conftest import APP
 
 INPUT_TYPES = {"selectbox", "date_input", "text_input", "dataframe", "radio", "multiselect"}
 
 
-def open_page(page: str | None = None, *, user: int | None = None) -> AppTest:
-    """The app opened on ``page`` (relative to dashboards/; default: the first page).
+def password_of(username: str) -> str:
+    """The demo user's password (the admin's comes from ERP_ADMIN_PASSWORD, set by
+    tests/conftest.py)."""
+    demo = DEMO_USERS[username]
+    password = demo.password if demo.password is not None else admin_password()
+    assert password, f"no password known for {username}"
+    return password
 
-    ``st.Page`` keeps the file name as the page's URL path, so the page can be picked
-    before the first run, as a browser would by URL.
+
+def sign_in(at: AppTest, username: str, password: str | None = None) -> AppTest:
+    """Type the user name and password into the sign-in form and submit it."""
+    at.text_input[0].input(username)
+    at.text_input[1].input(password if password is not None else password_of(username))
+    at.button[0].click().run()
+    return at
+
+
+def open_page(page: str | None = None, *, user: str | int | None = "admin") -> AppTest:
+    """The app opened on ``page`` (relative to dashboards/; default: the first page),
+    signed in through the form as ``user`` (a demo user name, or an id of the ledger's
+    ``app_user``; default the admin).
+
+    ``st.Page`` keeps the file name as the page's URL path, so the page is switched to
+    after signing in, as a user follows a link.
     """
     at = AppTest.from_file(str(APP), default_timeout=90)
-    if page is not None:
-        at.switch_page(page)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
+    if isinstance(user, int):
+        user = username_of(user)
     if user is not None:
-        at.selectbox(key="acting_user").set_value(user).run()
+        sign_in(at, user)
+        assert not at.exception, [e.message for e in at.exception]
+        assert at.session_state["signed_in_user_id"] is not None, [e.value for e in at.error]
+    if page is not None:
+        at.switch_page(page).run()
         assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def username_of(user_id: int) -> str:
+    """The user name of ledger user ``user_id`` (the ledger the app reads)."""
+    import os
+
+    engine = create_engine(os.environ["ERP_DATABASE_URL"])
+    try:
+        with engine.connect() as con:
+            return str(
+                con.execute(
+                    text("select username from app_user where id = :i"), {"i": user_id}
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
 
 
 def fill_grid(at: AppTest, key: str, rows: list[dict[str, Any]]) -> None:
@@ -88,3 +128,10 @@ def user_id(url: str, username: str) -> int:
             )
     finally:
         engine.dispose()
+
+
+def act_as(at: AppTest, user_id: int) -> AppTest:
+    """Carry on as another signed-in user, keeping the page's state (the budget panel
+    picked): a shortcut past the sign-out/sign-in round trip, for tests of rights."""
+    at.session_state["signed_in_user_id"] = user_id
+    return at.run()

@@ -12,7 +12,14 @@ import pytest
 from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboards.apptest_helpers import count, input_above, open_page, report_frame, the_error
+from tests.dashboards.apptest_helpers import (
+    act_as,
+    count,
+    input_above,
+    open_page,
+    report_frame,
+    the_error,
+)
 from tests.dashboards.conftest import Company
 from transactional.money import MONEY_SCALE
 
@@ -258,7 +265,7 @@ def _version(url: str, division: str, name: str) -> tuple[int, str, int | None]:
 
 def _act(at: AppTest, action: str, user: int | None = None) -> None:
     if user is not None:
-        at.selectbox(key="acting_user").set_value(user).run()
+        act_as(at, user)
     at.button(key=f"budget_{action}").click().run()
     assert not at.exception, [e.message for e in at.exception]
 

@@ -49,7 +49,7 @@ def _page() -> None:
 
 def _open() -> AppTest:
     at = AppTest.from_function(_page, default_timeout=30)
-    at.session_state["acting_user"] = 7
+    at.session_state["signed_in_user_id"] = 7
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at

@@ -12,7 +12,14 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from dashboards.amounts import compact_amount, format_number, format_percent, format_share
+from dashboards.amounts import (
+    compact_amount,
+    format_amount,
+    format_number,
+    format_percent,
+    format_share,
+)
+from dashboards.language import use_locale
 from dashboards.grid_columns import column_kind
 from dashboards.report_table import prepare, screen_style
 from dashboards.selection import Selection, build_selection, describe
@@ -26,23 +33,46 @@ def _shown(df: pd.DataFrame) -> list[list[str]]:
 
 
 def test_large_amounts_are_compact_on_the_cards() -> None:
-    assert compact_amount(1_013_283_123.45) == "1.01 bn"
-    assert compact_amount(-1_013_283_123.45, "EUR") == "-1.01 bn EUR"
-    assert compact_amount(12_345_678.9) == "12.35 M"
-    assert compact_amount(999_999_999) == "1,000.00 M"
+    # English: CLDR's short forms; a minus sign, never parentheses.
+    assert compact_amount(1_013_283_123.45) == "1.01B"
+    assert compact_amount(-1_013_283_123.45, "EUR") == "-1.01B\u00a0€"
+    assert compact_amount(12_345_678.9) == "12.35M"
     assert compact_amount(9_999_999.994) == "9,999,999.99"
     assert compact_amount(-1234.5) == "-1,234.50"
-    assert compact_amount(25_000_000, sign=True) == "+25.00 M"
+    assert compact_amount(25_000_000, sign=True) == "+25M"
     assert compact_amount(-0.004, sign=True) == "+0.00"
     assert compact_amount(None) == "–"
+    with use_locale("nl_NL"):
+        assert compact_amount(-1_013_283_123.45, "EUR") == "-1,01\u00a0mld.\u00a0€"
+        assert compact_amount(9_999_999.994) == "9.999.999,99"
+    with use_locale("fr_BE"):
+        assert compact_amount(12_345_678.9) == "12,35\u00a0M"
+
+
+def test_amounts_read_in_the_users_locale() -> None:
+    """The issue's examples: nl 1.234.567,89 €, fr 1 234 567,89 €, en €1,234,567.89."""
+    assert format_amount(1234567.89, "EUR") == "€1,234,567.89"
+    with use_locale("nl_NL"):
+        assert format_amount(1234567.89, "EUR") == "1.234.567,89\u00a0€"
+    with use_locale("nl_BE"):
+        assert format_amount(Decimal("-1234567.89"), "EUR") == "-1.234.567,89\u00a0€"
+    for locale in ("fr_FR", "fr_BE"):
+        with use_locale(locale):
+            assert format_amount(1234567.89, "EUR") == "1\u202f234\u202f567,89\u00a0€"
+    # The currency's own decimals come from CLDR: yen have none.
+    with use_locale("nl_NL"):
+        assert format_amount(Decimal("1234"), "JPY") == "1.234\u00a0JP¥"
 
 
 def test_percentages_shares_and_missing_values() -> None:
-    assert format_percent(12.5) == "12.5 %"
-    assert format_share(0.13) == "13.0 %"
-    assert format_share(Decimal("0.8766")) == "87.7 %"
+    assert format_percent(12.5) == "12.5\u00a0%"
+    assert format_share(0.13) == "13.0\u00a0%"
+    assert format_share(Decimal("0.8766")) == "87.7\u00a0%"
     assert format_number(-1234.5) == "-1,234.50"
     assert format_number(float("nan")) == format_percent(None) == format_share(None) == ""
+    with use_locale("nl_BE"):
+        assert format_percent(12.5) == "12,5\u00a0%"
+        assert format_number(-1234.5) == "-1.234,50"
 
 
 def test_column_kinds_follow_the_names() -> None:
@@ -72,8 +102,8 @@ def test_tables_read_alike_minus_signs_percent_and_blank() -> None:
     )
     assert df["budget"].dtype == float and df["variance_pct"].dtype == float
     assert _shown(df) == [
-        ["8000", "-1,234.50", "", "13.0 %"],
-        ["", "1,000,000.00", "-2.5 %", ""],
+        ["8000", "-1,234.50", "", "13.0\u00a0%"],
+        ["", "1,000,000.00", "-2.5\u00a0%", ""],
     ]
 
 

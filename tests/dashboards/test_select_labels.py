@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboards.apptest_helpers import open_page, the_error
+from tests.dashboards.apptest_helpers import act_as, open_page, the_error
 from tests.dashboards.conftest import Company
 
 # These read the warehouse the real pipeline published (see conftest.demo_stack).
@@ -113,7 +113,7 @@ def test_approval_keeps_its_version_through_submit_refusal_and_approval(
     assert label == shown(at, "budget_version_pick")
     assert not at.button(key="budget_approve").disabled
 
-    at.selectbox(key="acting_user").set_value(company.user("manager")).run()
+    act_as(at, company.user("manager"))
     at.button(key="budget_approve").click().run()
     _ok(at)
     assert browser_label(at, "budget_version_pick", label) == shown(at, "budget_version_pick")

@@ -1,0 +1,99 @@
+"""The sign-in form: the only thing the app shows until a user has signed in.
+
+User name and password are checked by ``transactional.organisation.sign_in`` (argon2,
+lockout after failed tries, every attempt in the sign-in log). Where an OpenID Connect
+provider is configured (an ``[auth]`` section in ``.streamlit/secrets.toml``), a button
+signs in through it with ``st.login()`` and the provider's e-mail address is matched to
+a user. The language picked here is the form's; after signing in the user's own applies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from dashboards import signed_in
+from dashboards.language import LOCALE_KEY, LOCALE_NAMES, N_, _, error_text
+from transactional.database import session_scope
+from transactional.errors import SignInRefused
+from transactional.organisation import sign_in
+
+FORM = "sign_in_form"
+
+
+def oidc_configured() -> bool:
+    """True when ``secrets.toml`` holds an ``[auth]`` section (st.login's set-up)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all: passwords only
+        return False
+
+
+def show() -> None:
+    """Render the form; on success remember the user and run the app again."""
+    _, right = st.columns([4, 1])
+    right.selectbox(
+        _("Language"),
+        list(LOCALE_NAMES),
+        format_func=LOCALE_NAMES.__getitem__,
+        key=LOCALE_KEY,
+    )
+    st.title(_("Sign in"))
+    notice: tuple[str, dict[str, Any]] | None = st.session_state.get(signed_in.NOTICE)
+    if notice is not None:
+        message, params = notice
+        st.info(_(message, **params), icon=":material/info:")
+    if oidc_configured():
+        _provider_sign_in()
+    with st.form(FORM, clear_on_submit=True, enter_to_submit=True):
+        username = st.text_input(_("User name"), autocomplete="username")
+        password = st.text_input(_("Password"), type="password", autocomplete="current-password")
+        submitted = st.form_submit_button(_("Sign in"), type="primary")
+    if submitted:
+        _check(username, password)
+
+
+def _check(username: str, password: str) -> None:
+    refused: SignInRefused | None = None
+    try:
+        with session_scope() as session:
+            # The attempt's log row is committed whether or not it succeeded.
+            try:
+                who = sign_in.sign_in(session, username, password)
+            except SignInRefused as err:
+                refused = err
+    except (OperationalError, ProgrammingError):  # no tables yet
+        st.error(_(NOT_READY), icon=":material/error:")
+        return
+    if refused is not None:
+        st.error(error_text(refused), icon=":material/lock:")
+        return
+    signed_in.start(who.user_id, who.locale)
+    st.rerun()
+
+
+NOT_READY = N_(
+    "The transactional database is not set up yet: run `erp db upgrade` "
+    "(and `erp demo` or `erp generate` for the demo company)."
+)
+
+
+def _provider_sign_in() -> None:
+    user: Any = st.user
+    if getattr(user, "is_logged_in", False):
+        refused: SignInRefused | None = None
+        with session_scope() as session:
+            try:
+                who = sign_in.sign_in_by_email(session, str(user.get("email") or ""))
+            except SignInRefused as err:
+                refused = err
+        if refused is None:
+            signed_in.start(who.user_id, who.locale, method="oidc")
+            st.rerun()
+        st.error(error_text(refused), icon=":material/lock:")
+        st.button(_("Sign out of the provider"), on_click=st.logout)
+        return
+    st.button(_("Sign in with your organisation's account"), on_click=st.login, type="primary")
+    st.caption(_("or with a user name and password:"))
