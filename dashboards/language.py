@@ -102,3 +102,13 @@ def error_text(error: DomainError) -> str:
     except (KeyError, IndexError, ValueError):
         # A translation with a broken placeholder must not hide the refusal.
         return error.message
+
+
+# st.date_input's display formats (the only orders it knows), per language.
+_DATE_INPUT_FORMATS = {"nl": "DD-MM-YYYY", "fr": "DD/MM/YYYY"}
+
+
+def date_input_format() -> str:
+    """How a date field shows its date in the current language (``05-01-2026`` in
+    Dutch, ``05/01/2026`` in French, ``2026-01-05`` in English)."""
+    return _DATE_INPUT_FORMATS.get(language_of(current_locale()), "YYYY-MM-DD")

@@ -19,8 +19,8 @@ from dashboards.amounts import (
     format_percent,
     format_share,
 )
-from dashboards.language import use_locale
 from dashboards.grid_columns import column_kind
+from dashboards.language import use_locale
 from dashboards.report_table import prepare, screen_style
 from dashboards.selection import Selection, build_selection, describe
 
