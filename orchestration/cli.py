@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -32,6 +33,11 @@ from rich.progress import (
 
 from transactional import settings
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from transactional.organisation.models import User
+
 app = typer.Typer(
     help="Analytics-first ERP: transactional books, dagster + dbt warehouse, Insights dashboards.",
     no_args_is_help=True,
@@ -39,6 +45,14 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The transactional database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+users_app = typer.Typer(
+    help="Users who sign in: passwords, roles, division scope, language. Changes are made "
+    "as the administrator named by --as (default admin) and recorded in the audit log; "
+    "whoever can run `erp` can reach the database anyway, so the command line asks for no "
+    "password of its own.",
+    no_args_is_help=True,
+)
+app.add_typer(users_app, name="users")
 console = Console(stderr=True)
 
 DEFAULT_DEMO_SCALE = 0.05
@@ -62,12 +76,62 @@ def _venv_bin(name: str) -> str:
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Create or migrate the transactional database to the latest schema (Alembic)."""
+    """Create or migrate the transactional database to the latest schema (Alembic).
+
+    When no administrator can sign in yet (a new database, or one from before sign-in),
+    the first one gets the password in ERP_ADMIN_PASSWORD, or a new one printed once.
+    """
     from transactional.migrate import upgrade
 
     url = settings.database_url()
+    _check_admin_password_variable()
     upgrade(url)
     console.print(f"Database at [bold]{_safe(url)}[/] is up to date.")
+    _first_admin(url, announce=True)
+
+
+def _check_admin_password_variable() -> None:
+    """Refuse a too short ERP_ADMIN_PASSWORD before anything is written."""
+    from transactional.errors import DomainError
+    from transactional.organisation.sign_in import hash_password
+    from transactional.organisation.users import ADMIN_PASSWORD_ENV
+
+    password = os.environ.get(ADMIN_PASSWORD_ENV)
+    if password:
+        try:
+            hash_password(password)
+        except DomainError as exc:
+            _fail(f"{ADMIN_PASSWORD_ENV}: {exc}")
+
+
+def _first_admin(url: str, *, announce: bool) -> str | None:
+    """Give the first administrator a password when none can sign in; returns the password
+    when one was made here (to be shown once), else None."""
+    from transactional.database import make_engine, session_scope
+    from transactional.organisation.users import ADMIN_PASSWORD_ENV, ensure_admin_password
+
+    password = os.environ.get(ADMIN_PASSWORD_ENV) or None
+    made = secrets.token_urlsafe(12) if password is None else None
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            admin = ensure_admin_password(session=session, password=password or made or "")
+            username = admin.username if admin is not None else None
+    finally:
+        engine.dispose()
+    if username is None:
+        return None
+    if announce and made is not None:
+        console.print(
+            f"Administrator [bold]{username}[/] signs in with the password [bold]{made}[/] "
+            f"(shown only this once; change it with `erp users set-password {username}`).",
+            soft_wrap=True,
+        )
+    elif announce:
+        console.print(
+            f"Administrator [bold]{username}[/] signs in with the password in {ADMIN_PASSWORD_ENV}."
+        )
+    return made
 
 
 @db_app.command("reset")
@@ -82,11 +146,15 @@ def db_reset(
         )
     if not yes:
         _fail("this deletes every transaction; run again with --yes to confirm.")
+    _delete_sqlite(url)
+    db_upgrade()
+
+
+def _delete_sqlite(url: str) -> None:
     path = Path(url.removeprefix("sqlite:///"))
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     shutil.rmtree(settings.warehouse_dir(), ignore_errors=True)
-    db_upgrade()
 
 
 @app.command()
@@ -119,6 +187,7 @@ def generate(
     from transactional.migrate import upgrade
 
     url = settings.database_url()
+    _check_admin_password_variable()
     upgrade(url)
     if not _database_is_empty(url):
         _fail(
@@ -139,6 +208,36 @@ def generate(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(totals.to_json())
     console.print(f"Control totals written to {path}")
+    _print_demo_users(_first_admin(url, announce=False))
+
+
+def _print_demo_users(admin_password: str | None) -> None:
+    """The demo users, their scope and passwords: the admin's is shown only when made now."""
+    from ingestion.demo.company import DEMO_USERS
+    from transactional.organisation.users import ADMIN_PASSWORD_ENV
+
+    if admin_password is None:
+        admin_password = (
+            f"(from {ADMIN_PASSWORD_ENV})"
+            if os.environ.get(ADMIN_PASSWORD_ENV)
+            else "(unchanged: the one it had)"
+        )
+    rows = [("User", "Role", "Divisions", "Language", "Password")]
+    for username, (role, divisions, locale, password) in DEMO_USERS.items():
+        rows.append((username, role, " ".join(divisions), locale, password or admin_password))
+    console.print(
+        "Demo users (sign in to the dashboards with these; admin's password is shown once):"
+    )
+    console.print(_columns(rows), soft_wrap=True, highlight=False, markup=False)
+
+
+def _columns(rows: Sequence[Sequence[str]]) -> str:
+    """Rows as plain aligned columns: no wrapping, whatever the terminal's width."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
 
 
 @app.command()
@@ -361,18 +460,238 @@ def demo(
     except ValueError as exc:
         _fail(str(exc))
     url = settings.database_url()
+    _check_admin_password_variable()
     if url.startswith("sqlite:///"):
         if not yes and _sqlite_holds_data(url):
             _fail(
                 f"{_safe(url)} already holds data, which the demo replaces; "
                 "run again with --yes to confirm."
             )
-        db_reset(yes=True)
+        # Not `erp db reset`: its first admin's password would be printed apart from the
+        # demo users; generate migrates and prints them all in one table.
+        _delete_sqlite(url)
     console.print(f"Demo company through [bold]{through:%Y-%m-%d}[/] (the last complete month).")
     generate(seed=42, scale=scale, end_date=through.isoformat())
     refresh(full=True)
     if serve:
         dashboards(port=port)
+
+
+# --- erp users -------------------------------------------------------------------------
+
+ActingAdmin = Annotated[
+    str,
+    typer.Option(
+        "--as", help="The administrator the change is made as (recorded in the audit log)."
+    ),
+]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Read the password from the first line of standard input instead of asking "
+        "(for scripts; the password is never shown or logged).",
+    ),
+]
+DivisionsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--division",
+        "-d",
+        help="A division code the user may act in; repeat for more (admins act in all).",
+    ),
+]
+
+
+def _password(from_stdin: bool) -> str:
+    """The new password: hidden prompt with confirmation, or one line of stdin."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            _fail("no password on standard input.")
+        return password
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@contextlib.contextmanager
+def _as_admin(acting: str) -> Iterator[tuple[Session, User]]:
+    """A session and the acting user; a refusal becomes one line and exit code 1, and the
+    transaction is rolled back, so nothing is written."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from transactional.database import make_engine, session_scope
+    from transactional.errors import DomainError
+    from transactional.organisation.users import find_user
+
+    engine = make_engine(settings.database_url())
+    try:
+        with session_scope(engine) as session:
+            yield session, find_user(session, acting, field="as")
+    except DomainError as exc:
+        _fail(str(exc))
+    except (OperationalError, ProgrammingError):
+        _fail(
+            f"the database at {_safe(settings.database_url())} has no users table; "
+            "run `erp db upgrade` first."
+        )
+    finally:
+        engine.dispose()
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="The user name to sign in with.")],
+    role: Annotated[
+        str, typer.Option(help="clerk, accountant, manager, analyst or admin.")
+    ] = "clerk",
+    division: DivisionsOption = None,
+    full_name: Annotated[str, typer.Option(help="Name shown in the app.")] = "",
+    locale: Annotated[
+        str, typer.Option(help="Language and number format: en, fr_FR, fr_BE, nl_NL, nl_BE.")
+    ] = "en",
+    email: Annotated[
+        str | None, typer.Option(help="E-mail address a sign-in provider reports.")
+    ] = None,
+    no_password: Annotated[
+        bool,
+        typer.Option("--no-password", help="No password: signs in through the provider only."),
+    ] = False,
+    password_stdin: PasswordStdin = False,
+    acting: ActingAdmin = "admin",
+) -> None:
+    """Add a user with a role, the divisions they may act in and a password."""
+    from transactional.organisation import services as org
+    from transactional.organisation import users
+
+    password = None if no_password else _password(password_stdin)
+    with _as_admin(acting) as (session, admin):
+        org.create_user(
+            session=session,
+            user=admin,
+            username=username,
+            full_name=full_name,
+            role=role,
+            divisions=list(division or []),
+        )
+        if locale != "en":
+            users.set_locale(session=session, user=admin, username=username, locale=locale)
+        if email:
+            users.set_email(session=session, user=admin, username=username, email=email)
+        if password is not None:
+            users.set_password(session=session, user=admin, username=username, password=password)
+    console.print(f"User [bold]{username}[/] added ({role}).")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: Annotated[str, typer.Argument(help="Whose password to set.")],
+    password_stdin: PasswordStdin = False,
+    acting: ActingAdmin = "admin",
+) -> None:
+    """Give a user a new password (also ends a lockout)."""
+    from transactional.organisation import users
+
+    password = _password(password_stdin)
+    with _as_admin(acting) as (session, admin):
+        users.set_password(session=session, user=admin, username=username, password=password)
+    console.print(f"New password set for [bold]{username}[/].")
+
+
+@users_app.command("disable")
+def users_disable(
+    username: Annotated[str, typer.Argument(help="Who may no longer sign in or act.")],
+    acting: ActingAdmin = "admin",
+) -> None:
+    """Stop a user from signing in and acting (their history stays)."""
+    from transactional.organisation import users
+
+    with _as_admin(acting) as (session, admin):
+        users.disable_user(session=session, user=admin, username=username)
+    console.print(f"User [bold]{username}[/] is disabled.")
+
+
+@users_app.command("enable")
+def users_enable(
+    username: Annotated[str, typer.Argument(help="Who may sign in and act again.")],
+    acting: ActingAdmin = "admin",
+) -> None:
+    """Let a disabled user sign in and act again."""
+    from transactional.organisation import users
+
+    with _as_admin(acting) as (session, admin):
+        users.enable_user(session=session, user=admin, username=username)
+    console.print(f"User [bold]{username}[/] is enabled.")
+
+
+@users_app.command("unlock")
+def users_unlock(
+    username: Annotated[str, typer.Argument(help="Whose lockout to end.")],
+    acting: ActingAdmin = "admin",
+) -> None:
+    """End a lockout after too many failed sign-ins (the count starts again)."""
+    from transactional.organisation import users
+
+    with _as_admin(acting) as (session, admin):
+        users.unlock(session=session, user=admin, username=username)
+    console.print(f"User [bold]{username}[/] is unlocked.")
+
+
+@users_app.command("grant")
+def users_grant(
+    username: Annotated[str, typer.Argument(help="Whose role, divisions or language to set.")],
+    role: Annotated[
+        str | None, typer.Option(help="New role: clerk, accountant, manager, analyst or admin.")
+    ] = None,
+    division: DivisionsOption = None,
+    locale: Annotated[
+        str | None, typer.Option(help="Language: en, fr_FR, fr_BE, nl_NL, nl_BE.")
+    ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="E-mail address a sign-in provider reports.")
+    ] = None,
+    acting: ActingAdmin = "admin",
+) -> None:
+    """Set a user's role, the divisions they may act in (--division replaces the whole
+    list), language or e-mail address."""
+    from transactional.organisation import users
+
+    divisions = list(division or [])
+    if role is None and not divisions and locale is None and email is None:
+        _fail("say what to grant: --role, --division, --locale or --email.")
+    with _as_admin(acting) as (session, admin):
+        if role is not None:
+            users.set_role(session=session, user=admin, username=username, role=role)
+        if divisions:
+            users.set_divisions(session=session, user=admin, username=username, divisions=divisions)
+        if locale is not None:
+            users.set_locale(session=session, user=admin, username=username, locale=locale)
+        if email is not None:
+            users.set_email(session=session, user=admin, username=username, email=email)
+    console.print(f"User [bold]{username}[/] changed.")
+
+
+@users_app.command("list")
+def users_list(acting: ActingAdmin = "admin") -> None:
+    """Every user: role, divisions, active, password set, language, lockout."""
+    from transactional.organisation import users
+
+    with _as_admin(acting) as (session, admin):
+        found = users.list_users(session=session, user=admin)
+    rows = [("User", "Name", "Role", "Divisions", "Active", "Password", "Language", "Locked until")]
+    for row in found:
+        rows.append(
+            (
+                row.username,
+                row.full_name,
+                row.role,
+                "all" if row.role == "admin" else " ".join(row.divisions) or "-",
+                "yes" if row.is_active else "no",
+                "set" if row.has_password else "none",
+                row.locale,
+                f"{row.locked_until:%Y-%m-%d %H:%M} UTC" if row.locked_until else "",
+            )
+        )
+    print(_columns(rows))
 
 
 def _dagster_home() -> Path:
