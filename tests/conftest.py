@@ -24,6 +24,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # the tests start (erp, streamlit) inherit it.
 TODAY = "2026-11-23"
 os.environ["ERP_TODAY"] = TODAY
+os.environ["ERP_ADMIN_PASSWORD"] = "admin-test-password"  # the admin's, for sign-in tests
 
 PG_ADMIN_URL = os.environ.get("ERP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 

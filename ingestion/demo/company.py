@@ -6,14 +6,17 @@ owned subsidiaries, so consolidation has currency translation and minority inter
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlmodel import Session
 
 from ingestion.demo.rates import CURRENCIES, RateTable
 from transactional.finance import ledger_setup
 from transactional.organisation import services as org
+from transactional.organisation import users as user_admin
 from transactional.organisation.models import User
 
 
@@ -98,6 +101,40 @@ OFFICE_STAFF = (
     ("manager", "Maarten Visser (managing director)", "manager"),
     ("analyst", "Lotte Jansen (controller, analyst)", "analyst"),
 )
+# Users who sign in to try a role in a narrower scope; the generator never acts as them.
+GUESTS = (
+    ("accountant_be", "Camille Lambert (comptable)", "accountant", ("HOLD", "UK01")),
+    ("manager_us", "Jordan Miller (US managing director)", "manager", ("US01",)),
+)
+LANGUAGES = {"clerk1": "nl_NL", "accountant_be": "fr_BE"}  # the others read English
+
+
+class DemoUser(NamedTuple):
+    """How a demo user signs in and what they may see."""
+
+    role: str
+    divisions: tuple[str, ...]
+    locale: str
+    password: str | None  # None: the admin's, from ERP_ADMIN_PASSWORD or made and printed once
+
+
+ALL_DIVISIONS = tuple(d.code for d in DIVISIONS)
+# Every demo user, as `erp demo` prints them and tests sign in: known passwords, for a
+# demo on one's own machine only.
+DEMO_USERS: dict[str, DemoUser] = {
+    "admin": DemoUser("admin", ALL_DIVISIONS, "en", None),
+    **{name: DemoUser(role, ALL_DIVISIONS, "en", f"{name}-demo")
+       for name, _full_name, role in OFFICE_STAFF},
+    **{name: DemoUser(role, scope, LANGUAGES.get(name, "en"), f"{name}-demo")
+       for name, _full_name, role, scope in GUESTS},
+    **{name: DemoUser("clerk", scope, LANGUAGES.get(name, "en"), f"{name}-demo")
+       for name, scope in CLERK_SCOPES.items()},
+}
+
+
+def admin_password() -> str | None:
+    """The demo admin's password from ERP_ADMIN_PASSWORD (set by tests and deployments)."""
+    return os.environ.get(user_admin.ADMIN_PASSWORD_ENV) or None
 
 
 @dataclass
@@ -153,4 +190,25 @@ def create_staff(*, session: Session, admin: User) -> Staff:
                                 full_name=f"Clerk {n}", role="clerk", divisions=list(scope))
         for code in scope:
             staff.clerks[code].append(clerk)
+    for username, full_name, role, scope in GUESTS:
+        org.create_user(session=session, user=admin, username=username, full_name=full_name,
+                        role=role, divisions=list(scope))
+    give_sign_ins(session=session, admin=admin)
     return staff
+
+
+def give_sign_ins(*, session: Session, admin: User) -> None:
+    """Passwords and languages of DEMO_USERS (no random numbers: the books stay the same).
+
+    The admin gets ERP_ADMIN_PASSWORD when it is set; otherwise `erp demo` makes one.
+    """
+    for username, demo_user in DEMO_USERS.items():
+        if demo_user.password is None:
+            continue
+        user_admin.set_password(session=session, user=admin, username=username,
+                                password=demo_user.password)
+        user_admin.set_locale(session=session, user=admin, username=username,
+                              locale=demo_user.locale)
+    password = admin_password()
+    if password is not None:
+        user_admin.ensure_admin_password(session=session, password=password)
