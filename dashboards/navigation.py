@@ -93,7 +93,10 @@ SECTIONS: dict[str, tuple[PageSpec, ...]] = {
             "manage_stock",
         ),
     ),
-    ADMINISTRATION: (),
+    ADMINISTRATION: (
+        PageSpec("app_pages/users.py", N_("Users"), ":material/group:", "manage_users"),
+        PageSpec("app_pages/audit_trail.py", N_("Audit trail"), ":material/history:", "view_audit"),
+    ),
 }
 
 
