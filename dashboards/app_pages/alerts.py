@@ -9,8 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import sidebar, signed_in
+from dashboards.amounts import format_day, format_quantity
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, ledger_divisions, refresh_warehouse
 from dashboards.grid_columns import pick_column
+from dashboards.language import N_, _, error_text
 from dashboards.queries import budgets
 from dashboards.report_cache import cached
 from dashboards.report_table import report_table
@@ -27,16 +29,17 @@ GENERATION = "alert_generation"
 BLANK_ROWS = 3
 GRID_COLUMNS = ("customer", "limit")
 
+# Column headings and helps: message ids, shown through _().
 _LABELS = {
-    "division_code": "Division",
-    "currency_code": "Currency",
-    "relation_code": "Customer",
-    "relation_name": "Customer name",
-    "document_number": "Invoice",
-    "version_name": "Budget version",
-    "account_code": "Account",
-    "days_overdue": "Days overdue",
-    "message": "Alert",
+    "division_code": N_("Division"),
+    "currency_code": N_("Currency"),
+    "relation_code": N_("Customer"),
+    "relation_name": N_("Customer name"),
+    "document_number": N_("Invoice"),
+    "version_name": N_("Budget version"),
+    "account_code": N_("Account"),
+    "days_overdue": N_("Days overdue"),
+    "message": N_("Alert"),
 }
 # Per kind: the columns shown and what its amount and threshold mean.
 _SHOWN: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
@@ -51,7 +54,11 @@ _SHOWN: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
             "days_overdue",
             "message",
         ),
-        {"amount": "Overdue", "threshold": "Limit", "days_overdue": "Oldest item, days overdue"},
+        {
+            "amount": N_("Overdue"),
+            "threshold": N_("Limit"),
+            "days_overdue": N_("Oldest item, days overdue"),
+        },
     ),
     "invoice_past_due": (
         (
@@ -64,7 +71,7 @@ _SHOWN: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
             "days_overdue",
             "message",
         ),
-        {"amount": "Open"},
+        {"amount": N_("Open")},
     ),
     "budget_overrun": (
         (
@@ -76,45 +83,53 @@ _SHOWN: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
             "threshold",
             "message",
         ),
-        {"amount": "Overrun year to date", "threshold": "Overrun allowed"},
+        {"amount": N_("Overrun year to date"), "threshold": N_("Overrun allowed")},
     ),
 }
 _HELP = {
-    "customer_over_limit": "Customers whose overdue receivables are above their overdue "
-    "limit (their own, else the division's default).",
-    "invoice_past_due": "Open sales invoices past their due date.",
-    "budget_overrun": "Accounts of an approved budget whose year-to-date actual is worse "
-    "than budgeted (more cost or less revenue) by more than the division's overrun %.",
+    "customer_over_limit": N_(
+        "Customers whose overdue receivables are above their overdue limit (their own, else "
+        "the division's default)."
+    ),
+    "invoice_past_due": N_("Open sales invoices past their due date."),
+    "budget_overrun": N_(
+        "Accounts of an approved budget whose year-to-date actual is worse than budgeted "
+        "(more cost or less revenue) by more than the division's overrun %."
+    ),
 }
 
 
 def current_alerts(wh: PublishedWarehouse, sel: Selection) -> None:
     found = cached(budgets.alerts)(wh, sel)
     as_of = budgets.as_of_date(wh)
-    when = f"{as_of:%Y-%m-%d}" if as_of is not None else "the last refresh"
+    when = format_day(as_of) if as_of is not None else _("the last refresh")
     st.caption(
-        f"As of {when} (the last warehouse refresh); amounts in each division's own currency."
+        _(
+            "As of {when} (the last warehouse refresh); amounts in each division's own currency.",
+            when=when,
+        )
     )
     columns = st.columns(len(budgets.ALERT_KINDS))
     for column, (kind, label) in zip(columns, budgets.ALERT_KINDS.items(), strict=True):
-        column.metric(label, f"{int((found['alert_kind'] == kind).sum()):,}", help=_HELP[kind])
+        count = int((found["alert_kind"] == kind).sum())
+        column.metric(_(label), format_quantity(count), help=_(_HELP[kind]))
     for kind, label in budgets.ALERT_KINDS.items():
-        shown, labels = _SHOWN[kind]
+        shown, headings = _SHOWN[kind]
         rows = found[found["alert_kind"] == kind][list(shown)].reset_index(drop=True)
-        st.markdown(f"**{label}** ({len(rows)})")
+        st.markdown(_("**{kind}** ({count})", kind=_(label), count=format_quantity(len(rows))))
         report_table(
             rows,
             key=f"alerts_{kind}",
             file_name=f"alerts_{kind}",
-            title=label,
-            labels={**_LABELS, **labels},
+            title=_(label),
+            labels={c: _(h) for c, h in {**_LABELS, **headings}.items()},
             # Alerts stand as of the refresh, each in its division's own currency: the
             # sidebar's currency, year and period would misstate what the file holds.
             filters={
-                "Currency": "each division's own",
-                "Fiscal year": None,
-                "Through period": None,
-                "As of": when,
+                _("Currency"): _("each division's own"),
+                _("Fiscal year"): None,
+                _("Through period"): None,
+                _("As of"): when,
             },
         )
 
@@ -133,14 +148,16 @@ def _overrun_form(division: master_data.DivisionChoice, current: Decimal | None,
     errors = FieldErrors()
     with st.form(f"alert_overrun_form_{division.id}_{gen}"):
         pct = st.text_input(
-            "Budget overrun alert (%)",
+            _("Budget overrun alert (%)"),
             value=_amount(current),
             key=f"alert_overrun_pct_{division.id}_{gen}",
-            help="Alert when an account of an approved budget is worse than budgeted by more "
-            "than this % of its year-to-date budget.",
+            help=_(
+                "Alert when an account of an approved budget is worse than budgeted by more "
+                "than this % of its year-to-date budget."
+            ),
         )
         errors.slot("pct")
-        save = st.form_submit_button("Save overrun %")
+        save = st.form_submit_button(_("Save overrun %"))
         errors.slot(GENERAL)
     if save:
         st.session_state.pop(NOTICE, None)
@@ -153,7 +170,13 @@ def _overrun_form(division: master_data.DivisionChoice, current: Decimal | None,
         except DomainError as err:
             errors.show(err)
         else:
-            _saved(f"Saved the budget overrun alert of {division.code}: {pct.strip()} %.")
+            _saved(
+                _(
+                    "Saved the budget overrun alert of {division}: {pct} %.",
+                    division=division.code,
+                    pct=pct.strip(),
+                )
+            )
 
 
 def _default_limit_form(
@@ -162,13 +185,13 @@ def _default_limit_form(
     errors = FieldErrors()
     with st.form(f"alert_default_limit_form_{division.id}_{gen}"):
         limit = st.text_input(
-            f"Overdue limit, division default ({division.currency_code})",
+            _("Overdue limit, division default ({currency})", currency=division.currency_code),
             value=_amount(current),
             key=f"alert_default_limit_{division.id}_{gen}",
-            help="Alert when a customer without a limit of its own has more than this overdue.",
+            help=_("Alert when a customer without a limit of its own has more than this overdue."),
         )
         errors.slot("limit")
-        save = st.form_submit_button("Save default limit")
+        save = st.form_submit_button(_("Save default limit"))
         errors.slot(GENERAL)
     if save:
         st.session_state.pop(NOTICE, None)
@@ -183,8 +206,12 @@ def _default_limit_form(
             errors.show(err)
         else:
             _saved(
-                f"Saved the default overdue limit of {division.code}: {limit.strip()} "
-                f"{division.currency_code}."
+                _(
+                    "Saved the default overdue limit of {division}: {limit} {currency}.",
+                    division=division.code,
+                    limit=limit.strip(),
+                    currency=division.currency_code,
+                )
             )
 
 
@@ -213,7 +240,7 @@ def changed_limits(
         if s.kind == "overdue_limit" and s.relation_code is not None
     }
     rows = []
-    for n, (_, row) in enumerate(grid.iterrows(), start=1):
+    for n, (_index, row) in enumerate(grid.iterrows(), start=1):
         code, limit = text(row.get("customer")), text(row.get("limit"))
         if not code and not limit:
             continue
@@ -231,33 +258,37 @@ def _customer_limits_form(
     errors = FieldErrors({"customer": "limits", "limit": "limits"})
     customers = master_data.relations(division.id, ("customer",))
     with st.form(f"alert_customer_limits_form_{division.id}_{gen}"):
-        st.markdown(f"**Overdue limits per customer** ({division.currency_code})")
+        st.markdown(
+            _("**Overdue limits per customer** ({currency})", currency=division.currency_code)
+        )
         grid = st.data_editor(
             customer_grid(settings),
             key=f"alert_customer_limits_{division.id}_{gen}",
             num_rows="add",
             hide_index=True,
             column_config={
-                "customer": pick_column("Customer", customers, width="large"),
+                "customer": pick_column(_("Customer"), customers, width="large"),
                 "limit": st.column_config.TextColumn(
-                    f"Overdue limit ({division.currency_code})", help="e.g. 5000 or 5000,00"
+                    _("Overdue limit ({currency})", currency=division.currency_code),
+                    help=_("e.g. 5000 or 5000,00"),
                 ),
             },
         )
         errors.slot("limits")
-        save = st.form_submit_button("Save customer limits")
+        save = st.form_submit_button(_("Save customer limits"))
         errors.slot(GENERAL)
     if not save:
         return
     st.session_state.pop(NOTICE, None)
     rows = changed_limits(grid, settings)
-    missing = [n for n, code, _ in rows if not code]
+    missing = [n for n, code, _limit in rows if not code]
     if missing:
         # Checked before anything is saved: an empty customer would mean the default.
         errors.show(
             DomainError(
-                f"Row {missing[0]}: pick the customer the limit is for. Nothing was saved.",
+                N_("Row {n}: pick the customer the limit is for. Nothing was saved."),
                 field="limits",
+                n=missing[0],
             )
         )
         return
@@ -271,14 +302,41 @@ def _customer_limits_form(
                 limit=limit,
             )
         except DomainError as err:
-            done = f" Saved before it: {', '.join(saved)}." if saved else " Nothing was saved."
-            errors.show(DomainError(f"Row {n} ({code}): {err.message}{done}", field="limits"))
+            # The service's refusal in the user's language (a parameter of this message),
+            # then what was saved before it; shown under the grid like any refusal.
+            if saved:
+                errors.show(
+                    DomainError(
+                        N_("Row {n} ({code}): {refusal} Saved before it: {codes}."),
+                        field="limits",
+                        n=n,
+                        code=code,
+                        refusal=error_text(err),
+                        codes=", ".join(saved),
+                    )
+                )
+            else:
+                errors.show(
+                    DomainError(
+                        N_("Row {n} ({code}): {refusal} Nothing was saved."),
+                        field="limits",
+                        n=n,
+                        code=code,
+                        refusal=error_text(err),
+                    )
+                )
             return
         saved.append(code)
     if saved:
-        _saved(f"Saved the overdue limits of {', '.join(saved)} ({division.code}).")
+        _saved(
+            _(
+                "Saved the overdue limits of {codes} ({division}).",
+                codes=", ".join(saved),
+                division=division.code,
+            )
+        )
     else:
-        st.info("Nothing changed in the grid.")
+        st.info(_("Nothing changed in the grid."))
 
 
 def _notice() -> None:
@@ -286,18 +344,23 @@ def _notice() -> None:
     if not notice:
         return
     st.success(
-        f"{notice} The alerts reflect it after the next warehouse refresh (`erp refresh`).",
+        _(
+            "{notice} The alerts reflect it after the next warehouse refresh (`erp refresh`).",
+            notice=notice,
+        ),
         icon=":material/check_circle:",
     )
-    if st.button("Refresh warehouse now", key="alert_refresh", icon=":material/sync:"):
+    if st.button(_("Refresh warehouse now"), key="alert_refresh", icon=":material/sync:"):
         refresh_warehouse()
 
 
 def thresholds(sel: Selection | None) -> None:
-    st.subheader("Thresholds")
+    st.subheader(_("Thresholds"))
     st.caption(
-        "Live from the ledger. The alerts above reflect new thresholds after the next "
-        "warehouse refresh."
+        _(
+            "Live from the ledger. The alerts above reflect new thresholds after the next "
+            "warehouse refresh."
+        )
     )
     # Filled last: a save attempted in this run drops the previous save's notice first.
     notice_area = st.container()
@@ -307,7 +370,7 @@ def thresholds(sel: Selection | None) -> None:
     if sel is not None:
         divisions = {i: d for i, d in divisions.items() if i in sel.division_ids} or divisions
     division_id = st.selectbox(
-        "Division", list(divisions), format_func=lambda i: divisions[i].label, key=DIVISION_KEY
+        _("Division"), list(divisions), format_func=lambda i: divisions[i].label, key=DIVISION_KEY
     )
     division = divisions[int(division_id)]
     settings = budget_posting.alert_settings(division.id)
@@ -327,19 +390,20 @@ def thresholds(sel: Selection | None) -> None:
 
 
 def main() -> None:
-    st.title("Alerts")
+    st.title(_("Alerts"))
     wh: PublishedWarehouse | None = st.session_state.get(sidebar.WAREHOUSE)
     sel: Selection | None = st.session_state.get(sidebar.SELECTION)
     if wh is None:
-        st.info(sidebar.NOT_PUBLISHED)
+        st.info(_(sidebar.NOT_PUBLISHED))
     elif sel is None:
-        st.info("Pick divisions in the sidebar.")
+        st.info(_("Pick divisions in the sidebar."))
     else:
         current_alerts(wh, sel)
     try:
         thresholds(sel)
     except master_data.LedgerUnavailable as exc:
-        st.warning(str(exc))
+        # The reads' message, translated where the catalog has it.
+        st.warning(_(str(exc)))
 
 
 main()

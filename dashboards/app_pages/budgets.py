@@ -11,10 +11,12 @@ from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
+from babel.numbers import format_decimal
 
 from dashboards import sidebar, signed_in
-from dashboards.amounts import format_amount
+from dashboards.amounts import format_amount, format_day, format_percent, format_quantity
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, ledger_divisions, refresh_warehouse
+from dashboards.language import N_, _, current_locale, error_text
 from dashboards.report_table import report_table
 from dashboards.selection import Selection
 from dashboards.writeback import budget_posting
@@ -31,40 +33,81 @@ STATUS_NOTICE = "budget_status_notice"
 STATUS_ERROR = "budget_status_error"
 NEW_NOTICE = "budget_new_notice"
 GENERATION = "budget_new_generation"
-SAME = "same as the source"
+SAME = "same"  # the scenario picker's "keep the source's scenario" (shown translated)
 
-# Which status each action applies to, what it is called and who may do it.
+# Which status each action applies to, what it is called and who may do it (texts:
+# message ids, shown through _()).
 _ACTIONS: dict[str, tuple[str, str, str]] = {
-    "submit": ("draft", "Submit", "Send the draft for approval (accountants, managers, admins)."),
-    "approve": ("submitted", "Approve", "Approve the submitted version (managers and admins)."),
-    "reject": ("submitted", "Reject", "Send it back to draft (managers and admins)."),
-    "reopen": ("approved", "Reopen", "Set an approved version back to draft (managers, admins)."),
+    "submit": (
+        "draft",
+        N_("Submit"),
+        N_("Send the draft for approval (accountants, managers, admins)."),
+    ),
+    "approve": (
+        "submitted",
+        N_("Approve"),
+        N_("Approve the submitted version (managers and admins)."),
+    ),
+    "reject": ("submitted", N_("Reject"), N_("Send it back to draft (managers and admins).")),
+    "reopen": (
+        "approved",
+        N_("Reopen"),
+        N_("Set an approved version back to draft (managers, admins)."),
+    ),
 }
+# What a status change says when done (one whole sentence per action).
 _DONE = {
-    "submit": "Submitted",
-    "approve": "Approved",
-    "reject": "Rejected (back to draft)",
-    "reopen": "Reopened (back to draft)",
+    "submit": N_("Submitted: budget **{name}** ({division} {year})."),
+    "approve": N_("Approved: budget **{name}** ({division} {year})."),
+    "reject": N_("Rejected (back to draft): budget **{name}** ({division} {year})."),
+    "reopen": N_("Reopened (back to draft): budget **{name}** ({division} {year})."),
 }
+# Version statuses and scenarios are stored codes; these are their names on screen.
+_STATUSES = {
+    "draft": N_("draft"),
+    "submitted": N_("submitted"),
+    "approved": N_("approved"),
+}
+_SCENARIOS = {
+    "normal": N_("normal"),
+    "positive": N_("positive"),
+    "negative": N_("negative"),
+    "custom": N_("custom"),
+}
+
+
+def _status(code: str) -> str:
+    return _(_STATUSES[code]) if code in _STATUSES else code
+
+
+def _scenario(code: str) -> str:
+    return _(_SCENARIOS[code]) if code in _SCENARIOS else code
+
+
+def _origin(code: str) -> str:
+    return _(_ORIGINS[code]) if code in _ORIGINS else code
+
+
+# Column headings: message ids, shown through _().
 LABELS = {
-    "division_code": "Division",
-    "fiscal_year": "Fiscal year",
-    "name": "Name",
-    "scenario": "Scenario",
-    "status": "Status",
-    "origin": "Origin",
-    "lines": "Lines",
-    "currency_code": "Currency",
-    "budgeted_result": "Budgeted net result",
-    "created_by": "Created by",
-    "created_at": "Created at (UTC)",
-    "approved_by": "Approved by",
+    "division_code": N_("Division"),
+    "fiscal_year": N_("Fiscal year"),
+    "name": N_("Name"),
+    "scenario": N_("Scenario"),
+    "status": N_("Status"),
+    "origin": N_("Origin"),
+    "lines": N_("Lines"),
+    "currency_code": N_("Currency"),
+    "budgeted_result": N_("Budgeted net result"),
+    "created_by": N_("Created by"),
+    "created_at": N_("Created at (UTC)"),
+    "approved_by": N_("Approved by"),
 }
 _ORIGINS = {
-    "manual": "entered by hand",
-    "actuals": "copied from a year's actuals",
-    "version": "copied from another version",
-    "what_if": "saved from the What-if page",
+    "manual": N_("entered by hand"),
+    "actuals": N_("copied from a year's actuals"),
+    "version": N_("copied from another version"),
+    "what_if": N_("saved from the What-if page"),
 }
 
 
@@ -78,7 +121,7 @@ def versions_frame(rows: list[VersionRow], currencies: dict[int, str]) -> pd.Dat
             "name": [r.name for r in rows],
             "scenario": [r.scenario for r in rows],
             "status": [r.status for r in rows],
-            "origin": [_ORIGINS.get(r.origin, r.origin) for r in rows],
+            "origin": [_origin(r.origin) for r in rows],
             "lines": [r.lines for r in rows],
             "currency_code": [currencies.get(r.division_id, "") for r in rows],
             # Lines are debit positive: the negated total is the budgeted net result.
@@ -101,22 +144,29 @@ def _change_status(action: str, version: VersionRow) -> None:
     try:
         budget_posting.change_status(user_id=_acting_user(), version_id=version.id, action=action)
     except DomainError as err:
-        st.session_state[STATUS_ERROR] = err.message
+        st.session_state[STATUS_ERROR] = error_text(err)
     else:
         st.session_state[STATUS_NOTICE] = (
             version.id,
-            f"{_DONE[action]}: budget **{version.name}** ({version.division_code} "
-            f"{version.fiscal_year}).",
+            _(
+                _DONE[action],
+                name=version.name,
+                division=version.division_code,
+                year=version.fiscal_year,
+            ),
         )
 
 
 def _refresh_notice(message: str, key: str) -> None:
     st.success(
-        f"{message} The Finance page's budget against actual shows it after the next "
-        "warehouse refresh (`erp refresh`).",
+        _(
+            "{notice} The Finance page's budget against actual shows it after the next "
+            "warehouse refresh (`erp refresh`).",
+            notice=message,
+        ),
         icon=":material/check_circle:",
     )
-    if st.button("Refresh warehouse now", key=key, icon=":material/sync:"):
+    if st.button(_("Refresh warehouse now"), key=key, icon=":material/sync:"):
         refresh_warehouse()
 
 
@@ -131,19 +181,29 @@ def version_list(rows: list[VersionRow], currencies: dict[int, str]) -> dict[int
     table = versions_frame(rows, currencies)
     ids = [int(i) for i in table["id"]]
     st.caption(
-        "Live from the ledger (not the warehouse). Budgeted net result in each division's "
-        "own currency, P&L sign: revenue positive, costs negative."
+        _(
+            "Live from the ledger (not the warehouse). Budgeted net result in each division's "
+            "own currency, P&L sign: revenue positive, costs negative."
+        )
     )
     report_table(
         table,
         key=TABLE_KEY,
         file_name="budget_versions",
-        title="Budget versions",
-        labels=LABELS,
+        title=_("Budget versions"),
+        labels={column: _(label) for column, label in LABELS.items()},
+        values={
+            "status": {code: _(name) for code, name in _STATUSES.items()},
+            "scenario": {code: _(name) for code, name in _SCENARIOS.items()},
+        },
         on_select=lambda: _select_version(ids),
         hide=("id",),
         # Every year of the sidebar's divisions, each in its own currency.
-        filters={"Currency": "each division's own", "Fiscal year": "all", "Through period": None},
+        filters={
+            _("Currency"): _("each division's own"),
+            _("Fiscal year"): _("all"),
+            _("Through period"): None,
+        },
     )
     return {r.id: r for r in rows}
 
@@ -152,21 +212,29 @@ def picker_label(v: VersionRow) -> str:
     """A version as the approval picker names it: without its status, which the buttons
     change. The browser sends back the label it shows; with the status in it, the label
     of a version just submitted no longer matched, and the panel lost its version."""
-    return f"{v.division_code} {v.fiscal_year} · {v.name} ({v.scenario})"
+    return f"{v.division_code} {v.fiscal_year} · {v.name} ({_scenario(v.scenario)})"
+
+
+def _source_label(v: VersionRow) -> str:
+    """A version to copy, its scenario and status in the user's language."""
+    return (
+        f"{v.division_code} {v.fiscal_year} · {v.name} "
+        f"({_scenario(v.scenario)}, {_status(v.status)})"
+    )
 
 
 def approval(by_id: dict[int, VersionRow], currencies: dict[int, str]) -> None:
     """The picked version's state and the buttons that move it."""
-    st.subheader("Approval")
+    st.subheader(_("Approval"))
     if st.session_state.get(VERSION_KEY) not in by_id:
         st.session_state.pop(VERSION_KEY, None)
     picked = st.selectbox(
-        "Budget version",
+        _("Budget version"),
         list(by_id),
         index=None,
         key=VERSION_KEY,
         format_func=lambda i: picker_label(by_id[i]),
-        placeholder="Pick a version (or a row above)",
+        placeholder=_("Pick a version (or a row above)"),
     )
     # A refusal is said whatever happens to the pick: it must never pass in silence.
     error = st.session_state.pop(STATUS_ERROR, None)
@@ -176,20 +244,42 @@ def approval(by_id: dict[int, VersionRow], currencies: dict[int, str]) -> None:
         return
     v = by_id[int(picked)]
     currency = currencies.get(v.division_id, "")
-    st.markdown(
-        f"**{v.division_code} {v.fiscal_year} · {v.name}** — scenario {v.scenario}, "
-        f"status **{v.status}**, {_ORIGINS.get(v.origin, v.origin)}; "
-        f"{v.lines} lines, budgeted net result {format_amount(float(-v.total), currency)}.  \n"
-        f"Created by {v.created_by} on {v.created_at:%Y-%m-%d %H:%M}; "
-        + (f"approved by {v.approved_by}." if v.approved_by else "not approved.")
-    )
+    facts = {
+        "division": v.division_code,
+        "year": v.fiscal_year,
+        "name": v.name,
+        "scenario": _scenario(v.scenario),
+        "status": _status(v.status),
+        "origin": _origin(v.origin),
+        "lines": format_quantity(v.lines),
+        "result": format_amount(float(-v.total), currency),
+        "by": v.created_by,
+        "at": f"{format_day(v.created_at)} {v.created_at:%H:%M}",
+    }
+    # The markdown line break (two spaces and a newline) is part of the message.
+    if v.approved_by:
+        text = _(
+            "**{division} {year} · {name}** — scenario {scenario}, status **{status}**, "
+            "{origin}; {lines} lines, budgeted net result {result}.  \n"
+            "Created by {by} on {at}; approved by {approver}.",
+            approver=v.approved_by,
+            **facts,
+        )
+    else:
+        text = _(
+            "**{division} {year} · {name}** — scenario {scenario}, status **{status}**, "
+            "{origin}; {lines} lines, budgeted net result {result}.  \n"
+            "Created by {by} on {at}; not approved.",
+            **facts,
+        )
+    st.markdown(text)
     columns = st.columns(len(_ACTIONS))
     for column, (action, (status, label, help_text)) in zip(columns, _ACTIONS.items(), strict=True):
         column.button(
-            label,
+            _(label),
             key=ACTION_KEYS[action],
             disabled=v.status != status,
-            help=help_text,
+            help=_(help_text),
             on_click=_change_status,
             args=(action, v),
             type="primary" if action == "approve" else "secondary",
@@ -207,7 +297,10 @@ def _change_pct(value: float | None) -> str:
 
 
 def _signed(pct: str) -> str:
-    return f"{Decimal(pct):+} %" if pct else "0 %"
+    if not pct:
+        return format_percent(0)
+    number = format_decimal(Decimal(pct), format="+#,##0.0##;-#,##0.0##", locale=current_locale())
+    return f"{number}\u00a0%"
 
 
 def from_actuals(
@@ -216,7 +309,7 @@ def from_actuals(
     errors = FieldErrors()
     with st.form(f"budget_from_actuals_{generation}"):
         division = st.selectbox(
-            "Division",
+            _("Division"),
             list(divisions),
             format_func=lambda i: divisions[i].label,
             key=f"bfa_division_{generation}",
@@ -224,7 +317,7 @@ def from_actuals(
         errors.slot("division")
         left, right = st.columns(2)
         year = left.number_input(
-            "Fiscal year",
+            _("Fiscal year"),
             min_value=1901,
             max_value=2199,
             value=default_year,
@@ -234,7 +327,7 @@ def from_actuals(
         with left:
             errors.slot("fiscal_year")
         source_year = right.number_input(
-            "Copy the actuals of",
+            _("Copy the actuals of"),
             min_value=1901,
             max_value=2199,
             value=default_year - 1,
@@ -243,23 +336,25 @@ def from_actuals(
         )
         with right:
             errors.slot("source_year")
-        name = st.text_input("Name", key=f"bfa_name_{generation}")
+        name = st.text_input(_("Name"), key=f"bfa_name_{generation}")
         errors.slot("name")
         left, right = st.columns(2)
         change = left.number_input(
-            "Change %",
+            _("Change %"),
             value=0.0,
             step=0.5,
             format="%.2f",
             key=f"bfa_change_{generation}",
-            help="Every amount is the actual times (1 + change / 100), e.g. 5 for +5 %.",
+            help=_("Every amount is the actual times (1 + change / 100), e.g. 5 for +5 %."),
         )
         with left:
             errors.slot("change_pct")
-        scenario = right.selectbox("Scenario", SCENARIOS, key=f"bfa_scenario_{generation}")
+        scenario = right.selectbox(
+            _("Scenario"), SCENARIOS, format_func=_scenario, key=f"bfa_scenario_{generation}"
+        )
         with right:
             errors.slot("scenario")
-        create = st.form_submit_button("Create version from actuals", type="primary")
+        create = st.form_submit_button(_("Create version from actuals"), type="primary")
         errors.slot(GENERAL)
     if create:
         st.session_state.pop(NEW_NOTICE, None)
@@ -276,9 +371,14 @@ def from_actuals(
         except DomainError as err:
             errors.show(err)
         else:
-            st.session_state[NEW_NOTICE] = (
-                f"Created draft budget **{posted.document_number}** ({divisions[division].code} "
-                f"{int(year)}) from the {int(source_year)} actuals {_signed(_change_pct(change))}."
+            st.session_state[NEW_NOTICE] = _(
+                "Created draft budget **{number}** ({division} {year}) from the {source_year} "
+                "actuals {change}.",
+                number=posted.document_number,
+                division=divisions[division].code,
+                year=int(year),
+                source_year=int(source_year),
+                change=_signed(_change_pct(change)),
             )
             st.session_state[GENERATION] = generation + 1
             st.rerun()
@@ -286,47 +386,50 @@ def from_actuals(
 
 def from_version(by_id: dict[int, VersionRow], generation: int) -> None:
     if not by_id:
-        st.info("There is no version to copy yet.")
+        st.info(_("There is no version to copy yet."))
         return
     errors = FieldErrors({"source_version": "source"})
     with st.form(f"budget_from_version_{generation}"):
         source = st.selectbox(
-            "Copy the version",
+            _("Copy the version"),
             list(by_id),
-            format_func=lambda i: by_id[i].label,
+            format_func=lambda i: _source_label(by_id[i]),
             key=f"bfv_source_{generation}",
         )
         errors.slot("source")
-        name = st.text_input("Name", key=f"bfv_name_{generation}")
+        name = st.text_input(_("Name"), key=f"bfv_name_{generation}")
         errors.slot("name")
         left, middle, right = st.columns(3)
         change = left.number_input(
-            "Change %",
+            _("Change %"),
             value=0.0,
             step=0.5,
             format="%.2f",
             key=f"bfv_change_{generation}",
-            help="Every amount is the source's times (1 + change / 100).",
+            help=_("Every amount is the source's times (1 + change / 100)."),
         )
         with left:
             errors.slot("change_pct")
         scenario = middle.selectbox(
-            "Scenario", [SAME, *SCENARIOS], key=f"bfv_scenario_{generation}"
+            _("Scenario"),
+            [SAME, *SCENARIOS],
+            format_func=lambda c: _("same as the source") if c == SAME else _scenario(c),
+            key=f"bfv_scenario_{generation}",
         )
         with middle:
             errors.slot("scenario")
         year = right.number_input(
-            "Fiscal year",
+            _("Fiscal year"),
             min_value=1901,
             max_value=2199,
             value=None,
             step=1,
             key=f"bfv_year_{generation}",
-            placeholder="the source's",
+            placeholder=_("the source's"),
         )
         with right:
             errors.slot("fiscal_year")
-        create = st.form_submit_button("Create version from version", type="primary")
+        create = st.form_submit_button(_("Create version from version"), type="primary")
         errors.slot(GENERAL)
     if create and source is not None:
         st.session_state.pop(NEW_NOTICE, None)
@@ -342,9 +445,11 @@ def from_version(by_id: dict[int, VersionRow], generation: int) -> None:
         except DomainError as err:
             errors.show(err)
         else:
-            st.session_state[NEW_NOTICE] = (
-                f"Created draft budget **{posted.document_number}** from "
-                f"'{by_id[int(source)].name}' {_signed(_change_pct(change))}."
+            st.session_state[NEW_NOTICE] = _(
+                "Created draft budget **{number}** from '{source}' {change}.",
+                number=posted.document_number,
+                source=by_id[int(source)].name,
+                change=_signed(_change_pct(change)),
             )
             st.session_state[GENERATION] = generation + 1
             st.rerun()
@@ -355,15 +460,17 @@ def new_version(
     by_id: dict[int, VersionRow],
     default_year: int,
 ) -> None:
-    st.subheader("New version")
+    st.subheader(_("New version"))
     st.caption(
-        "A new version starts as a draft: submit it, and a manager approves it. Only one "
-        "version per division, year and scenario can be approved at a time."
+        _(
+            "A new version starts as a draft: submit it, and a manager approves it. Only one "
+            "version per division, year and scenario can be approved at a time."
+        )
     )
     # Filled last: a version attempted in this run drops the previous one's notice first.
     notice_area = st.container()
     generation = st.session_state.setdefault(GENERATION, 0)
-    actuals_tab, version_tab = st.tabs(["From a year's actuals", "From another version"])
+    actuals_tab, version_tab = st.tabs([_("From a year's actuals"), _("From another version")])
     with actuals_tab:
         from_actuals(divisions, default_year, generation)
     with version_tab:
@@ -375,7 +482,7 @@ def new_version(
 
 
 def main() -> None:
-    st.title("Budgets")
+    st.title(_("Budgets"))
     sel: Selection | None = st.session_state.get(sidebar.SELECTION)
     divisions = ledger_divisions()
     if divisions is None:
@@ -383,7 +490,8 @@ def main() -> None:
     try:
         rows = budget_posting.budget_versions(sel.division_ids if sel else ())
     except master_data.LedgerUnavailable as exc:
-        st.warning(str(exc))
+        # The reads' message, translated where the catalog has it.
+        st.warning(_(str(exc)))
         return
     currencies = {d.id: d.currency_code for d in divisions.values()}
     if sel is not None:
@@ -393,7 +501,7 @@ def main() -> None:
         approval(by_id, currencies)
     else:
         by_id = {}
-        st.info("There are no budget versions for these divisions yet: make one below.")
+        st.info(_("There are no budget versions for these divisions yet: make one below."))
     new_version(divisions, by_id, sel.fiscal_year if sel else clock.today().year)
 
 

@@ -6,10 +6,19 @@ from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
+from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_percent
 
 from dashboards import sidebar
-from dashboards.amounts import compact_amount, delta_style, format_amount
+from dashboards.amounts import (
+    compact_amount,
+    delta_style,
+    format_amount,
+    format_percent,
+    format_quantity,
+)
 from dashboards.charts import wholesale as charts
+from dashboards.language import N_, _, current_locale, ngettext
 from dashboards.queries import abc, finance, wholesale
 from dashboards.report_cache import cached
 from dashboards.report_table import report_table
@@ -17,55 +26,84 @@ from dashboards.selection import Selection
 from dashboards.warehouse import PublishedWarehouse
 
 ABC_TABLE_KEY = "abc_table"
+ALL = "All"  # the class filter's "no filter" value (shown translated)
 DRILL_KEY = "abc_drill"
+# Column headings: message ids, shown through labels().
 LABELS = {
-    "division_code": "Division",
-    "warehouse_code": "Warehouse",
-    "item_code": "Item",
-    "item_name": "Item name",
-    "item_group_code": "Item group",
-    "customer_code": "Customer",
-    "customer_name": "Customer name",
-    "salesperson_code": "Salesperson",
-    "supplier_code": "Supplier",
-    "supplier_name": "Supplier name",
-    "document_number": "Document",
-    "invoice_date": "Date",
-    "order_number": "Sales order",
-    "code": "Code",
-    "name": "Name",
-    "abc_class": "Class",
-    "share": "Share",
-    "cumulative_share": "Cumulative share",
-    "share_before": "Share before its block",
-    "count_share": "Share of count",
-    "value_share": "Share of value",
-    "is_dead_stock": "Dead stock",
-    "days_since_last_issue": "Days since last issue",
-    "days_without_issue": "Days without issue",
-    "last_issue_date": "Last issue",
-    "issued_cost_12m": "Cost issued, last 12 months",
-    "turnover": "Turnover (x a year)",
-    "days_in_stock": "Days in stock",
-    "on_time_pct": "On time %",
-    "on_time_pct_last_year": "On time % last year",
-    "avg_promised_lead_days": "Promised lead days",
-    "avg_actual_lead_days": "Actual lead days",
-    "lead_days_late": "Days later than promised",
-    "returns_pct": "Returns %",
-    "change_pct": "Change %",
+    "division_code": N_("Division"),
+    "warehouse_code": N_("Warehouse"),
+    "item_code": N_("Item"),
+    "item_name": N_("Item name"),
+    "item_group_code": N_("Item group"),
+    "customer_code": N_("Customer"),
+    "customer_name": N_("Customer name"),
+    "salesperson_code": N_("Salesperson"),
+    "supplier_code": N_("Supplier"),
+    "supplier_name": N_("Supplier name"),
+    "document_number": N_("Document"),
+    "invoice_date": N_("Date"),
+    "order_number": N_("Sales order"),
+    "code": N_("Code"),
+    "name": N_("Name"),
+    "abc_class": N_("Class"),
+    "share": N_("Share"),
+    "cumulative_share": N_("Cumulative share"),
+    "share_before": N_("Share before its block"),
+    "count_share": N_("Share of count"),
+    "value_share": N_("Share of value"),
+    "is_dead_stock": N_("Dead stock"),
+    "days_since_last_issue": N_("Days since last issue"),
+    "days_without_issue": N_("Days without issue"),
+    "last_issue_date": N_("Last issue"),
+    "issued_cost_12m": N_("Cost issued, last 12 months"),
+    "turnover": N_("Turnover (x a year)"),
+    "days_in_stock": N_("Days in stock"),
+    "on_time_pct": N_("On time %"),
+    "on_time_pct_last_year": N_("On time % last year"),
+    "avg_promised_lead_days": N_("Promised lead days"),
+    "avg_actual_lead_days": N_("Actual lead days"),
+    "lead_days_late": N_("Days later than promised"),
+    "returns_pct": N_("Returns %"),
+    "change_pct": N_("Change %"),
+    "change": N_("Change"),
+    "count": N_("Count"),
+    "rank": N_("Rank"),
+    "country": N_("Country"),
+    "quantity": N_("Quantity"),
+    "revenue": N_("Revenue"),
+    "margin": N_("Margin"),
+    "average_cost": N_("Average cost"),
+    "order_lines": N_("Order lines"),
+    "on_time_lines": N_("On time lines"),
+    "quantity_received": N_("Quantity received"),
+    "quantity_returned": N_("Quantity returned"),
 }
+
+
+def labels(**extra: str) -> dict[str, str]:
+    """The column headings in the user's language, with ``extra`` ones (translated)."""
+    return {**{column: _(label) for column, label in LABELS.items()}, **extra}
+
+
+def _whole_share(value: float) -> str:
+    """A threshold as a whole percentage: ``80%`` (``80 %`` in French)."""
+    return babel_percent(value, format="#,##0%", locale=current_locale())
+
+
+def _signed(value: float, decimals: int) -> str:
+    digits = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=f"+{digits};-{digits}", locale=current_locale())
 
 
 def _format(kind: str, value: float | None) -> str:
     if value is None or pd.isna(value):
         return "–"
     if kind == "percent":
-        return f"{value:,.1f} %"
+        return format_percent(value)
     if kind == "times":
-        return f"{value:,.2f}×"
+        return format_decimal(value, format="#,##0.00", locale=current_locale()) + "×"
     if kind == "count":
-        return f"{value:,.0f}"
+        return format_quantity(value)
     return compact_amount(value)
 
 
@@ -80,68 +118,103 @@ def _delta(kind: str, value: float | None) -> str | None:
     if value is None or pd.isna(value):
         return None
     if kind == "percent":
-        return f"{value:+,.1f} pt"
+        # Percentage points: "pt" in French, "ptn" (procentpunten) in Dutch.
+        return _("{points} pt", points=_signed(value, 1))
     if kind == "times":
-        return f"{value:+,.2f}×"
+        return _signed(value, 2) + "×"
     if kind == "count":
-        return f"{value:+,.0f}"
+        return _signed(value, 0)
     return compact_amount(value, sign=True)
 
 
 def kpi_cards(wh: PublishedWarehouse, sel: Selection) -> None:
     rows = cached(wholesale.kpis)(wh, sel)
     through = f"{sel.fiscal_year}-{sel.period_through:02d}"
-    rates = (
-        f" Amounts in {sel.currency}: sales and cost at the rate of their day, stock and "
-        "open orders at the rate of the month-end."
-        if sel.in_group_currency
-        else ""
-    )
-    compared = (
-        f"Each card compares {sel.fiscal_year} with the same months of {sel.previous_year}"
-        if sel.has_previous_year
-        else f"The warehouse holds no {sel.previous_year}: the cards show {sel.fiscal_year} alone"
-    )
-    st.caption(
-        f"{compared}: "
-        f"revenue and margin from January through month {sel.period_through:02d}; stock value "
-        f"at the end of that month; turnover over the 12 months up to it; open sales orders "
-        f"and back orders as they stood at the end of that month (the current month: at the "
-        f"last refresh's as-of date)." + rates
-    )
+    month = f"{sel.period_through:02d}"
+    if sel.has_previous_year:
+        caption = _(
+            "Each card compares {year} with the same months of {previous}: revenue and "
+            "margin from January through month {month}; stock value at the end of that "
+            "month; turnover over the 12 months up to it; open sales orders and back orders "
+            "as they stood at the end of that month (the current month: at the last "
+            "refresh's as-of date).",
+            year=sel.fiscal_year,
+            previous=sel.previous_year,
+            month=month,
+        )
+    else:
+        caption = _(
+            "The warehouse holds no {previous}: the cards show {year} alone: revenue and "
+            "margin from January through month {month}; stock value at the end of that "
+            "month; turnover over the 12 months up to it; open sales orders and back orders "
+            "as they stood at the end of that month (the current month: at the last "
+            "refresh's as-of date).",
+            year=sel.fiscal_year,
+            previous=sel.previous_year,
+            month=month,
+        )
+    if sel.in_group_currency:
+        # A sentence of its own, after the caption's.
+        caption += " " + _(
+            "Amounts in {currency}: sales and cost at the rate of their day, stock and open "
+            "orders at the rate of the month-end.",
+            currency=sel.currency,
+        )
+    st.caption(caption)
     columns = [*st.columns(4), *st.columns(3)]
+    currency = sel.currency
     help_text = {
-        "revenue": f"Invoiced revenue less credit notes, {sel.currency}, through {through}.",
-        "margin_pct": "Margin (revenue - cost of sales) / revenue; change in points.",
-        "stock_value": f"Stock valuation at the end of {through}, {sel.currency}.",
-        "turnover": "Cost of sales of the 12 months through the month / average stock value "
-        "over those 12 month-ends: how many times a year the stock turns over.",
-        "open_orders": f"Value still to deliver on sales orders open at the end of {through}, "
-        f"{sel.currency}.",
-        "back_order_lines": f"Order lines open at the end of {through} that were partly "
-        "delivered or past their requested date by then.",
-        "back_order_value": f"Open value of those back-order lines, {sel.currency}.",
+        "revenue": _(
+            "Invoiced revenue less credit notes, {currency}, through {through}.",
+            currency=currency,
+            through=through,
+        ),
+        "margin_pct": _("Margin (revenue - cost of sales) / revenue; change in points."),
+        "stock_value": _(
+            "Stock valuation at the end of {through}, {currency}.",
+            currency=currency,
+            through=through,
+        ),
+        "turnover": _(
+            "Cost of sales of the 12 months through the month / average stock value over "
+            "those 12 month-ends: how many times a year the stock turns over."
+        ),
+        "open_orders": _(
+            "Value still to deliver on sales orders open at the end of {through}, {currency}.",
+            currency=currency,
+            through=through,
+        ),
+        "back_order_lines": _(
+            "Order lines open at the end of {through} that were partly delivered or past "
+            "their requested date by then.",
+            through=through,
+        ),
+        "back_order_value": _(
+            "Open value of those back-order lines, {currency}.", currency=currency
+        ),
     }
-    kinds = {key: kind for key, _, kind in wholesale.KPIS}
-    labels = {key: label for key, label, _ in wholesale.KPIS}
+    kinds = {key: kind for key, _label, kind in wholesale.KPIS}
+    names = {key: label for key, label, _kind in wholesale.KPIS}
     for column, row in zip(columns, rows.itertuples(), strict=True):
         key = str(row.kpi)
         # Large amounts are compact on the card ("1.01 bn"): the exact ones in the tooltip.
         kind = kinds[key]
-        exact = f" This year: {_exact(kind, row.this_year, sel.currency)}."  # type: ignore[arg-type]
+        exact = _("This year: {value}.", value=_exact(kind, row.this_year, currency))  # type: ignore[arg-type]
         if sel.has_previous_year:
-            before = f" Last year: {_exact(kind, row.last_year, sel.currency)}."  # type: ignore[arg-type]
+            before = _("Last year: {value}.", value=_exact(kind, row.last_year, currency))  # type: ignore[arg-type]
         else:  # no year before this one in the warehouse: nothing to compare with
-            before = f" The warehouse holds no {sel.previous_year} to compare with."
+            before = _(
+                "The warehouse holds no {previous} to compare with.", previous=sel.previous_year
+            )
         column.metric(
-            labels[key],
+            _(names[key]),
             _format(kinds[key], row.this_year),  # type: ignore[arg-type]
             delta=_delta(kinds[key], row.change) if sel.has_previous_year else None,  # type: ignore[arg-type]
             **delta_style(
                 row.change if sel.has_previous_year else None,  # type: ignore[arg-type]
                 "inverse" if key.startswith("back_order") else "normal",
             ),
-            help=f"{help_text[key]}{exact}{before}",
+            help=f"{help_text[key]} {exact} {before}",
             border=True,
         )
 
@@ -149,8 +222,8 @@ def kpi_cards(wh: PublishedWarehouse, sel: Selection) -> None:
 def _window_label(window: str, fiscal_year: int, period: int) -> str:
     through = f"{fiscal_year}-{period:02d}"
     if window == "rolling_12m":
-        return f"12 months through {through}"
-    return f"{fiscal_year} to date through {through}"
+        return _("12 months through {through}", through=through)
+    return _("{year} to date through {through}", year=fiscal_year, through=through)
 
 
 def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, str] | None:
@@ -169,39 +242,39 @@ def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, 
 
     left, middle, right = st.columns(3)
     subject = left.radio(
-        "Classify",
+        _("Classify"),
         list(abc.SUBJECTS),
-        format_func=abc.SUBJECTS.__getitem__,
+        format_func=lambda s: _(abc.SUBJECTS[s]),
         horizontal=True,
         key="abc_subject",
     )
     measure = middle.radio(
-        "By",
+        _("By"),
         list(abc.MEASURES),
-        format_func=abc.MEASURES.__getitem__,
+        format_func=lambda m: _(abc.MEASURES[m]),
         horizontal=True,
         key="abc_measure",
     )
     division = right.selectbox(
-        "Division",
+        _("Division"),
         list(labels),
         format_func=labels.__getitem__,
         key="abc_division",
-        help="ABC classes are computed within one division, in its own currency.",
+        help=_("ABC classes are computed within one division, in its own currency."),
     )
     c1, c2, c3 = st.columns([2, 1, 1])
     # The labels name the year and period: a plain radio kept last year's on screen.
     window = sidebar.select_box(
-        "Over",
+        _("Over"),
         list(abc.WINDOWS),
         format_func=lambda w: _window_label(w, sel.fiscal_year, sel.period_through),
         widget=c1.radio,
         horizontal=True,
         key="abc_window",
-        help="The period is the sidebar's fiscal year and 'Through period'.",
+        help=_("The period is the sidebar's fiscal year and 'Through period'."),
     )
     a = c2.number_input(
-        "A: first % of the value",
+        _("A: first % of the value"),
         min_value=1,
         max_value=100,
         value=round(abc.DEFAULT_A * 100),
@@ -209,7 +282,7 @@ def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, 
         key="abc_a",
     )
     b = c3.number_input(
-        "B: next % of the value",
+        _("B: next % of the value"),
         min_value=0,
         max_value=99,
         value=round(abc.DEFAULT_B * 100),
@@ -219,7 +292,7 @@ def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, 
     if division is None:
         return None
     if a + b > 100:
-        st.error("A and B together cannot be more than 100 % of the value.")
+        st.error(_("A and B together cannot be more than 100 % of the value."))
         return None
     choice = abc.AbcChoice(
         division_ids=(int(division),),
@@ -231,7 +304,7 @@ def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, 
         a=a / 100,
         b=b / 100,
     )
-    unit = "units" if measure == "quantity" else currencies[int(division)]
+    unit = _("units") if measure == "quantity" else currencies[int(division)]
     return choice, unit
 
 
@@ -248,55 +321,77 @@ def abc_analysis(wh: PublishedWarehouse, sel: Selection) -> None:
         return
     choice, unit = picked
     classified = cached(abc.classify)(wh, choice)
-    noun = "items" if choice.subject == "items" else "customers"
-    what = abc.MEASURES[choice.measure].lower()
+    noun = "items" if choice.subject == "items" else "customers"  # file names: English
+    measure = _(abc.MEASURES[choice.measure])
+    what = measure.lower()
     period = _window_label(choice.window, choice.fiscal_year, choice.period)
-    st.caption(
-        f"{noun.capitalize()} by {what} ({unit}), {period}, highest first. A block of equal "
-        f"values shares one class; a block is A while the share of all higher blocks is "
-        f"below {choice.a:.0%}, B while below {choice.a + choice.b:.0%}, else C; zero or "
-        "negative values are C."
-    )
+    a, ab = _whole_share(choice.a), _whole_share(choice.a + choice.b)
+    rule = {"unit": unit, "period": period, "a": a, "ab": ab, "measure": what}
+    if choice.subject == "items":
+        caption = _(
+            "Items by {measure} ({unit}), {period}, highest first. A block of equal values "
+            "shares one class; a block is A while the share of all higher blocks is below "
+            "{a}, B while below {ab}, else C; zero or negative values are C.",
+            **rule,
+        )
+        title = _("ABC items by {measure}, {period}", measure=what, period=period)
+        heading = _("**ABC items** — pick a row to see its sales documents")
+    else:
+        caption = _(
+            "Customers by {measure} ({unit}), {period}, highest first. A block of equal values "
+            "shares one class; a block is A while the share of all higher blocks is below "
+            "{a}, B while below {ab}, else C; zero or negative values are C.",
+            **rule,
+        )
+        title = _("ABC customers by {measure}, {period}", measure=what, period=period)
+        heading = _("**ABC customers** — pick a row to see its sales documents")
+    st.caption(caption)
     if classified.empty:
-        st.info(f"No sales in the {period} for this division.")
+        st.info(_("No sales in the {period} for this division.", period=period))
         return
     # What the downloads hold: the one division classified, its currency (or units).
     scope = replace(sel, division_ids=choice.division_ids, in_group_currency=False)
     held: dict[str, str | None] = {
-        "Currency": unit if choice.measure != "quantity" else "none (quantities in units)",
-        "Window": period,
-        "Classes": f"A below {choice.a:.0%}, B below {choice.a + choice.b:.0%} of the value",
+        _("Currency"): unit if choice.measure != "quantity" else _("none (quantities in units)"),
+        _("Window"): period,
+        _("Classes"): _("A below {a}, B below {ab} of the value", a=a, ab=ab),
     }
     st.plotly_chart(
-        charts.pareto(classified, choice.a, choice.b, abc.MEASURES[choice.measure], unit),
+        charts.pareto(classified, choice.a, choice.b, measure, unit),
         key="abc_pareto",
     )
     summary = abc.class_summary(classified)
-    st.markdown("**Classes**")
+    st.markdown(_("**Classes**"))
+    value_heading = _("{measure} ({unit})", measure=measure, unit=unit)
     report_table(
         summary,
         key="abc_summary",
         file_name=f"abc_{noun}_summary",
-        title=f"ABC {noun} by {what}, {period}",
-        labels={**LABELS, "value": f"{abc.MEASURES[choice.measure]} ({unit})"},
+        title=title,
+        labels=labels(value=value_heading),
         selection=scope,
         filters=held,
     )
-    show = st.radio("Show class", ["All", *abc.CLASSES], horizontal=True, key="abc_show_class")
-    table = classified if show == "All" else classified[classified["abc_class"] == show]
-    st.markdown(f"**ABC {noun}** — pick a row to see its sales documents")
+    show = st.radio(
+        _("Show class"),
+        [ALL, *abc.CLASSES],
+        format_func=lambda c: _("All") if c == ALL else c,
+        horizontal=True,
+        key="abc_show_class",
+    )
+    table = classified if show == ALL else classified[classified["abc_class"] == show]
+    st.markdown(heading)
     keys = [int(k) for k in table["key"]]
-    extra = {"item_group_code": "Item group", "country": "Country"}
     report_table(
         table,
         key=ABC_TABLE_KEY,
         file_name=f"abc_{noun}",
-        title=f"ABC {noun} by {what}, {period}",
-        labels={**LABELS, **extra, "value": f"{abc.MEASURES[choice.measure]} ({unit})"},
+        title=title,
+        labels=labels(value=value_heading),
         on_select=lambda: _select_into_drilldown(keys),
         hide=("division_id", "key", "window_start", "window_end"),
         selection=scope,
-        filters={**held, "Show class": show},
+        filters={**held, _("Show class"): _("All") if show == ALL else show},
     )
     documents(wh, choice, classified, unit, scope, held)
 
@@ -309,20 +404,30 @@ def documents(
     scope: Selection | None = None,
     held: dict[str, str | None] | None = None,
 ) -> None:
-    noun = "item" if choice.subject == "items" else "customer"
-    st.subheader(f"Sales documents of one {noun}")
+    if choice.subject == "items":
+        noun = _("Item")
+        st.subheader(_("Sales documents of one item"))
+        placeholder = _("Pick an item (or a row in the table above)")
+    else:
+        noun = _("Customer")
+        st.subheader(_("Sales documents of one customer"))
+        placeholder = _("Pick a customer (or a row in the table above)")
     options = {
-        int(r.key): f"{r.code} · {r.name} (class {r.abc_class})" for r in classified.itertuples()
+        int(r.key): _(
+            "{code} · {name} (class {abc_class})", code=r.code, name=r.name, abc_class=r.abc_class
+        )
+        for r in classified.itertuples()
     }
+    codes = {int(r.key): str(r.code) for r in classified.itertuples()}
     if st.session_state.get(DRILL_KEY) not in options:
         st.session_state.pop(DRILL_KEY, None)
     key = st.selectbox(
-        noun.capitalize(),
+        noun,
         list(options),
         index=None,
         key=DRILL_KEY,
         format_func=options.__getitem__,
-        placeholder=f"Pick an {noun} (or a row in the table above)",
+        placeholder=placeholder,
     )
     if key is None:
         return
@@ -332,18 +437,26 @@ def documents(
     column = {"revenue": "revenue", "margin": "margin", "quantity": "quantity"}[choice.measure]
     total = float(lines[column].sum()) if len(lines) else 0.0
     left, right = st.columns(2)
-    left.metric(f"Classified value ({unit})", format_amount(value))
-    right.metric(f"Total of {len(lines)} document lines ({unit})", format_amount(total))
+    left.metric(_("Classified value ({unit})", unit=unit), format_amount(value))
+    right.metric(
+        ngettext(
+            "Total of {n} document line ({unit})",
+            "Total of {n} document lines ({unit})",
+            len(lines),
+            unit=unit,
+        ),
+        format_amount(total),
+    )
     if abs(total - value) >= 0.005:
-        st.error("The documents do not add up to the classified value; report this.")
+        st.error(_("The documents do not add up to the classified value; report this."))
     report_table(
         lines,
         key="abc_documents",
-        file_name=f"sales_documents_{options[key].split(' · ')[0]}",
-        title=f"Sales documents: {options[key]}",
-        labels=LABELS,
+        file_name=f"sales_documents_{codes[int(key)]}",
+        title=_("Sales documents: {subject}", subject=options[key]),
+        labels=labels(),
         selection=scope,
-        filters={**(held or {}), noun.capitalize(): options[key]},
+        filters={**(held or {}), noun: options[key]},
     )
 
 
@@ -351,7 +464,7 @@ def stock(wh: PublishedWarehouse, sel: Selection) -> None:
     left, right = st.columns(2)
     dead_days = int(
         left.number_input(
-            "Dead stock: no issue for more than (days)",
+            _("Dead stock: no issue for more than (days)"),
             min_value=1,
             max_value=3650,
             value=180,
@@ -359,70 +472,97 @@ def stock(wh: PublishedWarehouse, sel: Selection) -> None:
             key="stock_dead_days",
         )
     )
-    dead_only = right.toggle("Dead stock only", key="stock_dead_only")
+    dead_only = right.toggle(_("Dead stock only"), key="stock_dead_only")
     position = cached(wholesale.stock_position)(wh, sel, dead_only, dead_days)
     if position.empty:
-        st.info("No stock on hand." if not dead_only else "No dead stock.")
+        st.info(_("No stock on hand.") if not dead_only else _("No dead stock."))
         return
     dead = position[position["is_dead_stock"].astype(bool)]
     st.caption(
-        f"As of the last refresh, in {sel.currency}. Dead stock (on hand and no issue for "
-        f"more than {dead_days} days since the last one, or since the stock came in if it "
-        f"was never issued): {format_amount(float(dead['stock_value'].sum()))} "
-        f"in {len(dead)} item-warehouse positions; total shown "
-        f"{format_amount(float(position['stock_value'].sum()))}."
+        _(
+            "As of the last refresh, in {currency}. Dead stock (on hand and no issue for more "
+            "than {days} days since the last one, or since the stock came in if it was never "
+            "issued): {dead_value} in {positions} item-warehouse positions; total shown "
+            "{total}.",
+            currency=sel.currency,
+            days=format_quantity(dead_days),
+            dead_value=format_amount(float(dead["stock_value"].sum())),
+            positions=format_quantity(len(dead)),
+            total=format_amount(float(position["stock_value"].sum())),
+        )
     )
     st.plotly_chart(charts.stock_by_group(position, sel.currency), key="stock_chart")
     report_table(
         position,
         key="stock_position",
         file_name="dead_stock" if dead_only else "stock_position",
-        title="Dead stock" if dead_only else "Stock position",
-        labels={**LABELS, "stock_value": f"Stock value ({sel.currency})"},
+        title=_("Dead stock") if dead_only else _("Stock position"),
+        labels=labels(stock_value=_("Stock value ({currency})", currency=sel.currency)),
     )
 
 
 def suppliers(wh: PublishedWarehouse, sel: Selection) -> None:
     performance = cached(wholesale.supplier_performance)(wh, sel)
-    st.caption(
-        f"Purchase order lines of calendar year {sel.fiscal_year} per supplier: delivered on "
-        "or before the promised date, promised vs actual lead time (days), and the share of "
-        "received units returned"
-        + (f"; on-time % of {sel.previous_year} alongside." if sel.has_previous_year else ".")
-    )
+    if sel.has_previous_year:
+        caption = _(
+            "Purchase order lines of calendar year {year} per supplier: delivered on or before "
+            "the promised date, promised vs actual lead time (days), and the share of received "
+            "units returned; on-time % of {previous} alongside.",
+            year=sel.fiscal_year,
+            previous=sel.previous_year,
+        )
+    else:
+        caption = _(
+            "Purchase order lines of calendar year {year} per supplier: delivered on or before "
+            "the promised date, promised vs actual lead time (days), and the share of received "
+            "units returned.",
+            year=sel.fiscal_year,
+        )
+    st.caption(caption)
     if performance.empty:
-        st.info(f"No purchase orders in {sel.fiscal_year}.")
+        st.info(_("No purchase orders in {year}.", year=sel.fiscal_year))
         return
     st.plotly_chart(charts.supplier_performance(performance), key="supplier_chart")
     report_table(
         performance,
         key="supplier_performance",
         file_name="supplier_performance",
-        title=f"Supplier performance {sel.fiscal_year}",
-        labels=LABELS,
+        title=_("Supplier performance {year}", year=sel.fiscal_year),
+        labels=labels(),
         previous_year=sel.has_previous_year,
     )
 
 
 def sales_comparison(wh: PublishedWarehouse, sel: Selection) -> None:
     dimension = st.radio(
-        "Split by",
+        _("Split by"),
         list(wholesale.DIMENSIONS),
-        format_func=wholesale.DIMENSIONS.__getitem__,
+        format_func=lambda d: _(wholesale.DIMENSIONS[d]),
         horizontal=True,
         key="sales_dimension",
     )
-    label = wholesale.DIMENSIONS[str(dimension)]
+    english = wholesale.DIMENSIONS[str(dimension)]  # the file name stays English
+    label = _(english)
     df = cached(wholesale.sales_by)(wh, sel, str(dimension))
-    st.caption(
-        f"Revenue and margin in {sel.currency}, January through month "
-        f"{sel.period_through:02d} of {sel.fiscal_year}"
-        + (
-            f" against the same months of {sel.previous_year}."
-            if sel.has_previous_year
-            else f"; the warehouse holds no {sel.previous_year} to compare with."
+    facts = {
+        "currency": sel.currency,
+        "month": f"{sel.period_through:02d}",
+        "year": sel.fiscal_year,
+        "previous": sel.previous_year,
+    }
+    if sel.has_previous_year:
+        caption = _(
+            "Revenue and margin in {currency}, January through month {month} of {year} "
+            "against the same months of {previous}.",
+            **facts,
         )
-    )
+    else:
+        caption = _(
+            "Revenue and margin in {currency}, January through month {month} of {year}; the "
+            "warehouse holds no {previous} to compare with.",
+            **facts,
+        )
+    st.caption(caption)
     st.plotly_chart(
         charts.sales_vs_last_year(
             df, str(dimension), label, sel.fiscal_year, sel.currency, sel.has_previous_year
@@ -432,22 +572,21 @@ def sales_comparison(wh: PublishedWarehouse, sel: Selection) -> None:
     report_table(
         df,
         key="sales_by_dimension",
-        file_name=f"sales_by_{label.lower().replace(' ', '_')}",
-        title=f"Sales by {label.lower()}",
-        labels={
-            **LABELS,
-            str(dimension): label,
-            "this_year": f"Revenue {sel.fiscal_year}",
-            "last_year": f"Revenue {sel.previous_year}",
-            "margin_this_year": f"Margin {sel.fiscal_year}",
-            "margin_last_year": f"Margin {sel.previous_year}",
-        },
+        file_name=f"sales_by_{english.lower().replace(' ', '_')}",
+        title=_("Sales by {dimension}", dimension=label.lower()),
+        labels=labels(
+            **{str(dimension): label},
+            this_year=_("Revenue {year}", year=sel.fiscal_year),
+            last_year=_("Revenue {year}", year=sel.previous_year),
+            margin_this_year=_("Margin {year}", year=sel.fiscal_year),
+            margin_last_year=_("Margin {year}", year=sel.previous_year),
+        ),
         previous_year=sel.has_previous_year,
     )
 
 
 def main() -> None:
-    st.title("Wholesale")
+    st.title(_("Wholesale"))
     context = sidebar.insights_context()
     if context is None:
         return
@@ -455,15 +594,17 @@ def main() -> None:
     missing = cached(wholesale.missing_marts)(wh)
     if not missing.empty:
         st.info(
-            "The published warehouse has no wholesale marts yet ("
-            + ", ".join(missing["name"])
-            + "). Run `erp refresh` to publish a version that has them."
+            _(
+                "The published warehouse has no wholesale marts yet ({marts}). Run `erp "
+                "refresh` to publish a version that has them.",
+                marts=", ".join(missing["name"]),
+            )
         )
         return
     st.caption(sel.currency_note)
     kpi_cards(wh, sel)
     abc_tab, stock_tab, supplier_tab, sales_tab = st.tabs(
-        ["ABC analysis", "Stock", "Suppliers", "Sales vs last year"]
+        [_("ABC analysis"), _("Stock"), _("Suppliers"), _("Sales vs last year")]
     )
     with abc_tab:
         abc_analysis(wh, sel)

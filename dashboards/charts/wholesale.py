@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from dashboards.charts import layout
 from dashboards.charts.finance import _LAST_YEAR, _THIS_YEAR
+from dashboards.language import _
 
 CLASS_COLOURS = {"A": "#2ca02c", "B": "#ff7f0e", "C": "#9e9e9e"}
 _DEAD = "#d62728"
@@ -26,7 +27,7 @@ def pareto(
         fig.add_bar(
             x=rows["rank"],
             y=rows["value"],
-            name=f"Class {cls}",
+            name=_("Class {abc_class}", abc_class=cls),
             marker={"color": colour, "line": {"width": 0}},
             customdata=rows[["code", "name"]].to_numpy(),
             hovertemplate="#%{x} %{customdata[0]} %{customdata[1]}: %{y:,.2f}<extra></extra>",
@@ -35,11 +36,12 @@ def pareto(
     fig.add_scatter(
         x=positive["rank"],
         y=positive["cumulative_share"],
-        name="Cumulative share",
+        name=_("Cumulative share"),
         mode="lines",
         yaxis="y2",
         line={"color": "#1f77b4", "width": 2},
-        hovertemplate="#%{x}: %{y:.1%} cumulative<extra></extra>",
+        # The %{...} parts are plotly's, filled in the browser.
+        hovertemplate=_("#%{x}: %{y:.1%} cumulative") + "<extra></extra>",
     )
     for level, label in ((a, f"A {a:.0%}"), (a + b, f"A+B {a + b:.0%}")):
         fig.add_shape(
@@ -66,7 +68,7 @@ def pareto(
     fig.update_layout(
         barmode="overlay",
         bargap=0,
-        xaxis_title="Rank",
+        xaxis_title=_("Rank"),
         yaxis2={
             "overlaying": "y",
             "side": "right",
@@ -75,7 +77,7 @@ def pareto(
             "showgrid": False,
         },
     )
-    layout.standard(fig, f"Pareto: {measure} by rank", unit or "")
+    layout.standard(fig, _("Pareto: {measure} by rank", measure=measure), unit or "")
     fig.update_layout(hovermode="closest")
     return fig
 
@@ -85,11 +87,14 @@ def stock_by_group(stock: pd.DataFrame, currency: str) -> go.Figure:
     fig = go.Figure()
     groups = stock.groupby(["item_group_code", "is_dead_stock"], dropna=False)["stock_value"].sum()
     table = groups.unstack(fill_value=0.0)
-    for dead, name, colour in ((False, "Moving stock", _THIS_YEAR), (True, "Dead stock", _DEAD)):
+    for dead, name, colour in (
+        (False, _("Moving stock"), _THIS_YEAR),
+        (True, _("Dead stock"), _DEAD),
+    ):
         values = table[dead] if dead in table.columns else pd.Series(0.0, index=table.index)
         fig.add_bar(x=[str(g) for g in table.index], y=values, name=name, marker_color=colour)
     fig.update_layout(barmode="stack")
-    return layout.standard(fig, "Stock value by item group", currency)
+    return layout.standard(fig, _("Stock value by item group"), currency)
 
 
 def supplier_performance(df: pd.DataFrame) -> go.Figure:
@@ -97,15 +102,18 @@ def supplier_performance(df: pd.DataFrame) -> go.Figure:
     labels = [f"{r.supplier_code} ({r.division_code})" for r in df.itertuples()]
     fig = go.Figure()
     fig.add_bar(
-        x=labels, y=df["avg_promised_lead_days"], name="Promised lead days", marker_color=_LAST_YEAR
+        x=labels,
+        y=df["avg_promised_lead_days"],
+        name=_("Promised lead days"),
+        marker_color=_LAST_YEAR,
     )
     fig.add_bar(
-        x=labels, y=df["avg_actual_lead_days"], name="Actual lead days", marker_color=_THIS_YEAR
+        x=labels, y=df["avg_actual_lead_days"], name=_("Actual lead days"), marker_color=_THIS_YEAR
     )
     fig.add_scatter(
         x=labels,
         y=df["on_time_pct"],
-        name="On time %",
+        name=_("On time %"),
         mode="markers",
         yaxis="y2",
         marker={"size": 11, "color": "#2ca02c", "symbol": "diamond"},
@@ -114,7 +122,7 @@ def supplier_performance(df: pd.DataFrame) -> go.Figure:
         barmode="group",
         yaxis2={"overlaying": "y", "side": "right", "range": [0, 105], "showgrid": False},
     )
-    return layout.standard(fig, "Supplier lead times and on-time delivery", "days")
+    return layout.standard(fig, _("Supplier lead times and on-time delivery"), _("days"))
 
 
 def sales_vs_last_year(
@@ -133,5 +141,10 @@ def sales_vs_last_year(
         fig.add_bar(x=names, y=df["last_year"], name=f"{year - 1}", marker_color=_LAST_YEAR)
     fig.add_bar(x=names, y=df["this_year"], name=f"{year}", marker_color=_THIS_YEAR)
     fig.update_layout(barmode="group")
-    title = f"Revenue by {label.lower()}" + (" vs last year" if previous_year else "")
+    # ``label`` is the dimension's name, already in the user's language.
+    title = (
+        _("Revenue by {dimension} vs last year", dimension=label.lower())
+        if previous_year
+        else _("Revenue by {dimension}", dimension=label.lower())
+    )
     return layout.standard(fig, title, currency)

@@ -20,15 +20,21 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from dashboards.language import N_
 from dashboards.warehouse import PublishedWarehouse
 
 Measure = Literal["revenue", "margin", "quantity"]
 Subject = Literal["items", "customers"]
 Window = Literal["rolling_12m", "fiscal_ytd"]
 
-MEASURES: dict[str, str] = {"revenue": "Revenue", "margin": "Margin", "quantity": "Quantity"}
-SUBJECTS: dict[str, str] = {"items": "Items", "customers": "Customers"}
-WINDOWS: dict[str, str] = {"rolling_12m": "12 months", "fiscal_ytd": "Year to date"}
+# Labels are message ids, shown through ``_()``.
+MEASURES: dict[str, str] = {
+    "revenue": N_("Revenue"),
+    "margin": N_("Margin"),
+    "quantity": N_("Quantity"),
+}
+SUBJECTS: dict[str, str] = {"items": N_("Items"), "customers": N_("Customers")}
+WINDOWS: dict[str, str] = {"rolling_12m": N_("12 months"), "fiscal_ytd": N_("Year to date")}
 CLASSES = ("A", "B", "C")
 DEFAULT_A = 0.80
 DEFAULT_B = 0.15

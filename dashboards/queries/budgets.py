@@ -17,20 +17,22 @@ from typing import Any
 
 import pandas as pd
 
+from dashboards.language import N_, _
 from dashboards.selection import Selection
 from dashboards.warehouse import PublishedWarehouse
 
 # The version picker's first choice: each division's approved 'normal' budget.
 APPROVED = "approved-normal"
-SIGN_CONVENTION = (
+# Message ids: shown through ``_()``.
+SIGN_CONVENTION = N_(
     "P&L sign: revenue positive, costs negative. Variance = actual - budget: positive is "
     "favourable (more revenue or less cost than budgeted), negative unfavourable. "
     "Variance % = variance / |budget| x 100 (empty when the budget is 0)."
 )
 ALERT_KINDS: dict[str, str] = {
-    "customer_over_limit": "Customers over their overdue limit",
-    "invoice_past_due": "Invoices past due",
-    "budget_overrun": "Budget overruns",
+    "customer_over_limit": N_("Customers over their overdue limit"),
+    "invoice_past_due": N_("Invoices past due"),
+    "budget_overrun": N_("Budget overruns"),
 }
 
 # P&L sections in report order (docs/marts.md); an unknown section sorts last.
@@ -96,7 +98,7 @@ def version_choices(found: pd.DataFrame) -> dict[str, str]:
     approved = _approved(found)
     if not approved.empty:
         names = ", ".join(f"{r.division_code}: {r.version_name}" for r in approved.itertuples())
-        choices[APPROVED] = f"Approved normal budget ({names})"
+        choices[APPROVED] = _("Approved normal budget ({names})", names=names)
     for name, rows in found.groupby("version_name", sort=True):
         scenarios = "/".join(sorted(set(rows["scenario"])))
         statuses = "/".join(sorted(set(rows["status"])))

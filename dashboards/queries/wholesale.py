@@ -16,26 +16,28 @@ from typing import Any
 
 import pandas as pd
 
+from dashboards.language import N_
 from dashboards.selection import Selection
 from dashboards.warehouse import PublishedWarehouse
 
 # The KPI cards, in the order shown: (key, label, kind). kind: amount, percent, times, count.
+# The labels are message ids: the page shows them through ``_()``.
 KPIS: list[tuple[str, str, str]] = [
-    ("revenue", "Revenue", "amount"),
-    ("margin_pct", "Margin %", "percent"),
-    ("stock_value", "Stock value", "amount"),
-    ("turnover", "Stock turnover", "times"),
-    ("open_orders", "Open sales orders", "amount"),
-    ("back_order_lines", "Back order lines", "count"),
-    ("back_order_value", "Back order value", "amount"),
+    ("revenue", N_("Revenue"), "amount"),
+    ("margin_pct", N_("Margin %"), "percent"),
+    ("stock_value", N_("Stock value"), "amount"),
+    ("turnover", N_("Stock turnover"), "times"),
+    ("open_orders", N_("Open sales orders"), "amount"),
+    ("back_order_lines", N_("Back order lines"), "count"),
+    ("back_order_value", N_("Back order value"), "amount"),
 ]
 
 # Sales vs last year: the dimensions of mart_sales_monthly one can split by.
 DIMENSIONS: dict[str, str] = {
-    "customer_code": "Customer",
-    "item_group_code": "Item group",
-    "country": "Country",
-    "salesperson_code": "Salesperson",
+    "customer_code": N_("Customer"),
+    "item_group_code": N_("Item group"),
+    "country": N_("Country"),
+    "salesperson_code": N_("Salesperson"),
 }
 
 

@@ -113,7 +113,7 @@ def test_kpis_equal_the_contract_tables(
     assert _metric(at, "Revenue") == (_money(revenue), _signed(revenue - revenue_ly))
     margin = 100 * sales("margin_base", 2025) / revenue
     margin_ly = 100 * sales("margin_base", 2024) / revenue_ly
-    assert _metric(at, "Margin %") == (f"{margin:,.1f} %", f"{margin - margin_ly:+,.1f} pt")
+    assert _metric(at, "Margin %") == (f"{margin:,.1f}\u00a0%", f"{margin - margin_ly:+,.1f} pt")
 
     def stock(year: int) -> float:
         return _scalar(
@@ -177,7 +177,7 @@ def test_mixed_currencies_show_every_kpi_in_group_currency(
     assert _metric(at, "Revenue") == (_money(revenue), _signed(revenue - revenue_ly))
     margin = 100 * sales("margin_group", 2025) / revenue
     margin_ly = 100 * sales("margin_group", 2024) / revenue_ly
-    assert _metric(at, "Margin %") == (f"{margin:,.1f} %", f"{margin - margin_ly:+,.1f} pt")
+    assert _metric(at, "Margin %") == (f"{margin:,.1f}\u00a0%", f"{margin - margin_ly:+,.1f} pt")
     # Stock at 31 December: HOLD 1,000 + 10 x 12 = 1,120 EUR (2024: 920), UK 500 GBP x 1.15
     # = 575 EUR.
     assert _metric(at, "Stock value") == (_money(1695), _signed(1695 - 1495))
