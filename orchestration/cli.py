@@ -224,9 +224,11 @@ def _print_demo_users(admin_password: str | None) -> None:
         )
     rows = [("User", "Role", "Divisions", "Language", "Password")]
     for username, (role, divisions, locale, password) in DEMO_USERS.items():
-        rows.append((username, role, " ".join(divisions), locale, password or admin_password))
+        scope = "all" if role == "admin" else " ".join(divisions)
+        rows.append((username, role, scope, locale, password or admin_password))
     console.print(
-        "Demo users (sign in to the dashboards with these; admin's password is shown once):"
+        "Demo users (sign in to the dashboards with these; admin's password is shown once):",
+        soft_wrap=True,
     )
     console.print(_columns(rows), soft_wrap=True, highlight=False, markup=False)
 
@@ -451,7 +453,9 @@ def demo(
     """Everything in one go: fresh database, demo company, full refresh, dashboards.
 
     The demo runs through the end of the last complete month before today (ERP_TODAY when
-    set), so it never looks stale: three fiscal years ending with that month's year.
+    set), so it never looks stale: three fiscal years ending with that month's year. It
+    prints the demo users and their passwords; the admin's is ERP_ADMIN_PASSWORD when set,
+    otherwise made and shown once.
     """
     from transactional import clock
 
