@@ -3,6 +3,8 @@
 
 The screen formats here and the Styler / Excel formats in :mod:`dashboards.report_table`
 say the same: thousands separators, two decimals, a minus sign (never parentheses).
+Amounts and quantities the clerk types are text cells (:func:`typed_amount_column`), read
+in the user's own format by ``transactional.typed_numbers``; their help shows that format.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any, Literal
 import pandas as pd
 import streamlit as st
 
+from dashboards import amounts
+from dashboards.language import _
 from transactional.reads.master_data import Choice
 
 Kind = Literal["amount", "percent", "share", "date", "other"]
@@ -48,6 +52,29 @@ def percent_column(label: str, **kwargs: Any) -> Any:
 def share_column(label: str, **kwargs: Any) -> Any:
     """A share held as a fraction: 0.13 reads ``13.0%``."""
     return st.column_config.NumberColumn(label, format="percent", step=0.001, **kwargs)
+
+
+def amount_help() -> str:
+    """How the user writes an amount (``1.234,50`` in Dutch), for a field's help."""
+    return _("Amounts as you write them: {example}", example=amounts.format_number(1234.5))
+
+
+def quantity_help() -> str:
+    """How the user writes a quantity (``2,5`` in Dutch), for a field's help."""
+    return _(
+        "Quantities as you write them: {example}",
+        example=amounts.format_quantity(2.5, decimals=1),
+    )
+
+
+def typed_amount_column(label: str, **kwargs: Any) -> Any:
+    """A text cell for an amount the clerk types in their own format."""
+    return st.column_config.TextColumn(label, help=amount_help(), **kwargs)
+
+
+def typed_quantity_column(label: str, **kwargs: Any) -> Any:
+    """A text cell for a quantity the clerk types in their own format."""
+    return st.column_config.TextColumn(label, help=quantity_help(), **kwargs)
 
 
 def options(choices: list[Choice]) -> tuple[list[str], dict[str, str]]:

@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboards import signed_in
+from dashboards.language import _, error_text
 from dashboards.writeback.clerk_posting import Posted
 from orchestration.publish import current_publication
 from transactional.errors import DomainError
@@ -49,10 +50,11 @@ class FieldErrors:
     def show(self, err: DomainError) -> None:
         where = self.target(err.field)
         slot = self._slots.get(where)
+        text = error_text(err)
         if slot is None:
-            st.error(err.message, icon=":material/error:")
+            st.error(text, icon=":material/error:")
         else:
-            slot.error(err.message, icon=":material/error:")
+            slot.error(text, icon=":material/error:")
 
 
 def ledger_divisions() -> dict[int, master_data.DivisionChoice] | None:
@@ -61,10 +63,11 @@ def ledger_divisions() -> dict[int, master_data.DivisionChoice] | None:
     try:
         divisions = master_data.divisions()
     except master_data.LedgerUnavailable as exc:
-        st.warning(str(exc))
+        # The reads' message, translated where the catalog has it.
+        st.warning(_(str(exc)))
         return None
     if not divisions:
-        st.info("There are no divisions in the transactional database yet.")
+        st.info(_("There are no divisions in the transactional database yet."))
         return None
     return {d.id: d for d in divisions}
 
@@ -77,13 +80,18 @@ def pick_division(key: str, action: str, errors: FieldErrors) -> DivisionChoice 
     try:
         divisions = {d.id: d for d in wholesale_lookups.user_divisions(user_id, action)}
     except master_data.LedgerUnavailable as exc:
-        st.warning(str(exc))
+        st.warning(_(str(exc)))
         return None
     if not divisions:
-        st.info(f"You may not {ACTIONS[action]} in any division; ask an administrator.")
+        st.info(
+            _(
+                "You may not {action} in any division; ask an administrator.",
+                action=_(ACTIONS[action]),
+            )
+        )
         return None
     division_id = st.selectbox(
-        "Division", list(divisions), format_func=lambda i: divisions[i].label, key=key
+        _("Division"), list(divisions), format_func=lambda i: divisions[i].label, key=key
     )
     errors.slot("division")
     return divisions[division_id]
@@ -94,12 +102,17 @@ def posted_notice(state_key: str) -> None:
     posted: Posted | None = st.session_state.get(state_key)
     if posted is None:
         return
+    # ``what`` is a message id of the write-back ("journal entry"), translated here.
     st.success(
-        f"Posted {posted.what} **{posted.document_number}**. The Insights pages show it after "
-        "the next warehouse refresh (`erp refresh`).",
+        _(
+            "Posted {what} **{number}**. The Insights pages show it after the next warehouse "
+            "refresh (`erp refresh`).",
+            what=_(posted.what),
+            number=posted.document_number,
+        ),
         icon=":material/check_circle:",
     )
-    if st.button("Refresh warehouse now", key=f"{state_key}_refresh", icon=":material/sync:"):
+    if st.button(_("Refresh warehouse now"), key=f"{state_key}_refresh", icon=":material/sync:"):
         refresh_warehouse()
 
 
@@ -110,15 +123,26 @@ def refresh_warehouse() -> None:
     try:
         refresh = importlib.import_module("orchestration.refresh")
     except ImportError as exc:
-        st.error(f"The warehouse refresh is not available here ({exc}); run `erp refresh`.")
+        st.error(
+            _(
+                "The warehouse refresh is not available here ({reason}); run `erp refresh`.",
+                reason=exc,
+            )
+        )
         return
-    with st.spinner("Refreshing the warehouse (extract, dbt build, checks, publish)..."):
+    with st.spinner(_("Refreshing the warehouse (extract, dbt build, checks, publish)...")):
         try:
             refresh.run_refresh()
         except Exception as exc:  # noqa: BLE001 - shown to the user, the app stays up
-            st.error(f"The refresh failed; the dashboards keep the last published version. {exc}")
+            st.error(
+                _(
+                    "The refresh failed; the dashboards keep the last published version. {reason}",
+                    reason=exc,
+                )
+            )
             return
     published = current_publication()
-    st.success(
-        f"Warehouse refreshed: now reading `{published.version if published else 'nothing'}`."
-    )
+    if published is None:
+        st.success(_("Warehouse refreshed; no version is published yet."))
+    else:
+        st.success(_("Warehouse refreshed: now reading `{version}`.", version=published.version))

@@ -6,7 +6,14 @@ import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
-from dashboards.grid_columns import blank_grid, options, pick_column
+from dashboards.grid_columns import (
+    blank_grid,
+    options,
+    pick_column,
+    typed_amount_column,
+    typed_quantity_column,
+)
+from dashboards.language import _, date_input_format
 from dashboards.writeback.clerk_posting import INVOICE_LINE_COLUMNS, post_invoice_form, totals
 from transactional import clock
 from transactional.reads import master_data
@@ -21,13 +28,18 @@ def invoice_form(invoice_type: str) -> None:
     sales = invoice_type == "sales"
     prefix = f"{invoice_type}_invoice"
     form = ClerkForm(prefix)
-    party = "Customer" if sales else "Supplier"
 
-    st.title("Sales invoice" if sales else "Purchase invoice")
+    st.title(_("Sales invoice") if sales else _("Purchase invoice"))
     st.caption(
-        f"Amounts in the {party.lower()}'s currency, excluding VAT; the VAT code adds VAT. "
-        f"Posting debits {'receivables' if sales else 'costs and input VAT'} and credits "
-        f"{'revenue and output VAT' if sales else 'payables'}."
+        _(
+            "Amounts in the customer's currency, excluding VAT; the VAT code adds VAT. "
+            "Posting debits receivables and credits revenue and output VAT."
+        )
+        if sales
+        else _(
+            "Amounts in the supplier's currency, excluding VAT; the VAT code adds VAT. "
+            "Posting debits costs and input VAT and credits payables."
+        )
     )
     form.notice()
     errors = FieldErrors(_ALIASES)
@@ -42,39 +54,41 @@ def invoice_form(invoice_type: str) -> None:
 
     with st.form(f"{prefix}_form_{generation}"):
         relation = st.selectbox(
-            party,
+            _("Customer") if sales else _("Supplier"),
             relation_codes,
             index=None,
             format_func=relation_labels.__getitem__,
             key=f"{prefix}_relation_{generation}",
-            placeholder=f"Pick a {party.lower()}",
+            placeholder=_("Pick a customer") if sales else _("Pick a supplier"),
         )
         errors.slot("relation")
         reference = ""
         if not sales:
             reference = st.text_input(
-                "Supplier's invoice number", key=f"{prefix}_reference_{generation}"
+                _("Supplier's invoice number"), key=f"{prefix}_reference_{generation}"
             )
             errors.slot("supplier_reference")
         left, right = st.columns(2)
         with left:
             invoice_date = st.date_input(
-                "Invoice date",
+                _("Invoice date"),
                 value=clock.today(),
-                format="YYYY-MM-DD",
+                format=date_input_format(),
                 key=f"{prefix}_date_{generation}",
             )
             errors.slot("invoice_date")
         with right:
             due_date = st.date_input(
-                "Due date",
+                _("Due date"),
                 value=None,
-                format="YYYY-MM-DD",
+                format=date_input_format(),
                 key=f"{prefix}_due_{generation}",
-                help=f"Empty: invoice date plus the {party.lower()}'s payment terms.",
+                help=_("Empty: invoice date plus the customer's payment terms.")
+                if sales
+                else _("Empty: invoice date plus the supplier's payment terms."),
             )
             errors.slot("due_date")
-        description = st.text_input("Description", key=f"{prefix}_description_{generation}")
+        description = st.text_input(_("Description"), key=f"{prefix}_description_{generation}")
         lines = st.data_editor(
             blank_grid(INVOICE_LINE_COLUMNS, BLANK_ROWS, {"quantity": "1"}),
             key=f"{prefix}_lines_{generation}",
@@ -83,22 +97,22 @@ def invoice_form(invoice_type: str) -> None:
             placeholder="",
             column_config={
                 "account": pick_column(
-                    "Revenue account" if sales else "Cost account",
+                    _("Revenue account") if sales else _("Cost account"),
                     master_data.accounts(division.id),
                     width="large",
                 ),
-                "description": st.column_config.TextColumn("Description"),
-                "quantity": st.column_config.TextColumn("Quantity", default="1"),
-                "unit_price": st.column_config.TextColumn("Unit price"),
-                "vat_code": pick_column("VAT code", master_data.vat_codes(vat_types)),
-                "cost_centre": pick_column("Cost centre", master_data.cost_centres(division.id)),
+                "description": st.column_config.TextColumn(_("Description")),
+                "quantity": typed_quantity_column(_("Quantity"), default="1"),
+                "unit_price": typed_amount_column(_("Unit price")),
+                "vat_code": pick_column(_("VAT code"), master_data.vat_codes(vat_types)),
+                "cost_centre": pick_column(_("Cost centre"), master_data.cost_centres(division.id)),
             },
         )
         running = totals(lines, ("quantity", "unit_price"))
         if running["unreadable"]:
-            st.caption("Not a number: " + ", ".join(running["unreadable"]))
+            st.caption(_("Not a number: {cells}", cells=", ".join(running["unreadable"])))
         errors.slot("lines")
-        post = st.form_submit_button("Post invoice", type="primary")
+        post = st.form_submit_button(_("Post invoice"), type="primary")
         errors.slot(GENERAL)
 
     if post:

@@ -1,40 +1,77 @@
 """Pieces the wholesale clerk forms share: the grid of an order's lines (and the form
 that delivers or receives them), and quantities as clerks read them. The division picker
-every form shares is :func:`dashboards.forms.form_feedback.pick_division`."""
+every form shares is :func:`dashboards.forms.form_feedback.pick_division`.
+
+Quantities and prices read in the user's locale (``2,5`` and ``1.234,50`` in Dutch); a
+cell the clerk may edit starts in the form they type (no thousands separators, which
+``transactional.typed_numbers`` would find ambiguous in ``1.234``)."""
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from babel.numbers import format_decimal
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.grid_columns import typed_quantity_column
+from dashboards.language import N_, _, current_locale, date_input_format
 from transactional import clock
+from transactional.errors import ValidationError
 from transactional.reads.wholesale_lookups import OrderLineView
+from transactional.typed_numbers import canonical
 
-TRACKING = {"none": "", "lot": "lot", "serial": "serial numbers"}
+# How an item is tracked, as the grids say it (untracked: nothing).
+TRACKING = {"lot": N_("lot"), "serial": N_("serial numbers")}
+
+_QTY = "0.########"
+_MONEY = "0.00########"
+
+
+def tracked_by(tracking: str) -> str:
+    """``'lot'`` -> "lot" in the user's language; untracked items read empty."""
+    return _(TRACKING[tracking]) if tracking in TRACKING else ""
+
+
+def _number(value: Decimal, pattern: str, *, grouped: bool) -> str:
+    # "-0" would read as a loss of nothing.
+    value = Decimal(0) if value == 0 else value
+    return format_decimal(
+        value, format=("#,##" if grouped else "") + pattern, locale=current_locale()
+    )
 
 
 def qty(value: Decimal | None) -> str:
-    """A quantity or amount without trailing zeros (12, 2.5), '' for None."""
-    if value is None:
-        return ""
-    text = f"{value.normalize():f}"
-    return "0" if text in ("-0", "0E-8") else text
+    """A quantity without trailing zeros (``12``, ``2,5``, ``1.234`` in Dutch), '' for None."""
+    return "" if value is None else _number(value, _QTY, grouped=True)
 
 
 def money(value: Decimal | None) -> str:
     """A price or amount with at least two decimals and no trailing zeros beyond them
-    (22.50, 10.1234), '' for None."""
-    if value is None:
-        return ""
-    short = value.normalize()
-    if short.as_tuple().exponent > -2:  # type: ignore[operator]
-        short = short.quantize(Decimal("0.01"))
-    return f"{short:f}"
+    (``22,50``, ``10,1234``, ``1.234,50`` in Dutch), '' for None."""
+    return "" if value is None else _number(value, _MONEY, grouped=True)
+
+
+def typed_qty(value: Decimal | None) -> str:
+    """A quantity as the clerk would type it (``1234,5`` in Dutch): an editable cell."""
+    return "" if value is None else _number(value, _QTY, grouped=False)
+
+
+def typed_money(value: Decimal | None) -> str:
+    """A price as the clerk would type it (``1234,50`` in Dutch): an editable cell."""
+    return "" if value is None else _number(value, _MONEY, grouped=False)
+
+
+def typed_number(text: str) -> Decimal | None:
+    """What the clerk typed, read in their locale, or None if it is not a number (the
+    service's refusal says why when they post)."""
+    try:
+        return Decimal(canonical(text, current_locale(), field="", label=""))
+    except (ValidationError, InvalidOperation):
+        return None
 
 
 def order_line_grid(lines: list[OrderLineView], done_label: str) -> pd.DataFrame:
@@ -46,7 +83,7 @@ def order_line_grid(lines: list[OrderLineView], done_label: str) -> pd.DataFrame
             "line": [ln.line_number for ln in rows],
             "item": [ln.item_code for ln in rows],
             "name": [ln.item_name for ln in rows],
-            "tracking": [TRACKING.get(ln.tracking, ln.tracking) for ln in rows],
+            "tracking": [tracked_by(ln.tracking) for ln in rows],
             "ordered": [qty(ln.ordered) for ln in rows],
             done_label: [qty(ln.done) for ln in rows],
             "open": [qty(ln.open) for ln in rows],
@@ -57,24 +94,28 @@ def order_line_grid(lines: list[OrderLineView], done_label: str) -> pd.DataFrame
     )
 
 
-def order_line_columns(done_label: str, action: str) -> dict[str, Any]:
-    """Column set-up of :func:`order_line_grid` (the order line id stays hidden)."""
+def serials_help() -> str:
+    return _(
+        "Items tracked by serial number: one per unit, separated by commas; "
+        "an empty quantity takes one unit per serial number."
+    )
+
+
+def order_line_columns(done_label: str, done_title: str, now_title: str) -> dict[str, Any]:
+    """Column set-up of :func:`order_line_grid` (the order line id stays hidden):
+    ``done_title`` heads the ``done_label`` column, ``now_title`` the quantity to type."""
     return {
         "line_id": None,
-        "line": st.column_config.NumberColumn("Line", width="small"),
-        "item": "Item",
-        "name": "Description",
-        "tracking": "Tracked by",
-        "ordered": "Ordered",
-        done_label: done_label.capitalize(),
-        "open": "Open",
-        "quantity": st.column_config.TextColumn(f"{action} now"),
-        "lot": st.column_config.TextColumn("Lot", help="Items tracked by lot."),
-        "serials": st.column_config.TextColumn(
-            "Serial numbers",
-            help="Items tracked by serial number: one per unit, separated by commas; "
-            "an empty quantity takes one unit per serial number.",
-        ),
+        "line": st.column_config.NumberColumn(_("Line"), width="small"),
+        "item": _("Item"),
+        "name": _("Description"),
+        "tracking": _("Tracked by"),
+        "ordered": _("Ordered"),
+        done_label: done_title,
+        "open": _("Open"),
+        "quantity": typed_quantity_column(now_title),
+        "lot": st.column_config.TextColumn(_("Lot"), help=_("Items tracked by lot.")),
+        "serials": st.column_config.TextColumn(_("Serial numbers"), help=serials_help()),
     }
 
 
@@ -91,14 +132,20 @@ def order_line_form(
     date_label: str,
     date_field: str,
     done_label: str,
+    done_title: str,
+    now_title: str,
     action: str,
 ) -> tuple[date, pd.DataFrame, bool]:
     """The form that delivers or receives an order's open lines (:func:`order_line_grid`):
-    the date, the grid to type quantities (lots, serials) in, and the ``action`` button.
-    Returns the date, the typed grid and whether the button was pressed."""
+    the date, the grid to type quantities (lots, serials) in, and the ``action`` button
+    (the labels come translated). Returns the date, the typed grid and whether the button
+    was pressed."""
     with st.form(f"{name}_form_{generation}"):
         on = st.date_input(
-            date_label, value=clock.today(), format="YYYY-MM-DD", key=f"{name}_date_{generation}"
+            date_label,
+            value=clock.today(),
+            format=date_input_format(),
+            key=f"{name}_date_{generation}",
         )
         errors.slot(date_field)
         typed = st.data_editor(
@@ -108,7 +155,7 @@ def order_line_form(
             hide_index=True,
             placeholder="",
             disabled=[*INFO_COLUMNS, done_label],
-            column_config=order_line_columns(done_label, action),
+            column_config=order_line_columns(done_label, done_title, now_title),
         )
         errors.slot("lines")
         pressed = st.form_submit_button(action, type="primary")

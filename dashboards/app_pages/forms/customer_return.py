@@ -5,9 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboards import amounts
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
-from dashboards.forms.wholesale_forms import TRACKING, qty
+from dashboards.forms.wholesale_forms import qty, tracked_by
+from dashboards.grid_columns import typed_quantity_column
+from dashboards.language import _, date_input_format
 from dashboards.writeback.wholesale_posting import return_to_stock
 from transactional import clock
 from transactional.reads import wholesale_lookups
@@ -25,11 +28,13 @@ def returnable_grid(lines: list[DeliveredLineView]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "line_id": [ln.id for ln in rows],
-            "delivery": [f"{ln.delivery_number} ({ln.delivery_date})" for ln in rows],
+            "delivery": [
+                f"{ln.delivery_number} ({amounts.format_day(ln.delivery_date)})" for ln in rows
+            ],
             "line": [ln.line_number for ln in rows],
             "item": [ln.item_code for ln in rows],
             "name": [ln.item_name for ln in rows],
-            "tracking": [TRACKING.get(ln.tracking, ln.tracking) for ln in rows],
+            "tracking": [tracked_by(ln.tracking) for ln in rows],
             "delivered": [qty(ln.delivered) for ln in rows],
             "returned": [qty(ln.returned) for ln in rows],
             "returnable": [qty(ln.returnable) for ln in rows],
@@ -45,50 +50,56 @@ def returnable_grid(lines: list[DeliveredLineView]) -> pd.DataFrame:
 
 
 def main() -> None:
-    st.title("Customer return")
+    st.title(_("Customer return"))
     st.caption(
-        "A customer sends goods back: pick the sales order and type the quantity per "
-        "delivery line. The goods come back into the order's warehouse at the cost they "
-        "left with; the part that was invoiced is credited on a credit note at the order price."
+        _(
+            "A customer sends goods back: pick the sales order and type the quantity per "
+            "delivery line. The goods come back into the order's warehouse at the cost they "
+            "left with; the part that was invoiced is credited on a credit note at the order "
+            "price."
+        )
     )
     FORM.notice()
     credit_note = st.session_state.get(CREDIT_NOTE)
     if FORM.last_posted is not None:
         if credit_note:
             st.success(
-                f"Credit note **{credit_note}** credits the invoiced part of the return.",
+                _(
+                    "Credit note **{number}** credits the invoiced part of the return.",
+                    number=credit_note,
+                ),
                 icon=":material/receipt_long:",
             )
         else:
-            st.info("Nothing returned was invoiced yet, so there is no credit note.")
+            st.info(_("Nothing returned was invoiced yet, so there is no credit note."))
     errors = FieldErrors({"order_id": "order"})
     division = pick_division("customer_return_division", "sell", errors)
     if division is None:
         return
     orders = {o.id: o for o in wholesale_lookups.returnable_sales_orders(division.id)}
     order_id = st.selectbox(
-        "Sales order",
+        _("Sales order"),
         list(orders),
         index=None,
         format_func=lambda i: orders[i].label,
         key="customer_return_order",
-        placeholder="Pick an order with delivered goods",
+        placeholder=_("Pick an order with delivered goods"),
     )
     errors.slot("order")
     if order_id is None:
-        st.info("Pick a sales order: its delivered lines are listed with what can come back.")
+        st.info(_("Pick a sales order: its delivered lines are listed with what can come back."))
         return
     grid = returnable_grid(wholesale_lookups.delivered_lines(order_id))
     if grid.empty:
-        st.info("Everything delivered on this order has come back already.")
+        st.info(_("Everything delivered on this order has come back already."))
         return
     generation = FORM.generation
 
     with st.form(f"customer_return_form_{generation}"):
         return_date = st.date_input(
-            "Return date",
+            _("Return date"),
             value=clock.today(),
-            format="YYYY-MM-DD",
+            format=date_input_format(),
             key=f"customer_return_date_{generation}",
         )
         errors.slot("return_date")
@@ -101,25 +112,25 @@ def main() -> None:
             disabled=[*INFO_COLUMNS, "returnable"],
             column_config={
                 "line_id": None,
-                "delivery": "Delivery",
-                "line": st.column_config.NumberColumn("Order line", width="small"),
-                "item": "Item",
-                "name": "Description",
-                "tracking": "Tracked by",
-                "delivered": "Delivered",
-                "returned": "Already returned",
-                "returnable": "Returnable",
-                "quantity": st.column_config.TextColumn("Return now"),
-                "lot": st.column_config.TextColumn("Lot", help="The lot the line shipped."),
+                "delivery": _("Delivery"),
+                "line": st.column_config.NumberColumn(_("Order line"), width="small"),
+                "item": _("Item"),
+                "name": _("Description"),
+                "tracking": _("Tracked by"),
+                "delivered": _("Delivered"),
+                "returned": _("Already returned"),
+                "returnable": _("Returnable"),
+                "quantity": typed_quantity_column(_("Return now")),
+                "lot": st.column_config.TextColumn(_("Lot"), help=_("The lot the line shipped.")),
                 "serials": st.column_config.TextColumn(
-                    "Serial number", help="The serial number the line shipped."
+                    _("Serial number"), help=_("The serial number the line shipped.")
                 ),
             },
         )
         errors.slot("lines")
-        reason = st.text_input("Reason", key=f"customer_return_reason_{generation}")
+        reason = st.text_input(_("Reason"), key=f"customer_return_reason_{generation}")
         errors.slot("reason")
-        take_back = st.form_submit_button("Return goods", type="primary")
+        take_back = st.form_submit_button(_("Return goods"), type="primary")
         errors.slot(GENERAL)
 
     if take_back:

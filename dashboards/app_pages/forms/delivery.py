@@ -13,6 +13,7 @@ from dashboards.forms.wholesale_forms import (
     order_line_grid,
     qty,
 )
+from dashboards.language import _, date_input_format
 from dashboards.writeback.wholesale_posting import deliver_order, invoice_delivered
 from transactional import clock
 from transactional.reads import wholesale_lookups
@@ -25,24 +26,26 @@ def billable_table(lines: list[OrderLineView]) -> pd.DataFrame:
     rows = [ln for ln in lines if ln.billable > 0]
     return pd.DataFrame(
         {
-            "Line": [ln.line_number for ln in rows],
-            "Item": [ln.item_code for ln in rows],
-            "Description": [ln.item_name for ln in rows],
-            "Delivered": [qty(ln.done) for ln in rows],
-            "Returned": [qty(ln.returned) for ln in rows],
-            "Invoiced": [qty(ln.invoiced) for ln in rows],
-            "To invoice": [qty(ln.billable) for ln in rows],
-            "Price": [money(ln.unit_price) for ln in rows],
+            _("Line"): [ln.line_number for ln in rows],
+            _("Item"): [ln.item_code for ln in rows],
+            _("Description"): [ln.item_name for ln in rows],
+            _("Delivered"): [qty(ln.done) for ln in rows],
+            _("Returned"): [qty(ln.returned) for ln in rows],
+            _("Invoiced"): [qty(ln.invoiced) for ln in rows],
+            _("To invoice"): [qty(ln.billable) for ln in rows],
+            _("Price"): [money(ln.unit_price) for ln in rows],
         }
     )
 
 
 def main() -> None:
-    st.title("Delivery")
+    st.title(_("Delivery"))
     st.caption(
-        "Deliver an open sales order: type the quantity per line (and the lot or serial "
-        "numbers of tracked items). Delivering posts the cost of sales at average cost; "
-        "invoicing bills what was delivered at the order price."
+        _(
+            "Deliver an open sales order: type the quantity per line (and the lot or serial "
+            "numbers of tracked items). Delivering posts the cost of sales at average cost; "
+            "invoicing bills what was delivered at the order price."
+        )
     )
     FORM.notice()
     errors = FieldErrors({"order_id": "order"})
@@ -51,24 +54,24 @@ def main() -> None:
         return
     orders = {o.id: o for o in wholesale_lookups.open_sales_orders(division.id)}
     order_id = st.selectbox(
-        "Sales order",
+        _("Sales order"),
         list(orders),
         index=None,
         format_func=lambda i: orders[i].label,
         key="delivery_order",
-        placeholder="Pick an open order",
+        placeholder=_("Pick an open order"),
     )
     errors.slot("order")
     if order_id is None:
-        st.info("Pick an open order: its open lines are listed for delivery.")
+        st.info(_("Pick an open order: its open lines are listed for delivery."))
         return
     lines = wholesale_lookups.sales_order_lines(order_id)
     generation = FORM.generation
 
-    st.subheader("Deliver")
+    st.subheader(_("Deliver"))
     grid = order_line_grid(lines, "delivered")
     if grid.empty:
-        st.caption("Everything ordered is delivered.")
+        st.caption(_("Everything ordered is delivered."))
     else:
         delivery_date, typed, deliver = order_line_form(
             "delivery",
@@ -76,10 +79,12 @@ def main() -> None:
             order_id,
             grid,
             errors,
-            date_label="Delivery date",
+            date_label=_("Delivery date"),
             date_field="delivery_date",
             done_label="delivered",
-            action="Deliver",
+            done_title=_("Delivered"),
+            now_title=_("Deliver now"),
+            action=_("Deliver"),
         )
         if deliver:
             FORM.submit(
@@ -89,21 +94,21 @@ def main() -> None:
                 errors,
             )
 
-    st.subheader("Invoice")
+    st.subheader(_("Invoice"))
     to_bill = billable_table(lines)
     if to_bill.empty:
-        st.caption("Nothing delivered is waiting for an invoice.")
+        st.caption(_("Nothing delivered is waiting for an invoice."))
         return
     st.dataframe(to_bill, hide_index=True)
     invoice_errors = FieldErrors({"entry_date": "invoice_date"})
     invoice_date = st.date_input(
-        "Invoice date",
+        _("Invoice date"),
         value=clock.today(),
-        format="YYYY-MM-DD",
+        format=date_input_format(),
         key=f"delivery_invoice_date_{generation}",
     )
     invoice_errors.slot("invoice_date")
-    invoice = st.button("Invoice delivered lines", key=f"delivery_invoice_{generation}")
+    invoice = st.button(_("Invoice delivered lines"), key=f"delivery_invoice_{generation}")
     invoice_errors.slot(GENERAL)
     if invoice:
         FORM.submit(

@@ -10,6 +10,7 @@ from dashboards.forms.wholesale_forms import (
     order_line_form,
     order_line_grid,
 )
+from dashboards.language import _
 from dashboards.writeback.wholesale_posting import receive_order
 from transactional.reads import wholesale_lookups
 
@@ -17,12 +18,14 @@ FORM = ClerkForm("goods_receipt")
 
 
 def main() -> None:
-    st.title("Goods receipt")
+    st.title(_("Goods receipt"))
     st.caption(
-        "Receive goods on an open purchase order: type the quantity per line (and the lot "
-        "or serial numbers of tracked items). The receipt puts the goods in stock at the "
-        "order price and credits goods received not invoiced until the supplier's invoice "
-        "is matched."
+        _(
+            "Receive goods on an open purchase order: type the quantity per line (and the lot "
+            "or serial numbers of tracked items). The receipt puts the goods in stock at the "
+            "order price and credits goods received not invoiced until the supplier's invoice "
+            "is matched."
+        )
     )
     FORM.notice()
     errors = FieldErrors({"order_id": "order"})
@@ -31,20 +34,20 @@ def main() -> None:
         return
     orders = {o.id: o for o in wholesale_lookups.open_purchase_orders(division.id)}
     order_id = st.selectbox(
-        "Purchase order",
+        _("Purchase order"),
         list(orders),
         index=None,
         format_func=lambda i: orders[i].label,
         key="goods_receipt_order",
-        placeholder="Pick an open purchase order",
+        placeholder=_("Pick an open purchase order"),
     )
     errors.slot("order")
     if order_id is None:
-        st.info("Pick an open purchase order: its open lines are listed for receipt.")
+        st.info(_("Pick an open purchase order: its open lines are listed for receipt."))
         return
     grid = order_line_grid(wholesale_lookups.purchase_order_lines(order_id), "received")
     if grid.empty:
-        st.info("Everything ordered on this purchase order has been received.")
+        st.info(_("Everything ordered on this purchase order has been received."))
         return
     generation = FORM.generation
 
@@ -54,10 +57,12 @@ def main() -> None:
         order_id,
         grid,
         errors,
-        date_label="Receipt date",
+        date_label=_("Receipt date"),
         date_field="receipt_date",
         done_label="received",
-        action="Receive",
+        done_title=_("Received"),
+        now_title=_("Receive now"),
+        action=_("Receive"),
     )
 
     if receive:

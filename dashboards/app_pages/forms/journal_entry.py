@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboards import amounts
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
-from dashboards.grid_columns import blank_grid, options, pick_column
+from dashboards.grid_columns import blank_grid, options, pick_column, typed_amount_column
+from dashboards.language import _, date_input_format
 from dashboards.writeback.clerk_posting import JOURNAL_LINE_COLUMNS, post_journal_entry, totals
 from transactional import clock
 from transactional.reads import master_data
@@ -16,10 +18,12 @@ BLANK_ROWS = 4
 
 
 def main() -> None:
-    st.title("Journal entry")
+    st.title(_("Journal entry"))
     st.caption(
-        "A manual entry in the division's currency. It must balance: total debit equals "
-        "total credit. Receivables and payables are posted through invoices and payments."
+        _(
+            "A manual entry in the division's currency. It must balance: total debit equals "
+            "total credit. Receivables and payables are posted through invoices and payments."
+        )
     )
     FORM.notice()
     errors = FieldErrors()
@@ -35,20 +39,20 @@ def main() -> None:
 
     with st.form(f"journal_entry_form_{generation}"):
         journal = st.selectbox(
-            "Journal",
+            _("Journal"),
             journal_codes,
             format_func=journal_labels.__getitem__,
             key=f"journal_entry_journal_{generation}",
         )
         errors.slot("journal")
         entry_date = st.date_input(
-            "Entry date",
+            _("Entry date"),
             value=clock.today(),
-            format="YYYY-MM-DD",
+            format=date_input_format(),
             key=f"journal_entry_date_{generation}",
         )
         errors.slot("entry_date")
-        description = st.text_input("Description", key=f"journal_entry_description_{generation}")
+        description = st.text_input(_("Description"), key=f"journal_entry_description_{generation}")
         errors.slot("description")
         lines = st.data_editor(
             blank_grid(JOURNAL_LINE_COLUMNS, BLANK_ROWS),
@@ -57,30 +61,35 @@ def main() -> None:
             hide_index=True,
             placeholder="",
             column_config={
-                "account": pick_column("Account", accounts, width="large"),
-                "description": st.column_config.TextColumn("Description"),
-                "debit": st.column_config.TextColumn("Debit", help="e.g. 1250.00 or 1250,00"),
-                "credit": st.column_config.TextColumn("Credit"),
-                "cost_centre": pick_column("Cost centre", master_data.cost_centres(division.id)),
-                "cost_unit": pick_column("Cost unit", master_data.cost_units(division.id)),
+                "account": pick_column(_("Account"), accounts, width="large"),
+                "description": st.column_config.TextColumn(_("Description")),
+                "debit": typed_amount_column(_("Debit")),
+                "credit": typed_amount_column(_("Credit")),
+                "cost_centre": pick_column(_("Cost centre"), master_data.cost_centres(division.id)),
+                "cost_unit": pick_column(_("Cost unit"), master_data.cost_units(division.id)),
                 "relation": pick_column(
-                    "Relation", master_data.relations(division.id, ("customer", "supplier"))
+                    _("Relation"), master_data.relations(division.id, ("customer", "supplier"))
                 ),
             },
         )
         running = totals(lines, ("debit", "credit"))
         difference = running["debit"] - running["credit"]
         st.markdown(
-            f"**Debit** {running['debit']:,.2f} · **Credit** {running['credit']:,.2f} · "
-            f"**Difference** {difference:,.2f} {division.currency_code}"
+            _(
+                "**Debit** {debit} · **Credit** {credit} · **Difference** {difference} {currency}",
+                debit=amounts.format_number(running["debit"]),
+                credit=amounts.format_number(running["credit"]),
+                difference=amounts.format_number(difference),
+                currency=division.currency_code,
+            )
         )
         if running["unreadable"]:
-            st.caption("Not a number: " + ", ".join(running["unreadable"]))
-        st.caption("Totals follow the grid each time you press *Check totals* or *Post entry*.")
+            st.caption(_("Not a number: {cells}", cells=", ".join(running["unreadable"])))
+        st.caption(_("Totals follow the grid each time you press *Check totals* or *Post entry*."))
         errors.slot("lines")
         left, right = st.columns(2)
-        left.form_submit_button("Check totals")
-        post = right.form_submit_button("Post entry", type="primary")
+        left.form_submit_button(_("Check totals"))
+        post = right.form_submit_button(_("Post entry"), type="primary")
         errors.slot(GENERAL)
 
     if post:

@@ -5,24 +5,26 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboards import amounts
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
-from dashboards.grid_columns import amount_column, options
+from dashboards.grid_columns import amount_column, amount_help, options, typed_amount_column
+from dashboards.language import N_, _, date_input_format
 from dashboards.writeback.clerk_posting import post_payment_form, totals
 from transactional import clock
 from transactional.reads import master_data
 
 FORM = ClerkForm("payment")
 _ALIASES = {"entry_date": "payment_date"}
-_DIRECTIONS = {"received": "Received from a customer", "paid": "Paid to a supplier"}
+_DIRECTIONS = {"received": N_("Received from a customer"), "paid": N_("Paid to a supplier")}
 
 
 def open_invoice_grid(invoices: list[master_data.OpenInvoice]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "document_number": [i.document_number for i in invoices],
-            "invoice_date": [i.invoice_date.isoformat() for i in invoices],
-            "due_date": [i.due_date.isoformat() for i in invoices],
+            "invoice_date": [amounts.format_day(i.invoice_date) for i in invoices],
+            "due_date": [amounts.format_day(i.due_date) for i in invoices],
             "currency_code": [i.currency_code for i in invoices],
             # Decimals: the grid shows them with thousands separators, and a tick on
             # Settle allocates the exact amount.
@@ -34,10 +36,12 @@ def open_invoice_grid(invoices: list[master_data.OpenInvoice]) -> pd.DataFrame:
 
 
 def main() -> None:
-    st.title("Payment")
+    st.title(_("Payment"))
     st.caption(
-        "Money received from a customer or paid to a supplier through a bank or cash "
-        "journal, allocated to open invoices; anything not allocated stays on account."
+        _(
+            "Money received from a customer or paid to a supplier through a bank or cash "
+            "journal, allocated to open invoices; anything not allocated stays on account."
+        )
     )
     FORM.notice()
     errors = FieldErrors(_ALIASES)
@@ -45,9 +49,9 @@ def main() -> None:
     if division is None:
         return
     direction = st.radio(
-        "Direction",
+        _("Direction"),
         list(_DIRECTIONS),
-        format_func=_DIRECTIONS.__getitem__,
+        format_func=lambda d: _(_DIRECTIONS[d]),
         horizontal=True,
         key="payment_direction",
     )
@@ -56,16 +60,16 @@ def main() -> None:
     relations = master_data.relations(division.id, ("customer",) if received else ("supplier",))
     relation_codes, relation_labels = options(relations)
     relation = st.selectbox(
-        "Customer" if received else "Supplier",
+        _("Customer") if received else _("Supplier"),
         relation_codes,
         index=None,
         format_func=relation_labels.__getitem__,
         key="payment_relation",
-        placeholder="Pick a customer" if received else "Pick a supplier",
+        placeholder=_("Pick a customer") if received else _("Pick a supplier"),
     )
     errors.slot("relation")
     if relation is None:
-        st.info("Pick the relation first: its open invoices are listed for allocation.")
+        st.info(_("Pick the relation first: its open invoices are listed for allocation."))
         return
     relation_currency = next(r.currency_code for r in relations if r.code == relation)
     currencies = list(
@@ -78,7 +82,7 @@ def main() -> None:
 
     with st.form(f"payment_form_{generation}"):
         journal = st.selectbox(
-            "Bank or cash journal",
+            _("Bank or cash journal"),
             journal_codes,
             format_func=journal_labels.__getitem__,
             key=f"payment_journal_{generation}",
@@ -87,29 +91,37 @@ def main() -> None:
         left, middle, right = st.columns(3)
         with left:
             payment_date = st.date_input(
-                "Payment date",
+                _("Payment date"),
                 value=clock.today(),
-                format="YYYY-MM-DD",
+                format=date_input_format(),
                 key=f"payment_date_{generation}",
             )
             errors.slot("payment_date")
         with middle:
-            amount = st.text_input("Amount", key=f"payment_amount_{generation}")
+            amount = st.text_input(
+                _("Amount"), key=f"payment_amount_{generation}", help=amount_help()
+            )
             errors.slot("amount")
         with right:
-            currency = st.selectbox("Currency", currencies, key=f"payment_currency_{generation}")
+            currency = st.selectbox(_("Currency"), currencies, key=f"payment_currency_{generation}")
             errors.slot("currency")
         rate = st.text_input(
-            "Exchange rate (optional)",
+            _("Exchange rate (optional)"),
             key=f"payment_rate_{generation}",
-            help=f"{division.currency_code} per unit of the payment currency; "
-            "empty: the day's rate.",
+            help=_(
+                "{currency} per unit of the payment currency, as you write numbers "
+                "({example}); empty: the day's rate.",
+                currency=division.currency_code,
+                example=amounts.format_quantity(1.0825, decimals=4),
+            ),
         )
         errors.slot("rate")
-        reference = st.text_input("Reference", key=f"payment_reference_{generation}")
+        reference = st.text_input(_("Reference"), key=f"payment_reference_{generation}")
         st.markdown(
-            f"**Open invoices of {relation_labels[relation]}** — tick *Settle* or type "
-            "the amount to allocate"
+            _(
+                "**Open invoices of {relation}** — tick *Settle* or type the amount to allocate",
+                relation=relation_labels[relation],
+            )
         )
         allocations = st.data_editor(
             open_invoice_grid(invoices),
@@ -125,22 +137,22 @@ def main() -> None:
                 "open_amount",
             ],
             column_config={
-                "document_number": "Invoice",
-                "invoice_date": "Date",
-                "due_date": "Due",
-                "currency_code": "Currency",
-                "open_amount": amount_column("Open"),
-                "settle": st.column_config.CheckboxColumn("Settle"),
-                "allocate": st.column_config.TextColumn("Allocate"),
+                "document_number": _("Invoice"),
+                "invoice_date": _("Date"),
+                "due_date": _("Due"),
+                "currency_code": _("Currency"),
+                "open_amount": amount_column(_("Open")),
+                "settle": st.column_config.CheckboxColumn(_("Settle")),
+                "allocate": typed_amount_column(_("Allocate")),
             },
         )
         if not invoices:
-            st.caption("No open invoices: the payment is booked on account.")
+            st.caption(_("No open invoices: the payment is booked on account."))
         running = totals(allocations, ("allocate",))
         if running["unreadable"]:
-            st.caption("Not a number: " + ", ".join(running["unreadable"]))
+            st.caption(_("Not a number: {cells}", cells=", ".join(running["unreadable"])))
         errors.slot("allocations")
-        post = st.form_submit_button("Post payment", type="primary")
+        post = st.form_submit_button(_("Post payment"), type="primary")
         errors.slot(GENERAL)
 
     if post:

@@ -9,15 +9,16 @@ reruns the page, so the differences show before anything is posted.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
-from dashboards.forms.wholesale_forms import TRACKING, money, qty
-from dashboards.grid_columns import options
+from dashboards.forms.wholesale_forms import money, qty, tracked_by, typed_number
+from dashboards.grid_columns import options, typed_quantity_column
+from dashboards.language import _, date_input_format
 from dashboards.writeback.wholesale_posting import CountDifference, count_rows, post_count
 from transactional import clock
 from transactional.reads import wholesale_lookups
@@ -33,9 +34,7 @@ def count_grid(stock: list[StockRow]) -> pd.DataFrame:
         {
             "item": pd.Series([r.item_code for r in stock], dtype="object"),
             "name": pd.Series([r.item_name for r in stock], dtype="object"),
-            "tracking": pd.Series(
-                [TRACKING.get(r.tracking, r.tracking) for r in stock], dtype="object"
-            ),
+            "tracking": pd.Series([tracked_by(r.tracking) for r in stock], dtype="object"),
             "lot": pd.Series([r.lot or None for r in stock], dtype="object"),
             "system": pd.Series([qty(r.quantity) for r in stock], dtype="object"),
             "counted": pd.Series([None] * len(stock), dtype="object"),
@@ -43,22 +42,15 @@ def count_grid(stock: list[StockRow]) -> pd.DataFrame:
     )
 
 
-def _number(typed: str) -> Decimal | None:
-    try:
-        return Decimal(typed)
-    except InvalidOperation:
-        return None
-
-
 def differences_table(differences: list[CountDifference], currency: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "Item": [d.item_code for d in differences],
-            "Lot / serial": [d.lot for d in differences],
-            "System": [qty(d.system) for d in differences],
-            "Counted": [qty(d.counted) for d in differences],
-            "Difference": [qty(d.difference) for d in differences],
-            f"Value ({currency})": [money(d.value) for d in differences],
+            _("Item"): [d.item_code for d in differences],
+            _("Lot / serial"): [d.lot for d in differences],
+            _("System"): [qty(d.system) for d in differences],
+            _("Counted"): [qty(d.counted) for d in differences],
+            _("Difference"): [qty(d.difference) for d in differences],
+            _("Value ({currency})", currency=currency): [money(d.value) for d in differences],
         }
     )
 
@@ -68,24 +60,30 @@ def _posted_differences(currency: str) -> None:
     if FORM.last_posted is None or differences is None:
         return
     if not differences:
-        st.info("Every counted quantity matched the system: no differences were posted.")
+        st.info(_("Every counted quantity matched the system: no differences were posted."))
         return
-    st.subheader("Differences posted")
+    st.subheader(_("Differences posted"))
     st.dataframe(differences_table(differences, currency), hide_index=True)
     total = sum((d.value for d in differences), Decimal(0))
     st.caption(
-        f"Net {money(total)} {currency} to stock differences (gains in, losses out at "
-        "the item's cost)."
+        _(
+            "Net {amount} {currency} to stock differences (gains in, losses out at the "
+            "item's cost).",
+            amount=money(total),
+            currency=currency,
+        )
     )
 
 
 def main() -> None:
-    st.title("Stock count")
+    st.title(_("Stock count"))
     st.caption(
-        "Count a warehouse: the grid lists what the system has on hand (per lot or serial "
-        "number for tracked items); type the counted quantity of what you counted (0 for "
-        "what is gone) and add rows for items found that are not listed. Rows left empty are "
-        "not counted. *Post count* posts the differences at the item's cost."
+        _(
+            "Count a warehouse: the grid lists what the system has on hand (per lot or serial "
+            "number for tracked items); type the counted quantity of what you counted (0 for "
+            "what is gone) and add rows for items found that are not listed. Rows left empty "
+            "are not counted. *Post count* posts the differences at the item's cost."
+        )
     )
     FORM.notice()
     errors = FieldErrors()
@@ -98,29 +96,34 @@ def main() -> None:
     left, right = st.columns(2)
     with left:
         warehouse = st.selectbox(
-            "Warehouse",
+            _("Warehouse"),
             codes,
             index=None,
             format_func=labels.__getitem__,
             key=f"stock_count_warehouse_{generation}_{division.id}",
-            placeholder="Pick the warehouse counted",
+            placeholder=_("Pick the warehouse counted"),
         )
         errors.slot("warehouse")
     with right:
         count_date = st.date_input(
-            "Count date",
+            _("Count date"),
             value=clock.today(),
-            format="YYYY-MM-DD",
+            format=date_input_format(),
             key=f"stock_count_date_{generation}",
         )
         errors.slot("count_date")
     if warehouse is None:
-        st.info("Pick the warehouse: what the system has on hand there is listed to count.")
+        st.info(_("Pick the warehouse: what the system has on hand there is listed to count."))
         return
-    description = st.text_input("Description", key=f"stock_count_description_{generation}")
+    description = st.text_input(_("Description"), key=f"stock_count_description_{generation}")
     stock = wholesale_lookups.stock_on_hand(division.id, warehouse)
     if not stock:
-        st.caption(f"The system has nothing on hand in {warehouse}; add the items you counted.")
+        st.caption(
+            _(
+                "The system has nothing on hand in {warehouse}; add the items you counted.",
+                warehouse=warehouse,
+            )
+        )
     lines = st.data_editor(
         count_grid(stock),
         key=f"stock_count_lines_{generation}_{division.id}_{warehouse}",
@@ -129,14 +132,14 @@ def main() -> None:
         placeholder="",
         disabled=["name", "tracking", "system"],
         column_config={
-            "item": st.column_config.TextColumn("Item code", width="medium"),
-            "name": "Description",
-            "tracking": "Tracked by",
+            "item": st.column_config.TextColumn(_("Item code"), width="medium"),
+            "name": _("Description"),
+            "tracking": _("Tracked by"),
             "lot": st.column_config.TextColumn(
-                "Lot / serial", help="Tracked items are counted per lot or serial number."
+                _("Lot / serial"), help=_("Tracked items are counted per lot or serial number.")
             ),
-            "system": "System quantity",
-            "counted": st.column_config.TextColumn("Counted quantity"),
+            "system": _("System quantity"),
+            "counted": typed_quantity_column(_("Counted quantity")),
         },
     )
     errors.slot("lines")
@@ -155,23 +158,23 @@ def main() -> None:
                 st.warning(p.error, icon=":material/help:")
                 continue
             system = p.lot_on_hand if p.tracking != "none" else p.on_hand
-            number = _number(counted[p.row])
+            number = typed_number(counted[p.row])
             table.append(
                 {
-                    "Row": p.row,
-                    "Item": p.item_code,
-                    "Lot / serial": p.lot,
-                    "System": qty(system),
-                    "Counted": counted[p.row],
-                    "Difference": qty(number - system)
+                    _("Row"): p.row,
+                    _("Item"): p.item_code,
+                    _("Lot / serial"): p.lot,
+                    _("System"): qty(system),
+                    _("Counted"): counted[p.row],
+                    _("Difference"): qty(number - system)
                     if number is not None and system is not None
                     else "",
                 }
             )
         if table:
-            st.caption("What the count changes (the system's quantity as of now):")
+            st.caption(_("What the count changes (the system's quantity as of now):"))
             st.dataframe(pd.DataFrame(table), hide_index=True)
-    post = st.button("Post count", type="primary", key=f"stock_count_post_{generation}")
+    post = st.button(_("Post count"), type="primary", key=f"stock_count_post_{generation}")
     errors.slot(GENERAL)
 
     if post:

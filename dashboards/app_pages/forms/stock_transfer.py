@@ -6,15 +6,16 @@ shows what the from-warehouse has on hand before anything is posted.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
-from dashboards.forms.wholesale_forms import TRACKING, qty
-from dashboards.grid_columns import blank_grid, options
+from dashboards.forms.wholesale_forms import qty, serials_help, tracked_by, typed_number
+from dashboards.grid_columns import blank_grid, options, typed_quantity_column
+from dashboards.language import _, date_input_format
 from dashboards.writeback.clerk_posting import filled_rows
 from dashboards.writeback.wholesale_posting import (
     TRANSFER_LINE_COLUMNS,
@@ -33,13 +34,13 @@ def on_hand_table(preview: list[StockPreview], quantities: dict[int, str]) -> pd
     ok = [p for p in preview if not p.error]
     return pd.DataFrame(
         {
-            "Row": [p.row for p in ok],
-            "Item": [p.item_code for p in ok],
-            "Description": [p.item_name for p in ok],
-            "Tracked by": [TRACKING.get(p.tracking, p.tracking) for p in ok],
-            "Quantity": [quantities.get(p.row, "") for p in ok],
-            "On hand": [qty(p.on_hand) for p in ok],
-            "Lot on hand": [qty(p.lot_on_hand) for p in ok],
+            _("Row"): [p.row for p in ok],
+            _("Item"): [p.item_code for p in ok],
+            _("Description"): [p.item_name for p in ok],
+            _("Tracked by"): [tracked_by(p.tracking) for p in ok],
+            _("Quantity"): [quantities.get(p.row, "") for p in ok],
+            _("On hand"): [qty(p.on_hand) for p in ok],
+            _("Lot on hand"): [qty(p.lot_on_hand) for p in ok],
         }
     )
 
@@ -54,19 +55,19 @@ def _quantity(cells: dict[str, str]) -> str:
 def _exceeds(typed: str, on_hand: Decimal) -> bool:
     """Whether a typed quantity is a number above what is on hand (text: the service's
     message says what is wrong with it)."""
-    try:
-        return Decimal(typed) > on_hand
-    except InvalidOperation:
-        return False
+    number = typed_number(typed)
+    return number is not None and number > on_hand
 
 
 def main() -> None:
-    st.title("Stock transfer")
+    st.title(_("Stock transfer"))
     st.caption(
-        "Move goods from one warehouse to another: type the item code and quantity per line "
-        "(the lot, or the serial numbers separated by commas, of tracked items). The goods "
-        "move at the item's cost (average or standard); each line shows what the "
-        "from-warehouse has on hand."
+        _(
+            "Move goods from one warehouse to another: type the item code and quantity per "
+            "line (the lot, or the serial numbers separated by commas, of tracked items). The "
+            "goods move at the item's cost (average or standard); each line shows what the "
+            "from-warehouse has on hand."
+        )
     )
     FORM.notice()
     errors = FieldErrors()
@@ -78,33 +79,33 @@ def main() -> None:
     left, middle, right = st.columns(3)
     with left:
         source = st.selectbox(
-            "From warehouse",
+            _("From warehouse"),
             codes,
             index=None,
             format_func=labels.__getitem__,
             key=f"stock_transfer_from_{generation}_{division.id}",
-            placeholder="Pick a warehouse",
+            placeholder=_("Pick a warehouse"),
         )
         errors.slot("from_warehouse")
     with middle:
         target = st.selectbox(
-            "To warehouse",
+            _("To warehouse"),
             codes,
             index=None,
             format_func=labels.__getitem__,
             key=f"stock_transfer_to_{generation}_{division.id}",
-            placeholder="Pick a warehouse",
+            placeholder=_("Pick a warehouse"),
         )
         errors.slot("to_warehouse")
     with right:
         transfer_date = st.date_input(
-            "Transfer date",
+            _("Transfer date"),
             value=clock.today(),
-            format="YYYY-MM-DD",
+            format=date_input_format(),
             key=f"stock_transfer_date_{generation}",
         )
         errors.slot("transfer_date")
-    description = st.text_input("Description", key=f"stock_transfer_description_{generation}")
+    description = st.text_input(_("Description"), key=f"stock_transfer_description_{generation}")
     lines = st.data_editor(
         blank_grid(TRANSFER_LINE_COLUMNS, BLANK_ROWS),
         key=f"stock_transfer_lines_{generation}",
@@ -112,14 +113,10 @@ def main() -> None:
         hide_index=True,
         placeholder="",
         column_config={
-            "item": st.column_config.TextColumn("Item code", width="medium"),
-            "quantity": st.column_config.TextColumn("Quantity"),
-            "lot": st.column_config.TextColumn("Lot", help="Items tracked by lot."),
-            "serials": st.column_config.TextColumn(
-                "Serial numbers",
-                help="Items tracked by serial number: one per unit, separated by commas; "
-                "an empty quantity takes one unit per serial number.",
-            ),
+            "item": st.column_config.TextColumn(_("Item code"), width="medium"),
+            "quantity": typed_quantity_column(_("Quantity")),
+            "lot": st.column_config.TextColumn(_("Lot"), help=_("Items tracked by lot.")),
+            "serials": st.column_config.TextColumn(_("Serial numbers"), help=serials_help()),
         },
     )
     errors.slot("lines")
@@ -133,7 +130,7 @@ def main() -> None:
         )
         quantities = {n: _quantity(c) for n, c in rows}
         if source is None:
-            st.caption("Pick the from-warehouse to see what it has on hand.")
+            st.caption(_("Pick the from-warehouse to see what it has on hand."))
         else:
             st.dataframe(on_hand_table(preview, quantities), hide_index=True)
         for p in preview:
@@ -141,11 +138,18 @@ def main() -> None:
                 st.warning(p.error, icon=":material/help:")
             elif p.on_hand is not None and _exceeds(quantities[p.row], p.on_hand):
                 st.warning(
-                    f"Row {p.row}: warehouse {source} has {qty(p.on_hand)} of {p.item_code} "
-                    f"on hand, less than the {quantities[p.row]} to transfer.",
+                    _(
+                        "Row {row}: warehouse {warehouse} has {on_hand} of {item} on hand, "
+                        "less than the {quantity} to transfer.",
+                        row=p.row,
+                        warehouse=source,
+                        on_hand=qty(p.on_hand),
+                        item=p.item_code,
+                        quantity=quantities[p.row],
+                    ),
                     icon=":material/inventory:",
                 )
-    transfer = st.button("Transfer", type="primary", key=f"stock_transfer_post_{generation}")
+    transfer = st.button(_("Transfer"), type="primary", key=f"stock_transfer_post_{generation}")
     errors.slot(GENERAL)
 
     if transfer:
