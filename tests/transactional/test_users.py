@@ -227,3 +227,33 @@ def test_first_admin_password_only_when_no_admin_can_sign_in(engine) -> None:
         assert sign_in.sign_in(s, "admin", "first admin password", now=T0).role == "admin"
     with session_scope(engine) as s:
         assert s.exec(select(User).where(User.role == "admin")).one().password_hash
+
+
+def test_every_demo_user_signs_in_with_the_listed_password(tmp_path) -> None:
+    import os
+    from datetime import date
+
+    from ingestion.demo import generate
+    from ingestion.demo.company import DEMO_USERS
+    from transactional.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    upgrade(url)
+    generate(url, seed=42, scale=0.0005, end_date=date(2026, 10, 31))
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as s:
+            rows = {row.username: row for row in users.list_users(session=s, user=user(s, "admin"))}
+            for username, (role, divisions, locale, password) in DEMO_USERS.items():
+                # The admin's comes from ERP_ADMIN_PASSWORD (set by tests/conftest.py).
+                who = sign_in.sign_in(
+                    s, username, password or os.environ["ERP_ADMIN_PASSWORD"], now=T0
+                )
+                assert (who.role, who.locale) == (role, locale)
+                if role != "admin":
+                    assert rows[username].divisions == tuple(sorted(divisions))
+    finally:
+        engine.dispose()
+    assert DEMO_USERS["clerk1"][1:3] == (("NL01",), "nl_NL")
+    assert DEMO_USERS["manager_us"][:3] == ("manager", ("US01",), "en")
+    assert DEMO_USERS["accountant_be"][2] == "fr_BE"
