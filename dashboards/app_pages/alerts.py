@@ -7,12 +7,13 @@ from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
+from babel.numbers import format_decimal
 
 from dashboards import sidebar, signed_in
 from dashboards.amounts import format_day, format_quantity
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, ledger_divisions, refresh_warehouse
 from dashboards.grid_columns import pick_column
-from dashboards.language import N_, _, error_text
+from dashboards.language import N_, _, current_locale, error_text
 from dashboards.queries import budgets
 from dashboards.report_cache import cached
 from dashboards.report_table import report_table
@@ -135,7 +136,11 @@ def current_alerts(wh: PublishedWarehouse, sel: Selection) -> None:
 
 
 def _amount(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:.2f}"
+    """A stored threshold as the user types it: their decimal mark, no thousands
+    separators (``5000,00`` in Dutch and French, ``5000.00`` in English)."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="0.00", locale=current_locale())
 
 
 def _saved(message: str) -> None:

@@ -14,7 +14,7 @@ import streamlit as st
 from babel.numbers import format_decimal
 
 from dashboards import sidebar, signed_in
-from dashboards.amounts import format_amount, format_day, format_percent, format_quantity
+from dashboards.amounts import format_amount, format_day, format_quantity
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, ledger_divisions, refresh_warehouse
 from dashboards.language import N_, _, current_locale, error_text
 from dashboards.report_table import report_table
@@ -298,9 +298,9 @@ def _change_pct(value: float | None) -> str:
 
 def _signed(pct: str) -> str:
     if not pct:
-        return format_percent(0)
+        return "0 %"
     number = format_decimal(Decimal(pct), format="+#,##0.0##;-#,##0.0##", locale=current_locale())
-    return f"{number}\u00a0%"
+    return f"{number} %"
 
 
 def from_actuals(

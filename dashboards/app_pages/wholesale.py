@@ -87,7 +87,7 @@ def labels(**extra: str) -> dict[str, str]:
 
 def _whole_share(value: float) -> str:
     """A threshold as a whole percentage: ``80%`` (``80 %`` in French)."""
-    return babel_percent(value, format="#,##0%", locale=current_locale())
+    return babel_percent(value, locale=current_locale())
 
 
 def _signed(value: float, decimals: int) -> str:
