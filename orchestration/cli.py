@@ -533,7 +533,9 @@ def _as_admin(acting: str) -> Iterator[tuple[Session, User]]:
             yield session, find_user(session, acting, field="as")
     except DomainError as exc:
         _fail(str(exc))
-    except (OperationalError, ProgrammingError):
+    except (OperationalError, ProgrammingError) as exc:
+        if "no such table" not in str(exc) and "does not exist" not in str(exc):
+            _fail(f"the database could not be used: {_first_line(str(exc.orig))}")
         _fail(
             f"the database at {_safe(settings.database_url())} has no users table; "
             "run `erp db upgrade` first."
