@@ -124,7 +124,7 @@ def format_quantity(value: Number | None, decimals: int = 0) -> str:
 def format_day(value: Any) -> str:
     """A date in a table: ``5 jan 2026`` in Dutch, ``Jan 5, 2026`` in English (CLDR's
     medium form: no day/month order to misread); missing -> blank."""
-    if value is None or (not isinstance(value, date) and pd.isna(value)):
+    if value is None or value is pd.NaT or (not isinstance(value, date) and pd.isna(value)):
         return ""
     day = value.date() if isinstance(value, datetime) else value
     return format_date(day, format="medium", locale=current_locale())

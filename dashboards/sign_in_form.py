@@ -21,6 +21,9 @@ from transactional.errors import SignInRefused
 from transactional.organisation import sign_in
 
 FORM = "sign_in_form"
+USERNAME, PASSWORD = "sign_in_username", "sign_in_password"
+# Why the last try failed, shown once under the form.
+REFUSED = "sign_in_refused"
 
 
 def oidc_configured() -> bool:
@@ -33,7 +36,10 @@ def oidc_configured() -> bool:
 
 def show() -> None:
     """Render the form; on success remember the user and run the app again."""
-    _, right = st.columns([4, 1])
+    provider = oidc_configured()
+    if provider:
+        _provider_signed_in()  # before any widget: it sets the user's language
+    _blank, right = st.columns([4, 1])
     right.selectbox(
         _("Language"),
         list(LOCALE_NAMES),
@@ -45,17 +51,26 @@ def show() -> None:
     if notice is not None:
         message, params = notice
         st.info(_(message, **params), icon=":material/info:")
-    if oidc_configured():
-        _provider_sign_in()
+    if provider:
+        _provider_buttons()
     with st.form(FORM, clear_on_submit=True, enter_to_submit=True):
-        username = st.text_input(_("User name"), autocomplete="username")
-        password = st.text_input(_("Password"), type="password", autocomplete="current-password")
-        submitted = st.form_submit_button(_("Sign in"), type="primary")
-    if submitted:
-        _check(username, password)
+        st.text_input(_("User name"), autocomplete="username", key=USERNAME)
+        st.text_input(
+            _("Password"), type="password", autocomplete="current-password", key=PASSWORD
+        )
+        st.form_submit_button(_("Sign in"), type="primary", on_click=_check)
+    refused: SignInRefused | str | None = st.session_state.pop(REFUSED, None)
+    if isinstance(refused, SignInRefused):
+        st.error(error_text(refused), icon=":material/lock:")
+    elif refused is not None:
+        st.error(_(refused), icon=":material/error:")
 
 
-def _check(username: str, password: str) -> None:
+def _check() -> None:
+    """The form's callback: runs before the next run draws anything, so the user's
+    language is set before the widgets that show it."""
+    username = str(st.session_state.get(USERNAME) or "")
+    password = str(st.session_state.get(PASSWORD) or "")
     refused: SignInRefused | None = None
     try:
         with session_scope() as session:
@@ -65,13 +80,12 @@ def _check(username: str, password: str) -> None:
             except SignInRefused as err:
                 refused = err
     except (OperationalError, ProgrammingError):  # no tables yet
-        st.error(_(NOT_READY), icon=":material/error:")
+        st.session_state[REFUSED] = NOT_READY
         return
     if refused is not None:
-        st.error(error_text(refused), icon=":material/lock:")
+        st.session_state[REFUSED] = refused
         return
     signed_in.start(who.user_id, who.locale)
-    st.rerun()
 
 
 NOT_READY = N_(
@@ -80,19 +94,26 @@ NOT_READY = N_(
 )
 
 
-def _provider_sign_in() -> None:
+def _provider_signed_in() -> None:
+    """Back from the provider: sign in the user with the e-mail it vouched for."""
     user: Any = st.user
-    if getattr(user, "is_logged_in", False):
-        refused: SignInRefused | None = None
-        with session_scope() as session:
-            try:
-                who = sign_in.sign_in_by_email(session, str(user.get("email") or ""))
-            except SignInRefused as err:
-                refused = err
-        if refused is None:
-            signed_in.start(who.user_id, who.locale, method="oidc")
-            st.rerun()
-        st.error(error_text(refused), icon=":material/lock:")
+    if not getattr(user, "is_logged_in", False):
+        return
+    refused: SignInRefused | None = None
+    with session_scope() as session:
+        try:
+            who = sign_in.sign_in_by_email(session, str(user.get("email") or ""))
+        except SignInRefused as err:
+            refused = err
+    if refused is None:
+        signed_in.start(who.user_id, who.locale, method="oidc")
+        st.rerun()
+    st.session_state[REFUSED] = refused
+
+
+def _provider_buttons() -> None:
+    user: Any = st.user
+    if getattr(user, "is_logged_in", False):  # known to the provider, not to us
         st.button(_("Sign out of the provider"), on_click=st.logout)
         return
     st.button(_("Sign in with your organisation's account"), on_click=st.login, type="primary")
