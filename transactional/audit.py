@@ -73,9 +73,9 @@ def row_for(
 def _row(session: Session, table: str, key: str, action: str, old: Any, new: Any) -> dict:
     actor = session.info.get(ACTOR_KEY)
     if actor is None:
-        from transactional.errors import PermissionDenied
+        from transactional.errors import N_, PermissionDenied
 
-        raise PermissionDenied("Every change needs an acting user; none was given.")
+        raise PermissionDenied(N_("Every change needs an acting user; none was given."))
     return {
         "user_id": actor,
         "changed_at": datetime.now(UTC),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 
 
 def parse_date(value: object, *, field: str, label: str) -> date:
@@ -16,14 +16,17 @@ def parse_date(value: object, *, field: str, label: str) -> date:
     if isinstance(value, date):
         return value
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValidationError(f"{label} is required.", field=field)
+        raise ValidationError(N_("{label} is required."), field=field, label=label)
     text = str(value).strip()
     for parse in (_iso, _dmy):
         parsed = parse(text)
         if parsed is not None:
             return parsed
     raise ValidationError(
-        f"{label} '{text}' is not a date; use YYYY-MM-DD or DD-MM-YYYY.", field=field
+        N_("{label} '{text}' is not a date; use YYYY-MM-DD or DD-MM-YYYY."),
+        field=field,
+        label=label,
+        text=text,
     )
 
 

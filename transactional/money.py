@@ -78,10 +78,10 @@ class Rate(ExactDecimal):
 
 def to_decimal(value: Any, *, field: str, label: str) -> Decimal:
     """Parse what a user typed into a Decimal, or raise a clerk-readable error."""
-    from transactional.errors import ValidationError
+    from transactional.errors import N_, ValidationError
 
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValidationError(f"{label} is required.", field=field)
+        raise ValidationError(N_("{label} is required."), field=field, label=label)
     if isinstance(value, float):
         # Floats reach us only from careless callers; their repr is what the user meant.
         value = repr(value)
@@ -93,9 +93,13 @@ def to_decimal(value: Any, *, field: str, label: str) -> Decimal:
     try:
         result = Decimal(value)
     except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError(f"{label} must be a number, not '{value}'.", field=field) from None
+        raise ValidationError(
+            N_("{label} must be a number, not '{value}'."), field=field, label=label, value=value
+        ) from None
     if not result.is_finite():
-        raise ValidationError(f"{label} must be a number, not '{value}'.", field=field)
+        raise ValidationError(
+            N_("{label} must be a number, not '{value}'."), field=field, label=label, value=value
+        )
     return result
 
 
@@ -117,13 +121,17 @@ def exact_money(
     (100.123 EUR silently became 100.12), so more decimals than the currency has are
     refused; trailing zeros ("100.120") are fine.
     """
-    from transactional.errors import ValidationError
+    from transactional.errors import N_, ValidationError
 
     rounded = round_money(amount, decimals)
     if rounded != amount:
         raise ValidationError(
-            f"{label}: {amount:f} has more decimals than {currency} allows ({decimals}).",
+            N_("{label}: {amount} has more decimals than {currency} allows ({decimals})."),
             field=field,
+            label=label,
+            amount=format(amount, "f"),
+            currency=currency,
+            decimals=decimals,
         )
     return rounded
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.money import to_decimal
 
 
@@ -33,5 +33,5 @@ class DocumentRates:
             return self.rate(currency, base, on, field=field)
         rate = to_decimal(given, field=field, label=label)
         if rate <= 0:
-            raise ValidationError(f"{label} must be positive.", field=field)
+            raise ValidationError(N_("{label} must be positive."), field=field, label=label)
         return rate

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from transactional import audit
 from transactional.dates import parse_date
-from transactional.errors import UnbalancedEntry, ValidationError
+from transactional.errors import N_, UnbalancedEntry, ValidationError
 from transactional.finance.master_data import MasterData
 from transactional.money import exact_money, round_money, to_decimal
 from transactional.organisation import rights
@@ -91,7 +91,7 @@ def check_entry(
     period = master.period(division, on, field="entry_date")
     base_code, base_decimals = master.currency(division.currency_code)
     if len(draft.lines) < 2:
-        raise ValidationError("An entry needs at least two lines.", field="lines")
+        raise ValidationError(N_("An entry needs at least two lines."), field="lines")
 
     checked = CheckedEntry(
         draft=draft,
@@ -109,9 +109,14 @@ def check_entry(
         acc = master.account(division, line.account, field=f"lines.{n}.account")
         if acc.is_control and not draft.allow_control_accounts:
             raise ValidationError(
-                f"{where}: account {acc.code} ({acc.name}) is a control account; "
-                "post it through a sales/purchase invoice or a payment.",
+                N_(
+                    "Line {line}: account {account} ({account_name}) is a control account; post it "
+                    "through a sales/purchase invoice or a payment."
+                ),
                 field=f"lines.{n}.account",
+                line=n,
+                account=acc.code,
+                account_name=acc.name,
             )
         amount = _signed_amount(line, where, n)
         cur_code, cur_decimals = master.currency(
@@ -180,9 +185,15 @@ def check_entry(
             (ln["amount_base"] for ln in checked.lines if ln["amount_base"] < 0), Decimal(0)
         )
         raise UnbalancedEntry(
-            f"The entry does not balance: debit {debit} and credit {credit} {base_code} "
-            f"differ by {abs(total)} {base_code}.",
+            N_(
+                "The entry does not balance: debit {debit} and credit {credit} {currency} differ "
+                "by {total} {currency}."
+            ),
             field="lines",
+            debit=debit,
+            credit=credit,
+            currency=base_code,
+            total=abs(total),
         )
     return checked
 
@@ -211,11 +222,13 @@ def _signed_amount(line: LineDraft, where: str, n: int) -> Decimal:
     has_credit = line.credit not in (None, "")
     if has_debit and has_credit:
         raise ValidationError(
-            f"{where}: enter either a debit or a credit amount, not both.", field=f"lines.{n}.debit"
+            N_("Line {line}: enter either a debit or a credit amount, not both."),
+            field=f"lines.{n}.debit",
+            line=n,
         )
     if not has_debit and not has_credit:
         raise ValidationError(
-            f"{where}: enter a debit or a credit amount.", field=f"lines.{n}.debit"
+            N_("Line {line}: enter a debit or a credit amount."), field=f"lines.{n}.debit", line=n
         )
     if has_debit:
         return to_decimal(line.debit, field=f"lines.{n}.debit", label=f"{where}: debit")

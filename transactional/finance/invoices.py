@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from transactional import audit
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.entry_checks import EntryDraft, LineDraft, check_entry
 from transactional.finance.entry_writing import write_entries
 from transactional.finance.lookups import Lookups
@@ -108,7 +108,9 @@ def _build(
     session: Session, user: User, lookups: Lookups, d: InvoiceDraft
 ) -> tuple[Invoice, list[dict[str, Any]], EntryDraft]:
     if d.invoice_type not in ("sales", "purchase"):
-        raise ValidationError("Invoice type must be 'sales' or 'purchase'.", field="invoice_type")
+        raise ValidationError(
+            N_("Invoice type must be 'sales' or 'purchase'."), field="invoice_type"
+        )
     sales = d.invoice_type == "sales"
     division = lookups.division(d.division)
     assert division.id is not None
@@ -117,8 +119,11 @@ def _build(
     wanted = "customer" if sales else "supplier"
     if relation.relation_type not in (wanted, "both"):
         raise ValidationError(
-            f"{relation.name} is not a {wanted}; pick a {wanted} for a {d.invoice_type} invoice.",
+            N_("{relation} is not a customer; pick a customer for a sales invoice.")
+            if sales
+            else N_("{relation} is not a supplier; pick a supplier for a purchase invoice."),
             field="relation",
+            relation=relation.name,
         )
     on = parse_date(d.invoice_date, field="invoice_date", label="Invoice date")
     due = (
@@ -127,7 +132,9 @@ def _build(
         else on + timedelta(days=relation.payment_terms_days)
     )
     if due < on:
-        raise ValidationError("The due date cannot be before the invoice date.", field="due_date")
+        raise ValidationError(
+            N_("The due date cannot be before the invoice date."), field="due_date"
+        )
     journal = (
         lookups.journal(division, d.journal, types=(d.invoice_type,))
         if d.journal
@@ -137,7 +144,7 @@ def _build(
     base = lookups.currency(division.currency_code)
     rate = lookups.document_rate(d.rate, cur.code, base.code, on, field="rate", label="Rate")
     if not d.lines:
-        raise ValidationError("An invoice needs at least one line.", field="lines")
+        raise ValidationError(N_("An invoice needs at least one line."), field="lines")
     control = lookups.account_for_role(division, "receivables" if sales else "payables")
 
     inv_lines: list[dict[str, Any]] = []  # invoice_line rows, all columns but the ids
@@ -150,9 +157,13 @@ def _build(
         acc = lookups.account(division, ln.account, field=f"lines.{n}.account")
         if acc.is_control:
             raise ValidationError(
-                f"{where}: account {acc.code} is a control account; "
-                "pick a revenue or cost account.",
+                N_(
+                    "Line {line}: account {account} is a control account; pick a revenue or cost "
+                    "account."
+                ),
                 field=f"lines.{n}.account",
+                line=n,
+                account=acc.code,
             )
         qty = to_decimal(ln.quantity, field=f"lines.{n}.quantity", label=f"{where}: quantity")
         price = to_decimal(ln.unit_price, field=f"lines.{n}.unit_price", label=f"{where}: price")
@@ -165,7 +176,9 @@ def _build(
             vat_amount = round_money(amount * vat.rate, cur.decimals)
             if vat_amount and vat.account_id is None:
                 raise ValidationError(
-                    f"VAT code {vat.code} has no VAT account.", field=f"lines.{n}.vat_code"
+                    N_("VAT code {vat_code} has no VAT account."),
+                    field=f"lines.{n}.vat_code",
+                    vat_code=vat.code,
                 )
             if vat_amount:
                 vat_by_account[vat.account_id or 0] = (
@@ -215,7 +228,7 @@ def _build(
         )
     if total_excl + total_vat == 0:
         raise ValidationError(
-            "The invoice total is zero; enter quantities and prices.", field="lines"
+            N_("The invoice total is zero; enter quantities and prices."), field="lines"
         )
     for vat_account, vat_amount in vat_by_account.items():
         entry_lines.append(

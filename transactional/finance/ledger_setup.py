@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, select
 
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.finance.models import (
     ACCOUNT_CLASSES,
@@ -138,17 +138,19 @@ def create_account(
     rights.require(session, user, "manage_ledger")
     code = (code or "").strip()
     if not code:
-        raise ValidationError("Account code is required.", field="code")
+        raise ValidationError(N_("Account code is required."), field="code")
     if account_class not in ACCOUNT_CLASSES:
         raise ValidationError(
-            f"Account class must be one of {', '.join(ACCOUNT_CLASSES)}.", field="account_class"
+            N_("Account class must be one of {account_classes}."),
+            field="account_class",
+            account_classes=", ".join(ACCOUNT_CLASSES),
         )
     division_id = Lookups(session).division(division).id if division is not None else None
     dup = session.exec(
         select(Account).where(Account.code == code, Account.division_id == division_id)
     ).first()
     if dup is not None:
-        raise ValidationError(f"Account {code} already exists.", field="code")
+        raise ValidationError(N_("Account {code} already exists."), field="code", code=code)
     if posting_role is not None:
         _check_role_free(session, division_id, posting_role)
     acc = Account(
@@ -184,7 +186,9 @@ def set_posting_role(
         )
     ).first()
     if acc is None:
-        raise ValidationError(f"Account {account} does not exist.", field="account")
+        raise ValidationError(
+            N_("Account {account} does not exist."), field="account", account=account
+        )
     if posting_role is not None and posting_role != acc.posting_role:
         _check_role_free(session, division_id, posting_role)
     acc.posting_role = posting_role
@@ -196,16 +200,23 @@ def set_posting_role(
 def _check_role_free(session: Session, division_id: int | None, role: str) -> None:
     if role not in POSTING_ROLES:
         raise ValidationError(
-            f"Posting role must be one of {', '.join(POSTING_ROLES)}.", field="posting_role"
+            N_("Posting role must be one of {posting_roles}."),
+            field="posting_role",
+            posting_roles=", ".join(POSTING_ROLES),
         )
     holder = session.exec(
         select(Account).where(Account.posting_role == role, Account.division_id == division_id)
     ).first()
     if holder is not None:
         raise ValidationError(
-            f"Account {holder.code} ({holder.name}) already has the posting role '{role}'; "
-            "take it away there first.",
+            N_(
+                "Account {holder_code} ({holder_name}) already has the posting role '{role}'; take "
+                "it away there first."
+            ),
             field="posting_role",
+            holder_code=holder.code,
+            holder_name=holder.name,
+            role=role,
         )
 
 
@@ -221,10 +232,16 @@ def create_vat_code(
 ) -> VatCode:
     rights.require(session, user, "manage_ledger")
     if vat_type not in VAT_TYPES:
-        raise ValidationError(f"VAT type must be one of {', '.join(VAT_TYPES)}.", field="vat_type")
+        raise ValidationError(
+            N_("VAT type must be one of {vat_types}."),
+            field="vat_type",
+            vat_types=", ".join(VAT_TYPES),
+        )
     value = to_decimal(rate, field="rate", label="VAT rate")
     if not Decimal(0) <= value < Decimal(1):
-        raise ValidationError("VAT rate is a fraction between 0 and 1, like 0.21.", field="rate")
+        raise ValidationError(
+            N_("VAT rate is a fraction between 0 and 1, like 0.21."), field="rate"
+        )
     vat = VatCode(code=code, name=name, rate=value, vat_type=vat_type, account_id=account_id)
     session.add(vat)
     session.flush()
@@ -247,13 +264,17 @@ def create_journal(
     rights.require(session, user, "manage_ledger", div.id)
     if journal_type not in JOURNAL_TYPES:
         raise ValidationError(
-            f"Journal type must be one of {', '.join(JOURNAL_TYPES)}.", field="journal_type"
+            N_("Journal type must be one of {journal_types}."),
+            field="journal_type",
+            journal_types=", ".join(JOURNAL_TYPES),
         )
     if journal_type in ("bank", "cash") and not account:
-        raise ValidationError("A bank or cash journal needs its ledger account.", field="account")
+        raise ValidationError(
+            N_("A bank or cash journal needs its ledger account."), field="account"
+        )
     code = (code or "").strip()
     if not code or len(code) > 10:
-        raise ValidationError("Journal code is required (at most 10 characters).", field="code")
+        raise ValidationError(N_("Journal code is required (at most 10 characters)."), field="code")
     require_code_free(session, Journal, div, code, label="Journal")
     jr = Journal(
         division_id=div.id or 0,
@@ -300,11 +321,16 @@ def open_fiscal_year(*, session: Session, user: User, division: str | int, year:
     div = Lookups(session).division(division)
     rights.require(session, user, "manage_periods", div.id)
     if not 1900 < int(year) < 2200:
-        raise ValidationError("Year must be a four-digit year.", field="year")
+        raise ValidationError(N_("Year must be a four-digit year."), field="year")
     if session.exec(
         select(FiscalYear).where(FiscalYear.division_id == div.id, FiscalYear.year == year)
     ).first():
-        raise ValidationError(f"Fiscal year {year} already exists in {div.code}.", field="year")
+        raise ValidationError(
+            N_("Fiscal year {year} already exists in {division}."),
+            field="year",
+            year=year,
+            division=div.code,
+        )
     fy = FiscalYear(
         division_id=div.id or 0, year=year, start_date=date(year, 1, 1), end_date=date(year, 12, 31)
     )
@@ -329,14 +355,19 @@ def set_period_status(
 ) -> None:
     """Close or reopen one period, or a whole fiscal year when ``period`` is None."""
     if status not in ("open", "closed"):
-        raise ValidationError("Status must be open or closed.", field="status")
+        raise ValidationError(N_("Status must be open or closed."), field="status")
     div = Lookups(session).division(division)
     rights.require(session, user, "manage_periods", div.id)
     fy = session.exec(
         select(FiscalYear).where(FiscalYear.division_id == div.id, FiscalYear.year == year)
     ).first()
     if fy is None:
-        raise ValidationError(f"Fiscal year {year} does not exist in {div.code}.", field="year")
+        raise ValidationError(
+            N_("Fiscal year {year} does not exist in {division}."),
+            field="year",
+            year=year,
+            division=div.code,
+        )
     if period is None:
         fy.status = status
         session.add(fy)
@@ -345,10 +376,17 @@ def set_period_status(
             select(Period).where(Period.fiscal_year_id == fy.id, Period.number == period)
         ).first()
         if p is None:
-            raise ValidationError(f"Period {period} does not exist in {year}.", field="period")
+            raise ValidationError(
+                N_("Period {period} does not exist in {year}."),
+                field="period",
+                period=period,
+                year=year,
+            )
         if status == "open" and fy.status == "closed":
             raise ValidationError(
-                f"Fiscal year {year} is closed; reopen the year first.", field="period"
+                N_("Fiscal year {year} is closed; reopen the year first."),
+                field="period",
+                year=year,
             )
         p.status = status
         session.add(p)

@@ -15,7 +15,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from transactional.audit import set_actor
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance import posting_roles
 from transactional.finance.document_rates import DocumentRates
 from transactional.finance.master_data import MasterData
@@ -123,7 +123,7 @@ class Lookups(DocumentRates):
             return self._divisions[ref]
         found = self.session.get(Division, self.master().division(ref).id)
         if found is None:  # pragma: no cover - the copy is as current as a query
-            raise ValidationError(f"Division '{ref}' does not exist.", field="division")
+            raise ValidationError(N_("Division '{ref}' does not exist."), field="division", ref=ref)
         self._divisions[ref] = found
         return found
 
@@ -132,11 +132,11 @@ class Lookups(DocumentRates):
         if isinstance(ref, int):
             acc = self._accounts_by_id.get(ref) or self.session.get(Account, ref)
             if acc is None or acc.division_id not in (None, division.id):
-                raise ValidationError(f"Account id {ref} does not exist.", field=field)
+                raise ValidationError(N_("Account id {ref} does not exist."), field=field, ref=ref)
         else:
             code = str(ref or "").strip()
             if not code:
-                raise ValidationError("Account is required.", field=field)
+                raise ValidationError(N_("Account is required."), field=field)
             key = (division.id, code)
             acc = self._accounts.get(key)
             if acc is None:
@@ -155,12 +155,20 @@ class Lookups(DocumentRates):
                 rows.sort(key=lambda a: a.division_id is None)
                 if not rows:
                     raise ValidationError(
-                        f"Account {code} does not exist in division {division.code}.", field=field
+                        N_("Account {code} does not exist in division {division}."),
+                        field=field,
+                        code=code,
+                        division=division.code,
                     )
                 acc = rows[0]
                 self._accounts[key] = acc
         if not acc.is_active:
-            raise ValidationError(f"Account {acc.code} ({acc.name}) is blocked.", field=field)
+            raise ValidationError(
+                N_("Account {account} ({account_name}) is blocked."),
+                field=field,
+                account=acc.code,
+                account_name=acc.name,
+            )
         assert acc.id is not None
         self._accounts_by_id[acc.id] = acc
         return acc
@@ -184,13 +192,15 @@ class Lookups(DocumentRates):
         assert division.id is not None
         code = str(code or "").strip()
         if not code:
-            raise ValidationError("Journal is required.", field="journal")
+            raise ValidationError(N_("Journal is required."), field="journal")
         jr = self._by_code(self._journals, Journal, "Journal", division, code, field="journal")
         if types and jr.journal_type not in types:
             raise ValidationError(
-                f"Journal {code} is a {jr.journal_type} journal; use a {' or '.join(types)} "
-                "journal here.",
+                N_("Journal {code} is a {journal_type} journal; use a {types} journal here."),
                 field="journal",
+                code=code,
+                journal_type=jr.journal_type,
+                types=" or ".join(types),
             )
         return jr
 
@@ -202,7 +212,10 @@ class Lookups(DocumentRates):
         ).first()
         if jr is None:
             raise ValidationError(
-                f"Division {division.code} has no {journal_type} journal.", field="journal"
+                N_("Division {division} has no {journal_type} journal."),
+                field="journal",
+                division=division.code,
+                journal_type=journal_type,
             )
         return jr
 
@@ -228,7 +241,7 @@ class Lookups(DocumentRates):
         if cur is None:
             cur = self.session.get(Currency, code)
             if cur is None:
-                raise ValidationError(f"Currency '{code}' is not known.", field=field)
+                raise ValidationError(N_("Currency '{code}' is not known."), field=field, code=code)
             self._currencies[code] = cur
         return cur
 
@@ -251,7 +264,10 @@ class Lookups(DocumentRates):
                 value = Decimal(1)
             else:
                 raise ValidationError(
-                    f"No exchange rate for {currency} on or before {on.isoformat()}.", field=field
+                    N_("No exchange rate for {currency} on or before {date}."),
+                    field=field,
+                    currency=currency,
+                    date=on.isoformat(),
                 )
         self._rates[key] = value
         return value
@@ -262,13 +278,16 @@ class Lookups(DocumentRates):
             rel = self._relations_by_id.get(ref) or self.session.get(Relation, ref)
             if rel is None or rel.division_id != division.id:
                 raise ValidationError(
-                    f"Relation id {ref} does not exist in division {division.code}.", field=field
+                    N_("Relation id {ref} does not exist in division {division}."),
+                    field=field,
+                    ref=ref,
+                    division=division.code,
                 )
             self._relations_by_id[ref] = rel
             return rel
         code = str(ref or "").strip()
         if not code:
-            raise ValidationError("Customer or supplier is required.", field=field)
+            raise ValidationError(N_("Customer or supplier is required."), field=field)
         return self._by_code(self._relations, Relation, "Relation", division, code, field=field)
 
     def vat_code(self, code: str, *, field: str = "vat_code") -> VatCode:
@@ -277,7 +296,7 @@ class Lookups(DocumentRates):
         if vat is None:
             vat = self.session.exec(select(VatCode).where(VatCode.code == code)).first()
             if vat is None:
-                raise ValidationError(f"VAT code {code} does not exist.", field=field)
+                raise ValidationError(N_("VAT code {code} does not exist."), field=field, code=code)
             self._vat[code] = vat
         return vat
 
@@ -314,7 +333,11 @@ class Lookups(DocumentRates):
             ).first()
             if found is None:
                 raise ValidationError(
-                    f"{label} {code} does not exist in division {division.code}.", field=field
+                    N_("{label} {code} does not exist in division {division}."),
+                    field=field,
+                    label=label,
+                    code=code,
+                    division=division.code,
                 )
             cache[key] = found
         return found

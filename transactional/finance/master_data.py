@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 from sqlmodel import Session
 
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.document_rates import DocumentRates
 from transactional.finance.models import (
     Account,
@@ -313,7 +313,7 @@ class MasterData(DocumentRates):
             else part["by_code"].get(str(ref).strip())
         )
         if found is None:
-            raise ValidationError(f"Division '{ref}' does not exist.", field="division")
+            raise ValidationError(N_("Division '{ref}' does not exist."), field="division", ref=ref)
         return found  # type: ignore[no-any-return]
 
     def division_scope(self, user_id: int | None) -> set[int]:
@@ -323,11 +323,14 @@ class MasterData(DocumentRates):
     def journal(self, division: DivisionRef, code: str) -> JournalRef:
         code = str(code or "").strip()
         if not code:
-            raise ValidationError("Journal is required.", field="journal")
+            raise ValidationError(N_("Journal is required."), field="journal")
         found = self._part("journals", _journals).get((division.id, code))
         if found is None:
             raise ValidationError(
-                f"Journal {code} does not exist in division {division.code}.", field="journal"
+                N_("Journal {code} does not exist in division {division}."),
+                field="journal",
+                code=code,
+                division=division.code,
             )
         return found  # type: ignore[no-any-return]
 
@@ -340,7 +343,7 @@ class MasterData(DocumentRates):
         code = str(code or "").strip().upper()
         decimals = self._part("currencies", _currencies).get(code)
         if decimals is None:
-            raise ValidationError(f"Currency '{code}' is not known.", field=field)
+            raise ValidationError(N_("Currency '{code}' is not known."), field=field, code=code)
         return code, decimals
 
     def account(self, division: DivisionRef, ref: int | str, *, field: str) -> AccountRef:
@@ -348,19 +351,27 @@ class MasterData(DocumentRates):
         if isinstance(ref, int):
             acc = part["by_id"].get(ref)
             if acc is None or acc.division_id not in (None, division.id):
-                raise ValidationError(f"Account id {ref} does not exist.", field=field)
+                raise ValidationError(N_("Account id {ref} does not exist."), field=field, ref=ref)
         else:
             code = str(ref or "").strip()
             if not code:
-                raise ValidationError("Account is required.", field=field)
+                raise ValidationError(N_("Account is required."), field=field)
             # A division's own account overrides the shared one with the same code.
             acc = part["by_code"].get((division.id, code)) or part["by_code"].get((None, code))
             if acc is None:
                 raise ValidationError(
-                    f"Account {code} does not exist in division {division.code}.", field=field
+                    N_("Account {code} does not exist in division {division}."),
+                    field=field,
+                    code=code,
+                    division=division.code,
                 )
         if not acc.is_active:
-            raise ValidationError(f"Account {acc.code} ({acc.name}) is blocked.", field=field)
+            raise ValidationError(
+                N_("Account {account} ({account_name}) is blocked."),
+                field=field,
+                account=acc.code,
+                account_name=acc.name,
+            )
         return acc  # type: ignore[no-any-return]
 
     def _reference_rate(self, currency: str, on: date, field: str) -> Decimal:
@@ -374,7 +385,10 @@ class MasterData(DocumentRates):
             # The reference currency itself has no rows: it is worth 1 by definition.
             return Decimal(1)
         raise ValidationError(
-            f"No exchange rate for {currency} on or before {on.isoformat()}.", field=field
+            N_("No exchange rate for {currency} on or before {date}."),
+            field=field,
+            currency=currency,
+            date=on.isoformat(),
         )
 
     def relation_id(self, division: DivisionRef, ref: int | str, *, field: str) -> int:
@@ -382,16 +396,22 @@ class MasterData(DocumentRates):
         if isinstance(ref, int):
             if part["division_of"].get(ref) != division.id:
                 raise ValidationError(
-                    f"Relation id {ref} does not exist in division {division.code}.", field=field
+                    N_("Relation id {ref} does not exist in division {division}."),
+                    field=field,
+                    ref=ref,
+                    division=division.code,
                 )
             return ref
         code = str(ref or "").strip()
         if not code:
-            raise ValidationError("Customer or supplier is required.", field=field)
+            raise ValidationError(N_("Customer or supplier is required."), field=field)
         found = part["by_code"].get((division.id, code))
         if found is None:
             raise ValidationError(
-                f"Relation {code} does not exist in division {division.code}.", field=field
+                N_("Relation {code} does not exist in division {division}."),
+                field=field,
+                code=code,
+                division=division.code,
             )
         return found  # type: ignore[no-any-return]
 
@@ -399,7 +419,7 @@ class MasterData(DocumentRates):
         code = str(code).strip()
         found = self._part("vat_codes", _vat_codes).get(code)
         if found is None:
-            raise ValidationError(f"VAT code {code} does not exist.", field=field)
+            raise ValidationError(N_("VAT code {code} does not exist."), field=field, code=code)
         return found  # type: ignore[no-any-return]
 
     def cost_centre_id(self, division: DivisionRef, code: str, *, field: str) -> int:
@@ -407,7 +427,10 @@ class MasterData(DocumentRates):
         found = self._part("cost_centres", _coded(CostCentre)).get(key)
         if found is None:
             raise ValidationError(
-                f"Cost centre {key[1]} does not exist in division {division.code}.", field=field
+                N_("Cost centre {code} does not exist in division {division}."),
+                field=field,
+                code=key[1],
+                division=division.code,
             )
         return found  # type: ignore[no-any-return]
 
@@ -416,6 +439,9 @@ class MasterData(DocumentRates):
         found = self._part("cost_units", _coded(CostUnit)).get(key)
         if found is None:
             raise ValidationError(
-                f"Cost unit {key[1]} does not exist in division {division.code}.", field=field
+                N_("Cost unit {code} does not exist in division {division}."),
+                field=field,
+                code=key[1],
+                division=division.code,
             )
         return found  # type: ignore[no-any-return]

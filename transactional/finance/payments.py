@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from transactional import audit
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.entry_checks import EntryDraft, LineDraft, check_entry
 from transactional.finance.entry_writing import write_entries
 from transactional.finance.lookups import Lookups
@@ -133,21 +133,25 @@ def _build(
     pending: dict[int, tuple[Decimal, Decimal]],
 ) -> tuple[Payment, list[dict[str, Any]], EntryDraft]:
     if d.direction not in ("received", "paid"):
-        raise ValidationError("Direction must be 'received' or 'paid'.", field="direction")
+        raise ValidationError(N_("Direction must be 'received' or 'paid'."), field="direction")
     received = d.direction == "received"
     division = lookups.division(d.division)
     assert division.id is not None
     lookups.require(user, "post_payment", division.id)
     journal = lookups.journal(division, d.journal, types=("bank", "cash"))
     if journal.account_id is None:
-        raise ValidationError(f"Journal {journal.code} has no bank account set.", field="journal")
+        raise ValidationError(
+            N_("Journal {journal} has no bank account set."),
+            field="journal",
+            journal=journal.code,
+        )
     relation = lookups.relation(division, d.relation)
     on = parse_date(d.payment_date, field="payment_date", label="Payment date")
     cur = lookups.currency(d.currency or journal.currency_code or division.currency_code)
     base = lookups.currency(division.currency_code)
     amount = to_money(d.amount, cur.decimals, currency=cur.code, field="amount", label="Amount")
     if amount <= 0:
-        raise ValidationError("The amount must be more than zero.", field="amount")
+        raise ValidationError(N_("The amount must be more than zero."), field="amount")
     rate = lookups.document_rate(d.rate, cur.code, base.code, on, field="rate", label="Rate")
     amount_base = round_money(amount * rate, base.decimals)
     control = lookups.account_for_role(division, "receivables" if received else "payables")
@@ -172,14 +176,23 @@ def _build(
         wanted = "sales" if received else "purchase"
         if inv.invoice_type != wanted or inv.relation_id != relation.id:
             raise ValidationError(
-                f"Invoice {inv.document_number} is not a {wanted} invoice of {relation.name}.",
+                N_("Invoice {invoice} is not a sales invoice of {relation}.")
+                if received
+                else N_("Invoice {invoice} is not a purchase invoice of {relation}."),
                 field=f"allocations.{n}.invoice",
+                invoice=inv.document_number,
+                relation=relation.name,
             )
         if inv.currency_code != cur.code:
             raise ValidationError(
-                f"Invoice {inv.document_number} is in {inv.currency_code}; "
-                f"a {cur.code} payment cannot settle it.",
+                N_(
+                    "Invoice {invoice} is in {invoice_currency}; a {currency} payment cannot "
+                    "settle it."
+                ),
                 field=f"allocations.{n}.invoice",
+                invoice=inv.document_number,
+                invoice_currency=inv.currency_code,
+                currency=cur.code,
             )
         alloc = to_money(
             a.amount,
@@ -194,9 +207,15 @@ def _build(
         open_amt, open_base = pending[inv.id]
         if alloc == 0 or (alloc > 0) != (open_amt > 0) or abs(alloc) > abs(open_amt):
             raise ValidationError(
-                f"Invoice {inv.document_number} has {open_amt} {cur.code} open; "
-                f"{alloc} cannot be allocated to it.",
+                N_(
+                    "Invoice {invoice} has {open_amount} {currency} open; {amount} cannot be "
+                    "allocated to it."
+                ),
                 field=f"allocations.{n}.amount",
+                invoice=inv.document_number,
+                open_amount=open_amt,
+                currency=cur.code,
+                amount=alloc,
             )
         # Settling the whole rest relieves the whole remaining base: no rounding residue.
         alloc_base = (
@@ -222,8 +241,11 @@ def _build(
         )
     if allocated > amount:
         raise ValidationError(
-            f"The allocations ({allocated}) exceed the payment ({amount} {cur.code}).",
+            N_("The allocations ({allocated}) exceed the payment ({amount} {currency})."),
             field="allocations",
+            allocated=allocated,
+            amount=amount,
+            currency=cur.code,
         )
     rest = amount - allocated
     rest_base = round_money(rest * rate, base.decimals)
@@ -288,5 +310,7 @@ def _find_invoice(session: Session, division_id: int, ref: str | int, n: int) ->
             )
         ).first()
     if inv is None or inv.division_id != division_id:
-        raise ValidationError(f"Invoice {ref} does not exist.", field=f"allocations.{n}.invoice")
+        raise ValidationError(
+            N_("Invoice {ref} does not exist."), field=f"allocations.{n}.invoice", ref=ref
+        )
     return inv

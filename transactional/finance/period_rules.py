@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Protocol, TypeVar
 
-from transactional.errors import PeriodClosed, ValidationError
+from transactional.errors import N_, PeriodClosed, ValidationError
 
 
 def require_open(
@@ -22,24 +22,39 @@ def require_open(
     """Refuse a date in a closed fiscal year or a closed period, in the clerk's words."""
     if year_status == "closed":
         raise PeriodClosed(
-            f"Fiscal year {year} of division {division_code} is closed; "
-            f"nothing can be posted on {on.isoformat()}.",
+            N_(
+                "Fiscal year {year} of division {division} is closed; nothing can be posted on "
+                "{date}."
+            ),
             field=field,
+            year=year,
+            division=division_code,
+            date=on.isoformat(),
         )
     if period_status == "closed":
         raise PeriodClosed(
-            f"Period {year}-{period_number:02d} of division {division_code} is closed; "
-            f"nothing can be posted on {on.isoformat()}.",
+            N_(
+                "Period {year}-{period_number} of division {division} is closed; nothing can be "
+                "posted on {date}."
+            ),
             field=field,
+            year=year,
+            period_number=format(period_number, "02d"),
+            division=division_code,
+            date=on.isoformat(),
         )
 
 
 def no_period(division_code: str, on: date, *, field: str) -> ValidationError:
     """The error for a date no fiscal period of the division covers."""
     return ValidationError(
-        f"No fiscal period of division {division_code} covers {on.isoformat()}; "
-        "ask your accountant to open that fiscal year.",
+        N_(
+            "No fiscal period of division {division} covers {date}; ask your accountant to open "
+            "that fiscal year."
+        ),
         field=field,
+        division=division_code,
+        date=on.isoformat(),
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
-from transactional.errors import ImmutableRecord
+from transactional.errors import N_, ImmutableRecord
 from transactional.finance.models import JournalEntry, JournalLine
 
 # Written once, with the entry that posts them; the database refuses changes too
@@ -30,10 +30,12 @@ def _refuse_changes_to_posted(session: OrmSession, _ctx: Any, _instances: Any) -
             continue
         if isinstance(obj, (JournalEntry, JournalLine)):
             raise ImmutableRecord(
-                "A posted entry cannot be changed or deleted; post a reversal to correct it."
+                N_("A posted entry cannot be changed or deleted; post a reversal to correct it.")
             )
         if getattr(type(obj), "__tablename__", None) in _POSTED_DOCUMENTS:
             raise ImmutableRecord(
-                "A posted invoice or payment cannot be changed or deleted; "
-                "correct it with a credit note, a reversal or a new payment."
+                N_(
+                    "A posted invoice or payment cannot be changed or deleted; correct it with a "
+                    "credit note, a reversal or a new payment."
+                )
             )

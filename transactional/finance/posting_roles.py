@@ -13,21 +13,21 @@ from __future__ import annotations
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from transactional.errors import DomainError
+from transactional.errors import N_, DomainError
 from transactional.finance.models import Account
 from transactional.organisation.models import Division
 
 # Role -> what the account is for, in the words of the messages and the docs.
 POSTING_ROLES: dict[str, str] = {
-    "receivables": "trade receivables (control account of sales invoices)",
-    "payables": "trade payables (control account of purchase invoices)",
-    "inventory": "inventory (stock value)",
-    "grni": "goods received not invoiced",
-    "cost_of_sales": "cost of sales",
-    "purchase_price_differences": "purchase price differences",
-    "stock_differences": "stock differences (counts and revaluations)",
-    "revenue_goods": "revenue from goods (items without their own revenue account)",
-    "fx_result": "exchange differences",
+    "receivables": N_("trade receivables (control account of sales invoices)"),
+    "payables": N_("trade payables (control account of purchase invoices)"),
+    "inventory": N_("inventory (stock value)"),
+    "grni": N_("goods received not invoiced"),
+    "cost_of_sales": N_("cost of sales"),
+    "purchase_price_differences": N_("purchase price differences"),
+    "stock_differences": N_("stock differences (counts and revaluations)"),
+    "revenue_goods": N_("revenue from goods (items without their own revenue account)"),
+    "fx_result": N_("exchange differences"),
 }
 
 
@@ -56,15 +56,26 @@ def account_for_role(session: Session, division_id: int, role: str) -> Account:
         name = division.code if division is not None else f"id {division_id}"
         what = POSTING_ROLES[role]
         if found is None:
-            message = (
-                f"Division {name} has no account for {what} (posting role '{role}') in its "
-                "chart; give one account that role in the ledger set-up."
+            raise MissingPostingRole(
+                N_(
+                    "Division {division} has no account for {what} (posting role '{role}') in its "
+                    "chart; give one account that role in the ledger set-up."
+                ),
+                field="account",
+                division=name,
+                what=what,
+                role=role,
             )
-        else:
-            message = (
-                f"Account {found.code} ({found.name}), division {name}'s account for {what}, "
-                "is blocked; unblock it or give another account the posting role "
-                f"'{role}'."
-            )
-        raise MissingPostingRole(message, field="account")
+        raise MissingPostingRole(
+            N_(
+                "Account {account} ({account_name}), division {division}'s account for {what}, is "
+                "blocked; unblock it or give another account the posting role '{role}'."
+            ),
+            field="account",
+            account=found.code,
+            account_name=found.name,
+            division=name,
+            what=what,
+            role=role,
+        )
     return found

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from transactional.errors import DomainError, ValidationError
+from transactional.errors import N_, DomainError, ValidationError
 from transactional.finance.entry_checks import EntryDraft, LineDraft, check_entry
 from transactional.finance.entry_writing import write_entries
 from transactional.finance.master_data import MasterData
@@ -38,22 +38,30 @@ def reverse_entry(
     """Post the mirror image of a manual entry; the original stays as it was."""
     original = session.get(JournalEntry, entry_id)
     if original is None:
-        raise ValidationError(f"Entry {entry_id} does not exist.", field="entry")
+        raise ValidationError(
+            N_("Entry {entry_id} does not exist."), field="entry", entry_id=entry_id
+        )
     rights.require(session, user, "reverse_entry", original.division_id)
     source = original.source_type.replace("_", " ")
     if original.source_type not in ("manual",):
         raise DomainError(
-            f"Entry {original.document_number} was created by a {source}; "
-            "correct it with a credit note or a new payment, not a reversal.",
+            N_(
+                "Entry {entry} was created by a {source}; correct it with a credit note or a new "
+                "payment, not a reversal."
+            ),
             field="entry",
+            entry=original.document_number,
+            source=source,
         )
     already = session.exec(
         select(JournalEntry).where(JournalEntry.reverses_entry_id == entry_id)
     ).first()
     if already is not None:
         raise DomainError(
-            f"Entry {original.document_number} was already reversed by {already.document_number}.",
+            N_("Entry {entry} was already reversed by {reversal}."),
             field="entry",
+            entry=original.document_number,
+            reversal=already.document_number,
         )
     lines = session.exec(
         select(JournalLine)

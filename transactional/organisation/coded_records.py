@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, SQLModel, select
 
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.organisation.models import ClosableDivisionCoded, Division
 
 _Record = TypeVar("_Record", bound=ClosableDivisionCoded)
@@ -26,7 +26,13 @@ def require_code_free(
         select(model).where(columns.division_id == division.id, columns.code == code)
     ).first()
     if taken:
-        raise ValidationError(f"{label} {code} already exists in {division.code}.", field="code")
+        raise ValidationError(
+            N_("{label} {code} already exists in {division}."),
+            field="code",
+            label=label,
+            code=code,
+            division=division.code,
+        )
 
 
 def find_open_record(
@@ -36,18 +42,29 @@ def find_open_record(
     ref: int | str,
     *,
     label: str,
-    closed: str,
+    says_closed: bool = False,
     field: str,
 ) -> _Record:
     """The record ``ref`` (id, or code with surrounding spaces ignored) of ``division``;
-    ``closed`` completes "<label> <code> ..." when it is no longer active."""
+    an inactive one is refused as "closed" (warehouses) or "no longer active" (people)."""
     stmt = select(model).where(model.division_id == division.id)
     stmt = stmt.where(model.id == ref if isinstance(ref, int) else model.code == str(ref).strip())
     found = session.exec(stmt).first()
     if found is None:
         raise ValidationError(
-            f"{label} {ref} does not exist in division {division.code}.", field=field
+            N_("{label} {ref} does not exist in division {division}."),
+            field=field,
+            label=label,
+            ref=ref,
+            division=division.code,
         )
     if not found.is_active:
-        raise ValidationError(f"{label} {found.code} {closed}.", field=field)
+        raise ValidationError(
+            N_("{label} {code} is closed.")
+            if says_closed
+            else N_("{label} {code} is no longer active."),
+            field=field,
+            label=label,
+            code=found.code,
+        )
     return found

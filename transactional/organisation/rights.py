@@ -10,30 +10,30 @@ from collections.abc import Callable
 
 from sqlmodel import Session, select
 
-from transactional.errors import PermissionDenied
+from transactional.errors import N_, PermissionDenied
 from transactional.organisation.models import User, UserDivision
 
-# What each action means to a user, for messages.
+# What each action means to a user, for messages (message ids: the UI translates them).
 ACTIONS: dict[str, str] = {
-    "view_reports": "view reports",
-    "post_entry": "post journal entries",
-    "reverse_entry": "reverse posted entries",
-    "post_invoice": "post invoices",
-    "post_payment": "post payments",
-    "manage_relations": "maintain customers and suppliers",
-    "manage_items": "maintain items, warehouses and prices",
-    "sell": "enter quotes, sales orders, deliveries and customer returns",
-    "purchase": "enter purchase orders, goods receipts and supplier returns",
-    "manage_stock": "transfer stock and post stock counts",
-    "accept_differences": "accept price differences between a purchase invoice and its order",
-    "manage_ledger": "maintain the chart of accounts, journals, VAT codes and cost centres",
-    "manage_periods": "open or close periods and fiscal years",
-    "set_rates": "enter exchange rates",
-    "manage_divisions": "create or change divisions",
-    "manage_users": "manage users and their rights",
-    "approve": "approve budgets and documents",
-    "manage_budgets": "make, copy and submit budgets",
-    "manage_alerts": "set alert limits",
+    "view_reports": N_("view reports"),
+    "post_entry": N_("post journal entries"),
+    "reverse_entry": N_("reverse posted entries"),
+    "post_invoice": N_("post invoices"),
+    "post_payment": N_("post payments"),
+    "manage_relations": N_("maintain customers and suppliers"),
+    "manage_items": N_("maintain items, warehouses and prices"),
+    "sell": N_("enter quotes, sales orders, deliveries and customer returns"),
+    "purchase": N_("enter purchase orders, goods receipts and supplier returns"),
+    "manage_stock": N_("transfer stock and post stock counts"),
+    "accept_differences": N_("accept price differences between a purchase invoice and its order"),
+    "manage_ledger": N_("maintain the chart of accounts, journals, VAT codes and cost centres"),
+    "manage_periods": N_("open or close periods and fiscal years"),
+    "set_rates": N_("enter exchange rates"),
+    "manage_divisions": N_("create or change divisions"),
+    "manage_users": N_("manage users and their rights"),
+    "approve": N_("approve budgets and documents"),
+    "manage_budgets": N_("make, copy and submit budgets"),
+    "manage_alerts": N_("set alert limits"),
 }
 
 _CLERK = {
@@ -76,14 +76,26 @@ MATRIX: dict[str, frozenset[str]] = {
 }
 
 
-def _a(role: str) -> str:
-    return f"{'an' if role[0] in 'aeiou' else 'a'} {role}"
+# The refusal names the user's role and whom to ask as whole phrases (message ids), so a
+# translation never has to build "a"/"an" or a list of roles from pieces.
+ROLE_SUBJECTS: dict[str, str] = {
+    "clerk": N_("A clerk"),
+    "accountant": N_("An accountant"),
+    "manager": N_("A manager"),
+    "analyst": N_("An analyst"),
+    "admin": N_("An administrator"),
+}
+_ASK: dict[tuple[str, ...], str] = {
+    (): N_("an administrator"),
+    ("accountant",): N_("an accountant or an administrator"),
+    ("manager",): N_("a manager or an administrator"),
+    ("accountant", "manager"): N_("an accountant, a manager or an administrator"),
+}
 
 
 def _who_may(action: str) -> str:
     """Whom to ask, e.g. 'a manager or an administrator'."""
-    who = [_a(r) for r in ("accountant", "manager") if action in MATRIX[r]] + ["an administrator"]
-    return " or ".join([", ".join(who[:-1]), who[-1]]) if len(who) > 1 else who[0]
+    return _ASK[tuple(r for r in ("accountant", "manager") if action in MATRIX[r])]
 
 
 def allowed_divisions(session: Session, user: User) -> set[int] | None:
@@ -119,10 +131,13 @@ def require(
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     if not user.is_active:
-        raise PermissionDenied(f"User {user.username} is deactivated.")
+        raise PermissionDenied(N_("User {user} is deactivated."), user=user.username)
     if action not in MATRIX.get(user.role, frozenset()):
         raise PermissionDenied(
-            f"{_a(user.role).capitalize()} may not {ACTIONS[action]}; ask {_who_may(action)}."
+            N_("{role} may not {action}; ask {who}."),
+            role=ROLE_SUBJECTS.get(user.role, user.role),
+            action=ACTIONS[action],
+            who=_who_may(action),
         )
     if division_id is not None:
         divisions = scope() if scope is not None else allowed_divisions(session, user)
@@ -131,7 +146,11 @@ def require(
 
             division = session.get(Division, division_id)
             name = division.code if division is not None else str(division_id)
-            raise PermissionDenied(f"User {user.username} has no rights in division {name}.")
+            raise PermissionDenied(
+                N_("User {user} has no rights in division {name}."),
+                user=user.username,
+                name=name,
+            )
     from transactional.audit import set_actor
 
     assert user.id is not None

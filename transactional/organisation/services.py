@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from transactional import audit
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.money import to_decimal
 from transactional.organisation import rights
 from transactional.organisation.models import (
@@ -69,11 +69,15 @@ def create_user(
     rights.require(session, user, "manage_users")
     username = (username or "").strip()
     if not username:
-        raise ValidationError("User name is required.", field="username")
+        raise ValidationError(N_("User name is required."), field="username")
     if role not in ROLES:
-        raise ValidationError(f"Role must be one of {', '.join(ROLES)}.", field="role")
+        raise ValidationError(
+            N_("Role must be one of {roles}."), field="role", roles=", ".join(ROLES)
+        )
     if session.exec(select(User).where(User.username == username)).first() is not None:
-        raise ValidationError(f"User name {username} is already taken.", field="username")
+        raise ValidationError(
+            N_("User name {username} is already taken."), field="username", username=username
+        )
     new = User(username=username, full_name=full_name or username, role=role)
     session.add(new)
     session.flush()
@@ -97,9 +101,9 @@ def create_currency(
     rights.require(session, user, "set_rates")
     code = (code or "").strip().upper()
     if len(code) != 3 or not code.isalpha():
-        raise ValidationError("A currency code has three letters, like EUR.", field="code")
+        raise ValidationError(N_("A currency code has three letters, like EUR."), field="code")
     if not 0 <= decimals <= 4:
-        raise ValidationError("Decimals must be between 0 and 4.", field="decimals")
+        raise ValidationError(N_("Decimals must be between 0 and 4."), field="decimals")
     existing = session.get(Currency, code)
     if existing is not None:
         return existing
@@ -118,10 +122,15 @@ def set_exchange_rates(
     for n, (code, day, value) in enumerate(rates, start=1):
         cur = session.get(Currency, str(code).upper())
         if cur is None:
-            raise ValidationError(f"Rate {n}: currency '{code}' is not known.", field="currency")
+            raise ValidationError(
+                N_("Rate {row}: currency '{code}' is not known."),
+                field="currency",
+                row=n,
+                code=code,
+            )
         rate = to_decimal(value, field="rate", label=f"Rate {n}")
         if rate <= 0:
-            raise ValidationError(f"Rate {n}: a rate must be positive.", field="rate")
+            raise ValidationError(N_("Rate {row}: a rate must be positive."), field="rate", row=n)
         rows.append(
             ExchangeRate(
                 currency_code=cur.code,
@@ -148,16 +157,18 @@ def create_division(
     rights.require(session, user, "manage_divisions")
     code = (code or "").strip()
     if not code:
-        raise ValidationError("Division code is required.", field="code")
+        raise ValidationError(N_("Division code is required."), field="code")
     if session.exec(select(Division).where(Division.code == code)).first() is not None:
-        raise ValidationError(f"Division {code} already exists.", field="code")
+        raise ValidationError(N_("Division {code} already exists."), field="code", code=code)
     if session.get(Currency, (currency or "").upper()) is None:
-        raise ValidationError(f"Currency '{currency}' is not known.", field="currency")
+        raise ValidationError(
+            N_("Currency '{currency}' is not known."), field="currency", currency=currency
+        )
     if len((country or "").strip()) != 2:
-        raise ValidationError("Country is a two-letter code, like NL.", field="country")
+        raise ValidationError(N_("Country is a two-letter code, like NL."), field="country")
     pct = to_decimal(ownership_pct, field="ownership_pct", label="Ownership %")
     if not Decimal(0) <= pct <= Decimal(100):
-        raise ValidationError("Ownership % must be between 0 and 100.", field="ownership_pct")
+        raise ValidationError(N_("Ownership % must be between 0 and 100."), field="ownership_pct")
     parent_id = find_division(session, parent).id if parent else None
     div = Division(
         code=code,
@@ -179,7 +190,7 @@ def find_division(session: Session, ref: str | int, *, field: str = "division") 
     )
     div = session.exec(stmt).first()
     if div is None:
-        raise ValidationError(f"Division '{ref}' does not exist.", field=field)
+        raise ValidationError(N_("Division '{ref}' does not exist."), field=field, ref=ref)
     return div
 
 
@@ -187,5 +198,5 @@ def find_currency(session: Session, code: str | None, *, field: str = "currency"
     """A known currency by its code (any case)."""
     cur = session.get(Currency, str(code or "").strip().upper())
     if cur is None:
-        raise ValidationError(f"Currency '{code}' is not known.", field=field)
+        raise ValidationError(N_("Currency '{code}' is not known."), field=field, code=code)
     return cur
