@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from transactional.budgets.models import AlertSetting
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import exact_money, round_money, to_decimal
 from transactional.organisation.models import Division, User
@@ -71,13 +71,16 @@ def set_overdue_limit(
         rel = lookups.relation(div, customer, field="customer")
         if rel.relation_type not in ("customer", "both"):
             raise ValidationError(
-                f"Relation {rel.code} ({rel.name}) is a {rel.relation_type}, not a customer.",
+                N_("Relation {relation} ({relation_name}) is a {relation_type}, not a customer."),
                 field="customer",
+                relation=rel.code,
+                relation_name=rel.name,
+                relation_type=rel.relation_type,
             )
         relation_id = rel.id
     amount = to_decimal(limit, field="limit", label="Overdue limit")
     if amount < 0:
-        raise ValidationError("Overdue limit cannot be negative.", field="limit")
+        raise ValidationError(N_("Overdue limit cannot be negative."), field="limit")
     amount = exact_money(
         amount,
         lookups.currency(div.currency_code).decimals,
@@ -98,9 +101,9 @@ def set_budget_overrun_pct(
     lookups.require(user, "manage_alerts", div.id)
     value = to_decimal(pct, field="pct", label="Budget overrun %")
     if value < 0:
-        raise ValidationError("Budget overrun % cannot be negative.", field="pct")
+        raise ValidationError(N_("Budget overrun % cannot be negative."), field="pct")
     if value > 1000:
-        raise ValidationError("Budget overrun % is at most 1000.", field="pct")
+        raise ValidationError(N_("Budget overrun % is at most 1000."), field="pct")
     return _upsert(session, user, div, "budget_overrun_pct", None, round_money(value, 2))
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance import posting_roles
 from transactional.finance.models import Account
 from transactional.organisation.models import Division
@@ -79,8 +79,13 @@ def _by_category(session: Session, division_id: int, line: str, category: str) -
         division = session.get(Division, division_id)
         name = division.code if division is not None else f"id {division_id}"
         raise ValidationError(
-            f"Division {name} has no active profit-and-loss account with reporting category "
-            f"'{category}' to budget {whatif.LABELS[line].lower()} on; add one to its chart.",
+            N_(
+                "Division {name} has no active profit-and-loss account with reporting category "
+                "'{category}' to budget {what} on; add one to its chart."
+            ),
             field="division",
+            name=name,
+            category=category,
+            what=whatif.LABELS[line].lower(),
         )
     return usable[0]

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from transactional import audit
 from transactional.budgets.models import SCENARIOS, BudgetLine, BudgetVersion
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.finance.models import (
     Account,
@@ -66,19 +66,27 @@ def _year(value: object, *, field: str, label: str) -> int:
         year = int(str(value).strip())
     except (TypeError, ValueError):
         raise ValidationError(
-            f"{label} must be a year such as 2026, not '{value}'.", field=field
+            N_("{label} must be a year such as 2026, not '{value}'."),
+            field=field,
+            label=label,
+            value=value,
         ) from None
     if not 1900 < year < 2200:
-        raise ValidationError(f"{label} must be a four-digit year, not {year}.", field=field)
+        raise ValidationError(
+            N_("{label} must be a four-digit year, not {year}."),
+            field=field,
+            label=label,
+            year=year,
+        )
     return year
 
 
 def _name(value: object) -> str:
     text = str(value or "").strip()
     if not text:
-        raise ValidationError("Name is required.", field="name")
+        raise ValidationError(N_("Name is required."), field="name")
     if len(text) > 80:
-        raise ValidationError("Name is at most 80 characters.", field="name")
+        raise ValidationError(N_("Name is at most 80 characters."), field="name")
     return text
 
 
@@ -86,7 +94,10 @@ def _scenario(value: object) -> str:
     text = str(value or "").strip().lower()
     if text not in SCENARIOS:
         raise ValidationError(
-            f"Scenario must be one of {', '.join(SCENARIOS)}, not '{value}'.", field="scenario"
+            N_("Scenario must be one of {scenarios}, not '{value}'."),
+            field="scenario",
+            scenarios=", ".join(SCENARIOS),
+            value=value,
         )
     return text
 
@@ -95,8 +106,9 @@ def _change_pct(value: object) -> Decimal:
     pct = to_decimal(value, field="change_pct", label="Change %")
     if pct < -100:
         raise ValidationError(
-            f"Change % cannot be below -100 (a budget cannot go below nothing), not {pct}.",
+            N_("Change % cannot be below -100 (a budget cannot go below nothing), not {pct}."),
             field="change_pct",
+            pct=pct,
         )
     return pct
 
@@ -137,8 +149,11 @@ def _header(
     ).first()
     if taken is not None:
         raise ValidationError(
-            f"A budget named '{text}' already exists for {div.code} {year}; pick another name.",
+            N_("A budget named '{text}' already exists for {division} {year}; pick another name."),
             field="name",
+            text=text,
+            division=div.code,
+            year=year,
         )
     decimals = lookups.currency(div.currency_code).decimals
     return _Header(div, year, text, kind, decimals, _periods(session, div, year))
@@ -150,13 +165,23 @@ def _period(value: object, allowed: frozenset[int], *, where: str, field: str, y
         number = int(text)
     except ValueError:
         raise ValidationError(
-            f"{where}: period must be a period number such as 3, not '{text}'.", field=field
+            N_("{where}: period must be a period number such as 3, not '{text}'."),
+            field=field,
+            where=where,
+            text=text,
         ) from None
     if number not in allowed:
         raise ValidationError(
-            f"{where}: period {number} is not a period of fiscal year {year} "
-            f"(periods {min(allowed)} to {max(allowed)}).",
+            N_(
+                "{where}: period {number} is not a period of fiscal year {year} (periods {first} "
+                "to {last})."
+            ),
             field=field,
+            where=where,
+            number=number,
+            year=year,
+            first=min(allowed),
+            last=max(allowed),
         )
     return number
 
@@ -165,9 +190,14 @@ def _pl_account(lookups: Lookups, division: Division, ref: str | int, *, where: 
     acc = lookups.account(division, ref, field=field)
     if acc.account_type != "profit_loss":
         raise ValidationError(
-            f"{where}: account {acc.code} ({acc.name}) is a balance-sheet account; budgets are "
-            "for profit-and-loss accounts (revenue and costs).",
+            N_(
+                "{where}: account {account} ({account_name}) is a balance-sheet account; budgets "
+                "are for profit-and-loss accounts (revenue and costs)."
+            ),
             field=field,
+            where=where,
+            account=acc.code,
+            account_name=acc.name,
         )
     return acc
 
@@ -182,7 +212,7 @@ def _resolve_lines(
     for n, ln in enumerate(lines, start=1):
         where, prefix = f"Line {n}", f"lines.{n}"
         if not isinstance(ln, BudgetLineDraft):
-            raise ValidationError(f"{where} is not a budget line.", field=prefix)
+            raise ValidationError(N_("{where} is not a budget line."), field=prefix, where=where)
         acc = _pl_account(lookups, div, ln.account, where=where, field=f"{prefix}.account")
         period = _period(
             ln.period, head.periods, where=where, field=f"{prefix}.period", year=head.fiscal_year
@@ -207,14 +237,22 @@ def _resolve_lines(
         employee = str(ln.employee_code or "").strip() or None
         if employee is not None and len(employee) > 30:
             raise ValidationError(
-                f"{where}: employee code is at most 30 characters.", field=f"{prefix}.employee_code"
+                N_("{where}: employee code is at most 30 characters."),
+                field=f"{prefix}.employee_code",
+                where=where,
             )
         key = (acc.id, period, centre and centre.id, unit and unit.id, employee)
         if key in seen:
             raise ValidationError(
-                f"{where} repeats line {seen[key]} (account {acc.code}, period {period}, same "
-                "cost centre, cost unit and employee); enter one amount per combination.",
+                N_(
+                    "{where} repeats line {first_line} (account {account}, period {period}, same "
+                    "cost centre, cost unit and employee); enter one amount per combination."
+                ),
                 field=prefix,
+                where=where,
+                first_line=seen[key],
+                account=acc.code,
+                period=period,
             )
         seen[key] = n
         rows.append(
@@ -292,7 +330,9 @@ def _load(session: Session, version: BudgetVersion | int, *, field: str = "versi
     ident = version if isinstance(version, int) else version.id
     found = session.get(BudgetVersion, ident) if ident is not None else None
     if found is None:
-        raise ValidationError(f"Budget version {ident} does not exist.", field=field)
+        raise ValidationError(
+            N_("Budget version {ident} does not exist."), field=field, ident=ident
+        )
     return found
 
 
@@ -398,22 +438,29 @@ def copy_from_actuals(
         select(FiscalYear.id).where(FiscalYear.division_id == div.id, FiscalYear.year == source)
     ).first():
         raise ValidationError(
-            f"Division {div.code} has no fiscal year {source} to copy actuals from.",
+            N_("Division {division} has no fiscal year {source} to copy actuals from."),
             field="source_year",
+            division=div.code,
+            source=source,
         )
     found = actuals(session, div.id, source)
     if not found:
         raise ValidationError(
-            f"Division {div.code} has no profit-and-loss postings in {source} to copy.",
+            N_("Division {division} has no profit-and-loss postings in {source} to copy."),
             field="source_year",
+            division=div.code,
+            source=source,
         )
     factor = 1 + pct / 100
     rows: list[dict[str, Any]] = []
     for account_id, period, centre_id, unit_id, amount in found:
         if period not in head.periods:
             raise ValidationError(
-                f"Period {period} of {source} has no match in fiscal year {head.fiscal_year}.",
+                N_("Period {period} of {source} has no match in fiscal year {fiscal_year}."),
                 field="fiscal_year",
+                period=period,
+                source=source,
+                fiscal_year=head.fiscal_year,
             )
         rows.append(
             {
@@ -470,9 +517,11 @@ def copy_from_version(
     for row in rows:
         if row["period"] not in head.periods:
             raise ValidationError(
-                f"Period {row['period']} of '{source.name}' has no match in fiscal year "
-                f"{head.fiscal_year}.",
+                N_("Period {period} of '{source_name}' has no match in fiscal year {fiscal_year}."),
                 field="fiscal_year",
+                period=row["period"],
+                source_name=source.name,
+                fiscal_year=head.fiscal_year,
             )
         row.pop("version_id")
         row["fiscal_year"] = head.fiscal_year
@@ -501,9 +550,13 @@ def set_lines(
     lookups.require(user, "manage_budgets", div.id)
     if target.status != "draft":
         raise ValidationError(
-            f"{_label(target, session)} is {_state(target)}; its lines cannot change. "
-            "Ask a manager to set it back to draft first.",
+            N_(
+                "{version} is {state}; its lines cannot change. Ask a manager to set it back to "
+                "draft first."
+            ),
             field="lines",
+            version=_label(target, session),
+            state=_state(target),
         )
     head = _Header(
         div,
@@ -560,7 +613,11 @@ def _state(version: BudgetVersion) -> str:
 
 def _refuse(session: Session, version: BudgetVersion, hint: str) -> ValidationError:
     return ValidationError(
-        f"{_label(version, session)} is {_state(version)}; {hint}", field="status"
+        N_("{version} is {state}; {hint}"),
+        field="status",
+        version=_label(version, session),
+        state=_state(version),
+        hint=hint,
     )
 
 
@@ -594,8 +651,9 @@ def submit(*, session: Session, user: User, version: BudgetVersion | int) -> Bud
     ).first()
     if has_lines is None:
         raise ValidationError(
-            f"{_label(target, session)} has no lines; enter amounts before submitting it.",
+            N_("{version} has no lines; enter amounts before submitting it."),
             field="lines",
+            version=_label(target, session),
         )
     target.status = "submitted"
     target.submitted_by = user.id
@@ -625,9 +683,15 @@ def approve(*, session: Session, user: User, version: BudgetVersion | int) -> Bu
     ).first()
     if other is not None:
         raise ValidationError(
-            f"'{other.name}' is already the approved {target.scenario} budget for "
-            f"{target.fiscal_year}; reopen it before approving '{target.name}'.",
+            N_(
+                "'{other}' is already the approved {scenario} budget for {fiscal_year}; reopen it "
+                "before approving '{name}'."
+            ),
             field="status",
+            other=other.name,
+            scenario=target.scenario,
+            fiscal_year=target.fiscal_year,
+            name=target.name,
         )
     target.status = "approved"
     target.approved_by = user.id

@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
 from transactional.numbering import next_number
@@ -32,13 +32,15 @@ def find_supplier(
     """A supplier (or customer-and-supplier) of the division, still active."""
     rel = lookups.relation(division, ref, field=field)
     if rel.relation_type not in ("supplier", "both"):
-        raise ValidationError(f"{rel.name} ({rel.code}) is not a supplier.", field=field)
+        raise ValidationError(
+            N_("{relation_name} ({relation}) is not a supplier."),
+            field=field,
+            relation_name=rel.name,
+            relation=rel.code,
+        )
     if not rel.is_active:
-        raise ValidationError(f"Supplier {rel.code} is blocked.", field=field)
+        raise ValidationError(N_("Supplier {relation} is blocked."), field=field, relation=rel.code)
     return rel
-
-
-
 
 
 def create_supply_contract(
@@ -64,23 +66,24 @@ def create_supply_contract(
     start = parse_date(valid_from, field="valid_from", label="Valid from")
     end = parse_date(valid_to, field="valid_to", label="Valid to")
     if end < start:
-        raise ValidationError("The contract cannot end before it starts.", field="valid_to")
+        raise ValidationError(N_("The contract cannot end before it starts."), field="valid_to")
     qty = to_decimal(quantity, field="quantity", label="Contracted quantity")
     if qty <= 0:
-        raise ValidationError("The contracted quantity must be above zero.", field="quantity")
+        raise ValidationError(N_("The contracted quantity must be above zero."), field="quantity")
     price = to_decimal(unit_price, field="unit_price", label="Unit price")
     if price < 0:
-        raise ValidationError("The unit price cannot be negative.", field="unit_price")
+        raise ValidationError(N_("The unit price cannot be negative."), field="unit_price")
     cur = lookups.currency(currency or rel.currency_code, field="currency")
     try:
         lead = int(str(lead_time_days).strip())
     except ValueError:
         raise ValidationError(
-            f"Lead time must be a whole number of days, not '{lead_time_days}'.",
+            N_("Lead time must be a whole number of days, not '{lead_time_days}'."),
             field="lead_time_days",
+            lead_time_days=lead_time_days,
         ) from None
     if lead < 0:
-        raise ValidationError("Lead time cannot be negative.", field="lead_time_days")
+        raise ValidationError(N_("Lead time cannot be negative."), field="lead_time_days")
     contract = SupplyContract(
         division_id=div.id,
         number=next_number(session, div.id, "supply_contract", start.year),
@@ -121,19 +124,30 @@ def find_contract(
         found = session.exec(stmt.with_for_update()).first()
         if found is None:
             raise ValidationError(
-                f"Supply contract {ref} does not exist in division {division.code}.", field=field
+                N_("Supply contract {ref} does not exist in division {division}."),
+                field=field,
+                ref=ref,
+                division=division.code,
             )
         if found.relation_id != supplier.id or found.item_id != item.id:
             raise ValidationError(
-                f"Supply contract {found.number} is not for supplier {supplier.code} "
-                f"and item {item.code}.",
+                N_("Supply contract {contract} is not for supplier {supplier} and item {item}."),
                 field=field,
+                contract=found.number,
+                supplier=supplier.code,
+                item=item.code,
             )
         if not found.valid_from <= on <= found.valid_to:
             raise ValidationError(
-                f"Supply contract {found.number} is valid from {found.valid_from} to "
-                f"{found.valid_to}, not on {on}.",
+                N_(
+                    "Supply contract {contract} is valid from {valid_from} to {valid_to}, not on "
+                    "{date}."
+                ),
                 field=field,
+                contract=found.number,
+                valid_from=found.valid_from,
+                valid_to=found.valid_to,
+                date=on,
             )
         return found
     stmt = (
@@ -160,9 +174,15 @@ def draw(contract: SupplyContract, quantity: Decimal, *, where: str, field: str)
     left = contract.contracted_quantity - contract.quantity_ordered
     if quantity > left:
         raise ValidationError(
-            f"{where}: supply contract {contract.number} has {qty_text(left)} of "
-            f"{qty_text(contract.contracted_quantity)} left; {qty_text(quantity)} cannot be "
-            "ordered on it (the contracted volume is exhausted).",
+            N_(
+                "{where}: supply contract {contract} has {left} of {contracted} left; {quantity} "
+                "cannot be ordered on it (the contracted volume is exhausted)."
+            ),
             field=field,
+            where=where,
+            contract=contract.number,
+            left=qty_text(left),
+            contracted=qty_text(contract.contracted_quantity),
+            quantity=qty_text(quantity),
         )
     contract.quantity_ordered += quantity

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from transactional import clock
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.invoices import InvoiceDraft, InvoiceLineDraft, post_invoices
 from transactional.finance.lookups import Lookups
 from transactional.finance.models import Invoice
@@ -120,10 +120,13 @@ def post_matched_invoice(
     differences = [p for p in m.previews if p.status == "price_difference"]
     if differences and not accept_differences:
         raise ValidationError(
-            "The invoice prices differ from the order: "
-            + "; ".join(p.message for p in differences)
-            + ". Accept the differences to post the invoice.",
+            N_(
+                "The invoice prices differ from the order: {differences}. Accept the differences "
+                "to post the invoice."
+            ),
             field="accept_differences",
+            # The preview lines' own texts (English, as the match table shows them).
+            differences="; ".join(p.message for p in differences),
         )
     if differences:
         lookups.require(user, "accept_differences", div.id)
@@ -239,7 +242,7 @@ def _evaluate(
     rel = find_supplier(lookups, div, supplier)
     on = parse_date(invoice_date, field="invoice_date", label="Invoice date")
     if not lines:
-        raise ValidationError("A purchase invoice needs at least one line.", field="lines")
+        raise ValidationError(N_("A purchase invoice needs at least one line."), field="lines")
     base = lookups.currency(div.currency_code)
     currency: str | None = None
     used: dict[int, tuple[Decimal, Decimal]] = {}  # order line -> qty, GRNI value this invoice
@@ -251,19 +254,31 @@ def _evaluate(
         order = session.get(PurchaseOrder, ol.order_id) if ol is not None else None
         if ol is None or order is None or order.division_id != div.id:
             raise ValidationError(
-                f"{where}: order line {d.order_line_id} does not exist in division {div.code}.",
+                N_("{where}: order line {order_line_id} does not exist in division {division}."),
                 field=f"{f}.order_line_id",
+                where=where,
+                order_line_id=d.order_line_id,
+                division=div.code,
             )
         if order.relation_id != rel.id:
             raise ValidationError(
-                f"{where}: purchase order {order.number} is not from supplier {rel.code}.",
+                N_("{where}: purchase order {order} is not from supplier {relation}."),
                 field=f"{f}.order_line_id",
+                where=where,
+                order=order.number,
+                relation=rel.code,
             )
         if currency is not None and order.currency_code != currency:
             raise ValidationError(
-                f"{where}: purchase order {order.number} is in {order.currency_code}, the "
-                f"earlier lines in {currency}; one invoice has one currency.",
+                N_(
+                    "{where}: purchase order {order} is in {order_currency}, the earlier lines in "
+                    "{currency}; one invoice has one currency."
+                ),
                 field=f"{f}.order_line_id",
+                where=where,
+                order=order.number,
+                order_currency=order.currency_code,
+                currency=currency,
             )
         currency = order.currency_code
         cur = lookups.currency(currency)
@@ -272,21 +287,32 @@ def _evaluate(
         qty = to_decimal(d.quantity, field=f"{f}.quantity", label=f"{where}: quantity")
         if qty <= 0:
             raise ValidationError(
-                f"{where}: the quantity must be above zero.", field=f"{f}.quantity"
+                N_("{where}: the quantity must be above zero."), field=f"{f}.quantity", where=where
             )
         price = to_decimal(d.unit_price, field=f"{f}.unit_price", label=f"{where}: price")
         if price < 0:
             raise ValidationError(
-                f"{where}: the unit price cannot be negative.", field=f"{f}.unit_price"
+                N_("{where}: the unit price cannot be negative."),
+                field=f"{f}.unit_price",
+                where=where,
             )
         before_qty, before_value = used.get(ol.id, (Decimal(0), Decimal(0)))
         open_qty = ol.quantity_not_invoiced - before_qty
         if qty > open_qty:
             raise ValidationError(
-                f"{where}: {qty_text(qty)} {item.unit} of {item.code} not yet received; order "
-                f"{order.number} line {ol.line_number} has {qty_text(max(open_qty, Decimal(0)))} "
-                "received and not yet invoiced (no invoice beyond what was received).",
+                N_(
+                    "{where}: {qty} {unit} of {item} not yet received; order {order} line "
+                    "{order_line} has {open_qty} received and not yet invoiced (no invoice beyond "
+                    "what was received)."
+                ),
                 field=f"{f}.quantity",
+                where=where,
+                qty=qty_text(qty),
+                unit=item.unit,
+                item=item.code,
+                order=order.number,
+                order_line=ol.line_number,
+                open_qty=qty_text(max(open_qty, Decimal(0))),
             )
         remaining = round_money(_grni_left(session, ol.id) - before_value, base.decimals)
         grni = (
@@ -374,8 +400,7 @@ def _close_finished(session: Session, order_ids: set[int]) -> None:
         if order is None or order.status != "open":
             continue
         if all(
-            ln.quantity_received >= ln.quantity
-            and ln.quantity_not_invoiced <= 0
+            ln.quantity_received >= ln.quantity and ln.quantity_not_invoiced <= 0
             for ln in order_lines(session, order_id)
         ):
             order.status = "closed"

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
 from transactional.numbering import next_number
@@ -68,20 +68,25 @@ def create_purchase_order(
     )
     if order_promised is not None and order_promised < on:
         raise ValidationError(
-            "The promised date cannot be before the order date.", field="promised_date"
+            N_("The promised date cannot be before the order date."), field="promised_date"
         )
     if not draft.lines:
-        raise ValidationError("A purchase order needs at least one line.", field="lines")
+        raise ValidationError(N_("A purchase order needs at least one line."), field="lines")
     lines: list[PurchaseOrderLine] = []
     for n, ln in enumerate(draft.lines, start=1):
         where, f = f"Line {n}", f"lines.{n}"
         item = find_item(lookups, div, ln.item, field=f"{f}.item")
         if not item.is_active:
-            raise ValidationError(f"{where}: item {item.code} is blocked.", field=f"{f}.item")
+            raise ValidationError(
+                N_("{where}: item {item} is blocked."),
+                field=f"{f}.item",
+                where=where,
+                item=item.code,
+            )
         qty = to_decimal(ln.quantity, field=f"{f}.quantity", label=f"{where}: quantity")
         if qty <= 0:
             raise ValidationError(
-                f"{where}: the quantity must be above zero.", field=f"{f}.quantity"
+                N_("{where}: the quantity must be above zero."), field=f"{f}.quantity", where=where
             )
         contract = find_contract(
             session, div, supplier, item, on, ln.contract, field=f"{f}.contract"
@@ -98,8 +103,9 @@ def create_purchase_order(
         )
         if promised < on:
             raise ValidationError(
-                f"{where}: the promised date cannot be before the order date.",
+                N_("{where}: the promised date cannot be before the order date."),
                 field=f"{f}.promised_date",
+                where=where,
             )
         lines.append(
             PurchaseOrderLine(
@@ -150,15 +156,23 @@ def _price(
         price = to_decimal(ln.unit_price, field=f"{field}.unit_price", label=f"{where}: price")
         if price < 0:
             raise ValidationError(
-                f"{where}: the unit price cannot be negative.", field=f"{field}.unit_price"
+                N_("{where}: the unit price cannot be negative."),
+                field=f"{field}.unit_price",
+                where=where,
             )
         return round_money(price, PRICE_DECIMALS)
     if contract is not None:
         if contract.currency_code != currency:
             raise ValidationError(
-                f"{where}: supply contract {contract.number} is in {contract.currency_code}, "
-                f"the order in {currency}; enter the unit price.",
+                N_(
+                    "{where}: supply contract {contract} is in {contract_currency}, the order in "
+                    "{currency}; enter the unit price."
+                ),
                 field=f"{field}.unit_price",
+                where=where,
+                contract=contract.number,
+                contract_currency=contract.currency_code,
+                currency=currency,
             )
         return contract.unit_price
     item = find_item(lookups, div, ln.item, field=f"{field}.item")
@@ -169,10 +183,17 @@ def _price(
 def _open_order(session: Session, user: User, order_id: int, action: str) -> PurchaseOrder:
     order = session.get(PurchaseOrder, order_id, with_for_update=True)
     if order is None:
-        raise ValidationError(f"Purchase order {order_id} does not exist.", field="order")
+        raise ValidationError(
+            N_("Purchase order {order_id} does not exist."), field="order", order_id=order_id
+        )
     Lookups(session).require(user, action, order.division_id)
     if order.status != "open":
-        raise ValidationError(f"Purchase order {order.number} is {order.status}.", field="order")
+        raise ValidationError(
+            N_("Purchase order {order} is {status}."),
+            field="order",
+            order=order.number,
+            status=order.status,
+        )
     return order
 
 
@@ -193,9 +214,14 @@ def cancel_purchase_order(*, session: Session, user: User, order_id: int) -> Pur
     received = [ln for ln in lines if ln.quantity_received > 0]
     if received:
         raise ValidationError(
-            f"Purchase order {order.number}: line {received[0].line_number} was received "
-            f"({qty_text(received[0].quantity_received)}); close the order instead.",
+            N_(
+                "Purchase order {order}: line {line_number} was received ({quantity_received}); "
+                "close the order instead."
+            ),
             field="order",
+            order=order.number,
+            line_number=received[0].line_number,
+            quantity_received=qty_text(received[0].quantity_received),
         )
     for ln in lines:
         _release(session, ln, ln.quantity)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
 from transactional.numbering import next_number
@@ -38,7 +38,9 @@ def load_order(
 ) -> tuple[PurchaseOrder, Division]:
     order = session.get(PurchaseOrder, order_id, with_for_update=True)
     if order is None:
-        raise ValidationError(f"Purchase order {order_id} does not exist.", field="order")
+        raise ValidationError(
+            N_("Purchase order {order_id} does not exist."), field="order", order_id=order_id
+        )
     div = lookups.division(order.division_id)
     lookups.require(user, action, order.division_id)
     return order, div
@@ -59,14 +61,17 @@ def receive(
     assert div.id is not None
     if order.status != "open":
         raise ValidationError(
-            f"Purchase order {order.number} is {order.status}; nothing can be received on it.",
+            N_("Purchase order {order} is {status}; nothing can be received on it."),
             field="order",
+            order=order.number,
+            status=order.status,
         )
     on = parse_date(receipt_date, field="receipt_date", label="Receipt date")
     if on < order.order_date:
         raise ValidationError(
-            f"The receipt date cannot be before the order date {order.order_date}.",
+            N_("The receipt date cannot be before the order date {order_date}."),
             field="receipt_date",
+            order_date=order.order_date,
         )
     lookups.period(div, on, field="receipt_date")
     by_id = {ln.id: ln for ln in order_lines(session, order.id)}
@@ -82,16 +87,21 @@ def receive(
         for it in tracked:
             if it is not None and it.tracking != "none":
                 raise ValidationError(
-                    f"Item {it.code} is tracked by {it.tracking}; enter the receipt lines "
-                    "with their serial numbers or lots.",
+                    N_(
+                        "Item {item} is tracked by {tracking}; enter the receipt lines with their "
+                        "serial numbers or lots."
+                    ),
                     field="lines",
+                    item=it.code,
+                    tracking=it.tracking,
                 )
     if not lines:
         raise ValidationError(
-            f"Nothing is left to receive on purchase order {order.number}."
+            N_("Nothing is left to receive on purchase order {order}.")
             if receive_all
-            else "Enter at least one line to receive.",
+            else N_("Enter at least one line to receive."),
             field="lines",
+            order=order.number,
         )
     wh = session.get(Warehouse, order.warehouse_id)
     assert wh is not None
@@ -103,23 +113,35 @@ def receive(
         line = by_id.get(d.order_line_id)
         if line is None:
             raise ValidationError(
-                f"{where}: order line {d.order_line_id} is not on purchase order {order.number}.",
+                N_("{where}: order line {order_line_id} is not on purchase order {order}."),
                 field=f"{f}.order_line_id",
+                where=where,
+                order_line_id=d.order_line_id,
+                order=order.number,
             )
         item = items[line.id]
         assert item is not None and line.id is not None
         qty = to_decimal(d.quantity, field=f"{f}.quantity", label=f"{where}: quantity")
         if qty <= 0:
             raise ValidationError(
-                f"{where}: the quantity must be above zero.", field=f"{f}.quantity"
+                N_("{where}: the quantity must be above zero."), field=f"{f}.quantity", where=where
             )
         open_qty = line.quantity - line.quantity_received  # earlier lines already counted
         if qty > open_qty:
             raise ValidationError(
-                f"{where}: {qty_text(qty)} {item.unit} of {item.code} cannot be received; only "
-                f"{qty_text(open_qty)} of the {qty_text(line.quantity)} ordered on "
-                f"{order.number} are still open (no receipt beyond the ordered quantity).",
+                N_(
+                    "{where}: {qty} {unit} of {item} cannot be received; only {open_qty} of the "
+                    "{quantity} ordered on {order} are still open (no receipt beyond the ordered "
+                    "quantity)."
+                ),
                 field=f"{f}.quantity",
+                where=where,
+                qty=qty_text(qty),
+                unit=item.unit,
+                item=item.code,
+                open_qty=qty_text(open_qty),
+                quantity=qty_text(line.quantity),
+                order=order.number,
             )
         for q, lot in units(item, qty, d.lot, d.serials, where=where, field=f):
             value = round_money(q * line.unit_price * rate, base.decimals)

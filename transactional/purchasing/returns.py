@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
 from transactional.numbering import next_number
@@ -65,11 +65,15 @@ def return_to_supplier(
     order, div = load_order(session, lookups, user, order_id, "purchase")
     assert div.id is not None
     if order.status == "cancelled":
-        raise ValidationError(f"Purchase order {order.number} is cancelled.", field="order")
+        raise ValidationError(
+            N_("Purchase order {order} is cancelled."),
+            field="order",
+            order=order.number,
+        )
     on = parse_date(return_date, field="return_date", label="Return date")
     lookups.period(div, on, field="return_date")
     if not lines:
-        raise ValidationError("A supplier return needs at least one line.", field="lines")
+        raise ValidationError(N_("A supplier return needs at least one line."), field="lines")
     base = lookups.currency(div.currency_code)
     parts: list[_Part] = []
     for n, d in enumerate(lines, start=1):
@@ -78,15 +82,22 @@ def return_to_supplier(
         receipt = session.get(GoodsReceipt, rl.receipt_id) if rl is not None else None
         if rl is None or receipt is None or receipt.order_id != order.id:
             raise ValidationError(
-                f"{where}: receipt line {d.receipt_line_id} is not a receipt of purchase order "
-                f"{order.number}.",
+                N_(
+                    "{where}: receipt line {receipt_line_id} is not a receipt of purchase order "
+                    "{order}."
+                ),
                 field=f"{f}.receipt_line_id",
+                where=where,
+                receipt_line_id=d.receipt_line_id,
+                order=order.number,
             )
         if on < receipt.receipt_date:
             raise ValidationError(
-                f"{where}: the return date is before receipt {receipt.number} "
-                f"({receipt.receipt_date}).",
+                N_("{where}: the return date is before receipt {receipt} ({receipt_date})."),
                 field="return_date",
+                where=where,
+                receipt=receipt.number,
+                receipt_date=receipt.receipt_date,
             )
         ol = session.get(PurchaseOrderLine, rl.order_line_id, with_for_update=True)
         item = session.get(Item, rl.item_id)
@@ -94,7 +105,7 @@ def return_to_supplier(
         qty = to_decimal(d.quantity, field=f"{f}.quantity", label=f"{where}: quantity")
         if qty <= 0:
             raise ValidationError(
-                f"{where}: the quantity must be above zero.", field=f"{f}.quantity"
+                N_("{where}: the quantity must be above zero."), field=f"{f}.quantity", where=where
             )
         lot = _lot(session, rl, item, d, where=where, field=f)
         earlier = [x for x in parts if x.receipt_line.id == rl.id]
@@ -105,11 +116,20 @@ def return_to_supplier(
         open_qty = ol.quantity_not_invoiced
         if qty > min(left_on_receipt, open_qty):
             raise ValidationError(
-                f"{where}: {qty_text(qty)} {item.unit} of {item.code} cannot be returned; "
-                f"receipt {receipt.number} has {qty_text(left_on_receipt)} not yet returned and "
-                f"{qty_text(max(open_qty, Decimal(0)))} of order line {ol.line_number} are "
-                "received and not invoiced (only those can go back).",
+                N_(
+                    "{where}: {qty} {unit} of {item} cannot be returned; receipt {receipt} has "
+                    "{left_on_receipt} not yet returned and {open_qty} of order line {order_line} "
+                    "are received and not invoiced (only those can go back)."
+                ),
                 field=f"{f}.quantity",
+                where=where,
+                qty=qty_text(qty),
+                unit=item.unit,
+                item=item.code,
+                receipt=receipt.number,
+                left_on_receipt=qty_text(left_on_receipt),
+                open_qty=qty_text(max(open_qty, Decimal(0))),
+                order_line=ol.line_number,
             )
         value = (
             rl.value - done_value
@@ -213,9 +233,13 @@ def _lot(
         given.append(str(d.lot).strip())
     for g in given:
         if g != number:
-            label = "serial number" if item.tracking == "serial" else "lot"
             raise ValidationError(
-                f"{where}: the receipt line holds {label} {number or '(none)'}, not {g}.",
+                N_("{where}: the receipt line holds serial number {expected}, not {given}.")
+                if item.tracking == "serial"
+                else N_("{where}: the receipt line holds lot {expected}, not {given}."),
                 field=f"{field}.lot",
+                where=where,
+                expected=number or "(none)",
+                given=g,
             )
     return number

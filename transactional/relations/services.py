@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.money import to_decimal
 from transactional.organisation import rights
 from transactional.organisation.coded_records import require_code_free
@@ -33,26 +33,26 @@ def create_relation(
     rights.require(session, user, "manage_relations", div.id)
     code = (code or "").strip()
     if not code:
-        raise ValidationError("Code is required.", field="code")
+        raise ValidationError(N_("Code is required."), field="code")
     if not (name or "").strip():
-        raise ValidationError("Name is required.", field="name")
+        raise ValidationError(N_("Name is required."), field="name")
     if relation_type not in RELATION_TYPES:
-        raise ValidationError("Type must be customer, supplier or both.", field="relation_type")
+        raise ValidationError(N_("Type must be customer, supplier or both."), field="relation_type")
     if len((country or "").strip()) != 2:
-        raise ValidationError("Country is a two-letter code, like NL.", field="country")
+        raise ValidationError(N_("Country is a two-letter code, like NL."), field="country")
     try:
         terms = int(payment_terms_days)
     except (TypeError, ValueError):
         raise ValidationError(
-            "Payment terms are a number of days.", field="payment_terms_days"
+            N_("Payment terms are a number of days."), field="payment_terms_days"
         ) from None
     if not 0 <= terms <= 365:
         raise ValidationError(
-            "Payment terms must be between 0 and 365 days.", field="payment_terms_days"
+            N_("Payment terms must be between 0 and 365 days."), field="payment_terms_days"
         )
     limit = to_decimal(credit_limit, field="credit_limit", label="Credit limit")
     if limit < 0:
-        raise ValidationError("The credit limit cannot be negative.", field="credit_limit")
+        raise ValidationError(N_("The credit limit cannot be negative."), field="credit_limit")
     cur = find_currency(session, currency or div.currency_code)
     require_code_free(session, Relation, div, code, label="Relation")
     rel = Relation(

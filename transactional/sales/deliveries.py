@@ -16,7 +16,7 @@ from typing import Protocol
 from sqlmodel import Session
 
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import to_decimal
 from transactional.numbering import next_number
@@ -100,39 +100,58 @@ def check_tracking(
     if item.tracking == "serial":
         if lot:
             raise ValidationError(
-                f"{where}: item {item.code} has serial numbers, not lots.", field=f"{prefix}.lot"
+                N_("{where}: item {item} has serial numbers, not lots."),
+                field=f"{prefix}.lot",
+                where=where,
+                item=item.code,
             )
         if not clean or any(not s for s in clean):
             raise ValidationError(
-                f"{where}: item {item.code} has serial numbers; enter one per unit.",
+                N_("{where}: item {item} has serial numbers; enter one per unit."),
                 field=f"{prefix}.serials",
+                where=where,
+                item=item.code,
             )
         if len(set(clean)) != len(clean):
             raise ValidationError(
-                f"{where}: a serial number is entered twice.", field=f"{prefix}.serials"
+                N_("{where}: a serial number is entered twice."),
+                field=f"{prefix}.serials",
+                where=where,
             )
         if Decimal(len(clean)) != qty:
             raise ValidationError(
-                f"{where}: {len(clean)} serial numbers for a quantity of {_q(qty)}; "
-                "enter one serial number per unit.",
+                N_(
+                    "{where}: {count} serial numbers for a quantity of {qty}; enter one serial "
+                    "number per unit."
+                ),
                 field=f"{prefix}.serials",
+                where=where,
+                count=len(clean),
+                qty=_q(qty),
             )
         return list(clean)
     if clean:
         raise ValidationError(
-            f"{where}: item {item.code} has no serial numbers.", field=f"{prefix}.serials"
+            N_("{where}: item {item} has no serial numbers."),
+            field=f"{prefix}.serials",
+            where=where,
+            item=item.code,
         )
     if item.tracking == "lot":
         if not lot:
             raise ValidationError(
-                f"{where}: item {item.code} is tracked by lot; enter the lot.",
+                N_("{where}: item {item} is tracked by lot; enter the lot."),
                 field=f"{prefix}.lot",
+                where=where,
+                item=item.code,
             )
         return [lot]
     if lot:
         raise ValidationError(
-            f"{where}: item {item.code} is not tracked by lot; leave the lot empty.",
+            N_("{where}: item {item} is not tracked by lot; leave the lot empty."),
             field=f"{prefix}.lot",
+            where=where,
+            item=item.code,
         )
     return [None]
 
@@ -155,13 +174,14 @@ def deliver(
         text = {"quote": "a quote; confirm it first", "closed": "closed"}.get(
             order.status, order.status
         )
-        raise ValidationError(f"{label} is {text}.", field="order_id")
+        raise ValidationError(N_("{label} is {text}."), field="order_id", label=label, text=text)
     on = parse_date(delivery_date, field="delivery_date", label="Delivery date")
     if order.order_date is not None and on < order.order_date:
         raise ValidationError(
-            f"The delivery date {on.isoformat()} is before the order date "
-            f"{order.order_date.isoformat()}.",
+            N_("The delivery date {date} is before the order date {order_date}."),
             field="delivery_date",
+            date=on.isoformat(),
+            order_date=order.order_date.isoformat(),
         )
     all_lines = order_lines(session, order.id or 0)
     units = _units(session, order, all_lines, lines)
@@ -244,19 +264,29 @@ def _units(
             if open_qty <= 0:
                 continue
             if item.tracking != "none":
-                kind = "serial numbers" if item.tracking == "serial" else "a lot"
                 raise ValidationError(
-                    f"Order line {ln.line_number}: item {item.code} needs {kind}; "
-                    "enter the delivery lines.",
+                    N_(
+                        "Order line {order_line}: item {item} needs serial numbers; enter the "
+                        "delivery lines."
+                    )
+                    if item.tracking == "serial"
+                    else N_(
+                        "Order line {order_line}: item {item} needs a lot; enter the delivery "
+                        "lines."
+                    ),
                     field="lines",
+                    order_line=ln.line_number,
+                    item=item.code,
                 )
             where = f"Order line {ln.line_number}"
             units.append(_Unit(ln, item, open_qty, None, where, "lines"))
         if not units:
-            raise ValidationError(f"Nothing left to deliver on {label}.", field="order_id")
+            raise ValidationError(
+                N_("Nothing left to deliver on {label}."), field="order_id", label=label
+            )
         return units
     if not drafts:
-        raise ValidationError("Enter at least one line to deliver.", field="lines")
+        raise ValidationError(N_("Enter at least one line to deliver."), field="lines")
     by_id = {ln.id: ln for ln in all_lines}
     planned: dict[int, Decimal] = {}
     units = []
@@ -265,23 +295,35 @@ def _units(
         line = by_id.get(d.order_line_id) if isinstance(d.order_line_id, int) else None
         if line is None:
             raise ValidationError(
-                f"{where}: order line {d.order_line_id} is not a line of {label}.",
+                N_("{where}: order line {order_line_id} is not a line of {label}."),
                 field=f"{prefix}.order_line_id",
+                where=where,
+                order_line_id=d.order_line_id,
+                label=label,
             )
         item = items[line.item_id]
         assert item is not None
         qty = to_decimal(d.quantity, field=f"{prefix}.quantity", label=f"{where}: quantity")
         if qty <= 0:
             raise ValidationError(
-                f"{where}: the quantity must be above zero.", field=f"{prefix}.quantity"
+                N_("{where}: the quantity must be above zero."),
+                field=f"{prefix}.quantity",
+                where=where,
             )
         open_qty = line.quantity - line.quantity_delivered - planned.get(line.id or 0, Decimal(0))
         if qty > open_qty:
             raise ValidationError(
-                f"{where}: {_q(line.quantity)} {item.unit} of {item.code} ordered, "
-                f"{_q(line.quantity - open_qty)} already delivered; "
-                f"{_q(qty)} more cannot be delivered.",
+                N_(
+                    "{where}: {quantity} {unit} of {item} ordered, {delivered} already delivered; "
+                    "{qty} more cannot be delivered."
+                ),
                 field=f"{prefix}.quantity",
+                where=where,
+                quantity=_q(line.quantity),
+                unit=item.unit,
+                item=item.code,
+                delivered=_q(line.quantity - open_qty),
+                qty=_q(qty),
             )
         planned[line.id or 0] = planned.get(line.id or 0, Decimal(0)) + qty
         numbers = check_tracking(item, d.lot, d.serials, qty, where, prefix)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.invoices import InvoiceDraft, InvoiceLineDraft, post_invoices
 from transactional.finance.lookups import Lookups
 from transactional.finance.models import Invoice
@@ -108,10 +108,12 @@ def _draft(
     label = order_label(order)
     if order.status == "quote":
         raise ValidationError(
-            f"{label} is a quote; confirm it and deliver before invoicing.", field="order_id"
+            N_("{label} is a quote; confirm it and deliver before invoicing."),
+            field="order_id",
+            label=label,
         )
     if order.status == "cancelled":
-        raise ValidationError(f"{label} is cancelled.", field="order_id")
+        raise ValidationError(N_("{label} is cancelled."), field="order_id", label=label)
     on = parse_date(req.invoice_date, field="invoice_date", label="Invoice date")
     by_id = {ln.id: ln for ln in lines}
     wanted: list[tuple[SalesOrderLine, Decimal]] = []
@@ -119,26 +121,39 @@ def _draft(
         wanted = [(ln, billable(ln)) for ln in lines if billable(ln) > 0]
         if not wanted:
             raise ValidationError(
-                f"Nothing to invoice on {label}: everything delivered is invoiced.",
+                N_("Nothing to invoice on {label}: everything delivered is invoiced."),
                 field="order_id",
+                label=label,
             )
     else:
         if not req.quantities:
-            raise ValidationError("Enter the quantities to invoice.", field="quantities")
+            raise ValidationError(N_("Enter the quantities to invoice."), field="quantities")
         for line_id, raw in req.quantities.items():
             fld = f"quantities.{line_id}"
             line = by_id.get(line_id)
             if line is None:
-                raise ValidationError(f"Order line {line_id} is not a line of {label}.", field=fld)
+                raise ValidationError(
+                    N_("Order line {line_id} is not a line of {label}."),
+                    field=fld,
+                    line_id=line_id,
+                    label=label,
+                )
             where = f"Order line {line.line_number}"
             qty = to_decimal(raw, field=fld, label=f"{where}: quantity")
             if qty <= 0:
-                raise ValidationError(f"{where}: the quantity must be above zero.", field=fld)
+                raise ValidationError(
+                    N_("{where}: the quantity must be above zero."), field=fld, where=where
+                )
             if qty > billable(line):
                 raise ValidationError(
-                    f"{where}: only {_q(billable(line))} delivered and not yet invoiced; "
-                    f"{_q(qty)} cannot be invoiced.",
+                    N_(
+                        "{where}: only {billable} delivered and not yet invoiced; {qty} cannot be "
+                        "invoiced."
+                    ),
                     field=fld,
+                    where=where,
+                    billable=_q(billable(line)),
+                    qty=_q(qty),
                 )
             wanted.append((line, qty))
     inv_lines = []

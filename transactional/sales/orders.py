@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from transactional import clock
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import exact_money, round_money, to_decimal
 from transactional.numbering import next_number
@@ -105,12 +105,12 @@ def create_salesperson(
     lookups.require(user, "manage_relations", div.id)
     code = str(code or "").strip()
     if not code:
-        raise ValidationError("Code is required.", field="code")
+        raise ValidationError(N_("Code is required."), field="code")
     if len(code) > 20:
-        raise ValidationError("Code is at most 20 characters.", field="code")
+        raise ValidationError(N_("Code is at most 20 characters."), field="code")
     name = str(name or "").strip()
     if not name:
-        raise ValidationError("Name is required.", field="name")
+        raise ValidationError(N_("Name is required."), field="name")
     require_code_free(session, Salesperson, div, code, label="Salesperson")
     person = Salesperson(division_id=div.id, code=code, name=name)
     session.add(person)
@@ -136,7 +136,9 @@ def assign_salesperson(
     if division is None:
         rel = session.get(Relation, customer) if isinstance(customer, int) else None
         if rel is None:
-            raise ValidationError(f"Customer {customer} does not exist.", field="customer")
+            raise ValidationError(
+                N_("Customer {customer} does not exist."), field="customer", customer=customer
+            )
         division = rel.division_id
     div = lookups.division(division)
     assert div.id is not None
@@ -163,7 +165,6 @@ def find_salesperson(
         division,
         ref,
         label="Salesperson",
-        closed="is no longer active",
         field=field,
     )
 
@@ -265,12 +266,16 @@ def order_lines(session: Session, order_id: int) -> list[SalesOrderLine]:
 def load_order(session: Session, order_id: object, *, field: str = "order_id") -> SalesOrder:
     """The order, locked for this transaction on PostgreSQL."""
     if not isinstance(order_id, int) or isinstance(order_id, bool):
-        raise ValidationError(f"Sales order '{order_id}' does not exist.", field=field)
+        raise ValidationError(
+            N_("Sales order '{order_id}' does not exist."), field=field, order_id=order_id
+        )
     order = session.exec(
         select(SalesOrder).where(SalesOrder.id == order_id).with_for_update()
     ).first()
     if order is None:
-        raise ValidationError(f"Sales order {order_id} does not exist.", field=field)
+        raise ValidationError(
+            N_("Sales order {order_id} does not exist."), field=field, order_id=order_id
+        )
     return order
 
 
@@ -299,15 +304,18 @@ def confirm_quote(
     lookups.require(user, "sell", order.division_id)
     if order.status != "quote":
         raise ValidationError(
-            f"{order_label(order)} is not a quote (it is {_status_text(order.status)}).",
+            N_("{order} is not a quote (it is {status})."),
             field="order_id",
+            order=order_label(order),
+            status=_status_text(order.status),
         )
     on = parse_date(order_date, field="order_date", label="Order date")
     if order.quote_date is not None and on < order.quote_date:
         raise ValidationError(
-            f"The order date {on.isoformat()} is before the quote date "
-            f"{order.quote_date.isoformat()}.",
+            N_("The order date {date} is before the quote date {quote_date}."),
             field="order_date",
+            date=on.isoformat(),
+            quote_date=order.quote_date.isoformat(),
         )
     order.status = "order"
     order.order_date = on
@@ -326,8 +334,10 @@ def cancel_order(*, session: Session, user: User, order_id: int) -> SalesOrder:
     lookups.require(user, "sell", order.division_id)
     if order.status not in ("quote", "order"):
         raise ValidationError(
-            f"{order_label(order)} is {_status_text(order.status)}; there is nothing to cancel.",
+            N_("{order} is {status}; there is nothing to cancel."),
             field="order_id",
+            order=order_label(order),
+            status=_status_text(order.status),
         )
     lines = order_lines(session, order.id or 0)
     if all(ln.quantity_delivered == 0 for ln in lines):
@@ -356,7 +366,11 @@ def _create(
     lookups.require(user, "sell", div.id)
     customer = find_customer(lookups, div, d.customer, field="customer")
     if not customer.is_active:
-        raise ValidationError(f"Customer {customer.code} is blocked.", field="customer")
+        raise ValidationError(
+            N_("Customer {customer} is blocked."),
+            field="customer",
+            customer=customer.code,
+        )
     warehouse = _warehouse(session, div, d.warehouse)
     on = parse_date(d.order_date, field="order_date", label="Order date")
     requested = (
@@ -366,8 +380,9 @@ def _create(
     )
     if requested is not None and requested < on:
         raise ValidationError(
-            f"The requested date {requested.isoformat()} is before the order date.",
+            N_("The requested date {date} is before the order date."),
             field="requested_date",
+            date=requested.isoformat(),
         )
     cur = lookups.currency(d.currency or customer.currency_code, field="currency")
     base = lookups.currency(div.currency_code)
@@ -381,7 +396,7 @@ def _create(
         link = session.get(CustomerSalesperson, customer.id)
         person_id = link.salesperson_id if link else None
     if not d.lines:
-        raise ValidationError("An order needs at least one line.", field="lines")
+        raise ValidationError(N_("An order needs at least one line."), field="lines")
 
     lines: list[SalesOrderLine] = []
     for n, ln in enumerate(d.lines, start=1):
@@ -389,17 +404,24 @@ def _create(
         item = find_item(lookups, div, ln.item, field=f"{prefix}.item")
         if not item.is_active:
             raise ValidationError(
-                f"{where}: item {item.code} is no longer sold.", field=f"{prefix}.item"
+                N_("{where}: item {item} is no longer sold."),
+                field=f"{prefix}.item",
+                where=where,
+                item=item.code,
             )
         qty = to_decimal(ln.quantity, field=f"{prefix}.quantity", label=f"{where}: quantity")
         if qty <= 0:
             raise ValidationError(
-                f"{where}: the quantity must be above zero.", field=f"{prefix}.quantity"
+                N_("{where}: the quantity must be above zero."),
+                field=f"{prefix}.quantity",
+                where=where,
             )
         if item.tracking == "serial" and qty != qty.to_integral_value():
             raise ValidationError(
-                f"{where}: item {item.code} has serial numbers; order whole units.",
+                N_("{where}: item {item} has serial numbers; order whole units."),
                 field=f"{prefix}.quantity",
+                where=where,
+                item=item.code,
             )
         rule_id = None
         if ln.unit_price in (None, ""):
@@ -417,7 +439,9 @@ def _create(
             price = to_decimal(ln.unit_price, field=f"{prefix}.unit_price", label=f"{where}: price")
             if price < 0:
                 raise ValidationError(
-                    f"{where}: the price cannot be negative.", field=f"{prefix}.unit_price"
+                    N_("{where}: the price cannot be negative."),
+                    field=f"{prefix}.unit_price",
+                    where=where,
                 )
             price = exact_money(
                 price,
@@ -469,7 +493,7 @@ def _create(
 
 def _warehouse(session: Session, division: Division, ref: int | str) -> Warehouse:
     if not isinstance(ref, int) and not str(ref or "").strip():
-        raise ValidationError("Warehouse is required.", field="warehouse")
+        raise ValidationError(N_("Warehouse is required."), field="warehouse")
     stmt = select(Warehouse).where(Warehouse.division_id == division.id)
     stmt = stmt.where(
         Warehouse.id == ref if isinstance(ref, int) else Warehouse.code == str(ref).strip()
@@ -477,8 +501,11 @@ def _warehouse(session: Session, division: Division, ref: int | str) -> Warehous
     found = session.exec(stmt).first()
     if found is None:
         raise ValidationError(
-            f"Warehouse {ref} does not exist in division {division.code}.", field="warehouse"
+            N_("Warehouse {ref} does not exist in division {division}."),
+            field="warehouse",
+            ref=ref,
+            division=division.code,
         )
     if not found.is_active:
-        raise ValidationError(f"Warehouse {found.code} is closed.", field="warehouse")
+        raise ValidationError(N_("Warehouse {code} is closed."), field="warehouse", code=found.code)
     return found

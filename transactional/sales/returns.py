@@ -19,7 +19,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.invoices import InvoiceDraft, post_invoices
 from transactional.finance.lookups import Lookups
 from transactional.money import round_money, to_decimal
@@ -77,7 +77,9 @@ def return_goods(
     lookups.require(user, "sell", order.division_id)
     label = order_label(order)
     if order.status not in ("order", "closed"):
-        raise ValidationError(f"{label} has no deliveries to return.", field="order_id")
+        raise ValidationError(
+            N_("{label} has no deliveries to return."), field="order_id", label=label
+        )
     on = parse_date(return_date, field="return_date", label="Return date")
     all_lines = order_lines(session, order.id or 0)
     division = lookups.division(order.division_id)
@@ -187,7 +189,7 @@ def _backs(
 ) -> list[_Back]:
     label = order_label(order)
     if not drafts:
-        raise ValidationError("Enter at least one line to return.", field="lines")
+        raise ValidationError(N_("Enter at least one line to return."), field="lines")
     by_id = {ln.id: ln for ln in all_lines}
     planned: dict[int, Decimal] = defaultdict(Decimal)
     planned_value: dict[int, Decimal] = defaultdict(Decimal)
@@ -205,8 +207,11 @@ def _backs(
         )
         if found is None:
             raise ValidationError(
-                f"{where}: delivery line {d.delivery_line_id} was not delivered on {label}.",
+                N_("{where}: delivery line {delivery_line_id} was not delivered on {label}."),
                 field=f"{prefix}.delivery_line_id",
+                where=where,
+                delivery_line_id=d.delivery_line_id,
+                label=label,
             )
         dl, delivery = found
         line = by_id[dl.order_line_id]
@@ -215,13 +220,17 @@ def _backs(
         qty = to_decimal(d.quantity, field=f"{prefix}.quantity", label=f"{where}: quantity")
         if qty <= 0:
             raise ValidationError(
-                f"{where}: the quantity must be above zero.", field=f"{prefix}.quantity"
+                N_("{where}: the quantity must be above zero."),
+                field=f"{prefix}.quantity",
+                where=where,
             )
         if on < delivery.delivery_date:
             raise ValidationError(
-                f"The return date {on.isoformat()} is before delivery {delivery.number} "
-                f"({delivery.delivery_date.isoformat()}).",
+                N_("The return date {date} is before delivery {delivery} ({delivery_date})."),
                 field="return_date",
+                date=on.isoformat(),
+                delivery=delivery.number,
+                delivery_date=delivery.delivery_date.isoformat(),
             )
         earlier = session.exec(
             select(col(SalesReturnLine.quantity), col(SalesReturnLine.cost_value)).where(
@@ -234,9 +243,18 @@ def _backs(
         left = dl.quantity - back_qty
         if qty > left:
             raise ValidationError(
-                f"{where}: delivery {delivery.number} shipped {_q(dl.quantity)} {item.unit} of "
-                f"{item.code}, {_q(back_qty)} already returned; {_q(qty)} cannot come back.",
+                N_(
+                    "{where}: delivery {delivery} shipped {delivered} {unit} of {item}, {returned} "
+                    "already returned; {qty} cannot come back."
+                ),
                 field=f"{prefix}.quantity",
+                where=where,
+                delivery=delivery.number,
+                delivered=_q(dl.quantity),
+                unit=item.unit,
+                item=item.code,
+                returned=_q(back_qty),
+                qty=_q(qty),
             )
         planned[dl.id or 0] += qty
         shipped = session.get(StockLot, dl.lot_id) if dl.lot_id is not None else None
@@ -248,13 +266,22 @@ def _backs(
             lot = number
         numbers = check_tracking(item, lot, serials, qty, where, prefix)
         if item.tracking != "none" and numbers[0] != number:
-            kind, fld = (
-                ("serial number", "serials") if item.tracking == "serial" else ("lot", "lot")
-            )
+            serial = item.tracking == "serial"
             raise ValidationError(
-                f"{where}: delivery {delivery.number} shipped {kind} {number} of {item.code}, "
-                f"not {numbers[0]}.",
-                field=f"{prefix}.{fld}",
+                N_(
+                    "{where}: delivery {delivery} shipped serial number {number} of {item}, "
+                    "not {given}."
+                )
+                if serial
+                else N_(
+                    "{where}: delivery {delivery} shipped lot {number} of {item}, not {given}."
+                ),
+                field=f"{prefix}.{'serials' if serial else 'lot'}",
+                where=where,
+                delivery=delivery.number,
+                number=number,
+                item=item.code,
+                given=numbers[0],
             )
         # The last units take the value left on the delivery line, so a line returned in
         # parts comes back at exactly its cost.

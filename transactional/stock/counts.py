@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import to_decimal
 from transactional.numbering import next_number
@@ -65,7 +65,7 @@ def post_stock_count(
     on = parse_date(count_date, field="count_date", label="Count date")
     lookups.period(div, on, field="count_date")
     if not lines:
-        raise ValidationError("A count needs at least one line.", field="lines")
+        raise ValidationError(N_("A count needs at least one line."), field="lines")
     seen: set[tuple[int, str | None]] = set()
     parts: list[tuple[Item, str | None, Decimal, Decimal]] = []
     for n, d in enumerate(lines, start=1):
@@ -76,25 +76,36 @@ def post_stock_count(
         )
         if counted < 0:
             raise ValidationError(
-                f"{where}: the counted quantity cannot be negative.", field=f"{f}.counted_quantity"
+                N_("{where}: the counted quantity cannot be negative."),
+                field=f"{f}.counted_quantity",
+                where=where,
             )
         lot = (d.lot or "").strip() or None
         if item.tracking != "none" and lot is None:
-            label = "serial number" if item.tracking == "serial" else "lot"
             raise ValidationError(
-                f"{where}: item {item.code} is tracked by {label}; count per {label}.",
+                N_("{where}: item {item} is tracked by serial number; count per serial number.")
+                if item.tracking == "serial"
+                else N_("{where}: item {item} is tracked by lot; count per lot."),
                 field=f"{f}.lot",
+                where=where,
+                item=item.code,
             )
         if item.tracking == "serial" and counted not in (0, 1):
             raise ValidationError(
-                f"{where}: a serial number is one unit; count 0 or 1.",
+                N_("{where}: a serial number is one unit; count 0 or 1."),
                 field=f"{f}.counted_quantity",
+                where=where,
             )
         key = (item.id or 0, lot)
         if key in seen:
             raise ValidationError(
-                f"{where}: item {item.code}{f' {lot}' if lot else ''} is counted twice.",
+                N_("{where}: item {item} {lot} is counted twice.")
+                if lot
+                else N_("{where}: item {item} is counted twice."),
                 field=f"{f}.item",
+                where=where,
+                item=item.code,
+                lot=lot,
             )
         seen.add(key)
         parts.append((item, lot, system_quantity(session, item, wh, lot), counted))

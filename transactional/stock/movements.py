@@ -36,7 +36,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.finance.models import JournalEntry
 from transactional.finance.posting import EntryDraft, LineDraft, post_entries
@@ -213,13 +213,20 @@ def _apply(
         raise ValueError(f"unknown movement type {mv.movement_type}")
     if item.division_id != division.id or wh.division_id != division.id:
         raise ValidationError(
-            f"{mv.where}: item {item.code} and warehouse {wh.code} must belong to division "
-            f"{division.code}.",
+            N_(
+                "{where}: item {item} and warehouse {warehouse} must belong to division {division}."
+            ),
             field=mv.field,
+            where=mv.where,
+            item=item.code,
+            warehouse=wh.code,
+            division=division.code,
         )
     qty = mv.quantity
     if qty <= 0:
-        raise ValidationError(f"{mv.where}: the quantity must be above zero.", field=mv.field)
+        raise ValidationError(
+            N_("{where}: the quantity must be above zero."), field=mv.field, where=mv.where
+        )
     inbound = mv.movement_type in INBOUND
     lot = _lot(session, item, wh, mv, inbound)
 
@@ -238,7 +245,9 @@ def _apply(
     elif inbound:
         unit_cost = mv.unit_cost if mv.unit_cost is not None else _average(valuation)
         if unit_cost < 0:
-            raise ValidationError(f"{mv.where}: the cost cannot be negative.", field=mv.field)
+            raise ValidationError(
+                N_("{where}: the cost cannot be negative."), field=mv.field, where=mv.where
+            )
         value = at_cost = round_money(qty * unit_cost, decimals)
         new_qty = valuation.quantity + qty
         if valuation.quantity < 0:
@@ -254,10 +263,17 @@ def _apply(
     else:
         if level.quantity - qty < 0 and not item.allow_negative_stock:
             raise ValidationError(
-                f"{mv.where}: only {_qty(level.quantity)} {item.unit} of {item.code} "
-                f"in warehouse {wh.code}; {_qty(qty)} cannot go out "
-                "(this item does not allow negative stock).",
+                N_(
+                    "{where}: only {in_stock} {unit} of {item} in warehouse {warehouse}; {qty} "
+                    "cannot go out (this item does not allow negative stock)."
+                ),
                 field=mv.field,
+                where=mv.where,
+                in_stock=_qty(level.quantity),
+                unit=item.unit,
+                item=item.code,
+                warehouse=wh.code,
+                qty=_qty(qty),
             )
         if qty >= valuation.quantity > 0:
             # The last units take the remaining value, so no residue stays on the account.
@@ -315,13 +331,22 @@ def _apply_standard(
     qty = mv.quantity
     if not inbound and level.quantity - qty < 0 and not item.allow_negative_stock:
         raise ValidationError(
-            f"{mv.where}: only {_qty(level.quantity)} {item.unit} of {item.code} "
-            f"in warehouse {wh.code}; {_qty(qty)} cannot go out "
-            "(this item does not allow negative stock).",
+            N_(
+                "{where}: only {in_stock} {unit} of {item} in warehouse {warehouse}; {qty} cannot "
+                "go out (this item does not allow negative stock)."
+            ),
             field=mv.field,
+            where=mv.where,
+            in_stock=_qty(level.quantity),
+            unit=item.unit,
+            item=item.code,
+            warehouse=wh.code,
+            qty=_qty(qty),
         )
     if mv.unit_cost is not None and mv.unit_cost < 0:
-        raise ValidationError(f"{mv.where}: the cost cannot be negative.", field=mv.field)
+        raise ValidationError(
+            N_("{where}: the cost cannot be negative."), field=mv.field, where=mv.where
+        )
     new_qty = valuation.quantity + (qty if inbound else -qty)
     value = standard_value(new_qty, item, decimals) - standard_value(
         valuation.quantity, item, decimals
@@ -358,21 +383,29 @@ def _lot(
     if item.tracking == "none":
         if number:
             raise ValidationError(
-                f"{mv.where}: item {item.code} is not tracked by serial or lot; "
-                "leave the serial/lot empty.",
+                N_(
+                    "{where}: item {item} is not tracked by serial or lot; leave the serial/lot "
+                    "empty."
+                ),
                 field=mv.field,
+                where=mv.where,
+                item=item.code,
             )
         return None
-    label = "serial number" if item.tracking == "serial" else "lot"
     if not number:
         raise ValidationError(
-            f"{mv.where}: item {item.code} is tracked by {label}; enter the {label}.",
+            N_("{where}: item {item} is tracked by serial number; enter the serial number.")
+            if item.tracking == "serial"
+            else N_("{where}: item {item} is tracked by lot; enter the lot."),
             field=mv.field,
+            where=mv.where,
+            item=item.code,
         )
     if item.tracking == "serial" and mv.quantity != 1:
         raise ValidationError(
-            f"{mv.where}: one serial number is one unit; enter a line per serial number.",
+            N_("{where}: one serial number is one unit; enter a line per serial number."),
             field=mv.field,
+            where=mv.where,
         )
     lot = session.exec(
         select(StockLot).where(StockLot.item_id == item.id, StockLot.number == number)
@@ -380,8 +413,13 @@ def _lot(
     if lot is None:
         if not inbound:
             raise ValidationError(
-                f"{mv.where}: {label} {number} of item {item.code} is not in stock.",
+                N_("{where}: serial number {number} of item {item} is not in stock.")
+                if item.tracking == "serial"
+                else N_("{where}: lot {number} of item {item} is not in stock."),
                 field=mv.field,
+                where=mv.where,
+                number=number,
+                item=item.code,
             )
         lot = StockLot(item_id=item.id or 0, number=number, kind=item.tracking)
         session.add(lot)
@@ -394,9 +432,14 @@ def _lot(
         ).first()
         if in_stock is not None or mv.movement_type == "receipt":
             raise ValidationError(
-                f"{mv.where}: serial number {number} of item {item.code} was already "
-                "received; serial numbers are unique.",
+                N_(
+                    "{where}: serial number {number} of item {item} was already received; serial "
+                    "numbers are unique."
+                ),
                 field=mv.field,
+                where=mv.where,
+                number=number,
+                item=item.code,
             )
     lot_level = _locked(
         session,
@@ -409,10 +452,22 @@ def _lot(
     else:
         if lot_level.quantity < mv.quantity:
             raise ValidationError(
-                f"{mv.where}: {label} {number} of item {item.code} has "
-                f"{_qty(lot_level.quantity)} in warehouse {wh.code}; "
-                f"{_qty(mv.quantity)} cannot go out.",
+                N_(
+                    "{where}: serial number {number} of item {item} has {in_lot} in warehouse "
+                    "{warehouse}; {quantity} cannot go out."
+                )
+                if item.tracking == "serial"
+                else N_(
+                    "{where}: lot {number} of item {item} has {in_lot} in warehouse {warehouse}; "
+                    "{quantity} cannot go out."
+                ),
                 field=mv.field,
+                where=mv.where,
+                number=number,
+                item=item.code,
+                in_lot=_qty(lot_level.quantity),
+                warehouse=wh.code,
+                quantity=_qty(mv.quantity),
             )
         lot_level.quantity -= mv.quantity
     session.add(lot_level)

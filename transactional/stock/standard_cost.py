@@ -27,7 +27,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, func, select
 
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.finance.models import JournalEntry
 from transactional.finance.posting import EntryDraft, LineDraft, post_entries
@@ -62,9 +62,12 @@ def change_standard_cost(
     target = find_item(lookups, div, item)
     if target.cost_method != "standard":
         raise ValidationError(
-            f"Item {target.code} is valued at moving average, not at a standard cost; "
-            "switch its cost method to standard to give it one.",
+            N_(
+                "Item {target} is valued at moving average, not at a standard cost; switch its "
+                "cost method to standard to give it one."
+            ),
             field="item",
+            target=target.code,
         )
     cost = _cost(new_cost, lookups, div, field="new_cost", label="New standard cost")
     day = _day(session, lookups, div, target, on)
@@ -99,12 +102,14 @@ def change_cost_method(
     target = find_item(lookups, div, item)
     method = str(cost_method or "").strip()
     if method not in COST_METHODS:
-        raise ValidationError("Cost method must be standard or average.", field="cost_method")
+        raise ValidationError(N_("Cost method must be standard or average."), field="cost_method")
     if method == target.cost_method:
         raise ValidationError(
-            f"Item {target.code} is already valued at "
-            f"{'standard cost' if method == 'standard' else 'moving average'}.",
+            N_("Item {item} is already valued at standard cost.")
+            if method == "standard"
+            else N_("Item {item} is already valued at moving average."),
             field="cost_method",
+            item=target.code,
         )
     given = standard_cost
     if method == "standard" and (given is None or given == "") and target.standard_cost > 0:
@@ -128,12 +133,12 @@ def change_cost_method(
 
 def _cost(value: object, lookups: Lookups, div: Division, *, field: str, label: str) -> Decimal:
     if value is None or isinstance(value, bool):
-        raise ValidationError(f"{label} is required.", field=field)
+        raise ValidationError(N_("{label} is required."), field=field, label=label)
     amount = to_money(
         value, currency_decimals(lookups, div), currency=div.currency_code, field=field, label=label
     )
     if amount <= 0:
-        raise ValidationError(f"{label} must be above zero.", field=field)
+        raise ValidationError(N_("{label} must be above zero."), field=field, label=label)
     return amount
 
 
@@ -146,9 +151,13 @@ def _day(session: Session, lookups: Lookups, div: Division, item: Item, on: obje
     ).one()
     if last is not None and day < last:
         raise ValidationError(
-            f"The date cannot be before the last stock movement of item {item.code} "
-            f"({last.isoformat()}): the stock is revalued as it stands now.",
+            N_(
+                "The date cannot be before the last stock movement of item {item} ({date}): the "
+                "stock is revalued as it stands now."
+            ),
             field="on",
+            item=item.code,
+            date=last.isoformat(),
         )
     return day
 

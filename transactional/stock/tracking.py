@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.wholesale.models import Item
 
 
@@ -24,20 +24,31 @@ def units(
     if item.tracking != "serial":
         if serials:
             raise ValidationError(
-                f"{where}: item {item.code} has no serial numbers; leave them empty.",
+                N_("{where}: item {item} has no serial numbers; leave them empty."),
                 field=f"{field}.serials",
+                where=where,
+                item=item.code,
             )
         return [(qty, lot)]
     numbers = [str(s).strip() for s in serials or [] if str(s).strip()]
     if Decimal(len(numbers)) != qty:
         raise ValidationError(
-            f"{where}: item {item.code} is tracked by serial number; enter one serial number "
-            f"per unit ({qty_text(qty)} units, {len(numbers)} serial numbers).",
+            N_(
+                "{where}: item {item} is tracked by serial number; enter one serial number per "
+                "unit ({qty} units, {count} serial numbers)."
+            ),
             field=f"{field}.serials",
+            where=where,
+            item=item.code,
+            qty=qty_text(qty),
+            count=len(numbers),
         )
     dupes = sorted({s for s in numbers if numbers.count(s) > 1})
     if dupes:
         raise ValidationError(
-            f"{where}: serial number {dupes[0]} is entered twice.", field=f"{field}.serials"
+            N_("{where}: serial number {serial} is entered twice."),
+            field=f"{field}.serials",
+            where=where,
+            serial=dupes[0],
         )
     return [(Decimal(1), s) for s in numbers]

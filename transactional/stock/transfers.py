@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import to_decimal
 from transactional.numbering import next_number
@@ -51,12 +51,12 @@ def transfer_stock(
     target = find_warehouse(session, div, to_warehouse, field="to_warehouse")
     if source.id == target.id:
         raise ValidationError(
-            "Pick two different warehouses to transfer between.", field="to_warehouse"
+            N_("Pick two different warehouses to transfer between."), field="to_warehouse"
         )
     on = parse_date(transfer_date, field="transfer_date", label="Transfer date")
     lookups.period(div, on, field="transfer_date")
     if not lines:
-        raise ValidationError("A transfer needs at least one line.", field="lines")
+        raise ValidationError(N_("A transfer needs at least one line."), field="lines")
     parts = []
     for n, d in enumerate(lines, start=1):
         where, f = f"Line {n}", f"lines.{n}"
@@ -64,7 +64,7 @@ def transfer_stock(
         qty = to_decimal(d.quantity, field=f"{f}.quantity", label=f"{where}: quantity")
         if qty <= 0:
             raise ValidationError(
-                f"{where}: the quantity must be above zero.", field=f"{f}.quantity"
+                N_("{where}: the quantity must be above zero."), field=f"{f}.quantity", where=where
             )
         for q, lot in units(item, qty, d.lot, d.serials, where=where, field=f):
             parts.append((n, f, item, q, lot))

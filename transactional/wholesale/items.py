@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, select
 
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import exact_money, to_decimal
 from transactional.organisation import rights
@@ -36,23 +36,23 @@ UNITS = ("pcs", "kg", "g", "l", "m", "m2", "m3", "box", "pack", "pair", "set", "
 def _code(value: object, *, field: str = "code", label: str = "Code") -> str:
     text = str(value or "").strip()
     if not text:
-        raise ValidationError(f"{label} is required.", field=field)
+        raise ValidationError(N_("{label} is required."), field=field, label=label)
     if len(text) > 30:
-        raise ValidationError(f"{label} is at most 30 characters.", field=field)
+        raise ValidationError(N_("{label} is at most 30 characters."), field=field, label=label)
     return text
 
 
 def _name(value: object) -> str:
     text = str(value or "").strip()
     if not text:
-        raise ValidationError("Name is required.", field="name")
+        raise ValidationError(N_("Name is required."), field="name")
     return text
 
 
 def _amount(value: object, *, field: str, label: str, decimals: int, currency: str) -> Decimal:
     amount = to_decimal(value, field=field, label=label)
     if amount < 0:
-        raise ValidationError(f"{label} cannot be negative.", field=field)
+        raise ValidationError(N_("{label} cannot be negative."), field=field, label=label)
     return exact_money(amount, decimals, currency=currency, field=field, label=label)
 
 
@@ -89,7 +89,11 @@ def _find_coded(
     found = lookups.session.exec(stmt).first()
     if found is None:
         raise ValidationError(
-            f"{label} {ref} does not exist in division {division.code}.", field=field
+            N_("{label} {ref} does not exist in division {division}."),
+            field=field,
+            label=label,
+            ref=ref,
+            division=division.code,
         )
     return found
 
@@ -120,13 +124,16 @@ def find_item_group(
 
 def find_item(lookups: Lookups, division: Division, ref: int | str, *, field: str = "item") -> Item:
     if not isinstance(ref, int) and not str(ref or "").strip():
-        raise ValidationError("Item is required.", field=field)
+        raise ValidationError(N_("Item is required."), field=field)
     stmt = select(Item).where(Item.division_id == division.id)
     stmt = stmt.where(Item.id == ref if isinstance(ref, int) else Item.code == str(ref).strip())
     found = lookups.session.exec(stmt).first()
     if found is None:
         raise ValidationError(
-            f"Item {ref} does not exist in division {division.code}.", field=field
+            N_("Item {ref} does not exist in division {division}."),
+            field=field,
+            ref=ref,
+            division=division.code,
         )
     return found
 
@@ -140,7 +147,9 @@ def find_customer_group(
 def find_customer(lookups: Lookups, division: Division, ref: int | str, *, field: str) -> Relation:
     rel = lookups.relation(division, ref, field=field)
     if rel.relation_type not in ("customer", "both"):
-        raise ValidationError(f"Relation {rel.code} is not a customer.", field=field)
+        raise ValidationError(
+            N_("Relation {relation} is not a customer."), field=field, relation=rel.code
+        )
     return rel
 
 
@@ -177,11 +186,13 @@ def create_item(
     )
     unit = str(unit or "").strip()
     if unit not in UNITS:
-        raise ValidationError(f"Unit must be one of {', '.join(UNITS)}.", field="unit")
+        raise ValidationError(
+            N_("Unit must be one of {units}."), field="unit", units=", ".join(UNITS)
+        )
     if tracking not in TRACKING:
-        raise ValidationError("Tracking must be none, serial or lot.", field="tracking")
+        raise ValidationError(N_("Tracking must be none, serial or lot."), field="tracking")
     if cost_method not in COST_METHODS:
-        raise ValidationError("Cost method must be standard or average.", field="cost_method")
+        raise ValidationError(N_("Cost method must be standard or average."), field="cost_method")
     decimals = currency_decimals(lookups, div)
     cur = div.currency_code
     std = _amount(
@@ -199,7 +210,7 @@ def create_item(
     )
     if cost_method == "standard" and std == 0:
         raise ValidationError(
-            "An item valued at standard cost needs a standard cost.", field="standard_cost"
+            N_("An item valued at standard cost needs a standard cost."), field="standard_cost"
         )
     revenue = (
         lookups.account(div, revenue_account, field="revenue_account") if revenue_account else None
@@ -246,7 +257,12 @@ def add_barcode(
         if owner is not None:
             owner_div = session.get(Division, owner.division_id)
             where = f"item {owner.code} in {owner_div.code if owner_div else owner.division_id}"
-        raise ValidationError(f"Barcode {code} is already used by {where}.", field="barcode")
+        raise ValidationError(
+            N_("Barcode {code} is already used by {where}."),
+            field="barcode",
+            code=code,
+            where=where,
+        )
     row = ItemBarcode(item_id=target.id or 0, barcode=code, kind=kind)
     session.add(row)
     session.flush()
@@ -265,20 +281,26 @@ def create_location(
     lookups, div = _managed_division(session, user, division)
     wh_code = str(warehouse or "").strip()
     if not wh_code:
-        raise ValidationError("Warehouse is required.", field="warehouse")
+        raise ValidationError(N_("Warehouse is required."), field="warehouse")
     wh = session.exec(
         select(Warehouse).where(Warehouse.division_id == div.id, Warehouse.code == wh_code)
     ).first()
     if wh is None:
         raise ValidationError(
-            f"Warehouse {wh_code} does not exist in division {div.code}.", field="warehouse"
+            N_("Warehouse {warehouse} does not exist in division {division}."),
+            field="warehouse",
+            warehouse=wh_code,
+            division=div.code,
         )
     code, name = _code(code), _name(name)
     if session.exec(
         select(Location).where(Location.warehouse_id == wh.id, Location.code == code)
     ).first():
         raise ValidationError(
-            f"Location {code} already exists in warehouse {wh.code}.", field="code"
+            N_("Location {code} already exists in warehouse {warehouse}."),
+            field="code",
+            code=code,
+            warehouse=wh.code,
         )
     loc = Location(warehouse_id=wh.id or 0, code=code, name=name)
     session.add(loc)
@@ -305,7 +327,10 @@ def add_customer_to_group(
         )
     ).first():
         raise ValidationError(
-            f"Customer {rel.code} is already in group {group.code}.", field="customer"
+            N_("Customer {relation} is already in group {group}."),
+            field="customer",
+            relation=rel.code,
+            group=group.code,
         )
     member = CustomerGroupMember(customer_group_id=group.id or 0, relation_id=rel.id or 0)
     session.add(member)
@@ -317,7 +342,7 @@ def find_warehouse(
     session: Session, division: Division, ref: int | str, *, field: str = "warehouse"
 ) -> Warehouse:
     if not isinstance(ref, int) and not str(ref or "").strip():
-        raise ValidationError("Warehouse is required.", field=field)
+        raise ValidationError(N_("Warehouse is required."), field=field)
     return find_open_record(
-        session, Warehouse, division, ref, label="Warehouse", closed="is closed", field=field
+        session, Warehouse, division, ref, label="Warehouse", says_closed=True, field=field
     )

@@ -32,7 +32,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from transactional.dates import parse_date
-from transactional.errors import ValidationError
+from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.money import exact_money, round_money, to_decimal
 from transactional.organisation import rights
@@ -84,10 +84,10 @@ def create_price_rule(
     div = lookups.division(division)
     rights.require(session, user, "manage_items", div.id)
     if kind not in PRICE_KINDS:
-        raise ValidationError("Kind must be price, discount or margin.", field="kind")
+        raise ValidationError(N_("Kind must be price, discount or margin."), field="kind")
     if item is not None and item != "" and item_group is not None and item_group != "":
         raise ValidationError(
-            "A rule is for one item or for one item group, not both.", field="item_group"
+            N_("A rule is for one item or for one item group, not both."), field="item_group"
         )
     if (
         customer is not None
@@ -96,7 +96,7 @@ def create_price_rule(
         and customer_group != ""
     ):
         raise ValidationError(
-            "A rule is for one customer or for one customer group, not both.",
+            N_("A rule is for one customer or for one customer group, not both."),
             field="customer_group",
         )
     the_item = find_item(lookups, div, item) if item is not None and item != "" else None
@@ -123,16 +123,18 @@ def create_price_rule(
     )
     if end is not None and end < start:
         raise ValidationError(
-            f"Valid to ({end.isoformat()}) is before valid from ({start.isoformat()}).",
+            N_("Valid to ({valid_to}) is before valid from ({valid_from})."),
             field="valid_to",
+            valid_to=end.isoformat(),
+            valid_from=start.isoformat(),
         )
     min_qty = to_decimal(min_quantity, field="min_quantity", label="Minimum quantity")
     if min_qty < 0:
-        raise ValidationError("The minimum quantity cannot be negative.", field="min_quantity")
+        raise ValidationError(N_("The minimum quantity cannot be negative."), field="min_quantity")
     amount = to_decimal(value, field="value", label="Value")
     if kind == "price":
         if amount < 0:
-            raise ValidationError("A net price cannot be negative.", field="value")
+            raise ValidationError(N_("A net price cannot be negative."), field="value")
         amount = exact_money(
             amount,
             currency_decimals(lookups, div),
@@ -143,11 +145,16 @@ def create_price_rule(
     elif kind == "discount":
         if not Decimal(0) <= amount <= Decimal(100):
             raise ValidationError(
-                f"A discount is between 0 and 100 %, not {amount} %.", field="value"
+                N_("A discount is between 0 and 100 %, not {amount} %."),
+                field="value",
+                amount=amount,
             )
     elif not Decimal(0) <= amount <= MAX_MARGIN:
         raise ValidationError(
-            f"A margin is between 0 and {MAX_MARGIN} %, not {amount} %.", field="value"
+            N_("A margin is between 0 and {maximum} %, not {amount} %."),
+            field="value",
+            maximum=MAX_MARGIN,
+            amount=amount,
         )
     rule = PriceRule(
         division_id=div.id or 0,
@@ -220,7 +227,7 @@ def price_for(
     day = parse_date(on, field="date", label="Date")
     qty = to_decimal(quantity, field="quantity", label="Quantity")
     if qty <= 0:
-        raise ValidationError("The quantity must be positive.", field="quantity")
+        raise ValidationError(N_("The quantity must be positive."), field="quantity")
     decimals = currency_decimals(lookups, div)
     groups: list[int] = []
     if the_customer is not None:
@@ -293,7 +300,7 @@ def bulk_price_change(
     pct = to_decimal(percentage, field="percentage", label="Percentage")
     if pct <= -100:
         raise ValidationError(
-            "A price change must leave a positive price (more than -100 %).", field="percentage"
+            N_("A price change must leave a positive price (more than -100 %)."), field="percentage"
         )
     stmt = select(Item).where(Item.division_id == div.id)
     if item_group is not None and item_group != "":
