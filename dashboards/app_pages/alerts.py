@@ -158,7 +158,7 @@ def _overrun_form(division: master_data.DivisionChoice, current: Decimal | None,
             key=f"alert_overrun_pct_{division.id}_{gen}",
             help=_(
                 "Alert when an account of an approved budget is worse than budgeted by more "
-                "than this % of its year-to-date budget."
+                "than this percentage of its year-to-date budget."
             ),
         )
         errors.slot("pct")

@@ -274,7 +274,7 @@ def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, 
         help=_("The period is the sidebar's fiscal year and 'Through period'."),
     )
     a = c2.number_input(
-        _("A: first % of the value"),
+        _("A: the first part of the value (%)"),
         min_value=1,
         max_value=100,
         value=round(abc.DEFAULT_A * 100),
@@ -282,7 +282,7 @@ def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, 
         key="abc_a",
     )
     b = c3.number_input(
-        _("B: next % of the value"),
+        _("B: the next part of the value (%)"),
         min_value=0,
         max_value=99,
         value=round(abc.DEFAULT_B * 100),
@@ -292,7 +292,7 @@ def _abc_choice(wh: PublishedWarehouse, sel: Selection) -> tuple[abc.AbcChoice, 
     if division is None:
         return None
     if a + b > 100:
-        st.error(_("A and B together cannot be more than 100 % of the value."))
+        st.error(_("A and B together cannot be more than 100 % (the whole value)."))
         return None
     choice = abc.AbcChoice(
         division_ids=(int(division),),
@@ -507,7 +507,7 @@ def suppliers(wh: PublishedWarehouse, sel: Selection) -> None:
         caption = _(
             "Purchase order lines of calendar year {year} per supplier: delivered on or before "
             "the promised date, promised vs actual lead time (days), and the share of received "
-            "units returned; on-time % of {previous} alongside.",
+            "units returned; the on-time share (%) of {previous} alongside.",
             year=sel.fiscal_year,
             previous=sel.previous_year,
         )

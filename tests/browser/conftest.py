@@ -149,3 +149,19 @@ def page(app_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
             print(f"\n--- page at failure ({pg.url}), screenshot {shot} ---\n{text}")
         context.close()
         browser.close()
+
+
+def sign_in(page, username: str = "admin", password: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Fill the sign-in form the app shows first (a page load starts a new session)."""
+    from tests.dashboards.apptest_helpers import password_of
+
+    page.get_by_role("textbox", name="User name").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password or password_of(username))
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+
+
+def visit(page, app_url: str, path: str = "", user: str = "admin") -> None:  # type: ignore[no-untyped-def]
+    """Open ``path`` of the app as ``user``: load it, then sign in on the form it shows."""
+    page.goto(f"{app_url}/{path}")
+    sign_in(page, user)

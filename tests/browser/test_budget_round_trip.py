@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.browser.conftest import visit
 from tests.browser.test_wholesale_round_trip import _idle, _pick, _settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
@@ -59,7 +60,7 @@ def test_what_if_saved_in_the_browser_shows_in_budget_vs_actual(
     page, app_url: str, stack_env
 ) -> None:
     # 1. The What-if page for NL01: sales price +10 %, then save as a budget version.
-    page.goto(f"{app_url}/whatif")
+    visit(page, app_url, "whatif")
     save = page.get_by_role("button", name="Save as budget version")
     save.wait_for()
     _pick(page, "Acting user", "manager")
@@ -95,7 +96,7 @@ def test_what_if_saved_in_the_browser_shows_in_budget_vs_actual(
     page.get_by_text("Warehouse refreshed").wait_for(timeout=240_000)
 
     # 3. Finance → Budget vs actual, the whole year of NL01, the saved version.
-    page.goto(app_url)  # Finance is the app's default page: its URL is the root
+    visit(page, app_url)  # Finance is the app's default page: its URL is the root
     page.get_by_role("tab", name="Budget vs actual").wait_for()
     _only_division(page, "NL01")
     page.get_by_label("Through period").click()

@@ -12,6 +12,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.browser.conftest import visit
+
 pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
 
 AMOUNT = Decimal("4321.09")
@@ -20,7 +22,7 @@ ROW_HEIGHT = 35  # glide-data-grid rows and header in Streamlit's data editor
 
 def net_result(page, app_url: str) -> Decimal:
     """Net result (HOLD, 2026 through October) as the Finance page shows it."""
-    page.goto(f"{app_url}/")
+    visit(page, app_url, "")
     page.get_by_text("Net result").first.wait_for()
     divisions = page.get_by_role("combobox").first
     divisions.click()
@@ -49,7 +51,7 @@ def net_result(page, app_url: str) -> Decimal:
 def test_posted_entry_shows_on_finance_page_after_refresh(page, app_url: str, stack_env) -> None:
     before = net_result(page, app_url)
 
-    page.goto(f"{app_url}/journal_entry")
+    visit(page, app_url, "journal_entry")
     page.get_by_role("button", name="Post entry").wait_for()
     # The date input is three spin buttons (year, month, day).
     for part, value in (("year", "2026"), ("month", "10"), ("day", "15")):

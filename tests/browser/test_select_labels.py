@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from tests.browser.conftest import visit
 from tests.browser.test_wholesale_round_trip import _idle, _pick
 
 pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
@@ -22,7 +23,7 @@ def _shown(page, label: str) -> str:
 
 
 def test_through_period_and_budget_version_follow_the_year(page, app_url: str) -> None:
-    page.goto(app_url)
+    visit(page, app_url)
     page.get_by_role("tab", name="Budget vs actual").click()
     _idle(page)
     period = _shown(page, "Through period")
@@ -38,7 +39,7 @@ def test_through_period_and_budget_version_follow_the_year(page, app_url: str) -
 
 
 def test_approval_panel_keeps_its_version(page, app_url: str) -> None:
-    page.goto(f"{app_url}/budgets")
+    visit(page, app_url, "budgets")
     page.get_by_role("heading", name="Approval").wait_for()
     _pick(page, "Acting user", "accountant")
     _pick(page, "Budget version", "NL01 2026 · Budget 2026 negative")

@@ -13,6 +13,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.browser.conftest import visit
+
 pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
 
 PRICE = Decimal("50000.00")  # one unit: far above the division's other items -> class A
@@ -95,7 +97,7 @@ def _focus_grid(page, x: float) -> None:
 
 def _wholesale(page, app_url: str, item: str) -> tuple[Decimal, str]:
     """Revenue (all divisions, 2026 through October) and the item's ABC class on the page."""
-    page.goto(f"{app_url}/wholesale")
+    visit(page, app_url, "wholesale")
     page.get_by_text("Revenue").first.wait_for()
     page.get_by_label("Through period").click()
     page.get_by_role("option", name=re.compile(r"^10 ")).click()
@@ -146,7 +148,7 @@ def test_order_delivered_and_invoiced_shows_on_wholesale_page(
     assert class_before != "A", f"pick an item that is not class A yet ({item})"
 
     # 1. Sales order: NL01, the customer, one unit at a typed price.
-    page.goto(f"{app_url}/sales_order")
+    visit(page, app_url, "sales_order")
     page.get_by_role("button", name="Create order").wait_for()
     _pick(page, "Division", "NL01")
     _pick(page, "Customer", customer)
@@ -163,7 +165,7 @@ def test_order_delivered_and_invoiced_shows_on_wholesale_page(
     order = re.search(r"SO2026-\d{5}", notice.first.inner_text()).group(0)
 
     # 2. Delivery of the open line, then the invoice.
-    page.goto(f"{app_url}/delivery")
+    visit(page, app_url, "delivery")
     page.get_by_text("Pick an open order").first.wait_for()
     _pick(page, "Division", "NL01")
     _pick(page, "Sales order", order)
