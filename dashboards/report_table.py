@@ -15,9 +15,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import amounts, sidebar
+from dashboards import amounts, sidebar, signed_in
 from dashboards.excel import PERCENT_FORMAT, SHARE_FORMAT, XLSX_MIME, to_xlsx
 from dashboards.grid_columns import column_kind
+from dashboards.language import _
 from dashboards.selection import Selection, describe
 
 _SCREEN_FORMATS = {
@@ -103,7 +104,10 @@ def workbook_header(
     header: dict[str, str | None] = {}
     if selection is not None:
         codes: Mapping[int, str] = st.session_state.get(sidebar.DIVISION_CODES) or {}
-        header.update(describe(selection, codes))
+        # The codes are the divisions the user sees: "all" of them is the group only for
+        # a user who sees the whole group.
+        user = signed_in.scope()
+        header.update(describe(selection, codes, whole_group=user is None or user.whole_group))
     header.update(filters)
     return {k: v for k, v in header.items() if v is not None}
 
@@ -173,7 +177,7 @@ def report_table(
         return to_xlsx(named, sheet_name=title, title=title, filters=header, formats=formats)
 
     st.download_button(
-        "Download as Excel",
+        _("Download as Excel"),
         # Deferred: the workbook is only built when someone clicks.
         data=workbook,
         file_name=f"{file_name}.xlsx",

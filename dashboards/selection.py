@@ -8,6 +8,8 @@ from datetime import date
 
 import pandas as pd
 
+from dashboards.language import _
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -39,11 +41,12 @@ class Selection:
     @property
     def currency_note(self) -> str:
         if self.in_group_currency:
-            return (
-                f"Amounts in {self.currency}, the group currency (the selected divisions keep "
-                "books in different currencies); divisions are added up, not consolidated."
+            return _(
+                "Amounts in {currency}, the group currency (the selected divisions keep "
+                "books in different currencies); divisions are added up, not consolidated.",
+                currency=self.currency,
             )
-        return f"Amounts in {self.currency}, the divisions' own currency."
+        return _("Amounts in {currency}, the divisions' own currency.", currency=self.currency)
 
 
 def build_selection(
@@ -74,16 +77,34 @@ def build_selection(
     )
 
 
-def describe(sel: Selection, division_codes: Mapping[int, str]) -> dict[str, str]:
-    """What a selection holds, line by line, as a downloaded workbook states it."""
-    currency = sel.currency + (
-        " (group currency; divisions added up, not consolidated)" if sel.in_group_currency else ""
-    )
+def describe(
+    sel: Selection, division_codes: Mapping[int, str], *, whole_group: bool = True
+) -> dict[str, str]:
+    """What a selection holds, line by line, as a downloaded workbook states it.
+
+    ``division_codes`` are the divisions the user can see. When the selection holds every
+    one of them it says so: "All divisions" only for a user who sees the whole group
+    (``whole_group``), "All your divisions" for a user with some divisions, whose "all"
+    is not the group's.
+    """
+    codes = ", ".join(division_codes.get(i, str(i)) for i in sel.division_ids)
+    if division_codes and set(sel.division_ids) >= set(division_codes):
+        if whole_group:
+            codes = _("All divisions ({codes})", codes=codes)
+        else:
+            codes = _("All your divisions ({codes})", codes=codes)
+    if sel.in_group_currency:
+        currency = _(
+            "{currency} (group currency; divisions added up, not consolidated)",
+            currency=sel.currency,
+        )
+    else:
+        currency = sel.currency
     return {
-        "Divisions": ", ".join(division_codes.get(i, str(i)) for i in sel.division_ids),
-        "Currency": currency,
-        "Fiscal year": str(sel.fiscal_year),
-        "Through period": f"{sel.period_through:02d}",
+        _("Divisions"): codes,
+        _("Currency"): currency,
+        _("Fiscal year"): str(sel.fiscal_year),
+        _("Through period"): f"{sel.period_through:02d}",
     }
 
 

@@ -71,7 +71,7 @@ def insights_filters(wh: PublishedWarehouse) -> Selection | None:
     divisions = cached(finance.divisions)(wh)
     periods = cached(finance.fiscal_periods)(wh)
     if divisions.empty or periods.empty:
-        st.warning("The published warehouse holds no divisions or periods yet.")
+        st.warning(_("The published warehouse holds no divisions or periods yet."))
         return None
     labels = {
         int(r.division_id): f"{r.division_code} · {r.division_name} ({r.currency_code})"
@@ -81,22 +81,24 @@ def insights_filters(wh: PublishedWarehouse) -> Selection | None:
         int(r.division_id): str(r.division_code) for r in divisions.itertuples()
     }
     chosen = st.multiselect(
-        "Divisions",
+        _("Divisions"),
         options=list(labels),
         format_func=labels.__getitem__,
         key="filter_divisions",
-        placeholder="All divisions",
+        # Nothing picked is every division the user sees: "all" is the group only for a
+        # user who sees the whole group.
+        placeholder=_("All divisions") if _sees_whole_group() else _("All your divisions"),
     )
     last_posting = cached(finance.last_posting_date)(wh)
     default_year, default_period_number = default_period(periods, clock.today(), last_posting)
     years = sorted({int(y) for y in periods["fiscal_year"]}, reverse=True)
-    year = st.selectbox("Fiscal year", years, index=years.index(default_year), key="filter_year")
+    year = st.selectbox(_("Fiscal year"), years, index=years.index(default_year), key="filter_year")
     in_year = periods[periods["fiscal_year"] == year]
     numbers = [int(p) for p in in_year["period_number"]]
     keys = dict(zip(numbers, in_year["period_key"], strict=True))
     start = numbers.index(default_period_number) if year == default_year else len(numbers) - 1
     period = select_box(
-        "Through period",
+        _("Through period"),
         numbers,
         index=start,
         key="filter_period",
@@ -105,16 +107,21 @@ def insights_filters(wh: PublishedWarehouse) -> Selection | None:
     return build_selection(divisions, chosen, int(year), int(period), known_years=years)
 
 
+def _sees_whole_group() -> bool:
+    user = signed_in.scope()
+    return user is None or user.whole_group
+
+
 def insights_context() -> tuple[PublishedWarehouse, Selection] | None:
     """What an Insights page reads (the published warehouse and the sidebar's selection),
     or None after telling the user what is missing."""
     wh: PublishedWarehouse | None = st.session_state.get(WAREHOUSE)
     sel: Selection | None = st.session_state.get(SELECTION)
     if wh is None:
-        st.info(NOT_PUBLISHED)
+        st.info(_(NOT_PUBLISHED))
         return None
     if sel is None:
-        st.info("Pick divisions, a fiscal year and a period in the sidebar.")
+        st.info(_("Pick divisions, a fiscal year and a period in the sidebar."))
         return None
     return wh, sel
 

@@ -10,9 +10,18 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import sidebar
-from dashboards.amounts import compact_amount, delta_style, format_amount, format_change
+from dashboards.amounts import (
+    compact_amount,
+    delta_style,
+    format_amount,
+    format_change,
+    format_day,
+    format_percent,
+    format_quantity,
+)
 from dashboards.charts import budgets as budget_charts
 from dashboards.charts import finance as charts
+from dashboards.language import N_, _, ngettext
 from dashboards.queries import budgets, finance, ledger
 from dashboards.report_cache import cached
 from dashboards.report_table import report_table
@@ -25,54 +34,55 @@ BS_TABLE_KEY = "balance_sheet"
 # Positions where a rise is bad news: show their change in the inverse colour.
 _INVERSE = {"payables", "overdue_receivables"}
 _POSITIONS = {"cash", "receivables", "payables", "overdue_receivables"}
+# Column headings (message ids: shown through ``labels()``).
 LABELS = {
-    "pl_section": "Section",
-    "bs_section": "Section",
-    "account_code": "Account",
-    "account_name": "Account name",
-    "line_code": "Line",
-    "line_name": "Description",
-    "division_code": "Division",
-    "relation_code": "Relation code",
-    "relation_name": "Relation",
-    "document_number": "Document",
-    "journal_code": "Journal",
-    "entry_date": "Date",
-    "currency_code": "Currency",
-    "amount_foreign": "Amount (line currency)",
-    "debit_base": "Debit (division currency)",
-    "credit_base": "Credit (division currency)",
-    "amount_currency": "Currency of amount",
-    "ageing_bucket": "Overdue (days)",
-    "open_amount": "Open (invoice currency)",
-    "open_amount_base": "Open (division currency)",
-    "open_amount_group": "Open (group currency)",
-    "base_currency": "Division currency",
-    "as_of_date": "As of",
-    "cost_centre_code": "Cost centre",
-    "cost_unit_code": "Cost unit",
-    "budget": "Budget",
-    "actual": "Actual",
-    "variance": "Variance",
-    "variance_pct": "Variance %",
-    "budget_full_year": "Budget full year",
-    "version_name": "Budget version",
-    "period_number": "Period",
-    "variance_to_date": "Variance year to date",
-    "week_number": "Week",
-    "week_start": "Week from (Monday)",
-    "opening_cash": "Opening cash",
-    "receipts_open_items": "Receipts, open invoices",
-    "payments_open_items": "Payments, open invoices",
-    "recurring_costs": "Wages and rent",
-    "budget_flows": "Budget flows",
-    "net_flow": "Net flow",
-    "closing_cash": "Closing cash",
-    "ledger_cash": "Ledger cash on the as-of date",
-    "cash_tab_period": "Cash tab period",
-    "period_end_cash": "Cash tab, period end",
-    "posted_after": "Cash posted after the as-of date",
-    "difference": "Difference",
+    "pl_section": N_("Section"),
+    "bs_section": N_("Section"),
+    "account_code": N_("Account"),
+    "account_name": N_("Account name"),
+    "line_code": N_("Line"),
+    "line_name": N_("Description"),
+    "division_code": N_("Division"),
+    "relation_code": N_("Relation code"),
+    "relation_name": N_("Relation"),
+    "document_number": N_("Document"),
+    "journal_code": N_("Journal"),
+    "entry_date": N_("Date"),
+    "currency_code": N_("Currency"),
+    "amount_foreign": N_("Amount (line currency)"),
+    "debit_base": N_("Debit (division currency)"),
+    "credit_base": N_("Credit (division currency)"),
+    "amount_currency": N_("Currency of amount"),
+    "ageing_bucket": N_("Overdue (days)"),
+    "open_amount": N_("Open (invoice currency)"),
+    "open_amount_base": N_("Open (division currency)"),
+    "open_amount_group": N_("Open (group currency)"),
+    "base_currency": N_("Division currency"),
+    "as_of_date": N_("As of"),
+    "cost_centre_code": N_("Cost centre"),
+    "cost_unit_code": N_("Cost unit"),
+    "budget": N_("Budget"),
+    "actual": N_("Actual"),
+    "variance": N_("Variance"),
+    "variance_pct": N_("Variance %"),
+    "budget_full_year": N_("Budget full year"),
+    "version_name": N_("Budget version"),
+    "period_number": N_("Period"),
+    "variance_to_date": N_("Variance year to date"),
+    "week_number": N_("Week"),
+    "week_start": N_("Week from (Monday)"),
+    "opening_cash": N_("Opening cash"),
+    "receipts_open_items": N_("Receipts, open invoices"),
+    "payments_open_items": N_("Payments, open invoices"),
+    "recurring_costs": N_("Wages and rent"),
+    "budget_flows": N_("Budget flows"),
+    "net_flow": N_("Net flow"),
+    "closing_cash": N_("Closing cash"),
+    "ledger_cash": N_("Ledger cash on the as-of date"),
+    "cash_tab_period": N_("Cash tab period"),
+    "period_end_cash": N_("Cash tab, period end"),
+    "posted_after": N_("Cash posted after the as-of date"),
+    "difference": N_("Difference"),
 }
 # Budget against actual (Finance tab): widget keys a browser test drives.
 BVA_VERSION_KEY = "bva_version"
@@ -80,14 +90,28 @@ BVA_CURRENCY_KEY = "bva_currency"
 BVA_TABLE_KEY = "bva_accounts"
 BVA_ACCOUNT_KEY = "bva_account"
 FORECAST_CURRENCY_KEY = "forecast_currency"
+# The balance sheet's totals line, per side.
+_SIDE_TOTALS = {
+    "assets": N_("Total assets: {amount}"),
+    "equity_and_liabilities": N_("Total equity and liabilities: {amount}"),
+}
 _FAVOURABLE = "color: #1a7f37"
 _UNFAVOURABLE = "color: #cf222e"
+
+
+def labels(**more: str) -> dict[str, str]:
+    """The column headings in the current language, with ``more`` (already translated)."""
+    return {**{k: _(v) for k, v in LABELS.items()}, **more}
+
+
+def _period(sel: Selection) -> str:
+    return f"{sel.period_through:02d}"
 
 
 def _flow_labels(sel: Selection) -> dict[str, str]:
     through = f"P01-{sel.period_through:02d}"
     return {
-        **LABELS,
+        **labels(),
         "this_year": f"{sel.fiscal_year} {through}",
         "last_year": f"{sel.previous_year} {through}",
     }
@@ -95,38 +119,53 @@ def _flow_labels(sel: Selection) -> dict[str, str]:
 
 def _position_labels(sel: Selection) -> dict[str, str]:
     return {
-        **LABELS,
-        "this_year": f"End of {sel.fiscal_year}-{sel.period_through:02d}",
-        "last_year": f"End of {sel.previous_year}-{sel.period_through:02d}",
+        **labels(),
+        "this_year": _("End of {year}-{period}", year=sel.fiscal_year, period=_period(sel)),
+        "last_year": _("End of {year}-{period}", year=sel.previous_year, period=_period(sel)),
     }
 
 
 def kpi_cards(wh: PublishedWarehouse, sel: Selection) -> None:
     rows = cached(finance.kpis)(wh, sel)
-    labels = dict(finance.KPIS)
+    names = {key: _(label) for key, label in finance.KPIS}
     # Results first, then positions: seven cards in one row would not fit their amounts.
     columns = [*st.columns(3), *st.columns(4)]
     for column, row in zip(columns, rows.itertuples(), strict=True):
         key = str(row.kpi)
-        when = (
-            f"at the end of period {sel.period_through:02d}"
-            if key in _POSITIONS
-            else f"year to date through period {sel.period_through:02d}"
-        )
         # The currency is in the caption above the cards: with it, amounts would not fit;
         # large ones are compact ("1.01 bn"), the exact amounts are in the tooltip.
         value = float(row.this_year)  # type: ignore[arg-type]
         change = row.change if sel.has_previous_year and not pd.isna(row.change) else None
         exact = format_amount(value, sel.currency)
         if change is not None:
-            exact += f", change {format_change(float(change), sel.currency)}"  # type: ignore[arg-type]
+            exact = _(
+                "{amount}, change {change}",
+                amount=exact,
+                change=format_change(float(change), sel.currency),  # type: ignore[arg-type]
+            )
+        tooltip = (
+            N_(
+                "{amount}: {year} at the end of period {period}; change against the same "
+                "period of {previous}."
+            )
+            if key in _POSITIONS
+            else N_(
+                "{amount}: {year} year to date through period {period}; change against the "
+                "same period of {previous}."
+            )
+        )
         column.metric(
-            labels[key],
+            names[key],
             compact_amount(value),
             delta=None if change is None else compact_amount(float(change), sign=True),  # type: ignore[arg-type]
             **delta_style(change, "inverse" if key in _INVERSE else "normal"),
-            help=f"{exact}: {sel.fiscal_year} {when}; change against the same "
-            f"period of {sel.previous_year}.",
+            help=_(
+                tooltip,
+                amount=exact,
+                year=sel.fiscal_year,
+                period=_period(sel),
+                previous=sel.previous_year,
+            ),
             border=True,
         )
 
@@ -142,23 +181,23 @@ def profit_and_loss(wh: PublishedWarehouse, sel: Selection) -> tuple[pd.DataFram
     by_month = cached(finance.pnl_by_month)(wh, sel)
     st.plotly_chart(charts.pnl_by_month(by_month, sel.fiscal_year, sel.currency))
     sections = cached(finance.pnl_by_section)(wh, sel)
-    st.markdown(f"**P&L by section**, year to date through period {sel.period_through:02d}")
+    st.markdown(_("**P&L by section**, year to date through period {period}", period=_period(sel)))
     report_table(
         sections,
         key="pnl_sections",
         file_name="pnl_by_section",
-        title="P&L by section",
+        title=_("P&L by section"),
         labels=_flow_labels(sel),
         previous_year=sel.has_previous_year,
     )
     accounts = cached(finance.pnl_by_account)(wh, sel)
-    st.markdown("**P&L by account** — pick a row to see the ledger lines behind it")
+    st.markdown(_("**P&L by account** — pick a row to see the ledger lines behind it"))
     account_keys = [ledger.account_figure(r).key for r in accounts.itertuples()]
     report_table(
         accounts,
         key=PNL_TABLE_KEY,
         file_name="pnl_by_account",
-        title="P&L by account",
+        title=_("P&L by account"),
         labels=_flow_labels(sel),
         on_select=lambda: _select_into_drilldown(PNL_TABLE_KEY, account_keys),
         hide=("account_id",),
@@ -173,63 +212,90 @@ def balance_sheet(wh: PublishedWarehouse, sel: Selection) -> pd.DataFrame:
     totals = bs.groupby("side", sort=False)[["this_year", "last_year"]].sum()
     st.caption(
         " · ".join(
-            f"Total {charts.SIDES.get(str(side), str(side)).lower()}: "
-            f"{format_amount(row.this_year, sel.currency)}"
+            _(
+                _SIDE_TOTALS.get(str(side), "{side}: {amount}"),
+                side=str(side),
+                amount=format_amount(row.this_year, sel.currency),
+            )
             for side, row in totals.iterrows()
         )
     )
     st.markdown(
-        f"**Balance sheet** at the end of period {sel.period_through:02d} "
-        "— pick a row to see the ledger lines behind it"
+        _(
+            "**Balance sheet** at the end of period {period} — pick a row to see the ledger "
+            "lines behind it",
+            period=_period(sel),
+        )
     )
     keys = [ledger.balance_sheet_figure(r).key for r in bs.itertuples()]
     report_table(
         bs,
         key=BS_TABLE_KEY,
         file_name="balance_sheet",
-        title="Balance sheet",
+        title=_("Balance sheet"),
         labels=_position_labels(sel),
         on_select=lambda: _select_into_drilldown(BS_TABLE_KEY, keys),
         hide=("account_id",),
-        values={"side": charts.SIDES},
+        values={"side": charts.sides()},
         previous_year=sel.has_previous_year,
     )
     return bs
 
 
 def ageing(wh: PublishedWarehouse, sel: Selection, kind: str) -> None:
-    title = "Receivables ageing" if kind == "receivables" else "Payables ageing"
+    sales = kind == "receivables"
+    title = _("Receivables ageing") if sales else _("Payables ageing")
     buckets = cached(finance.ageing_buckets)(wh, sel, kind)
     invoices = cached(finance.open_invoices)(wh, sel, kind, finance.OPEN_INVOICES_SHOWN)
     st.plotly_chart(charts.ageing(buckets, title, sel.currency), key=f"ageing_{kind}")
     as_of = invoices["as_of_date"].iloc[0] if len(invoices) else None
-    st.caption(
-        f"Open {'sales' if kind == 'receivables' else 'purchase'} invoices as of "
-        f"{pd.Timestamp(as_of).date() if as_of is not None else 'the last refresh'}; "
-        f"buckets in {sel.currency}"
-        + (", translated at that day's rate." if sel.in_group_currency else ".")
+    if as_of is None:
+        when = (
+            _("Open sales invoices as of the last refresh.")
+            if sales
+            else _("Open purchase invoices as of the last refresh.")
+        )
+    else:
+        day = format_day(pd.Timestamp(as_of).date())
+        when = (
+            _("Open sales invoices as of {date}.", date=day)
+            if sales
+            else _("Open purchase invoices as of {date}.", date=day)
+        )
+    buckets_in = (
+        _("Buckets in {currency}, translated at that day's rate.", currency=sel.currency)
+        if sel.in_group_currency
+        else _("Buckets in {currency}.", currency=sel.currency)
     )
+    st.caption(f"{when} {buckets_in}")
     report_table(
         buckets,
         key=f"{kind}_buckets",
         file_name=f"{kind}_ageing_buckets",
         title=title,
-        labels=LABELS,
+        labels=labels(),
         hide=("bucket_order",),
     )
-    st.markdown(f"**Open {'sales' if kind == 'receivables' else 'purchase'} invoices**")
+    st.markdown(_("**Open sales invoices**") if sales else _("**Open purchase invoices**"))
     total = int(buckets["invoices"].sum()) if len(buckets) else 0
     if total > len(invoices):
         st.caption(
-            f"The {len(invoices):,} most overdue of {total:,} open invoices; the Excel "
-            "download holds all of them."
+            ngettext(
+                "The {shown} most overdue of {total} open invoice; the Excel download holds "
+                "all of them.",
+                "The {shown} most overdue of {total} open invoices; the Excel download holds "
+                "all of them.",
+                total,
+                shown=format_quantity(len(invoices)),
+                total=format_quantity(total),
+            )
         )
     report_table(
         invoices,
         key=f"{kind}_open_invoices",
         file_name=f"open_{kind}",
-        title=f"Open {kind}",
-        labels=LABELS,
+        title=_("Open receivables") if sales else _("Open payables"),
+        labels=labels(),
         download=lambda: finance.open_invoices(wh, sel, kind, limit=None),
     )
 
@@ -241,8 +307,8 @@ def cash(wh: PublishedWarehouse, sel: Selection) -> None:
         position,
         key="cash_position",
         file_name="cash_position",
-        title="Cash position",
-        labels={"balance": f"Balance ({sel.currency})"},
+        title=_("Cash position"),
+        labels={"balance": _("Balance ({currency})", currency=sel.currency)},
     )
 
 
@@ -275,13 +341,15 @@ def _currency_picker(
     if st.session_state.get(key) not in groups:
         st.session_state.pop(key, None)
     picked: str = st.radio(
-        "Currency",
+        _("Currency"),
         list(groups),
         horizontal=True,
         key=key,
         format_func=lambda c: f"{c} ({', '.join(codes[d] for d in groups[c])})",
-        help="These marts keep each division's own currency; divisions in different "
-        "currencies are not added up.",
+        help=_(
+            "These marts keep each division's own currency; divisions in different "
+            "currencies are not added up."
+        ),
     )
     return picked
 
@@ -298,13 +366,27 @@ def _select_account(table_key: str, account_ids: list[int]) -> None:
         st.session_state[BVA_ACCOUNT_KEY] = account_ids[picked[0]]
 
 
-def _totals_line(df: pd.DataFrame, currency: str, what: str) -> str:
+def _totals_line(df: pd.DataFrame, currency: str, period: str) -> str:
     budget, actual = float(df["budget"].sum()), float(df["actual"].sum())
     variance = actual - budget
-    pct = f" ({100 * variance / abs(budget):+,.2f} %)" if budget else ""
-    return (
-        f"**{what}:** budget {format_amount(budget, currency)} · actual "
-        f"{format_amount(actual, currency)} · variance {format_change(variance, currency)}{pct}"
+    amounts = {
+        "period": period,
+        "budget": format_amount(budget, currency),
+        "actual": format_amount(actual, currency),
+        "variance": format_change(variance, currency),
+    }
+    if not budget:
+        return _(
+            "**Net result, year to date through period {period}:** budget {budget} · actual "
+            "{actual} · variance {variance}",
+            **amounts,
+        )
+    pct = 100 * variance / abs(budget)
+    return _(
+        "**Net result, year to date through period {period}:** budget {budget} · actual "
+        "{actual} · variance {variance} ({percent})",
+        **amounts,
+        percent=("+" if pct >= 0 else "") + format_percent(pct),
     )
 
 
@@ -313,8 +395,11 @@ def budget_vs_actual(wh: PublishedWarehouse, sel: Selection) -> None:
     found = cached(budgets.versions)(wh, sel)
     if found.empty:
         st.info(
-            f"The warehouse holds no budget for {sel.fiscal_year} of the selected divisions. "
-            "Make one on the Budgets page; it shows here after the next warehouse refresh."
+            _(
+                "The warehouse holds no budget for {year} of the selected divisions. Make one "
+                "on the Budgets page; it shows here after the next warehouse refresh.",
+                year=sel.fiscal_year,
+            )
         )
         return
     choices = budgets.version_choices(found)
@@ -322,12 +407,14 @@ def budget_vs_actual(wh: PublishedWarehouse, sel: Selection) -> None:
         st.session_state.pop(BVA_VERSION_KEY, None)
     # The labels name the year ("Budget 2026 · ..."): the shown one must follow it.
     key = sidebar.select_box(
-        "Budget version",
+        _("Budget version"),
         list(choices),
         key=BVA_VERSION_KEY,
         format_func=choices.__getitem__,
-        help="Versions as of the last warehouse refresh. A name stands for that version in "
-        "every selected division that has it.",
+        help=_(
+            "Versions as of the last warehouse refresh. A name stands for that version in "
+            "every selected division that has it."
+        ),
     )
     version_ids = budgets.chosen_versions(found, str(key))
     chosen = found[found["version_id"].isin(version_ids)]
@@ -340,23 +427,30 @@ def budget_vs_actual(wh: PublishedWarehouse, sel: Selection) -> None:
         sel.in_group_currency,
     )
     groups = budgets.divisions_by_currency(cached(finance.divisions)(wh), version_sel)
-    through = f"year to date through period {sel.period_through:02d}"
-    st.caption(budgets.SIGN_CONVENTION)
+    period = _period(sel)
+    st.caption(_(budgets.SIGN_CONVENTION))
     if len(groups) > 1:
         st.caption(
-            "Budgets are kept in each division's own currency and are not translated: the "
-            "divisions below are listed each in its own currency, the details further down "
-            "show the divisions of one currency at a time."
+            _(
+                "Budgets are kept in each division's own currency and are not translated: the "
+                "divisions below are listed each in its own currency, the details further down "
+                "show the divisions of one currency at a time."
+            )
         )
         overview = cached(budgets.by_division)(wh, sel, version_ids)
-        st.markdown(f"**Net result per division**, {through}")
+        st.markdown(
+            _("**Net result per division**, year to date through period {period}", period=period)
+        )
         variance_table(
             overview,
             key="bva_divisions",
             file_name="budget_vs_actual_by_division",
-            title="Budget vs actual by division",
-            labels={**LABELS, "currency_code": "Currency"},
-            filters={"Currency": "each division's own", "Budget version": choices[key]},
+            title=_("Budget vs actual by division"),
+            labels=labels(currency_code=_("Currency")),
+            filters={
+                _("Currency"): _("each division's own"),
+                _("Budget version"): choices[key],
+            },
         )
     currency = _currency_picker(groups, codes, BVA_CURRENCY_KEY)
     if currency is None:
@@ -367,38 +461,45 @@ def budget_vs_actual(wh: PublishedWarehouse, sel: Selection) -> None:
     )
     names = ", ".join(codes[d] for d in scope.division_ids)
     st.caption(
-        f"Amounts in {currency}: {names}" + (" added up." if len(scope.division_ids) > 1 else ".")
+        _("Amounts in {currency}: {divisions} added up.", currency=currency, divisions=names)
+        if len(scope.division_ids) > 1
+        else _("Amounts in {currency}: {divisions}.", currency=currency, divisions=names)
     )
     accounts = cached(budgets.by_account)(wh, scope, ids)
-    st.markdown(_totals_line(accounts, currency, f"Net result, {through}"))
+    st.markdown(_totals_line(accounts, currency, period))
     st.plotly_chart(
         budget_charts.budget_vs_actual_by_month(
             cached(budgets.by_month)(wh, scope, ids), sel.period_through, currency
         ),
         key="bva_chart",
     )
-    st.markdown(f"**Budget vs actual by section**, {through}")
-    version = {"Budget version": choices[key]}
+    st.markdown(
+        _("**Budget vs actual by section**, year to date through period {period}", period=period)
+    )
+    version = {_("Budget version"): choices[key]}
     variance_table(
         cached(budgets.by_section)(wh, scope, ids),
         key="bva_sections",
         file_name="budget_vs_actual_by_section",
-        title="Budget vs actual by section",
-        labels=LABELS,
+        title=_("Budget vs actual by section"),
+        labels=labels(),
         selection=scope,
         filters=version,
     )
     st.markdown(
-        f"**Budget vs actual by account**, {through} — pick a row to see its months and "
-        "the ledger lines behind its actual"
+        _(
+            "**Budget vs actual by account**, year to date through period {period} — pick a "
+            "row to see its months and the ledger lines behind its actual",
+            period=period,
+        )
     )
     account_ids = [int(a) for a in accounts["account_id"]]
     variance_table(
         accounts,
         key=BVA_TABLE_KEY,
         file_name="budget_vs_actual_by_account",
-        title="Budget vs actual by account",
-        labels=LABELS,
+        title=_("Budget vs actual by account"),
+        labels=labels(),
         on_select=lambda: _select_account(BVA_TABLE_KEY, account_ids),
         hide=("account_id",),
         selection=scope,
@@ -419,25 +520,31 @@ def budget_account_detail(
     if st.session_state.get(BVA_ACCOUNT_KEY) not in rows:
         st.session_state.pop(BVA_ACCOUNT_KEY, None)
     account_id = st.selectbox(
-        "Account",
+        _("Account"),
         list(rows),
         index=None,
         key=BVA_ACCOUNT_KEY,
         format_func=lambda a: f"{rows[a].account_code} {rows[a].account_name}",
-        placeholder="Pick an account (or a row above)",
+        placeholder=_("Pick an account (or a row above)"),
     )
     if account_id is None:
         return
     row = rows[int(account_id)]
     label = f"{row.account_code} {row.account_name}"
-    st.markdown(f"**{label} by month** (actuals through period {scope.period_through:02d})")
-    filters = {**(version or {}), "Account": label}
+    st.markdown(
+        _(
+            "**{account} by month** (actuals through period {period})",
+            account=label,
+            period=_period(scope),
+        )
+    )
+    filters = {**(version or {}), _("Account"): label}
     variance_table(
         cached(budgets.account_months)(wh, scope, version_ids, int(account_id)),
         key="bva_account_months",
         file_name="budget_vs_actual_account_months",
-        title=f"Budget vs actual: {label}"[:80],
-        labels=LABELS,
+        title=_("Budget vs actual: {account}", account=label)[:80],
+        labels=labels(),
         selection=scope,
         filters=filters,
     )
@@ -447,12 +554,20 @@ def budget_account_detail(
     total = float(check["lines_total"].sum())
     actual = float(row.actual)  # type: ignore[arg-type]
     st.markdown(
-        f"**Ledger lines behind the actual** of {label}: {count:,} lines, total "
-        f"{format_amount(total, scope.currency)} against the actual "
-        f"{format_amount(actual, scope.currency)} in the table (P&L sign)."
+        ngettext(
+            "**Ledger lines behind the actual** of {account}: {count} line, total {total} "
+            "against the actual {actual} in the table (P&L sign).",
+            "**Ledger lines behind the actual** of {account}: {count} lines, total {total} "
+            "against the actual {actual} in the table (P&L sign).",
+            count,
+            account=label,
+            count=format_quantity(count),
+            total=format_amount(total, scope.currency),
+            actual=format_amount(actual, scope.currency),
+        )
     )
     if abs(total - actual) >= 0.005:
-        st.error("The ledger lines do not add up to the actual; report this to the analysts.")
+        st.error(_("The ledger lines do not add up to the actual; report this to the analysts."))
     lines_page(
         wh,
         scope,
@@ -460,7 +575,7 @@ def budget_account_detail(
         count,
         key="bva_ledger_lines",
         file_name="budget_actual_ledger_lines",
-        title=f"Ledger lines: {label}"[:80],
+        title=_("Ledger lines: {figure}", figure=label)[:80],
     )
 
 
@@ -482,25 +597,39 @@ def lines_page(
     if pages > 1:
         page = int(
             st.number_input(
-                f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, key=f"{key}_page"
+                _("Page (of {pages})", pages=format_quantity(pages)),
+                min_value=1,
+                max_value=pages,
+                value=1,
+                key=f"{key}_page",
             )
         )
         first = (page - 1) * per_page + 1
         last = min(page * per_page, count)
         st.caption(
-            f"Lines {first:,} to {last:,} of {count:,}, oldest first; the download holds the "
-            "lines of this page."
+            _(
+                "Lines {first} to {last} of {count}, oldest first; the download holds the "
+                "lines of this page.",
+                first=format_quantity(first),
+                last=format_quantity(last),
+                count=format_quantity(count),
+            )
         )
     lines = cached(ledger.ledger_lines)(wh, sel, figure, page=page, per_page=per_page, total=count)
-    shown: dict[str, str | None] = {"Figure": figure.label, **(filters or {})}
+    shown: dict[str, str | None] = {_("Figure"): figure.label, **(filters or {})}
     if pages > 1:
-        shown["Lines"] = f"page {page:,} of {pages:,} ({count:,} lines)"
+        shown[_("Lines")] = _(
+            "page {page} of {pages} ({count} lines)",
+            page=format_quantity(page),
+            pages=format_quantity(pages),
+            count=format_quantity(count),
+        )
     report_table(
         lines,
         key=key,
         file_name=file_name,
         title=title,
-        labels=LABELS,
+        labels=labels(),
         selection=sel,
         filters=shown,
     )
@@ -512,8 +641,10 @@ def cash_forecast(wh: PublishedWarehouse, sel: Selection) -> None:
     groups = budgets.divisions_by_currency(cached(finance.divisions)(wh), sel)
     if len(groups) > 1:
         st.caption(
-            "The forecast is kept in each division's own currency and is not translated: it "
-            "shows the divisions of one currency at a time."
+            _(
+                "The forecast is kept in each division's own currency and is not translated: "
+                "it shows the divisions of one currency at a time."
+            )
         )
     currency = _currency_picker(groups, codes, FORECAST_CURRENCY_KEY)
     if currency is None:
@@ -521,53 +652,78 @@ def cash_forecast(wh: PublishedWarehouse, sel: Selection) -> None:
     scope = budgets.in_currency(sel, currency, groups[currency])
     weeks = cached(budgets.cash_forecast)(wh, scope)
     if weeks.empty:
-        st.info("The warehouse holds no cash forecast for these divisions yet.")
+        st.info(_("The warehouse holds no cash forecast for these divisions yet."))
         return
     as_of = budgets.as_of_date(wh)
     opening = float(weeks["opening_cash"].iloc[0])
-    when = (
-        f"{as_of:%Y-%m-%d}"
-        if as_of is not None
-        else f"the last refresh (week of {pd.Timestamp(weeks['week_start'].iloc[0]):%Y-%m-%d})"
-    )
     names = ", ".join(codes[d] for d in scope.division_ids)
+    if as_of is not None:
+        week_one = _(
+            "Week 1 is the week holding the as-of date {date} and opens with the real cash "
+            "position on that date: **{opening}**, the balance of the cash and bank accounts "
+            "from every posting up to it.",
+            date=format_day(as_of),
+            opening=format_amount(opening, currency),
+        )
+    else:
+        week_one = _(
+            "Week 1 is the week holding the as-of date, the last refresh (week of {date}), "
+            "and opens with the real cash position on that date: **{opening}**, the balance "
+            "of the cash and bank accounts from every posting up to it.",
+            date=format_day(pd.Timestamp(weeks["week_start"].iloc[0]).date()),
+            opening=format_amount(opening, currency),
+        )
     st.caption(
-        f"In {currency} ({names}), cash sign: money in positive, out negative. Week 1 is the "
-        f"week holding the as-of date {when} and opens with the real cash position on that "
-        f"date: **{format_amount(opening, currency)}**, the balance of the cash and bank "
-        "accounts from every posting up to it. Receipts and payments are the open invoices "
-        "on their due date shifted by the relation's usual payment delay (overdue ones in "
-        "week 1); wages and rent are the average of the last 3 full months; budget flows are "
-        "the approved normal budget of the months not started yet (revenue in, costs out; "
-        "wages, rent and depreciation left out)."
+        " ".join(
+            [
+                _(
+                    "In {currency} ({divisions}), cash sign: money in positive, out negative.",
+                    currency=currency,
+                    divisions=names,
+                ),
+                week_one,
+                _(
+                    "Receipts and payments are the open invoices on their due date shifted by "
+                    "the relation's usual payment delay (overdue ones in week 1); wages and "
+                    "rent are the average of the last 3 full months; budget flows are the "
+                    "approved normal budget of the months not started yet (revenue in, costs "
+                    "out; wages, rent and depreciation left out)."
+                ),
+            ]
+        )
     )
     st.plotly_chart(budget_charts.cash_forecast(weeks, currency), key="forecast_chart")
     report_table(
         weeks,
         key="cash_forecast",
         file_name="cash_forecast_13_weeks",
-        title="13-week cash forecast",
-        labels=LABELS,
+        title=_("13-week cash forecast"),
+        labels=labels(),
     )
     if as_of is None:
         return
     check = cached(budgets.forecast_opening)(wh, scope, as_of)
     st.markdown(
-        f"**Opening cash against the cash position on {as_of:%Y-%m-%d}**, per division in "
-        "its own currency: the Cash tab's period-end balance (of the period holding that "
-        "date) less what was posted to cash after the date."
+        _(
+            "**Opening cash against the cash position on {date}**, per division in its own "
+            "currency: the Cash tab's period-end balance (of the period holding that date) "
+            "less what was posted to cash after the date.",
+            date=format_day(as_of),
+        )
     )
     report_table(
         check,
         key="cash_forecast_opening",
         file_name="cash_forecast_opening",
-        title="Cash forecast opening check",
-        labels={**LABELS, "currency_code": "Currency"},
+        title=_("Cash forecast opening check"),
+        labels=labels(currency_code=_("Currency")),
     )
     if (check["difference"].abs() >= 0.005).any():
         st.error(
-            "Week 1's opening cash differs from the cash position on the as-of date; report "
-            "this to the analysts."
+            _(
+                "Week 1's opening cash differs from the cash position on the as-of date; "
+                "report this to the analysts."
+            )
         )
 
 
@@ -578,17 +734,17 @@ def drilldown(
     accounts: pd.DataFrame,
     bs: pd.DataFrame,
 ) -> None:
-    st.subheader("Ledger lines behind a figure")
+    st.subheader(_("Ledger lines behind a figure"))
     options = {f.key: f for f in ledger.figures(sections, accounts, bs)}
     if st.session_state.get(DRILL_KEY) not in options:
         st.session_state.pop(DRILL_KEY, None)
     key = st.selectbox(
-        "Figure",
+        _("Figure"),
         options=list(options),
         index=None,
         key=DRILL_KEY,
         format_func=lambda k: options[k].label,
-        placeholder="Pick a P&L section, account or balance-sheet line",
+        placeholder=_("Pick a P&L section, account or balance-sheet line"),
     )
     if key is None:
         return
@@ -597,18 +753,32 @@ def drilldown(
     for row in check.itertuples():
         cur = str(row.amount_currency)
         left, middle, right = st.columns(3)
-        left.metric(f"Figure ({cur})", format_amount(row.figure, cur))  # type: ignore[arg-type]
+        lines = int(row.lines)  # type: ignore[arg-type]
+        left.metric(_("Figure ({currency})", currency=cur), format_amount(row.figure, cur))  # type: ignore[arg-type]
         middle.metric(
-            f"Total of {row.lines} ledger lines ({cur})", format_amount(row.lines_total, cur)
-        )  # type: ignore[arg-type]
-        right.metric(f"Difference ({cur})", format_amount(row.difference, cur))  # type: ignore[arg-type]
+            ngettext(
+                "Total of {count} ledger line ({currency})",
+                "Total of {count} ledger lines ({currency})",
+                lines,
+                count=format_quantity(lines),
+                currency=cur,
+            ),
+            format_amount(row.lines_total, cur),  # type: ignore[arg-type]
+        )
+        right.metric(
+            _("Difference ({currency})", currency=cur),
+            format_amount(row.difference, cur),  # type: ignore[arg-type]
+        )
     if figure.is_balance_sheet and sel.in_group_currency:
         st.caption(
-            "The balance sheet translates at the period-end rate, which individual lines do "
-            "not carry: the lines are shown and reconciled in each division's own currency."
+            _(
+                "The balance sheet translates at the period-end rate, which individual lines "
+                "do not carry: the lines are shown and reconciled in each division's own "
+                "currency."
+            )
         )
     if (check["difference"].abs() >= 0.005).any():
-        st.error("The ledger lines do not add up to the figure; report this to the analysts.")
+        st.error(_("The ledger lines do not add up to the figure; report this to the analysts."))
     lines_page(
         wh,
         sel,
@@ -616,12 +786,12 @@ def drilldown(
         int(check["lines"].sum()),
         key="drill_lines",
         file_name="ledger_lines",
-        title=f"Ledger lines: {figure.label}",
+        title=_("Ledger lines: {figure}", figure=figure.label),
     )
 
 
 def main() -> None:
-    st.title("Finance")
+    st.title(_("Finance"))
     context = sidebar.insights_context()
     if context is None:
         return
@@ -630,12 +800,12 @@ def main() -> None:
     kpi_cards(wh, sel)
     pnl_tab, bs_tab, open_tab, cash_tab, budget_tab, forecast_tab = st.tabs(
         [
-            "Profit and loss",
-            "Balance sheet",
-            "Receivables and payables",
-            "Cash",
-            "Budget vs actual",
-            "Cash forecast",
+            _("Profit and loss"),
+            _("Balance sheet"),
+            _("Receivables and payables"),
+            _("Cash"),
+            _("Budget vs actual"),
+            _("Cash forecast"),
         ]
     )
     with pnl_tab:

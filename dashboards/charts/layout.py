@@ -3,9 +3,14 @@ tight margins; and how a period is named on a month axis."""
 
 from __future__ import annotations
 
-import calendar
-
 import plotly.graph_objects as go
+from babel.dates import get_month_names
+
+from dashboards.language import current_locale, language_of
+
+# Plotly's decimal and thousands separators (axes, hover texts) per language, as the
+# tables write numbers: 1.234,50 in Dutch, 1 234,50 in French.
+_SEPARATORS = {"nl": ",.", "fr": ",\u00a0"}
 
 
 def standard(fig: go.Figure, title: str, currency: str, *, unified_hover: bool = True) -> go.Figure:
@@ -15,6 +20,7 @@ def standard(fig: go.Figure, title: str, currency: str, *, unified_hover: bool =
         yaxis_title=currency,
         legend={"orientation": "h", "y": -0.2},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        separators=_SEPARATORS.get(language_of(current_locale()), ".,"),
     )
     if unified_hover:
         fig.update_layout(hovermode="x unified")
@@ -22,5 +28,9 @@ def standard(fig: go.Figure, title: str, currency: str, *, unified_hover: bool =
 
 
 def month(period_number: int) -> str:
-    """``Jan`` for period 1 ... ``Dec`` for 12; ``P13`` for a closing period."""
-    return calendar.month_abbr[period_number] if 1 <= period_number <= 12 else f"P{period_number}"
+    """``Jan`` for period 1 ... ``Dec`` for 12 (``jan``, ``janv.`` in Dutch and French);
+    ``P13`` for a closing period."""
+    if not 1 <= period_number <= 12:
+        return f"P{period_number}"
+    names = get_month_names("abbreviated", "stand-alone", locale=current_locale())
+    return str(names[period_number])

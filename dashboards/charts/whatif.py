@@ -3,12 +3,13 @@ only here, for plotting)."""
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
+from babel.dates import format_date
 
 from dashboards.charts import layout
+from dashboards.language import _, current_locale
 from transactional.planning.whatif import CASH, LABELS, NET_RESULT, PNL_LINES, Figures, Month
 
 _BASELINE = "#aec7e8"
@@ -18,8 +19,8 @@ _DOWN = "#d62728"
 
 
 def month_label(month: Month) -> str:
-    """``Jan 2026``: the calendar month a period starts in."""
-    return f"{calendar.month_abbr[month.start.month]} {month.start.year}"
+    """``Jan 2026``: the calendar month a period starts in (``jan 2026`` in Dutch)."""
+    return f"{layout.month(month.start.month)} {month.start.year}"
 
 
 def net_result_bridge(baseline: Figures, scenario: Figures) -> go.Figure:
@@ -30,7 +31,11 @@ def net_result_bridge(baseline: Figures, scenario: Figures) -> go.Figure:
     after = float(scenario.total(NET_RESULT))
     fig = go.Figure(
         go.Waterfall(
-            x=["Baseline net result", *(LABELS[line] for line in PNL_LINES), "Scenario net result"],
+            x=[
+                _("Baseline net result"),
+                *(_(LABELS[line]) for line in PNL_LINES),
+                _("Scenario net result"),
+            ],
             y=[before, *changes, after],
             measure=["absolute", *(["relative"] * len(changes)), "total"],
             increasing={"marker": {"color": _UP}},
@@ -41,7 +46,7 @@ def net_result_bridge(baseline: Figures, scenario: Figures) -> go.Figure:
         )
     )
     fig.update_layout(showlegend=False)
-    title = "Net result: baseline to scenario, full year"
+    title = _("Net result: baseline to scenario, full year")
     return layout.standard(fig, title, baseline.currency, unified_hover=False)
 
 
@@ -54,14 +59,14 @@ def monthly_cash(
     fig.add_scatter(
         x=labels,
         y=[float(v) for v in baseline.balances[CASH]],
-        name="Baseline",
+        name=_("Baseline"),
         mode="lines+markers",
         line={"color": _BASELINE, "dash": "dot"},
     )
     fig.add_scatter(
         x=labels,
         y=[float(v) for v in scenario.balances[CASH]],
-        name="Scenario",
+        name=_("Scenario"),
         mode="lines+markers",
         line={"color": _SCENARIO},
     )
@@ -73,27 +78,36 @@ def monthly_cash(
             fillcolor="#eee",
             opacity=0.5,
             line_width=0,
-            annotation_text="actuals",
+            annotation_text=_("actuals"),
             annotation_position="top left",
         )
-    return layout.standard(fig, "Cash at month end", baseline.currency)
+    return layout.standard(fig, _("Cash at month end"), baseline.currency)
 
 
 def weekly_cash(baseline: Figures, scenario: Figures) -> go.Figure:
     """The 13-week forecast's closing cash per week, baseline against scenario."""
-    labels = [f"W{w.week_number} {w.week_start:%d %b}" for w in baseline.weekly_cash]
+    labels = [
+        _(
+            "W{week} {day}",
+            week=w.week_number,
+            day=format_date(w.week_start, "d MMM", locale=current_locale()),
+        )
+        for w in baseline.weekly_cash
+    ]
     fig = go.Figure()
     fig.add_bar(
         x=labels,
         y=[float(w.closing_cash) for w in baseline.weekly_cash],
-        name="Baseline",
+        name=_("Baseline"),
         marker_color=_BASELINE,
     )
     fig.add_bar(
         x=labels,
         y=[float(w.closing_cash) for w in scenario.weekly_cash],
-        name="Scenario",
+        name=_("Scenario"),
         marker_color=_SCENARIO,
     )
     fig.update_layout(barmode="group")
-    return layout.standard(fig, "13-week cash forecast: closing cash per week", baseline.currency)
+    return layout.standard(
+        fig, _("13-week cash forecast: closing cash per week"), baseline.currency
+    )

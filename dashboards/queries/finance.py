@@ -12,18 +12,19 @@ from typing import Any
 
 import pandas as pd
 
+from dashboards.language import N_
 from dashboards.selection import Selection
 from dashboards.warehouse import PublishedWarehouse
 
-# The KPI cards, in the order shown: (key, label).
+# The KPI cards, in the order shown: (key, label; a message id shown through ``_()``).
 KPIS: list[tuple[str, str]] = [
-    ("revenue", "Revenue"),
-    ("gross_margin", "Gross margin"),
-    ("net_result", "Net result"),
-    ("cash", "Cash"),
-    ("receivables", "Receivables"),
-    ("payables", "Payables"),
-    ("overdue_receivables", "Overdue receivables"),
+    ("revenue", N_("Revenue")),
+    ("gross_margin", N_("Gross margin")),
+    ("net_result", N_("Net result")),
+    ("cash", N_("Cash")),
+    ("receivables", N_("Receivables")),
+    ("payables", N_("Payables")),
+    ("overdue_receivables", N_("Overdue receivables")),
 ]
 
 # P&L sections in report order (docs/marts.md); an unknown section sorts last.

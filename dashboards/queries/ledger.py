@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from dashboards.language import _
 from dashboards.selection import Selection
 from dashboards.warehouse import PublishedWarehouse
 
@@ -47,7 +48,7 @@ def account_figure(row: Any) -> Figure:
     return Figure(
         "pl_account",
         str(row.account_code),
-        f"P&L · {row.account_code} {row.account_name}",
+        _("P&L · {code} {name}", code=row.account_code, name=row.account_name),
         account_id=int(row.account_id),
     )
 
@@ -57,7 +58,7 @@ def balance_sheet_figure(row: Any) -> Figure:
     return Figure(
         "bs_line",
         str(row.line_code),
-        f"Balance sheet · {row.line_code} {row.line_name}",
+        _("Balance sheet · {code} {name}", code=row.line_code, name=row.line_name),
         account_id=None if pd.isna(row.account_id) else int(row.account_id),
         side=str(row.side),
     )
@@ -68,7 +69,7 @@ def figures(
 ) -> list[Figure]:
     """The figures of the shown P&L and balance-sheet tables that can be drilled into."""
     found: list[Figure] = [
-        Figure("pl_section", str(r.pl_section), f"P&L section · {r.pl_section}")
+        Figure("pl_section", str(r.pl_section), _("P&L section · {name}", name=r.pl_section))
         for r in pnl_sections.itertuples()
     ]
     found += [account_figure(r) for r in pnl_accounts.itertuples()]
@@ -254,7 +255,12 @@ def reconciliation(wh: PublishedWarehouse, sel: Selection, figure: Figure) -> pd
     )
     if check.empty:
         return pd.DataFrame(
-            {"amount_currency": [sel.currency], "figure": [0.0], "lines_total": [0.0],
-             "lines": [0], "difference": [0.0]}
+            {
+                "amount_currency": [sel.currency],
+                "figure": [0.0],
+                "lines_total": [0.0],
+                "lines": [0],
+                "difference": [0.0],
+            }
         )
     return check

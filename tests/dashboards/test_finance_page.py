@@ -30,9 +30,22 @@ def _scalar(wh: PublishedWarehouse, sql: str, params: list[object]) -> float:
     return float(row[0] or 0)
 
 
+# How English writes the demo's currencies before an amount (CLDR: "€1,234.50").
+_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+
+
 def _money(value: float, currency: str | None = None) -> str:
-    """How the page writes an amount (KPI cards leave the currency to the caption)."""
-    return f"{round(value, 2) + 0.0:,.2f}" + (f" {currency}" if currency else "")
+    """How the page writes an amount in English (KPI cards leave the currency to the
+    caption): ``-€1,234.50``."""
+    number = round(value, 2) + 0.0
+    sign = "-" if number < 0 else ""
+    return f"{sign}{_SYMBOLS[currency] if currency else ''}{abs(number):,.2f}"
+
+
+def _with_currency(shown: str, currency: str) -> str:
+    """A KPI card's amount (no currency) as the drill-down writes it: ``-€16,264.52``."""
+    sign, digits = ("-", shown[1:]) if shown.startswith("-") else ("", shown)
+    return f"{sign}{_SYMBOLS[currency]}{digits}"
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -132,8 +145,9 @@ def test_drilldown_total_equals_the_figure(insights: PublishedWarehouse) -> None
     figure = next(m for m in at.metric if m.label.startswith("Figure"))
     total = next(m for m in at.metric if m.label.startswith("Total of"))
     currency = figure.label.split("(")[1].rstrip(")")
-    assert figure.value == total.value == f"{_metric(at, 'Revenue')} {currency}"
-    assert next(m for m in at.metric if m.label.startswith("Difference")).value.startswith("0.00")
+    assert figure.value == total.value == _with_currency(_metric(at, "Revenue"), currency)
+    difference = next(m for m in at.metric if m.label.startswith("Difference"))
+    assert difference.value == _money(0.0, currency)
     lines = at.dataframe[-1].value  # the drill-down table closes the page
     n_lines = int(total.label.split()[2].replace(",", ""))
     assert len(lines) == min(n_lines, ledger.LINES_PER_PAGE) > 0
@@ -190,7 +204,7 @@ def test_balance_sheet_result_line_drills_to_the_pl(insights: PublishedWarehouse
     total = next(m for m in at.metric if m.label.startswith("Total of"))
     currency = figure.label.split("(")[1].rstrip(")")
     assert figure.value == total.value == _money(cyr_amount, currency)
-    assert f"{_metric(at, 'Net result')} {currency}" == figure.value
+    assert _with_currency(_metric(at, "Net result"), currency) == figure.value
 
 
 def test_every_table_has_an_excel_download_under_it(insights: PublishedWarehouse) -> None:

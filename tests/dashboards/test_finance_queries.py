@@ -300,9 +300,9 @@ def test_pointer_names_the_published_file(monkeypatch: pytest.MonkeyPatch, tmp_p
     from dashboards import warehouse
 
     monkeypatch.setenv("ERP_WAREHOUSE_DIR", str(tmp_path))
-    assert warehouse.current() is None
+    assert warehouse.current(None) is None
     published = contract_warehouse.publish(tmp_path)
-    current = warehouse.current()
+    current = warehouse.current(None)
     assert current is not None and current.path == published
     assert current.version == published.name
 

@@ -144,12 +144,20 @@ def test_the_selection_knows_whether_there_is_a_previous_year(
 
 def test_a_selection_described_for_the_workbook() -> None:
     sel = Selection((1, 3), 2026, 4, "EUR", True)
-    assert describe(sel, {1: "HOLD", 3: "UK01"}) == {
+    assert describe(sel, {1: "HOLD", 2: "NL01", 3: "UK01"}) == {
         "Divisions": "HOLD, UK01",
         "Currency": "EUR (group currency; divisions added up, not consolidated)",
         "Fiscal year": "2026",
         "Through period": "04",
     }
+
+
+def test_all_divisions_are_the_group_only_for_a_user_who_sees_the_group() -> None:
+    sel = Selection((1, 3), 2026, 4, "EUR", True)
+    codes = {1: "HOLD", 3: "UK01"}  # every division the user sees
+    assert describe(sel, codes)["Divisions"] == "All divisions (HOLD, UK01)"
+    partial = describe(sel, codes, whole_group=False)["Divisions"]
+    assert partial == "All your divisions (HOLD, UK01)"
 
 
 def test_charts_compare_with_last_year_only_when_there_is_one() -> None:
