@@ -138,9 +138,10 @@ def workbook_lines(divisions: frozenset[int] | None) -> dict[str, str | None]:
     }
 
 
-def show_audit_for_entry(entry_id: int, *, key: str = "audit_drill") -> None:
+def show_audit_for_entry(entry_id: int, *, key: str = "audit_drill", link: bool = True) -> None:
     """The audit rows of journal entry ``entry_id`` and of its lines, with an Excel
-    download and a link to the Audit trail page filtered on the entry.
+    download and (``link``) a link to the Audit trail page filtered on the entry; the link
+    needs the app's navigation, so a page run on its own passes ``link=False``.
 
     Only for roles with ``view_audit``; a scoped user sees nothing of an entry outside
     their divisions.
@@ -166,6 +167,8 @@ def show_audit_for_entry(entry_id: int, *, key: str = "audit_drill") -> None:
             _("Record"): str(entry_id),
         },
     )
+    if not link:
+        return
     st.page_link(
         AUDIT_PAGE,
         label=_("Open in the audit trail"),

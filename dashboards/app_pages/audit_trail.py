@@ -31,7 +31,9 @@ SIGN_IN_USER = f"{KEY}_sign_in_user"
 # The link parameters last put into the filters, so a later change of the filters by
 # hand is not undone on the next run.
 LINK_APPLIED = f"{KEY}_link_applied"
-LIMITS = (100, 500, 2000, 10000)
+LIMITS = (100, 500, 2000)
+# Table lines on screen at most (a change is a line per field); the workbook holds all.
+SCREEN_LINES = 5000
 
 OUTCOMES = {
     "signed_in": N_("signed in"),
@@ -96,7 +98,7 @@ def main() -> None:
     st.caption(
         _(
             "Every change to the books and their settings: who made it, when, and each "
-            "field's value before and after. Newest first; times in UTC."
+            "field's value before and after, one line per field. Newest first; times in UTC."
         )
     )
     if scope.divisions is not None:
@@ -160,16 +162,22 @@ def main() -> None:
         shown=format_quantity(len(found.rows)),
         total=format_quantity(found.total),
     )
-    st.caption(
-        _("{rows} Each change is one row per field it set.", rows=shown)
-        if found.rows
-        else _("No changes match these filters.")
-    )
+    st.caption(shown if found.rows else _("No changes match these filters."))
     period = _period_text(
         start if isinstance(start, date) else None, end if isinstance(end, date) else None
     )
+    frame = audit_drill.audit_frame(found.rows)
+    if len(frame) > SCREEN_LINES:
+        st.caption(
+            _(
+                "The table shows the first {lines} lines; the Excel file holds all {all}.",
+                lines=format_quantity(SCREEN_LINES),
+                all=format_quantity(len(frame)),
+            )
+        )
     report_table(
-        audit_drill.audit_frame(found.rows),
+        frame.head(SCREEN_LINES),
+        download=lambda: frame,
         key=f"{KEY}_changes",
         file_name="audit_trail",
         title=_("Audit trail"),

@@ -75,7 +75,9 @@ def users_frame(rows: list[UserRow]) -> pd.DataFrame:
             "full_name": [r.full_name for r in rows],
             "role": [role_label(r.role) for r in rows],
             # Admins act in every division, whatever is listed for them.
-            "divisions": [_("all") if r.role == "admin" else ", ".join(r.divisions) for r in rows],
+            "divisions": [
+                _("all divisions") if r.role == "admin" else ", ".join(r.divisions) for r in rows
+            ],
             "locale": [LOCALE_NAMES.get(r.locale, r.locale) for r in rows],
             "email": [r.email or "" for r in rows],
             "active": [yes if r.is_active else no for r in rows],
