@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from dashboards.writeback.clerk_posting import Posted, _acting
 from transactional.budgets import alerts, scenario_accounts, versions
 from transactional.budgets.models import AlertSetting, BudgetLine, BudgetVersion
-from transactional.errors import DomainError, ValidationError
+from transactional.errors import N_, DomainError, ValidationError
 from transactional.organisation.models import Division, User
 from transactional.planning import whatif as engine
 from transactional.reads.master_data import _reading
@@ -150,10 +150,10 @@ def save_what_if(
     """
     if not division_ids:
         raise ValidationError(
-            "Pick at least one division to save the scenario for.", field="division"
+            N_("Pick at least one division to save the scenario for."), field="division"
         )
     if not name.strip():
-        raise ValidationError("Give the budget version a name.", field="name")
+        raise ValidationError(N_("Give the budget version a name."), field="name")
 
     with _acting(user_id) as (session, user):
         saved = []
@@ -188,7 +188,9 @@ ACTIONS = tuple(_TRANSITIONS)
 def change_status(*, user_id: int | None, version_id: int, action: str) -> Posted:
     """Submit, approve, reject or reopen a version (the service checks the right)."""
     if action not in _TRANSITIONS:
-        raise ValidationError(f"Unknown budget action {action!r}.", field="action")
+        raise ValidationError(
+            N_("Unknown budget action {action}."), field="action", action=repr(action)
+        )
     service, done = _TRANSITIONS[action]
     return _run(
         user_id,

@@ -20,8 +20,9 @@ from typing import Any, TypeVar
 import pandas as pd
 from sqlmodel import Session
 
+from dashboards.language import error_text
 from transactional.database import session_scope
-from transactional.errors import DomainError
+from transactional.errors import N_, DomainError
 from transactional.finance.invoices import InvoiceDraft, InvoiceLineDraft, post_invoice
 from transactional.finance.payments import AllocationDraft, PaymentDraft, post_payment
 from transactional.finance.posting import EntryDraft, LineDraft, post_entry
@@ -77,28 +78,48 @@ def filled_rows(grid: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[int,
     return rows
 
 
+# A refusal about a grid row that does not name the row itself gets it in front.
+_ROW_PREFIX = {
+    "Line": N_("Line {line}: {error}"),
+    "Allocation": N_("Allocation {line}: {error}"),
+}
+
+
 def _renumbered(err: DomainError, prefix: str, grid_rows: list[int], word: str) -> DomainError:
-    """The same error with ``<prefix>.<n>`` and "<word> n" pointing at the clerk's grid row."""
+    """The same error with ``<prefix>.<n>`` and its line number pointing at the clerk's grid row.
+
+    The message keeps its id; only the ``line`` parameter changes (the services name a line
+    as ``"Line {line}: ..."``). A label handed down to a shared check ("Line 3 debit") is
+    renumbered in place; a message that names no line is put after ``"<word> {line}: "``.
+    """
     # ``lines.3.debit``, or ``lines.3`` for a whole row (the stock movement of a line).
     match = re.fullmatch(rf"{prefix}\.(\d+)(\.\w+)?", err.field or "")
     if not match or not 1 <= int(match.group(1)) <= len(grid_rows):
         return err
     n = int(match.group(1))
     row = grid_rows[n - 1]
-    message = re.sub(rf"^{word} {n}\b", f"Row {row}", err.message)
-    if message == err.message:
-        message = f"Row {row}: {err.message}"
-    return type(err)(message, field=f"{prefix}.{row}{match.group(2) or ''}")
+    field = f"{prefix}.{row}{match.group(2) or ''}"
+    if "line" in err.params:
+        return type(err)(err.message_id, field=field, **{**err.params, "line": row})
+    named = re.compile(rf"^{word} {n}\b")
+    params = {
+        k: named.sub(f"{word} {row}", v) if isinstance(v, str) else v for k, v in err.params.items()
+    }
+    if params != err.params:
+        return type(err)(err.message_id, field=field, **params)
+    # The refusal goes in already in the user's language (as dashboards/app_pages/alerts.py
+    # does): a parameter is filled in as it is, never looked up in the catalog.
+    return type(err)(_ROW_PREFIX[word], field=field, line=row, error=error_text(err))
 
 
 @contextmanager
 def _acting(user_id: int | None) -> Iterator[tuple[Session, User]]:
     if user_id is None:
-        raise DomainError("Pick the acting user in the sidebar first.", field="user")
+        raise DomainError(N_("Pick the acting user in the sidebar first."), field="user")
     with session_scope() as session:
         user = session.get(User, user_id)
         if user is None:
-            raise DomainError(f"User {user_id} does not exist.", field="user")
+            raise DomainError(N_("User {user} does not exist."), field="user", user=user_id)
         yield session, user
 
 

@@ -15,7 +15,7 @@ from dashboards.writeback.clerk_posting import (
     filled_rows,
     totals,
 )
-from transactional.errors import UnbalancedEntry, ValidationError
+from transactional.errors import N_, UnbalancedEntry, ValidationError
 
 
 def _grid(rows: list[dict[str, object]], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -42,26 +42,55 @@ def test_a_defaulted_quantity_alone_is_not_a_line() -> None:
 
 
 def test_service_line_numbers_become_grid_rows() -> None:
-    err = ValidationError("Line 2: debit must be a number, not 'x'.", field="lines.2.debit")
+    err = ValidationError(
+        N_("Line {line}: debit must be a number, not '{value}'."),
+        field="lines.2.debit",
+        line=2,
+        value="x",
+    )
     moved = _renumbered(err, "lines", [1, 3], "Line")
     assert isinstance(moved, ValidationError)
-    assert (moved.field, moved.message) == (
+    # Same message id (the catalog still finds it), the grid's row as its line.
+    assert (moved.field, moved.message_id, moved.params) == (
         "lines.3.debit",
-        "Row 3: debit must be a number, not 'x'.",
+        err.message_id,
+        {"line": 3, "value": "x"},
     )
+    assert moved.message == "Line 3: debit must be a number, not 'x'."
+    # A shared check's label that names the line ("Line 2 credit") follows the row too.
+    label = ValidationError(
+        N_("{label}: {amount} has more decimals than {currency} allows ({decimals})."),
+        field="lines.2.credit",
+        label="Line 2 credit",
+        amount="1.001",
+        currency="EUR",
+        decimals=2,
+    )
+    assert _renumbered(label, "lines", [1, 5], "Line").message == (
+        "Line 5 credit: 1.001 has more decimals than EUR allows (2)."
+    )
+    # A message that names no line gets the row in front, the refusal itself as a parameter.
     unknown = _renumbered(
-        ValidationError("Account 9 does not exist.", field="lines.1.account"), "lines", [4], "Line"
+        ValidationError(N_("Account {code} does not exist."), field="lines.1.account", code="9"),
+        "lines",
+        [4],
+        "Line",
     )
     assert (unknown.field, unknown.message) == (
         "lines.4.account",
-        "Row 4: Account 9 does not exist.",
+        "Line 4: Account 9 does not exist.",
     )
+    assert unknown.message_id == "Line {line}: {error}"
+    assert unknown.params["error"] == "Account 9 does not exist."
     # A whole row (a stock movement's refusal names the line, not a cell).
     row = _renumbered(
-        ValidationError("Line 1: only 2 pcs in stock.", field="lines.1"), "lines", [2], "Line"
+        ValidationError(N_("Line {line}: only 2 pcs in stock."), field="lines.1", line=1),
+        "lines",
+        [2],
+        "Line",
     )
-    assert (row.field, row.message) == ("lines.2", "Row 2: only 2 pcs in stock.")
-    whole = UnbalancedEntry("The entry does not balance.", field="lines")
+    assert (row.field, row.message) == ("lines.2", "Line 2: only 2 pcs in stock.")
+    whole = UnbalancedEntry(N_("The entry does not balance."), field="lines")
     assert _renumbered(whole, "lines", [1, 2], "Line") is whole
 
 

@@ -89,7 +89,7 @@ def test_text_quantity_is_refused_under_the_lines(app_env: Company) -> None:
     before = count(app_env.url, "invoice")
     _post(at)
     error = the_error(at)
-    assert error.value.startswith("Row 2") and "two" in error.value
+    assert error.value.startswith("Line 2") and "two" in error.value
     assert input_above(at, error).type == "dataframe"
     assert count(app_env.url, "invoice") == before
 

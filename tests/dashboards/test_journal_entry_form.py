@@ -81,13 +81,13 @@ def test_running_totals_follow_the_grid(app_env: Company) -> None:
     ("rows", "words", "grid_row"),
     [
         ([("expense", "debit", "100"), ("bank", "credit", "99.99")], "does not balance", None),
-        ([("9999", "debit", "100"), ("bank", "credit", "100")], "9999", "Row 1"),
-        ([("expense", "debit", "100"), ("bank", "credit", "1OO")], "must be a number", "Row 2"),
+        ([("9999", "debit", "100"), ("bank", "credit", "100")], "9999", "Line 1"),
+        ([("expense", "debit", "100"), ("bank", "credit", "1OO")], "must be a number", "Line 2"),
         ([("expense", "debit", "100")], "at least two lines", None),
         (
             [("expense", "debit", "100.12"), ("bank", "credit", "100.123")],
-            "Row 2 credit: 100.123 has more decimals than EUR allows (2).",
-            "Row 2",
+            "Line 2 credit: 100.123 has more decimals than EUR allows (2).",
+            "Line 2",
         ),
     ],
     ids=["unbalanced", "unknown-account", "text-amount", "one-line", "tenth-of-a-cent"],

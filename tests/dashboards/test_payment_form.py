@@ -106,6 +106,6 @@ def test_allocating_more_than_open_is_refused_under_the_invoices(app_env: Compan
     before = count(app_env.url, "payment"), count(app_env.url, "journal_entry")
     _post(at)
     error = the_error(at)
-    assert error.value.startswith(f"Row {row + 1}") and number in error.value
+    assert error.value.startswith(f"Allocation {row + 1}") and number in error.value
     assert input_above(at, error).type == "dataframe"
     assert (count(app_env.url, "payment"), count(app_env.url, "journal_entry")) == before

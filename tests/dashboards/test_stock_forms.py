@@ -298,7 +298,7 @@ def test_customer_return_refused(
     assert expected in error.value, error.value
     shown_under = input_above(at, error)
     if under == "dataframe":
-        assert error.value.startswith("Row 1")
+        assert error.value.startswith("Line 1")
         assert shown_under.type == "dataframe"
     else:
         assert shown_under.label == under
@@ -364,13 +364,13 @@ def test_stock_transfer_moves_the_stock_between_warehouses(
 def test_transferring_more_than_on_hand_is_refused_on_its_row(
     stocked: Stocked, engine: Engine
 ) -> None:
-    # Row 1 left empty: the message names the grid row, not the service's line.
+    # Row 1 left empty: the refusal names the grid row (as its line), not the service's line.
     at = _transfer_form(stocked, [{}, {"item": WIDGET, "quantity": "25"}])
     assert any("Row 2" in w.value and "20 of T-WIDGET on hand" in w.value for w in at.warning)
     before = count(stocked.url, "stock_transfer"), count(stocked.url, "stock_movement")
     _click(at, "Transfer")
     error = the_error(at)
-    assert error.value.startswith("Row 2"), error.value
+    assert error.value.startswith("Line 2"), error.value
     assert "only 20 pcs of T-WIDGET in warehouse T-MAIN; 25 cannot go out" in error.value
     assert input_above(at, error).type == "dataframe"
     assert (count(stocked.url, "stock_transfer"), count(stocked.url, "stock_movement")) == before
@@ -459,8 +459,8 @@ def test_stock_count_posts_the_differences(stocked: Stocked, engine: Engine) -> 
 @pytest.mark.parametrize(
     ("edited", "expected"),
     [
-        ({2: {"counted": "2"}}, "Row 3: a serial number is one unit; count 0 or 1."),
-        ({3: {"counted": "-1"}}, "Row 4: the counted quantity cannot be negative."),
+        ({2: {"counted": "2"}}, "Line 3: a serial number is one unit; count 0 or 1."),
+        ({3: {"counted": "-1"}}, "Line 4: the counted quantity cannot be negative."),
         ({}, "A count needs at least one line."),
     ],
     ids=["two of one serial", "negative", "nothing counted"],

@@ -293,7 +293,7 @@ def test_sales_order_refused_under_the_lines(
     error = the_error(at)
     assert expected in error.value
     if rows:
-        assert error.value.startswith(f"Row {len(rows)}")
+        assert error.value.startswith(f"Line {len(rows)}")
     assert input_above(at, error).type == "dataframe"  # the lines grid
     assert (count(wholesale.url, "sales_order"), count(wholesale.url, "sales_order_line")) == (
         before
@@ -366,7 +366,7 @@ def test_delivering_more_than_open_is_refused_under_the_lines(
     before = count(wholesale.url, "delivery"), count(wholesale.url, "stock_movement")
     _click(at, "Deliver")
     error = the_error(at)
-    assert error.value.startswith("Row 1") and "9 more cannot be delivered" in error.value
+    assert error.value.startswith("Line 1") and "9 more cannot be delivered" in error.value
     assert input_above(at, error).type == "dataframe"
     assert (count(wholesale.url, "delivery"), count(wholesale.url, "stock_movement")) == before
     lines = _order_lines(engine, SalesOrderLine, order.id or 0)
@@ -380,7 +380,7 @@ def test_a_serial_item_needs_its_serial_numbers(wholesale: Wholesale, engine: En
     before = count(wholesale.url, "delivery")
     _click(at, "Deliver")
     error = the_error(at)
-    assert error.value.startswith("Row 1") and "serial" in error.value
+    assert error.value.startswith("Line 1") and "serial" in error.value
     assert count(wholesale.url, "delivery") == before
 
 
