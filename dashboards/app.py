@@ -27,6 +27,7 @@ if user is None:
     st.stop()
 
 page = st.navigation(navigation.pages(user.role))
+navigation.follow_requested_page(page)
 
 published = warehouse.current(user.divisions)
 st.session_state[sidebar.WAREHOUSE] = published

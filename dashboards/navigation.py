@@ -9,9 +9,13 @@ only spares the user a form they could never submit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
 import streamlit as st
 
+from dashboards import signed_in
 from dashboards.language import N_, _
 from transactional.organisation.rights import MATRIX
 
@@ -115,3 +119,33 @@ def pages(role: str) -> dict[str, list[st.Page]]:
         _(section): [st.Page(p.path, title=_(p.title), icon=p.icon) for p in specs]
         for section, specs in visible(role).items()
     }
+
+
+# The page a browser asked for (its URL path) before the user signed in.
+REQUESTED = "requested_page"
+
+
+def remember_requested_page() -> None:
+    """Note the URL path the browser opened, while the sign-in form stands in front of
+    it, so the user lands there once signed in (a bookmark, a link from a colleague)."""
+    if REQUESTED in st.session_state:
+        return
+    url = st.context.url or ""
+    path = urlparse(url).path.rstrip("/").rsplit("/", 1)[-1] if url else ""
+    st.session_state[REQUESTED] = path
+
+
+def follow_requested_page(page: Any) -> None:
+    """After signing in, go to the page the browser asked for, when the role may see it."""
+    wanted = st.session_state.pop(REQUESTED, None)
+    if not wanted or getattr(page, "url_path", None) == wanted:
+        return
+    for _section, specs in visible_for_session().items():
+        for spec in specs:
+            if Path(spec.path).stem == wanted:
+                st.switch_page(spec.path)
+
+
+def visible_for_session() -> dict[str, list[PageSpec]]:
+    scope = signed_in.scope()
+    return visible(scope.role) if scope is not None else {}

@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from dashboards import signed_in
+from dashboards import navigation, signed_in
 from dashboards.language import LOCALE_KEY, LOCALE_NAMES, N_, _, error_text
 from transactional.database import session_scope
 from transactional.errors import SignInRefused
@@ -36,6 +36,9 @@ def oidc_configured() -> bool:
 
 def show() -> None:
     """Render the form; on success remember the user and run the app again."""
+    navigation.remember_requested_page()
+    if LOCALE_KEY not in st.session_state:
+        st.session_state[LOCALE_KEY] = browser_locale()
     provider = oidc_configured()
     if provider:
         _provider_signed_in()  # before any widget: it sets the user's language
@@ -64,6 +67,16 @@ def show() -> None:
         st.error(error_text(refused), icon=":material/lock:")
     elif refused is not None:
         st.error(_(refused), icon=":material/error:")
+
+
+def browser_locale() -> str:
+    """The browser's language as one of ours (``nl-BE`` -> ``nl_BE``, ``nl`` -> ``nl_NL``,
+    ``fr-CA`` -> ``fr_FR``), English otherwise: the form's language before sign-in."""
+    tag = (st.context.locale or "").replace("-", "_")
+    if tag in LOCALE_NAMES:
+        return tag
+    language = tag.split("_")[0].lower()
+    return {"nl": "nl_NL", "fr": "fr_FR"}.get(language, "en")
 
 
 def _check() -> None:

@@ -58,6 +58,8 @@ console = Console(stderr=True)
 DEFAULT_DEMO_SCALE = 0.05
 # A TCP port: outside this range `dagster dev` waited forever and Streamlit failed late.
 PORT_MIN, PORT_MAX = 1, 65535
+# The dashboards listen on this machine only unless told otherwise (--address).
+LOCAL_ONLY = "127.0.0.1"
 # Seconds a server gets to stop after SIGTERM before its process group is killed.
 STOP_GRACE_SECONDS = 10
 
@@ -405,10 +407,18 @@ def dashboards(
     port: Annotated[
         int, typer.Option(help="Port to serve the dashboards on.", min=PORT_MIN, max=PORT_MAX)
     ] = 8501,
+    address: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on. The default serves this machine only; "
+            "0.0.0.0 serves every network the machine is on (put HTTPS in front).",
+        ),
+    ] = LOCAL_ONLY,
 ) -> None:
-    """Open the Insights dashboards and clerk forms (Streamlit) on http://localhost:PORT."""
+    """Open the Insights dashboards and clerk forms (Streamlit) on http://ADDRESS:PORT."""
     app_file = settings.PROJECT_ROOT / "dashboards" / "app.py"
-    console.print(f"Dashboards on [bold]http://localhost:{port}[/] (Ctrl+C to stop)")
+    shown = "localhost" if address == LOCAL_ONLY else address
+    console.print(f"Dashboards on [bold]http://{shown}:{port}[/] (Ctrl+C to stop)")
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     _serve(
         [
@@ -417,6 +427,8 @@ def dashboards(
             str(app_file),
             "--server.port",
             str(port),
+            "--server.address",
+            address,
             "--server.headless",
             "true",
         ],
@@ -478,7 +490,7 @@ def demo(
     generate(seed=42, scale=scale, end_date=through.isoformat())
     refresh(full=True)
     if serve:
-        dashboards(port=port)
+        dashboards(port=port, address=LOCAL_ONLY)
 
 
 # --- erp users -------------------------------------------------------------------------

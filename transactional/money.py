@@ -77,8 +77,13 @@ class Rate(ExactDecimal):
 
 
 def to_decimal(value: Any, *, field: str, label: str) -> Decimal:
-    """Parse what a user typed into a Decimal, or raise a clerk-readable error."""
+    """Parse what a user typed into a Decimal, or raise a clerk-readable error.
+
+    Text is read in the typing user's locale when the caller named one
+    (``transactional.typed_numbers.typing_in``), else as plain ``1234.50``/``1234,50``.
+    """
     from transactional.errors import N_, ValidationError
+    from transactional.typed_numbers import canonical, typing_locale
 
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValidationError(N_("{label} is required."), field=field, label=label)
@@ -86,10 +91,15 @@ def to_decimal(value: Any, *, field: str, label: str) -> Decimal:
         # Floats reach us only from careless callers; their repr is what the user meant.
         value = repr(value)
     if isinstance(value, str):
-        value = value.strip().replace(" ", "")
-        # Accept a decimal comma as typed in the Benelux ("1234,50"), not thousands commas.
-        if value.count(",") == 1 and "." not in value:
-            value = value.replace(",", ".")
+        locale = typing_locale()
+        if locale is not None:
+            # Typed by a signed-in user in their own format ("1.234,50" in Dutch).
+            value = canonical(value, locale, field=field, label=label)
+        else:
+            value = value.strip().replace(" ", "")
+            # Accept a decimal comma as typed in the Benelux ("1234,50"), not thousands commas.
+            if value.count(",") == 1 and "." not in value:
+                value = value.replace(",", ".")
     try:
         result = Decimal(value)
     except (InvalidOperation, ValueError, TypeError):

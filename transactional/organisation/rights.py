@@ -34,6 +34,7 @@ ACTIONS: dict[str, str] = {
     "approve": N_("approve budgets and documents"),
     "manage_budgets": N_("make, copy and submit budgets"),
     "manage_alerts": N_("set alert limits"),
+    "view_audit": N_("read the audit trail"),
 }
 
 _CLERK = {
@@ -59,6 +60,7 @@ MATRIX: dict[str, frozenset[str]] = {
             "accept_differences",
             "manage_budgets",
             "manage_alerts",
+            "view_audit",
         }
     ),
     "manager": frozenset(

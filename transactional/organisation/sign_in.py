@@ -9,6 +9,7 @@ user names exist. Passwords and hashes are never logged, shown or put in a messa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -130,7 +131,7 @@ def sign_in(
     until = locked_until(session, user.id)
     if until is not None and moment < until:
         record(session, username=typed, user_id=user.id, outcome="locked_out", now=moment)
-        minutes = max(1, int((until - moment).total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil((until - moment).total_seconds() / 60))
         raise SignInRefused(
             N_("Too many failed tries: this user is locked for {minutes} more minutes."),
             minutes=minutes,
@@ -145,15 +146,11 @@ def sign_in(
     return signed_in(user)
 
 
-def sign_in_by_email(
-    session: Session, email: str, *, now: datetime | None = None
-) -> SignedIn:
+def sign_in_by_email(session: Session, email: str, *, now: datetime | None = None) -> SignedIn:
     """The user an OpenID Connect provider vouched for, by the e-mail it reports."""
     moment = _now(now)
     address = (email or "").strip().lower()
-    user = (
-        session.exec(select(User).where(col(User.email) == address)).first() if address else None
-    )
+    user = session.exec(select(User).where(col(User.email) == address)).first() if address else None
     if user is None or user.id is None:
         record(session, username=address, outcome="failed", method="oidc", now=moment)
         raise SignInRefused(
@@ -169,7 +166,14 @@ def sign_in_by_email(
             now=moment,
         )
         raise SignInRefused(N_("This user is disabled; ask an administrator."))
-    record(session, username=user.username, user_id=user.id, outcome="signed_in", method="oidc")
+    record(
+        session,
+        username=user.username,
+        user_id=user.id,
+        outcome="signed_in",
+        method="oidc",
+        now=moment,
+    )
     return signed_in(user)
 
 
