@@ -16,7 +16,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import navigation, sidebar, sign_in_form, signed_in, warehouse
-from dashboards.language import _
+from dashboards.language import _, current_locale
+from transactional.typed_numbers import typing_in
 
 st.set_page_config(page_title="ERP Insights", page_icon=":material/insights:", layout="wide")
 
@@ -41,4 +42,7 @@ with st.sidebar:
     st.divider()
     sidebar.account(user)
 
-page.run()
+# Whatever the page reads from what the user typed (running totals, previews, postings)
+# is read in the user's number format.
+with typing_in(current_locale()):
+    page.run()

@@ -95,10 +95,16 @@ def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
 
 
 def error_text(error: DomainError) -> str:
-    """A service's refusal in the current language."""
-    text = translations(language_of(current_locale())).gettext(error.message_id)
+    """A service's refusal in the current language. Text parameters that are message ids
+    themselves (a role, an action, a field's label) are translated too; other text (codes,
+    names) has no catalog entry and stays as it is."""
+    catalog = translations(language_of(current_locale()))
+    text = catalog.gettext(error.message_id)
+    params = {
+        k: catalog.gettext(v) if isinstance(v, str) and v else v for k, v in error.params.items()
+    }
     try:
-        return text.format(**error.params) if error.params else text
+        return text.format(**params) if params else text
     except (KeyError, IndexError, ValueError):
         # A translation with a broken placeholder must not hide the refusal.
         return error.message

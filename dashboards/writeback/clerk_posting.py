@@ -20,13 +20,14 @@ from typing import Any, TypeVar
 import pandas as pd
 from sqlmodel import Session
 
-from dashboards.language import error_text
+from dashboards.language import current_locale, error_text
 from transactional.database import session_scope
 from transactional.errors import N_, DomainError
 from transactional.finance.invoices import InvoiceDraft, InvoiceLineDraft, post_invoice
 from transactional.finance.payments import AllocationDraft, PaymentDraft, post_payment
 from transactional.finance.posting import EntryDraft, LineDraft, post_entry
 from transactional.organisation.models import User
+from transactional.typed_numbers import typing_in
 
 JOURNAL_LINE_COLUMNS = (
     "account",
@@ -114,9 +115,11 @@ def _renumbered(err: DomainError, prefix: str, grid_rows: list[int], word: str) 
 
 @contextmanager
 def _acting(user_id: int | None) -> Iterator[tuple[Session, User]]:
+    """A session acting as the signed-in user, who types numbers in their own format
+    (``1.234,50`` in Dutch): the services read typed text in that locale."""
     if user_id is None:
-        raise DomainError(N_("Pick the acting user in the sidebar first."), field="user")
-    with session_scope() as session:
+        raise DomainError(N_("Sign in first."), field="user")
+    with typing_in(current_locale()), session_scope() as session:
         user = session.get(User, user_id)
         if user is None:
             raise DomainError(N_("User {user} does not exist."), field="user", user=user_id)
