@@ -155,10 +155,11 @@ def sign_in(page, username: str = "admin", password: str | None = None) -> None:
     """Fill the sign-in form the app shows first (a page load starts a new session)."""
     from tests.dashboards.apptest_helpers import password_of
 
-    page.get_by_role("textbox", name="User name").fill(username)
-    page.get_by_role("textbox", name="Password").fill(password or password_of(username))
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Sign out").wait_for()
+    # Found by what they are, not by their labels: the form speaks the browser's language.
+    page.locator('input[autocomplete="username"]').fill(username)
+    page.locator('input[type="password"]').fill(password or password_of(username))
+    page.locator('[data-testid="stFormSubmitButton"] button').click()
+    page.locator(".st-key-sign_out button").wait_for()
 
 
 def visit(page, app_url: str, path: str = "", user: str = "admin") -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,172 @@
+"""Issue 14's walk in Chromium: a Dutch-speaking clerk scoped to NL01 signs in, reads
+Dutch labels and Dutch numbers, posts a journal entry typed as ``1.234,50``, refreshes
+and sees it on the Finance page; signs out; the US01 manager signs in and sees no NL01.
+
+Real parts only: the generated demo company, the dagster refresh, a Streamlit server,
+Debian's Chromium with a Dutch browser locale.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from dashboards.language import translations
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
+
+TYPED = "1.234,50"  # as a Dutch clerk types it
+AMOUNT = Decimal("1234.50")
+ROW_HEIGHT = 35  # glide-data-grid rows and header in Streamlit's data editor
+# A Dutch amount on a card: 1.234.567,89 € (a no-break space before the euro sign).
+DUTCH_AMOUNT = re.compile(r"^-?\d{1,3}(?:\.\d{3})*,\d{2}\s€$")
+
+
+def nl(message: str) -> str:
+    """The Dutch text of ``message`` in the app's catalog; fails when there is none."""
+    dutch = translations("nl").gettext(message)
+    assert dutch != message, f"no Dutch for {message!r}"
+    return dutch
+
+
+@pytest.fixture
+def dutch_page(app_url: str) -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="nl-NL")
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            yield page
+        except BaseException:
+            page.screenshot(path="/tmp/dutch_clerk_failure.png", full_page=True)
+            raise
+        finally:
+            context.close()
+            browser.close()
+
+
+def settle(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the app has stopped rerunning."""
+    quiet = 0
+    for _ in range(60):
+        page.wait_for_timeout(400)
+        running = page.locator('[data-testid="stStatusWidget"]').is_visible()
+        quiet = quiet + 1 if not running else 0
+        if quiet >= 3:
+            return
+
+
+def card_value(page, title: str) -> str:  # type: ignore[no-untyped-def]
+    card = page.locator('[data-testid="stMetric"]').filter(has_text=title).first
+    card.wait_for()
+    settle(page)
+    return str(card.locator('[data-testid="stMetricValue"]').inner_text()).strip()
+
+
+def dutch_decimal(shown: str) -> Decimal:
+    return Decimal(shown.replace("€", "").replace(".", "").replace(",", ".").strip())
+
+
+def net_result_through_october(page) -> Decimal:  # type: ignore[no-untyped-def]
+    page.get_by_role("link", name=nl("Finance")).click()
+    page.get_by_label(nl("Through period")).click()
+    page.get_by_role("option", name=re.compile(r"^10 ")).click()
+    shown = card_value(page, nl("Net result"))
+    assert DUTCH_AMOUNT.match(shown), shown
+    return dutch_decimal(shown)
+
+
+def test_dutch_clerk_posts_in_dutch_and_the_us_manager_sees_no_nl01(
+    dutch_page, app_url: str, stack_env: dict[str, str]
+) -> None:
+    page = dutch_page
+    page.goto(app_url)
+    # The sign-in form speaks the browser's language before anyone has signed in.
+    page.get_by_text(nl("User name")).first.wait_for()
+    sign_in(page, "clerk1")
+    # clerk1 reads Dutch: the navigation, the page, the sidebar.
+    page.get_by_role("link", name=nl("Journal entry")).wait_for()
+    assert page.get_by_role("button", name=nl("Sign out")).is_visible()
+    before = net_result_through_october(page)
+    assert "US01" not in page.locator("body").inner_text()
+
+    page.get_by_role("link", name=nl("Journal entry")).click()
+    page.get_by_role("button", name=nl("Post entry")).wait_for()
+    for part, value in (("year", "2026"), ("month", "10"), ("day", "15")):
+        spin = page.get_by_role("spinbutton", name=re.compile(rf"^{part}, "))
+        spin.click()
+        spin.type(value)
+    page.get_by_role("textbox", name=nl("Description")).first.fill("Browsertest: huur oktober")
+
+    grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+    assert grid is not None
+    account_x = 234  # inside the wide account column, whatever its heading's language
+
+    def enter_cell(row: int, steps_right: int, value: str) -> None:
+        # The grid is a canvas: select the row's account cell, walk right, edit, commit.
+        page.mouse.click(grid["x"] + account_x, grid["y"] + ROW_HEIGHT * (row + 1.5))
+        page.wait_for_timeout(300)
+        for _ in range(steps_right):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(150)
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(400)
+        page.keyboard.type(value, delay=30)
+        page.wait_for_timeout(400)
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(400)
+
+    page.mouse.click(grid["x"] + account_x, grid["y"] + ROW_HEIGHT * 1.5)  # focus the canvas
+    page.wait_for_timeout(500)
+    enter_cell(0, 0, "4300")
+    enter_cell(0, 2, TYPED)  # account, description, debit
+    enter_cell(1, 0, "1100")
+    enter_cell(1, 3, TYPED)  # ..., credit
+    page.get_by_role("button", name=nl("Check totals")).click()
+    settle(page)
+    # The running total reads the typed Dutch amount and shows it the Dutch way.
+    assert re.search(r"1\.234,50.*1\.234,50.*0,00", page.locator("body").inner_text(), re.S)
+
+    page.get_by_role("button", name=nl("Post entry")).click()
+    notice = page.get_by_text(re.compile(r"MEM2026-\d{6}"))
+    notice.first.wait_for(timeout=30_000)
+    number = re.search(r"MEM2026-\d{6}", notice.first.inner_text()).group(0)  # type: ignore[union-attr]
+    engine = create_engine(stack_env["ERP_DATABASE_URL"])
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT a.code, l.amount_base FROM journal_line l "
+                "JOIN journal_entry e ON e.id = l.entry_id JOIN account a ON a.id = l.account_id "
+                "JOIN division d ON d.id = e.division_id "
+                "WHERE e.document_number = :n AND d.code = 'NL01' ORDER BY l.line_number"
+            ),
+            {"n": number},
+        ).all()
+    engine.dispose()
+    # SQLite keeps money as integer ten-thousandths: 1.234,50 was read as 1234.50.
+    assert [(code, Decimal(v) / 10000) for code, v in rows] == [("4300", AMOUNT), ("1100", -AMOUNT)]
+
+    page.get_by_role("button", name=nl("Refresh warehouse now")).click()
+    done = nl("Warehouse refreshed: now reading `{version}`.").split("{")[0].strip("` ")
+    page.get_by_text(re.compile(re.escape(done[:20]))).first.wait_for(timeout=300_000)
+    after = net_result_through_october(page)
+    assert before - after == AMOUNT, (before, after)
+
+    page.get_by_role("button", name=nl("Sign out")).click()
+    page.locator('input[type="password"]').wait_for()
+    sign_in(page, "manager_us")
+    page.get_by_text("Net result").first.wait_for()  # manager_us reads English
+    settle(page)
+    shown = page.locator("body").inner_text()
+    assert "US01" in shown and "NL01" not in shown
+    page.get_by_role("combobox").first.click()  # the division picker: US01 only
+    options = page.get_by_role("option").all_inner_texts()
+    assert options and all(o.startswith("US01") for o in options), options
