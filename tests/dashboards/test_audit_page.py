@@ -21,9 +21,8 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from dashboards import audit_drill
-from tests.dashboards.apptest_helpers import report_frame
+from tests.dashboards.apptest_helpers import open_page, report_frame
 from tests.dashboards.conftest import Company
-from tests.dashboards.signed_in_session import open_signed_in
 from transactional.database import make_engine, session_scope
 from transactional.errors import SignInRefused
 from transactional.finance.posting import EntryDraft, LineDraft, post_entry
@@ -138,7 +137,7 @@ def _field(frame: pd.DataFrame, table: str, key: int | str, field: str) -> tuple
 
 def test_a_linked_entry_shows_its_audit_rows_with_values(app_env: Company) -> None:
     entry_id = _post(app_env.url, "clerk8", "HOLD", "Rent for the audit", "250.00")
-    at = open_signed_in(PAGE)
+    at = open_page(PAGE)
     at.query_params["table"] = "journal_entry"
     at.query_params["key"] = str(entry_id)
     at.run()
@@ -167,7 +166,7 @@ def test_a_change_shows_the_old_and_the_new_value(app_env: Company) -> None:
             session=s, user=admin, username="clerk1", role="accountant"
         ),
     )
-    at = open_signed_in(PAGE)
+    at = open_page(PAGE)
     at.selectbox(key="audit_table").select("app_user").run()
     at.text_input(key="audit_record").input(str(app_env.user("clerk1"))).run()
     frame = report_frame(at, CHANGES)
@@ -180,7 +179,7 @@ def test_a_change_shows_the_old_and_the_new_value(app_env: Company) -> None:
 def test_the_user_filter_narrows_the_rows(app_env: Company) -> None:
     _post(app_env.url, "clerk8", "HOLD", "Rent by clerk8", "100.00")
     _post(app_env.url, "clerk1", "NL01", "Rent by clerk1", "100.00")
-    at = open_signed_in(PAGE)
+    at = open_page(PAGE)
     everyone = report_frame(at, CHANGES)
     assert {"clerk8", "clerk1"} <= set(everyone["username"])
     at.selectbox(key="audit_user").select(app_env.user("clerk8")).run()
@@ -196,7 +195,7 @@ def test_a_scoped_user_sees_no_row_of_another_division(
     hold_entry = _post(app_env.url, "clerk8", "HOLD", "Rent in the holding", "300.00")
     nl_entry = _post(app_env.url, "clerk1", "NL01", "Rent in the Netherlands", "400.00")
     # accountant_be may see HOLD and UK01 (and reads the app in French).
-    at = open_signed_in(PAGE, user="accountant_be")
+    at = open_page(PAGE, user="accountant_be")
     at.selectbox(key="audit_limit").select(2000).run()
     assert not at.exception, [e.message for e in at.exception]
     frame = report_frame(at, CHANGES)
@@ -233,7 +232,7 @@ def test_the_workbook_holds_the_rows_and_the_filters(
     app_env: Company, workbooks: dict[str, Callable[[], Any]]
 ) -> None:
     entry_id = _post(app_env.url, "clerk8", "HOLD", "Rent to download", "120.00")
-    at = open_signed_in(PAGE)
+    at = open_page(PAGE)
     at.selectbox(key="audit_table").select("journal_entry").run()
     at.text_input(key="audit_record").input(str(entry_id)).run()
     rows = _sheet_rows(workbooks["audit_trail.xlsx"]())
@@ -264,7 +263,7 @@ def test_sign_in_failures_appear_in_the_sign_in_table(
             sign_in.sign_in(s, "nobody-at-all", "whatever-it-is")
     finally:
         engine.dispose()
-    at = open_signed_in(PAGE)
+    at = open_page(PAGE)
     at.selectbox(key="audit_sign_in_user").select(app_env.user("clerk4")).run()
     frame = report_frame(at, SIGN_INS)
     assert set(frame["username"]) == {"clerk4"}
@@ -289,13 +288,13 @@ def test_a_scoped_user_sees_only_sign_ins_of_users_sharing_a_division(
                 sign_in.sign_in(s, username, "not-the-password")
     finally:
         engine.dispose()
-    at = open_signed_in(PAGE, user="accountant_be")  # HOLD and UK01
+    at = open_page(PAGE, user="accountant_be")  # HOLD and UK01
     names = set(report_frame(at, SIGN_INS)["username"])
     assert "clerk8" in names and "clerk4" not in names
 
 
 def test_a_clerk_has_no_audit_page(app_env: Company) -> None:
-    at = open_signed_in(user="clerk1")
+    at = open_page(user="clerk1")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGE)
 

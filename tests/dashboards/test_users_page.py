@@ -11,9 +11,8 @@ from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
 from dashboards import navigation
-from tests.dashboards.apptest_helpers import count, report_frame
+from tests.dashboards.apptest_helpers import count, open_page, report_frame
 from tests.dashboards.conftest import Company
-from tests.dashboards.signed_in_session import open_signed_in
 
 PAGE = "app_pages/users.py"
 PASSWORD = "brand-new-secret-42"
@@ -42,7 +41,7 @@ def _fill_add_form(at: AppTest, username: str, password: str) -> None:
 
 
 def test_admin_adds_a_user_through_the_page(app_env: Company) -> None:
-    at = open_signed_in(PAGE)
+    at = open_page(PAGE)
     _fill_add_form(at, "noor", PASSWORD)
     _button(at, "Add user").click().run()
     assert not at.exception, [e.message for e in at.exception]
@@ -86,7 +85,7 @@ def test_admin_adds_a_user_through_the_page(app_env: Company) -> None:
 
 def test_a_short_password_is_refused_and_nothing_is_written(app_env: Company) -> None:
     users, audit = count(app_env.url, "app_user"), count(app_env.url, "audit_log")
-    at = open_signed_in(PAGE)
+    at = open_page(PAGE)
     _fill_add_form(at, "noor", "short")
     _button(at, "Add user").click().run()
     assert not at.exception, [e.message for e in at.exception]
@@ -97,7 +96,7 @@ def test_a_short_password_is_refused_and_nothing_is_written(app_env: Company) ->
 
 def test_a_taken_user_name_is_refused(app_env: Company) -> None:
     users = count(app_env.url, "app_user")
-    at = open_signed_in(PAGE)
+    at = open_page(PAGE)
     _fill_add_form(at, "clerk1", PASSWORD)
     _button(at, "Add user").click().run()
     assert [e.value for e in at.error] == ["User name clerk1 is already taken."]
@@ -105,7 +104,7 @@ def test_a_taken_user_name_is_refused(app_env: Company) -> None:
 
 
 def test_admin_changes_role_and_disables_a_user(app_env: Company) -> None:
-    at = open_signed_in(PAGE)
+    at = open_page(PAGE)
     at.selectbox(key="users_change_user").select("clerk1").run()
     at.selectbox(key="users_change_role_clerk1").select("accountant")
     _button(at, "Change role").click().run()
@@ -125,7 +124,7 @@ def test_admin_changes_role_and_disables_a_user(app_env: Company) -> None:
 
 
 def test_a_bad_e_mail_is_refused_next_to_its_form(app_env: Company) -> None:
-    at = open_signed_in(PAGE)
+    at = open_page(PAGE)
     at.selectbox(key="users_change_user").select("clerk1").run()
     at.text_input(key="users_change_email_clerk1").input("not an address")
     _button(at, "Save e-mail").click().run()
@@ -143,7 +142,7 @@ def test_only_administrators_see_the_page() -> None:
 
 
 def test_a_clerks_app_has_no_users_page(app_env: Company) -> None:
-    at = open_signed_in(user="clerk1")
+    at = open_page(user="clerk1")
     # The clerk's navigation does not register the page: it cannot be opened at all.
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGE)
