@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboards import signed_in
-from dashboards.language import _, error_text
+from dashboards.language import N_, _, error_text
 from dashboards.writeback.clerk_posting import Posted
 from orchestration.publish import current_publication
 from transactional.errors import DomainError
@@ -57,6 +57,11 @@ class FieldErrors:
             slot.error(text, icon=":material/error:")
 
 
+NO_DIVISIONS = N_(
+    "There are no divisions yet: run `erp generate` for the demo company, or create one."
+)
+
+
 def ledger_divisions() -> dict[int, master_data.DivisionChoice] | None:
     """Every division of the ledger (the pages that list rather than post), or None (with
     the reason shown) if there are none."""
@@ -67,7 +72,7 @@ def ledger_divisions() -> dict[int, master_data.DivisionChoice] | None:
         st.warning(_(str(exc)))
         return None
     if not divisions:
-        st.info(_("There are no divisions in the transactional database yet."))
+        st.info(_(NO_DIVISIONS))
         return None
     return {d.id: d for d in divisions}
 
@@ -83,12 +88,15 @@ def pick_division(key: str, action: str, errors: FieldErrors) -> DivisionChoice 
         st.warning(_(str(exc)))
         return None
     if not divisions:
-        st.info(
-            _(
-                "You may not {action} in any division; ask an administrator.",
-                action=_(ACTIONS[action]),
+        if not master_data.divisions():
+            st.info(_(NO_DIVISIONS))
+        else:
+            st.info(
+                _(
+                    "You may not {action} in any division; ask an administrator.",
+                    action=_(ACTIONS[action]),
+                )
             )
-        )
         return None
     division_id = st.selectbox(
         _("Division"), list(divisions), format_func=lambda i: divisions[i].label, key=key

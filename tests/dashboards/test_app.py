@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboards.apptest_helpers import open_page
+from tests.dashboards.apptest_helpers import open_page, password_of, sign_in, the_error
 from tests.dashboards.conftest import APP, Company
+from transactional.database import make_engine, session_scope
+from transactional.migrate import upgrade
+from transactional.organisation.users import ensure_admin_password
 
 # These read the warehouse the real pipeline published (see conftest.demo_stack).
 pytestmark = pytest.mark.pipeline
@@ -75,12 +78,23 @@ def test_dashboards_do_not_load_dagster_or_dbt(app_env: Company, tmp_path: Path)
 def test_a_fresh_machine_is_told_what_to_run(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """No ledger tables and nothing published: every page says which command to run."""
-    monkeypatch.setenv("ERP_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    """No ledger tables: signing in says to run `erp db upgrade`. Then, with the first
+    admin made as `erp db upgrade` makes it and nothing published: every page says
+    which command to run."""
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setenv("ERP_DATABASE_URL", url)
     monkeypatch.setenv("ERP_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    at = open_page(user=None)
+    sign_in(at, "admin")
+    assert "signed_in_user_id" not in at.session_state
+    assert "erp db upgrade" in the_error(at).value
+
+    upgrade(url)
+    with session_scope(make_engine(url)) as session:
+        ensure_admin_password(session=session, password=password_of("admin"))
     at = open_page()
     sidebar = " ".join(w.value for w in at.sidebar.warning)
-    assert "erp refresh" in sidebar and "erp db upgrade" in sidebar
+    assert "erp refresh" in sidebar
     for page, title in PAGES.items():
         at.switch_page(page).run()
         assert not at.exception, page
