@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import sidebar
+from dashboards import audit_drill, sidebar, signed_in
 from dashboards.amounts import (
     compact_amount,
     delta_style,
@@ -19,6 +19,7 @@ from dashboards.amounts import (
     format_percent,
     format_quantity,
 )
+from dashboards.audit_drill import show_audit_for_entry
 from dashboards.charts import budgets as budget_charts
 from dashboards.charts import finance as charts
 from dashboards.language import N_, _, ngettext
@@ -632,7 +633,19 @@ def lines_page(
         labels=labels(),
         selection=sel,
         filters=shown,
+        hide=("entry_id",),
+        # A line picked opens its entry's audit rows below (who posted or reversed it).
+        on_select=(lambda: None) if _may_view_audit() else None,
     )
+    picked = st.session_state.get(key)
+    rows = getattr(getattr(picked, "selection", None), "rows", None) or []
+    if rows and rows[0] < len(lines):
+        show_audit_for_entry(int(lines.iloc[rows[0]]["entry_id"]), key=f"{key}_audit")
+
+
+def _may_view_audit() -> bool:
+    scope = signed_in.scope()
+    return scope is not None and audit_drill.may_view(scope.role)
 
 
 def cash_forecast(wh: PublishedWarehouse, sel: Selection) -> None:

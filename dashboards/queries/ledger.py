@@ -169,7 +169,8 @@ def ledger_lines(
                g.fiscal_year, g.period_number, g.account_code, a.account_name, g.description,
                r.relation_code, r.relation_name, g.cost_centre_code, g.cost_unit_code,
                g.currency_code, g.amount_foreign, g.debit_base, g.credit_base,
-               {_sign(figure)} * {line_amount} as amount, {currency} as amount_currency
+               {_sign(figure)} * {line_amount} as amount, {currency} as amount_currency,
+               g.entry_id
         from fct_gl_lines g
         join dim_accounts a on a.account_id = g.account_id
         join dim_divisions d on d.division_id = g.division_id

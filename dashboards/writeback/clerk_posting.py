@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -242,11 +243,14 @@ def post_payment_form(
     ``allocations`` has ``document_number``, ``open_amount``, ``settle`` (tick: allocate
     the whole open amount) and ``allocate`` (an amount typed by the clerk, which wins).
     """
-    rows = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     for n, (_, row) in enumerate(allocations.iterrows(), start=1):
-        typed = text(row.get("allocate"))
+        typed: Any = text(row.get("allocate"))
         if not typed and row.get("settle") is True:
-            typed = text(row.get("open_amount"))
+            # The open amount itself, not its text: "1234.50" is not how a Dutch or French
+            # clerk writes it, and typed text is read in their format.
+            open_amount = row.get("open_amount")
+            typed = Decimal(str(open_amount)) if open_amount is not None else ""
         if typed:
             rows.append(
                 (n, {"document_number": text(row.get("document_number")), "allocate": typed})
