@@ -24,8 +24,8 @@ def build_company(url: str) -> None:
     engine = make_engine(url)
     with session_scope(engine) as s:
         admin = org.bootstrap_admin(session=s)
-        for code, name, dec in (("EUR", "Euro", 2), ("USD", "US dollar", 2), ("JPY", "Yen", 0)):
-            org.create_currency(session=s, user=admin, code=code, name=name, decimals=dec)
+        for code, name in (("EUR", "Euro"), ("USD", "US dollar"), ("JPY", "Yen")):
+            org.create_currency(session=s, user=admin, code=code, name=name)
         org.set_exchange_rates(
             session=s,
             user=admin,

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import get_currency_precision, list_currencies
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
@@ -95,19 +96,21 @@ def grant_division(*, session: Session, user: User, target: User, division: str 
         session.flush()
 
 
-def create_currency(
-    *, session: Session, user: User, code: str, name: str, decimals: int = 2
-) -> Currency:
+def create_currency(*, session: Session, user: User, code: str, name: str) -> Currency:
+    """A currency known to ISO 4217, with the decimals CLDR gives it (EUR 2, JPY 0, BHD 3):
+    not a number typed by hand, which could let yen amounts carry cents."""
     rights.require(session, user, "set_rates")
     code = (code or "").strip().upper()
     if len(code) != 3 or not code.isalpha():
         raise ValidationError(N_("A currency code has three letters, like EUR."), field="code")
-    if not 0 <= decimals <= 4:
-        raise ValidationError(N_("Decimals must be between 0 and 4."), field="decimals")
+    if code not in list_currencies():
+        raise ValidationError(
+            N_("{code} is not an ISO 4217 currency code."), field="code", code=code
+        )
     existing = session.get(Currency, code)
     if existing is not None:
         return existing
-    cur = Currency(code=code, name=name, decimals=decimals)
+    cur = Currency(code=code, name=name, decimals=get_currency_precision(code))
     session.add(cur)
     session.flush()
     return cur
