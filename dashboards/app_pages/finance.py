@@ -268,7 +268,7 @@ def ageing(wh: PublishedWarehouse, sel: Selection, kind: str) -> None:
         if sel.in_group_currency
         else _("Buckets in {currency}.", currency=sel.currency)
     )
-    st.caption(f"{when} {buckets_in}")
+    st.caption(" ".join((when, buckets_in)))  # two sentences, each translated
     report_table(
         buckets,
         key=f"{kind}_buckets",

@@ -214,7 +214,7 @@ def kpi_cards(wh: PublishedWarehouse, sel: Selection) -> None:
                 row.change if sel.has_previous_year else None,  # type: ignore[arg-type]
                 "inverse" if key.startswith("back_order") else "normal",
             ),
-            help=f"{help_text[key]} {exact} {before}",
+            help=" ".join((help_text[key], exact, before)),  # sentences, each translated
             border=True,
         )
 

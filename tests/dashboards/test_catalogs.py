@@ -89,7 +89,16 @@ def test_the_compiled_catalog_is_up_to_date(language: str) -> None:
     with open(folder / "messages.mo", "rb") as mo:
         compiled = read_mo(mo)
     wanted = read_mo(expected)
-    assert {m.id: m.string for m in compiled if m.id} == {m.id: m.string for m in wanted if m.id}
+    assert _entries(compiled) == _entries(wanted)
+
+
+def _entries(catalog: Catalog) -> dict[object, object]:
+    """msgid -> msgstr, plurals as tuples (read_mo gives lists)."""
+
+    def frozen(value: object) -> object:
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    return {frozen(m.id): frozen(m.string) for m in catalog if m.id}
 
 
 # Streamlit calls whose first argument (or ``label=``/``help=``...) a user reads.

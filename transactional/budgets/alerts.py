@@ -101,9 +101,9 @@ def set_budget_overrun_pct(
     lookups.require(user, "manage_alerts", div.id)
     value = to_decimal(pct, field="pct", label="Budget overrun %")
     if value < 0:
-        raise ValidationError(N_("Budget overrun % cannot be negative."), field="pct")
+        raise ValidationError(N_("The budget overrun percentage cannot be negative."), field="pct")
     if value > 1000:
-        raise ValidationError(N_("Budget overrun % is at most 1000."), field="pct")
+        raise ValidationError(N_("The budget overrun percentage is at most 1000."), field="pct")
     return _upsert(session, user, div, "budget_overrun_pct", None, round_money(value, 2))
 
 

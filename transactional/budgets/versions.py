@@ -106,7 +106,7 @@ def _change_pct(value: object) -> Decimal:
     pct = to_decimal(value, field="change_pct", label="Change %")
     if pct < -100:
         raise ValidationError(
-            N_("Change % cannot be below -100 (a budget cannot go below nothing), not {pct}."),
+            N_("The change cannot be below -100 % (a budget cannot go below nothing), not {pct}."),
             field="change_pct",
             pct=pct,
         )
