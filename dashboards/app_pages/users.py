@@ -54,8 +54,6 @@ LABELS = {
     "has_password": N_("Has a password"),
     "locked_until": N_("Locked until (UTC)"),
 }
-# The lines of the sidebar's selection a workbook would state; none apply to users.
-_NOT_THIS_PAGE = (N_("Divisions"), N_("Currency"), N_("Fiscal year"), N_("Through period"))
 
 
 def role_label(role: str) -> str:
@@ -396,7 +394,13 @@ def main() -> None:
         file_name="users",
         title=_("Users"),
         labels={column: _(label) for column, label in LABELS.items()},
-        filters={_(line): None for line in _NOT_THIS_PAGE},
+        # What the workbook holds instead of the sidebar's divisions, currency and period.
+        filters={
+            _("Divisions"): _("every user, whatever their divisions"),
+            _("Currency"): _("none (no amounts)"),
+            _("Fiscal year"): None,
+            _("Through period"): None,
+        },
     )
     add_column, change_column = st.columns(2, gap="large")
     with add_column:

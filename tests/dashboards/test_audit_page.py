@@ -26,7 +26,7 @@ from tests.dashboards.conftest import Company
 from transactional.database import make_engine, session_scope
 from transactional.errors import SignInRefused
 from transactional.finance.posting import EntryDraft, LineDraft, post_entry
-from transactional.organisation import rights, sign_in
+from transactional.organisation import sign_in
 from transactional.organisation import users as user_services
 from transactional.organisation.models import Division, User
 from transactional.reads import audit_trail
@@ -34,15 +34,6 @@ from transactional.reads import audit_trail
 PAGE = "app_pages/audit_trail.py"
 CHANGES = "audit_changes"
 SIGN_INS = "audit_sign_ins"
-
-
-@pytest.fixture(autouse=True)
-def view_audit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Administrators and accountants hold ``view_audit`` (the integrator adds it to
-    rights.MATRIX; until then the tests add it the same way)."""
-    for role in ("admin", "accountant"):
-        if audit_drill.RIGHT not in rights.MATRIX[role]:
-            monkeypatch.setitem(rights.MATRIX, role, rights.MATRIX[role] | {audit_drill.RIGHT})
 
 
 @pytest.fixture
