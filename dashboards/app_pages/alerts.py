@@ -42,7 +42,9 @@ _LABELS = {
     "days_overdue": N_("Days overdue"),
     "message": N_("Alert"),
 }
-# Per kind: the columns shown and what its amount and threshold mean.
+# Per kind: the columns shown and what its amount and threshold mean. Not the mart's
+# ``message``: an English sentence of the same figures, which these columns show in the
+# user's language and number format.
 _SHOWN: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "customer_over_limit": (
         (
@@ -53,7 +55,6 @@ _SHOWN: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
             "amount",
             "threshold",
             "days_overdue",
-            "message",
         ),
         {
             "amount": N_("Overdue"),
@@ -70,7 +71,6 @@ _SHOWN: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
             "document_number",
             "amount",
             "days_overdue",
-            "message",
         ),
         {"amount": N_("Open")},
     ),
@@ -82,7 +82,6 @@ _SHOWN: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
             "account_code",
             "amount",
             "threshold",
-            "message",
         ),
         {"amount": N_("Overrun year to date"), "threshold": N_("Overrun allowed")},
     ),
