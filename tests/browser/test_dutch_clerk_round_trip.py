@@ -23,8 +23,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
 TYPED = "1.234,50"  # as a Dutch clerk types it
 AMOUNT = Decimal("1234.50")
 ROW_HEIGHT = 35  # glide-data-grid rows and header in Streamlit's data editor
-# A Dutch amount on a card: 1.234.567,89 € (a no-break space before the euro sign).
-DUTCH_AMOUNT = re.compile(r"^-?\d{1,3}(?:\.\d{3})*,\d{2}\s€$")
+# A Dutch amount on a card: 1.234.567,89 (the card's label names the currency).
+DUTCH_AMOUNT = re.compile(r"^-?\d{1,3}(?:\.\d{3})*,\d{2}(?:\s€)?$")
 
 
 def nl(message: str) -> str:
