@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import amounts, sidebar, signed_in
+from dashboards import amounts, sidebar, signed_in, statement_terms
 from dashboards.excel import PERCENT_FORMAT, SHARE_FORMAT, XLSX_MIME, to_xlsx
 from dashboards.grid_columns import column_kind
 from dashboards.language import _
@@ -67,7 +67,9 @@ def prepare(
     df = _numbers_as_floats(df)
     if not previous_year:
         df = df.drop(columns=[c for c in df.columns if is_previous_year_column(str(c))])
-    for column, labels in (values or {}).items():
+    # The statements' fixed words (sections, buckets) in the user's language; a page's own
+    # ``values`` for a column win.
+    for column, labels in {**statement_terms.column_values(), **(values or {})}.items():
         if column in df.columns:
             df = df.assign(**{column: df[column].map(lambda v, m=labels: m.get(v, v))})
     return df

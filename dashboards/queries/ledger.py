@@ -18,6 +18,7 @@ import pandas as pd
 
 from dashboards.language import _
 from dashboards.selection import Selection
+from dashboards.statement_terms import term
 from dashboards.warehouse import PublishedWarehouse
 
 Statement = Literal["pl_section", "pl_account", "bs_line"]
@@ -58,7 +59,7 @@ def balance_sheet_figure(row: Any) -> Figure:
     return Figure(
         "bs_line",
         str(row.line_code),
-        _("Balance sheet · {code} {name}", code=row.line_code, name=row.line_name),
+        _("Balance sheet · {code} {name}", code=row.line_code, name=term(row.line_name)),
         account_id=None if pd.isna(row.account_id) else int(row.account_id),
         side=str(row.side),
     )
@@ -69,7 +70,7 @@ def figures(
 ) -> list[Figure]:
     """The figures of the shown P&L and balance-sheet tables that can be drilled into."""
     found: list[Figure] = [
-        Figure("pl_section", str(r.pl_section), _("P&L section · {name}", name=r.pl_section))
+        Figure("pl_section", str(r.pl_section), _("P&L section · {name}", name=term(r.pl_section)))
         for r in pnl_sections.itertuples()
     ]
     found += [account_figure(r) for r in pnl_accounts.itertuples()]
