@@ -637,8 +637,8 @@ def lines_page(
         # A line picked opens its entry's audit rows below (who posted or reversed it).
         on_select=(lambda: None) if _may_view_audit() else None,
     )
-    picked = st.session_state.get(key)
-    rows = getattr(getattr(picked, "selection", None), "rows", None) or []
+    picked = st.session_state.get(key) or {}
+    rows = (picked.get("selection") or {}).get("rows") or []
     if rows and rows[0] < len(lines):
         show_audit_for_entry(int(lines.iloc[rows[0]]["entry_id"]), key=f"{key}_audit")
 

@@ -7,12 +7,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
 from dashboards.queries import ledger
 from dashboards.selection import Selection
 from dashboards.warehouse import PublishedWarehouse
 from tests.dashboards.apptest_helpers import open_page, report_frame
+from tests.dashboards.conftest import Company
 
 # These read the warehouse the real pipeline published (see conftest.demo_stack).
 pytestmark = pytest.mark.pipeline
@@ -268,3 +270,38 @@ def test_the_page_opens_on_the_last_month_with_postings(insights: PublishedWareh
     # 2026-10-31: October, not November's or December's empty month.
     at = open_page(PAGE)
     assert _filters(at) == (2026, 10)
+
+
+def test_a_picked_ledger_line_shows_its_entrys_audit_rows(
+    insights: PublishedWarehouse, app_env: Company
+) -> None:
+    at = open_page(PAGE)  # the admin may read the audit trail
+    at.selectbox(key="drill_figure").set_value("pl_section:Revenue:").run()
+    line = report_frame(at, "drill_lines").iloc[0]
+    at.session_state["drill_lines"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    engine = create_engine(app_env.url)
+    with engine.connect() as con:
+        entry_id = con.execute(
+            text(
+                "select e.id from journal_entry e join division d on d.id = e.division_id "
+                "where e.document_number = :n and d.code = :d"
+            ),
+            {"n": line["document_number"], "d": line["division_code"]},
+        ).scalar_one()
+    engine.dispose()
+    assert f"**Audit trail of entry {entry_id}**" in [m.value for m in at.markdown]
+    audit = report_frame(at, "drill_lines_audit")
+    # Who posted the entry and its lines: the rows of that entry only.
+    assert len(audit) > 0
+    assert set(audit["table_name"]) <= {"journal_entry", "journal_line"}
+    assert set(audit["record_key"]) == {str(entry_id)}
+
+
+def test_a_manager_picks_no_line_for_the_audit(insights: PublishedWarehouse) -> None:
+    at = open_page(PAGE, user="manager")  # no right to the audit trail
+    at.selectbox(key="drill_figure").set_value("pl_section:Revenue:").run()
+    at.session_state["drill_lines"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert not any("Audit trail of entry" in m.value for m in at.markdown)
