@@ -39,10 +39,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serving(port: int) -> bool:
+def serving(port: int, address: str = "127.0.0.1") -> bool:
     with socket.socket() as client:
         client.settimeout(1)
-        return client.connect_ex(("127.0.0.1", port)) == 0
+        return client.connect_ex((address, port)) == 0
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -62,6 +62,9 @@ def test_stopping_the_dashboards_stops_the_server(sig: signal.Signals, tmp_path:
             assert command.poll() is None, (tmp_path / "erp.log").read_text()
             assert time.monotonic() < deadline, "the dashboards never served the port"
             time.sleep(0.5)
+        # Only this machine's loopback address by default (--address): another address of
+        # the machine (all of 127/8 reaches it) gets no answer.
+        assert not serving(port, "127.0.0.2")
         # The signal goes to the `erp` process only, as `kill` or a service manager sends it.
         command.send_signal(sig)
         assert command.wait(timeout=40) == 0
