@@ -27,7 +27,8 @@ if user is None:
     sign_in_form.show()
     st.stop()
 
-page = st.navigation(navigation.pages(user.role))
+# Expanded: collapsed, Streamlit hid the forms and the administration behind "View N more".
+page = st.navigation(navigation.pages(user.role), expanded=True)
 navigation.follow_requested_page(page)
 
 published = warehouse.current(user.divisions)

@@ -18,7 +18,7 @@ import streamlit as st
 from dashboards import amounts, sidebar, signed_in, statement_terms
 from dashboards.excel import PERCENT_FORMAT, SHARE_FORMAT, XLSX_MIME, to_xlsx
 from dashboards.grid_columns import column_kind
-from dashboards.language import _
+from dashboards.language import N_, _
 from dashboards.selection import Selection, describe
 
 _SCREEN_FORMATS = {
@@ -30,9 +30,37 @@ _SCREEN_FORMATS = {
 _EXCEL_FORMATS = {"percent": PERCENT_FORMAT, "share": SHARE_FORMAT}
 
 
+# Headings of columns many tables share, for the tables whose page names only its own:
+# without them a heading was the column's English name ("Fiscal year") in every language.
+COMMON_HEADINGS = {
+    "account_id": N_("Account id"),
+    "bucket_order": N_("Bucket order"),
+    "change": N_("Change"),
+    "change_pct": N_("Change %"),
+    "currency_code": N_("Currency"),
+    "days_overdue": N_("Days overdue"),
+    "description": N_("Description"),
+    "division_code": N_("Division"),
+    "due_date": N_("Due date"),
+    "entry_date": N_("Date"),
+    "fiscal_year": N_("Fiscal year"),
+    "invoice_date": N_("Invoice date"),
+    "invoices": N_("Invoices"),
+    "last_year": N_("Last year"),
+    "period_end": N_("Period end"),
+    "period_number": N_("Period"),
+    "side": N_("Side"),
+    "this_year": N_("This year"),
+}
+
+
 def heading(column: str, labels: dict[str, str]) -> str:
-    """What a column is called on screen and in the workbook."""
-    return labels.get(column, column.replace("_", " ").capitalize())
+    """What a column is called on screen and in the workbook, in the user's language."""
+    if column in labels:
+        return labels[column]
+    if column in COMMON_HEADINGS:
+        return _(COMMON_HEADINGS[column])
+    return column.replace("_", " ").capitalize()
 
 
 def is_previous_year_column(column: str) -> bool:

@@ -526,7 +526,18 @@ def _password(from_stdin: bool) -> str:
         if not password:
             _fail("no password on standard input.")
         return password
-    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    import warnings
+    from getpass import GetPassWarning
+
+    try:
+        with warnings.catch_warnings():
+            # Without a terminal the input cannot be hidden; Python's warning about it is
+            # noise here (the typed text is not echoed to a pipe anyway).
+            warnings.simplefilter("ignore", GetPassWarning)
+            return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    except typer.Abort:
+        _fail("no password given; without a terminal, give it with --password-stdin.")
+        raise
 
 
 @contextlib.contextmanager

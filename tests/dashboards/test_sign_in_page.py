@@ -66,6 +66,7 @@ def test_five_failures_lock_the_user_even_with_the_right_password(app_env: Compa
     at = _form()
     for _ in range(5):
         at = sign_in(at, "clerk2", "wrong-password-1")
+    assert "now locked for 15 minutes" in at.error[0].value
     at = sign_in(at, "clerk2")  # the right one, too late
     assert "locked for 15 more minutes" in at.error[0].value
     assert SIGNED_IN not in at.session_state

@@ -80,8 +80,13 @@ def test_a_user_without_a_password_cannot_sign_in(engine) -> None:
 
 
 def test_five_failures_lock_for_fifteen_minutes_then_the_count_starts_again(engine) -> None:
-    for n in range(5):
-        assert attempt(engine, "clerk", "wrong", T0 + timedelta(minutes=n)) != "ok"
+    said = [attempt(engine, "clerk", "wrong", T0 + timedelta(minutes=n)) for n in range(5)]
+    assert said[:4] == ["Wrong user name or password."] * 4
+    # The fifth try says at once that the user is now locked.
+    assert said[4] == (
+        "Wrong user name or password. Too many failed tries: this user is now locked for "
+        "15 minutes."
+    )
     # Locked from the fifth failure (T0+4) until T0+19, even with the right password.
     refused = attempt(engine, "clerk", PASSWORD, T0 + timedelta(minutes=10, seconds=30))
     assert refused == "Too many failed tries: this user is locked for 9 more minutes."

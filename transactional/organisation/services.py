@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from babel.numbers import get_currency_precision, list_currencies
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from transactional import audit
@@ -58,6 +59,9 @@ def bootstrap_admin(*, session: Session, username: str = "admin") -> User:
     return admin
 
 
+USERNAME = re.compile(r"[A-Za-z0-9._@-]{2,60}")
+
+
 def create_user(
     *,
     session: Session,
@@ -71,11 +75,21 @@ def create_user(
     username = (username or "").strip()
     if not username:
         raise ValidationError(N_("User name is required."), field="username")
+    if not USERNAME.fullmatch(username):
+        raise ValidationError(
+            N_(
+                "A user name has 2 to 60 letters, digits and . _ - @ (no spaces), not '{username}'."
+            ),
+            field="username",
+            username=username,
+        )
     if role not in ROLES:
         raise ValidationError(
             N_("Role must be one of {roles}."), field="role", roles=", ".join(ROLES)
         )
-    if session.exec(select(User).where(User.username == username)).first() is not None:
+    # Case-insensitively: "X7" beside "x7" is one person signing in as the wrong user.
+    taken = select(User).where(func.lower(User.username) == username.lower())
+    if session.exec(taken).first() is not None:
         raise ValidationError(
             N_("User name {username} is already taken."), field="username", username=username
         )

@@ -31,6 +31,10 @@ _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("no such user: constant-time refusal")
 
 WRONG = N_("Wrong user name or password.")
+LOCKED_NOW = N_(
+    "Wrong user name or password. Too many failed tries: this user is now locked for "
+    "{minutes} minutes."
+)
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,10 @@ def sign_in(
         )
     if not _verify(user.password_hash or _DUMMY_HASH, password) or user.password_hash is None:
         record(session, username=typed, user_id=user.id, outcome="failed", now=moment)
+        until = locked_until(session, user.id)
+        if until is not None and until > moment:
+            # This try was the one too many: say so now, not on the next try.
+            raise SignInRefused(LOCKED_NOW, minutes=int(LOCKOUT.total_seconds() // 60))
         raise SignInRefused(WRONG)
     if not user.is_active:
         record(session, username=typed, user_id=user.id, outcome="refused_disabled", now=moment)
