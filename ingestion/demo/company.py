@@ -97,14 +97,14 @@ CLERK_SCOPES: dict[str, tuple[str, ...]] = {
     "clerk8": ("HOLD", "NL01"),
 }
 OFFICE_STAFF = (
-    ("accountant", "Anna de Boer (accountant)", "accountant"),
-    ("manager", "Maarten Visser (managing director)", "manager"),
-    ("analyst", "Lotte Jansen (controller, analyst)", "analyst"),
+    ("accountant", "Anna de Boer", "accountant"),
+    ("manager", "Maarten Visser", "manager"),
+    ("analyst", "Lotte Jansen", "analyst"),
 )
 # Users who sign in to try a role in a narrower scope; the generator never acts as them.
 GUESTS = (
-    ("accountant_be", "Camille Lambert (comptable)", "accountant", ("HOLD", "UK01")),
-    ("manager_us", "Jordan Miller (US managing director)", "manager", ("US01",)),
+    ("accountant_be", "Camille Lambert", "accountant", ("HOLD", "UK01")),
+    ("manager_us", "Jordan Miller", "manager", ("US01",)),
 )
 LANGUAGES = {"clerk1": "nl_NL", "accountant_be": "fr_BE"}  # the others read English
 
