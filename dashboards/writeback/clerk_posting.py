@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import pandas as pd
 from sqlmodel import Session
 
+from dashboards import language
 from dashboards.language import current_locale, error_text
 from transactional.database import session_scope
 from transactional.errors import N_, DomainError
@@ -104,10 +105,11 @@ def _renumbered(err: DomainError, prefix: str, grid_rows: list[int], word: str) 
     if "line" in err.params:
         return type(err)(err.message_id, field=field, **{**err.params, "line": row})
     named = re.compile(rf"^{word} {n}\b")
-    params = {
-        k: named.sub(f"{word} {row}", v) if isinstance(v, str) else v for k, v in err.params.items()
-    }
-    if params != err.params:
+    if any(isinstance(v, str) and named.match(v) for v in err.params.values()):
+        params = {
+            k: named.sub(f"{word} {row}", v) if isinstance(v, str) else v
+            for k, v in err.params.items()
+        }
         return type(err)(err.message_id, field=field, **params)
     # The refusal goes in already in the user's language (as dashboards/app_pages/alerts.py
     # does): a parameter is filled in as it is, never looked up in the catalog.
@@ -139,6 +141,13 @@ def _posting(
             return post(session, user)
     except DomainError as err:
         raise _renumbered(err, prefix, grid_rows, word) from err
+
+
+# The amount columns as a running total names them (message ids).
+AMOUNT_COLUMNS = {"debit": N_("debit"), "credit": N_("credit"), "amount": N_("amount")}
+# What the posted notice calls a document (message ids, translated where shown).
+INVOICE_KINDS = {"sales": N_("sales invoice"), "purchase": N_("purchase invoice")}
+PAYMENT_KINDS = {"received": N_("payment received"), "paid": N_("payment made")}
 
 
 def _or_none(value: str) -> str | None:
@@ -177,7 +186,7 @@ def post_journal_entry(
 
     def post(session: Session, user: User) -> Posted:
         entry = post_entry(session=session, user=user, entry=draft)
-        return Posted(entry.document_number, "journal entry")
+        return Posted(entry.document_number, N_("journal entry"))
 
     return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
 
@@ -219,7 +228,7 @@ def post_invoice_form(
 
     def post(session: Session, user: User) -> Posted:
         invoice = post_invoice(session=session, user=user, invoice=draft)
-        return Posted(invoice.document_number, f"{invoice_type} invoice")
+        return Posted(invoice.document_number, INVOICE_KINDS.get(invoice_type, invoice_type))
 
     return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
 
@@ -270,7 +279,7 @@ def post_payment_form(
 
     def post(session: Session, user: User) -> Posted:
         payment = post_payment(session=session, user=user, payment=draft)
-        return Posted(payment.document_number, f"payment {direction}")
+        return Posted(payment.document_number, PAYMENT_KINDS.get(direction, direction))
 
     return _posting(user_id, "allocations", [n for n, _ in rows], "Allocation", post)
 
@@ -289,6 +298,8 @@ def totals(grid: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, Any]:
             try:
                 result[c] += to_decimal(value, field=c, label=c)
             except DomainError:
-                unreadable.append(f"row {n} {c.replace('_', ' ')}")
+                unreadable.append(
+                    language._("row {n} {column}", n=n, column=language._(AMOUNT_COLUMNS.get(c, c)))
+                )
     result["unreadable"] = unreadable
     return result

@@ -20,6 +20,7 @@ from typing import Protocol, TypeVar
 import pandas as pd
 from sqlmodel import Session, col, select
 
+from dashboards.language import N_
 from dashboards.writeback.clerk_posting import Posted, _posting, filled_rows, text
 from transactional.finance.models import Invoice
 from transactional.organisation.models import User
@@ -93,7 +94,7 @@ def save_sales_order(
     def post(session: Session, user: User) -> OrderSaved:
         if quote:
             order = orders.create_quote(session=session, user=user, draft=draft)
-            return OrderSaved(Posted(order.quote_number or "", "quote"))
+            return OrderSaved(Posted(order.quote_number or "", N_("quote")))
         result = orders.create_order(session=session, user=user, draft=draft)
         notes = []
         for short in result.shortages:
@@ -110,7 +111,7 @@ def save_sales_order(
                 f"{_qty(short.available)} available, short {_qty(short.short)}; suggest "
                 f"ordering {_qty(short.suggested_quantity)} {who}"
             )
-        return OrderSaved(Posted(result.order.order_number or "", "sales order"), notes)
+        return OrderSaved(Posted(result.order.order_number or "", N_("sales order")), notes)
 
     return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
 
@@ -181,7 +182,7 @@ def deliver_order(
             delivery_date=delivery_date or "",
             lines=drafts,
         ),
-        "delivery",
+        N_("delivery"),
     )
 
 
@@ -197,7 +198,7 @@ def invoice_delivered(
             order_id=order_id,  # type: ignore[arg-type]
             invoice_date=invoice_date or "",
         )
-        return Posted(invoice.document_number, "sales invoice")
+        return Posted(invoice.document_number, N_("sales invoice"))
 
     return _posting(user_id, "lines", [], "Line", post)
 
@@ -217,7 +218,7 @@ def receive_order(
             receipt_date=receipt_date or "",
             lines=drafts,
         ),
-        "goods receipt",
+        N_("goods receipt"),
     )
 
 
@@ -284,7 +285,7 @@ def post_matched_invoice(
             accept_differences=accept_differences,
             note=note.strip(),
         )
-        return Posted(matched.invoice.document_number, "purchase invoice")
+        return Posted(matched.invoice.document_number, N_("purchase invoice"))
 
     return _posting(user_id, "lines", grid_rows, "Line", post)
 
@@ -330,7 +331,7 @@ def return_to_stock(
         )
         note = session.get(Invoice, ret.credit_note_id) if ret.credit_note_id else None
         return ReturnPosted(
-            Posted(ret.number, "customer return"), note.document_number if note else None
+            Posted(ret.number, N_("customer return")), note.document_number if note else None
         )
 
     return _posting(user_id, "lines", [n for n, _, _ in rows], "Line", post)
@@ -364,7 +365,7 @@ def transfer_between(
             lines=drafts,
             description=description.strip(),
         )
-        return Posted(transfer.number, "stock transfer")
+        return Posted(transfer.number, N_("stock transfer"))
 
     return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
 
@@ -440,6 +441,6 @@ def post_count(
             )
             for line, item, lot in posted
         ]
-        return CountPosted(Posted(count.number, "stock count"), differences)
+        return CountPosted(Posted(count.number, N_("stock count")), differences)
 
     return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
