@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any, NamedTuple
 
+from transactional.errors import N_
+
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
@@ -97,20 +99,21 @@ PNL_REPORT: tuple[str, ...] = (
     INCOME_TAX,
     NET_RESULT,
 )
+# Message ids: the dashboards show them in the user's language.
 LABELS: dict[str, str] = {
-    REVENUE: "Revenue",
-    COST_OF_GOODS: "Cost of goods sold",
-    OTHER_COST_OF_SALES: "Price and stock differences",
-    COST_OF_SALES: "Cost of sales",
-    GROSS_MARGIN: "Gross margin",
-    WAGES: "Wages and social charges",
-    OTHER_COSTS: "Other operating costs",
-    DEPRECIATION: "Depreciation",
-    OTHER_INCOME: "Other operating income",
-    EBIT: "EBIT",
-    FINANCIAL_RESULT: "Financial result",
-    INCOME_TAX: "Income tax",
-    NET_RESULT: "Net result",
+    REVENUE: N_("Revenue"),
+    COST_OF_GOODS: N_("Cost of goods sold"),
+    OTHER_COST_OF_SALES: N_("Price and stock differences"),
+    COST_OF_SALES: N_("Cost of sales"),
+    GROSS_MARGIN: N_("Gross margin"),
+    WAGES: N_("Wages and social charges"),
+    OTHER_COSTS: N_("Other operating costs"),
+    DEPRECIATION: N_("Depreciation"),
+    OTHER_INCOME: N_("Other operating income"),
+    EBIT: N_("EBIT"),
+    FINANCIAL_RESULT: N_("Financial result"),
+    INCOME_TAX: N_("Income tax"),
+    NET_RESULT: N_("Net result"),
 }
 
 # Ledger reporting categories (dim_accounts.reporting_category) -> P&L line. Cost of sales
