@@ -5,7 +5,9 @@ thousands), ``1,234.50`` in English. The dashboards name the locale of the user 
 (:func:`typing_in`) around a service call; ``transactional.money.to_decimal`` then reads
 typed text with :func:`canonical`. Input that could mean two numbers is refused rather
 than guessed: ``1.234`` in Dutch is 1234 to a Dutchman and 1.234 to anyone used to
-English, and a wrong guess posts an amount a thousand times off.
+English, and a wrong guess posts an amount a thousand times off. A number with only the
+other convention's decimal mark that cannot be a thousands separator (``12,5`` in English,
+``12.5`` in Dutch) has one meaning and is read.
 """
 
 from __future__ import annotations
@@ -61,6 +63,20 @@ def canonical(text: str, locale: str, *, field: str, label: str) -> str:
             value=text.strip(),
             example=example,
         )
+    other = "," if decimal == "." else "."
+    head, mark, tail = whole.partition(other)
+    if (
+        mark
+        and not fraction
+        and head.isdigit()
+        and tail.isdigit()
+        and len(tail) != 3
+        and other not in tail
+    ):
+        # "12,5" to an English reader, "12.5" to a Dutch one: the other convention's
+        # decimal mark, and no thousands separator (not three digits after it): one
+        # meaning only, so it is read as such.
+        return f"{sign}{head}.{tail}"
     used = {c for c in whole if c in groups}
     if used:
         separator = used.pop()

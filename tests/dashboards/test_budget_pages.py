@@ -68,8 +68,14 @@ def _ok(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}  # English (CLDR) puts the symbol first
+
+
 def _money(value: float, currency: str | None = None) -> str:
-    return f"{round(value, 2) + 0.0:,.2f}" + (f" {currency}" if currency else "")
+    number = round(value, 2) + 0.0
+    if currency is None:
+        return f"{number:,.2f}"
+    return ("-" if number < 0 else "") + f"{SYMBOLS[currency]}{abs(number):,.2f}"
 
 
 def _filters(at: AppTest) -> tuple[int, int]:
@@ -243,7 +249,9 @@ def test_cash_forecast_opens_with_the_cash_position(insights: Any) -> None:
             list(weeks["closing_cash"][:-1]), abs=0.005
         )
         caption = next(c.value for c in at.caption if "opens with the real cash" in c.value)
-        assert f"{as_of_date:%Y-%m-%d}" in caption and _money(cash, currency) in caption
+        # The date as English reads it (CLDR's medium form): "Nov 23, 2026".
+        shown_date = f"{as_of_date:%b} {as_of_date.day}, {as_of_date.year}"
+        assert shown_date in caption and _money(cash, currency) in caption
         check = report_frame(at, "cash_forecast_opening")
         assert check["difference"].abs().max() < 0.005
         assert check["period_end_cash"].sum() == pytest.approx(cash_tab, abs=0.005)

@@ -96,7 +96,9 @@ def _texts(at: Any) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("username", ["clerk1", "manager_us"])
+# English-speaking users: AppTest compares a select box's stored value with its shown
+# options, which differ once they are translated (the Dutch clerk is walked in Chromium).
+@pytest.mark.parametrize("username", ["clerk2", "manager_us"])
 @pytest.mark.parametrize("page", INSIGHTS)
 def test_a_scoped_user_sees_no_other_division_on_any_page(
     app_env: Company,
