@@ -274,7 +274,8 @@ def ageing(wh: PublishedWarehouse, sel: Selection, kind: str) -> None:
         key=f"{kind}_buckets",
         file_name=f"{kind}_ageing_buckets",
         title=title,
-        labels=labels(),
+        # Summed in the selection's currency (the caption names it), not the invoices'.
+        labels=labels(open_amount=_("Open")),
         hide=("bucket_order",),
     )
     st.markdown(_("**Open sales invoices**") if sales else _("**Open purchase invoices**"))
@@ -712,6 +713,7 @@ def cash_forecast(wh: PublishedWarehouse, sel: Selection) -> None:
         file_name="cash_forecast_13_weeks",
         title=_("13-week cash forecast"),
         labels=labels(),
+        selection=scope,  # the divisions of the one currency shown, not the sidebar's
     )
     if as_of is None:
         return
@@ -730,6 +732,7 @@ def cash_forecast(wh: PublishedWarehouse, sel: Selection) -> None:
         file_name="cash_forecast_opening",
         title=_("Cash forecast opening check"),
         labels=labels(currency_code=_("Currency")),
+        selection=scope,
     )
     if (check["difference"].abs() >= 0.005).any():
         st.error(

@@ -112,6 +112,9 @@ def test_every_download_button_gives_a_workbook(
         if str(button.key).startswith("alerts_"):  # as of the refresh, own currencies
             assert header["Currency"] == "each division's own", header
             assert "Fiscal year" not in header and header["As of"], header
+        if str(button.key).startswith("cash_forecast"):  # one currency's divisions only
+            assert "group" not in header["Currency"], header
+            assert "US01" not in header["Divisions"], header
         if button.key == "abc_documents_xlsx":  # one division, its window, the item
             assert "," not in header["Divisions"] and header["Window"], header
             assert header["Item"] == at.selectbox(key="abc_drill").options[0], header
