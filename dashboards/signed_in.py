@@ -18,6 +18,7 @@ from dashboards.language import LOCALE_KEY, N_
 from transactional import settings
 from transactional.database import session_scope
 from transactional.organisation import sign_in
+from transactional.organisation.rights import MATRIX
 from transactional.reads.user_scopes import UserScope, user_scope
 
 SIGNED_IN = "signed_in_user_id"
@@ -75,6 +76,14 @@ def scope() -> UserScope | None:
     """The signed-in user's scope as read at the start of this run."""
     found: UserScope | None = st.session_state.get(SCOPE)
     return found
+
+
+def may(action: str) -> bool:
+    """Whether the signed-in user's role has the right ``action`` (``rights.MATRIX``): a
+    page offers a form only to those who may submit it. The services still check the
+    right and the division on every submit."""
+    who = scope()
+    return who is not None and action in MATRIX.get(who.role, frozenset())
 
 
 def sign_out() -> None:

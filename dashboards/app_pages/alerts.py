@@ -403,6 +403,9 @@ def main() -> None:
         st.info(_("Pick divisions in the sidebar."))
     else:
         current_alerts(wh, sel)
+    if not signed_in.may("manage_alerts"):
+        st.caption(_("Alert thresholds are set by accountants, managers and administrators."))
+        return
     try:
         thresholds(sel)
     except master_data.LedgerUnavailable as exc:

@@ -501,7 +501,10 @@ def main() -> None:
         approval(by_id, currencies)
     else:
         by_id = {}
-        st.info(_("There are no budget versions for these divisions yet: make one below."))
+        st.info(_("There are no budget versions for these divisions yet."))
+    if not signed_in.may("manage_budgets"):
+        st.caption(_("Budget versions are made by accountants, managers and administrators."))
+        return
     new_version(divisions, by_id, sel.fiscal_year if sel else clock.today().year)
 
 
