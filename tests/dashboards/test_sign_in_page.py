@@ -158,3 +158,14 @@ def test_each_role_sees_its_pages_and_cannot_open_the_others(
         at.switch_page(path).run()
         assert not at.exception, (title, [e.message for e in at.exception])
         assert at.title[0].value == title, (username, title)
+
+
+def test_forms_a_role_may_not_submit_are_not_offered(app_env: Company) -> None:
+    clerk = open_page("app_pages/alerts.py", user="clerk2")
+    assert not [t for t in clerk.text_input if str(t.key).startswith("alert_")]
+    assert any("set by accountants" in c.value for c in clerk.caption)
+    manager = open_page("app_pages/alerts.py", user="manager")  # may set limits
+    assert [t for t in manager.text_input if str(t.key).startswith("alert_")]
+    clerk.switch_page("app_pages/budgets.py").run()
+    assert not [b for b in clerk.button if str(b.key).startswith("budget_from")]
+    assert any("made by accountants" in c.value for c in clerk.caption)
