@@ -11,6 +11,7 @@ by :func:`error_text`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -101,13 +102,48 @@ def error_text(error: DomainError) -> str:
     catalog = translations(language_of(current_locale()))
     text = catalog.gettext(error.message_id)
     params = {
-        k: catalog.gettext(v) if isinstance(v, str) and v else v for k, v in error.params.items()
+        k: _place(catalog, v) if isinstance(v, str) and v else v for k, v in error.params.items()
     }
     try:
         return text.format(**params) if params else text
     except (KeyError, IndexError, ValueError):
         # A translation with a broken placeholder must not hide the refusal.
         return error.message
+
+
+# The services name where in a document a value sits as "Line 3: quantity", "Order line 2",
+# "Allocation 1" (a label handed to a shared check such as money.to_decimal). Those
+# shapes, and the fields they name, are translated here so a refusal reads in one language.
+_PLACE = re.compile(r"^(Line|Order line|Allocation|Rate) (\d+)(?:(:)? (.+))?$")
+_PLACES = {
+    "Line": N_("Line {n}"),
+    "Order line": N_("Order line {n}"),
+    "Allocation": N_("Allocation {n}"),
+    "Rate": N_("Rate {n}"),
+}
+_FIELDS = (
+    N_("quantity"),
+    N_("price"),
+    N_("debit"),
+    N_("credit"),
+    N_("rate"),
+    N_("amount"),
+    N_("base amount"),
+    N_("counted quantity"),
+)
+
+
+def _place(catalog: NullTranslations, value: str) -> str:
+    """A parameter in the current language: a message id, a place in a document
+    ("Line 3: quantity"), or data (a code, a name) left as it is."""
+    found = _PLACE.match(value)
+    if found is None:
+        return catalog.gettext(value)
+    place, n, colon, field = found.groups()
+    text = catalog.gettext(_PLACES[place]).format(n=n)
+    if field is None:
+        return text
+    return f"{text}{colon or ''} {catalog.gettext(field)}"
 
 
 # st.date_input's display formats (the only orders it knows), per language.
