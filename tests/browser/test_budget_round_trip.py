@@ -108,6 +108,9 @@ def test_what_if_saved_in_the_browser_shows_in_budget_vs_actual(
     _pick(page, "Budget version", NAME)
     totals = page.locator("p", has_text=re.compile(r"Net result, year to date through period 12"))
     shown = _settle(page, totals.first)
-    budget = _money(re.search(rf"budget {_AMOUNT} EUR", shown).group(1))  # type: ignore[union-attr]
+    # English amounts (CLDR): the euro sign first, the minus before it ("-€1,234.50").
+    found = re.search(r"budget (-?)€([\d,]+\.\d{2})", shown)
+    assert found is not None, shown
+    budget = _money(found.group(1) + found.group(2))
     # P&L sign on the page: the net result budget is minus the lines' ledger-sign total.
     assert budget == -total, (shown, total)
