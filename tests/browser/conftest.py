@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -128,27 +129,48 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     return report
 
 
-@pytest.fixture
-def page(app_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
+@contextmanager
+def browser_page(request: pytest.FixtureRequest, tmp_path: Path, locale: str = "en-US") -> Iterator:
+    """Chromium's page in a browser speaking ``locale``; on failure, what it showed: the
+    page's text (Streamlit's own errors included) in the log and a screenshot beside it."""
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is required: bash .ci/setup --with-browser"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale)
         pg = context.new_page()
         pg.set_default_timeout(30_000)
         yield pg
         report = getattr(request.node, "report_call", None)
         if report is not None and report.failed:
-            # What the browser showed when the test gave up: the page's text (Streamlit's
-            # own errors included) in the log, and a full-page screenshot beside it.
             shot = tmp_path / "failure.png"
             pg.screenshot(path=str(shot), full_page=True)
             text = pg.locator("body").inner_text()[-3000:]
             print(f"\n--- page at failure ({pg.url}), screenshot {shot} ---\n{text}")
         context.close()
         browser.close()
+
+
+@pytest.fixture
+def page(app_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
+    with browser_page(request, tmp_path) as pg:
+        yield pg
+
+
+def settled_text(page, locator) -> str:  # type: ignore[no-untyped-def]
+    """The locator's text once the reruns the filters started have settled: the same text
+    three times in a row with no rerun running."""
+    previous, stable = None, 0
+    for _ in range(60):
+        page.wait_for_timeout(500)
+        running = page.locator('[data-testid="stStatusWidget"]').is_visible()
+        current = locator.inner_text()
+        stable = stable + 1 if (current == previous and not running) else 0
+        previous = current
+        if stable >= 3:
+            break
+    return str(previous).strip()
 
 
 def sign_in(page, username: str = "admin", password: str | None = None) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from dashboards.language import translations
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in
+from tests.browser.conftest import browser_page, settled_text, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
 
@@ -38,22 +38,8 @@ def nl(message: str) -> str:
 @pytest.fixture
 def dutch_page(app_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
     """A browser whose language is Dutch (what the sign-in form starts in)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="nl-NL")
-        page = context.new_page()
-        page.set_default_timeout(30_000)
+    with browser_page(request, tmp_path, locale="nl-NL") as page:
         yield page
-        report = getattr(request.node, "report_call", None)
-        if report is not None and report.failed:
-            shot = tmp_path / "failure.png"
-            page.screenshot(path=str(shot), full_page=True)
-            text = page.locator("body").inner_text()[-3000:]
-            print(f"\n--- page at failure ({page.url}), screenshot {shot} ---\n{text}")
-        context.close()
-        browser.close()
 
 
 def settle(page) -> None:  # type: ignore[no-untyped-def]
@@ -68,21 +54,9 @@ def settle(page) -> None:  # type: ignore[no-untyped-def]
 
 
 def card_value(page, title: str) -> str:  # type: ignore[no-untyped-def]
-    """The card's figure once the reruns the filters started have settled: the same text
-    three times in a row with no rerun running."""
     card = page.locator('[data-testid="stMetric"]').filter(has_text=title).first
     card.wait_for()
-    value = card.locator('[data-testid="stMetricValue"]')
-    previous, stable = None, 0
-    for _ in range(60):
-        page.wait_for_timeout(500)
-        running = page.locator('[data-testid="stStatusWidget"]').is_visible()
-        current = value.inner_text()
-        stable = stable + 1 if (current == previous and not running) else 0
-        previous = current
-        if stable >= 3:
-            break
-    return str(previous).strip()
+    return settled_text(page, card.locator('[data-testid="stMetricValue"]'))
 
 
 def dutch_decimal(shown: str) -> Decimal:

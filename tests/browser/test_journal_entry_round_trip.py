@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.browser.conftest import visit
+from tests.browser.conftest import settled_text, visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
 
@@ -33,17 +33,7 @@ def net_result(page, app_url: str) -> Decimal:
     period.click()
     page.get_by_role("option", name=re.compile(r"^10 ")).click()
     card = page.locator('[data-testid="stMetric"]').filter(has_text="Net result").first
-    value = card.locator('[data-testid="stMetricValue"]')
-    # Wait for the reruns the filters started: the figure must settle.
-    previous, stable = None, 0
-    for _ in range(60):
-        page.wait_for_timeout(500)
-        running = page.locator('[data-testid="stStatusWidget"]').is_visible()
-        current = value.inner_text()
-        stable = stable + 1 if (current == previous and not running) else 0
-        previous = current
-        if stable >= 3:
-            break
+    previous = settled_text(page, card.locator('[data-testid="stMetricValue"]'))
     assert page.get_by_text("HOLD").first.is_visible()
     return Decimal(str(previous).replace(",", "").strip())
 
