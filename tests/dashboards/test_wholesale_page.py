@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards.queries import wholesale as wholesale_queries
 from dashboards.warehouse import PublishedWarehouse
-from tests.dashboards.apptest_helpers import open_page, report_frame
+from tests.dashboards.apptest_helpers import empty_ledger, open_page, report_frame
 
 PAGE = "app_pages/wholesale.py"
 HOLD = 1
@@ -24,9 +24,10 @@ HOLD = 1
 
 @pytest.fixture
 def wholesale_env(monkeypatch: pytest.MonkeyPatch, contract_dir: Path, tmp_path: Path) -> None:
-    """Point the app at the contract warehouse (the page needs no ledger)."""
+    """Point the app at the contract warehouse; the ledger holds only the admin who signs
+    in (the page reads no ledger)."""
+    empty_ledger(monkeypatch, tmp_path)
     monkeypatch.setenv("ERP_WAREHOUSE_DIR", str(contract_dir))
-    monkeypatch.setenv("ERP_DATABASE_URL", f"sqlite:///{tmp_path / 'no_ledger.db'}")
 
 
 def _scalar(wh: PublishedWarehouse, sql: str, params: list[object] | None = None) -> float:
@@ -341,8 +342,8 @@ def test_a_warehouse_without_the_wholesale_marts_says_so(
         con.execute("drop table mart_stock_position")
     finally:
         con.close()
+    empty_ledger(monkeypatch, tmp_path)
     monkeypatch.setenv("ERP_WAREHOUSE_DIR", str(tmp_path / "old"))
-    monkeypatch.setenv("ERP_DATABASE_URL", f"sqlite:///{tmp_path / 'no_ledger.db'}")
     at = open_page(PAGE)
     assert not at.metric
     assert any("mart_stock_position" in i.value and "erp refresh" in i.value for i in at.info)
