@@ -135,3 +135,19 @@ def act_as(at: AppTest, user_id: int) -> AppTest:
     picked): a shortcut past the sign-out/sign-in round trip, for tests of rights."""
     at.session_state["signed_in_user_id"] = user_id
     return at.run()
+
+
+def empty_ledger(monkeypatch: Any, tmp_path: Any) -> str:
+    """A migrated ledger holding nothing but the first admin (as `erp db upgrade` leaves
+    it), and no warehouse: what a new installation shows before `erp generate`."""
+    from transactional.database import make_engine, session_scope
+    from transactional.migrate import upgrade
+    from transactional.organisation.users import ensure_admin_password
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setenv("ERP_DATABASE_URL", url)
+    monkeypatch.setenv("ERP_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    upgrade(url)
+    with session_scope(make_engine(url)) as session:
+        ensure_admin_password(session=session, password=password_of("admin"))
+    return url

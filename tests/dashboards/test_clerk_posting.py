@@ -118,5 +118,5 @@ def test_amounts_read_like_money() -> None:
     assert format_amount(1234.5, "EUR") == "€1,234.50"
     assert format_amount(-0.004, "USD") == "$0.00"
     assert format_amount(None, "EUR") == "–"
-    assert format_change(-12.345, "GBP") == "-12.35 GBP"
+    assert format_change(-12.345, "GBP") == "-£12.35"
     assert format_change(float("nan"), "GBP") is None

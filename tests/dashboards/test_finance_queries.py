@@ -91,8 +91,13 @@ def test_a_figure_without_lines_in_the_selection_reconciles_to_zero(
         figure = ledger.Figure("pl_section", "Revenue", "P&L section · Revenue")
         check = ledger.reconciliation(contract_wh, sel, figure)
         assert check.to_dict("records") == [
-            {"amount_currency": sel.currency, "figure": 0, "lines_total": 0, "lines": 0,
-             "difference": 0}
+            {
+                "amount_currency": sel.currency,
+                "figure": 0,
+                "lines_total": 0,
+                "lines": 0,
+                "difference": 0,
+            }
         ]
         assert ledger.ledger_lines(contract_wh, sel, figure).empty
 

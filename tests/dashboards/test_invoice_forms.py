@@ -44,7 +44,7 @@ def test_sales_invoice_is_posted_with_vat(app_env: Company) -> None:
                 "account": app_env.revenue_account,
                 "description": "Widgets",
                 "quantity": "3",
-                "unit_price": "33,33",
+                "unit_price": "33.33",  # as the English-speaking clerk writes it
                 "vat_code": "V21",
             },
             {"account": app_env.revenue_account, "quantity": "1", "unit_price": "0.01"},

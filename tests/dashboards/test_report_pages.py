@@ -163,9 +163,7 @@ def _rights(url: str, username: str) -> tuple[str, list[str]]:
         ("app_pages/forms/purchase_invoice.py", "purchase_invoice_division"),
     ],
 )
-def test_ledger_forms_offer_only_the_users_divisions(
-    app_env: Company, page: str, key: str
-) -> None:
+def test_ledger_forms_offer_only_the_users_divisions(app_env: Company, page: str, key: str) -> None:
     company = app_env
     role, codes = _rights(company.url, company.clerk)
     assert role == "clerk" and codes == ["HOLD", "NL01"]  # the demo's clerk8
