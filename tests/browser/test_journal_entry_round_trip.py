@@ -31,6 +31,8 @@ def net_result(page, app_url: str) -> Decimal:
     page.keyboard.press("Escape")
     period = page.get_by_label("Through period")
     period.click()
+    # Typed to filter: under the navigation the list shows only its first periods.
+    page.keyboard.type("10 (")
     page.get_by_role("option", name=re.compile(r"^10 ")).click()
     card = page.locator('[data-testid="stMetric"]').filter(has_text="Net result").first
     previous = settled_text(page, card.locator('[data-testid="stMetricValue"]'))
