@@ -270,6 +270,14 @@ def refresh(
             "default today.",
         ),
     ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="Engine that builds the marts: duckdb (in process) or spark (dbt-spark; "
+            "always a full job; docs/spark.md). Default: ERP_WAREHOUSE_ENGINE, else duckdb.",
+        ),
+    ] = None,
 ) -> None:
     """Refresh the warehouse in-process: extract, dbt build, checks, publish.
 
@@ -282,6 +290,20 @@ def refresh(
             date.fromisoformat(as_of_date)
         except ValueError:
             _fail(f"--as-of-date '{as_of_date}' is not a date; use YYYY-MM-DD.")
+    if engine is not None:
+        if engine.strip().lower() not in settings.ENGINES:
+            _fail(f"--engine '{engine}' is not an engine; use one of: {', '.join(settings.ENGINES)}.")
+        os.environ["ERP_WAREHOUSE_ENGINE"] = engine.strip().lower()
+    try:
+        if settings.warehouse_engine() == "spark":
+            from orchestration.spark_engine import SparkUnavailable, require_spark
+
+            try:
+                require_spark()
+            except SparkUnavailable as exc:
+                _fail(str(exc))
+    except ValueError as exc:
+        _fail(str(exc))
     # Runs land in the same dagster instance as `erp ui`, so they show in its run history.
     os.environ.setdefault("DAGSTER_HOME", str(_dagster_home()))
     from orchestration.refresh import RefreshFailed, run_refresh
@@ -393,6 +415,10 @@ def dbt(ctx: typer.Context) -> None:
     warehouse = build_path()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **dbt_environment(warehouse)}
+    # `erp dbt build --target spark` finds the Spark folder the refresh uses.
+    from orchestration.spark_engine import spark_environment
+
+    env.update(spark_environment(settings.spark_dir()))
     project = ["--project-dir", str(MODELS_DIR), "--profiles-dir", str(MODELS_DIR)]
     try:
         with holding_build(settings.warehouse_dir(), on_wait=console.print):

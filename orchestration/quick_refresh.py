@@ -53,6 +53,7 @@ from orchestration.project import (
 )
 from orchestration.resources import ErpWarehouse
 from orchestration.stages import stage
+from transactional import settings
 
 # Tables and the incremental fact, plus the tests tagged blocking; nothing else is picked
 # up indirectly (no other tests, no unit tests).
@@ -68,8 +69,9 @@ class QuickBuildConfig(dg.Config):
 
 def quick_build_possible(build_path: Path, as_of_date: str | None = None) -> bool:
     """True when the build file holds a complete build of the current models with the same
-    ageing date (so the views in it are current and only the tables need rebuilding)."""
-    if not build_path.is_file():
+    ageing date (so the views in it are current and only the tables need rebuilding).
+    Never on the Spark engine: its models run in Spark, not in the build file."""
+    if not build_path.is_file() or settings.warehouse_engine() != "duckdb":
         return False
     stored = read_build_fingerprint(build_path)
     return stored is not None and stored == models_fingerprint(as_of_date)

@@ -115,7 +115,12 @@ def _run(
         result = job.execute_in_process(
             run_config=run_config, instance=instance, raise_on_error=False
         )
-        if not result.success:
+        # A step skipped (its inputs never came, e.g. dbt's events could not be read) is
+        # as much a failure as a failed one: nothing new was published.
+        skipped = any(
+            e.event_type == dg.DagsterEventType.STEP_SKIPPED for e in result.all_events
+        )
+        if not result.success or skipped:
             raise RefreshFailed(explain(result), details=error_details(result))
     return job.name
 

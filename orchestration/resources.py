@@ -41,6 +41,12 @@ class ErpWarehouse(dg.ConfigurableResource):  # type: ignore[type-arg]
     def build_path(self) -> Path:
         return publish.build_path(self.directory())
 
+    def spark_directory(self) -> Path:
+        """Spark's working folder (raw Parquet, tables, metastore): ``<dir>/spark``."""
+        path = self.directory() / "spark"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
 
 class ErpDbtCliResource(DbtCliResource):
     """dbt, minus two start-up costs dagster-dbt pays before every command.

@@ -8,6 +8,8 @@ Only two settings exist, both optional for the embedded default:
   (default: ``data/warehouse``). Everything derived lives under it: the build and
   published files, the refresh's and dbt's logs (``logs/``), the demo's control totals
   and, unless ``DAGSTER_HOME`` names another, the dagster instance (``dagster_home/``).
+- ``ERP_WAREHOUSE_ENGINE``: which engine builds the marts, ``duckdb`` (default, in
+  process) or ``spark`` (dbt-spark; docs/spark.md). The dashboards read DuckDB either way.
 """
 
 from __future__ import annotations
@@ -86,3 +88,24 @@ def session_idle_hours() -> float:
     if hours <= 0:
         raise ValueError(f"ERP_SESSION_IDLE_HOURS must be more than 0, not {raw!r}")
     return hours
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def warehouse_engine() -> str:
+    """The engine that builds the marts: ``ERP_WAREHOUSE_ENGINE`` (duckdb or spark)."""
+    value = (os.environ.get("ERP_WAREHOUSE_ENGINE") or "duckdb").strip().lower()
+    if value not in ENGINES:
+        raise ValueError(
+            f"ERP_WAREHOUSE_ENGINE is {value!r}; it must be one of: {', '.join(ENGINES)}."
+        )
+    return value
+
+
+def spark_dir() -> Path:
+    """Spark's working folder: ``<ERP_WAREHOUSE_DIR>/spark`` (raw Parquet files, the
+    tables' files, the metastore). Absolute: Derby's metastore path must be."""
+    path = warehouse_dir() / "spark"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,13 +1,47 @@
 {#- Small portable building blocks. Anything engine-specific is dispatched here so the
     models stay standard SQL (DuckDB now; PostgreSQL, Spark or Trino when outgrown). -#}
 
-{#- Money and rates keep the source's exact scale: DECIMAL(19,4) and DECIMAL(19,8). -#}
+{#- Typed numbers, the same on every engine (the engines type sums, products and
+    divisions differently, so every mart column is cast to its contract type):
+    - money: decimal(18,2), amounts in a currency (the marts' contract type);
+    - price: decimal(19,4), unit prices and costs, and settings such as percentages;
+    - rate: decimal(19,8), exchange rates and shares.
+    The cast is exact-or-error on every engine. DuckDB raises when a value does not fit;
+    Spark under dbt-spark runs with ANSI mode off and would return NULL, silently dropping
+    an amount from every sum: checked_cast makes it raise instead (docs/spark.md). -#}
 {% macro money(expression) -%}
-    cast({{ expression }} as decimal(19, 4))
+    {{ checked_cast(expression, 'decimal(18, 2)') }}
+{%- endmacro %}
+
+{% macro price(expression) -%}
+    {{ checked_cast(expression, 'decimal(19, 4)') }}
 {%- endmacro %}
 
 {% macro rate(expression) -%}
-    cast({{ expression }} as decimal(19, 8))
+    {{ checked_cast(expression, 'decimal(19, 8)') }}
+{%- endmacro %}
+
+{% macro checked_cast(expression, data_type) -%}
+    {{ return(adapter.dispatch('checked_cast', 'erp')(expression, data_type)) }}
+{%- endmacro %}
+
+{% macro default__checked_cast(expression, data_type) -%}
+    cast({{ expression }} as {{ data_type }})
+{%- endmacro %}
+
+{#- Spark: a value that is there but does not survive the cast stops the query, with the
+    expression in the message, as DuckDB's own conversion error would. -#}
+{% macro spark__checked_cast(expression, data_type) -%}
+    {%- set label = expression | replace("'", "") | replace("\\", "") -%}
+    case
+        when ({{ expression }}) is not null
+            and cast(({{ expression }}) as {{ data_type }}) is null
+        then raise_error(concat(
+            'Conversion Error: ', cast(({{ expression }}) as string),
+            ' does not fit {{ data_type }} ({{ label }})'
+        ))
+        else cast(({{ expression }}) as {{ data_type }})
+    end
 {%- endmacro %}
 
 {#- The ageing date: the dbt var as_of_date ('YYYY-MM-DD'); else ERP_TODAY, the product's
@@ -23,8 +57,9 @@
 {%- endmacro %}
 
 {#- Whole days from one date to another (positive when end_date is later). -#}
+{#- bigint on every engine (Spark's datediff gives int, DuckDB's bigint). -#}
 {% macro days_between(start_date, end_date) -%}
-    {{ dbt.datediff(start_date, end_date, 'day') }}
+    cast({{ dbt.datediff(start_date, end_date, 'day') }} as bigint)
 {%- endmacro %}
 
 {% macro add_days(days, date_expression) -%}
@@ -66,7 +101,9 @@
 {%- endmacro %}
 
 {#- Consecutive integers 1..upper_bound, as a subquery with column generated_number
-    (dbt's generate_series: a native function where there is one, else a cross join). -#}
+    (dbt's generate_series: a native function where there is one, else a cross join of
+    powers of two, which Spark types double: hence the cast). -#}
 {% macro day_numbers(upper_bound) -%}
-    ({{ dbt.generate_series(upper_bound) }})
+    (select cast(series.generated_number as bigint) as generated_number
+     from ({{ dbt.generate_series(upper_bound) }}) as series)
 {%- endmacro %}

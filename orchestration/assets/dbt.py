@@ -27,11 +27,13 @@ from pydantic import Field
 
 from orchestration.assets.extract import EXTRACT_KEY
 from orchestration.build_lock import holding_build
+from orchestration import spark_engine
 from orchestration.project import (
     dbt_environment,
     drop_stale_relations,
     environment,
     erp_project,
+    forget_build_fingerprint,
     keep_parse_state,
     manifest_relations,
     models_fingerprint,
@@ -40,6 +42,7 @@ from orchestration.project import (
 )
 from orchestration.resources import ErpWarehouse
 from orchestration.stages import stage
+from transactional import settings
 
 MART_GROUPS = ("core", "finance", "wholesale")
 # dbt writes its artifacts per invocation under target/runs/<run>; keep the newest few.
@@ -106,22 +109,38 @@ def build_dbt_assets(manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
         fingerprint = models_fingerprint(config.as_of_date)
         runs = erp_project.project_dir / erp_project.target_path / "runs"
         target = runs / context.run.run_id
-        seed_parse_state(target, build)
-        with (
-            holding_build(warehouse.directory(), on_wait=context.log.info),
-            stage("dbt build (models and their tests)"),
-        ):
-            try:
-                with environment(dbt_environment(build)), pruning_alongside(runs):
-                    yield from dbt.cli(args, context=context, target_path=target).stream()
-            finally:
-                keep_partial_parse(target, build)
+        spark = settings.warehouse_engine() == "spark"
+        env = dbt_environment(build)
+        if spark:
+            spark_engine.require_spark()
+            args += ["--target", spark_engine.SPARK_TARGET]
+            env.update(spark_engine.spark_environment(warehouse.spark_directory()))
+        else:
+            seed_parse_state(target, build)
+        with holding_build(warehouse.directory(), on_wait=context.log.info):
+            with stage("dbt build (models and their tests)" + (" on Spark" if spark else "")):
+                try:
+                    with environment(env), pruning_alongside(runs):
+                        yield from dbt.cli(args, context=context, target_path=target).stream()
+                finally:
+                    # The parse state serves DuckDB runs on this file, not Spark's target.
+                    if not spark:
+                        keep_partial_parse(target, build)
+            if spark:
+                # The build file's marts are Spark's now, and it holds no DuckDB views
+                # of these models: the next quick refresh must be a full one.
+                forget_build_fingerprint(build)
+                with stage("marts from Spark into the build file"):
+                    counts = spark_engine.import_marts(
+                        build, warehouse.spark_directory(), manifest
+                    )
+                context.log.info(f"Imported {len(counts)} marts from Spark")
             # A model deleted from the project leaves its table behind; no publication
             # may carry it (dbt has closed the file by now).
             dropped = drop_stale_relations(build, expected)
             if dropped:
                 context.log.info(f"Dropped relations no model makes any more: {dropped}")
-            if complete:
+            if complete and not spark:
                 write_build_fingerprint(build, fingerprint)
 
     return erp_dbt_models

@@ -9,9 +9,11 @@ import dagster as dg
 from pydantic import Field
 
 from ingestion.extract_load import extract_load
+from ingestion.raw_parquet import export_raw
 from orchestration.build_lock import holding_build
 from orchestration.resources import ErpWarehouse
 from orchestration.stages import stage
+from transactional import settings
 
 EXTRACT_KEY = dg.AssetKey("erp_extract")
 
@@ -41,14 +43,19 @@ def erp_extract(
     context: dg.AssetExecutionContext, warehouse: ErpWarehouse, config: ExtractConfig
 ) -> dg.MaterializeResult:
     started = time.perf_counter()
-    with holding_build(warehouse.directory(), on_wait=context.log.info), stage("extract"):
-        counts = extract_load(
-            warehouse.source_url(),
-            warehouse.build_path(),
-            progress=lambda table, rows: context.log.debug(f"raw.{table}: {rows} rows"),
-            full=config.reload_raw,
-            verify=config.full_refresh,
-        )
+    with holding_build(warehouse.directory(), on_wait=context.log.info):
+        with stage("extract"):
+            counts = extract_load(
+                warehouse.source_url(),
+                warehouse.build_path(),
+                progress=lambda table, rows: context.log.debug(f"raw.{table}: {rows} rows"),
+                full=config.reload_raw,
+                verify=config.full_refresh,
+            )
+        # Spark reads the raw layer from Parquet files (docs/spark.md).
+        if settings.warehouse_engine() == "spark":
+            with stage("raw layer as Parquet for Spark"):
+                export_raw(warehouse.build_path(), warehouse.spark_directory())
     seconds = time.perf_counter() - started
     total = sum(counts.values())
     context.log.info(f"Loaded {total} rows in {seconds:.1f}s into {warehouse.build_path()}")

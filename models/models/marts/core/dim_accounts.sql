@@ -55,7 +55,7 @@ final as (
         pl_section,
         bs_section,
         -- Report order: sections in statement order, accounts by code within a section.
-        case coalesce(bs_section, pl_section)
+        cast(case coalesce(bs_section, pl_section)
             when 'Fixed assets' then 1
             when 'Inventory' then 2
             when 'Receivables' then 3
@@ -71,7 +71,7 @@ final as (
             when 'Income tax' then 15
             else 99
         end * 100000
-        + row_number() over (order by account_code, account_id) as sort_order
+        + row_number() over (order by account_code, account_id) as bigint) as sort_order
     from classified
 
 )

@@ -118,7 +118,7 @@ invoice_alerts as (
         cast(null as bigint) as version_id,
         cast(null as {{ dbt.type_string() }}) as account_code,
         ageing.open_amount_base as amount,
-        cast(null as decimal(19, 4)) as threshold,
+        {{ money('null') }} as threshold,
         ageing.days_overdue,
         'Invoice ' || coalesce(ageing.document_number, cast(ageing.invoice_id as {{ dbt.type_string() }}))
             || ' of ' || relations.relation_code || ' ' || relations.relation_name || ': '

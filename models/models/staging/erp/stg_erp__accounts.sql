@@ -12,8 +12,8 @@ renamed as (
     select
         id as account_id,
         division_id,
-        "code" as account_code,
-        "name" as account_name,
+        source.code as account_code,
+        source.name as account_name,
         account_type,
         account_class,
         reporting_category,

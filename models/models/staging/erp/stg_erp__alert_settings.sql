@@ -15,7 +15,7 @@ renamed as (
         division_id,
         kind,
         relation_id,
-        cast("value" as decimal(19, 4)) as setting_value,
+        {{ price('source.value') }} as setting_value,
         updated_by as updated_by_user_id,
         updated_at
 

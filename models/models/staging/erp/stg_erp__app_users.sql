@@ -13,7 +13,7 @@ renamed as (
         id as user_id,
         username,
         full_name,
-        "role" as role,
+        source.role as role,
         is_active
 
     from source

@@ -15,7 +15,7 @@ renamed as (
         changed_at,
         table_name,
         record_key,
-        "action" as action,
+        source.action as action,
         old_value,
         new_value
 

@@ -20,7 +20,7 @@ renamed as (
         cost_centre_id,
         cost_unit_id,
         employee_code,
-        cast(amount as decimal(19, 4)) as amount
+        {{ money('amount') }} as amount
 
     from source
 

@@ -12,8 +12,8 @@ renamed as (
     select
         id as cost_centre_id,
         division_id,
-        "code" as cost_centre_code,
-        "name" as cost_centre_name
+        source.code as cost_centre_code,
+        source.name as cost_centre_name
 
     from source
 

@@ -12,8 +12,8 @@ renamed as (
     select
         id as cost_unit_id,
         division_id,
-        "code" as cost_unit_code,
-        "name" as cost_unit_name
+        source.code as cost_unit_code,
+        source.name as cost_unit_name
 
     from source
 

@@ -10,8 +10,8 @@ source as (
 renamed as (
 
     select
-        "code" as currency_code,
-        "name" as currency_name,
+        source.code as currency_code,
+        source.name as currency_name,
         decimals
 
     from source

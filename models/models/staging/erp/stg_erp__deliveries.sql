@@ -12,7 +12,7 @@ renamed as (
     select
         id as delivery_id,
         division_id,
-        "number" as delivery_number,
+        source.number as delivery_number,
         order_id as sales_order_id,
         warehouse_id,
         cast(delivery_date as date) as delivery_date,

@@ -11,8 +11,8 @@ renamed as (
 
     select
         id as division_id,
-        "code" as division_code,
-        "name" as division_name,
+        source.code as division_code,
+        source.name as division_name,
         currency_code,
         country,
         parent_id as parent_division_id,

@@ -12,10 +12,10 @@ renamed as (
     select
         id as fiscal_year_id,
         division_id,
-        "year" as fiscal_year,
+        source.year as fiscal_year,
         cast(start_date as date) as fiscal_year_start,
         cast(end_date as date) as fiscal_year_end,
-        "status" as fiscal_year_status
+        source.status as fiscal_year_status
 
     from source
 

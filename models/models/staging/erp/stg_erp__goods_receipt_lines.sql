@@ -16,7 +16,7 @@ renamed as (
         item_id,
         lot_id,
         cast(quantity as decimal(19, 8)) as quantity,
-        cast("value" as decimal(19, 4)) as value_base
+        {{ money('source.value') }} as value_base
 
     from source
 

@@ -12,7 +12,7 @@ renamed as (
     select
         id as goods_receipt_id,
         division_id,
-        "number" as receipt_number,
+        source.number as receipt_number,
         order_id as purchase_order_id,
         warehouse_id,
         cast(receipt_date as date) as receipt_date,

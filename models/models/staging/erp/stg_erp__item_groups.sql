@@ -12,8 +12,8 @@ renamed as (
     select
         id as item_group_id,
         division_id,
-        "code" as item_group_code,
-        "name" as item_group_name
+        source.code as item_group_code,
+        source.name as item_group_name
 
     from source
 

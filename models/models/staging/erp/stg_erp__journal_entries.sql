@@ -15,7 +15,7 @@ renamed as (
         journal_id,
         fiscal_year_id,
         period_id,
-        "number" as entry_number,
+        source.number as entry_number,
         document_number,
         cast(entry_date as date) as entry_date,
         description,

@@ -12,8 +12,8 @@ renamed as (
     select
         id as journal_id,
         division_id,
-        "code" as journal_code,
-        "name" as journal_name,
+        source.code as journal_code,
+        source.name as journal_name,
         journal_type,
         account_id,
         currency_code

@@ -13,8 +13,8 @@ renamed as (
         id as payment_allocation_id,
         payment_id,
         invoice_id,
-        cast(amount as decimal(19, 4)) as amount,
-        cast(amount_base as decimal(19, 4)) as amount_base
+        {{ money('amount') }} as amount,
+        {{ money('amount_base') }} as amount_base
 
     from source
 

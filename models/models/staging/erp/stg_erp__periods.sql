@@ -13,10 +13,10 @@ renamed as (
         id as period_id,
         fiscal_year_id,
         division_id,
-        "number" as period_number,
+        source.number as period_number,
         cast(start_date as date) as period_start,
         cast(end_date as date) as period_end,
-        "status" as period_status
+        source.status as period_status
 
     from source
 

@@ -16,7 +16,7 @@ renamed as (
         item_id,
         description,
         cast(quantity as decimal(19, 8)) as quantity,
-        cast(unit_price as decimal(19, 4)) as unit_price,
+        {{ price('unit_price') }} as unit_price,
         supply_contract_id,
         cast(promised_date as date) as promised_date,
         cast(quantity_received as decimal(19, 8)) as quantity_received,

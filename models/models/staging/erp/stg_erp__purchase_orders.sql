@@ -12,8 +12,8 @@ renamed as (
     select
         id as purchase_order_id,
         division_id,
-        "number" as order_number,
-        "status" as status,
+        source.number as order_number,
+        source.status as status,
         relation_id,
         warehouse_id,
         currency_code,

@@ -17,7 +17,7 @@ renamed as (
         item_id,
         description,
         cast(quantity as decimal(19, 8)) as quantity,
-        cast(unit_price as decimal(19, 4)) as unit_price,
+        {{ price('unit_price') }} as unit_price,
         price_rule_id,
         vat_code,
         cast(quantity_delivered as decimal(19, 8)) as quantity_delivered,

@@ -12,7 +12,7 @@ renamed as (
     select
         id as sales_order_id,
         division_id,
-        "status" as status,
+        source.status as status,
         quote_number,
         order_number,
         relation_id,

@@ -17,7 +17,7 @@ renamed as (
         item_id,
         lot_id,
         cast(quantity as decimal(19, 8)) as quantity,
-        cast(cost_value as decimal(19, 4)) as cost_value
+        {{ money('cost_value') }} as cost_value
 
     from source
 

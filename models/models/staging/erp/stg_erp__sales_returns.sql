@@ -12,7 +12,7 @@ renamed as (
     select
         id as sales_return_id,
         division_id,
-        "number" as return_number,
+        source.number as return_number,
         order_id as sales_order_id,
         warehouse_id,
         cast(return_date as date) as return_date,

@@ -12,8 +12,8 @@ renamed as (
     select
         id as salesperson_id,
         division_id,
-        "code" as salesperson_code,
-        "name" as salesperson_name,
+        source.code as salesperson_code,
+        source.name as salesperson_name,
         is_active
 
     from source

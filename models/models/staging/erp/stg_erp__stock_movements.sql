@@ -20,7 +20,7 @@ renamed as (
         movement_type,
         cast(quantity as decimal(19, 8)) as quantity,
         cast(unit_cost as decimal(19, 8)) as unit_cost,
-        cast("value" as decimal(19, 4)) as value_base,
+        {{ money('source.value') }} as value_base,
         relation_id,
         source_type,
         source_id,

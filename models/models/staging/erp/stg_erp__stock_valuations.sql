@@ -14,7 +14,7 @@ renamed as (
         item_id,
         division_id,
         cast(quantity as decimal(19, 8)) as quantity,
-        cast("value" as decimal(19, 4)) as value_base,
+        {{ money('source.value') }} as value_base,
         cast(last_unit_cost as decimal(19, 8)) as last_unit_cost
 
     from source

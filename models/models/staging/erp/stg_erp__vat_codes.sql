@@ -11,8 +11,8 @@ renamed as (
 
     select
         id as vat_code_id,
-        "code" as vat_code,
-        "name" as vat_code_name,
+        source.code as vat_code,
+        source.name as vat_code_name,
         cast(rate as decimal(19, 8)) as vat_rate,
         vat_type,
         account_id

@@ -12,8 +12,8 @@ renamed as (
     select
         id as warehouse_id,
         division_id,
-        "code" as warehouse_code,
-        "name" as warehouse_name,
+        source.code as warehouse_code,
+        source.name as warehouse_name,
         is_active
 
     from source

@@ -1,0 +1,27 @@
+{#- The raw layer on Spark: the extract's Parquet files (ingestion/raw_parquet.py) under
+    <ERP_SPARK_DIR>/raw/<table>, registered as tables of the `raw` database before the
+    models run (on-run-start). Nothing to do on DuckDB, where the extract loads raw.* into
+    the warehouse file itself. -#}
+{% macro register_raw_tables() -%}
+    {{ return(adapter.dispatch('register_raw_tables', 'erp')()) }}
+{%- endmacro %}
+
+{% macro default__register_raw_tables() -%}
+    select 1
+{%- endmacro %}
+
+{% macro spark__register_raw_tables() -%}
+    {%- if execute -%}
+        {%- set folder = env_var('ERP_SPARK_DIR', '../data/warehouse/spark') ~ '/raw' -%}
+        {%- do run_query('create database if not exists raw') -%}
+        {%- for source in graph.sources.values() if source.package_name == 'erp' -%}
+            {%- set table = 'raw.' ~ source.identifier -%}
+            {%- do run_query('drop table if exists ' ~ table) -%}
+            {%- do run_query('create table ' ~ table ~ " using parquet location '" ~ folder ~ '/' ~ source.identifier ~ "'") -%}
+            {%- if source.meta.get('partitioned_by') -%}
+                {%- do run_query('msck repair table ' ~ table) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
