@@ -292,7 +292,9 @@ def refresh(
             _fail(f"--as-of-date '{as_of_date}' is not a date; use YYYY-MM-DD.")
     if engine is not None:
         if engine.strip().lower() not in settings.ENGINES:
-            _fail(f"--engine '{engine}' is not an engine; use one of: {', '.join(settings.ENGINES)}.")
+            _fail(
+                f"--engine '{engine}' is not an engine; use one of: {', '.join(settings.ENGINES)}."
+            )
         os.environ["ERP_WAREHOUSE_ENGINE"] = engine.strip().lower()
     try:
         if settings.warehouse_engine() == "spark":

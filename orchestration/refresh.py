@@ -117,9 +117,7 @@ def _run(
         )
         # A step skipped (its inputs never came, e.g. dbt's events could not be read) is
         # as much a failure as a failed one: nothing new was published.
-        skipped = any(
-            e.event_type == dg.DagsterEventType.STEP_SKIPPED for e in result.all_events
-        )
+        skipped = any(e.event_type == dg.DagsterEventType.STEP_SKIPPED for e in result.all_events)
         if not result.success or skipped:
             raise RefreshFailed(explain(result), details=error_details(result))
     return job.name

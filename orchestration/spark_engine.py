@@ -121,7 +121,13 @@ def import_marts(build: Path, spark_dir: Path, manifest: Mapping[str, Any]) -> d
                 raise FileNotFoundError(f"Spark built no table {MARTS_SCHEMA}.{mart} ({files})")
             parquet = sorted(str(p) for p in files.rglob("*.parquet"))
             name = f"{MARTS_SCHEMA}.{_identifier(mart)}"
-            target.execute(f"drop view if exists {name}")
+            kind = target.execute(
+                "select table_type from information_schema.tables"
+                " where table_schema = ? and table_name = ?",
+                [MARTS_SCHEMA, mart],
+            ).fetchone()
+            if kind is not None and kind[0] == "VIEW":
+                target.execute(f"drop view {name}")
             if columns:
                 target.execute(
                     f"create or replace table {name} ("

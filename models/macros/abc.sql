@@ -22,9 +22,9 @@
 {%- set partition = partition_by | join(', ') -%}
 select
     windowed.*,
-    {{ rate('case when windowed.positive_total > 0 then windowed.positive_value / windowed.positive_total else 0 end') }}
+    {{ rate('case when windowed.positive_total > 0 then ' ~ divide('windowed.positive_value', 'windowed.positive_total') ~ ' else 0 end') }}
         as share,
-    {{ rate('case when windowed.positive_total > 0 then windowed.cumulative_value / windowed.positive_total else 0 end') }}
+    {{ rate('case when windowed.positive_total > 0 then ' ~ divide('windowed.cumulative_value', 'windowed.positive_total') ~ ' else 0 end') }}
         as cumulative_share,
     case
         when windowed.{{ value_column }} <= 0 then 'C'
@@ -182,10 +182,10 @@ final as (
         {{ adapter.quote('value') }},
         cast(abc_rank as integer) as {{ adapter.quote('rank') }},
         share,
-        {{ rate('case when positive_total > 0 then value_before_block / positive_total else 0 end') }}
+        {{ rate('case when positive_total > 0 then ' ~ divide('value_before_block', 'positive_total') ~ ' else 0 end') }}
             as share_before,
         cumulative_share,
-        {{ rate('case when positive_total > 0 then running_value / positive_total else 0 end') }}
+        {{ rate('case when positive_total > 0 then ' ~ divide('running_value', 'positive_total') ~ ' else 0 end') }}
             as running_share,
         {{ rate('value_before_block') }} as value_before,
         {{ rate('positive_total') }} as positive_total,

@@ -21,6 +21,25 @@
     {{ checked_cast(expression, 'decimal(19, 8)') }}
 {%- endmacro %}
 
+{#- a / b as DuckDB computes it, on every engine: in double precision. DuckDB divides
+    decimals as doubles; Spark keeps decimals and cuts the result's scale to 6 digits when
+    the operands are wide (spark.sql.decimalOperations.allowPrecisionLoss), so shares and
+    averages came out different in the 7th digit. Callers guard a zero denominator. -#}
+{% macro divide(numerator, denominator) -%}
+    {{ return(adapter.dispatch('divide', 'erp')(numerator, denominator)) }}
+{%- endmacro %}
+
+{#- The same body per engine on purpose: a division is the one place where `/` may be
+    written (tests/warehouse/test_portable_sql.py), and an engine added later must say how
+    it divides. -#}
+{% macro duckdb__divide(numerator, denominator) -%}
+    (cast(({{ numerator }}) as double) / cast(({{ denominator }}) as double))
+{%- endmacro %}
+
+{% macro spark__divide(numerator, denominator) -%}
+    (cast(({{ numerator }}) as double) / cast(({{ denominator }}) as double))
+{%- endmacro %}
+
 {% macro checked_cast(expression, data_type) -%}
     {{ return(adapter.dispatch('checked_cast', 'erp')(expression, data_type)) }}
 {%- endmacro %}

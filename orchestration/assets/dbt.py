@@ -25,9 +25,9 @@ from dagster_dbt import (
 )
 from pydantic import Field
 
+from orchestration import spark_engine
 from orchestration.assets.extract import EXTRACT_KEY
 from orchestration.build_lock import holding_build
-from orchestration import spark_engine
 from orchestration.project import (
     dbt_environment,
     drop_stale_relations,
@@ -131,9 +131,7 @@ def build_dbt_assets(manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
                 # of these models: the next quick refresh must be a full one.
                 forget_build_fingerprint(build)
                 with stage("marts from Spark into the build file"):
-                    counts = spark_engine.import_marts(
-                        build, warehouse.spark_directory(), manifest
-                    )
+                    counts = spark_engine.import_marts(build, warehouse.spark_directory(), manifest)
                 context.log.info(f"Imported {len(counts)} marts from Spark")
             # A model deleted from the project leaves its table behind; no publication
             # may carry it (dbt has closed the file by now).

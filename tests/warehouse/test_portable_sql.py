@@ -64,6 +64,11 @@ SQL_RULES: list[tuple[str, str]] = [
     (r"\barg_max\s*\(", "DuckDB arg_max(): use max_by()"),
     (r"\barg_min\s*\(", "DuckDB arg_min(): use min_by()"),
     (r"//", "'//' integer division: use cast(floor(a / b) as bigint) or a dispatch macro"),
+    (
+        r"(?<![/*])/(?![/*])",
+        "division a / b: use {{ divide(a, b) }} (Spark keeps decimals and cuts the scale, "
+        "DuckDB divides as doubles)",
+    ),
     (r"\bhugeint\b", "DuckDB type hugeint: use bigint or decimal(38, 0)"),
     (r"\bvarchar\b", "type varchar: use {{ dbt.type_string() }}"),
     (r"\bubigint\b", "DuckDB unsigned type ubigint: use bigint or decimal"),
@@ -211,6 +216,7 @@ def test_project_sql_is_portable() -> None:
 OFFENDING = [
     "select list(amount) as amounts from lines",
     "select list_value(1, 2) as pair",
+    "select amount / quantity as unit_price from lines",
     "select list_agg(amount) from lines",
     "select [1, 2, 3] as numbers",
     "select struct_pack(a := 1) as s",
@@ -317,7 +323,7 @@ final as (
         sum(amount) over (order by day range between unbounded preceding and current row)
             as running,
         replace(code, '-', '') as code,
-        a / b as ratio
+        {{ divide("a", "b") }} as ratio
     from lines /* a block comment with * exclude (x) */
 )
 select * from final

@@ -26,3 +26,11 @@ select *
 from {{ model }}
 where not ({{ expression }})
 {% endtest %}
+
+{#- Amounts fit the marts' money type, decimal(18,2), without rounding: a currency with
+    three decimals (BHD, KWD) would otherwise lose its last digit in every mart. -#}
+{% test fits_money(model, column_name) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} <> round({{ column_name }}, 2)
+{% endtest %}

@@ -78,7 +78,7 @@ final as (
         reference_rates.currency_code,
         reference_rates.date_day,
         reference_rates.rate_to_reference,
-        {{ rate('reference_rates.rate_to_reference / group_rates.rate_to_reference') }}
+        {{ rate(divide('reference_rates.rate_to_reference', 'group_rates.rate_to_reference')) }}
             as rate_to_group
     from reference_rates
     cross join group_currency

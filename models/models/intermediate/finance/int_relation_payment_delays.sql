@@ -48,7 +48,7 @@ final as (
         division_id,
         relation_id,
         count(*) as settlements,
-        cast(round(sum(delay_days * weight) / sum(weight), 0) as integer) as avg_delay_days
+        cast(round({{ divide('sum(delay_days * weight)', 'sum(weight)') }}, 0) as integer) as avg_delay_days
     from settlements
     group by division_id, relation_id
 

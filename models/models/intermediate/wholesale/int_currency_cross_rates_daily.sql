@@ -19,7 +19,7 @@ final as (
         case
             when from_rates.currency_code = to_rates.currency_code
                 then {{ rate('1') }}
-            else {{ rate('from_rates.rate_to_reference / to_rates.rate_to_reference') }}
+            else {{ rate(divide('from_rates.rate_to_reference', 'to_rates.rate_to_reference')) }}
         end as rate
     from rates as from_rates
     inner join rates as to_rates

@@ -167,7 +167,7 @@ overruns as (
         settings.setting_value as overrun_pct,
         -- P&L sign: an unfavourable variance is negative, so the overrun is budget - actual.
         year_to_date.budget - year_to_date.actual as overrun,
-        abs(year_to_date.budget) * settings.setting_value / 100 as allowed_overrun
+        {{ divide('abs(year_to_date.budget) * settings.setting_value', '100') }} as allowed_overrun
     from year_to_date
     inner join settings
         on settings.kind = 'budget_overrun_pct'

@@ -155,7 +155,7 @@ final as (
         case
             when compared.budget <> 0
                 then cast(
-                    round(100 * (compared.actual - compared.budget) / abs(compared.budget), 2)
+                    round({{ divide('100 * (compared.actual - compared.budget)', 'abs(compared.budget)') }}, 2)
                     as decimal(19, 2)
                 )
         end as variance_pct

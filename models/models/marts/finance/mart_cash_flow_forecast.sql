@@ -137,7 +137,7 @@ placed_items as (
         case
             when expected_items.expected_date <= horizon.as_of_date then 1
             else cast(
-                floor({{ days_between('horizon.first_week_start', 'expected_items.expected_date') }} / 7)
+                floor({{ divide(days_between('horizon.first_week_start', 'expected_items.expected_date'), '7') }})
                 as integer
             ) + 1
         end as week_number
@@ -177,7 +177,7 @@ recurring as (
 
     select
         gl_lines.division_id,
-        sum(gl_lines.amount_base) / 3 as monthly_cost
+        {{ divide('sum(gl_lines.amount_base)', '3') }} as monthly_cost
     from gl_lines
     inner join accounts
         on gl_lines.account_id = accounts.account_id
@@ -219,10 +219,10 @@ budget_flows as (
     select
         budget_periods.division_id,
         days.week_number,
-        sum(
-            budget_periods.net_budget
-            / ({{ days_between('budget_periods.period_start', 'budget_periods.period_end') }} + 1)
-        ) as budget_flows
+        sum({{ divide(
+            'budget_periods.net_budget',
+            days_between('budget_periods.period_start', 'budget_periods.period_end') ~ ' + 1'
+        ) }}) as budget_flows
     from budget_periods
     inner join days
         on days.date_day between budget_periods.period_start and budget_periods.period_end
@@ -240,7 +240,7 @@ flows as (
         coalesce(opening.opening_cash, 0) as first_opening_cash,
         {{ money('coalesce(item_flows.receipts_open_items, 0)') }} as receipts_open_items,
         {{ money('coalesce(item_flows.payments_open_items, 0)') }} as payments_open_items,
-        {{ money('-coalesce(recurring.monthly_cost, 0) * 12 / 52') }} as recurring_costs,
+        {{ money(divide('-coalesce(recurring.monthly_cost, 0) * 12', '52')) }} as recurring_costs,
         {{ money('coalesce(budget_flows.budget_flows, 0)') }} as budget_flows
     from divisions
     cross join weeks

@@ -152,9 +152,9 @@ costed as (
     select
         lines.*,
         {{ money(
-            'case when lines.cost_basis_quantity > 0
-                then lines.quantity * lines.cost_basis_value / lines.cost_basis_quantity
-                else 0 end'
+            'case when lines.cost_basis_quantity > 0 then '
+            ~ divide('lines.quantity * lines.cost_basis_value', 'lines.cost_basis_quantity')
+            ~ ' else 0 end'
         ) }} as cost_base
     from lines
 

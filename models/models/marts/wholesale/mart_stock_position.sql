@@ -93,9 +93,9 @@ item_costs as (
     select
         item_totals.item_id,
         {{ rate(
-            'case when item_totals.item_quantity > 0
-                then item_totals.item_value / item_totals.item_quantity
-                else coalesce(valuations.last_unit_cost, 0) end'
+            'case when item_totals.item_quantity > 0 then '
+            ~ divide('item_totals.item_value', 'item_totals.item_quantity')
+            ~ ' else coalesce(valuations.last_unit_cost, 0) end'
         ) }} as average_cost
     from item_totals
     left join valuations
@@ -162,14 +162,15 @@ average_values as (
     select
         month_end_positions.item_id,
         month_end_positions.warehouse_id,
-        sum(
-            case
-                when month_end_items.item_quantity > 0
-                    then month_end_positions.quantity * month_end_items.item_value
-                        / month_end_items.item_quantity
-                else 0
-            end
-        ) / 12 as average_value
+        {{ divide(
+            'sum(case when month_end_items.item_quantity > 0 then '
+            ~ divide(
+                'month_end_positions.quantity * month_end_items.item_value',
+                'month_end_items.item_quantity'
+            )
+            ~ ' else 0 end)',
+            '12'
+        ) }} as average_value
     from month_end_positions
     inner join month_end_items
         on month_end_positions.month_end = month_end_items.month_end
@@ -208,7 +209,7 @@ turnovers as (
         valued.*,
         case
             when valued.average_value > 0
-                then {{ rate('valued.issued_cost_12m / valued.average_value') }}
+                then {{ rate(divide('valued.issued_cost_12m', 'valued.average_value')) }}
         end as turnover
     from valued
 
@@ -236,7 +237,7 @@ final as (
         {{ money('turnovers.issued_cost_12m') }} as issued_cost_12m,
         turnovers.turnover,
         case
-            when turnovers.turnover > 0 then {{ rate('365 / turnovers.turnover') }}
+            when turnovers.turnover > 0 then {{ rate(divide('365', 'turnovers.turnover')) }}
         end as days_in_stock
     from turnovers
     inner join items

@@ -59,7 +59,7 @@ final as (
         on_time_lines,
         case
             when judged_lines > 0
-                then {{ rate('100.0 * on_time_lines / judged_lines') }}
+                then {{ rate(divide('100.0 * on_time_lines', 'judged_lines')) }}
         end as on_time_pct,
         {{ rate('avg_promised_lead_days') }} as avg_promised_lead_days,
         {{ rate('avg_actual_lead_days') }} as avg_actual_lead_days,
@@ -67,7 +67,7 @@ final as (
         {{ rate('quantity_returned') }} as quantity_returned,
         case
             when quantity_received > 0
-                then {{ rate('100 * quantity_returned / quantity_received') }}
+                then {{ rate(divide('100 * quantity_returned', 'quantity_received')) }}
         end as returns_pct
     from aggregated
 
