@@ -10,6 +10,7 @@ fingerprint is kept beside it), or under ``dagster dev``, it is made here with o
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -72,21 +73,38 @@ def parse_project() -> None:
     warehouse = Path(os.environ.get("ERP_WAREHOUSE_PATH") or build_path())
     # Taken before the parse: a file saved during it makes the next check parse again.
     fingerprint = project_fingerprint()
-    subprocess.run(
-        [
-            dbt_executable(),
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(MODELS_DIR),
-            "--profiles-dir",
-            str(MODELS_DIR),
-        ],
-        check=True,
-        cwd=MODELS_DIR,
-        env={**os.environ, **dbt_environment(warehouse)},
-    )
-    _write_atomically(_manifest_fingerprint_path(), f"{fingerprint}\n".encode())
+    with manifest_lock(exclusive=True):
+        subprocess.run(
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(MODELS_DIR),
+                "--profiles-dir",
+                str(MODELS_DIR),
+            ],
+            check=True,
+            cwd=MODELS_DIR,
+            env={**os.environ, **dbt_environment(warehouse)},
+        )
+        _write_atomically(_manifest_fingerprint_path(), f"{fingerprint}\n".encode())
+
+
+@contextmanager
+def manifest_lock(*, exclusive: bool) -> Iterator[None]:
+    """Hold ``target/.manifest.lock``: exclusive while ``dbt parse`` rewrites the manifest
+    (it writes the file in place), shared while it is read. Two processes on one project
+    (the test suite's workers, the dashboards' server and ``erp refresh``) would otherwise
+    parse over each other or read a half-written manifest."""
+    path = _target_dir() / ".manifest.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
 
 
 def _manifest_fingerprint_path() -> Path:
@@ -125,7 +143,8 @@ def load_manifest() -> dict[str, Any]:
     identity = (stat.st_mtime_ns, stat.st_size)
     loaded = _LOADED.get(identity)
     if loaded is None:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
+        with manifest_lock(exclusive=False):
+            loaded = json.loads(path.read_text(encoding="utf-8"))
         _LOADED.clear()
         _LOADED[identity] = loaded
     return loaded
