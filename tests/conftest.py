@@ -6,10 +6,14 @@ these fixtures fail (they never skip).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 
 import psycopg
@@ -25,6 +29,20 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 TODAY = "2026-11-23"
 os.environ["ERP_TODAY"] = TODAY
 os.environ["ERP_ADMIN_PASSWORD"] = "admin-test-password"  # the admin's, for sign-in tests
+# A pytest-xdist worker's __main__ is execnet's bootstrap (python -c): no __spec__, no
+# __file__. pyspark takes such a __main__ for its doctest runner and exits the process
+# (pyspark.sql.connect.utils.check_dependencies: sys.exit(0)) when great_expectations
+# imports it, so the quality check of every refresh failed with "SystemExit: 0" under
+# xdist. Named "__main__", the spec is also one multiprocessing's spawn leaves alone.
+if getattr(sys.modules["__main__"], "__spec__", None) is None and not hasattr(
+    sys.modules["__main__"], "__file__"
+):
+    sys.modules["__main__"].__spec__ = ModuleSpec("__main__", None)
+
+# Beside dbt's manifest (git ignores the folder): the locks of the tests that change the
+# dbt project on disk, below.
+PROJECT_LOCKS = Path(__file__).resolve().parents[1] / "models" / "target"
+EDITS_DBT_PROJECT = "edits_dbt_project"
 
 PG_ADMIN_URL = os.environ.get("ERP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -98,3 +116,46 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
     engine_for.cache_clear()
     drop_pg_database(name)
+
+
+# --- a test that changes the dbt project runs alone ------------------------------------------
+#
+# A test marked edits_dbt_project writes a model file into models/ (the analyst's loop of
+# adding a model); while it exists every other process on this checkout sees another
+# project: its refresh would re-parse and build that model, its fingerprints would differ.
+# The suite runs on two pytest-xdist workers (.ci/test), and developers may run pytest
+# beside it, so each test holds a shared lock on the project for its whole run (the
+# fixtures it sets up and tears down included) and such a test an exclusive one. It
+# enters through a turnstile first: the other worker's next test waits behind it, rather
+# than the lock passing from one shared holder to the next and never coming free.
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{EDITS_DBT_PROJECT}: writes into models/ (the dbt project): runs while no other "
+        "test of this checkout runs",
+    )
+
+
+def _flock(stack: ExitStack, path: Path, mode: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    stack.callback(os.close, descriptor)  # closing releases the lock
+    fcntl.flock(descriptor, mode)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    alone = item.get_closest_marker(EDITS_DBT_PROJECT) is not None
+    with ExitStack() as held:
+        with ExitStack() as turnstile:
+            _flock(turnstile, PROJECT_LOCKS / ".tests-turnstile.lock", fcntl.LOCK_EX)
+            _flock(
+                held,
+                PROJECT_LOCKS / ".tests-project.lock",
+                fcntl.LOCK_EX if alone else fcntl.LOCK_SH,
+            )
+            if alone:
+                held.push(turnstile.pop_all())  # nobody enters until it is done
+        return (yield)

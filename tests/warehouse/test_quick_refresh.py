@@ -334,6 +334,8 @@ def test_the_facts_load_window_is_the_extracts() -> None:
     assert project["vars"]["gl_lookback_ids"] == LOOKBACK_IDS
 
 
+# It writes a model into models/: no other test may see the project meanwhile (tests/conftest.py).
+@pytest.mark.edits_dbt_project
 def test_a_model_added_then_deleted_is_published_then_gone(
     company: tuple[str, Path], first_publish: Publication
 ) -> None:
