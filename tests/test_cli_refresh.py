@@ -76,6 +76,30 @@ def test_as_of_date_is_an_option_and_is_checked(tmp_path: Path) -> None:
     assert "--as-of-date '2026-13-45' is not a date" in bad.stderr
 
 
+def test_engine_is_an_option_and_is_checked(tmp_path: Path) -> None:
+    env = {"ERP_WAREHOUSE_DIR": str(tmp_path / "wh")}
+    assert "--engine" in erp("refresh", "--help", env=env).stdout
+    bad = erp("refresh", "--engine", "oracle", env=env)
+    assert bad.returncode == 1
+    assert "--engine 'oracle' is not an engine; use one of: duckdb, spark." in bad.stderr
+    assert "Traceback" not in bad.stderr
+    unset = erp("refresh", env={**env, "ERP_WAREHOUSE_ENGINE": "sparkle"})
+    assert unset.returncode == 1
+    assert "ERP_WAREHOUSE_ENGINE is 'sparkle'; it must be one of: duckdb, spark." in unset.stderr
+
+
+def test_spark_without_java_says_what_to_install(tmp_path: Path) -> None:
+    """A machine without Java 17: one line naming what is missing and how to get it,
+    before anything is extracted or built."""
+    env = {"ERP_WAREHOUSE_DIR": str(tmp_path / "wh"), "JAVA_HOME": str(tmp_path / "no-java")}
+    result = erp("refresh", "--engine", "spark", env=env)
+    assert result.returncode == 1
+    assert "the Spark engine needs Java 17 or newer" in result.stderr
+    assert "bash .ci/setup --with-spark" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "wh" / "build").exists()
+
+
 def test_erp_dbt_works_on_the_configured_warehouse(tmp_path: Path) -> None:
     """The README's analyst command: dbt on models/, the build file and the logs under
     ERP_WAREHOUSE_DIR (the old command always used data/warehouse)."""

@@ -40,6 +40,13 @@
     (cast(({{ numerator }}) as double) / cast(({{ denominator }}) as double))
 {%- endmacro %}
 
+{#- A term of a sum, as an exact decimal: a sum of doubles depends on the order the engine
+    adds them in, and a total near half a cent then rounds one way on DuckDB and the
+    other on Spark. Divide, make each term exact, then sum. -#}
+{% macro exact_term(expression) -%}
+    {{ checked_cast(expression, 'decimal(38, 10)') }}
+{%- endmacro %}
+
 {% macro checked_cast(expression, data_type) -%}
     {{ return(adapter.dispatch('checked_cast', 'erp')(expression, data_type)) }}
 {%- endmacro %}

@@ -6,14 +6,19 @@
     {{ return(adapter.dispatch('register_raw_tables', 'erp')()) }}
 {%- endmacro %}
 
+{#- Empty: dbt skips an empty hook without opening a connection. -#}
 {% macro default__register_raw_tables() -%}
-    select 1
 {%- endmacro %}
 
+{#- Only commands that read the raw layer re-register it (new Parquet files, a changed
+    column); `dbt compile`, `show` or `docs` use the tables the last build registered in
+    the metastore, and need no JVM work before their own query. -#}
 {% macro spark__register_raw_tables() -%}
-    {%- if execute -%}
+    {%- if execute and flags.WHICH in ('build', 'run', 'test', 'seed', 'snapshot') -%}
         {%- set folder = env_var('ERP_SPARK_DIR', '../data/warehouse/spark') ~ '/raw' -%}
-        {%- do run_query('create database if not exists raw') -%}
+        {%- if run_query("show databases like 'raw'") | length == 0 -%}
+            {%- do run_query('create database raw') -%}
+        {%- endif -%}
         {%- for source in graph.sources.values() if source.package_name == 'erp' -%}
             {%- set table = 'raw.' ~ source.identifier -%}
             {%- do run_query('drop table if exists ' ~ table) -%}
@@ -23,5 +28,4 @@
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    select 1
 {%- endmacro %}

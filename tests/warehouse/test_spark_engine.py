@@ -56,6 +56,8 @@ def built(
     duck_dir = tmp_path_factory.mktemp("engine_duckdb")
     spark_dir = tmp_path_factory.mktemp("engine_spark")
     with pytest.MonkeyPatch.context() as patch:
+        # The tiny company's tables fit one task each: fewer partitions, fewer tasks.
+        patch.setenv("ERP_SPARK_SHUFFLE_PARTITIONS", "1")
         duck = _refresh("duckdb", duck_dir, patch)
         spark = _refresh("spark", spark_dir, patch)
     yield Built(duck, spark, spark_dir / "spark")
@@ -131,55 +133,48 @@ def test_spark_tables_are_partitioned_parquet(built: Built) -> None:
     assert list((marts / "fct_gl_lines").glob("*.parquet"))
 
 
-def _dbt_show(sql: str, spark_dir: Path) -> subprocess.CompletedProcess[str]:
-    """``dbt show --inline`` on the Spark target, in the folder the refresh used."""
+def _dbt_show(sql: str, spark_dir: Path) -> tuple[list[dict[str, Any]] | None, str]:
+    """``dbt show --inline`` on the Spark target (in the folder the refresh used): the
+    rows, or None when the query failed, and dbt's messages."""
     import os
 
     from orchestration.project import MODELS_DIR, dbt_environment, dbt_executable
     from orchestration.spark_engine import spark_environment
 
     env = {**os.environ, **dbt_environment(), **spark_environment(spark_dir)}
-    return subprocess.run(
-        [
-            dbt_executable(),
-            "show",
-            "--target",
-            "spark",
-            "--inline",
-            sql,
-            "--project-dir",
-            str(MODELS_DIR),
-            "--profiles-dir",
-            str(MODELS_DIR),
-            "--target-path",
-            str(spark_dir / "show-target"),
-            "--log-path",
-            str(spark_dir / "logs"),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=MODELS_DIR,
-        timeout=600,
-        check=False,
+    command = [
+        dbt_executable(), "show", "--target", "spark", "--output", "json",
+        "--log-format", "json", "--inline", sql,
+        "--project-dir", str(MODELS_DIR), "--profiles-dir", str(MODELS_DIR),
+        "--target-path", str(spark_dir / "show-target"), "--log-path", str(spark_dir / "logs"),
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=env, cwd=MODELS_DIR, timeout=600
     )
+    messages = []
+    for line in done.stdout.splitlines():
+        if not line.startswith("{"):
+            continue
+        event = json.loads(line)
+        messages.append(event["info"]["msg"])
+        if event["info"]["name"] == "ShowNode" and done.returncode == 0:
+            return json.loads(event["data"]["preview"]), "\n".join(messages)
+    return None, "\n".join(messages)
 
 
 def test_a_value_that_does_not_fit_stops_spark_as_it_stops_duckdb(built: Built) -> None:
     """dbt-spark turns ANSI mode off: a plain cast that overflows gives NULL there (an
     amount silently gone from every sum), where DuckDB raises. The marts' casts go through
-    ``money()`` / ``checked_cast``, which raise on Spark too."""
+    ``money()`` (``checked_cast``), which raises on Spark too."""
     too_big = "cast(12345678901234567.5 as decimal(19, 1))"  # 17 digits before the point
     with pytest.raises(duckdb.ConversionException):
         duckdb.sql(f"select cast({too_big} as decimal(18, 2))").fetchall()
-    show = _dbt_show(
+    rows, messages = _dbt_show(
         f"select cast({too_big} as decimal(18, 2)) as plain, {{{{ money('12.345') }}}} as fits",
         built.spark_dir,
     )
-    assert show.returncode == 0, show.stdout[-2000:]
-    assert "| plain" in show.stdout or "plain" in show.stdout
-    table = show.stdout[show.stdout.index("plain") :]
-    assert "12.35" in table and "None" in table or "NULL" in table, table  # NULL, not an error
-    guarded = _dbt_show(f"select {{{{ money('{too_big}') }}}} as amount", built.spark_dir)
-    assert guarded.returncode != 0, guarded.stdout[-2000:]
-    assert "does not fit decimal(18, 2)" in guarded.stdout, guarded.stdout[-2000:]
+    # The hazard: Spark's plain cast gives NULL; a value that fits is rounded half up.
+    assert rows == [{"plain": None, "fits": 12.35}], messages[-2000:]
+    rows, messages = _dbt_show(f"select {{{{ money('{too_big}') }}}} as amount", built.spark_dir)
+    assert rows is None, rows
+    assert "does not fit decimal(18, 2)" in messages, messages[-2000:]

@@ -219,10 +219,10 @@ budget_flows as (
     select
         budget_periods.division_id,
         days.week_number,
-        sum({{ divide(
+        sum({{ exact_term(divide(
             'budget_periods.net_budget',
             days_between('budget_periods.period_start', 'budget_periods.period_end') ~ ' + 1'
-        ) }}) as budget_flows
+        )) }}) as budget_flows
     from budget_periods
     inner join days
         on days.date_day between budget_periods.period_start and budget_periods.period_end

@@ -164,10 +164,10 @@ average_values as (
         month_end_positions.warehouse_id,
         {{ divide(
             'sum(case when month_end_items.item_quantity > 0 then '
-            ~ divide(
+            ~ exact_term(divide(
                 'month_end_positions.quantity * month_end_items.item_value',
                 'month_end_items.item_quantity'
-            )
+            ))
             ~ ' else 0 end)',
             '12'
         ) }} as average_value
