@@ -234,7 +234,8 @@ class ChildRun:
 
 
 def run_child(label: str, code: str, args: Sequence[str], work: Workdir, log_name: str) -> ChildRun:
-    """Run ``python -c code args`` in the work directory's environment, sampling memory.
+    """Run ``python <code as a script> args`` in the work directory's environment,
+    sampling memory.
 
     The child writes its result as JSON to the file named by its last argument; its output
     goes to a log file, whose last line shows in the heartbeat every 15 s.
@@ -243,11 +244,16 @@ def run_child(label: str, code: str, args: Sequence[str], work: Workdir, log_nam
     log_path = work.logs / log_name
     result_path = work.logs / f"{log_name}.result.json"
     result_path.unlink(missing_ok=True)
+    # Run as a script file, not `python -c`: under -c the main module has no __file__,
+    # and pyspark's Connect package (imported by great_expectations when pyspark is
+    # installed) takes that for a doctest run and calls sys.exit(0) mid-refresh.
+    script = work.logs / f"{log_name}.py"
+    script.write_text(code)
     peak = 0
     with log_path.open("w") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-c", code, *args, str(result_path)],
+            [sys.executable, str(script), *args, str(result_path)],
             cwd=PROJECT,
             env=work.env(),
             stdout=out,
