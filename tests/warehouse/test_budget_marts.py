@@ -52,7 +52,8 @@ pytestmark = pytest.mark.pipeline
 D = Decimal
 AS_OF = date(2025, 6, 30)
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
-CENT = D("0.0001")
+# The marts hold money in cents, decimal(18,2), rounded half away from zero (money()).
+CENT = D("0.01")
 
 
 @dataclass

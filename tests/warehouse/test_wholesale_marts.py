@@ -397,8 +397,8 @@ def test_credit_note_lines_are_negative(scenario: Scenario) -> None:
     credit, invoice = rows
     assert credit[1] == D("-100.00") and invoice[1] == D("600.00")
     # Costed at the same unit cost (the net delivered cost per net delivered unit), so the
-    # credit note reverses its share of the invoice's cost.
-    assert abs(credit[2] * 6 + invoice[2]) < D("0.001")
+    # credit note reverses its share of the invoice's cost: 5 of the 30 units, in cents.
+    assert credit[2] == (-invoice[2] / 6).quantize(D("0.01"), rounding=ROUND_HALF_UP)
 
 
 def test_cost_equals_delivered_cost_net_of_returns(scenario: Scenario) -> None:
