@@ -143,7 +143,7 @@ def _build(
     seed_parse_state(target, build_file)
     results: list[dict[str, Any]] = []
     try:
-        with pruning_alongside(runs):
+        with pruning_alongside(runs, target):
             successful = dbt_in_process.run(
                 args,
                 warehouse=build_file,

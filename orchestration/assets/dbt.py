@@ -8,6 +8,7 @@ groups follow the folders (staging, intermediate, core, finance).
 # No `from __future__ import annotations` here: dagster reads the parameter annotations
 # (config, resources) at decoration time.
 
+import fcntl
 import json
 import shutil
 import threading
@@ -120,7 +121,7 @@ def build_dbt_assets(manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
         with holding_build(warehouse.directory(), on_wait=context.log.info):
             with stage("dbt build (models and their tests)" + (" on Spark" if spark else "")):
                 try:
-                    with environment(env), pruning_alongside(runs):
+                    with environment(env), pruning_alongside(runs, target):
                         yield from dbt.cli(args, context=context, target_path=target).stream()
                 finally:
                     # The parse state serves DuckDB runs on this file, not Spark's target.
@@ -156,21 +157,48 @@ def keep_partial_parse(target: Path, build: Path) -> None:
 
 
 @contextmanager
-def pruning_alongside(runs: Path) -> Iterator[None]:
+def pruning_alongside(runs: Path, current: Path) -> Iterator[None]:
     """Delete old run folders while dbt runs: some 900 files each (compiled and run SQL
-    per node), which took seconds of a quick refresh when done after dbt."""
-    thread = threading.Thread(target=prune_targets, args=(runs,), name="erp-prune-dbt-runs")
-    thread.start()
-    try:
-        yield
-    finally:
-        thread.join()
+    per node), which took seconds of a quick refresh when done after dbt. ``current``, the
+    folder this run's dbt writes, is marked in use meanwhile: refreshes of other
+    warehouses share ``runs`` and prune it too, and a Spark build outlasts many of theirs."""
+    with _in_use(current):
+        thread = threading.Thread(target=prune_targets, args=(runs,), name="erp-prune-dbt-runs")
+        thread.start()
+        try:
+            yield
+        finally:
+            thread.join()
+
+
+IN_USE = ".in-use"
+
+
+@contextmanager
+def _in_use(folder: Path) -> Iterator[None]:
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / IN_USE).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def prune_targets(runs: Path, *, keep: int = KEEP_TARGETS) -> None:
-    """dbt writes its artifacts per run under target/runs/<run>; keep the newest few."""
+    """dbt writes its artifacts per run under target/runs/<run>; keep the newest few, and
+    every folder a running dbt still writes (its in-use lock is held)."""
     if not runs.is_dir():
         return
     folders = sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
     for old in folders[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
+        marker = old / IN_USE
+        if not marker.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            continue
+        try:
+            with marker.open("a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(old, ignore_errors=True)
+        except (BlockingIOError, FileNotFoundError):
+            continue  # in use by a running dbt (or gone already)
