@@ -175,6 +175,9 @@ class JournalLine(SQLModel, table=True):
     cost_centre_id: int | None = Field(default=None, foreign_key="cost_centre.id")
     cost_unit_id: int | None = Field(default=None, foreign_key="cost_unit.id")
     relation_id: int | None = Field(default=None, foreign_key="relation.id")
+    # The group company on the other side (intercompany), set by the posting service
+    # from the relation or given on the line; consolidation eliminates on it.
+    counterparty_division_id: int | None = Field(default=None, foreign_key="division.id")
     vat_code_id: int | None = Field(default=None, foreign_key="vat_code.id")
     # Open-item link: the invoice this line creates or settles (receivables/payables).
     invoice_id: int | None = Field(default=None, foreign_key="invoice.id")

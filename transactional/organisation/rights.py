@@ -35,6 +35,7 @@ ACTIONS: dict[str, str] = {
     "manage_budgets": N_("make, copy and submit budgets"),
     "manage_alerts": N_("set alert limits"),
     "view_audit": N_("read the audit trail"),
+    "consolidate": N_("maintain the group structure, the group chart and consolidation entries"),
 }
 
 _CLERK = {
@@ -61,6 +62,7 @@ MATRIX: dict[str, frozenset[str]] = {
             "manage_budgets",
             "manage_alerts",
             "view_audit",
+            "consolidate",
         }
     ),
     "manager": frozenset(

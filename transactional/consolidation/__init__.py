@@ -1,0 +1,1 @@
+"""Group consolidation: structure, group chart and mapping, top-side entries, loaders."""
