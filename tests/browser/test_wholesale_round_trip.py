@@ -11,6 +11,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import create_engine, text
 
 from tests.browser.conftest import visit
@@ -155,12 +156,21 @@ def test_order_delivered_and_invoiced_shows_on_wholesale_page(
     _pick(page, "Division", "NL01")
     _pick(page, "Customer", customer)
     _date(page, "Order date")
-    # The first click only gives the canvas the focus.
-    _focus_grid(page, ORDER_COLUMNS["item"])
-    _type_cell(page, 0, ORDER_COLUMNS["item"], item)
-    _type_cell(page, 0, ORDER_COLUMNS["price"], str(PRICE))
-    # The price and stock preview (a table: its headers are in the accessible DOM only).
-    page.locator("th", has_text="Available").first.wait_for(state="attached")
+    # The first click only gives the canvas the focus. The canvas sometimes takes the
+    # first key presses before it has the focus (then no preview appears): type the line
+    # again, as a clerk would.
+    preview = page.locator("th", has_text="Available").first
+    for _attempt in range(3):
+        _focus_grid(page, ORDER_COLUMNS["item"])
+        _type_cell(page, 0, ORDER_COLUMNS["item"], item)
+        _type_cell(page, 0, ORDER_COLUMNS["price"], str(PRICE))
+        # The price and stock preview (a table: its headers are in the accessible DOM only).
+        try:
+            preview.wait_for(state="attached", timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    preview.wait_for(state="attached")
     page.get_by_role("button", name="Create order").click()
     notice = page.get_by_text(re.compile(r"SO2026-\d{5}"))
     notice.first.wait_for(timeout=30_000)
