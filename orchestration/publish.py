@@ -209,7 +209,13 @@ def _columns(connection: duckdb.DuckDBPyConnection, database: str) -> dict[str, 
 # Marts without a division_id column that every user may read: the calendar and the
 # shared chart's layout. Any other mart without one is left out of a scoped connection,
 # so a new mart is hidden from scoped users until it carries its division (fail closed).
-SHARED_MARTS = frozenset({"dim_accounts", "dim_dates"})
+SHARED_MARTS = frozenset({"dim_accounts", "dim_dates", "dim_group_accounts"})
+# The consolidation marts carry the group level they belong to (docs/consolidation.md,
+# "Who sees consolidated figures"): a scoped connection shows a level's rows only when the
+# scope holds every division ever in that level (dim_group_levels), since its group
+# column and eliminations are made of all of them.
+LEVEL_COLUMN = "group_division_id"
+LEVELS_MART = "dim_group_levels"
 
 
 def connect(
@@ -225,7 +231,8 @@ def connect(
     chart, stay), and a mart without a ``division_id`` column only when it is one of
     :data:`SHARED_MARTS`. The views live in the in-memory database, so every cursor of
     the connection sees them. Other schemas (raw, staging) are the full copy's, as
-    ``published_base.*``.
+    ``published_base.*``. A mart with a ``group_division_id`` column (consolidation) keeps,
+    under ``divisions``, only the group levels all of whose divisions are in the scope.
     """
     import duckdb
 
@@ -246,7 +253,8 @@ def connect(
             )
         marts = connection.execute(
             f"""
-            select t.table_name, bool_or(c.column_name = 'division_id')
+            select t.table_name, bool_or(c.column_name = 'division_id'),
+                   bool_or(c.column_name = '{LEVEL_COLUMN}')
             from duckdb_tables() t
             join duckdb_columns() c
                 on c.database_name = t.database_name and c.schema_name = t.schema_name
@@ -256,22 +264,32 @@ def connect(
             order by t.table_name
             """
         ).fetchall()
-        for table, has_division in marts:
+        def source_of(table: str) -> str:
             base = f'{BASE_ALIAS}.{MARTS}."{table}"'
             delta = f'{DELTA_ALIAS}.{MARTS}."{table}"'
             mode = modes.get(table)
-            source = (
+            return (
                 f"select * from {delta}"
                 if mode == REPLACE
                 else f"select * from {base} union all select * from {delta}"
                 if mode == APPEND
                 else f"select * from {base}"
             )
+
+        levels = (
+            _covered_levels(connection, source_of(LEVELS_MART), divisions)
+            if divisions is not None and any(t == LEVELS_MART for t, *_ in marts)
+            else None
+        )
+        for table, has_division, has_level in marts:
+            source = source_of(table)
             if divisions is not None:
                 if has_division:
                     source = f"select * from ({source}) where {_division_filter(divisions)}"
                 elif table not in SHARED_MARTS:
                     continue
+                if has_level:
+                    source = f"select * from ({source}) where {_level_filter(levels or set())}"
             connection.execute(f'create view {MARTS}."{table}" as {source}')
     except BaseException:
         connection.close()
@@ -284,6 +302,27 @@ def _division_filter(divisions: frozenset[int]) -> str:
     shared ones (division_id null)."""
     ids = ", ".join(str(int(d)) for d in sorted(divisions))
     return f"(division_id is null or division_id in ({ids}))" if ids else "division_id is null"
+
+
+def _covered_levels(
+    connection: duckdb.DuckDBPyConnection, levels_source: str, divisions: frozenset[int]
+) -> set[int]:
+    """The group levels every division of which is in ``divisions``."""
+    inside = ", ".join(str(int(d)) for d in sorted(divisions)) or "null"
+    rows = connection.execute(
+        f"""
+        select {LEVEL_COLUMN} from ({levels_source})
+        group by {LEVEL_COLUMN}
+        having bool_and(coalesce(division_id in ({inside}), false))
+        """
+    ).fetchall()
+    return {int(r[0]) for r in rows}
+
+
+def _level_filter(levels: set[int]) -> str:
+    """``group_division_id in (...)`` for the covered levels (ints, so safe to inline)."""
+    ids = ", ".join(str(int(level)) for level in sorted(levels))
+    return f"{LEVEL_COLUMN} in ({ids})" if ids else "false"
 
 
 def kept_versions() -> int:

@@ -15,6 +15,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from tests.dashboards import contract_consolidation
+
 GBP_RATE = Decimal("1.15")  # EUR per GBP, one rate for the whole fixture
 
 DIVISIONS = [
@@ -502,6 +504,7 @@ def build(path: Path) -> Path:
         con.execute("drop table period_grid")
         _wholesale(con)
         _budgets(con)
+        contract_consolidation.build(con)
     finally:
         con.close()
     return path
