@@ -47,10 +47,16 @@ _NEXT_DOCUMENT = text(
 def next_number(session: Session, division_id: int, kind: str, year: int) -> str:
     """Take the next number of a wholesale document ``kind`` for the division and year."""
     prefix = PREFIXES[kind]
+    return f"{prefix}{year}-{next_counter(session, division_id, kind, year):05d}"
+
+
+def next_counter(session: Session, division_id: int, kind: str, year: int = 0) -> int:
+    """Take the next plain number of ``kind`` for the division (and year; 0 for a series
+    that never restarts, as the top-side entries of a group level)."""
     number: int = session.execute(
         _NEXT_DOCUMENT, {"division_id": division_id, "kind": kind, "year": year}
     ).scalar_one()
-    return f"{prefix}{year}-{number:05d}"
+    return number
 
 
 def entry_document_number(journal_code: str, fiscal_year: int, number: int) -> str:

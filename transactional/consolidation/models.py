@@ -31,10 +31,12 @@ class GroupAccount(SQLModel, table=True):
 
     __tablename__ = "group_account"
     __table_args__ = (
-        CheckConstraint("account_type IN ('balance_sheet','profit_loss')",
-                        name="ck_group_account_type"),
-        CheckConstraint("rate_type IN ('closing','average','historical')",
-                        name="ck_group_account_rate_type"),
+        CheckConstraint(
+            "account_type IN ('balance_sheet','profit_loss')", name="ck_group_account_type"
+        ),
+        CheckConstraint(
+            "rate_type IN ('closing','average','historical')", name="ck_group_account_rate_type"
+        ),
         Index("uq_group_account_role", "role", unique=True),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -56,8 +58,12 @@ class GroupAccountMap(SQLModel, table=True):
 
     __tablename__ = "group_account_map"
     __table_args__ = (
-        Index("uq_group_account_map_account", "account_id", text("coalesce(division_id, 0)"),
-              unique=True),
+        Index(
+            "uq_group_account_map_account",
+            "account_id",
+            text("coalesce(division_id, 0)"),
+            unique=True,
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
@@ -102,8 +108,9 @@ class ConsolidationEntry(SQLModel, table=True):
     number: int
     entry_date: date
     description: str = ""
-    reverses_entry_id: int | None = Field(default=None, foreign_key="consolidation_entry.id",
-                                          unique=True)
+    reverses_entry_id: int | None = Field(
+        default=None, foreign_key="consolidation_entry.id", unique=True
+    )
     created_by: int = Field(foreign_key="app_user.id")
     created_at: datetime = Field(sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
 

@@ -42,6 +42,9 @@ class LineDraft:
     relation: str | int | None = None
     vat_code: str | None = None
     invoice_id: int | None = None
+    # The group company on the other side (division code or id), e.g. for an
+    # intercompany loan or dividend; default: the relation's group company, if any.
+    counterparty: str | int | None = None
     # Internal callers (invoices, payments) that must relieve an exact base amount set it;
     # the rate shown on the line is then derived from it.
     amount_base: Decimal | None = None
@@ -146,6 +149,21 @@ def check_entry(
             )
             amount_base = round_money(amount * rate, base_decimals)
         total += amount_base
+        relation_id = (
+            master.relation_id(division, line.relation, field=f"lines.{n}.relation")
+            if line.relation is not None and line.relation != ""
+            else None
+        )
+        if line.counterparty is not None and line.counterparty != "":
+            counterparty_id: int | None = master.counterparty_id(
+                division, line.counterparty, field=f"lines.{n}.counterparty"
+            )
+        elif relation_id is not None:
+            # Invoices and payments between group companies: every line of the entry names
+            # the relation, so both sides carry the counterparty for the eliminations.
+            counterparty_id = master.relation_group_company(relation_id)
+        else:
+            counterparty_id = None
         checked.lines.append(
             {
                 "division_id": division.id,
@@ -166,11 +184,8 @@ def check_entry(
                 )
                 if line.cost_unit
                 else None,
-                "relation_id": master.relation_id(
-                    division, line.relation, field=f"lines.{n}.relation"
-                )
-                if line.relation is not None and line.relation != ""
-                else None,
+                "relation_id": relation_id,
+                "counterparty_division_id": counterparty_id,
                 "vat_code_id": master.vat_code_id(line.vat_code, field=f"lines.{n}.vat_code")
                 if line.vat_code
                 else None,

@@ -247,10 +247,12 @@ def _coded(model: Any) -> Callable[[Connection], dict[tuple[int, str], int]]:
 
 def _relations(conn: Connection) -> dict[str, Any]:
     r_ = _c(Relation)
-    rows = conn.execute(select(r_.id, r_.division_id, r_.code)).all()
+    rows = conn.execute(select(r_.id, r_.division_id, r_.code, r_.intercompany_division_id)).all()
     return {
         "division_of": {r[0]: r[1] for r in rows},
         "by_code": {(r[1], r[2]): r[0] for r in rows},
+        # relation -> the group company it is (another division), for intercompany lines
+        "group_company_of": {r[0]: r[3] for r in rows if r[3] is not None and r[3] != r[1]},
     }
 
 
@@ -414,6 +416,31 @@ class MasterData(DocumentRates):
                 division=division.code,
             )
         return found  # type: ignore[no-any-return]
+
+    def relation_group_company(self, relation_id: int) -> int | None:
+        """The division a relation is (intercompany), if it is another group company."""
+        found = self._part("relations", _relations)["group_company_of"].get(relation_id)
+        return found  # type: ignore[no-any-return]
+
+    def counterparty_id(self, division: DivisionRef, ref: int | str, *, field: str) -> int:
+        """The group company a line names as the other side (intercompany)."""
+        part = self._part("divisions", _divisions)
+        found = (
+            part["by_id"].get(ref)
+            if isinstance(ref, int)
+            else part["by_code"].get(str(ref).strip())
+        )
+        if found is None:
+            raise ValidationError(
+                N_("Counterparty '{ref}' is not a division of the group."), field=field, ref=ref
+            )
+        if found.id == division.id:
+            raise ValidationError(
+                N_("Division {division} cannot be its own counterparty."),
+                field=field,
+                division=division.code,
+            )
+        return found.id  # type: ignore[no-any-return]
 
     def vat_code_id(self, code: str, *, field: str) -> int:
         code = str(code).strip()

@@ -91,6 +91,7 @@ def reverse_entry(
                 cost_centre=_code_of(session, "cost_centre", ln.cost_centre_id),
                 cost_unit=_code_of(session, "cost_unit", ln.cost_unit_id),
                 relation=ln.relation_id,
+                counterparty=ln.counterparty_division_id,
                 vat_code=_code_of(session, "vat_code", ln.vat_code_id),
             )
             for ln in lines
