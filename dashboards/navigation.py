@@ -43,6 +43,12 @@ SECTIONS: dict[str, tuple[PageSpec, ...]] = {
         PageSpec("app_pages/whatif.py", N_("What-if"), ":material/tune:", "view_reports"),
         PageSpec("app_pages/budgets.py", N_("Budgets"), ":material/request_quote:", "view_reports"),
         PageSpec("app_pages/alerts.py", N_("Alerts"), ":material/notifications:", "view_reports"),
+        PageSpec(
+            "app_pages/consolidation.py",
+            N_("Consolidation"),
+            ":material/account_tree:",
+            "view_reports",
+        ),
     ),
     FORMS: (
         PageSpec(

@@ -25,7 +25,7 @@ KPIS: list[tuple[str, str]] = [
     ("revenue", N_("Group revenue")),
     ("profit", N_("Profit")),
     ("profit_owners", N_("Profit attributable to owners")),
-    ("equity", N_("Equity")),
+    ("equity", N_("Total equity")),
     ("nci", N_("Non-controlling interests")),
 ]
 # Column kinds of the statement marts, in the order the columns are shown.
@@ -106,6 +106,18 @@ def level_divisions(wh: PublishedWarehouse, group_division_id: int) -> pd.DataFr
         order by division_code
         """,
         {"level": group_division_id},
+    )
+
+
+def group_accounts(wh: PublishedWarehouse) -> pd.DataFrame:
+    """The group chart."""
+    return wh.query(
+        """
+        select group_account_id, code, name, account_type, account_class, rate_type, role,
+               eliminate_intercompany, sort_order
+        from dim_group_accounts
+        order by sort_order, code
+        """
     )
 
 
@@ -470,8 +482,7 @@ def translations(wh: PublishedWarehouse, level: Level, figure: Figure) -> pd.Dat
         )
         select l.division_id, l.division_code, l.currency_code, n.rate_type,
                n.amount_local - coalesce(b.amount_local, 0) as amount_local,
-               n.amount_group - coalesce(b.amount_group, 0) as amount_group,
-               n.currency_effect
+               n.amount_group - coalesce(b.amount_group, 0) as amount_group
         from now n
         left join before b on b.division_id = n.division_id
         join dim_group_levels l
