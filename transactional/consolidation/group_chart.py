@@ -297,6 +297,20 @@ def create_group_account(
     return account
 
 
+def set_group_account_active(
+    *, session: Session, user: User, code: str, active: bool
+) -> GroupAccount:
+    """Close a group account to new mappings and top-side lines (what it holds stays), or
+    open it again."""
+    rights.require(session, user, "consolidate")
+    account = find_group_account(session, code, field="code")
+    if account.is_active != bool(active):
+        account.is_active = bool(active)
+        session.add(account)
+        session.flush()
+    return account
+
+
 def find_group_account(
     session: Session, code: str, *, field: str = "group_account"
 ) -> GroupAccount:
