@@ -500,3 +500,26 @@ def test_nci_worked_by_hand(example: Example) -> None:
     # 28,830.00.
     assert rows[Y2] == [D("-22704.00"), D(0), D("-5826.00"), D("-2080.00"), D("1780.00"),
                         D("-28830.00")]  # fmt: skip
+
+
+def test_intercompany_reconciliation(example: Example) -> None:
+    """P and S1 agree: the loan (USD 50,000 at the closing rate on both sides, P having
+    revalued its claim) and the fee of 2025 (USD 5,000 at 0.88); the dividend has its own
+    elimination and is not an intercompany transaction."""
+    p, s1 = example.division_id("P"), example.division_id("S1")
+    rows = example.query(
+        "select period_end, division_id, counterparty_division_id, kind, amount_division,"
+        " amount_counterparty, difference, is_matched from mart_intercompany_reconciliation"
+        " where group_division_id = ? and period_end in (?, ?)"
+        " and (amount_division <> 0 or amount_counterparty <> 0 or difference <> 0)",
+        example.level,
+        Y1,
+        Y2,
+    )
+    assert sorted(rows) == sorted(
+        [
+            (Y1, p, s1, "balance", D("43000.00"), D("-43000.00"), D("0.00"), True),
+            (Y1, p, s1, "transaction", D("-4400.00"), D("4400.00"), D("0.00"), True),
+            (Y2, p, s1, "balance", D("46500.00"), D("-46500.00"), D("0.00"), True),
+        ]
+    )
