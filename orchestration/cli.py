@@ -15,10 +15,10 @@ import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -45,6 +45,14 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The transactional database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+consolidation_app = typer.Typer(
+    help="Group consolidation files: a non-ERP unit's trial balance, the group structure, "
+    "the account mapping (formats: docs/consolidation.md section 4), and the check that "
+    "every account with ledger lines is mapped to the group chart. Loads are made as the "
+    "user named by --as (default admin), with that user's rights, and audited.",
+    no_args_is_help=True,
+)
+app.add_typer(consolidation_app, name="consolidation")
 users_app = typer.Typer(
     help="Users who sign in: passwords, roles, division scope, language. Changes are made "
     "as the administrator named by --as (default admin) and recorded in the audit log; "
@@ -54,6 +62,7 @@ users_app = typer.Typer(
 )
 app.add_typer(users_app, name="users")
 console = Console(stderr=True)
+_T = TypeVar("_T")
 
 DEFAULT_DEMO_SCALE = 0.05
 # A TCP port: outside this range `dagster dev` waited forever and Streamlit failed late.
@@ -569,9 +578,10 @@ def _password(from_stdin: bool) -> str:
 
 
 @contextlib.contextmanager
-def _as_admin(acting: str) -> Iterator[tuple[Session, User]]:
-    """A session and the acting user; a refusal becomes one line and exit code 1, and the
-    transaction is rolled back, so nothing is written."""
+def _as_admin(acting: str, prefix: str = "") -> Iterator[tuple[Session, User]]:
+    """A session and the acting user; a refusal becomes one line (after ``prefix``, e.g.
+    the file being loaded) and exit code 1, and the transaction is rolled back, so
+    nothing is written."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from transactional.database import make_engine, session_scope
@@ -583,7 +593,7 @@ def _as_admin(acting: str) -> Iterator[tuple[Session, User]]:
         with session_scope(engine) as session:
             yield session, find_user(session, acting, field="as")
     except DomainError as exc:
-        _fail(str(exc))
+        _fail(f"{prefix}{exc}")
     except (OperationalError, ProgrammingError) as exc:
         if "no such table" not in str(exc) and "does not exist" not in str(exc):
             _fail(f"the database could not be used: {_first_line(str(exc.orig))}")
@@ -749,6 +759,192 @@ def users_list(acting: ActingAdmin = "admin") -> None:
             )
         )
     print(_columns(rows))
+
+
+# --- erp consolidation -----------------------------------------------------------------
+
+ActingUser = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        help="The user the load is made as: their rights apply and the audit log "
+        "names them (default admin).",
+    ),
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="List what would change; write nothing.")]
+ConsolidationFile = Annotated[
+    Path,
+    typer.Argument(
+        help="CSV (comma or semicolon, UTF-8, a header row) or Excel .xlsx (first sheet).",
+        dir_okay=False,
+    ),
+]
+
+
+def _read_consolidation_file(path: Path, reader: Callable[[bytes, str], _T]) -> _T:
+    """The file's typed rows; a bad file is one line naming it, its row and column."""
+    from ingestion.consolidation.files import read_path
+    from transactional.errors import DomainError
+
+    try:
+        return read_path(path, reader)
+    except DomainError as exc:
+        _fail(f"{path.name}: {exc}")
+        raise
+
+
+@consolidation_app.command("load-tb")
+def consolidation_load_tb(
+    file: ConsolidationFile,
+    division: Annotated[
+        str, typer.Option("--division", "-d", help="The division (group company) it belongs to.")
+    ],
+    period: Annotated[str, typer.Option("--period", "-p", help="The month it closes, as YYYY-MM.")],
+    dry_run: DryRun = False,
+    acting: ActingUser = "admin",
+) -> None:
+    """Load a non-ERP unit's trial balance at the end of a month.
+
+    The difference with the division's ledger is posted as one journal entry in its general
+    journal, dated the month's last day; the same file again posts nothing, a corrected
+    one only the corrections."""
+    from ingestion.consolidation.files import read_trial_balance
+    from transactional.consolidation.trial_balance_load import load_trial_balance
+
+    tb = _read_consolidation_file(file, read_trial_balance)
+    with _as_admin(acting, prefix=f"{file.name}: ") as (session, user):
+        result = load_trial_balance(
+            session=session,
+            user=user,
+            division=division,
+            period=period,
+            rows=tb.rows,
+            file_name=tb.file_name,
+            file_sha256=tb.sha256,
+            dry_run=dry_run,
+        )
+    if result.changes:
+        rows = [("Account", "Name", "Counterparty", "Ledger", "File", "Difference")]
+        rows += [
+            (
+                c.account,
+                c.account_name,
+                c.counterparty or "",
+                f"{c.ledger_balance:,.2f}",
+                f"{c.file_balance:,.2f}",
+                f"{c.difference:,.2f}",
+            )
+            for c in result.changes
+        ]
+        print(_columns(rows))
+    where = f"{result.division} {result.period} ({result.currency})"
+    if dry_run:
+        console.print(
+            f"Dry run of {file.name} for {where}: {len(result.changes)} balances "
+            "would change; nothing written.",
+            soft_wrap=True,
+        )
+    elif result.already_loaded:
+        console.print(
+            f"{file.name} was loaded for {where} before and the ledger still matches "
+            "it: nothing written.",
+            soft_wrap=True,
+        )
+    elif result.document_number:
+        console.print(
+            f"Posted [bold]{result.document_number}[/] on "
+            f"{result.period_end.isoformat()} for {where}: "
+            f"{len(result.changes)} balances changed.",
+            soft_wrap=True,
+        )
+    else:
+        console.print(
+            f"The ledger of {where} already matches {file.name}: nothing to post "
+            "(the load is recorded).",
+            soft_wrap=True,
+        )
+
+
+@consolidation_app.command("load-structure")
+def consolidation_load_structure(
+    file: ConsolidationFile, dry_run: DryRun = False, acting: ActingUser = "admin"
+) -> None:
+    """Load the group structure: divisions, parents, ownership, investments.
+
+    Missing divisions are created (with fiscal years and a general journal); each row with
+    a parent sets that membership; unchanged rows change nothing."""
+    from ingestion.consolidation.files import read_group_structure
+    from transactional.consolidation.group_structure_load import load_group_structure
+
+    rows = _read_consolidation_file(file, read_group_structure)
+    with _as_admin(acting, prefix=f"{file.name}: ") as (session, user):
+        changes = load_group_structure(session=session, user=user, rows=rows, dry_run=dry_run)
+    table = [("Row", "Division", "Change", "What")]
+    table += [(str(c.row), c.division, c.action.replace("_", " "), c.detail) for c in changes]
+    print(_columns(table))
+    changed = sum(1 for c in changes if c.action != "unchanged")
+    console.print(
+        f"Dry run of {file.name}: {changed} changes; nothing written."
+        if dry_run
+        else f"{file.name}: {changed} changes made.",
+        soft_wrap=True,
+    )
+
+
+@consolidation_app.command("load-mapping")
+def consolidation_load_mapping(
+    file: ConsolidationFile, dry_run: DryRun = False, acting: ActingUser = "admin"
+) -> None:
+    """Map divisions' accounts to the group chart.
+
+    Columns: division (optional; empty maps a shared account for every division), account,
+    group_account. Rows already mapped so change nothing."""
+    from ingestion.consolidation.files import read_account_mapping
+    from transactional.consolidation.account_mapping_load import load_account_mapping
+
+    rows = _read_consolidation_file(file, read_account_mapping)
+    with _as_admin(acting, prefix=f"{file.name}: ") as (session, user):
+        changes = load_account_mapping(session=session, user=user, rows=rows, dry_run=dry_run)
+    table = [("Row", "Division", "Account", "Group account", "Change")]
+    table += [
+        (
+            str(c.row),
+            c.division or "(shared)",
+            c.account,
+            c.group_account,
+            c.action + (f" (was {c.previous})" if c.previous else ""),
+        )
+        for c in changes
+    ]
+    print(_columns(table))
+    changed = sum(1 for c in changes if c.action != "unchanged")
+    console.print(
+        f"Dry run of {file.name}: {changed} changes; nothing written."
+        if dry_run
+        else f"{file.name}: {changed} changes made.",
+        soft_wrap=True,
+    )
+
+
+@consolidation_app.command("check")
+def consolidation_check(acting: ActingUser = "admin") -> None:
+    """List the accounts with ledger lines not mapped to the group chart.
+
+    Exit code 1 when there is one: consolidation refuses to run then."""
+    from transactional.consolidation.group_chart import unmapped_accounts
+
+    with _as_admin(acting) as (session, _user):
+        found = unmapped_accounts(session)
+    if not found:
+        console.print("Every account with ledger lines is mapped to the group chart.")
+        return
+    rows = [("Division", "Account", "Name", "Lines")]
+    rows += [(u.division_code, u.account_code, u.account_name, str(u.lines)) for u in found]
+    print(_columns(rows))
+    _fail(
+        f"{len(found)} accounts with ledger lines are not mapped to the group chart; map them "
+        "(erp consolidation load-mapping) before consolidating."
+    )
 
 
 def _dagster_home() -> Path:
