@@ -133,3 +133,17 @@
     (select cast(series.generated_number as bigint) as generated_number
      from ({{ dbt.generate_series(upper_bound) }}) as series)
 {%- endmacro %}
+
+{#- Stops the query with the message (a string expression): a test that must name what is
+    wrong in dbt's output (an unmapped account, a missing exchange rate) raises it. -#}
+{% macro raise_message(message) -%}
+    {{ return(adapter.dispatch('raise_message', 'erp')(message)) }}
+{%- endmacro %}
+
+{% macro duckdb__raise_message(message) -%}
+    error({{ message }})
+{%- endmacro %}
+
+{% macro spark__raise_message(message) -%}
+    raise_error({{ message }})
+{%- endmacro %}

@@ -34,3 +34,15 @@ select {{ column_name }}
 from {{ model }}
 where {{ column_name }} <> round({{ column_name }}, 2)
 {% endtest %}
+
+{#- No row satisfies the condition; when some do, the test stops with the message and the
+    first 50 items (an expression per row) in dbt's output, not only a count: e.g. the
+    unmapped accounts that keep the consolidation from running. -#}
+{% test none_listed(model, condition, message, item) %}
+select
+    {{ raise_message(dbt.concat(["'" ~ message ~ ": '", dbt.listagg(item, "'; '", none, 50)])) }}
+        as failure
+from {{ model }}
+where {{ condition }}
+having count(*) > 0
+{% endtest %}
