@@ -30,6 +30,7 @@ class PageSpec:
 
 INSIGHTS = N_("Insights")
 FORMS = N_("Clerk forms")
+GROUP = N_("Group consolidation")
 ADMINISTRATION = N_("Administration")
 
 SECTIONS: dict[str, tuple[PageSpec, ...]] = {
@@ -101,6 +102,32 @@ SECTIONS: dict[str, tuple[PageSpec, ...]] = {
             N_("Stock count"),
             ":material/checklist:",
             "manage_stock",
+        ),
+    ),
+    GROUP: (
+        PageSpec(
+            "app_pages/forms/group_structure.py",
+            N_("Group structure"),
+            ":material/lan:",
+            "consolidate",
+        ),
+        PageSpec(
+            "app_pages/forms/account_mapping.py",
+            N_("Account mapping"),
+            ":material/alt_route:",
+            "consolidate",
+        ),
+        PageSpec(
+            "app_pages/forms/topside_entry.py",
+            N_("Top-side entry"),
+            ":material/playlist_add:",
+            "consolidate",
+        ),
+        PageSpec(
+            "app_pages/forms/trial_balance_upload.py",
+            N_("Trial-balance upload"),
+            ":material/upload_file:",
+            "consolidate",
         ),
     ),
     ADMINISTRATION: (

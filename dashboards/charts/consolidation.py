@@ -38,9 +38,7 @@ def result_by_column(df: pd.DataFrame, names: Mapping[str, str], currency: str) 
             name=_("Profit"),
         )
     )
-    return layout.standard(
-        fig, _("Profit year to date, by column"), currency, unified_hover=False
-    )
+    return layout.standard(fig, _("Profit year to date, by column"), currency, unified_hover=False)
 
 
 def currency_effects(df: pd.DataFrame, currency: str) -> go.Figure:

@@ -121,7 +121,7 @@ def test_signing_out(app_env: Company) -> None:
 
 # Which pages each role finds in the navigation, written out by hand from the rights
 # matrix's intent (DOMAIN.md): clerks enter documents, managers and analysts read.
-INSIGHTS = {"Finance", "Wholesale", "What-if", "Budgets", "Alerts"}
+INSIGHTS = {"Finance", "Wholesale", "What-if", "Budgets", "Alerts", "Consolidation"}
 FORMS = {
     "Journal entry",
     "Sales invoice",
@@ -134,12 +134,14 @@ FORMS = {
     "Stock transfer",
     "Stock count",
 }
+# Group accountants keep the group structure, the mapping and the top-side entries.
+GROUP = {"Group structure", "Account mapping", "Top-side entry", "Trial-balance upload"}
 EXPECTED = {
     "clerk2": INSIGHTS | FORMS,
-    "accountant": INSIGHTS | FORMS | {"Audit trail"},
+    "accountant": INSIGHTS | FORMS | GROUP | {"Audit trail"},
     "manager": INSIGHTS,
     "analyst": INSIGHTS,
-    "admin": INSIGHTS | FORMS | {"Users", "Audit trail"},
+    "admin": INSIGHTS | FORMS | GROUP | {"Users", "Audit trail"},
 }
 ALL_PAGES = {spec.title: spec.path for specs in SECTIONS.values() for spec in specs}
 
