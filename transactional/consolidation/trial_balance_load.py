@@ -142,7 +142,7 @@ def load_trial_balance(
         raise ValidationError(N_("The trial balance has no rows."), field="rows")
 
     slots = _file_slots(session, lookups, div, rows, currency.code, currency.decimals)
-    _require_balanced(slots, currency.code)
+    _require_balanced(slots, currency.code, currency.decimals)
     ledger = _ledger_balances(session, div.id, period_end, fiscal_year.start_date)
     accounts: dict[int, Account] = {key[0]: s.account for key, s in slots.items()}
     missing_ids = {a for a, _ in ledger} - set(accounts)
@@ -327,9 +327,13 @@ def _account(lookups: Lookups, div: Division, row: TrialBalanceRow) -> Account:
         ) from None
 
 
-def _require_balanced(slots: dict[tuple[int, int | None], _Slot], currency: str) -> None:
+def _require_balanced(
+    slots: dict[tuple[int, int | None], _Slot], currency: str, decimals: int
+) -> None:
     debit = sum((s.balance for s in slots.values() if s.balance > 0), Decimal(0))
     credit = -sum((s.balance for s in slots.values() if s.balance < 0), Decimal(0))
+    # Shown in the currency's decimals, as a clerk reads amounts (exact: the rows fit).
+    debit, credit = round_money(debit, decimals), round_money(credit, decimals)
     if debit != credit:
         raise ValidationError(
             N_(
