@@ -37,12 +37,17 @@ where {{ column_name }} <> round({{ column_name }}, 2)
 
 {#- No row satisfies the condition; when some do, the test stops with the message and the
     first 50 items (an expression per row) in dbt's output, not only a count: e.g. the
-    unmapped accounts that keep the consolidation from running. -#}
+    unmapped accounts that keep the consolidation from running. The raise sits in the
+    HAVING clause: dbt wraps a test in select count(*), and an engine drops a selected
+    column nobody reads, raise and all. -#}
 {% test none_listed(model, condition, message, item) %}
-select
-    {{ raise_message(dbt.concat(["'" ~ message ~ ": '", dbt.listagg(item, "'; '", none, 50)])) }}
-        as failure
+select 1 as failure
 from {{ model }}
 where {{ condition }}
-having count(*) > 0
+having (
+    case
+        when count(*) > 0 then cast({{ raise_message(dbt.concat(["'" ~ message ~ ": '", dbt.listagg(item, "'; '", none, 50)])) }} as {{ dbt.type_string() }})
+        else 'none'
+    end
+) is null
 {% endtest %}
