@@ -39,7 +39,7 @@ STANDARD_CHART: list[tuple[str, str, str, str, bool]] = [
     # consolidation eliminates both (docs/consolidation.md).
     ("0650", "Dividends declared", "equity", "dividends", False),
     ("0700", "Long-term loans", "liability", "loans", False),
-    ("0800", "Investments in group companies", "asset", "financial_fixed_assets", False),
+    ("0800", "Investments in group companies", "asset", "fixed_assets", False),
     ("1000", "Cash", "asset", "cash", False),
     ("1100", "Bank", "asset", "cash", False),
     ("1300", "Trade receivables", "asset", "receivables", True),
@@ -64,7 +64,7 @@ STANDARD_CHART: list[tuple[str, str, str, str, bool]] = [
     ("8000", "Revenue goods", "revenue", "revenue", False),
     ("8100", "Revenue services", "revenue", "revenue", False),
     ("8900", "Intercompany management fees received", "other_income", "intercompany_income", False),
-    ("8950", "Dividend income", "other_income", "financial_result", False),
+    ("8950", "Dividend income", "other_income", "dividend_income", False),
     ("9000", "Interest", "other_expense", "financial_result", False),
     ("9100", "Exchange differences", "other_expense", "fx_result", False),
     ("9500", "Income tax", "tax", "income_tax", False),

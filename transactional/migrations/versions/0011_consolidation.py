@@ -196,8 +196,8 @@ def _refuse_changes_to_posted_topside() -> None:
 # from STANDARD_CHART).
 _NEW_ACCOUNTS = [
     ("0650", "Dividends declared", "equity", "balance_sheet", "dividends"),
-    ("0800", "Investments in group companies", "asset", "balance_sheet", "financial_fixed_assets"),
-    ("8950", "Dividend income", "other_income", "profit_loss", "financial_result"),
+    ("0800", "Investments in group companies", "asset", "balance_sheet", "fixed_assets"),
+    ("8950", "Dividend income", "other_income", "profit_loss", "dividend_income"),
 ]
 
 
