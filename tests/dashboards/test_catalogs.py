@@ -23,7 +23,11 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "dashboards" / "locales"
 LANGUAGES = ("fr", "nl")
-METHODS = [("dashboards/**.py", "python"), ("transactional/**.py", "python")]
+METHODS = [
+    ("dashboards/**.py", "python"),
+    ("transactional/**.py", "python"),
+    ("ingestion/consolidation/**.py", "python"),
+]
 PLACEHOLDER = re.compile(r"\{(\w*)[^}]*\}")
 
 
