@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import func
@@ -129,7 +130,7 @@ def test_standard_group_chart_has_every_role_and_maps_the_standard_chart(engine)
 def test_group_account_rules(engine) -> None:
     with session_scope(engine) as s:
         install_standard_group_chart(session=s, user=user(s, "accountant"))
-    base = dict(
+    base: dict[str, Any] = dict(
         code="G999",
         name="Fair-value adjustments",
         account_type="balance_sheet",
