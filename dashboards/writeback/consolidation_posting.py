@@ -152,11 +152,11 @@ def set_membership(
     return Posted(f"{division} ← {parent}", N_("group membership"))
 
 
-def install_group_chart(*, user_id: int | None) -> Posted:
-    """Install the standard group chart and its mapping of the standard chart."""
+def install_group_chart(*, user_id: int | None) -> int:
+    """Install the standard group chart and its mapping of the standard chart; the number
+    of group accounts created."""
     with _acting(user_id) as (session, user):
-        created = group_chart.install_standard_group_chart(session=session, user=user)
-    return Posted(str(created), N_("group accounts installed"))
+        return group_chart.install_standard_group_chart(session=session, user=user)
 
 
 def map_account(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors
-from dashboards.forms.submit import ClerkForm
+from dashboards.forms.submit import ClerkForm, attempt
 from dashboards.language import N_, _, ngettext
 from dashboards.report_table import report_table
 from dashboards.signed_in import user_id
@@ -16,7 +16,7 @@ from transactional.reads import master_data, wholesale_lookups
 
 FORM = ClerkForm("account_mapping")
 EVERY = ""
-PICKED = "account_mapping_picked"
+INSTALLED = "account_mapping_installed"
 UNMAPPED_KEY = "account_mapping_unmapped"
 _LABELS = {
     "division_code": N_("Division"),
@@ -27,11 +27,14 @@ _LABELS = {
 _NO_SIDEBAR = {"Divisions": None, "Currency": None, "Fiscal year": None, "Through period": None}
 
 
-def _pick_unmapped(codes: list[tuple[str, str]]) -> None:
-    """A row picked in the unmapped list fills the division and account below."""
-    picked = st.session_state[UNMAPPED_KEY].selection.rows
-    if picked:
-        st.session_state[PICKED] = codes[picked[0]]
+def _picked(codes: list[tuple[str, str]]) -> tuple[str | None, str | None]:
+    """The (division, account) of the row picked in the unmapped list, which fills the
+    form below; none picked: (None, None)."""
+    state = st.session_state.get(UNMAPPED_KEY) or {}
+    rows = (state.get("selection") or {}).get("rows") or []
+    if rows and rows[0] < len(codes):
+        return codes[rows[0]]
+    return None, None
 
 
 def main() -> None:
@@ -44,11 +47,18 @@ def main() -> None:
         )
     )
     FORM.notice()
+    installed = st.session_state.pop(INSTALLED, None)
+    if installed is not None:
+        st.success(
+            _("Installed the standard group chart: {count} group accounts.", count=installed),
+            icon=":material/check_circle:",
+        )
     divisions = {d.code: d for d in wholesale_lookups.user_divisions(user_id(), "consolidate")}
     if not divisions:
         st.info(_("You may not maintain the group chart in any division; ask an administrator."))
         return
     unmapped = writeback.unmapped({d.id for d in divisions.values()})
+    codes = [(str(r.division_code), str(r.account_code)) for r in unmapped.itertuples()]
     if unmapped.empty:
         st.success(_("Every account with ledger lines is mapped."), icon=":material/check_circle:")
     else:
@@ -59,17 +69,16 @@ def main() -> None:
                 len(unmapped),
             )
         )
-        codes = [(str(r.division_code), str(r.account_code)) for r in unmapped.itertuples()]
         report_table(
             unmapped,
             key=UNMAPPED_KEY,
             file_name="unmapped_accounts",
             title=_("Unmapped accounts"),
             labels={k: _(v) for k, v in _LABELS.items()},
-            on_select=lambda: _pick_unmapped(codes),
+            on_select=lambda: None,
             filters={_(k): v for k, v in _NO_SIDEBAR.items()},
         )
-    picked_division, picked_account = st.session_state.get(PICKED) or (None, None)
+    picked_division, picked_account = _picked(codes)
     errors = FieldErrors()
     generation = FORM.generation
     choices = [EVERY, *divisions]
@@ -92,7 +101,11 @@ def main() -> None:
             )
         )
         if st.button(_("Install the standard group chart"), key="account_mapping_install"):
-            FORM.submit(lambda uid: writeback.install_group_chart(user_id=uid), errors)
+            created = attempt(lambda uid: writeback.install_group_chart(user_id=uid), errors)
+            if created is not None:
+                st.session_state[INSTALLED] = created
+                st.rerun()
+        errors.slot(GENERAL)
         return
     with st.form(f"account_mapping_form_{generation}"):
         account_codes = list(accounts)
@@ -115,7 +128,6 @@ def main() -> None:
         save = st.form_submit_button(_("Save mapping"), type="primary")
         errors.slot(GENERAL)
     if save:
-        st.session_state.pop(PICKED, None)
         FORM.submit(
             lambda uid: writeback.map_account(
                 user_id=uid,
