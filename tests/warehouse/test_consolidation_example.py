@@ -97,6 +97,9 @@ def build_warehouse(url: str, warehouse: Path, folder: Path) -> None:
             str(folder / "logs"),
             "--select",
             "+path:models/marts/consolidation",
+            # Only the tests of what is built (not those that also read fct_gl_lines).
+            "--indirect-selection",
+            "cautious",
             "--vars",
             f'{{"as_of_date": "{ex.AS_OF.isoformat()}"}}',
         ],
