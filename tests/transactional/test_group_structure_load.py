@@ -298,8 +298,13 @@ def test_a_bad_row_is_refused_naming_it_and_nothing_is_written(engine, row, mess
 
 def test_only_an_administrator_creates_divisions(engine) -> None:
     before = audit_rows(engine)
+    for dry_run in (True, False):
+        with pytest.raises(PermissionDenied):
+            structure(engine, GROUP, who="accountant", dry_run=dry_run)
     with pytest.raises(PermissionDenied):
-        structure(engine, GROUP, who="accountant")
+        structure(engine, GROUP[:2], who="clerk", dry_run=True)
+    with pytest.raises(PermissionDenied):
+        mapping(engine, [AccountMappingRow(2, "4300", "G720")], who="clerk", dry_run=True)
     assert audit_rows(engine) == before
     # Memberships of existing divisions are the accountant's to set.
     changes = structure(engine, GROUP[:2], who="accountant")

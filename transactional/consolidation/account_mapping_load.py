@@ -16,6 +16,7 @@ from transactional.consolidation import group_chart
 from transactional.consolidation.models import GroupAccount, GroupAccountMap
 from transactional.errors import N_, ValidationError
 from transactional.finance.models import Account
+from transactional.organisation import rights
 from transactional.organisation.models import Division, User
 
 
@@ -46,6 +47,7 @@ def load_account_mapping(
 ) -> list[MappingChange]:
     """Map every row's account to its group account; refused, naming the row, when the
     division, the account or the group account does not exist or a row repeats another."""
+    rights.require(session, user, "consolidate")  # a dry run too
     if not rows:
         raise ValidationError(N_("The account mapping has no rows."), field="rows")
     divisions = {d.code: d for d in session.exec(select(Division)).all()}

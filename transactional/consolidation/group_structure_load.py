@@ -23,6 +23,7 @@ from transactional.consolidation.models import METHODS, GroupMember
 from transactional.errors import N_, ValidationError
 from transactional.finance import ledger_setup
 from transactional.finance.models import Account, FiscalYear, Journal
+from transactional.organisation import rights
 from transactional.organisation import services as org
 from transactional.organisation.models import Division, User
 
@@ -70,10 +71,14 @@ def load_group_structure(
     ownership or start date, a parent is neither a division nor in the file, the method
     is unknown, the ownership is not above 0 and at most 100, or the dates are reversed.
     """
+    # Checked up front, so a dry run is refused to whoever could not load the file.
+    rights.require(session, user, "consolidate")
     if not rows:
         raise ValidationError(N_("The group structure has no rows."), field="rows")
     existing = {d.code: d for d in session.exec(select(Division)).all()}
     _check_rows(rows, existing)
+    if any(r.division.strip() not in existing for r in rows):
+        rights.require(session, user, "manage_divisions")
     changes: list[StructureChange] = []
     for row in _parents_first(rows, existing):
         code = row.division.strip()
