@@ -10,6 +10,7 @@ Modules, by business thing: ``company`` (divisions, users, ledger set-up), ``rel
 (customers, suppliers, intercompany), ``rates`` (daily exchange rates), ``volumes`` and
 ``timeline`` (how much, when), ``sales``, ``purchases``, ``intercompany``,
 ``settlement`` (who pays when), ``recurring`` (the accountant's monthly entries),
+``group`` (group chart, structure with acquisitions, investments and dividends),
 ``books`` (the generator's own bookkeeping), ``activity`` (posting a month) and
 ``generator`` (the whole run).
 """

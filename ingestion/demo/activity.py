@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from ingestion.demo.books import Books, InvoicePlan, OpenItem
 from ingestion.demo.company import DIVISIONS, HOLDING, SPECS, Staff
+from ingestion.demo.group import GroupPlan, post_group_entries
 from ingestion.demo.intercompany import fee_amount, plan_fees
 from ingestion.demo.purchases import plan_purchases, plan_rent
 from ingestion.demo.rates import RateTable
@@ -53,6 +54,7 @@ class Demo:
     accountant: Accountant
     accounts: dict[str, int]  # the shared chart's ids by code
     trades: dict[str, Trade] = field(default_factory=dict)  # wholesale per trading division
+    group: GroupPlan | None = None  # investments and dividends inside the group
 
     def rng(self, *parts: object) -> random.Random:
         """An independent, seeded stream per purpose, division and month: changing how one
@@ -93,6 +95,9 @@ def run_month(session: Session, demo: Demo, month: Month) -> None:
         _post_payments(session, demo, month, [i for i in due if i.item.plan.division == spec.code])
     for spec in DIVISIONS:
         _post_accountant_entries(session, demo, month, spec.code, revenue)
+    if demo.group is not None:
+        post_group_entries(session, staff=demo.staff, books=demo.books, plan=demo.group,
+                           rates=demo.rates, month=month)
     master_data.clear()
 
 

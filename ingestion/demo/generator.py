@@ -12,8 +12,9 @@ from ingestion.demo.activity import Demo, run_month
 from ingestion.demo.books import Books
 from ingestion.demo.budgets import create_budgets
 from ingestion.demo.catalogue import create_catalogue
-from ingestion.demo.company import DIVISIONS, create_staff, set_up_organisation
+from ingestion.demo.company import DIVISIONS, HOLDING, create_staff, set_up_organisation
 from ingestion.demo.control_totals import ControlTotals
+from ingestion.demo.group import plan_group, set_up_group
 from ingestion.demo.rates import random_walk
 from ingestion.demo.recurring import Accountant
 from ingestion.demo.relations import create_parties
@@ -47,6 +48,7 @@ def generate(
     rates = random_walk(seed, date(years[0], 1, 1), end_date)
     volumes = plan_volumes(scale, calendar, rates)
     first_month_revenue = {s.code: volumes.monthly_revenue(s.code, calendar[0]) for s in DIVISIONS}
+    group = plan_group(first_month=calendar[0], volumes=volumes, rates=rates)
     engine = make_engine(database_url)
     try:
         with session_scope(engine) as session:
@@ -55,6 +57,7 @@ def generate(
             admin = org.bootstrap_admin(session=session)
             set_up_organisation(session=session, admin=admin, rates=rates, years=years)
             staff = create_staff(session=session, admin=admin)
+            set_up_group(session=session, staff=staff, plan=group)
             parties = create_parties(session=session, user=admin, seed=seed, scale=scale,
                                      monthly_revenue=first_month_revenue)
             catalogues = create_catalogue(session=session, staff=staff, parties=parties,
@@ -72,8 +75,9 @@ def generate(
                               settlement=settlement, seed=seed, scale=scale, end=end_date)
         demo = Demo(
             seed=seed, first_month=calendar[0], rates=rates, parties=parties, staff=staff,
-            volumes=volumes, books=books, accountant=Accountant(books), accounts=accounts,
-            settlement=settlement, trades=trades,
+            volumes=volumes, books=books, accounts=accounts, settlement=settlement,
+            accountant=Accountant(books, extra_capital={HOLDING: group.holding_capital}),
+            trades=trades, group=group,
         )
         for n, month in enumerate(calendar, start=1):
             # One transaction per month: memory stays flat and a failure names its month.

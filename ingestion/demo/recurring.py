@@ -52,10 +52,19 @@ class DivisionState:
     social_charges_due: Decimal = Decimal(0)
 
 
+def paid_in_capital(first_monthly_revenue: Decimal) -> Decimal:
+    """A division's paid-in capital: CAPITAL_MONTHS of its first month's expected sales, in
+    tens of thousands (at least one)."""
+    tens_of_thousands = (first_monthly_revenue * CAPITAL_MONTHS / 10_000).quantize(Decimal(1))
+    return money(max(Decimal(1), tens_of_thousands) * 10_000)
+
+
 @dataclass
 class Accountant:
     books: Books
     states: dict[str, DivisionState] = field(default_factory=dict)
+    # Paid in on top of a division's own capital: the holding's, for its investments.
+    extra_capital: dict[str, Decimal] = field(default_factory=dict)
 
     def month_entries(
         self, *, spec: DivisionSpec, month: Month, monthly_revenue: Decimal,
@@ -70,8 +79,7 @@ class Accountant:
         code = spec.code
         entries: list[ManualEntry] = []
         if month.index == 0:
-            tens_of_thousands = (monthly_revenue * CAPITAL_MONTHS / 10_000).quantize(Decimal(1))
-            capital = money(max(Decimal(1), tens_of_thousands) * 10_000)
+            capital = paid_in_capital(monthly_revenue) + self.extra_capital.get(code, Decimal(0))
             entries.append(ManualEntry(code, "BNK", month.first, "Opening balance: paid-in capital",
                                        [("1100", capital, None), ("0500", -capital, None)]))
         if month.month == 1:
