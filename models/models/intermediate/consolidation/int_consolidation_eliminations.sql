@@ -614,13 +614,25 @@ final as (
         case
             when combined.elimination_type = 'topside' then combined.topside_description
             when combined.counterparty_division_id is null
-                then {{ dbt.concat(["replace(combined.elimination_type, '_', ' ')", "' '", "divisions.division_code"]) }}
+                then {{ dbt.concat(["combined.label", "' '", "divisions.division_code"]) }}
             else {{ dbt.concat([
-                "replace(combined.elimination_type, '_', ' ')", "' '", "divisions.division_code",
+                "combined.label", "' '", "divisions.division_code",
                 "' / '", "counterparties.division_code",
             ]) }}
         end as description
-    from combined
+    from (
+        select
+            combined.*,
+            -- the kind of an intercompany difference is in its text (and its id)
+            case
+                when elimination_type = 'intercompany_difference' and reference_id = 1
+                    then 'intercompany difference (balance)'
+                when elimination_type = 'intercompany_difference'
+                    then 'intercompany difference (transaction)'
+                else replace(elimination_type, '_', ' ')
+            end as label
+        from combined
+    ) as combined
     inner join divisions
         on combined.division_id = divisions.division_id
     left join divisions as counterparties
