@@ -31,6 +31,7 @@ PAGES = {
     "whatif": "dashboards/app_pages/whatif.py",
     "budgets": "dashboards/app_pages/budgets.py",
     "alerts": "dashboards/app_pages/alerts.py",
+    "consolidation": "dashboards/app_pages/consolidation.py",
 }
 # Runs before every page: the sidebar's divisions and periods are read on each of them.
 ENTRY = "dashboards/app.py"
