@@ -35,6 +35,13 @@ D = Decimal
 CENT = D("0.01")
 RATE_PLACES = D("0.00000001")
 YEAR_ENDS = (date(2025, 12, 31), date(2026, 12, 31))
+# Every month end of the two years: the marts have one per month (the year ends are the
+# hand-worked ones; the others check the scope before and after each acquisition).
+MONTH_ENDS = tuple(
+    date(year, month, calendar.monthrange(year, month)[1])
+    for year in (2025, 2026)
+    for month in range(1, 13)
+)
 AS_OF = date(2026, 12, 31)
 LEVEL = "P"
 
