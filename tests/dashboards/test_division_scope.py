@@ -31,6 +31,7 @@ INSIGHTS = [
     "app_pages/whatif.py",
     "app_pages/budgets.py",
     "app_pages/alerts.py",
+    "app_pages/consolidation.py",
 ]
 
 
@@ -63,6 +64,19 @@ def test_a_scoped_connection_holds_only_the_scopes_rows(
     # Marts without a division column are hidden, but for the shared ones.
     assert set(shown) == {t for t, has in every.items() if has} | (SHARED_MARTS & set(every))
     inside = ", ".join(str(i) for i in sorted(scope))
+    levelled = set(
+        whole.query(
+            "select table_name from information_schema.columns "
+            "where table_schema = 'main' and column_name = 'group_division_id'"
+        ).table_name
+    )
+    covered = "null"
+    if "dim_group_levels" in every:
+        levels = whole.query(
+            "select group_division_id from dim_group_levels group by 1 "
+            f"having bool_and(division_id in ({inside}))"
+        )
+        covered = ", ".join(str(int(i)) for i in levels.group_division_id) or "null"
     checked = 0
     for table, has_division in shown.items():
         if not has_division:
@@ -71,8 +85,11 @@ def test_a_scoped_connection_holds_only_the_scopes_rows(
             f'select count(*) as n from "{table}" where division_id not in ({inside})'
         )
         assert int(outside.n[0]) == 0, table
-        # Nothing of the scope is lost either: the same rows as the whole group's.
-        mine = f"division_id in ({inside}) or division_id is null"
+        # Nothing of the scope is lost either: the same rows as the whole group's, but for
+        # the consolidation marts' group levels the scope does not wholly hold.
+        mine = f"(division_id in ({inside}) or division_id is null)"
+        if table in levelled:
+            mine += f" and group_division_id in ({covered})"
         expected = whole.query(f'select count(*) as n from "{table}" where {mine}')
         got = scoped.query(f'select count(*) as n from "{table}"')
         assert int(got.n[0]) == int(expected.n[0]), table

@@ -24,7 +24,6 @@ _LABELS = {
     "account_name": N_("Account name"),
     "lines": N_("Ledger lines"),
 }
-_NO_SIDEBAR = {"Divisions": None, "Currency": None, "Fiscal year": None, "Through period": None}
 
 
 def _picked(codes: list[tuple[str, str]]) -> tuple[str | None, str | None]:
@@ -76,7 +75,12 @@ def main() -> None:
             title=_("Unmapped accounts"),
             labels={k: _(v) for k, v in _LABELS.items()},
             on_select=lambda: None,
-            filters={_(k): v for k, v in _NO_SIDEBAR.items()},
+            filters={
+                _("Divisions"): ", ".join(divisions),
+                _("Currency"): _("no amounts"),
+                _("Fiscal year"): None,
+                _("Through period"): None,
+            },
         )
     picked_division, picked_account = _picked(codes)
     errors = FieldErrors()

@@ -56,8 +56,10 @@ def main() -> None:
             labels={k: _(v) for k, v in _LABELS.items()},
             values={"method": methods},
             filters={
-                _("Divisions"): None,
-                _("Currency"): None,
+                _("Divisions"): ", ".join(
+                    sorted({*structure["division_code"], *structure["parent_code"]})
+                ),
+                _("Currency"): _("investment costs in each parent's currency"),
                 _("Fiscal year"): None,
                 _("Through period"): None,
             },
