@@ -7,7 +7,7 @@ non-controlling interests; the intercompany reconciliation; and the drill-down f
 consolidated figure to the eliminations behind it and to a division's ledger lines in
 its own currency. Everything is read from the consolidation marts
 (docs/consolidation.md, section 3); a user sees a level only when their scope holds
-every division of it (section 5).
+every division of it (section 6).
 """
 
 from __future__ import annotations
