@@ -28,7 +28,12 @@ from tests.dashboards.test_downloads import walk, workbooks  # noqa: F401 - a fi
 PAGE = "app_pages/consolidation.py"
 END = date(2025, 12, 31)
 # Demo user names (their passwords are known to the helpers) and what they see here.
-WHOLE_GROUP = {"accountant": "accountant", "manager": "manager", "analyst": "analyst"}
+WHOLE_GROUP = {
+    "accountant": "accountant",
+    "manager": "manager",
+    "analyst": "analyst",
+    "accountant_be": "accountant",  # reads French (Belgium)
+}
 ONE_DIVISION = {"clerk2": ("clerk", "HOLD"), "manager_us": ("manager", "UK")}
 
 
@@ -71,6 +76,8 @@ def consolidation_env(monkeypatch: pytest.MonkeyPatch, contract_dir: Path, tmp_p
                 divisions=divisions,
             )
             users.set_password(session=s, user=admin, username=name, password=password_of(name))
+            if name == "accountant_be":
+                users.set_locale(session=s, user=admin, username=name, locale="fr_BE")
     return url
 
 
@@ -95,7 +102,7 @@ def _group_figure(wh: PublishedWarehouse, mart: str, line: str, column: str, end
     return value
 
 
-@pytest.mark.parametrize("username", ["admin", *WHOLE_GROUP])
+@pytest.mark.parametrize("username", ["admin", "accountant", "manager", "analyst"])
 def test_a_user_seeing_the_whole_group_sees_its_consolidation(
     consolidation_env: str, contract_wh: PublishedWarehouse, username: str
 ) -> None:
@@ -142,6 +149,22 @@ def test_a_user_seeing_the_whole_group_sees_its_consolidation(
         "Total equity",
         "Non-controlling interests",
     }
+
+
+def test_a_french_reader_reads_the_page_in_french_with_french_numbers(
+    consolidation_env: str, contract_wh: PublishedWarehouse
+) -> None:
+    at = open_page(PAGE, user="accountant_be")
+    assert not at.exception, [e.message for e in at.exception]
+    assert [t.label for t in at.tabs][:3] == ["Compte de résultat", "Bilan", "Balance"]
+    metrics = {m.label: m.value for m in at.metric}
+    profit = _group_figure(
+        contract_wh, "mart_consolidated_income_statement", "PROFIT", "ytd_amount", END
+    )
+    whole, cents = f"{float(profit):.2f}".split(".")
+    assert metrics["Résultat"] == f"{int(whole):,}".replace(",", "\u202f") + f",{cents}"
+    assert "Chiffre d'affaires du groupe" in metrics
+    assert at.selectbox(key="consolidation_period").options[0] == "31 déc. 2025"
 
 
 def test_the_statements_have_a_column_per_division_and_add_up(consolidation_env: str) -> None:
