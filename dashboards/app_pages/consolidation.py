@@ -303,7 +303,9 @@ def kpi_cards(page: Page) -> None:
     rows = cached(q.kpis)(page.wh, page.level)
     names = _translated(dict(q.KPIS))
     last_year = format_day(page.level.last_year_end)
-    for column, row in zip(st.columns(len(rows)), rows.itertuples(), strict=True):
+    # Results, then positions: five cards in one row cut a group's amounts ("1,380,44…").
+    columns = [*st.columns(3), *st.columns(len(rows) - 3)] if len(rows) > 3 else st.columns(3)
+    for column, row in zip(columns, rows.itertuples(), strict=False):
         key = str(row.kpi)
         value = float(row.this_year)  # type: ignore[arg-type]
         change = None if pd.isna(row.change) else float(row.change)  # type: ignore[arg-type]
