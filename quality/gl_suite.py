@@ -69,6 +69,8 @@ SOURCE_TYPES = (
     "stock_count",
     "price_difference",
     "revaluation",  # a standard-cost item's stock revalued to a new standard cost
+    # A non-ERP unit's trial balance brought into its ledger (docs/consolidation.md 4).
+    "trial_balance",
 )
 # What GX validates: the checked columns and the split difference, computed in DuckDB.
 GL_LINES_QUERY = (
