@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards.warehouse import PublishedWarehouse
 from tests.dashboards.apptest_helpers import empty_ledger, open_page, password_of, report_frame
+from tests.dashboards.test_consolidation_forms import generated  # noqa: F401 - a fixture
 from tests.dashboards.test_downloads import walk, workbooks  # noqa: F401 - a fixture
 
 PAGE = "app_pages/consolidation.py"
@@ -330,3 +331,42 @@ def test_every_table_downloads_as_a_workbook_saying_what_it_holds(
         assert "Through period" not in header, header
         if str(button.key).startswith("drill_"):
             assert header["Figure"], header
+
+
+def test_unmapped_accounts_of_the_levels_divisions_are_listed_above_the_figures(
+    generated: Path,  # noqa: F811
+    contract_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ledger as it is now (here the generated demo's, whose divisions 1 and 2 are
+    the level's ids in the contract warehouse): an account with lines and no mapping is
+    named, as the next refresh would refuse it."""
+    import shutil
+
+    from sqlalchemy import create_engine, text
+
+    ledger = tmp_path / "erp.db"
+    shutil.copy(generated, ledger)
+    url = f"sqlite:///{ledger}"
+    engine = create_engine(url)
+    with engine.begin() as con:
+        con.execute(
+            text(
+                "delete from group_account_map where division_id is null "
+                "and account_id = (select id from account where code = '4300')"
+            )
+        )
+        codes = [
+            str(c)
+            for (c,) in con.execute(text("select code from division where id in (1, 2)")).all()
+        ]
+    engine.dispose()
+    monkeypatch.setenv("ERP_DATABASE_URL", url)
+    monkeypatch.setenv("ERP_WAREHOUSE_DIR", str(contract_dir))
+    at = open_page(PAGE)
+    assert any("2 accounts with ledger lines are not mapped" in w.value for w in at.warning)
+    unmapped = report_frame(at, "unmapped_accounts")
+    assert sorted(unmapped["division_code"]) == sorted(codes)
+    assert set(unmapped["account_code"]) == {"4300"}
+    assert at.metric  # the last published figures are still shown
