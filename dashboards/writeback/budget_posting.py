@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from dashboards.writeback.clerk_posting import Posted, _acting
+from dashboards.writeback.clerk_posting import Posted, acting_as
 from transactional.budgets import alerts, scenario_accounts, versions
 from transactional.budgets.models import AlertSetting, BudgetLine, BudgetVersion
 from transactional.errors import N_, DomainError, ValidationError
@@ -126,7 +126,7 @@ def alert_settings(division_id: int) -> list[AlertSettingRow]:
 
 
 def _run(user_id: int | None, write: Callable[[Session, User], Posted]) -> Posted:
-    with _acting(user_id) as (session, user):
+    with acting_as(user_id) as (session, user):
         return write(session, user)
 
 
@@ -155,7 +155,7 @@ def save_what_if(
     if not name.strip():
         raise ValidationError(N_("Give the budget version a name."), field="name")
 
-    with _acting(user_id) as (session, user):
+    with acting_as(user_id) as (session, user):
         saved = []
         for division_id in division_ids:
             accounts = scenario_accounts.line_accounts(session, division_id)
@@ -258,7 +258,7 @@ def set_overdue_limit(
     *, user_id: int | None, division_id: int, customer: str | None, limit: Decimal | str
 ) -> AlertSetting:
     """The overdue limit of one customer (``customer`` None: the division's default)."""
-    with _acting(user_id) as (session, user):
+    with acting_as(user_id) as (session, user):
         row = alerts.set_overdue_limit(
             session=session, user=user, division=division_id, customer=customer, limit=limit
         )
@@ -270,7 +270,7 @@ def set_budget_overrun_pct(
     *, user_id: int | None, division_id: int, pct: Decimal | str
 ) -> AlertSetting:
     """The budget-overrun threshold (%) of a division."""
-    with _acting(user_id) as (session, user):
+    with acting_as(user_id) as (session, user):
         row = alerts.set_budget_overrun_pct(
             session=session, user=user, division=division_id, pct=pct
         )

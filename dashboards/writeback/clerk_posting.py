@@ -117,7 +117,7 @@ def _renumbered(err: DomainError, prefix: str, grid_rows: list[int], word: str) 
 
 
 @contextmanager
-def _acting(user_id: int | None) -> Iterator[tuple[Session, User]]:
+def acting_as(user_id: int | None) -> Iterator[tuple[Session, User]]:
     """A session acting as the signed-in user, who types numbers in their own format
     (``1.234,50`` in Dutch): the services read typed text in that locale."""
     if user_id is None:
@@ -129,7 +129,7 @@ def _acting(user_id: int | None) -> Iterator[tuple[Session, User]]:
         yield session, user
 
 
-def _posting(
+def posting_as(
     user_id: int | None,
     prefix: str,
     grid_rows: list[int],
@@ -137,7 +137,7 @@ def _posting(
     post: Callable[[Session, User], T],
 ) -> T:
     try:
-        with _acting(user_id) as (session, user):
+        with acting_as(user_id) as (session, user):
             return post(session, user)
     except DomainError as err:
         raise _renumbered(err, prefix, grid_rows, word) from err
@@ -188,7 +188,7 @@ def post_journal_entry(
         entry = post_entry(session=session, user=user, entry=draft)
         return Posted(entry.document_number, N_("journal entry"))
 
-    return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
+    return posting_as(user_id, "lines", [n for n, _ in rows], "Line", post)
 
 
 def post_invoice_form(
@@ -230,7 +230,7 @@ def post_invoice_form(
         invoice = post_invoice(session=session, user=user, invoice=draft)
         return Posted(invoice.document_number, INVOICE_KINDS.get(invoice_type, invoice_type))
 
-    return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
+    return posting_as(user_id, "lines", [n for n, _ in rows], "Line", post)
 
 
 def post_payment_form(
@@ -281,7 +281,7 @@ def post_payment_form(
         payment = post_payment(session=session, user=user, payment=draft)
         return Posted(payment.document_number, PAYMENT_KINDS.get(direction, direction))
 
-    return _posting(user_id, "allocations", [n for n, _ in rows], "Allocation", post)
+    return posting_as(user_id, "allocations", [n for n, _ in rows], "Allocation", post)
 
 
 def totals(grid: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, Any]:

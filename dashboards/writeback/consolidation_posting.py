@@ -16,7 +16,7 @@ from decimal import Decimal
 import pandas as pd
 from sqlmodel import col, select
 
-from dashboards.writeback.clerk_posting import Posted, _acting, _posting, filled_rows
+from dashboards.writeback.clerk_posting import Posted, acting_as, filled_rows, posting_as
 from ingestion.consolidation.files import read_trial_balance
 from transactional.consolidation import group_chart, structure, topside
 from transactional.consolidation.models import GroupAccount, GroupMember
@@ -135,7 +135,7 @@ def set_membership(
     investment_account: str,
 ) -> Posted:
     """Record or change a membership of the group structure."""
-    with _acting(user_id) as (session, user):
+    with acting_as(user_id) as (session, user):
         structure.set_membership(
             session=session,
             user=user,
@@ -155,7 +155,7 @@ def set_membership(
 def install_group_chart(*, user_id: int | None) -> int:
     """Install the standard group chart and its mapping of the standard chart; the number
     of group accounts created."""
-    with _acting(user_id) as (session, user):
+    with acting_as(user_id) as (session, user):
         return group_chart.install_standard_group_chart(session=session, user=user)
 
 
@@ -163,7 +163,7 @@ def map_account(
     *, user_id: int | None, account: str, group_account: str, division: str | None
 ) -> Posted:
     """Map a division account (for one division, or for all using it) to a group account."""
-    with _acting(user_id) as (session, user):
+    with acting_as(user_id) as (session, user):
         group_chart.map_account(
             session=session,
             user=user,
@@ -207,7 +207,7 @@ def post_topside(
         )
         return Posted(f"{group}-{entry.number}", N_("top-side entry"))
 
-    return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
+    return posting_as(user_id, "lines", [n for n, _ in rows], "Line", post)
 
 
 @dataclass(frozen=True)
@@ -229,7 +229,7 @@ def load_trial_balance_file(
 ) -> TrialBalanceLoad:
     """Read the uploaded file and load it (``dry_run``: check it and list the changes,
     writing nothing)."""
-    with _acting(user_id) as (session, user):
+    with acting_as(user_id) as (session, user):
         read = read_trial_balance(content, file_name)
         result = load_trial_balance(
             session=session,

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from sqlmodel import Session
 
-from dashboards.writeback.clerk_posting import _acting
+from dashboards.writeback.clerk_posting import acting_as
 from transactional.organisation import services
 from transactional.organisation import users as user_services
 from transactional.organisation.models import User
@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 
 def _as(user_id: int | None, change: Callable[[Session, User], T]) -> T:
-    with _acting(user_id) as (session, user):
+    with acting_as(user_id) as (session, user):
         return change(session, user)
 
 

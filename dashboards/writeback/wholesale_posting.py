@@ -21,7 +21,7 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from dashboards.language import N_
-from dashboards.writeback.clerk_posting import Posted, _posting, filled_rows, text
+from dashboards.writeback.clerk_posting import Posted, filled_rows, posting_as, text
 from transactional.finance.models import Invoice
 from transactional.organisation.models import User
 from transactional.purchasing import matching, receipts
@@ -113,7 +113,7 @@ def save_sales_order(
             )
         return OrderSaved(Posted(result.order.order_number or "", N_("sales order")), notes)
 
-    return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
+    return posting_as(user_id, "lines", [n for n, _ in rows], "Line", post)
 
 
 def entry_rows(
@@ -158,7 +158,7 @@ def _move_order_lines(
     for _, line_id, cells in rows:
         quantity, lot, serials = _tracked(cells)
         drafts.append(draft(line_id, quantity, lot=lot, serials=serials))
-    return _posting(
+    return posting_as(
         user_id,
         "lines",
         [n for n, _, _ in rows],
@@ -200,7 +200,7 @@ def invoice_delivered(
         )
         return Posted(invoice.document_number, N_("sales invoice"))
 
-    return _posting(user_id, "lines", [], "Line", post)
+    return posting_as(user_id, "lines", [], "Line", post)
 
 
 def receive_order(
@@ -256,7 +256,7 @@ def check_match(
         session.rollback()  # the preview writes nothing; make sure nothing is committed
         return result
 
-    return _posting(user_id, "lines", grid_rows, "Line", preview)
+    return posting_as(user_id, "lines", grid_rows, "Line", preview)
 
 
 def post_matched_invoice(
@@ -287,7 +287,7 @@ def post_matched_invoice(
         )
         return Posted(matched.invoice.document_number, N_("purchase invoice"))
 
-    return _posting(user_id, "lines", grid_rows, "Line", post)
+    return posting_as(user_id, "lines", grid_rows, "Line", post)
 
 
 @dataclass(frozen=True)
@@ -334,7 +334,7 @@ def return_to_stock(
             Posted(ret.number, N_("customer return")), note.document_number if note else None
         )
 
-    return _posting(user_id, "lines", [n for n, _, _ in rows], "Line", post)
+    return posting_as(user_id, "lines", [n for n, _, _ in rows], "Line", post)
 
 
 def transfer_between(
@@ -367,7 +367,7 @@ def transfer_between(
         )
         return Posted(transfer.number, N_("stock transfer"))
 
-    return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
+    return posting_as(user_id, "lines", [n for n, _ in rows], "Line", post)
 
 
 @dataclass(frozen=True)
@@ -443,4 +443,4 @@ def post_count(
         ]
         return CountPosted(Posted(count.number, N_("stock count")), differences)
 
-    return _posting(user_id, "lines", [n for n, _ in rows], "Line", post)
+    return posting_as(user_id, "lines", [n for n, _ in rows], "Line", post)
