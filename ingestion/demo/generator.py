@@ -12,7 +12,7 @@ from ingestion.demo.activity import Demo, run_month
 from ingestion.demo.books import Books
 from ingestion.demo.budgets import create_budgets
 from ingestion.demo.catalogue import create_catalogue
-from ingestion.demo.company import DIVISIONS, HOLDING, create_staff, set_up_organisation
+from ingestion.demo.company import DIVISIONS, create_staff, set_up_organisation
 from ingestion.demo.control_totals import ControlTotals
 from ingestion.demo.group import plan_group, set_up_group
 from ingestion.demo.rates import random_walk
@@ -48,7 +48,7 @@ def generate(
     rates = random_walk(seed, date(years[0], 1, 1), end_date)
     volumes = plan_volumes(scale, calendar, rates)
     first_month_revenue = {s.code: volumes.monthly_revenue(s.code, calendar[0]) for s in DIVISIONS}
-    group = plan_group(first_month=calendar[0], volumes=volumes, rates=rates)
+    group = plan_group(first_month=calendar[0])
     engine = make_engine(database_url)
     try:
         with session_scope(engine) as session:
@@ -76,7 +76,7 @@ def generate(
         demo = Demo(
             seed=seed, first_month=calendar[0], rates=rates, parties=parties, staff=staff,
             volumes=volumes, books=books, accounts=accounts, settlement=settlement,
-            accountant=Accountant(books, extra_capital={HOLDING: group.holding_capital}),
+            accountant=Accountant(books),
             trades=trades, group=group,
         )
         for n, month in enumerate(calendar, start=1):

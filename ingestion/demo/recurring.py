@@ -63,8 +63,6 @@ def paid_in_capital(first_monthly_revenue: Decimal) -> Decimal:
 class Accountant:
     books: Books
     states: dict[str, DivisionState] = field(default_factory=dict)
-    # Paid in on top of a division's own capital: the holding's, for its investments.
-    extra_capital: dict[str, Decimal] = field(default_factory=dict)
 
     def month_entries(
         self, *, spec: DivisionSpec, month: Month, monthly_revenue: Decimal,
@@ -79,7 +77,7 @@ class Accountant:
         code = spec.code
         entries: list[ManualEntry] = []
         if month.index == 0:
-            capital = paid_in_capital(monthly_revenue) + self.extra_capital.get(code, Decimal(0))
+            capital = paid_in_capital(monthly_revenue)
             entries.append(ManualEntry(code, "BNK", month.first, "Opening balance: paid-in capital",
                                        [("1100", capital, None), ("0500", -capital, None)]))
         if month.month == 1:

@@ -20,7 +20,7 @@ import subprocess
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -323,3 +323,122 @@ def test_an_unmapped_account_stops_the_consolidation_naming_it(
         if "SKIP" in line and "int_consolidation_ledger_days" in line
     ]
     assert skipped, result.stdout[-4000:]
+
+
+def test_the_demo_acquisitions_cost_their_share_of_net_assets_at_a_price(built: Built) -> None:
+    """The demo group's structure (ingestion/demo/group.py): every subsidiary is acquired
+    on the books' first day, which the consolidation counts as pre-acquisition. NL01 is
+    founded (100 %, no goodwill); HOLD pays 1.25 × its 80 % share of US01's net assets
+    (goodwill of a quarter of the share) and 0.80 × its 60 % of UK01's (a bargain purchase
+    gain of a fifth). The net assets at acquisition are worked out here from the raw
+    ledger lines, the mapping and the rates: minus the lines dated on or before the
+    acquisition date on equity and P&L group accounts, each group account's sum at that
+    day's rate rounded to cents (docs/consolidation.md section 2)."""
+    divisions = {
+        code: (division_id, currency)
+        for division_id, code, currency in query(
+            built.warehouse, "select id, code, currency_code from raw.division"
+        )
+    }
+    codes = {division_id: code for code, (division_id, _) in divisions.items()}
+    members = {
+        codes[division]: (day, pct / 100, cost)
+        for division, day, pct, cost in query(
+            built.warehouse,
+            "select division_id, acquisition_date, ownership_pct, investment_cost "
+            "from raw.group_member",
+        )
+    }
+    assert {code: (day, share) for code, (day, share, _) in members.items()} == {
+        "NL01": (date(2024, 1, 1), D(1)),
+        "US01": (date(2024, 1, 1), D("0.8")),
+        "UK01": (date(2024, 1, 1), D("0.6")),
+    }
+
+    def to_euro(currency: str, day: date) -> Decimal:
+        found = query(
+            built.warehouse,
+            "select rate from raw.exchange_rate where currency_code = ? and rate_date <= ? "
+            "order by rate_date desc limit 1",
+            [currency, day],
+        )
+        return D(found[0][0]) if found else D(1)
+
+    lines = query(
+        built.warehouse,
+        """
+        select l.division_id, e.entry_date, ga.id, ga.account_type, ga.account_class,
+               sum(l.amount_base)
+        from raw.journal_line l
+        join raw.journal_entry e on e.id = l.entry_id
+        left join raw.group_account_map own
+            on own.account_id = l.account_id and own.division_id = l.division_id
+        left join raw.group_account_map shared
+            on shared.account_id = l.account_id and shared.division_id is null
+        join raw.group_account ga on ga.id = coalesce(own.group_account_id, shared.group_account_id)
+        group by all
+        """,
+    )
+    net_assets: dict[str, Decimal] = {}
+    for code, (day, _, _) in members.items():
+        # units of HOLD's euros per unit of the subsidiary's currency that day
+        rate = (to_euro(divisions[code][1], day) / to_euro("EUR", day)).quantize(D("1e-8"))
+        equity_and_result: dict[int, Decimal] = defaultdict(Decimal)
+        assets_and_liabilities = D(0)
+        for division, entry_date, group_account, kind, klass, amount in lines:
+            if codes[division] != code or entry_date > day:
+                continue
+            if klass == "equity" or kind == "profit_loss":
+                equity_and_result[group_account] += amount
+            else:
+                assets_and_liabilities += amount
+        net_assets[code] = -sum((cents(total * rate) for total in equity_and_result.values()), D(0))
+        # the same, to the rounding of each account, as assets less liabilities
+        assert abs(net_assets[code] - cents(assets_and_liabilities * rate)) <= D("0.05")
+        assert net_assets[code] > 0
+
+    def eliminated(period_end: date, code: str, kind: str) -> Decimal | None:
+        (total,) = query(
+            built.warehouse,
+            "select sum(amount_group) from fct_consolidation_eliminations "
+            "where period_end = ? and division_id = ? and elimination_type = ?",
+            [period_end, divisions[code][0], kind],
+        )[0]
+        return total
+
+    premium = {"NL01": D(0), "US01": D("0.25"), "UK01": D("-0.20")}
+    for period_end in (date(2024, 1, 31), date(2025, 12, 31), AS_OF):
+        for code, (_, share, cost) in members.items():
+            # the consolidation eliminates the same net assets and the cost HOLD booked
+            assert eliminated(period_end, code, "equity_at_acquisition") == net_assets[code]
+            assert eliminated(period_end, code, "investment") == -cost
+            # goodwill at acquisition: the amount at the period end less its translation
+            # difference (on the CTA); a negative one is a bargain purchase gain
+            goodwill = (eliminated(period_end, code, "goodwill") or D(0)) + (
+                eliminated(period_end, code, "goodwill_translation") or D(0)
+            )
+            gain = eliminated(period_end, code, "bargain_purchase_gain")
+            expected = premium[code] * share * net_assets[code]
+            if code == "NL01":
+                assert goodwill == 0 and gain is None, period_end
+                assert eliminated(period_end, code, "goodwill") in (None, 0)
+            elif code == "US01":
+                assert gain is None and goodwill > 0
+                assert abs(goodwill - expected) <= D("0.01"), (period_end, goodwill, expected)
+            else:
+                assert goodwill == 0 and gain is not None and gain < 0
+                assert abs(gain - expected) <= D("0.01"), (period_end, gain, expected)
+    # what the structure says HOLD paid is what HOLD booked on its investments account
+    (booked,) = query(
+        built.warehouse,
+        "select sum(l.amount_base) from raw.journal_line l "
+        "join raw.account a on a.id = l.account_id "
+        "join raw.division d on d.id = l.division_id "
+        "where d.code = 'HOLD' and a.code = '0800'",
+    )[0]
+    assert booked == sum((cost for _, _, cost in members.values()), D(0))
+
+
+def cents(amount: Decimal) -> Decimal:
+    """Rounded as the models' money() does: half away from zero."""
+    return amount.quantize(D("0.01"), rounding=ROUND_HALF_UP)
