@@ -16,6 +16,12 @@ out here from the rules of docs/consolidation.md section 2 (effective ownership 
 chain, the level's currency, translation, goodwill, NCI), independently of the dbt models,
 and the marts must match to the cent at every month end; the year-end figures are also
 written as literals, worked by hand in the comments.
+
+A second build (``partly_owned``) has T hold only 80 % of H (for 80,000; outsiders pay
+the other 20,000 of H's capital): S is then held through a sub-holding that is not wholly
+owned from level T, where goodwill is T's 80 % of what H paid less 48 % of S's net assets
+and H's minority's share of the cost goes back from the NCI (``nci_investment``); the
+NCI at the year end is checked against the outsiders' shares worked out from the books.
 """
 
 from __future__ import annotations
@@ -76,21 +82,27 @@ class Holding:
     cost: str  # in the parent's currency, on its account 0800
 
 
-HOLDINGS = [
-    Holding("H", "T", "100", date(2026, 1, 2), None, "100000.00"),
-    Holding("R", "H", "100", date(2026, 1, 2), date(2026, 8, 20), "20000.00"),
-    Holding("S", "H", "60", date(2026, 6, 30), None, "48000.00"),
-]
+def holdings(t_share_in_h: str = "100") -> list[Holding]:
+    """T pays its share of H's capital of 100,000 (outsiders the rest): no goodwill on H."""
+    cost = cents(D("100000.00") * D(t_share_in_h) / 100)
+    return [
+        Holding("H", "T", t_share_in_h, date(2026, 1, 2), None, str(cost)),
+        Holding("R", "H", "100", date(2026, 1, 2), date(2026, 8, 20), "20000.00"),
+        Holding("S", "H", "60", date(2026, 6, 30), None, "48000.00"),
+    ]
+
+
+HOLDINGS = holdings()
 
 Line = tuple[str, str, str | None, str | None]  # account, amount (debit +), currency, counterparty
 ENTRIES: list[tuple[str, str, str, list[Line]]] = [
     ("T", "2026-01-02", "Share capital paid in", [
         ("1100", "150000.00", None, None), ("0500", "-150000.00", None, None)]),
-    ("T", "2026-01-02", "H founded", [
+    ("T", "2026-01-02", "H founded", [  # T's cost of H: see entries()
         ("0800", "100000.00", None, None), ("1100", "-100000.00", None, None)]),
     ("T", "2026-04-15", "Consulting revenue", [
         ("1100", "10000.00", None, None), ("8100", "-10000.00", None, None)]),
-    ("H", "2026-01-02", "Share capital paid in by T", [
+    ("H", "2026-01-02", "Share capital paid in (by T, and outsiders if T holds less)", [
         ("1100", "100000.00", None, None), ("0500", "-100000.00", None, None)]),
     ("H", "2026-01-02", "R founded", [
         ("0800", "20000.00", None, None), ("1100", "-20000.00", None, None)]),
@@ -122,8 +134,19 @@ ENTRIES: list[tuple[str, str, str, list[Line]]] = [
 ]  # fmt: skip
 
 
-def build_group(session: Session) -> None:
-    """The scenario through the services (as the example's build_group does for its own)."""
+def entries(t_share_in_h: str = "100") -> list[tuple[str, str, str, list[Line]]]:
+    """ENTRIES with T paying its share of H's capital (``holdings``)."""
+    cost = holdings(t_share_in_h)[0].cost
+    founded: list[Line] = [("0800", cost, None, None), ("1100", f"-{cost}", None, None)]
+    return [
+        (div, day, text, founded if (div, text) == ("T", "H founded") else lines)
+        for div, day, text, lines in ENTRIES
+    ]
+
+
+def build_group(session: Session, t_share_in_h: str = "100") -> None:
+    """The scenario through the services (as the example's build_group does for its own),
+    T holding ``t_share_in_h`` % of H."""
     from transactional.consolidation.group_chart import install_standard_group_chart
     from transactional.consolidation.structure import set_membership
     from transactional.finance import ledger_setup, posting
@@ -156,7 +179,7 @@ def build_group(session: Session) -> None:
         )  # fmt: skip
         ledger_setup.open_fiscal_year(session=session, user=accountant, division=div, year=YEAR)
     install_standard_group_chart(session=session, user=accountant)
-    for h in HOLDINGS:
+    for h in holdings(t_share_in_h):
         set_membership(
             session=session,
             user=accountant,
@@ -190,7 +213,7 @@ def build_group(session: Session) -> None:
                     for account, amount, currency, counterparty in lines
                 ],
             )
-            for div, day, description, lines in ENTRIES
+            for div, day, description, lines in entries(t_share_in_h)
         ],
     )
 
@@ -225,15 +248,16 @@ class Member:
     valid_from: date | None  # the chain holds while every holding on it does
     valid_to: date | None
     cost: Decimal  # the direct parent's cost, in its currency
+    parent_ownership: Decimal = D(1)  # q: the direct parent's effective ownership
 
 
-def chain(level: str) -> list[Member]:
+def chain(level: str, group: list[Holding] = HOLDINGS) -> list[Member]:
     out = [Member(level, D(1), None, None, None, None, D(0))]
     frontier = list(out)
     while frontier:
         below = []
         for up in frontier:
-            for h in (h for h in HOLDINGS if h.parent == up.division):
+            for h in (h for h in group if h.parent == up.division):
                 ends = [d for d in (up.valid_to, h.valid_to) if d is not None]
                 below.append(
                     Member(
@@ -244,6 +268,7 @@ def chain(level: str) -> list[Member]:
                         max(d for d in (up.valid_from, h.valid_from) if d is not None),
                         min(ends) if ends else None,
                         D(h.cost),
+                        up.ownership,
                     )
                 )
         out += below
@@ -251,12 +276,12 @@ def chain(level: str) -> list[Member]:
     return out
 
 
-def members_at(level: str, t: date) -> dict[str, Member]:
+def members_at(level: str, t: date, group: list[Holding] = HOLDINGS) -> dict[str, Member]:
     """The level's columns at ``t``: itself and each division below acquired by ``t``
     whose chain is valid on ``t``."""
     return {
         m.division: m
-        for m in chain(level)
+        for m in chain(level, group)
         if m.parent is None
         or (
             m.valid_from <= t  # type: ignore[operator]
@@ -291,8 +316,8 @@ class Level:
         return dict(total)
 
 
-def consolidate(inputs: ex.Inputs, level: str, t: date) -> Level:
-    members = members_at(level, t)
+def consolidate(inputs: ex.Inputs, level: str, t: date, group: list[Holding] = HOLDINGS) -> Level:
+    members = members_at(level, t, group)
     role = inputs.role
     columns: dict[str, dict[int, Decimal]] = {}
     cta: dict[str, Decimal] = {}
@@ -390,8 +415,10 @@ def _investment(
     eliminations: dict[tuple[str, str, int], Decimal],
     facts: dict[str, Decimal],
 ) -> None:
-    """Investment against equity at acquisition, goodwill, NCI at the effective share."""
-    s, p, acquired = m.division, m.ownership, m.acquisition
+    """Investment against equity at acquisition, goodwill, NCI at the effective share p;
+    the group's goodwill is its share q (the direct parent's) of the cost, the rest of the
+    cost goes back from the parent's minority (nci_investment)."""
+    s, p, q, acquired = m.division, m.ownership, m.parent_ownership, m.acquisition
     assert acquired is not None and m.parent is not None
     role = inputs.role
     kinds = {g: ex._kind(inputs.accounts[g]) for g in [*pre, *post]}
@@ -401,7 +428,7 @@ def _investment(
         if kinds[g_id] in ex.EQUITY_OR_PL:
             eliminations[("equity_at_acquisition", s, g_id)] -= amount
     eliminations[("investment", s, role("investments"))] -= cost
-    goodwill = cost - cents(p * net_assets)
+    goodwill = cents(q * cost) - cents(p * net_assets)
     facts[f"{s}.net_assets_at_acquisition"] = net_assets
     facts[f"{s}.goodwill_at_acquisition"] = goodwill
     currency = DIVISIONS[s][1]
@@ -415,6 +442,9 @@ def _investment(
     share = 1 - p
     at_acquisition = cents(share * net_assets)
     eliminations[("nci_at_acquisition", s, role("nci"))] -= at_acquisition
+    nci_investment = cost - cents(q * cost)
+    if nci_investment:
+        eliminations[("nci_investment", s, role("nci"))] += nci_investment
     result = sum((a for g, a in post.items() if kinds[g] == "profit_loss"), D(0))
     nci_result = cents(share * result)
     eliminations[("nci_result", s, role("nci_result"))] -= nci_result
@@ -431,7 +461,8 @@ def _investment(
             moved += part
     facts[f"{s}.nci_share_of_result"] = nci_result
     facts[f"{s}.nci_share_of_cta"] = nci_cta
-    facts[f"{s}.nci"] = -at_acquisition + nci_result + nci_cta + moved
+    facts[f"{s}.nci_investment"] = nci_investment
+    facts[f"{s}.nci"] = -at_acquisition + nci_investment + nci_result + nci_cta + moved
 
 
 # --- the warehouse ------------------------------------------------------------------------
@@ -460,15 +491,13 @@ class Group:
             return connection.execute(sql, list(params)).fetchall()
 
 
-@pytest.fixture(scope="module")
-def group(tmp_path_factory: pytest.TempPathFactory) -> Group:
-    folder = tmp_path_factory.mktemp("consolidation_sub_holding")
+def _build(folder: Path, t_share_in_h: str) -> Group:
     url = f"sqlite:///{folder / 'erp.db'}"
     upgrade(url)
     engine = make_engine(url)
     try:
         with session_scope(engine) as session:
-            build_group(session)
+            build_group(session, t_share_in_h)
         with session_scope(engine) as session:
             inputs = ex.read_inputs(session)
     finally:
@@ -477,8 +506,20 @@ def group(tmp_path_factory: pytest.TempPathFactory) -> Group:
     # as of 31 December 2026 (the example's as_of_date, this test's year end)
     assert ex.AS_OF == YEAR_END
     build_warehouse(url, warehouse, folder)
-    results = {(lv, t): consolidate(inputs, lv, t) for lv in LEVELS for t in MONTH_ENDS}
+    group = holdings(t_share_in_h)
+    results = {(lv, t): consolidate(inputs, lv, t, group) for lv in LEVELS for t in MONTH_ENDS}
     return Group(warehouse, inputs, results)
+
+
+@pytest.fixture(scope="module")
+def group(tmp_path_factory: pytest.TempPathFactory) -> Group:
+    return _build(tmp_path_factory.mktemp("consolidation_sub_holding"), "100")
+
+
+@pytest.fixture(scope="module")
+def partly_owned(tmp_path_factory: pytest.TempPathFactory) -> Group:
+    """The same group with T holding 80 % of H (for 80,000 of H's capital of 100,000)."""
+    return _build(tmp_path_factory.mktemp("consolidation_partly_owned_sub_holding"), "80")
 
 
 def trial_balance(group: Group, level: str, t: date) -> dict[str, dict[str, Decimal]]:
@@ -828,3 +869,143 @@ def test_intercompany_reconciliation(group: Group, level: str) -> None:
     h, s = sorted((group.id("H"), group.id("S")))
     amounts = {group.id("H"): D("-3480.00"), group.id("S"): D("3480.00")}
     assert rows == [(h, s, "transaction", amounts[h], amounts[s], D("0.00"), True)]
+
+
+# --- T holds 80 % of H: S held through a partly owned sub-holding ---------------------------
+
+
+def _nci_on(group: Group, level: str, t: date) -> dict[tuple[str, int, int | None], Decimal]:
+    """S's and H's eliminations on the nci account: (type, column, counterparty) -> amount."""
+    rows = group.query(
+        "select e.elimination_type, e.division_id, e.counterparty_division_id,"
+        " sum(e.amount_group) from fct_consolidation_eliminations e"
+        " join dim_group_accounts ga using (group_account_id)"
+        " where e.group_division_id = ? and e.period_end = ? and ga.role = 'nci'"
+        " group by all",
+        group.id(level),
+        t,
+    )
+    return {(kind, div, cp): amount for kind, div, cp, amount in rows}
+
+
+def test_partly_owned_goodwill_and_nci_at_acquisition(partly_owned: Group) -> None:
+    """At level T, S is held 80 % x 60 % = 48 %. Goodwill is T's 80 % of the goodwill H
+    paid: 0.8 x 48,000 - 0.48 x 73,160 = 38,400.00 - 35,116.80 = 3,283.20 (= 80 % of
+    4,104.00; 48,000 - 35,116.80 = 12,883.20 would count H's minority's share of the
+    price as the group's goodwill). The NCI at acquisition: 52 % of 73,160 = 38,043.20 (a
+    credit), less H's minority's 20 % of what H paid, 9,600.00 (a debit: H's NCI, on
+    H's net assets, holds it)."""
+    g = partly_owned
+    s, h = g.id("S"), g.id("H")
+    june = MONTH_ENDS[5]
+    for level in LEVELS:
+        assert g.results[(level, YEAR_END)].facts["S.goodwill_at_acquisition"] == D(
+            "3283.20" if level == "T" else "4104.00"
+        )
+    goodwill = {
+        t: amount
+        for t, amount in g.query(
+            "select e.period_end, e.amount_group from fct_consolidation_eliminations e"
+            " where e.group_division_id = ? and e.division_id = ?"
+            " and e.elimination_type = 'goodwill'",
+            g.id("T"),
+            s,
+        )
+    }
+    # 30 June: the closing rate is the acquisition rate (1.18). 31 December (1.13):
+    # 3,283.20 x 1.13 / 1.18 = 3,144.0813... -> 3,144.08.
+    assert goodwill[june] == D("3283.20")
+    assert goodwill[YEAR_END] == D("3144.08")
+    nci = _nci_on(g, "T", YEAR_END)
+    assert nci[("nci_at_acquisition", s, None)] == D("-38043.20")
+    assert nci[("nci_investment", s, h)] == D("9600.00")
+    # H itself, bought by T: 20 % of its 100,000 at acquisition; held by the level, so
+    # no nci_investment of its own.
+    assert nci[("nci_at_acquisition", h, None)] == D("-20000.00")
+    assert not [k for k in nci if k[0] == "nci_investment" and k[1] != s]
+    # At level H, H owns S directly: nothing changes there.
+    at_h = _nci_on(g, "H", YEAR_END)
+    assert at_h[("nci_at_acquisition", s, None)] == D("-29264.00")
+    assert not [k for k in at_h if k[0] == "nci_investment"]
+    movement = g.query(
+        "select at_acquisition from mart_nci_movement where group_division_id = ?"
+        " and period_end = ? and division_id = ?",
+        g.id("T"),
+        YEAR_END,
+        s,
+    )
+    assert movement == [(D("-28443.20"),)]
+
+
+@pytest.mark.parametrize("t", MONTH_ENDS, ids=str)
+def test_partly_owned_balance_sheet_balances(partly_owned: Group, t: date) -> None:
+    """Every column of level T's balance sheet: assets = equity and liabilities."""
+    rows = partly_owned.query(
+        "select column_code, side, sum(amount) from mart_consolidated_balance_sheet"
+        " where group_division_id = ? and period_end = ? group by all",
+        partly_owned.id("T"),
+        t,
+    )
+    sides: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for column, side, amount in rows:
+        sides[column][side] = amount
+    assert "GROUP" in sides
+    for column, amounts in sides.items():
+        assert amounts.get("assets", D(0)) == amounts.get("equity_and_liabilities", D(0)), column
+
+
+def test_partly_owned_nci_at_year_end(partly_owned: Group) -> None:
+    """The NCI at level T from the books directly, not by the elimination rules: S's
+    outsiders' 40 % of S's net assets, H's outsiders' 20 % of H's own net assets without
+    its investment in S, and their 20 % x 60 % of S's net assets (the goodwill H paid is
+    not theirs in the group's accounts)."""
+    g = partly_owned
+    inputs = g.inputs
+
+    def net_assets(division: str, *, without: tuple[str, ...] = ()) -> Decimal:
+        # asset and liability lines to the year end, in the division's currency
+        return sum(
+            (
+                x.amount
+                for x in inputs.lines
+                if x.division == division
+                and x.day <= YEAR_END
+                and x.account_code not in without
+                and inputs.group_account(division, x.account_code).account_class
+                in ("asset", "liability")
+            ),
+            D(0),
+        )
+
+    # S: GBP 94,000 at 1.13 = 106,220.00; H: its bank 49,480.00 (its 48,000 in S left out).
+    s_net = cents(net_assets("S") * rate("GBP", YEAR_END))
+    h_net = net_assets("H", without=("0800",))
+    assert (s_net, h_net) == (D("106220.00"), D("49480.00"))
+    # 42,488.00 + 9,896.00 + 12,746.40 = 65,130.40
+    expected = -(cents(D("0.4") * s_net) + cents(D("0.2") * h_net) + cents(D("0.12") * s_net))
+    assert expected == D("-65130.40")
+    nci_code = g.role_code("nci")
+    group_nci = g.query(
+        "select tb.balance from mart_consolidated_trial_balance tb"
+        " join dim_group_accounts ga using (group_account_id)"
+        " where tb.group_division_id = ? and tb.period_end = ? and tb.column_code = 'GROUP'"
+        " and ga.code = ?",
+        g.id("T"),
+        YEAR_END,
+        nci_code,
+    )
+    assert group_nci == [(expected,)]
+    closings = g.query(
+        "select sum(closing) from mart_nci_movement where group_division_id = ? and period_end = ?",
+        g.id("T"),
+        YEAR_END,
+    )
+    assert closings == [(expected,)]
+
+
+@pytest.mark.parametrize("t", MONTH_ENDS, ids=str)
+@pytest.mark.parametrize("level", LEVELS)
+def test_partly_owned_trial_balance(partly_owned: Group, level: str, t: date) -> None:
+    """The marts against the rules worked out here (goodwill on q x the cost,
+    nci_investment) at every month end, as for the wholly owned sub-holding."""
+    test_consolidated_trial_balance(partly_owned, level, t)

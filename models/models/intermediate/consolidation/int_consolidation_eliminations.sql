@@ -292,6 +292,9 @@ subsidiaries as (
         scope.parent_division_id,
         scope.method,
         scope.ownership,
+        -- q: the direct parent's effective ownership from the level (1 for the level's own
+        -- division); the parent's minority owns 1 - q of what the parent paid
+        coalesce(parents.ownership, {{ rate('1') }}) as parent_ownership,
         scope.acquisition_date,
         coalesce(totals.net_assets_at_acquisition, 0) as net_assets_at_acquisition,
         coalesce(totals.result_since_acquisition, 0) as result_since_acquisition,
@@ -304,6 +307,10 @@ subsidiaries as (
         case when scope.currency_code = scope.group_currency then {{ rate('1') }}
             else monthly_rates.closing_rate end as closing_rate
     from scope
+    left join scope as parents
+        on parents.group_division_id = scope.group_division_id
+        and parents.period_end = scope.period_end
+        and parents.division_id = scope.parent_division_id
     left join division_totals as totals
         on totals.group_division_id = scope.group_division_id
         and totals.period_end = scope.period_end
@@ -326,10 +333,15 @@ subsidiaries as (
 
 goodwill as (
 
+    -- the group's goodwill is its share q of what the direct parent paid less its share p
+    -- of the net assets; the rest of the cost belongs to the parent's minority
+    -- (nci_investment)
     select
         subsidiaries.*,
+        {{ money('parent_ownership * investment_cost_group') }}
+            - {{ money('ownership * net_assets_at_acquisition') }} as goodwill_at_acquisition,
         investment_cost_group
-            - {{ money('ownership * net_assets_at_acquisition') }} as goodwill_at_acquisition
+            - {{ money('parent_ownership * investment_cost_group') }} as nci_investment
     from subsidiaries
     where method = 'full'
 
@@ -425,6 +437,18 @@ acquisition_entries as (
         cast(null as bigint), roles.nci, cast(null as bigint), 'nci_at_acquisition',
         -(goodwill.net_assets_at_acquisition - {{ money('goodwill.ownership * goodwill.net_assets_at_acquisition') }}),
         {{ money('0') }}
+    from goodwill
+    cross join roles
+
+    union all
+
+    -- the direct parent's minority's share of the investment it paid: that minority's NCI
+    -- is worked out on the parent's net assets, the investment included, and gives it back
+    -- here (none when the parent is wholly owned from the level: zero rows are dropped)
+    select
+        goodwill.group_division_id, goodwill.period_end, goodwill.division_id,
+        goodwill.parent_division_id, roles.nci, cast(null as bigint), 'nci_investment',
+        goodwill.nci_investment, {{ money('0') }}
     from goodwill
     cross join roles
 

@@ -3,7 +3,8 @@
 -- credit: negative; its share of a profit negative, of a loss positive). closing is
 -- everything on the nci account for the subsidiary at the month end; opening is last
 -- December's closing (0 before the first year); the movements of the year to date
--- between them: at_acquisition (the NCI's share of the net assets at acquisition),
+-- between them: at_acquisition (the NCI's share of the net assets at acquisition, less
+-- the direct parent's minority's share of the investment it paid: nci_investment),
 -- share_of_result (of the result since acquisition), share_of_cta (of the translation
 -- adjustment) and share_of_equity_movements (of dividends and other equity movements;
 -- top-side entries on the nci account too), so closing = opening + the four. The
@@ -76,14 +77,15 @@ cumulative as (
         group_division_id,
         period_end,
         division_id,
-        sum(case when posting_type = 'nci_at_acquisition' then amount else 0 end)
+        sum(case when posting_type in ('nci_at_acquisition', 'nci_investment') then amount else 0 end)
             as at_acquisition,
         sum(case when posting_type = 'nci_result' then amount else 0 end)
             as share_of_result,
         sum(case when posting_type = 'nci_cta' then amount else 0 end)
             as share_of_cta,
         sum(case
-            when posting_type in ('nci_at_acquisition', 'nci_result', 'nci_cta') then 0
+            when posting_type in ('nci_at_acquisition', 'nci_investment', 'nci_result', 'nci_cta')
+                then 0
             else amount
         end) as share_of_equity_movements,
         sum(amount) as closing
