@@ -127,6 +127,7 @@ ELIMINATION_TYPES = {
     "goodwill_translation": N_("Goodwill translation"),
     "bargain_purchase_gain": N_("Bargain purchase gain"),
     "nci_at_acquisition": N_("NCI at acquisition"),
+    "nci_investment": N_("NCI share of the sub-holding's investment"),
     "nci_result": N_("NCI share of result"),
     "nci_cta": N_("NCI share of translation reserve"),
     "nci_equity": N_("NCI share of equity movements"),
