@@ -32,3 +32,20 @@ def test_data_in_a_refusal_stays_as_it_is() -> None:
     with use_locale("nl_NL"):
         # An account's name is data, not a text of the app: not looked up, not changed.
         assert "Revenue goods" in error_text(err)
+
+
+def test_a_date_without_a_fiscal_year_names_who_may_open_it() -> None:
+    from datetime import date
+
+    from transactional.finance.period_rules import no_period
+
+    err = no_period("GB02", date(2027, 1, 31), field="entry_date")
+    # Read by a clerk or by an accountant who may open it: the roles, not "your accountant".
+    assert str(err) == (
+        "No fiscal period of division GB02 covers 2027-01-31; that fiscal year must first be "
+        "opened by an accountant or an administrator."
+    )
+    with use_locale("fr_FR"):
+        assert "doit d'abord être ouvert par un comptable ou un administrateur" in error_text(err)
+    with use_locale("nl_NL"):
+        assert "moet eerst worden geopend door een accountant of een beheerder" in error_text(err)

@@ -203,7 +203,7 @@ def test_a_posting_date_needs_an_open_period_in_both_lookups(engine) -> None:
             with pytest.raises(ValidationError) as missing:
                 find(date(2026, 1, 1))
             assert str(missing.value) == (
-                "No fiscal period of division HOLD covers 2026-01-01; ask your accountant "
-                "to open that fiscal year."
+                "No fiscal period of division HOLD covers 2026-01-01; that fiscal year must "
+                "first be opened by an accountant or an administrator."
             )
             assert missing.value.field == "entry_date"

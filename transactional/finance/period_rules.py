@@ -7,6 +7,7 @@ from datetime import date
 from typing import Protocol, TypeVar
 
 from transactional.errors import N_, PeriodClosed, ValidationError
+from transactional.organisation.rights import who_may
 
 
 def require_open(
@@ -46,15 +47,18 @@ def require_open(
 
 
 def no_period(division_code: str, on: date, *, field: str) -> ValidationError:
-    """The error for a date no fiscal period of the division covers."""
+    """The error for a date no fiscal period of the division covers. It names who may open
+    fiscal years, as a refusal of rights does: whoever reads it (a clerk, or an accountant
+    who may open it themselves) knows what to do."""
     return ValidationError(
         N_(
-            "No fiscal period of division {division} covers {date}; ask your accountant to open "
-            "that fiscal year."
+            "No fiscal period of division {division} covers {date}; that fiscal year must first "
+            "be opened by {who}."
         ),
         field=field,
         division=division_code,
         date=on.isoformat(),
+        who=who_may("manage_periods"),
     )
 
 

@@ -97,7 +97,7 @@ _ASK: dict[tuple[str, ...], str] = {
 }
 
 
-def _who_may(action: str) -> str:
+def who_may(action: str) -> str:
     """Whom to ask, e.g. 'a manager or an administrator'."""
     return _ASK[tuple(r for r in ("accountant", "manager") if action in MATRIX[r])]
 
@@ -141,7 +141,7 @@ def require(
             N_("{role} may not {action}; ask {who}."),
             role=ROLE_SUBJECTS.get(user.role, user.role),
             action=ACTIONS[action],
-            who=_who_may(action),
+            who=who_may(action),
         )
     if division_id is not None:
         divisions = scope() if scope is not None else allowed_divisions(session, user)
