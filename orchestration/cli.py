@@ -7,6 +7,7 @@ Heavy imports (dagster, streamlit, the generator) happen inside the commands, so
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import secrets
 import shutil
@@ -767,8 +768,8 @@ ActingUser = Annotated[
     str,
     typer.Option(
         "--as",
-        help="The user the load is made as: their rights apply and the audit log "
-        "names them (default admin).",
+        help="The user the load is made as (default admin): their rights apply and the "
+        "audit log names them.",
     ),
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="List what would change; write nothing.")]
@@ -927,16 +928,30 @@ def consolidation_load_mapping(
 
 
 @consolidation_app.command("check")
-def consolidation_check(acting: ActingUser = "admin") -> None:
+def consolidation_check(
+    acting: Annotated[
+        str,
+        typer.Option(
+            "--as",
+            help="The user the check is made as (default admin): it covers the divisions "
+            "that user may act in (an administrator's: all) and writes nothing.",
+        ),
+    ] = "admin",
+) -> None:
     """List the accounts with ledger lines not mapped to the group chart.
 
     Exit code 1 when there is one: consolidation refuses to run then."""
     from transactional.consolidation.group_chart import unmapped_accounts
+    from transactional.organisation import rights
 
-    with _as_admin(acting) as (session, _user):
-        found = unmapped_accounts(session)
+    with _as_admin(acting) as (session, user):
+        # A report: the user's divisions only, as the Consolidation page shows them.
+        rights.require(session, user, "view_reports")
+        scope = rights.allowed_divisions(session, user)
+        found = unmapped_accounts(session, scope)
+    where = "" if scope is None else f" of the divisions {user.username} may act in"
     if not found:
-        console.print("Every account with ledger lines is mapped to the group chart.")
+        console.print(f"Every account with ledger lines{where} is mapped to the group chart.")
         return
     rows = [("Division", "Account", "Name", "Lines")]
     rows += [(u.division_code, u.account_code, u.account_name, str(u.lines)) for u in found]
@@ -1061,6 +1076,24 @@ def _safe(url: str) -> str:
         return f"{scheme}://{creds.split(':')[0]}@{host}"
     return url
 
+
+def _reflow_help(typer_app: typer.Typer) -> None:
+    """Give each command its docstring as help with every paragraph on one line.
+
+    Typer's rich help keeps the line breaks of the paragraphs after the first, so the
+    docstring's source line breaks showed as ragged lines in --help; joined, the terminal's
+    width wraps them. Blank lines still separate paragraphs."""
+    for info in typer_app.registered_commands:
+        doc = info.callback.__doc__ if info.callback is not None else None
+        if info.help is None and doc:
+            paragraphs = inspect.cleandoc(doc).split("\n\n")
+            info.help = "\n\n".join(" ".join(p.split()) for p in paragraphs)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _reflow_help(group.typer_instance)
+
+
+_reflow_help(app)
 
 if __name__ == "__main__":
     app()

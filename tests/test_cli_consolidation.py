@@ -33,6 +33,34 @@ def test_every_consolidation_command_has_help(command: list[str]) -> None:
     assert "Usage:" in result.stdout and "--help" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("command", "sentence"),
+    [
+        (
+            ["consolidation", "load-tb"],
+            "The difference with the division's ledger is posted as one journal entry in its "
+            "general journal, dated the month's last day;",
+        ),
+        (
+            ["consolidation", "load-structure"],
+            "Missing divisions are created (with fiscal years and a general journal); each row "
+            "with a parent sets that membership;",
+        ),
+        (
+            ["generate"],
+            "Fixed dates by default (through 2026-10-31, fiscal years 2024-2026), so the same "
+            "seed gives the same company on any day;",
+        ),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else "",
+)
+def test_help_paragraphs_wrap_at_the_terminal_width(command: list[str], sentence: str) -> None:
+    # Wide enough for the sentence: a line break from the source would still cut it.
+    result = erp(*command, "--help", env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    assert sentence in result.stdout
+
+
 @pytest.fixture
 def company(tmp_path: Path) -> str:
     from tests.transactional.company import build_company
@@ -209,3 +237,7 @@ def test_check_lists_unmapped_accounts_and_fails(company: str) -> None:
         ["HOLD", "4300"],
     ]
     assert "2 accounts with ledger lines are not mapped" in result.stderr
+    # --as: the check covers the divisions that user may act in (clerk_us: US01 only).
+    scoped = erp("consolidation", "check", "--as", "clerk_us", env={"ERP_DATABASE_URL": company})
+    assert scoped.returncode == 0, scoped.stderr
+    assert "of the divisions clerk_us may act in is mapped" in scoped.stderr.replace("\n", " ")
