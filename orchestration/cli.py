@@ -873,7 +873,11 @@ def consolidation_load_structure(
     """Load the group structure: divisions, parents, ownership, investments.
 
     Missing divisions are created (with fiscal years and a general journal); each row with
-    a parent sets that membership; unchanged rows change nothing."""
+    a parent sets that membership; unchanged rows change nothing. A created division is
+    given to every user whose divisions made up the whole group level it joins (listed as
+    "grant division"), so they keep reading the level and may load its trial balances;
+    anyone else is given it by `erp users grant USER`, naming all of their divisions (each
+    with --division) and the new one."""
     from ingestion.consolidation.files import read_group_structure
     from transactional.consolidation.group_structure_load import load_group_structure
 

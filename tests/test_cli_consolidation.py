@@ -148,6 +148,52 @@ def test_group_set_up_and_trial_balance_from_files(company: str, tmp_path: Path)
     assert erp("consolidation", "check", env=env).returncode == 0
 
 
+def test_a_created_division_is_given_to_the_readers_of_its_level(
+    company: str, tmp_path: Path
+) -> None:
+    from tests.transactional.company import user
+    from transactional.consolidation.group_chart import install_standard_group_chart
+    from transactional.database import make_engine, session_scope
+
+    engine = make_engine(company)
+    with session_scope(engine) as s:
+        install_standard_group_chart(session=s, user=user(s, "admin"))
+    engine.dispose()
+    env = {"ERP_DATABASE_URL": company}
+    structure = tmp_path / "group.csv"
+    structure.write_text(
+        "division,name,currency,country,parent,ownership_pct,valid_from\n"
+        "US01,,,,HOLD,80,2025-01-01\n"
+        "GB02,Holding UK BV,EUR,NL,HOLD,100,2025-01-01\n",
+        encoding="utf-8",
+    )
+    loaded = erp("consolidation", "load-structure", str(structure), env=env)
+    assert loaded.returncode == 0, loaded.stderr
+    granted = [line.split() for line in loaded.stdout.splitlines() if "grant division" in line]
+    # Row, division, "grant division", "to NAME, who held every division of level HOLD".
+    assert [(words[1], words[5]) for words in granted] == [
+        ("GB02", "accountant,"),
+        ("GB02", "analyst,"),
+        ("GB02", "manager,"),
+    ]
+    tb = tmp_path / "gb02-2025-03.csv"
+    tb.write_text("account;debit;credit\n1100;500,00;\n0500;;500,00\n", encoding="utf-8")
+    posted = erp(
+        "consolidation",
+        "load-tb",
+        str(tb),
+        "-d",
+        "GB02",
+        "-p",
+        "2025-03",
+        "--as",
+        "accountant",
+        env=env,
+    )
+    assert posted.returncode == 0, posted.stderr
+    assert "for GB02 2025-03 (EUR)" in posted.stderr.replace("\n", " ")
+
+
 def one_line_error(result) -> str:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr

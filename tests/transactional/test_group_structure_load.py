@@ -27,7 +27,7 @@ from transactional.database import make_engine, session_scope
 from transactional.errors import PermissionDenied, ValidationError
 from transactional.finance import ledger_setup
 from transactional.finance.models import Account, FiscalYear, Journal
-from transactional.organisation.models import Division
+from transactional.organisation.models import Division, User, UserDivision
 
 # ERP_TODAY is 2026-11-23 (tests/conftest.py): a new division gets its years up to 2026.
 GROUP = [
@@ -104,6 +104,9 @@ def test_the_structure_is_loaded_with_new_divisions_ready_for_trial_balances(eng
         (3, "US01", "add_membership"),
         (4, "JP01", "create_division"),
         (4, "JP01", "add_membership"),
+        (4, "JP01", "grant_division"),
+        (4, "JP01", "grant_division"),
+        (4, "JP01", "grant_division"),
     ]
     assert members(engine) == {
         "US01": (
@@ -202,11 +205,130 @@ def test_a_dry_run_lists_the_changes_and_writes_nothing(engine) -> None:
         ("US01", "add_membership"),
         ("JP01", "create_division"),
         ("JP01", "add_membership"),
+        ("JP01", "grant_division"),
+        ("JP01", "grant_division"),
+        ("JP01", "grant_division"),
     ]
     assert members(engine) == {}
+    assert scopes(engine)["manager"] == {"HOLD", "US01"}
     with session_scope(engine) as s:
         assert s.exec(select(Division).where(Division.code == "JP01")).first() is None
     assert audit_rows(engine) == before
+
+
+def scopes(engine) -> dict[str, set[str]]:
+    with session_scope(engine) as s:
+        rows = s.exec(
+            select(User.username, Division.code)
+            .join(UserDivision, col(UserDivision.user_id) == User.id)
+            .join(Division, col(Division.id) == UserDivision.division_id)
+        ).all()
+    found: dict[str, set[str]] = {}
+    for username, code in rows:
+        found.setdefault(username, set()).add(code)
+    return found
+
+
+def test_a_new_division_is_given_to_the_users_who_read_its_group_level(engine) -> None:
+    # accountant, manager and analyst hold HOLD and US01, the whole level HOLD once US01
+    # is a member: JP01, created into it, is theirs too (audited), so the level stays on
+    # their Consolidation page and the accountant loads JP01's trial balances at once.
+    # clerk (HOLD) and clerk_us (US01) never held the whole level: unchanged.
+    before = scopes(engine)
+    changes = structure(engine, GROUP)
+    assert [(c.division, c.detail) for c in changes if c.action == "grant_division"] == [
+        ("JP01", f"to {name}, who held every division of level HOLD")
+        for name in ("accountant", "analyst", "manager")
+    ]
+    after = scopes(engine)
+    for name in ("accountant", "analyst", "manager"):
+        assert after[name] == before[name] | {"JP01"}
+    assert after["clerk"] == before["clerk"] == {"HOLD"}
+    assert after["clerk_us"] == before["clerk_us"] == {"US01"}
+    with session_scope(engine) as s:
+        admin_id = user(s, "admin").id
+        jp01 = s.exec(select(Division).where(Division.code == "JP01")).one()
+        grants = s.exec(
+            select(AuditLog).where(
+                AuditLog.table_name == "user_division", AuditLog.action == "insert"
+            )
+        ).all()
+        to_jp01 = [g for g in grants if f'"division_id": {jp01.id}' in (g.new_value or "")]
+        assert len(to_jp01) == 3 and {g.user_id for g in to_jp01} == {admin_id}
+        result = load_trial_balance(
+            session=s,
+            user=user(s, "accountant"),
+            division="JP01",
+            period="2024-07",
+            rows=[
+                TrialBalanceRow(2, "1100", Decimal(5_000_000)),
+                TrialBalanceRow(3, "0500", Decimal(-5_000_000)),
+            ],
+            file_name="jp01.csv",
+            file_sha256="jp01",
+        )
+    assert result.document_number == "MEM2024-000001"
+    # Loaded again: nothing to give.
+    assert [c.action for c in structure(engine, GROUP)] == ["unchanged", "unchanged"]
+    assert scopes(engine) == after
+
+
+def test_a_new_sub_holding_and_its_new_subsidiary_follow_the_level_above(engine) -> None:
+    # JP02 comes first in the file, under JP01 that the file creates under HOLD: both
+    # go to whoever held the whole level HOLD (HOLD and US01, a member in the same file).
+    rows = [
+        GroupStructureRow(
+            2,
+            "JP02",
+            name="Sub of sub",
+            currency="JPY",
+            country="JP",
+            parent="JP01",
+            ownership_pct=Decimal(100),
+            valid_from=date(2025, 1, 1),
+        ),
+        GroupStructureRow(
+            3,
+            "JP01",
+            name="Holding Japan KK",
+            currency="JPY",
+            country="JP",
+            parent="HOLD",
+            ownership_pct=Decimal(60),
+            valid_from=date(2024, 7, 1),
+        ),
+        GROUP[1],
+    ]
+    preview = structure(engine, rows, dry_run=True)
+    assert scopes(engine)["analyst"] == {"HOLD", "US01"}
+    changes = structure(engine, rows)
+    assert changes == preview
+    granted = sorted((c.division, c.detail) for c in changes if c.action == "grant_division")
+    assert granted == [
+        (code, f"to {name}, who held every division of level HOLD")
+        for code in ("JP01", "JP02")
+        for name in ("accountant", "analyst", "manager")
+    ]
+    assert scopes(engine)["analyst"] == {"HOLD", "US01", "JP01", "JP02"}
+    assert scopes(engine)["clerk"] == {"HOLD"}
+
+
+def test_a_new_group_top_is_given_to_nobody(engine) -> None:
+    rows = [
+        GroupStructureRow(2, "TOP2", name="Other group", currency="EUR", country="NL"),
+        GroupStructureRow(
+            3,
+            "SUB2",
+            name="Its subsidiary",
+            currency="EUR",
+            country="NL",
+            parent="TOP2",
+            ownership_pct=Decimal(100),
+            valid_from=date(2025, 1, 1),
+        ),
+    ]
+    changes = structure(engine, rows)
+    assert "grant_division" not in [c.action for c in changes]
 
 
 def test_parents_may_come_after_their_subsidiaries_in_the_file(engine) -> None:

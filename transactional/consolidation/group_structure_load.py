@@ -5,8 +5,11 @@ A group accountant sets up a group without the forms: one row per company
 ``GroupStructureRow`` rows). A division that does not exist is created, with the fiscal
 years and the general journal a trial-balance load needs; each row with a parent is a
 membership, matched on (division, valid_from): an unchanged row changes nothing, a
-changed one is updated through ``structure.set_membership`` (audited). All or nothing;
-``dry_run`` lists what would change.
+changed one is updated through ``structure.set_membership`` (audited). A created division
+with a parent is given to every user whose divisions already made up the whole of the
+parent's group level, so that they keep reading the level's consolidated figures and may
+load the new division's trial balances. All or nothing; ``dry_run`` lists what would
+change.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from transactional.finance import ledger_setup
 from transactional.finance.models import Account, FiscalYear, Journal
 from transactional.organisation import rights
 from transactional.organisation import services as org
-from transactional.organisation.models import Division, User
+from transactional.organisation.models import Division, User, UserDivision
 
 # The journal a created division gets, so its trial balances can be loaded at once.
 GENERAL_JOURNAL = ("MEM", "General")
@@ -53,7 +56,8 @@ class GroupStructureRow:
 @dataclass(frozen=True)
 class StructureChange:
     """What loading one row does: ``action`` is create_division, add_membership,
-    update_membership or unchanged; ``detail`` says it in a few words (English)."""
+    update_membership, grant_division (``detail``: the user now given the new division)
+    or unchanged; ``detail`` says it in a few words (English)."""
 
     row: int
     division: str
@@ -80,7 +84,12 @@ def load_group_structure(
     if any(r.division.strip() not in existing for r in rows):
         rights.require(session, user, "manage_divisions")
     changes: list[StructureChange] = []
-    for row in _parents_first(rows, existing):
+    ordered = _parents_first(rows, existing)  # refuses a cycle first
+    readers = _readers_of_new_divisions(session, rows, existing)
+    if any(readers.values()):
+        # Checked in a dry run too: granting divisions is a user administrator's right.
+        rights.require(session, user, "manage_users")
+    for row in ordered:
         code = row.division.strip()
         if code not in existing:
             changes.append(
@@ -94,7 +103,69 @@ def load_group_structure(
             if not dry_run:
                 existing[code] = _create_division(session, user, row)
         changes.append(_membership(session, user, row, existing, dry_run))
+        for target, level in readers.get(code, []):
+            changes.append(
+                StructureChange(
+                    row.row,
+                    code,
+                    "grant_division",
+                    f"to {target.username}, who held every division of level {level}",
+                )
+            )
+            if not dry_run:
+                org.grant_division(session=session, user=user, target=target, division=code)
     return [c for c in changes if c.action != "none"]
+
+
+def _readers_of_new_divisions(
+    session: Session, rows: list[GroupStructureRow], existing: dict[str, Division]
+) -> dict[str, list[tuple[User, str]]]:
+    """For each division the file creates under a parent: the users to give it, with the
+    level they read, by user name.
+
+    A user whose divisions make up a whole group level reads its consolidated figures (the
+    Consolidation page asks a scope for every division ever in the level); a division
+    created into the level must be theirs too, or the level would vanish from their page
+    at the next refresh and they could not load its trial balances. The level is that of
+    the nearest existing parent up the file (a new sub-holding's subsidiaries follow it):
+    its existing divisions ever below it, the file's memberships included. Administrators
+    act everywhere and are left out; an existing division joining a level is not handed
+    out (its books are for an administrator to share)."""
+    codes = {d.id: d.code for d in existing.values()}
+    below: dict[str, set[str]] = {}
+    for m in session.exec(select(GroupMember)).all():
+        below.setdefault(codes[m.parent_division_id], set()).add(codes[m.division_id])
+    parent_in_file: dict[str, str] = {}
+    for row in rows:
+        code, parent = row.division.strip(), (row.parent or "").strip()
+        if parent:
+            below.setdefault(parent, set()).add(code)
+            parent_in_file.setdefault(code, parent)
+    new = [c for c in parent_in_file if c not in existing]
+    if not new:
+        return {}
+    users = session.exec(select(User).where(User.role != "admin")).all()
+    scopes: dict[int | None, set[str]] = {u.id: set() for u in users}
+    for grant in session.exec(select(UserDivision)).all():
+        if grant.user_id in scopes:
+            scopes[grant.user_id].add(codes[grant.division_id])
+    readers: dict[str, list[tuple[User, str]]] = {}
+    for code in new:
+        top: str | None = parent_in_file[code]
+        while top is not None and top not in existing:  # a parent the file creates
+            top = parent_in_file.get(top)
+        if top is None:  # a new group: nobody reads it yet
+            continue
+        level, todo = {top}, [top]
+        while todo:
+            for child in below.get(todo.pop(), set()) - level:
+                level.add(child)
+                todo.append(child)
+        held = level & set(existing)
+        readers[code] = [
+            (u, top) for u in sorted(users, key=lambda u: u.username) if held <= scopes[u.id]
+        ]
+    return readers
 
 
 def _check_rows(rows: list[GroupStructureRow], existing: dict[str, Division]) -> None:
