@@ -106,6 +106,11 @@ def format_share(value: Number | None) -> str:
     return format_percent(100 * float(value))
 
 
+def format_rate(value: Number | None) -> str:
+    """An exchange rate: six decimals (``1,171234`` in Dutch); missing -> blank."""
+    return format_quantity(value, decimals=6)
+
+
 def format_number(value: Number | None) -> str:
     """An amount in a table cell: ``-1.234,50`` in Dutch; missing -> blank (not "None")."""
     if value is None or _missing(value):

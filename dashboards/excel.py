@@ -18,6 +18,7 @@ _AMOUNT_FORMAT = "#,##0.00;-#,##0.00"
 _DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = '#,##0.0" %"'  # a percentage held as 0-100
 SHARE_FORMAT = "0.0%"  # a fraction of one: 0.13 reads 13.0%
+RATE_FORMAT = "0.000000"  # an exchange rate, six decimals
 # Excel refuses these in a sheet title, and titles longer than 31 characters.
 _NOT_IN_TITLE = re.compile(r"[\[\]:*?/\\]")
 _TITLE_LENGTH = 31

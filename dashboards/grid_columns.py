@@ -18,14 +18,16 @@ from dashboards import amounts
 from dashboards.language import _
 from transactional.reads.master_data import Choice
 
-Kind = Literal["amount", "percent", "share", "date", "other"]
+Kind = Literal["amount", "percent", "share", "rate", "date", "other"]
 
 
 def column_kind(name: str, values: pd.Series) -> Kind:
     """What a report column holds, by its name and type.
 
     ``*_pct`` columns are percentages held as 0-100, ``share`` / ``share_*`` / ``*_share``
-    columns are fractions of one (0.13 reads "13.0 %"); other decimal numbers are amounts. Whole
+    columns are fractions of one (0.13 reads "13.0 %"), ``rate`` / ``*_rate`` columns are
+    exchange rates (six decimals: the warehouse keeps eight, two would hide the rate);
+    other decimal numbers are amounts. A query naming money "share" or "rate" renames it. Whole
     numbers (counts, years, period numbers) are left as they are.
     """
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -36,6 +38,8 @@ def column_kind(name: str, values: pd.Series) -> Kind:
         return "percent"
     if name == "share" or name.startswith("share_") or name.endswith("_share"):
         return "share"
+    if name == "rate" or name.endswith("_rate"):
+        return "rate"
     return "amount"
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import amounts, sidebar, signed_in, statement_terms
-from dashboards.excel import PERCENT_FORMAT, SHARE_FORMAT, XLSX_MIME, to_xlsx
+from dashboards.excel import PERCENT_FORMAT, RATE_FORMAT, SHARE_FORMAT, XLSX_MIME, to_xlsx
 from dashboards.grid_columns import column_kind
 from dashboards.language import N_, _
 from dashboards.selection import Selection, describe
@@ -25,9 +25,10 @@ _SCREEN_FORMATS = {
     "amount": amounts.format_number,
     "percent": amounts.format_percent,
     "share": amounts.format_share,
+    "rate": amounts.format_rate,
     "date": amounts.format_day,
 }
-_EXCEL_FORMATS = {"percent": PERCENT_FORMAT, "share": SHARE_FORMAT}
+_EXCEL_FORMATS = {"percent": PERCENT_FORMAT, "share": SHARE_FORMAT, "rate": RATE_FORMAT}
 
 
 # Headings of columns many tables share, for the tables whose page names only its own:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -108,6 +108,23 @@ def describe(
     }
 
 
+def as_of_day(today: date, last_posting: date | None) -> date:
+    """The day the books reach: today, or the last posting date when they stop earlier.
+    The dashboards open on the period holding it (:func:`default_period`); the
+    Consolidation page on the latest month end not after it (:func:`default_month_end`)."""
+    return today if last_posting is None else min(today, last_posting)
+
+
+def default_month_end(ends: Sequence[date], today: date, last_posting: date | None) -> date:
+    """The month end a page of closed months opens on (the Consolidation page): the latest
+    of ``ends`` not after :func:`as_of_day`, so its year to date is never a partial month
+    compared with a full one a year earlier; the earliest when none is (books that have not
+    yet closed a month). ``ends`` must not be empty."""
+    day = as_of_day(today, last_posting)
+    closed = [e for e in ends if e <= day]
+    return max(closed) if closed else min(ends)
+
+
 def default_period(
     periods: pd.DataFrame, today: date, last_posting: date | None
 ) -> tuple[int, int]:
@@ -119,7 +136,7 @@ def default_period(
     ledger line's date, None when there is none) are inputs. Before the first period the
     last one, as after it.
     """
-    day = today if last_posting is None else min(today, last_posting)
+    day = as_of_day(today, last_posting)
     started = periods[pd.to_datetime(periods["period_start"]).dt.date <= day]
     if started.empty:
         started = periods

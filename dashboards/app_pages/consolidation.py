@@ -33,9 +33,12 @@ from dashboards.charts import consolidation as charts
 from dashboards.charts.finance import sides
 from dashboards.language import N_, _, ngettext
 from dashboards.queries import consolidation as q
+from dashboards.queries.finance import last_posting_date
 from dashboards.report_cache import cached
 from dashboards.report_table import report_table
+from dashboards.selection import default_month_end
 from dashboards.warehouse import PublishedWarehouse
+from transactional import clock
 from transactional.database import session_scope
 
 LEVEL_KEY = "consolidation_level"
@@ -62,19 +65,19 @@ LABELS = {
     "closing_rate": N_("Closing rate"),
     "amount_local": N_("Amount (division currency)"),
     "amount_group": N_("Translated (group currency)"),
-    "amount_at_closing_rate": N_("At the closing rate"),
+    "amount_at_closing": N_("At the closing rate"),
     "currency_effect": N_("Currency effect"),
     "opening": N_("Opening"),
     "movement": N_("Movement"),
     "closing": N_("Closing"),
     "goodwill_translation": N_("Of which goodwill translation"),
-    "nci_share": N_("Share of non-controlling interests"),
-    "group_share": N_("Group share"),
+    "nci_portion": N_("Share of non-controlling interests"),
+    "group_portion": N_("Group share"),
     "ownership_pct": N_("Ownership"),
     "at_acquisition": N_("At acquisition"),
-    "share_of_result": N_("Share of result"),
-    "share_of_cta": N_("Share of translation reserve"),
-    "share_of_equity_movements": N_("Share of dividends and reserves"),
+    "result_to_nci": N_("Share of result"),
+    "cta_to_nci": N_("Share of translation reserve"),
+    "equity_movements_to_nci": N_("Share of dividends and reserves"),
     "kind": N_("Kind"),
     "amount_division": N_("Division's side"),
     "amount_counterparty": N_("Counterparty's side"),
@@ -151,15 +154,45 @@ def _translated(mapping: Mapping[str, str]) -> dict[str, str]:
     return {k: _(v) for k, v in mapping.items()}
 
 
+def _account_names() -> dict[str, str]:
+    """The standard group chart's names (message ids) in the user's language; an account
+    named otherwise (renamed, or a chart of one's own) keeps its name."""
+    from transactional.consolidation.group_chart import STANDARD_GROUP_CHART
+
+    return {a.name: _(a.name) for a in STANDARD_GROUP_CHART}
+
+
+def _named_accounts(df: pd.DataFrame, column: str = "name") -> pd.DataFrame:
+    names = _account_names()
+    return df.assign(**{column: [names.get(str(n), n) for n in df[column]]})
+
+
 def _named_lines(df: pd.DataFrame) -> pd.DataFrame:
-    """The computed lines' names in the user's language (the marts write them once, in
-    English); group accounts keep their names."""
-    names = _translated(COMPUTED_LINES)
+    """The lines' names in the user's language: the computed lines' (the marts write them
+    once, in English) by their code, the standard group accounts' by their name."""
+    computed, names = _translated(COMPUTED_LINES), _account_names()
     return df.assign(
         line_name=[
-            names.get(str(c), n) for c, n in zip(df["line_code"], df["line_name"], strict=True)
+            computed.get(str(c), names.get(str(n), n))
+            for c, n in zip(df["line_code"], df["line_name"], strict=True)
         ]
     )
+
+
+def _described(eliminated: pd.DataFrame) -> pd.DataFrame:
+    """The eliminations' descriptions in the user's language: the mart writes them in
+    English ("intercompany transaction NL01 / HOLD"), so they are composed here from the
+    type and the divisions; a top-side entry keeps the words its author typed."""
+    types = _translated(ELIMINATION_TYPES)
+
+    def text(r: Any) -> str:
+        if r.elimination_type == "topside":
+            return str(r.description or "")
+        codes = [str(c) for c in (r.division_code, r.counterparty_code) if not pd.isna(c)]
+        kind = types.get(str(r.elimination_type), str(r.elimination_type))
+        return " ".join([kind, " / ".join(codes)]).strip()
+
+    return eliminated.assign(description=[text(r) for r in eliminated.itertuples()])
 
 
 class Page:
@@ -210,7 +243,7 @@ def _pick_level(wh: PublishedWarehouse) -> tuple[Any, q.Level] | None:
         return None
     if levels.empty:
         who = signed_in.scope()
-        if who is not None and not who.whole_group:
+        if who is not None and who.divisions is not None:
             st.info(
                 _(
                     "Consolidated figures are shown to users who see every division of a "
@@ -218,6 +251,14 @@ def _pick_level(wh: PublishedWarehouse) -> tuple[Any, q.Level] | None:
                     "administrator if you need them."
                 )
             )
+            for level, lacking in lacking_divisions(who.divisions).items():
+                st.info(
+                    _(
+                        "Group level {level}: your divisions lack {divisions}.",
+                        level=level,
+                        divisions=", ".join(lacking),
+                    )
+                )
         else:
             st.info(
                 _(
@@ -256,15 +297,49 @@ def _pick_level(wh: PublishedWarehouse) -> tuple[Any, q.Level] | None:
         st.info(_("The warehouse holds no consolidated period for this level yet."))
         return None
     days = [pd.Timestamp(d).date() for d in ends["period_end"]]
+    # The latest month end the books have reached, as the sidebar's period: a month end
+    # still ahead would compare a partial year with last year's full one.
+    opening = default_month_end(days, clock.today(), cached(last_posting_date)(wh))
     period_end = sidebar.select_box(
         _("Month end"),
         days,
         key=PERIOD_KEY,
         format_func=format_day,
+        index=days.index(opening),
         widget=right.selectbox,
         help=_("Balances at this month end; the P&L from the start of its year."),
     )
     return rows[int(level_id)], q.Level(int(level_id), period_end)
+
+
+def lacking_divisions(scope: frozenset[int]) -> dict[str, list[str]]:
+    """Per group level sharing a division with ``scope`` (the ledger's structure, every
+    membership ever, as ``dim_group_levels`` holds them): the codes of its divisions the
+    scope lacks, so an administrator knows what to grant. The published connection holds
+    no row of such a level, hence the ledger."""
+    from sqlmodel import select
+
+    from transactional.consolidation.models import GroupMember
+    from transactional.consolidation.structure import group_levels
+    from transactional.organisation.models import Division
+
+    with session_scope() as session:
+        codes = {d.id: d.code for d in session.exec(select(Division)).all()}
+        members = [m for m in session.exec(select(GroupMember)).all() if m.method == "full"]
+        levels = group_levels(session)
+    children: dict[int, set[int]] = {}
+    for m in members:
+        children.setdefault(m.parent_division_id, set()).add(m.division_id)
+    found: dict[str, list[str]] = {}
+    for level in levels:
+        inside, todo = {level.division_id}, [level.division_id]
+        while todo:
+            for child in children.get(todo.pop(), set()) - inside:
+                inside.add(child)
+                todo.append(child)
+        if inside & scope and inside - scope:
+            found[level.code] = sorted(codes[i] for i in inside - scope)
+    return found
 
 
 def unmapped_warning(page: Page) -> None:
@@ -446,13 +521,12 @@ def trial_balance(page: Page, tb: pd.DataFrame) -> None:
         )
     )
     report_table(
-        wide,
+        wide.drop(columns="group_account_id"),
         key=TB_TABLE_KEY,
         file_name="consolidated_trial_balance",
         title=_("Consolidated trial balance"),
         labels=_columns_labels(page),
         on_select=lambda: _select_account(TB_TABLE_KEY, ids),
-        hide=("group_account_id",),
         filters=page.filters(),
     )
 
@@ -473,7 +547,7 @@ def currency_effects(page: Page) -> None:
         st.plotly_chart(
             charts.currency_effects(by_division, page.currency), key="currency_effect_chart"
         )
-    effects = cached(q.currency_effects)(page.wh, page.level)
+    effects = _named_accounts(cached(q.currency_effects)(page.wh, page.level))
     st.markdown(_("**Currency effect by account**"))
     report_table(
         effects,
@@ -534,7 +608,12 @@ def intercompany(page: Page) -> None:
     st.caption(
         _(
             "Both sides translated into {currency}, debit positive: they match when they add "
-            "up to zero.",
+            "up to zero. A difference comes from the bookings (one side booked something the "
+            "other did not, or another amount) or from exchange rates: two companies in "
+            "different currencies are translated at their own rates (balances at the closing "
+            "rate, transactions at each month's average), so even matching bookings can "
+            "differ by a few {currency}. The drill-down on an intercompany account shows each "
+            "division's amount in its own currency.",
             currency=page.currency,
         )
     )
@@ -630,24 +709,22 @@ def drilldown(page: Page, tb: pd.DataFrame, retained: int | None) -> None:
     if len(translated):
         st.markdown(_("**Translated divisions** (amount in each division's own currency)"))
         report_table(
-            translated,
+            translated.drop(columns="division_id"),
             key="drill_translations",
             file_name="consolidation_drill_translations",
             title=_("Translated divisions"),
             labels=labels(),
-            hide=("division_id",),
             values={"rate_type": _translated(RATE_TYPES)},
             filters=page.filters(**shown),
         )
     if figure.column_kind != "division":
         st.markdown(_("**Eliminations and adjustments behind the figure**"))
         report_table(
-            eliminated,
+            _described(eliminated).drop(columns="elimination_id"),
             key="drill_eliminations",
             file_name="consolidation_drill_eliminations",
             title=_("Eliminations behind a figure"),
             labels=labels(),
-            hide=("elimination_id",),
             values={
                 "column_kind": _translated(COLUMN_KINDS),
                 "elimination_type": _translated(ELIMINATION_TYPES),
@@ -750,7 +827,7 @@ def main() -> None:
     )
     unmapped_warning(page)
     kpi_cards(page)
-    tb = cached(q.trial_balance)(wh, level)
+    tb = _named_accounts(cached(q.trial_balance)(wh, level))
     accounts = {
         str(r.code): int(r.group_account_id) for r in tb.drop_duplicates("code").itertuples()
     }  # type: ignore[arg-type]

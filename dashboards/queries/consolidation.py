@@ -292,39 +292,72 @@ def profit_by_column(wh: PublishedWarehouse, level: Level) -> pd.DataFrame:
     )
 
 
+# Each division's translation at the period end, balance-sheet accounts at the month end
+# and P&L accounts year to date as every statement shows them (the translation holds them
+# cumulative: less the previous 31 December's, the year's local amount at the closing
+# rate). ``amount_at_closing``: money, not named ``*_rate`` (report tables show those as
+# rates).
+_TRANSLATION_YTD = """
+    ytd as (
+        select t.division_id, t.group_account_id, t.rate_type, t.closing_rate,
+               a.code, a.name, a.sort_order, a.role,
+               case when a.account_type = 'profit_loss'
+                    then t.amount_local - coalesce(b.amount_local, 0)
+                    else t.amount_local end as amount_local,
+               case when a.account_type = 'profit_loss'
+                    then t.amount_group - coalesce(b.amount_group, 0)
+                    else t.amount_group end as amount_group,
+               case when a.account_type = 'profit_loss'
+                    then round((t.amount_local - coalesce(b.amount_local, 0))
+                               * t.closing_rate, 2)
+                    else t.amount_at_closing_rate end as amount_at_closing
+        from fct_consolidation_translation t
+        join dim_group_accounts a on a.group_account_id = t.group_account_id
+        left join fct_consolidation_translation b
+            on b.group_division_id = t.group_division_id
+           and b.division_id = t.division_id
+           and b.group_account_id = t.group_account_id
+           and b.period_end = $previous_year_end
+        where t.group_division_id = $level and t.period_end = $period_end
+    ),
+    divisions as (
+        select distinct division_id, division_code, currency_code, is_level_parent
+        from dim_group_levels where group_division_id = $level
+    )"""
+
+
 def currency_effects(wh: PublishedWarehouse, level: Level) -> pd.DataFrame:
     """Per division and group account: the amount in the division's currency, translated,
     at the closing rate, and the currency effect (the CTA rows with them); only the
-    accounts where the rate makes a difference or that hold the CTA."""
+    accounts where the rate makes a difference or that hold the CTA (``_TRANSLATION_YTD``:
+    P&L accounts year to date)."""
     return wh.query(
-        """
-        select l.division_code, l.currency_code, a.code, a.name, t.rate_type, t.closing_rate,
-               t.amount_local, t.amount_group, t.amount_at_closing_rate, t.currency_effect
-        from fct_consolidation_translation t
-        join dim_group_accounts a on a.group_account_id = t.group_account_id
-        join dim_group_levels l
-            on l.group_division_id = t.group_division_id and l.division_id = t.division_id
-        where t.group_division_id = $level and t.period_end = $period_end
-          and (t.currency_effect <> 0 or a.role = 'cta')
-        order by l.is_level_parent desc, l.division_code, a.sort_order, a.code
+        f"""
+        with {_TRANSLATION_YTD}
+        select l.division_code, l.currency_code, y.code, y.name, y.rate_type, y.closing_rate,
+               y.amount_local, y.amount_group, y.amount_at_closing,
+               y.amount_group - y.amount_at_closing as currency_effect
+        from ytd y
+        join divisions l on l.division_id = y.division_id
+        where (y.amount_group <> y.amount_at_closing or y.role = 'cta')
+        order by l.is_level_parent desc, l.division_code, y.sort_order, y.code
         """,
         level.params(),
     )
 
 
 def currency_effect_by_division(wh: PublishedWarehouse, level: Level) -> pd.DataFrame:
-    """The currency effect (rate types) and the CTA per division, for the chart."""
+    """The currency effect (rate types) and the CTA per division, for the chart: the same
+    amounts as :func:`currency_effects` (P&L year to date)."""
     return wh.query(
-        """
+        f"""
+        with {_TRANSLATION_YTD}
         select l.division_code,
-               sum(case when a.role = 'cta' then 0 else t.currency_effect end)
-                   as currency_effect,
-               sum(case when a.role = 'cta' then t.amount_group else 0 end) as cta
-        from fct_consolidation_translation t
-        join dim_group_accounts a on a.group_account_id = t.group_account_id
-        join dim_group_levels l
-            on l.group_division_id = t.group_division_id and l.division_id = t.division_id
-        where t.group_division_id = $level and t.period_end = $period_end
+               sum(case when y.role = 'cta' then 0
+                        else y.amount_group - y.amount_at_closing end) as currency_effect,
+               sum(case when y.role = 'cta' then y.amount_group else 0 end) as cta
+        from ytd y
+        join divisions l on l.division_id = y.division_id
         group by l.division_code, l.is_level_parent
         order by l.is_level_parent desc, l.division_code
         """,
@@ -332,12 +365,17 @@ def currency_effect_by_division(wh: PublishedWarehouse, level: Level) -> pd.Data
     )
 
 
+# The movement marts name money columns "share" (the NCI's share of the CTA, of the
+# result): renamed here, as report tables read ``*_share`` / ``share_*`` as fractions of
+# one (``grid_columns.column_kind``) and would show these euros as percentages.
+
+
 def cta_movement(wh: PublishedWarehouse, level: Level) -> pd.DataFrame:
-    """The movement in each division's CTA over the year to the period end."""
+    """The movement in each division's CTA over the year to the period end (money)."""
     return wh.query(
         """
         select l.division_code, m.opening, m.movement, m.closing, m.goodwill_translation,
-               m.nci_share, m.group_share
+               m.nci_share as nci_portion, m.group_share as group_portion
         from mart_cta_movement m
         join dim_group_levels l
             on l.group_division_id = m.group_division_id and l.division_id = m.division_id
@@ -353,7 +391,8 @@ def nci_movement(wh: PublishedWarehouse, level: Level) -> pd.DataFrame:
     return wh.query(
         """
         select l.division_code, l.ownership_pct, m.opening, m.at_acquisition,
-               m.share_of_result, m.share_of_cta, m.share_of_equity_movements, m.closing
+               m.share_of_result as result_to_nci, m.share_of_cta as cta_to_nci,
+               m.share_of_equity_movements as equity_movements_to_nci, m.closing
         from mart_nci_movement m
         join dim_group_levels l
             on l.group_division_id = m.group_division_id and l.division_id = m.division_id

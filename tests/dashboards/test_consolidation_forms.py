@@ -145,6 +145,12 @@ def test_a_membership_is_saved_and_a_bad_share_refused(ledger: str) -> None:
     at = open_page(STRUCTURE, user="accountant")
     assert at.title[0].value == "Group structure"
     generation = at.session_state["group_structure_generation"]
+    # It opens on the division not yet in the group, held by the top: never a cycle.
+    assert at.selectbox(key=f"group_structure_division_{generation}").value == "US01"
+    assert at.selectbox(key=f"group_structure_parent_{generation}").value == "HOLD"
+    # The recorded memberships' dates read in the user's format.
+    listed = at.dataframe[0].value
+    assert str(listed["valid_from"].dtype).startswith("datetime64"), listed.dtypes
     at.selectbox(key=f"group_structure_division_{generation}").set_value("US01").run()
     at.selectbox(key=f"group_structure_parent_{generation}").set_value("HOLD").run()
     at.text_input(key=f"group_structure_pct_{generation}").input("150")
@@ -244,6 +250,31 @@ def test_a_topside_entry_is_posted_in_the_level(ledger: str) -> None:
     assert "Posted top-side entry **HOLD-1**" in at.success[0].value
 
 
+def test_a_topside_line_without_division_is_refused_in_plain_words(ledger: str) -> None:
+    at, generation = _topside_page(ledger)
+    expense, payable = _accounts(ledger)
+    fill_grid(
+        at,
+        f"topside_lines_{generation}",
+        [
+            {"group_account": expense, "debit": "100"},
+            {"division": "NL01", "group_account": payable, "credit": "100"},
+        ],
+    )
+    _click(at, "Post entry")
+    assert "Division is required." in the_error(at).value
+    assert "does not exist" not in the_error(at).value
+    assert count(ledger, "consolidation_entry") == 0
+
+
+def test_a_fully_recorded_group_opens_on_a_subsidiary_held_by_the_top(ledger: str) -> None:
+    at = open_page(STRUCTURE, user="accountant")
+    generation = at.session_state["group_structure_generation"]
+    held = at.selectbox(key=f"group_structure_division_{generation}").value
+    assert held != "HOLD"
+    assert at.selectbox(key=f"group_structure_parent_{generation}").value == "HOLD"
+
+
 def test_an_unbalanced_topside_entry_is_refused(ledger: str) -> None:
     at, generation = _topside_page(ledger)
     expense, payable = _accounts(ledger)
@@ -285,6 +316,9 @@ def test_a_trial_balance_is_checked_then_loaded_once(ledger: str) -> None:
     assert not at.error, [e.value for e in at.error]
     # The dry run lists the changes and writes nothing.
     assert any("nothing is written yet" in m.value for m in at.markdown)
+    # The month end in the user's format, not ISO.
+    assert any("Feb 28, 2026" in m.value for m in at.markdown)
+    assert not any("2026-02-28" in m.value for m in at.markdown)
     assert count(ledger, "journal_entry") == entries
     assert count(ledger, "trial_balance_load") == 0
     at.button(key="trial_balance_load").click().run()

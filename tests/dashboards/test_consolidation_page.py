@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
+from dashboards.amounts import format_rate
 from dashboards.warehouse import PublishedWarehouse
 from tests.dashboards.apptest_helpers import empty_ledger, open_page, password_of, report_frame
 from tests.dashboards.test_consolidation_forms import generated  # noqa: F401 - a fixture
@@ -28,6 +29,8 @@ from tests.dashboards.test_downloads import walk, workbooks  # noqa: F401 - a fi
 
 PAGE = "app_pages/consolidation.py"
 END = date(2025, 12, 31)
+# The contract's books stop on 25 December 2025: the page opens on the month end before.
+OPENS_ON = date(2025, 11, 30)
 # Demo user names (their passwords are known to the helpers) and what they see here.
 WHOLE_GROUP = {
     "accountant": "accountant",
@@ -82,6 +85,18 @@ def consolidation_env(monkeypatch: pytest.MonkeyPatch, contract_dir: Path, tmp_p
     return url
 
 
+def _open(user: str) -> AppTest:
+    """The page as ``user`` sees it, at the year end (the contract's figures are known
+    there; the page opens on the last month end the books have closed, November)."""
+    at = open_page(PAGE, user=user)
+    # Through the session (AppTest formats a set value with English labels).
+    at.session_state["consolidation_period"] = END
+    at.run()
+    assert at.selectbox(key="consolidation_period").value == END
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
 def _mart(wh: PublishedWarehouse, sql: str) -> list[tuple[Any, ...]]:
     con = duckdb.connect(str(wh.path), read_only=True)
     try:
@@ -112,7 +127,8 @@ def test_a_user_seeing_the_whole_group_sees_its_consolidation(
     assert not at.error, [e.value for e in at.error]
     assert at.selectbox(key="consolidation_level").value == 1
     assert "HOLD, the whole group (EUR)" in at.selectbox(key="consolidation_level").options
-    assert at.selectbox(key="consolidation_period").value == END
+    assert at.selectbox(key="consolidation_period").value == OPENS_ON
+    at.selectbox(key="consolidation_period").set_value(END).run()
     assert [t.label for t in at.tabs] == [
         "Profit and loss",
         "Balance sheet",
@@ -155,21 +171,32 @@ def test_a_user_seeing_the_whole_group_sees_its_consolidation(
 def test_a_french_reader_reads_the_page_in_french_with_french_numbers(
     consolidation_env: str, contract_wh: PublishedWarehouse
 ) -> None:
+    # Opened as it is (AppTest would rerun a French select box with English labels): on
+    # the last month end the books have closed.
     at = open_page(PAGE, user="accountant_be")
     assert not at.exception, [e.message for e in at.exception]
     assert [t.label for t in at.tabs][:3] == ["Compte de résultat", "Bilan", "Balance"]
     metrics = {m.label: m.value for m in at.metric}
     profit = _group_figure(
-        contract_wh, "mart_consolidated_income_statement", "PROFIT", "ytd_amount", END
+        contract_wh, "mart_consolidated_income_statement", "PROFIT", "ytd_amount", OPENS_ON
     )
     whole, cents = f"{float(profit):.2f}".split(".")
     assert metrics["Résultat"] == f"{int(whole):,}".replace(",", "\u202f") + f",{cents}"
     assert "Chiffre d'affaires du groupe" in metrics
     assert at.selectbox(key="consolidation_period").options[0] == "31 déc. 2025"
+    # The standard group chart's names and the computed lines read in French.
+    pl = report_frame(at, "consolidated_pl").set_index("line_code")["line_name"]
+    assert pl["PROFIT_OWNERS"] == "Part du groupe"
+    tb = report_frame(at, "consolidated_tb")
+    effects = report_frame(at, "currency_effects")
+    assert "Écarts de conversion" in effects["name"].tolist()  # Translation reserve
+    assert "Translation reserve" not in effects["name"].tolist() + tb["name"].tolist()
+    # No internal id in the tables (nor, so, in their downloads).
+    assert "group_account_id" not in tb.columns
 
 
 def test_the_statements_have_a_column_per_division_and_add_up(consolidation_env: str) -> None:
-    at = open_page(PAGE, user="accountant")
+    at = _open("accountant")
     pl = report_frame(at, "consolidated_pl")
     columns = ["HOLD", "UK", "ELIM", "ADJ", "GROUP"]
     assert [c for c in pl.columns if c in columns] == columns
@@ -195,7 +222,7 @@ def test_the_statements_have_a_column_per_division_and_add_up(consolidation_env:
 def test_intercompany_differences_and_currency_effects_are_shown_apart(
     consolidation_env: str,
 ) -> None:
-    at = open_page(PAGE, user="analyst")
+    at = _open("analyst")
     ic = report_frame(at, "intercompany_reconciliation")
     unmatched = ic[ic["difference"] != 0]
     assert unmatched[
@@ -256,7 +283,7 @@ def _drill(at: AppTest, account: int, column: str) -> AppTest:
 def test_revenue_drills_down_to_eliminations_and_a_divisions_ledger_lines(
     consolidation_env: str, contract_wh: PublishedWarehouse
 ) -> None:
-    at = _drill(open_page(PAGE, user="accountant"), 8, "GROUP")  # G8000 Revenue
+    at = _drill(_open("accountant"), 8, "GROUP")  # G8000 Revenue
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Difference"] == "0.00"
     assert metrics["Figure (EUR)"] == metrics["Divisions and eliminations behind it"]
@@ -265,7 +292,12 @@ def test_revenue_drills_down_to_eliminations_and_a_divisions_ledger_lines(
     assert eliminations[["elimination_type", "division_code", "amount"]].values.tolist() == [
         ["Intercompany transaction", "HOLD", 5000.0]
     ]
+    # Composed from the type's label and the divisions (the mart's is English only); no
+    # internal ids on screen or in the workbooks.
+    assert eliminations["description"].tolist() == ["Intercompany transaction HOLD / UK"]
+    assert "elimination_id" not in eliminations.columns
     translated = report_frame(at, "drill_translations")
+    assert "division_id" not in translated.columns
     assert translated["division_code"].tolist() == ["HOLD", "UK"]
     # UK's lines in pounds: both revenue accounts (8000, 8100) map to G8000, 2025 only.
     at.selectbox(key="consolidation_drill_division").set_value(2).run()
@@ -287,7 +319,7 @@ def test_revenue_drills_down_to_eliminations_and_a_divisions_ledger_lines(
 def test_a_division_column_drills_to_its_lines_and_no_elimination(
     consolidation_env: str,
 ) -> None:
-    at = _drill(open_page(PAGE, user="accountant"), 1, "UK")  # G1100 Cash, UK's column
+    at = _drill(_open("accountant"), 1, "UK")  # G1100 Cash, UK's column
     assert {m.label: m.value for m in at.metric}["Difference"] == "0.00"
     assert "consolidation_drill_eliminations_xlsx" not in {
         b.key for b in at.main.get("download_button")
@@ -302,7 +334,7 @@ def test_every_table_downloads_as_a_workbook_saying_what_it_holds(
     consolidation_env: str,
     workbooks: dict[str, tuple[str, Callable[[], Any]]],  # noqa: F811
 ) -> None:
-    at = open_page(PAGE, user="accountant")
+    at = _open("accountant")
     buttons: dict[str, Any] = {}
     walk(at, buttons)
     keys = {b.key for b in buttons.values()}
@@ -370,3 +402,106 @@ def test_unmapped_accounts_of_the_levels_divisions_are_listed_above_the_figures(
     assert sorted(unmapped["division_code"]) == sorted(codes)
     assert set(unmapped["account_code"]) == {"4300"}
     assert at.metric  # the last published figures are still shown
+
+
+def test_the_movement_tables_show_money_as_money(contract_wh: PublishedWarehouse) -> None:
+    """The marts call the NCI's part of the CTA and of the result a "share": euros, which
+    report tables would show as percentages under such a name."""
+    from dashboards.grid_columns import column_kind
+    from dashboards.queries import consolidation as q
+    from dashboards.report_table import prepare
+
+    level = q.Level(1, END)
+    for table, fractions in ((q.cta_movement, set()), (q.nci_movement, {"ownership_pct"})):
+        shown = prepare(table(contract_wh, level))
+        kinds = {str(c): column_kind(str(c), shown[c]) for c in shown.columns}
+        money = {c for c, k in kinds.items() if k != "other"} - fractions
+        assert money and {kinds[c] for c in money} == {"amount"}, kinds
+    nci = prepare(q.nci_movement(contract_wh, level))
+    # UK's NCI: opening + at acquisition + its parts of result, CTA, equity = closing.
+    row = nci.iloc[0]
+    parts = row[["opening", "at_acquisition", "result_to_nci", "cta_to_nci"]].sum()
+    parts += row["equity_movements_to_nci"]
+    assert round(float(parts), 2) == round(float(row["closing"]), 2)
+
+
+def test_the_page_opens_on_the_last_month_end_the_books_have_reached(
+    consolidation_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboards.selection import default_month_end
+
+    ends = [date(2025, m, 28) for m in (1, 2)] + [date(2025, 3, 31), date(2025, 4, 30)]
+    assert default_month_end(ends, date(2025, 4, 29), None) == date(2025, 3, 31)
+    assert default_month_end(ends, date(2025, 4, 30), None) == date(2025, 4, 30)
+    assert default_month_end(ends, date(2030, 1, 1), date(2025, 3, 5)) == date(2025, 2, 28)
+    assert default_month_end(ends, date(2024, 1, 1), None) == date(2025, 1, 28)
+    # Mid-June 2025, the books (to 25 December) ahead: May's month end, not June's.
+    monkeypatch.setenv("ERP_TODAY", "2025-06-15")
+    at = open_page(PAGE, user="accountant")
+    assert at.selectbox(key="consolidation_period").value == date(2025, 5, 31)
+    # Years later the books still stop on 25 December 2025: November, not December.
+    monkeypatch.setenv("ERP_TODAY", "2027-02-01")
+    at = open_page(PAGE, user="accountant")
+    assert at.selectbox(key="consolidation_period").value == OPENS_ON
+
+
+def test_currency_effects_are_year_to_date_for_the_pl_with_exact_rates(
+    consolidation_env: str, contract_wh: PublishedWarehouse
+) -> None:
+    at = _open("analyst")
+    effects = report_frame(at, "currency_effects").set_index("code")
+    pl = _mart(
+        contract_wh,
+        "select a.code, t.amount_local - coalesce(b.amount_local, 0), t.closing_rate "
+        "from fct_consolidation_translation t join dim_group_accounts a using (group_account_id) "
+        "left join fct_consolidation_translation b on b.division_id = t.division_id "
+        "and b.group_account_id = t.group_account_id and b.period_end = '2024-12-31' "
+        f"where t.division_id = 2 and t.period_end = '{END}' "
+        "and a.account_type = 'profit_loss' and a.code = 'G8000'",
+    )
+    ((code, ytd, rate),) = pl
+    assert round(float(effects.loc[code, "amount_local"]), 2) == round(float(ytd), 2)
+    assert round(float(effects.loc[code, "amount_at_closing"]), 2) == round(float(ytd * rate), 2)
+    # The rate reads with six decimals on screen and in the workbook, not as an amount.
+    from dashboards.grid_columns import column_kind
+
+    kinds = {str(c): column_kind(str(c), effects[c]) for c in effects.columns}
+    assert kinds["closing_rate"] == "rate"
+    assert {k for c, k in kinds.items() if c.startswith("amount") or c == "currency_effect"} == {
+        "amount"
+    }
+    assert format_rate(1.21512345) == "1.215123"
+
+
+@pytest.mark.parametrize(("username", "lacking"), [("clerk2", "UK"), ("manager_us", "HOLD")])
+def test_a_user_seeing_part_of_a_level_is_told_which_divisions_they_lack(
+    consolidation_env: str, username: str, lacking: str
+) -> None:
+    # The ledger's structure names the level's divisions (the published connection holds
+    # no row of a level the user does not wholly see).
+    from transactional.consolidation.structure import set_membership
+    from transactional.database import make_engine, session_scope
+    from transactional.organisation.models import User
+
+    with session_scope(make_engine(consolidation_env)) as s:
+        admin = s.exec(select(User).where(User.username == "admin")).one()
+        set_membership(
+            session=s,
+            user=admin,
+            division="UK",
+            parent="HOLD",
+            ownership_pct="80",
+            valid_from=date(2024, 1, 1),
+        )
+    at = open_page(PAGE, user=username)
+    assert any(f"Group level HOLD: your divisions lack {lacking}." == i.value for i in at.info), [
+        i.value for i in at.info
+    ]
+
+
+def test_the_intercompany_caption_says_rates_can_make_differences(
+    consolidation_env: str,
+) -> None:
+    at = _open("analyst")
+    assert any("exchange rates" in c.value for c in at.caption)
+    assert report_frame(at, "intercompany_reconciliation")["difference"].abs().max() > 0

@@ -52,66 +52,85 @@ _BS, _PL = "balance_sheet", "profit_loss"
 # investments at historical rates (IAS 21). Lines toward a group company are eliminated
 # on the accounts marked so; dividend income has its own elimination (role), so it is not
 # marked (docs/consolidation.md, "Dividends").
+# The names are message ids: the Consolidation page shows them in the user's language
+# (an account renamed since is shown as it is named).
 STANDARD_GROUP_CHART: list[StandardGroupAccount] = [
-    StandardGroupAccount("G100", "Property, plant and equipment", "asset", "closing", None, False),
-    StandardGroupAccount("G150", "Goodwill", "asset", "closing", "goodwill", False),
     StandardGroupAccount(
-        "G160", "Investments in group companies", "asset", "historical", "investments", False
+        "G100", N_("Property, plant and equipment"), "asset", "closing", None, False
     ),
-    StandardGroupAccount("G200", "Inventories", "asset", "closing", None, False),
-    StandardGroupAccount("G210", "Trade receivables", "asset", "closing", None, True),
-    StandardGroupAccount("G220", "Intercompany current accounts", "asset", "closing", None, True),
-    StandardGroupAccount("G230", "Other receivables", "asset", "closing", None, False),
-    StandardGroupAccount("G250", "Cash and bank", "asset", "closing", None, False),
-    StandardGroupAccount("G300", "Share capital", "equity", "historical", None, False),
+    StandardGroupAccount("G150", N_("Goodwill"), "asset", "closing", "goodwill", False),
     StandardGroupAccount(
-        "G310", "Retained earnings", "equity", "historical", "retained_earnings", False
+        "G160", N_("Investments in group companies"), "asset", "historical", "investments", False
     ),
-    StandardGroupAccount("G320", "Dividends declared", "equity", "historical", "dividends", False),
-    StandardGroupAccount("G330", "Translation reserve", "equity", "historical", "cta", False),
-    StandardGroupAccount("G340", "Non-controlling interests", "equity", "historical", "nci", False),
-    StandardGroupAccount("G400", "Long-term loans", "liability", "closing", None, True),
-    StandardGroupAccount("G410", "Trade payables", "liability", "closing", None, True),
+    StandardGroupAccount("G200", N_("Inventories"), "asset", "closing", None, False),
+    StandardGroupAccount("G210", N_("Trade receivables"), "asset", "closing", None, True),
     StandardGroupAccount(
-        "G420", "Goods received not invoiced", "liability", "closing", None, False
+        "G220", N_("Intercompany current accounts"), "asset", "closing", None, True
     ),
-    StandardGroupAccount("G430", "Taxes and VAT payable", "liability", "closing", None, False),
+    StandardGroupAccount("G230", N_("Other receivables"), "asset", "closing", None, False),
+    StandardGroupAccount("G250", N_("Cash and bank"), "asset", "closing", None, False),
+    StandardGroupAccount("G300", N_("Share capital"), "equity", "historical", None, False),
     StandardGroupAccount(
-        "G440", "Wages and social charges payable", "liability", "closing", None, False
+        "G310", N_("Retained earnings"), "equity", "historical", "retained_earnings", False
     ),
-    StandardGroupAccount("G450", "Accrued liabilities", "liability", "closing", None, False),
-    StandardGroupAccount("G500", "Revenue", "revenue", "average", None, True),
-    StandardGroupAccount("G600", "Cost of sales", "cost_of_sales", "average", None, True),
-    StandardGroupAccount("G700", "Personnel expenses", "expense", "average", None, True),
-    StandardGroupAccount("G710", "Housing", "expense", "average", None, True),
-    StandardGroupAccount("G720", "Other operating expenses", "expense", "average", None, True),
-    StandardGroupAccount("G730", "Management fees", "expense", "average", None, True),
-    StandardGroupAccount("G740", "Depreciation", "expense", "average", None, True),
-    StandardGroupAccount("G800", "Other operating income", "other_income", "average", None, True),
     StandardGroupAccount(
-        "G810", "Dividend income", "other_income", "average", "dividend_income", False
+        "G320", N_("Dividends declared"), "equity", "historical", "dividends", False
+    ),
+    StandardGroupAccount("G330", N_("Translation reserve"), "equity", "historical", "cta", False),
+    StandardGroupAccount(
+        "G340", N_("Non-controlling interests"), "equity", "historical", "nci", False
+    ),
+    StandardGroupAccount("G400", N_("Long-term loans"), "liability", "closing", None, True),
+    StandardGroupAccount("G410", N_("Trade payables"), "liability", "closing", None, True),
+    StandardGroupAccount(
+        "G420", N_("Goods received not invoiced"), "liability", "closing", None, False
+    ),
+    StandardGroupAccount("G430", N_("Taxes and VAT payable"), "liability", "closing", None, False),
+    StandardGroupAccount(
+        "G440", N_("Wages and social charges payable"), "liability", "closing", None, False
+    ),
+    StandardGroupAccount("G450", N_("Accrued liabilities"), "liability", "closing", None, False),
+    StandardGroupAccount("G500", N_("Revenue"), "revenue", "average", None, True),
+    StandardGroupAccount("G600", N_("Cost of sales"), "cost_of_sales", "average", None, True),
+    StandardGroupAccount("G700", N_("Personnel expenses"), "expense", "average", None, True),
+    StandardGroupAccount("G710", N_("Housing"), "expense", "average", None, True),
+    StandardGroupAccount("G720", N_("Other operating expenses"), "expense", "average", None, True),
+    StandardGroupAccount("G730", N_("Management fees"), "expense", "average", None, True),
+    StandardGroupAccount("G740", N_("Depreciation"), "expense", "average", None, True),
+    StandardGroupAccount(
+        "G800", N_("Other operating income"), "other_income", "average", None, True
+    ),
+    StandardGroupAccount(
+        "G810", N_("Dividend income"), "other_income", "average", "dividend_income", False
     ),
     StandardGroupAccount(
         "G820",
-        "Share of result of associates",
+        N_("Share of result of associates"),
         "other_income",
         "average",
         "associates_result",
         False,
     ),
     StandardGroupAccount(
-        "G830", "Bargain purchase gain", "other_income", "average", "bargain_purchase_gain", False
+        "G830",
+        N_("Bargain purchase gain"),
+        "other_income",
+        "average",
+        "bargain_purchase_gain",
+        False,
     ),
-    StandardGroupAccount("G900", "Financial result", "other_expense", "average", None, True),
-    StandardGroupAccount("G910", "Exchange differences", "other_expense", "average", None, False),
+    StandardGroupAccount("G900", N_("Financial result"), "other_expense", "average", None, True),
     StandardGroupAccount(
-        "G920", "Intercompany differences", "other_expense", "average", "ic_difference", False
+        "G910", N_("Exchange differences"), "other_expense", "average", None, False
     ),
-    StandardGroupAccount("G950", "Income tax", "tax", "average", None, False),
+    StandardGroupAccount(
+        "G920", N_("Intercompany differences"), "other_expense", "average", "ic_difference", False
+    ),
+    StandardGroupAccount("G950", N_("Income tax"), "tax", "average", None, False),
     # After the tax: the group's result less this is the owners' share (IFRS 10.B94).
     StandardGroupAccount(
         "G990",
-        "Result attributable to non-controlling interests",
+        N_("Result attributable to non-controlling interests"),
         "other_expense",
         "average",
         "nci_result",

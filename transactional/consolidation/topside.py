@@ -83,6 +83,8 @@ def post_consolidation_entry(
 
     def column(code: str | None, field: str) -> Division:
         key = str(code or "").strip()
+        if not key:
+            raise ValidationError(N_("Division is required."), field=field)
         if key not in divisions:
             divisions[key] = find_division(session, key, field=field)
         found = divisions[key]

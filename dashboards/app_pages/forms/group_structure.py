@@ -7,6 +7,7 @@ docs/consolidation.md section 4).
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, NO_DIVISIONS, FieldErrors
@@ -33,6 +34,22 @@ _LABELS = {
 }
 
 
+def default_pair(structure: pd.DataFrame, codes: list[str]) -> tuple[str, str | None]:
+    """The membership the form opens on: the first division not yet held by anyone (else
+    the first held one) and the top of the group as its parent (a parent holding others
+    and held by none), so it never proposes a subsidiary holding its own parent. Without
+    a structure: the first division, and no parent preferred."""
+    held = set() if structure.empty else {str(c) for c in structure["division_code"]}
+    parents = [] if structure.empty else [str(c) for c in structure["parent_code"]]
+    tops = [c for c in dict.fromkeys(parents) if c not in held and c in codes]
+    top = tops[0] if tops else None
+    free = [c for c in codes if c not in held and c != top]
+    if free:
+        return free[0], top
+    taken = [c for c in codes if c != top]
+    return (taken[0] if taken else codes[0]), top
+
+
 def main() -> None:
     st.title(_("Group structure"))
     st.caption(
@@ -48,8 +65,10 @@ def main() -> None:
     if structure.empty:
         st.info(_("No membership yet: the first one below starts the group."))
     else:
+        # Dates as dates (the user's format), not Python date objects read as text.
+        days = ("valid_from", "valid_to", "acquisition_date")
         report_table(
-            structure,
+            structure.assign(**{c: pd.to_datetime(structure[c]) for c in days}),
             key="group_structure_members",
             file_name="group_structure",
             title=_("Group structure"),
@@ -75,10 +94,12 @@ def main() -> None:
             )
         return
     generation = FORM.generation
+    held, top = default_pair(structure, list(divisions))
     left, right = st.columns(2)
     division = left.selectbox(
         _("Division (held)"),
         list(divisions),
+        index=list(divisions).index(held),
         format_func=lambda c: divisions[c].label,
         key=f"group_structure_division_{generation}",
     )
@@ -87,6 +108,7 @@ def main() -> None:
     parent = right.selectbox(
         _("Held by (parent)"),
         parents,
+        index=parents.index(top) if top in parents else 0,
         format_func=lambda c: divisions[c].label,
         key=f"group_structure_parent_{generation}",
     )

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from dashboards.amounts import format_day
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm, attempt
 from dashboards.language import N_, _
@@ -104,7 +105,7 @@ def main() -> None:
             "**What the load would post** in {division} on {date}, in {currency} "
             "(nothing is written yet):",
             division=division.code,
-            date=result.period_end.isoformat(),
+            date=format_day(result.period_end),
             currency=result.currency,
         )
     )
