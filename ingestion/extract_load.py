@@ -518,13 +518,15 @@ def _replace_swap(table: Table) -> list[str]:
 
 def _drop_staged(target: duckdb.DuckDBPyConnection) -> None:
     """Staged tables left by this load (after a swap) or by a failed one."""
+    # The suffix is compared in Python: in LIKE, its underscores are wildcards, and
+    # '%__load' also matched the real table trial_balance_load.
     left = target.execute(
-        "select table_name from information_schema.tables where table_schema = ? "
-        "and table_name like ?",
-        [RAW_SCHEMA, f"%{STAGED}"],
+        "select table_name from information_schema.tables where table_schema = ?",
+        [RAW_SCHEMA],
     ).fetchall()
     for (name,) in left:
-        target.execute(f'drop table if exists {RAW_SCHEMA}."{name}"')
+        if name.endswith(STAGED):
+            target.execute(f'drop table if exists {RAW_SCHEMA}."{name}"')
 
 
 def _load_replace(

@@ -251,14 +251,6 @@ def _pick_level(wh: PublishedWarehouse) -> tuple[Any, q.Level] | None:
                     "administrator if you need them."
                 )
             )
-            for level, lacking in lacking_divisions(who.divisions).items():
-                st.info(
-                    _(
-                        "Group level {level}: your divisions lack {divisions}.",
-                        level=level,
-                        divisions=", ".join(lacking),
-                    )
-                )
         else:
             st.info(
                 _(
@@ -310,36 +302,6 @@ def _pick_level(wh: PublishedWarehouse) -> tuple[Any, q.Level] | None:
         help=_("Balances at this month end; the P&L from the start of its year."),
     )
     return rows[int(level_id)], q.Level(int(level_id), period_end)
-
-
-def lacking_divisions(scope: frozenset[int]) -> dict[str, list[str]]:
-    """Per group level sharing a division with ``scope`` (the ledger's structure, every
-    membership ever, as ``dim_group_levels`` holds them): the codes of its divisions the
-    scope lacks, so an administrator knows what to grant. The published connection holds
-    no row of such a level, hence the ledger."""
-    from sqlmodel import select
-
-    from transactional.consolidation.models import GroupMember
-    from transactional.consolidation.structure import group_levels
-    from transactional.organisation.models import Division
-
-    with session_scope() as session:
-        codes = {d.id: d.code for d in session.exec(select(Division)).all()}
-        members = [m for m in session.exec(select(GroupMember)).all() if m.method == "full"]
-        levels = group_levels(session)
-    children: dict[int, set[int]] = {}
-    for m in members:
-        children.setdefault(m.parent_division_id, set()).add(m.division_id)
-    found: dict[str, list[str]] = {}
-    for level in levels:
-        inside, todo = {level.division_id}, [level.division_id]
-        while todo:
-            for child in children.get(todo.pop(), set()) - inside:
-                inside.add(child)
-                todo.append(child)
-        if inside & scope and inside - scope:
-            found[level.code] = sorted(codes[i] for i in inside - scope)
-    return found
 
 
 def unmapped_warning(page: Page) -> None:

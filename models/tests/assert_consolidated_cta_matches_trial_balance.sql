@@ -1,6 +1,8 @@
 -- The group's share of the CTA of all divisions of a level (mart_cta_movement) is the
 -- balance of the cta account in the GROUP column of the consolidated trial balance, per
 -- level and month end.
+-- dagster attaches it to mart_cta_movement as an asset check.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_cta_movement'}}}) }}
 with
 
 amounts as (

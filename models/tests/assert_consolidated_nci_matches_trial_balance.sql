@@ -1,6 +1,8 @@
 -- The closing NCI of all subsidiaries of a level (mart_nci_movement) is the balance of
 -- the nci account in the GROUP column of the consolidated trial balance, per level and
 -- month end.
+-- dagster attaches it to mart_nci_movement as an asset check.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_nci_movement'}}}) }}
 with
 
 amounts as (

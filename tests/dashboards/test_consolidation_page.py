@@ -473,32 +473,6 @@ def test_currency_effects_are_year_to_date_for_the_pl_with_exact_rates(
     assert format_rate(1.21512345) == "1.215123"
 
 
-@pytest.mark.parametrize(("username", "lacking"), [("clerk2", "UK"), ("manager_us", "HOLD")])
-def test_a_user_seeing_part_of_a_level_is_told_which_divisions_they_lack(
-    consolidation_env: str, username: str, lacking: str
-) -> None:
-    # The ledger's structure names the level's divisions (the published connection holds
-    # no row of a level the user does not wholly see).
-    from transactional.consolidation.structure import set_membership
-    from transactional.database import make_engine, session_scope
-    from transactional.organisation.models import User
-
-    with session_scope(make_engine(consolidation_env)) as s:
-        admin = s.exec(select(User).where(User.username == "admin")).one()
-        set_membership(
-            session=s,
-            user=admin,
-            division="UK",
-            parent="HOLD",
-            ownership_pct="80",
-            valid_from=date(2024, 1, 1),
-        )
-    at = open_page(PAGE, user=username)
-    assert any(f"Group level HOLD: your divisions lack {lacking}." == i.value for i in at.info), [
-        i.value for i in at.info
-    ]
-
-
 def test_the_intercompany_caption_says_rates_can_make_differences(
     consolidation_env: str,
 ) -> None:
