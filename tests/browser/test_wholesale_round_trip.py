@@ -171,8 +171,17 @@ def test_order_delivered_and_invoiced_shows_on_wholesale_page(
         except PlaywrightTimeout:
             continue
     preview.wait_for(state="attached")
-    page.get_by_role("button", name="Create order").click()
     notice = page.get_by_text(re.compile(r"SO2026-\d{5}"))
+    for _attempt in range(3):
+        # A line the canvas dropped leaves the order unsaved: type it again and retry.
+        page.get_by_role("button", name="Create order").click()
+        try:
+            notice.first.wait_for(timeout=30_000)
+            break
+        except PlaywrightTimeout:
+            _focus_grid(page, ORDER_COLUMNS["item"])
+            _type_cell(page, 0, ORDER_COLUMNS["item"], item)
+            _type_cell(page, 0, ORDER_COLUMNS["price"], str(PRICE))
     notice.first.wait_for(timeout=30_000)
     order = re.search(r"SO2026-\d{5}", notice.first.inner_text()).group(0)
 
