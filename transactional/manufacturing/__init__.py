@@ -1,0 +1,1 @@
+"""Manufacturing: bills of materials, routings, cost prices, production orders, MRP and capacity."""
