@@ -6,6 +6,7 @@ from transactional import audit  # noqa: F401
 from transactional.budgets import models as budgets_models  # noqa: F401
 from transactional.consolidation import models as consolidation_models  # noqa: F401
 from transactional.finance import models as finance_models  # noqa: F401
+from transactional.manufacturing import models as manufacturing_models  # noqa: F401
 from transactional.organisation import models as organisation_models  # noqa: F401
 from transactional.purchasing import models as purchasing_models  # noqa: F401
 from transactional.relations import models as relations_models  # noqa: F401

@@ -53,6 +53,14 @@ def test_the_standard_chart_gives_every_role_one_account(engine) -> None:
         "stock_differences": "7100",
         "revenue_goods": "8000",
         "fx_result": "9100",
+        "work_in_progress": "3100",
+        "absorbed_labour": "7200",
+        "absorbed_machine": "7210",
+        "absorbed_overhead": "7220",
+        "variance_material": "7250",
+        "variance_labour": "7260",
+        "variance_machine": "7270",
+        "opening_balance": "0900",
     }
     assert roles == expected
     assert found == expected
@@ -192,7 +200,9 @@ def test_migration_0009_gives_existing_charts_their_roles(engine_name: str, tmp_
                     {"division": division, "code": code, "category": category, "active": active},
                 )
         eng.dispose()
-        upgrade(url)
+        # To 0009 itself: 0012 adds the manufacturing accounts' roles to a shared chart
+        # (tests/transactional/test_manufacturing_master_data.py).
+        upgrade(url, "0009")
         eng = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
         with eng.connect() as conn:
             roles = {

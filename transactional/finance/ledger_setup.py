@@ -40,6 +40,8 @@ STANDARD_CHART: list[tuple[str, str, str, str, bool]] = [
     ("0650", "Dividends declared", "equity", "dividends", False),
     ("0700", "Long-term loans", "liability", "loans", False),
     ("0800", "Investments in group companies", "asset", "fixed_assets", False),
+    # The counter account of opening balances brought in by import (opening stock).
+    ("0900", "Opening balances", "equity", "opening_balances", False),
     ("1000", "Cash", "asset", "cash", False),
     ("1100", "Bank", "asset", "cash", False),
     ("1300", "Trade receivables", "asset", "receivables", True),
@@ -51,6 +53,9 @@ STANDARD_CHART: list[tuple[str, str, str, str, bool]] = [
     ("1700", "Wages and social charges payable", "liability", "payroll_liabilities", False),
     ("1800", "Accrued liabilities", "liability", "other_liabilities", False),
     ("3000", "Inventory", "asset", "inventory", False),
+    # Not category 'inventory': the stock reconciliation compares that category with the
+    # stock valuation, which holds no work in progress.
+    ("3100", "Work in progress", "asset", "work_in_progress", False),
     ("4000", "Wages and salaries", "expense", "wages", False),
     ("4100", "Social charges", "expense", "wages", False),
     ("4300", "Rent and housing", "expense", "housing", False),
@@ -61,6 +66,13 @@ STANDARD_CHART: list[tuple[str, str, str, str, bool]] = [
     ("7000", "Cost of sales", "cost_of_sales", "cost_of_sales", False),
     ("7050", "Purchase price differences", "cost_of_sales", "cost_of_sales", False),
     ("7100", "Stock differences", "cost_of_sales", "cost_of_sales", False),
+    # Manufacturing: hours and overhead absorbed into WIP, variances at close.
+    ("7200", "Absorbed labour", "cost_of_sales", "cost_of_sales", False),
+    ("7210", "Absorbed machine costs", "cost_of_sales", "cost_of_sales", False),
+    ("7220", "Absorbed production overhead", "cost_of_sales", "cost_of_sales", False),
+    ("7250", "Material variance", "cost_of_sales", "cost_of_sales", False),
+    ("7260", "Labour variance", "cost_of_sales", "cost_of_sales", False),
+    ("7270", "Machine variance", "cost_of_sales", "cost_of_sales", False),
     ("8000", "Revenue goods", "revenue", "revenue", False),
     ("8100", "Revenue services", "revenue", "revenue", False),
     ("8900", "Intercompany management fees received", "other_income", "intercompany_income", False),
@@ -81,6 +93,14 @@ STANDARD_ROLES: dict[str, str] = {
     "7100": "stock_differences",
     "8000": "revenue_goods",
     "9100": "fx_result",
+    "0900": "opening_balance",
+    "3100": "work_in_progress",
+    "7200": "absorbed_labour",
+    "7210": "absorbed_machine",
+    "7220": "absorbed_overhead",
+    "7250": "variance_material",
+    "7260": "variance_labour",
+    "7270": "variance_machine",
 }
 
 

@@ -28,6 +28,15 @@ POSTING_ROLES: dict[str, str] = {
     "stock_differences": N_("stock differences (counts and revaluations)"),
     "revenue_goods": N_("revenue from goods (items without their own revenue account)"),
     "fx_result": N_("exchange differences"),
+    # Manufacturing (docs/manufacturing.md §3).
+    "work_in_progress": N_("work in progress (open production orders)"),
+    "absorbed_labour": N_("absorbed labour (labour hours booked on production orders)"),
+    "absorbed_machine": N_("absorbed machine costs (machine hours booked on production orders)"),
+    "absorbed_overhead": N_("absorbed production overhead"),
+    "variance_material": N_("material variance of production orders"),
+    "variance_labour": N_("labour variance of production orders"),
+    "variance_machine": N_("machine variance of production orders"),
+    "opening_balance": N_("opening balances (counter account of an opening-stock import)"),
 }
 
 

@@ -36,6 +36,9 @@ ACTIONS: dict[str, str] = {
     "manage_alerts": N_("set alert limits"),
     "view_audit": N_("read the audit trail"),
     "consolidate": N_("maintain the group structure, the group chart and consolidation entries"),
+    "manufacture": N_(
+        "enter production orders with their issues, hours and completions, and run MRP"
+    ),
 }
 
 _CLERK = {
@@ -47,6 +50,7 @@ _CLERK = {
     "sell",
     "purchase",
     "manage_stock",
+    "manufacture",
 }
 MATRIX: dict[str, frozenset[str]] = {
     "clerk": frozenset(_CLERK),

@@ -26,6 +26,9 @@ MOVEMENT_TYPES = (
     "count_gain",
     "count_loss",
     "revaluation",  # a standard-cost item revalued: quantity 0, value = the change
+    "production_issue",  # components out of stock into a production order's WIP
+    "production_return",  # components back from a production order (at the value issued)
+    "production_receipt",  # a production order's product into stock
 )
 LOT_KINDS = ("serial", "lot")
 
@@ -97,7 +100,8 @@ class StockMovement(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(
             "movement_type IN ('receipt','supplier_return','delivery','customer_return',"
-            "'transfer_out','transfer_in','count_gain','count_loss','revaluation')",
+            "'transfer_out','transfer_in','count_gain','count_loss','revaluation',"
+            "'production_issue','production_return','production_receipt')",
             name="ck_stock_movement_type",
         ),
         Index("ix_stock_movement_item_date", "item_id", "movement_date"),

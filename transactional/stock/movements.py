@@ -51,11 +51,23 @@ from transactional.stock.models import (
 )
 from transactional.wholesale.models import Item, Warehouse
 
-INBOUND = {"receipt", "customer_return", "transfer_in", "count_gain"}
-OUTBOUND = {"delivery", "supplier_return", "transfer_out", "count_loss"}
+INBOUND = {
+    "receipt",
+    "customer_return",
+    "transfer_in",
+    "count_gain",
+    "production_return",  # components back from a production order
+    "production_receipt",  # a production order's product
+}
+OUTBOUND = {"delivery", "supplier_return", "transfer_out", "count_loss", "production_issue"}
 # Movements whose counter value is a purchase value: for a standard-cost item the gap to
 # the standard value is a purchase price difference.
 PURCHASE_TYPES = {"receipt", "supplier_return"}
+# Inbound movements whose given ``unit_cost`` is what the counter account sees, also for a
+# standard-cost item (whose stock side stays at standard): a receipt's purchase price, a
+# production order's value per unit (its WIP is credited with it; the gap to standard
+# goes to the difference account, 7100 Stock differences for production).
+COUNTER_AT_GIVEN_COST = {"receipt", "production_receipt", "production_return"}
 UNIT_COST_QUANTUM = Decimal("0.00000001")
 
 
@@ -326,7 +338,8 @@ def _apply_standard(
 
     The value is the change of quantity x standard cost (rounded), so the valuation stays
     at exactly the rounded quantity x standard cost, also with fractional quantities. A
-    receipt's counter defaults to the purchase value (quantity x the given unit cost).
+    receipt's counter defaults to the purchase value (quantity x the given unit cost), a
+    production receipt's or return's to the order's value (COUNTER_AT_GIVEN_COST).
     """
     qty = mv.quantity
     if not inbound and level.quantity - qty < 0 and not item.allow_negative_stock:
@@ -352,7 +365,7 @@ def _apply_standard(
         valuation.quantity, item, decimals
     )
     at_cost = value
-    if mv.movement_type == "receipt" and mv.unit_cost is not None:
+    if mv.movement_type in COUNTER_AT_GIVEN_COST and mv.unit_cost is not None:
         at_cost = round_money(qty * mv.unit_cost, decimals)
     valuation.quantity = new_qty
     valuation.value += value
