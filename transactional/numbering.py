@@ -33,6 +33,9 @@ PREFIXES = {
     "stock_transfer": "TR",
     "stock_count": "CT",
     "revaluation": "RV",
+    # Production orders (docs/manufacturing.md §3): PO-2025-00001, apart from purchase
+    # orders' PO2025-00001.
+    "production": "PO-",
 }
 
 _NEXT_DOCUMENT = text(

@@ -1,0 +1,680 @@
+"""Production orders (docs/manufacturing.md §3) on SQLite and PostgreSQL: a whole life cycle
+worked by hand (issue, return, hours, outsourced work, two completions, close with each
+variance), backflush, sub-orders and phantoms, an order from a sales order line, a
+lot-tracked component, and every refusal writing nothing. At each step the sum of
+production_transaction.value equals the balance of 3100 Work in progress."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from tests.transactional.company import user
+from tests.transactional.test_purchasing_flow import balance
+from transactional.audit import AuditLog, set_actor
+from transactional.database import make_engine, session_scope
+from transactional.errors import DomainError, PermissionDenied, ValidationError
+from transactional.finance.models import Account, JournalEntry, JournalLine
+from transactional.manufacturing import production_orders as po
+from transactional.manufacturing import production_postings as pp
+from transactional.manufacturing.models import (
+    BillOfMaterials,
+    BomLine,
+    BomOperation,
+    CostScenario,
+    ItemPlanning,
+    ProductionOrder,
+    ProductionTransaction,
+    WorkCentre,
+)
+from transactional.manufacturing.production_postings import MaterialIssue
+from transactional.organisation.models import Division
+from transactional.purchasing import orders as purchase_orders
+from transactional.purchasing import receipts
+from transactional.purchasing.orders import PurchaseLineDraft, PurchaseOrderDraft
+from transactional.purchasing.receipts import ReceiptLineDraft
+from transactional.relations.models import Relation
+from transactional.sales import orders as sales_orders
+from transactional.stock.models import StockLot, StockMovement
+from transactional.stock.movements import on_hand
+from transactional.wholesale import items as wi
+from transactional.wholesale.models import Item
+
+D = Decimal
+
+
+def _item_id(s: Session, code: str) -> int:
+    return s.exec(select(Item.id).where(Item.code == code)).one() or 0
+
+
+def _bom(
+    s: Session,
+    admin_id: int,
+    item: str,
+    batch: str,
+    lines: list[tuple[str, str, str]],
+    ops: list[dict[str, object]],
+    version: str = "1",
+) -> None:
+    div = s.exec(select(Division).where(Division.code == "HOLD")).one()
+    bom = BillOfMaterials(
+        division_id=div.id or 0,
+        item_id=_item_id(s, item),
+        version=version,
+        batch_quantity=D(batch),
+        valid_from=date(2025, 1, 1),
+        is_default=True,
+        created_by=admin_id,
+    )
+    s.add(bom)
+    s.flush()
+    for n, (component, qty, scrap) in enumerate(lines, start=1):
+        s.add(
+            BomLine(
+                bom_id=bom.id or 0,
+                line_number=n,
+                component_id=_item_id(s, component),
+                quantity=D(qty),
+                scrap_pct=D(scrap),
+            )
+        )
+    for op in ops:
+        s.add(BomOperation(bom_id=bom.id or 0, **op))  # type: ignore[arg-type]
+    s.flush()
+
+
+@pytest.fixture
+def engine(db_url: str):
+    """HOLD: warehouse MAIN; TABLE (made, standard 200.00) from 8 LEG (5 % scrap) and 2
+    TOP (standard 30.00) per batch of 2, sawn on SAW (labour 40, machine 25 an hour, 80 %
+    efficient: 1 h setup + 3 h run per batch) and painted by supplier S1 at 5.00 a table;
+    LEG 50 bought at 2.50, TOP 12 at 31.00, GLUE (lot) 5 of lot L1 at 4.00; the default
+    cost scenario adds 10 % on material and 20 % on labour + machine."""
+    eng = make_engine(db_url)
+    with session_scope(eng) as s:
+        admin = user(s, "admin")
+        wi.create_warehouse(session=s, user=admin, division="HOLD", code="MAIN", name="Main")
+        extras: tuple[tuple[str, dict[str, Any]], ...] = (
+            ("TABLE", dict(cost_method="standard", standard_cost="200.00")),
+            ("LEG", dict(purchase_price="2.50")),
+            ("TOP", dict(cost_method="standard", standard_cost="30.00")),
+            ("GLUE", dict(tracking="lot", purchase_price="4.00")),
+            ("FRAME", dict()),
+            ("KIT", dict()),
+            ("DESK", dict()),
+        )
+        for code, extra in extras:
+            wi.create_item(
+                session=s, user=admin, division="HOLD", code=code, name=code.title(), **extra
+            )
+        set_actor(s, admin.id or 0)
+        div = s.exec(select(Division).where(Division.code == "HOLD")).one()
+        for code, supply in (("TABLE", "make"), ("FRAME", "make"), ("KIT", "phantom")):
+            s.add(
+                ItemPlanning(
+                    item_id=_item_id(s, code),
+                    division_id=div.id or 0,
+                    supply=supply,
+                    lead_time_days=3,
+                )
+            )
+        s.add(
+            WorkCentre(
+                division_id=div.id or 0,
+                code="SAW",
+                name="Saw",
+                labour_rate=D("40.00"),
+                machine_rate=D("25.00"),
+                efficiency_pct=D(80),
+            )
+        )
+        s.add(
+            CostScenario(
+                division_id=div.id or 0,
+                code="STD",
+                name="Standard",
+                is_default=True,
+                material_surcharge_pct=D(10),
+                conversion_surcharge_pct=D(20),
+            )
+        )
+        s.flush()
+        saw = s.exec(select(WorkCentre.id).where(WorkCentre.code == "SAW")).one()
+        supplier = s.exec(
+            select(Relation.id).where(Relation.code == "S1", Relation.division_id == div.id)
+        ).one()
+        _bom(
+            s,
+            admin.id or 0,
+            "TABLE",
+            "2",
+            [("LEG", "8", "5"), ("TOP", "2", "0")],
+            [
+                dict(sequence=10, work_centre_id=saw, setup_hours=D(1), run_hours=D(3)),
+                dict(sequence=20, supplier_id=supplier, outsourced_price=D("5.00")),
+            ],
+        )
+        # DESK: a FRAME (made) and a KIT (phantom: 4 LEG and 10 minutes on the saw).
+        _bom(s, admin.id or 0, "FRAME", "1", [("LEG", "2", "0")], [])
+        _bom(
+            s,
+            admin.id or 0,
+            "KIT",
+            "1",
+            [("LEG", "4", "0")],
+            [dict(sequence=10, work_centre_id=saw, run_hours=D("0.5"))],
+        )
+        _bom(
+            s,
+            admin.id or 0,
+            "DESK",
+            "1",
+            [("FRAME", "1", "0"), ("KIT", "2", "0"), ("TOP", "1", "0")],
+            [dict(sequence=10, work_centre_id=saw, setup_hours=D("0.8"), run_hours=D("0.4"))],
+        )
+        order = purchase_orders.create_purchase_order(
+            session=s,
+            user=admin,
+            draft=PurchaseOrderDraft(
+                division="HOLD",
+                supplier="S1",
+                warehouse="MAIN",
+                order_date="2025-03-01",
+                lines=[
+                    PurchaseLineDraft("LEG", "50", "2.50"),
+                    PurchaseLineDraft("TOP", "12", "31.00"),
+                    PurchaseLineDraft("GLUE", "5", "4.00"),
+                ],
+            ),
+        )
+        lines = purchase_orders.order_lines(s, order.id)
+        receipts.receive(
+            session=s,
+            user=admin,
+            order_id=order.id or 0,
+            receipt_date="2025-03-01",
+            lines=[
+                ReceiptLineDraft(lines[0].id or 0, "50"),
+                ReceiptLineDraft(lines[1].id or 0, "12"),
+                ReceiptLineDraft(lines[2].id or 0, "5", lot="L1"),
+            ],
+        )
+    yield eng
+    eng.dispose()
+
+
+def wip_ok(s: Session) -> Decimal:
+    """The production transactions add up to the 3100 balance; returns it."""
+    total = s.exec(select(func.coalesce(func.sum(ProductionTransaction.value), 0))).one()
+    assert D(total) == balance(s, "3100")
+    return balance(s, "3100")
+
+
+def entry_amounts(s: Session, entry_id: int | None) -> dict[str, Decimal]:
+    """Signed amount per account code of one entry; asserts it balances."""
+    assert entry_id is not None
+    rows = s.exec(
+        select(col(Account.code), col(JournalLine.amount_base))
+        .join(Account, col(JournalLine.account_id) == Account.id)
+        .where(JournalLine.entry_id == entry_id)
+    ).all()
+    out: dict[str, Decimal] = {}
+    for code, amount in rows:
+        out[code] = out.get(code, D(0)) + amount
+    assert sum(out.values()) == 0
+    return out
+
+
+def counts(engine) -> tuple[int, ...]:
+    with session_scope(engine) as s:
+        return tuple(
+            s.exec(select(func.count()).select_from(t)).one()
+            for t in (ProductionTransaction, JournalEntry, StockMovement, ProductionOrder)
+        )
+
+
+def new_order(engine, qty: str = "10", **kw: object) -> int:
+    with session_scope(engine) as s:
+        args: dict[str, object] = (
+            dict(
+                division="HOLD",
+                item="TABLE",
+                quantity=qty,
+                start_date="2025-03-03",
+                due_date="2025-03-14",
+                warehouse="MAIN",
+            )
+            | kw
+        )
+        order = po.create_production_order(session=s, user=user(s, "clerk"), **args)  # type: ignore[arg-type]
+        return order.id or 0
+
+
+def released(engine, qty: str = "10", **kw: object) -> int:
+    order_id = new_order(engine, qty, **kw)
+    with session_scope(engine) as s:
+        po.release_production_order(
+            session=s, user=user(s, "clerk"), order=order_id, on="2025-03-03"
+        )
+    return order_id
+
+
+def test_life_cycle_by_hand(engine) -> None:
+    order_id = new_order(engine)
+    with session_scope(engine) as s:
+        order = s.get(ProductionOrder, order_id)
+        assert order is not None
+        assert order.number == "PO-2025-00001" and order.status == "planned"
+        # 10 tables = 5 batches: LEG 5 x 8 x 1.05 = 42, TOP 5 x 2 = 10; the saw
+        # (1 + 3 x 5) / 0.8 = 20 h; painting outsourced.
+        mats = {_code(s, m.item_id): m.quantity for m in po.order_materials(s, order_id)}
+        assert mats == {"LEG": D(42), "TOP": D(10)}
+        ops = po.order_operations(s, order_id)
+        assert [(o.sequence, o.planned_hours, o.outsourced_price) for o in ops] == [
+            (10, D(20), D(0)),
+            (20, D(0), D("5.00")),
+        ]
+    with session_scope(engine) as s:
+        order = po.release_production_order(
+            session=s, user=user(s, "clerk"), order=order_id, on="2025-03-03"
+        )
+        # Per table: material (42 x 2.50 + 10 x 30.00) / 10 = 40.50; labour 20 h x 40 / 10
+        # = 80; machine 20 x 25 / 10 = 50; outsourced 5; overhead 10 % x 40.50 + 20 % x
+        # (80 + 50) = 4.05 + 26 = 30.05; total 205.55.
+        assert (
+            order.standard_material,
+            order.standard_labour,
+            order.standard_machine,
+            order.standard_outsourced,
+            order.standard_overhead,
+        ) == (D("40.5"), D(80), D(50), D(5), D("30.05"))
+        assert order.status == "released"
+        assert wip_ok(s) == 0
+
+    clerk = "clerk"
+    # 1. Issue 44 LEG (2 more than planned) at 2.50 and 10 TOP at standard 30.00: 410.00.
+    with session_scope(engine) as s:
+        entry = pp.issue_materials(
+            session=s,
+            user=user(s, clerk),
+            order=order_id,
+            lines=[MaterialIssue("LEG", "44"), MaterialIssue("TOP", "10")],
+            on="2025-03-03",
+        )
+        assert entry is not None
+        assert entry_amounts(s, entry.id) == {"3000": D("-410.00"), "3100": D("410.00")}
+        assert wip_ok(s) == D("410.00")
+        assert on_hand(s, _item_id(s, "LEG")) == 6
+    # 2. Return 1 LEG at the value issued: 110.00 / 44 = 2.50.
+    with session_scope(engine) as s:
+        entry = pp.return_materials(
+            session=s,
+            user=user(s, clerk),
+            order=order_id,
+            lines=[MaterialIssue("LEG", "1")],
+            on="2025-03-04",
+        )
+        assert entry is not None
+        assert entry_amounts(s, entry.id) == {"3000": D("2.50"), "3100": D("-2.50")}
+        assert wip_ok(s) == D("407.50")
+    # 3. 22 labour hours x 40 = 880.00, 18 machine hours x 25 = 450.00.
+    with session_scope(engine) as s:
+        entry = pp.book_hours(
+            session=s,
+            user=user(s, clerk),
+            order=order_id,
+            operation=10,
+            labour_hours="22",
+            machine_hours="18",
+            on="2025-03-05",
+        )
+        assert entry is not None
+        assert entry_amounts(s, entry.id) == {
+            "3100": D("1330.00"),
+            "7200": D("-880.00"),
+            "7210": D("-450.00"),
+        }
+        assert wip_ok(s) == D("1737.50")
+    # 4. The painter did 10 tables at 5.00: Dr WIP, Cr GRNI 50.00.
+    with session_scope(engine) as s:
+        entry = pp.book_outsourced(
+            session=s,
+            user=user(s, clerk),
+            order=order_id,
+            operation=20,
+            quantity="10",
+            on="2025-03-07",
+        )
+        assert entry is not None
+        assert entry_amounts(s, entry.id) == {"3100": D("50.00"), "1610": D("-50.00")}
+        assert wip_ok(s) == D("1787.50")
+    # 5. Complete 4: overhead 4 x 30.05 = 120.20 absorbed; 4 x 205.55 = 822.20 out of WIP;
+    # stock 4 x 200.00 = 800.00; 22.20 to 7100 Stock differences.
+    with session_scope(engine) as s:
+        order = pp.complete_production(
+            session=s, user=user(s, clerk), order=order_id, quantity="4", on="2025-03-10"
+        )
+        assert order.status == "released" and order.quantity_completed == 4
+        rows = _rows(s, order_id, "overhead", "completion")
+        oh, done = rows
+        assert oh.value == D("120.20") and done.value == D("-822.20")
+        assert entry_amounts(s, oh.entry_id) == {"3100": D("120.20"), "7220": D("-120.20")}
+        assert entry_amounts(s, done.entry_id) == {
+            "3000": D("800.00"),
+            "3100": D("-822.20"),
+            "7100": D("22.20"),
+        }
+        assert wip_ok(s) == D("1085.50")
+    # 6. Complete the other 6: overhead 300.50 - 120.20 = 180.30; out 2055.50 - 822.20 =
+    # 1233.30; WIP 1085.50 + 180.30 - 1233.30 = 32.50.
+    with session_scope(engine) as s:
+        order = pp.complete_production(
+            session=s, user=user(s, clerk), order=order_id, quantity="6", on="2025-03-12"
+        )
+        assert order.status == "completed"
+        oh, done = _rows(s, order_id, "overhead", "completion")[-2:]
+        assert (oh.value, done.value) == (D("180.30"), D("-1233.30"))
+        assert wip_ok(s) == D("32.50")
+        assert on_hand(s, _item_id(s, "TABLE")) == 10
+    # 7. Close: material 407.50 - 10 x 40.50 = 2.50 (+ outsourced 50 - 50); labour 880 -
+    # 800 = 80.00; machine 450 - 500 = -50.00 (+ overhead 300.50 - 300.50): 32.50 in all.
+    with session_scope(engine) as s:
+        order = pp.close_production_order(
+            session=s, user=user(s, clerk), order=order_id, on="2025-03-14"
+        )
+        assert order.status == "closed"
+        variances = {r.cost_type: r.value for r in _rows(s, order_id, "variance")}
+        assert variances == {
+            "material": D("-2.50"),
+            "labour": D("-80.00"),
+            "machine": D("50.00"),
+        }
+        entry_id = _rows(s, order_id, "variance")[0].entry_id
+        assert entry_amounts(s, entry_id) == {
+            "7250": D("2.50"),
+            "7260": D("80.00"),
+            "7270": D("-50.00"),
+            "3100": D("-32.50"),
+        }
+        assert pp.order_wip(s, order_id) == 0
+        assert wip_ok(s) == 0
+        # Every posting of the order is one balanced entry on the WIP account.
+        for row in _rows(s, order_id):
+            entry_amounts(s, row.entry_id)
+        # Audited: the order's rows are in the trail under the clerk.
+        logged = s.exec(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.table_name == "production_transaction")
+        ).one()
+        assert logged == len(_rows(s, order_id))
+    # A closed order takes nothing more.
+    before = counts(engine)
+    with pytest.raises(ValidationError, match="closed"), session_scope(engine) as s:
+        pp.book_hours(
+            session=s,
+            user=user(s, clerk),
+            order=order_id,
+            operation=10,
+            labour_hours="1",
+            on="2025-03-15",
+        )
+    assert counts(engine) == before
+
+
+def _code(s: Session, item_id: int) -> str:
+    it = s.get(Item, item_id)
+    assert it is not None
+    return it.code
+
+
+def _rows(s: Session, order_id: int, *kinds: str) -> list[ProductionTransaction]:
+    stmt = select(ProductionTransaction).where(ProductionTransaction.order_id == order_id)
+    if kinds:
+        stmt = stmt.where(col(ProductionTransaction.kind).in_(kinds))
+    return list(s.exec(stmt.order_by(col(ProductionTransaction.id))).all())
+
+
+def test_backflush_complete_and_close_in_one_step(engine) -> None:
+    order_id = released(engine, "2", backflush=True)
+    # Without close the completion would take 2 x 244.55 = 489.10 (below) out of a WIP
+    # holding only the backflushed material (8.4 x 2.50 + 2 x 30 = 81.00) and overhead:
+    # refused.
+    before = counts(engine)
+    with (
+        pytest.raises(ValidationError, match="complete and close in one step"),
+        session_scope(engine) as s,
+    ):
+        pp.complete_production(
+            session=s, user=user(s, "clerk"), order=order_id, quantity="2", on="2025-03-10"
+        )
+    assert counts(engine) == before
+    with session_scope(engine) as s:
+        order = pp.complete_production(
+            session=s,
+            user=user(s, "clerk"),
+            order=order_id,
+            quantity="2",
+            on="2025-03-10",
+            close=True,
+        )
+        assert order.status == "closed"
+        issued = {_code(s, m.item_id): m.quantity_issued for m in po.order_materials(s, order_id)}
+        assert issued == {"LEG": D("8.4"), "TOP": D(2)}
+        issues = _rows(s, order_id, "material_issue")
+        assert sum(r.value for r in issues) == D("81.00")
+        # One batch: the saw (1 + 3) / 0.8 = 5 h, so per table labour 5 x 40 / 2 = 100,
+        # machine 5 x 25 / 2 = 62.50, material 81.00 / 2 = 40.50, outsourced 5, overhead
+        # 4.05 + 20 % x 162.50 = 36.55: 244.55. Out 489.10, overhead in 73.10; nothing
+        # booked on hours or outsourcing, so the variances (WIP rows, + into WIP) are
+        # material 0 - 10.00 outsourced, labour 0 - 200.00, machine 0 - 125.00 (+ overhead 0).
+        variances = {r.cost_type: r.value for r in _rows(s, order_id, "variance")}
+        assert variances == {"material": D("10.00"), "labour": D("200.00"), "machine": D("125.00")}
+        assert pp.order_wip(s, order_id) == 0
+        assert wip_ok(s) == 0
+
+
+def test_sub_orders_and_phantoms(engine) -> None:
+    with session_scope(engine) as s:
+        order = po.create_production_order(
+            session=s,
+            user=user(s, "clerk"),
+            division="HOLD",
+            item="DESK",
+            quantity="3",
+            start_date="2025-03-10",
+            due_date="2025-03-20",
+            warehouse="MAIN",
+            with_sub_orders=True,
+        )
+        # The phantom KIT is replaced by its 4 LEG (x 2 per desk x 3 desks = 24) and its
+        # saw time joins the routing (0.5 h x 6 kits / 0.8 = 3.75 h).
+        mats = {_code(s, m.item_id): m.quantity for m in po.order_materials(s, order.id)}
+        assert mats == {"FRAME": D(3), "LEG": D(24), "TOP": D(3)}
+        ops = po.order_operations(s, order.id)
+        # (0.8 + 0.4 x 3) / 0.8 = 2.5 h on the desk's own step.
+        assert [(o.sequence, o.planned_hours) for o in ops] == [(10, D("2.5")), (11, D("3.75"))]
+        subs = s.exec(
+            select(ProductionOrder).where(ProductionOrder.parent_order_id == order.id)
+        ).all()
+        assert [(_code(s, x.item_id), x.quantity, x.due_date, x.start_date) for x in subs] == [
+            ("FRAME", D(3), date(2025, 3, 10), date(2025, 3, 7))
+        ]
+        assert subs[0].status == "planned" and subs[0].number == "PO-2025-00002"
+
+
+def test_from_sales_order_line(engine) -> None:
+    with session_scope(engine) as s:
+        result = sales_orders.create_order(
+            session=s,
+            user=user(s, "clerk"),
+            draft=sales_orders.SalesOrderDraft(
+                division="HOLD",
+                customer="C1",
+                warehouse="MAIN",
+                lines=[sales_orders.SalesLineDraft("TABLE", "3")],
+                order_date="2025-03-01",
+                requested_date="2025-03-21",
+            ),
+        )
+        (line,) = sales_orders.order_lines(s, result.order.id or 0)
+        order = po.create_from_sales_order_line(
+            session=s,
+            user=user(s, "clerk"),
+            sales_order_line=line.id or 0,
+            start_date="2025-03-10",
+        )
+        assert (order.quantity, order.due_date, order.sales_order_line_id) == (
+            D(3),
+            date(2025, 3, 21),
+            line.id,
+        )
+        assert {_code(s, m.item_id): m.quantity for m in po.order_materials(s, order.id)} == {
+            "LEG": D("12.6"),
+            "TOP": D(3),
+        }
+
+
+def test_lot_tracked_component(engine) -> None:
+    order_id = new_order(engine, "2")
+    with session_scope(engine) as s:
+        po.set_order_materials(
+            session=s,
+            user=user(s, "clerk"),
+            order=order_id,
+            materials=[po.OrderMaterialDraft("LEG", "8"), po.OrderMaterialDraft("GLUE", "2")],
+        )
+        po.release_production_order(
+            session=s, user=user(s, "clerk"), order=order_id, on="2025-03-03"
+        )
+    before = counts(engine)
+    with pytest.raises(ValidationError, match="tracked by lot"), session_scope(engine) as s:
+        pp.issue_materials(
+            session=s,
+            user=user(s, "clerk"),
+            order=order_id,
+            lines=[MaterialIssue("LEG", "8"), MaterialIssue("GLUE", "2")],
+            on="2025-03-04",
+        )
+    assert counts(engine) == before
+    with session_scope(engine) as s:
+        pp.issue_materials(
+            session=s,
+            user=user(s, "clerk"),
+            order=order_id,
+            lines=[MaterialIssue("GLUE", "2", lot_number="L1")],
+            on="2025-03-04",
+        )
+        (row,) = _rows(s, order_id, "material_issue")
+        lot = s.exec(select(StockLot).where(StockLot.number == "L1")).one()
+        assert (row.lot_id, row.value) == (lot.id, D("8.00"))
+        assert wip_ok(s) == D("8.00")
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "no_material",
+        "return_too_much",
+        "over_completion",
+        "bad_quantity",
+        "cancel_posted",
+        "other_division",
+        "unknown_operation",
+        "hours_on_outsourced",
+        "wip_negative",
+    ],
+)
+def test_refusals_write_nothing(engine, case: str) -> None:
+    order_id = released(engine, "10")
+    with session_scope(engine) as s:
+        pp.issue_materials(
+            session=s,
+            user=user(s, "clerk"),
+            order=order_id,
+            lines=[MaterialIssue("LEG", "4")],
+            on="2025-03-03",
+        ) if case not in ("no_material", "cancel_posted") else None
+    if case == "cancel_posted":
+        with session_scope(engine) as s:
+            pp.book_hours(
+                session=s,
+                user=user(s, "clerk"),
+                order=order_id,
+                operation=10,
+                labour_hours="1",
+                on="2025-03-03",
+            )
+    before = counts(engine)
+    expected: type[DomainError] = PermissionDenied if case == "other_division" else ValidationError
+    with pytest.raises(expected) as caught, session_scope(engine) as s:
+        _refused_call(s, case, order_id)
+    assert counts(engine) == before
+    if case == "bad_quantity":
+        assert caught.value.field == "lines.2.quantity"
+    if case == "wip_negative":
+        # WIP holds 4 x 2.50 = 10.00 (+ 30.05 overhead absorbed); 205.55 would go out.
+        assert "holds 40.05" in str(caught.value) and "205.55" in str(caught.value)
+    with session_scope(engine) as s:
+        assert wip_ok(s) == pp.order_wip(s, order_id)
+
+
+def _refused_call(s: Session, case: str, order_id: int) -> None:
+    call: dict[str, Any] = dict(
+        session=s, user=user(s, "clerk_us" if case == "other_division" else "clerk"), order=order_id
+    )
+    on = "2025-03-10"
+    if case in ("no_material", "wip_negative"):
+        pp.complete_production(**call, quantity="1", on=on)
+    elif case == "return_too_much":
+        pp.return_materials(**call, lines=[MaterialIssue("LEG", "5")], on=on)
+    elif case == "over_completion":
+        pp.complete_production(**call, quantity="11", on=on, close=True)
+    elif case == "bad_quantity":
+        pp.issue_materials(
+            **call, lines=[MaterialIssue("TOP", "1"), MaterialIssue("LEG", "-1")], on=on
+        )
+    elif case == "cancel_posted":
+        po.cancel_production_order(**call)
+    elif case == "other_division":
+        pp.issue_materials(**call, lines=[MaterialIssue("LEG", "1")], on=on)
+    elif case == "unknown_operation":
+        pp.book_hours(**call, operation=30, labour_hours="1", on=on)
+    elif case == "hours_on_outsourced":
+        pp.book_hours(**call, operation=20, labour_hours="1", on=on)
+
+
+def test_cancel_and_edit_planned(engine) -> None:
+    order_id = new_order(engine, "2")
+    with session_scope(engine) as s:
+        ops = po.set_order_operations(
+            session=s,
+            user=user(s, "clerk"),
+            order=order_id,
+            operations=[po.OrderOperationDraft(10, work_centre="SAW", planned_hours="3")],
+        )
+        assert [(o.sequence, o.planned_hours) for o in ops] == [(10, D(3))]
+        order = po.release_production_order(
+            session=s, user=user(s, "clerk"), order=order_id, on="2025-03-03"
+        )
+        # LEG 8.4 x 2.50 + TOP 2 x 30 = 81.00 / 2 = 40.50; 3 h x 40 / 2 = 60; x 25 / 2 = 37.50
+        assert (order.standard_material, order.standard_labour, order.standard_machine) == (
+            D("40.5"),
+            D(60),
+            D("37.5"),
+        )
+    with pytest.raises(ValidationError, match="released"), session_scope(engine) as s:
+        po.set_order_materials(
+            session=s,
+            user=user(s, "clerk"),
+            order=order_id,
+            materials=[po.OrderMaterialDraft("LEG", "1")],
+        )
+    with session_scope(engine) as s:
+        order = po.cancel_production_order(session=s, user=user(s, "clerk"), order=order_id)
+        assert order.status == "cancelled"
