@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TypeVar
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from transactional.errors import N_, ValidationError
@@ -235,6 +236,81 @@ def create_item(
     session.add(new)
     session.flush()
     return new
+
+
+def update_item(
+    *,
+    session: Session,
+    user: User,
+    division: str | int,
+    item: str | int,
+    name: str | None = None,
+    unit: str | None = None,
+    sales_price: Decimal | str | None = None,
+    purchase_price: Decimal | str | None = None,
+    standard_cost: Decimal | str | None = None,
+) -> Item:
+    """Change an item's name, unit or prices (None: as it is). The standard cost of an item
+    valued at standard cost changes with the revaluation of its stock
+    (``stock.standard_cost.change_standard_cost``), not here; a unit changes only while no
+    stock has moved (the quantities on record are in the old one)."""
+    lookups, div = _managed_division(session, user, division)
+    target = find_item(lookups, div, item)
+    decimals = currency_decimals(lookups, div)
+    cur = div.currency_code
+    if name is not None:
+        target.name = _name(name)
+    if unit is not None and unit != target.unit:
+        unit = str(unit).strip()
+        if unit not in UNITS:
+            raise ValidationError(
+                N_("Unit must be one of {units}."), field="unit", units=", ".join(UNITS)
+            )
+        # Plain SQL: the stock package sits above wholesale (it imports the items).
+        moved = session.execute(
+            text("SELECT 1 FROM stock_movement WHERE item_id = :item LIMIT 1"),
+            {"item": target.id},
+        ).first()
+        if moved is not None:
+            raise ValidationError(
+                N_("Item {item} has stock movements; its unit cannot change."),
+                field="unit",
+                item=target.code,
+            )
+        target.unit = unit
+    if sales_price is not None:
+        target.sales_price = _amount(
+            sales_price, field="sales_price", label="Sales price", decimals=decimals, currency=cur
+        )
+    if purchase_price is not None:
+        target.purchase_price = _amount(
+            purchase_price,
+            field="purchase_price",
+            label="Purchase price",
+            decimals=decimals,
+            currency=cur,
+        )
+    if standard_cost is not None:
+        cost = _amount(
+            standard_cost,
+            field="standard_cost",
+            label="Standard cost",
+            decimals=decimals,
+            currency=cur,
+        )
+        if target.cost_method == "standard" and cost != target.standard_cost:
+            raise ValidationError(
+                N_(
+                    "Item {item} is valued at standard cost: change its standard cost with the "
+                    "revaluation of its stock."
+                ),
+                field="standard_cost",
+                item=target.code,
+            )
+        target.standard_cost = cost
+    session.add(target)
+    session.flush()
+    return target
 
 
 def add_barcode(
