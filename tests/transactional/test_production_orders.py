@@ -210,7 +210,12 @@ def engine(db_url: str):
 
 def wip_ok(s: Session) -> Decimal:
     """The production transactions add up to the 3100 balance; returns it."""
-    total = s.exec(select(func.coalesce(func.sum(ProductionTransaction.value), 0))).one()
+    hold = s.exec(select(Division.id).where(Division.code == "HOLD")).one()
+    total = s.exec(
+        select(func.coalesce(func.sum(ProductionTransaction.value), 0)).where(
+            ProductionTransaction.division_id == hold
+        )
+    ).one()
     assert D(total) == balance(s, "3100")
     return balance(s, "3100")
 
@@ -479,6 +484,50 @@ def test_backflush_complete_and_close_in_one_step(engine) -> None:
         assert wip_ok(s) == 0
 
 
+def test_rounding_remainder_to_material_variance(engine) -> None:
+    """3 tables = 1.5 batches: the saw (1 + 3 x 1.5) / 0.8 = 6.875 h. Per table: material
+    (12.6 x 2.50 + 3 x 30) / 3 = 40.50, labour 6.875 x 40 / 3 = 91.66666667, machine
+    6.875 x 25 / 3 = 57.29166667, outsourced 5, overhead 4.05 + 20 % x 148.95833334 =
+    33.84166667: 228.30000001. Everything happens as planned, yet the completion takes
+    round(3 x 228.30000001) = 684.90 while the cost types' rounded standards add up to
+    121.50 + 275.00 + 171.88 + 15.00 + 101.53 = 684.91: the cent left on WIP is the
+    material variance."""
+    order_id = released(engine, "3")
+    with session_scope(engine) as s:
+        clerk = user(s, "clerk")
+        call: dict[str, Any] = dict(session=s, user=clerk, order=order_id, on="2025-03-05")
+        pp.issue_materials(**call, lines=[MaterialIssue("LEG", "12.6"), MaterialIssue("TOP", "3")])
+        pp.book_hours(**call, operation=10, labour_hours="6.875", machine_hours="6.875")
+        pp.book_outsourced(**call, operation=20, quantity="3")
+        order = pp.complete_production(**call, quantity="3", close=True)
+        assert order.standard_labour == D("91.66666667")
+        assert order.standard_overhead == D("33.84166667")
+        assert [r.value for r in _rows(s, order_id, "overhead", "completion")] == [
+            D("101.53"),
+            D("-684.90"),
+        ]
+        # labour 275.00 (exact), machine 6.875 x 25 = 171.875 -> 171.88 booked.
+        assert sum(r.value for r in _rows(s, order_id, "machine")) == D("171.88")
+        assert {r.cost_type: r.value for r in _rows(s, order_id, "variance")} == {
+            "material": D("-0.01")
+        }
+        assert pp.order_wip(s, order_id) == 0 and wip_ok(s) == 0
+
+
+def test_over_completion_when_allowed(engine) -> None:
+    order_id = released(engine, "2", backflush=True)
+    with session_scope(engine) as s:
+        call: dict[str, Any] = dict(
+            session=s, user=user(s, "clerk"), order=order_id, on="2025-03-05"
+        )
+        order = pp.complete_production(**call, quantity="3", allow_over=True, close=True)
+        assert order.quantity_completed == 3 and order.status == "closed"
+        # Backflushed for the 3 made: LEG 8.4 x 3 / 2 = 12.6, TOP 3.
+        issued = {_code(s, m.item_id): m.quantity_issued for m in po.order_materials(s, order_id)}
+        assert issued == {"LEG": D("12.6"), "TOP": D(3)}
+        assert wip_ok(s) == 0
+
+
 def test_sub_orders_and_phantoms(engine) -> None:
     with session_scope(engine) as s:
         order = po.create_production_order(
@@ -619,7 +668,7 @@ def test_refusals_write_nothing(engine, case: str) -> None:
         assert caught.value.field == "lines.2.quantity"
     if case == "wip_negative":
         # WIP holds 4 x 2.50 = 10.00 (+ 30.05 overhead absorbed); 205.55 would go out.
-        assert "holds 40.05" in str(caught.value) and "205.55" in str(caught.value)
+        assert "holds 40.05 in work in progress; 205.55 would go out" in str(caught.value)
     with session_scope(engine) as s:
         assert wip_ok(s) == pp.order_wip(s, order_id)
 

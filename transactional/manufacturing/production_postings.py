@@ -36,6 +36,7 @@ from transactional.manufacturing.production_orders import (
     load_order,
     order_materials,
     order_operations,
+    q8,
 )
 from transactional.money import round_money, to_decimal
 from transactional.organisation.models import Division, User
@@ -175,7 +176,7 @@ def _post(ctx: _Ctx, description: str, amounts: list[tuple[int, Decimal, str]]) 
     )[0]
 
 
-def _check_wip(ctx: _Ctx, leaving: Decimal) -> None:
+def _check_wip(ctx: _Ctx, leaving: Decimal, field: str) -> None:
     """Refuse when the order's WIP would end below zero (doc §3)."""
     ctx.session.flush()
     held = order_wip(ctx.session, ctx.order.id)
@@ -186,10 +187,10 @@ def _check_wip(ctx: _Ctx, leaving: Decimal) -> None:
                 "out. Issue the materials and book the hours first, or complete and close in "
                 "one step."
             ),
-            field="quantity",
+            field=field,
             order=ctx.order.number,
-            held=held + leaving,
-            leaving=leaving,
+            held=f"{round_money(held + leaving, ctx.decimals):f}",
+            leaving=f"{round_money(leaving, ctx.decimals):f}",
         )
 
 
@@ -406,7 +407,7 @@ def return_materials(
             stock_movement_id=mv.id,
             entry_id=entry.id if entry is not None else None,
         )
-    _check_wip(ctx, sum(values, Decimal(0)))
+    _check_wip(ctx, sum(values, Decimal(0)), "lines")
     return entry
 
 
@@ -623,7 +624,8 @@ def complete_production(
         wh = session.get(Warehouse, po.warehouse_id)
         parts = []
         for n, m in enumerate(materials, start=1):
-            due = round_q(m.quantity * min(after, po.quantity) / po.quantity) - m.quantity_issued
+            # Planned for the units completed so far (over-completion consumes more).
+            due = q8(m.quantity * after / po.quantity) - m.quantity_issued
             if due > 0:
                 it = session.get(Item, m.item_id)
                 parts.append((f"Material {n}", f"materials.{n}", m, it, wh, due, None))
@@ -711,12 +713,8 @@ def complete_production(
     if close:
         _close(ctx)
     else:
-        _check_wip(ctx, value)
+        _check_wip(ctx, value, "quantity")
     return po
-
-
-def round_q(value: Decimal) -> Decimal:
-    return value.quantize(QUANTUM)
 
 
 def close_production_order(
