@@ -727,3 +727,36 @@ def test_cancel_and_edit_planned(engine) -> None:
     with session_scope(engine) as s:
         order = po.cancel_production_order(session=s, user=user(s, "clerk"), order=order_id)
         assert order.status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "text"),
+    [
+        (dict(item="LEG"), "item", "no bill of materials"),
+        (dict(item="KIT"), "item", "phantom"),
+        (dict(quantity="0"), "quantity", "above zero"),
+        (dict(due_date="2025-03-01"), "due_date", "before the start date"),
+        (dict(warehouse="NOPE"), "warehouse", "NOPE"),
+        (dict(bom_version="9"), "bom_version", "no BOM version 9"),
+    ],
+)
+def test_create_refusals_write_nothing(engine, changes, field, text) -> None:
+    before = counts(engine)
+    with pytest.raises(ValidationError, match=text) as caught:
+        new_order(engine, **changes)
+    assert caught.value.field == field
+    assert counts(engine) == before
+
+
+def test_analyst_may_not_manufacture(engine) -> None:
+    with pytest.raises(PermissionDenied), session_scope(engine) as s:
+        po.create_production_order(
+            session=s,
+            user=user(s, "analyst"),
+            division="HOLD",
+            item="TABLE",
+            quantity="1",
+            start_date="2025-03-03",
+            due_date="2025-03-04",
+            warehouse="MAIN",
+        )
