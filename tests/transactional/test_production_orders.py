@@ -16,21 +16,23 @@ from sqlmodel import Session, col, select
 
 from tests.transactional.company import user
 from tests.transactional.test_purchasing_flow import balance
-from transactional.audit import AuditLog, set_actor
+from transactional.audit import AuditLog
 from transactional.database import make_engine, session_scope
 from transactional.errors import DomainError, PermissionDenied, ValidationError
 from transactional.finance.models import Account, JournalEntry, JournalLine
+from transactional.manufacturing import (
+    boms,
+    cost_scenarios,
+    item_planning,
+    work_centres,
+)
 from transactional.manufacturing import production_orders as po
 from transactional.manufacturing import production_postings as pp
+from transactional.manufacturing.boms import BomLineDraft as Bl
+from transactional.manufacturing.boms import OperationDraft as Op
 from transactional.manufacturing.models import (
-    BillOfMaterials,
-    BomLine,
-    BomOperation,
-    CostScenario,
-    ItemPlanning,
     ProductionOrder,
     ProductionTransaction,
-    WorkCentre,
 )
 from transactional.manufacturing.production_postings import MaterialIssue
 from transactional.organisation.models import Division
@@ -38,7 +40,6 @@ from transactional.purchasing import orders as purchase_orders
 from transactional.purchasing import receipts
 from transactional.purchasing.orders import PurchaseLineDraft, PurchaseOrderDraft
 from transactional.purchasing.receipts import ReceiptLineDraft
-from transactional.relations.models import Relation
 from transactional.sales import orders as sales_orders
 from transactional.stock.models import StockLot, StockMovement
 from transactional.stock.movements import on_hand
@@ -50,42 +51,6 @@ D = Decimal
 
 def _item_id(s: Session, code: str) -> int:
     return s.exec(select(Item.id).where(Item.code == code)).one() or 0
-
-
-def _bom(
-    s: Session,
-    admin_id: int,
-    item: str,
-    batch: str,
-    lines: list[tuple[str, str, str]],
-    ops: list[dict[str, object]],
-    version: str = "1",
-) -> None:
-    div = s.exec(select(Division).where(Division.code == "HOLD")).one()
-    bom = BillOfMaterials(
-        division_id=div.id or 0,
-        item_id=_item_id(s, item),
-        version=version,
-        batch_quantity=D(batch),
-        valid_from=date(2025, 1, 1),
-        is_default=True,
-        created_by=admin_id,
-    )
-    s.add(bom)
-    s.flush()
-    for n, (component, qty, scrap) in enumerate(lines, start=1):
-        s.add(
-            BomLine(
-                bom_id=bom.id or 0,
-                line_number=n,
-                component_id=_item_id(s, component),
-                quantity=D(qty),
-                scrap_pct=D(scrap),
-            )
-        )
-    for op in ops:
-        s.add(BomOperation(bom_id=bom.id or 0, **op))  # type: ignore[arg-type]
-    s.flush()
 
 
 @pytest.fixture
@@ -112,70 +77,72 @@ def engine(db_url: str):
             wi.create_item(
                 session=s, user=admin, division="HOLD", code=code, name=code.title(), **extra
             )
-        set_actor(s, admin.id or 0)
-        div = s.exec(select(Division).where(Division.code == "HOLD")).one()
-        for code, supply in (("TABLE", "make"), ("FRAME", "make"), ("KIT", "phantom")):
-            s.add(
-                ItemPlanning(
-                    item_id=_item_id(s, code),
-                    division_id=div.id or 0,
-                    supply=supply,
-                    lead_time_days=3,
-                )
+        for code, supply in (
+            ("TABLE", "make"),
+            ("FRAME", "make"),
+            ("KIT", "phantom"),
+            ("DESK", "make"),
+        ):
+            item_planning.set_item_planning(
+                session=s,
+                user=admin,
+                division="HOLD",
+                item=code,
+                supply=supply,
+                lead_time_days=3,
             )
-        s.add(
-            WorkCentre(
-                division_id=div.id or 0,
-                code="SAW",
-                name="Saw",
-                labour_rate=D("40.00"),
-                machine_rate=D("25.00"),
-                efficiency_pct=D(80),
-            )
+        work_centres.create_work_centre(
+            session=s,
+            user=admin,
+            division="HOLD",
+            code="SAW",
+            name="Saw",
+            labour_rate="40.00",
+            machine_rate="25.00",
+            efficiency_pct="80",
         )
-        s.add(
-            CostScenario(
-                division_id=div.id or 0,
-                code="STD",
-                name="Standard",
+        cost_scenarios.create_cost_scenario(
+            session=s,
+            user=admin,
+            division="HOLD",
+            code="STD",
+            name="Standard",
+            material_surcharge_pct="10",
+            conversion_surcharge_pct="20",
+            is_default=True,
+        )
+
+        def bom(item: str, batch: str, lines: list[Bl], ops: list[Op]) -> None:
+            boms.create_bom(
+                session=s,
+                user=admin,
+                division="HOLD",
+                item=item,
+                version="1",
+                valid_from="2025-01-01",
+                batch_quantity=batch,
                 is_default=True,
-                material_surcharge_pct=D(10),
-                conversion_surcharge_pct=D(20),
+                lines=lines,
+                operations=ops,
             )
-        )
-        s.flush()
-        saw = s.exec(select(WorkCentre.id).where(WorkCentre.code == "SAW")).one()
-        supplier = s.exec(
-            select(Relation.id).where(Relation.code == "S1", Relation.division_id == div.id)
-        ).one()
-        _bom(
-            s,
-            admin.id or 0,
+
+        bom(
             "TABLE",
             "2",
-            [("LEG", "8", "5"), ("TOP", "2", "0")],
+            [Bl("LEG", "8", "5"), Bl("TOP", "2")],
             [
-                dict(sequence=10, work_centre_id=saw, setup_hours=D(1), run_hours=D(3)),
-                dict(sequence=20, supplier_id=supplier, outsourced_price=D("5.00")),
+                Op(10, work_centre="SAW", setup_hours="1", run_hours="3"),
+                Op(20, supplier="S1", outsourced_price="5.00"),
             ],
         )
-        # DESK: a FRAME (made) and a KIT (phantom: 4 LEG and 10 minutes on the saw).
-        _bom(s, admin.id or 0, "FRAME", "1", [("LEG", "2", "0")], [])
-        _bom(
-            s,
-            admin.id or 0,
-            "KIT",
-            "1",
-            [("LEG", "4", "0")],
-            [dict(sequence=10, work_centre_id=saw, run_hours=D("0.5"))],
-        )
-        _bom(
-            s,
-            admin.id or 0,
+        # DESK: a FRAME (made) and 2 KIT (phantom: 4 LEG and half an hour on the saw each).
+        bom("FRAME", "1", [Bl("LEG", "2")], [])
+        bom("KIT", "1", [Bl("LEG", "4")], [Op(10, work_centre="SAW", run_hours="0.5")])
+        bom(
             "DESK",
             "1",
-            [("FRAME", "1", "0"), ("KIT", "2", "0"), ("TOP", "1", "0")],
-            [dict(sequence=10, work_centre_id=saw, setup_hours=D("0.8"), run_hours=D("0.4"))],
+            [Bl("FRAME", "1"), Bl("KIT", "2"), Bl("TOP", "1")],
+            [Op(10, work_centre="SAW", setup_hours="0.8", run_hours="0.4")],
         )
         order = purchase_orders.create_purchase_order(
             session=s,
@@ -542,12 +509,13 @@ def test_sub_orders_and_phantoms(engine) -> None:
             with_sub_orders=True,
         )
         # The phantom KIT is replaced by its 4 LEG (x 2 per desk x 3 desks = 24) and its
-        # saw time joins the routing (0.5 h x 6 kits / 0.8 = 3.75 h).
+        # saw time joins the routing after the desk's own step, renumbered 10 + 10 = 20
+        # (0.5 h x 6 kits / 0.8 = 3.75 h).
         mats = {_code(s, m.item_id): m.quantity for m in po.order_materials(s, order.id)}
         assert mats == {"FRAME": D(3), "LEG": D(24), "TOP": D(3)}
         ops = po.order_operations(s, order.id)
         # (0.8 + 0.4 x 3) / 0.8 = 2.5 h on the desk's own step.
-        assert [(o.sequence, o.planned_hours) for o in ops] == [(10, D("2.5")), (11, D("3.75"))]
+        assert [(o.sequence, o.planned_hours) for o in ops] == [(10, D("2.5")), (20, D("3.75"))]
         subs = s.exec(
             select(ProductionOrder).where(ProductionOrder.parent_order_id == order.id)
         ).all()

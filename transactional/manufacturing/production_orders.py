@@ -19,11 +19,10 @@ from sqlmodel import Session, col, select
 from transactional.dates import parse_date
 from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
+from transactional.manufacturing.bom_explosion import bom_for, explode, supply_of
+from transactional.manufacturing.cost_scenarios import default_cost_scenario
 from transactional.manufacturing.models import (
     BillOfMaterials,
-    BomLine,
-    BomOperation,
-    CostScenario,
     ItemPlanning,
     ProductionOrder,
     ProductionOrderMaterial,
@@ -31,7 +30,7 @@ from transactional.manufacturing.models import (
     ProductionTransaction,
     WorkCentre,
 )
-from transactional.money import to_decimal
+from transactional.money import round_money, to_decimal
 from transactional.numbering import next_number
 from transactional.organisation.models import Division, User
 from transactional.sales.models import SalesOrder, SalesOrderLine
@@ -157,126 +156,64 @@ def _quantity(value: object, *, field: str, label: str, where: str = "") -> Deci
 
 
 def valid_bom(
-    session: Session, item: Item, on: date, version: str | None = None, *, field: str = "item"
+    session: Session, item: Item, on: date, version: str | None = None
 ) -> BillOfMaterials | None:
-    """The item's BOM: the named version, else the default one valid on ``on``, else the
-    valid one with the latest ``valid_from`` (doc §1); None when the item has none."""
-    stmt = select(BillOfMaterials).where(BillOfMaterials.item_id == item.id)
-    if version not in (None, ""):
-        found = session.exec(stmt.where(BillOfMaterials.version == str(version).strip())).first()
-        if found is None:
-            raise ValidationError(
-                N_("Item {item} has no BOM version {version}."),
-                field="bom_version",
-                item=item.code,
-                version=version,
-            )
-        return found
-    valid = [
-        b
-        for b in session.exec(stmt).all()
-        if b.valid_from <= on and (b.valid_to is None or b.valid_to >= on)
-    ]
-    for b in valid:
-        if b.is_default:
-            return b
-    valid.sort(key=lambda b: b.valid_from)
-    return valid[-1] if valid else None
-
-
-def _supply(session: Session, item_id: int) -> str:
-    planning = session.get(ItemPlanning, item_id)
-    return planning.supply if planning is not None else "buy"
-
-
-def _copy_bom(
-    session: Session,
-    bom: BillOfMaterials,
-    factor: Decimal,
-    on: date,
-    materials: list[tuple[int, Decimal, Decimal]],
-    operations: list[tuple[BomOperation, Decimal, Decimal]],
-    path: tuple[int, ...],
-) -> None:
-    """Append (component id, quantity, scrap %) and (operation, batches, product units)
-    for ``factor`` batches of ``bom``, phantoms exploded (their components times the
-    phantom's quantity; their operations for that many phantom units)."""
-    # The item's own routing first, then its phantoms' operations after it.
-    ops = session.exec(
-        select(BomOperation)
-        .where(BomOperation.bom_id == bom.id)
-        .order_by(col(BomOperation.sequence))
-    ).all()
-    for op in ops:
-        operations.append((op, factor, factor * bom.batch_quantity))
-    lines = session.exec(
-        select(BomLine).where(BomLine.bom_id == bom.id).order_by(col(BomLine.line_number))
-    ).all()
-    for ln in lines:
-        qty = factor * ln.quantity * (1 + ln.scrap_pct / HUNDRED)
-        if _supply(session, ln.component_id) == "phantom" and ln.component_id not in path:
-            component = session.get(Item, ln.component_id)
-            assert component is not None
-            sub = valid_bom(session, component, on)
-            if sub is not None:
-                _copy_bom(
-                    session,
-                    sub,
-                    qty / sub.batch_quantity,
-                    on,
-                    materials,
-                    operations,
-                    (*path, ln.component_id),
-                )
-                continue
-        materials.append((ln.component_id, qty, ln.scrap_pct))
+    """The item's BOM: the named version, else the one valid on ``on``
+    (``bom_explosion.bom_for``); None when none is valid. An unknown named version is
+    refused."""
+    named = str(version).strip() if version not in (None, "") else None
+    bom = bom_for(session, item.id or 0, on, named)
+    if bom is None and named is not None:
+        raise ValidationError(
+            N_("Item {item} has no BOM version {version}."),
+            field="bom_version",
+            item=item.code,
+            version=named,
+        )
+    return bom
 
 
 def _order_lines_from_bom(
-    session: Session, order: ProductionOrder, bom: BillOfMaterials, on: date
+    session: Session, order: ProductionOrder, bom: BillOfMaterials, on: date, decimals: int
 ) -> tuple[list[ProductionOrderMaterial], list[ProductionOrderOperation]]:
-    materials: list[tuple[int, Decimal, Decimal]] = []
-    operations: list[tuple[BomOperation, Decimal, Decimal]] = []
-    _copy_bom(
-        session, bom, order.quantity / bom.batch_quantity, on, materials, operations, (bom.item_id,)
-    )
-    mat_rows = [
+    """The BOM copied for the order's quantity (doc §3): materials = quantity x the
+    component's need per unit (scrap included, phantoms exploded); planned hours = (setup
+    once + run per unit x quantity) / efficiency."""
+    components, steps = explode(session, bom, on)
+    qty = order.quantity
+    materials = [
         ProductionOrderMaterial(
             order_id=order.id or 0,
             line_number=n,
-            item_id=item_id,
-            quantity=q8(qty),
-            scrap_pct=scrap,
+            item_id=c.item_id,
+            quantity=q8(c.quantity_per_unit * qty),
+            scrap_pct=c.scrap_pct,
         )
-        for n, (item_id, qty, scrap) in enumerate(materials, start=1)
+        for n, c in enumerate(components, start=1)
     ]
-    op_rows: list[ProductionOrderOperation] = []
-    used: set[int] = set()
-    for op, batches, units in operations:
-        sequence = op.sequence
-        while sequence in used:  # a phantom's routing may reuse the parent's numbers
-            sequence += 1
-        used.add(sequence)
+    operations: list[ProductionOrderOperation] = []
+    for step in steps:
         hours = Decimal(0)
-        if op.work_centre_id is not None:
-            wc = session.get(WorkCentre, op.work_centre_id)
+        if step.work_centre_id is not None:
+            wc = session.get(WorkCentre, step.work_centre_id)
             assert wc is not None
-            # Setup once per batch ordered (doc §3: setup + run x qty / batch), both
-            # stretched by the work centre's efficiency.
-            hours = (op.setup_hours + op.run_hours * batches) / (wc.efficiency_pct / HUNDRED)
-        del units
-        op_rows.append(
+            hours = (step.setup_hours + step.run_hours_per_unit * qty) / (
+                wc.efficiency_pct / HUNDRED
+            )
+        operations.append(
             ProductionOrderOperation(
                 order_id=order.id or 0,
-                sequence=sequence,
-                description=op.description,
-                work_centre_id=op.work_centre_id,
+                sequence=step.sequence,
+                description=step.description,
+                work_centre_id=step.work_centre_id,
                 planned_hours=q8(hours),
-                supplier_id=op.supplier_id,
-                outsourced_price=op.outsourced_price,
+                supplier_id=step.supplier_id,
+                # Per product unit; through a phantom it is times the phantom's quantity,
+                # a computed price in the currency's decimals.
+                outsourced_price=round_money(step.outsourced_price_per_unit, decimals),
             )
         )
-    return mat_rows, op_rows
+    return materials, operations
 
 
 # --- create ----------------------------------------------------------------------------------
@@ -309,7 +246,7 @@ def create_production_order(
     product = find_item(lookups, div, item, field="item")
     if not product.is_active:
         raise ValidationError(N_("Item {item} is blocked."), field="item", item=product.code)
-    supply = _supply(session, product.id or 0)
+    supply = supply_of(session, product.id or 0)
     if supply == "phantom":
         raise ValidationError(
             N_("Item {item} is a phantom: it is never made on its own order."),
@@ -365,12 +302,13 @@ def create_production_order(
     )
     session.add(order)
     session.flush()
-    materials, operations = _order_lines_from_bom(session, order, bom, start)
+    decimals = lookups.currency(div.currency_code).decimals
+    materials, operations = _order_lines_from_bom(session, order, bom, start, decimals)
     session.add_all([*materials, *operations])
     session.flush()
     if with_sub_orders:
         for mat in materials:
-            if _supply(session, mat.item_id) != "make":
+            if supply_of(session, mat.item_id) != "make":
                 continue
             planning = session.get(ItemPlanning, mat.item_id)
             lead = planning.lead_time_days if planning is not None else 0
@@ -633,11 +571,7 @@ def release_production_order(
     po.standard_labour = q8(labour * per_unit)
     po.standard_machine = q8(machine * per_unit)
     po.standard_outsourced = q8(outsourced)
-    scenario = session.exec(
-        select(CostScenario).where(
-            CostScenario.division_id == div.id, col(CostScenario.is_default).is_(True)
-        )
-    ).first()
+    scenario = default_cost_scenario(session, div.id or 0)
     overhead = Decimal(0)
     if scenario is not None and scenario.with_surcharges:
         overhead = (
