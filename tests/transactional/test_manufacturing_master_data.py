@@ -15,8 +15,10 @@ from sqlmodel import Session, select
 
 from tests.conftest import create_pg_database, drop_pg_database, pg_url
 from tests.transactional.company import user
+from tests.transactional.test_standard_cost import amounts
 from transactional.database import make_engine, session_scope
 from transactional.errors import PermissionDenied, ValidationError
+from transactional.finance.lookups import Lookups
 from transactional.manufacturing import boms, cost_scenarios, item_planning, work_centres
 from transactional.manufacturing.bom_explosion import (
     ComponentNeed,
@@ -37,6 +39,7 @@ from transactional.manufacturing.models import (
 )
 from transactional.migrate import upgrade
 from transactional.organisation import rights
+from transactional.stock.movements import Movement, post_stock
 from transactional.wholesale import items as wi
 from transactional.wholesale.models import Item
 
@@ -458,3 +461,73 @@ def test_migration_0012_adds_the_manufacturing_accounts_and_keeps_stock_movement
         "7260": ("variance_labour", "cost_of_sales", "G600"),
         "7270": ("variance_machine", "cost_of_sales", "G600"),
     }
+
+
+# --- the stock core takes production movements ------------------------------------------------
+
+
+def test_production_movements_in_the_stock_core(engine) -> None:
+    """An issue goes out at average cost; a receipt of a standard-cost product is stocked
+    at standard while WIP sees the given value (the gap to 7100); an average-cost
+    product comes in at the given value; a return comes back at the given value."""
+    with session_scope(engine) as s:
+        admin = user(s, "admin")
+        wi.create_warehouse(session=s, user=admin, division="HOLD", code="MAIN", name="Main")
+        wi.create_item(
+            session=s,
+            user=admin,
+            division="HOLD",
+            code="STDP",
+            name="Standard product",
+            cost_method="standard",
+            standard_cost="10.00",
+        )
+        lookups = Lookups(s)
+        div = lookups.division("HOLD")
+        wh = wi.find_warehouse(s, div, "MAIN", field="warehouse")
+        wip = lookups.account_for_role(div, "work_in_progress")
+        assert wip.code == "3100"
+        item = {i.code: i for i in s.exec(select(Item)).all()}
+
+        def post(*moves: tuple[str, str, str, str | None]):
+            return post_stock(
+                session=s,
+                user=user(s, "clerk"),
+                lookups=lookups,
+                division=div,
+                on=date(2025, 3, 1),
+                action="manufacture",
+                document_number="PO-1",
+                description="Production",
+                movements=[
+                    Movement(
+                        item=item[code],
+                        warehouse=wh,
+                        movement_type=kind,
+                        quantity=D(qty),
+                        counter_account_id=wip.id or 0,
+                        unit_cost=D(cost) if cost is not None else None,
+                    )
+                    for kind, code, qty, cost in moves
+                ],
+                entry_source_type="production_order",
+            )
+
+        # 4 R1 come in at 2.50 (an average-cost item), then 1 goes out to production.
+        post(("production_receipt", "R1", "4", "2.50"))
+        entry, rows = post(("production_issue", "R1", "1", None))
+        assert [(r.movement_type, r.quantity, r.value) for r in rows] == [
+            ("production_issue", D(-1), D("-2.50"))
+        ]
+        assert amounts(s, entry.id if entry else None) == {"3000": D("-2.50"), "3100": D("2.50")}
+        entry, rows = post(("production_return", "R1", "1", "2.50"))
+        assert amounts(s, entry.id if entry else None) == {"3000": D("2.50"), "3100": D("-2.50")}
+        # 3 STDP completed at an order value of 10.40 each: stock 30.00 at standard, WIP
+        # credited 31.20, the 1.20 to stock differences.
+        entry, rows = post(("production_receipt", "STDP", "3", "10.40"))
+        assert rows[0].value == D("30.00")
+        assert amounts(s, entry.id if entry else None) == {
+            "3000": D("30.00"),
+            "3100": D("-31.20"),
+            "7100": D("1.20"),
+        }

@@ -99,7 +99,7 @@ def create_bom(
 ) -> BillOfMaterials:
     """A new version of the item's BOM with its components and routing. The item's first
     version is its default whatever ``is_default`` says."""
-    lookups, div = managed_division(session, user, division)
+    lookups, div = managed_division(session=session, user=user, division=division)
     target = _made_item(session, lookups, div, item)
     version = _version(version)
     start, end = _validity(valid_from, valid_to)
@@ -153,7 +153,7 @@ def update_bom(
 ) -> BillOfMaterials:
     """Change a version's dates, batch quantity or description (None keeps it;
     ``clear_valid_to`` makes it open-ended). ``set_default_bom`` makes it the default."""
-    lookups, div = managed_division(session, user, division)
+    lookups, div = managed_division(session=session, user=user, division=division)
     target = _made_item(session, lookups, div, item)
     bom = find_bom(session, div, target, version)
     start, end = _validity(
@@ -187,7 +187,7 @@ def replace_bom_lines(
     lines: list[BomLineDraft],
 ) -> BillOfMaterials:
     """The version's components become ``lines`` (numbered 1, 2, ... in the given order)."""
-    lookups, div = managed_division(session, user, division)
+    lookups, div = managed_division(session=session, user=user, division=division)
     target = _made_item(session, lookups, div, item)
     bom = find_bom(session, div, target, version)
     new_lines = _lines(session, lookups, div, target, lines, bom.id)
@@ -208,7 +208,7 @@ def replace_bom_operations(
     operations: list[OperationDraft],
 ) -> BillOfMaterials:
     """The version's routing becomes ``operations``."""
-    lookups, div = managed_division(session, user, division)
+    lookups, div = managed_division(session=session, user=user, division=division)
     target = _made_item(session, lookups, div, item)
     bom = find_bom(session, div, target, version)
     new_operations = _operations(session, lookups, div, operations)
@@ -223,7 +223,7 @@ def set_default_bom(
     *, session: Session, user: User, division: str | int, item: str | int, version: str
 ) -> BillOfMaterials:
     """Make ``version`` the item's default (the other versions lose it)."""
-    lookups, div = managed_division(session, user, division)
+    lookups, div = managed_division(session=session, user=user, division=division)
     target = _made_item(session, lookups, div, item)
     bom = find_bom(session, div, target, version)
     assert target.id is not None

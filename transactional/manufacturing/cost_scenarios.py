@@ -52,7 +52,7 @@ def create_cost_scenario(
     is_default: bool = False,
 ) -> CostScenario:
     """Add a scenario; ``is_default`` takes the default from the division's other one."""
-    _, div = managed_division(session, user, division)
+    _, div = managed_division(session=session, user=user, division=division)
     code = str(code or "").strip()
     if not code or len(code) > 20:
         raise ValidationError(
@@ -97,7 +97,7 @@ def update_cost_scenario(
 ) -> CostScenario:
     """Change what is given (None keeps it); ``is_default=True`` takes the default from
     the division's other scenario."""
-    _, div = managed_division(session, user, division)
+    _, div = managed_division(session=session, user=user, division=division)
     target = find_cost_scenario(session, div, scenario)
     basis, material, conversion = _checked(
         target.price_basis if price_basis is None else price_basis,

@@ -21,7 +21,9 @@ from transactional.organisation.models import Division, User
 ACTION = "manage_items"
 
 
-def managed_division(session: Session, user: User, division: str | int) -> tuple[Lookups, Division]:
+def managed_division(
+    *, session: Session, user: User, division: str | int
+) -> tuple[Lookups, Division]:
     """The division, after the user's right to maintain its items and BOMs."""
     lookups = Lookups(session)
     div = lookups.division(division)

@@ -33,7 +33,7 @@ def set_item_planning(
     supplier: str | int | None = None,
 ) -> ItemPlanning:
     """Create or replace the item's planning data (every value as given)."""
-    lookups, div = managed_division(session, user, division)
+    lookups, div = managed_division(session=session, user=user, division=division)
     target = find_item(lookups, div, item)
     supply = str(supply or "").strip()
     if supply not in SUPPLY_TYPES:

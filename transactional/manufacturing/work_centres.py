@@ -61,7 +61,7 @@ def create_work_centre(
     efficiency_pct: Decimal | str | int = 100,
     hours_per_week: Decimal | str | int = 40,
 ) -> WorkCentre:
-    lookups, div = managed_division(session, user, division)
+    lookups, div = managed_division(session=session, user=user, division=division)
     code = _code(code)
     name = _name(name)
     values = _values(lookups, div, labour_rate, machine_rate, efficiency_pct, hours_per_week)
@@ -89,7 +89,7 @@ def update_work_centre(
 ) -> WorkCentre:
     """Change what is given (None keeps the value). The new rates count from the next
     cost calculation and order release; released orders keep the rates they copied."""
-    lookups, div = managed_division(session, user, division)
+    lookups, div = managed_division(session=session, user=user, division=division)
     centre = find_work_centre(session, div, work_centre, open_only=False)
     values = _values(
         lookups,
