@@ -82,6 +82,7 @@ def test_checks_are_wired_and_blocking(definitions: Any) -> None:
         ("fct_gl_lines", "assert_gl_lines_complete"),
         ("fct_gl_lines", "assert_recent_gl_lines_sound"),
         ("mart_receivables_ageing", "assert_open_items_match_ageing"),
+        ("mart_wip_position", "wip_matches_ledger"),
     } <= checks
     for key in graph.asset_check_keys:
         if key.name in ("gl_lines_expectations", "stock_reconciles"):
@@ -126,6 +127,7 @@ def test_each_check_lives_in_one_place(definitions: Any) -> None:
         "assert_trial_balance_movements_sum_to_zero",
         "assert_balance_sheet_balances",
         "assert_recent_gl_lines_sound",
+        "wip_matches_ledger",
     ):
         assert "blocking" in tests[blocking], blocking
 
