@@ -19,6 +19,7 @@ Right ``manage_items``; audited by the session listener.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -28,7 +29,7 @@ from sqlmodel import Session, col, select
 from transactional.dates import parse_date
 from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
-from transactional.manufacturing.bom_explosion import component_graph, supply_of
+from transactional.manufacturing.bom_explosion import supply_of
 from transactional.manufacturing.inputs import managed_division, money, percentage, quantity
 from transactional.manufacturing.models import BillOfMaterials, BomLine, BomOperation
 from transactional.manufacturing.work_centres import find_work_centre
@@ -116,7 +117,7 @@ def create_bom(
             version=version,
         )
     _start_free(versions, target, start, None)
-    new_lines = _lines(session, lookups, div, target, lines, None)
+    new_lines = _lines(session, lookups, div, target, lines)
     new_operations = _operations(session, lookups, div, operations)
     default = bool(is_default) or not versions
     if default:
@@ -190,7 +191,7 @@ def replace_bom_lines(
     lookups, div = managed_division(session=session, user=user, division=division)
     target = _made_item(session, lookups, div, item)
     bom = find_bom(session, div, target, version)
-    new_lines = _lines(session, lookups, div, target, lines, bom.id)
+    new_lines = _lines(session, lookups, div, target, lines)
     for old in session.exec(select(BomLine).where(BomLine.bom_id == bom.id)).all():
         session.delete(old)
     session.flush()
@@ -324,7 +325,6 @@ def _lines(
     div: Division,
     parent: Item,
     drafts: list[BomLineDraft],
-    bom_id: int | None,
 ) -> list[_Line]:
     if not drafts:
         raise ValidationError(
@@ -358,27 +358,30 @@ def _lines(
                 ),
             )
         )
-    _refuse_cycles(session, div, parent, checked, bom_id)
+    _refuse_cycles(session, div, parent, checked)
     return checked
 
 
-def _refuse_cycles(
-    session: Session, div: Division, parent: Item, lines: list[_Line], bom_id: int | None
-) -> None:
+def _refuse_cycles(session: Session, div: Division, parent: Item, lines: list[_Line]) -> None:
     """A component whose structure (any version, any level) holds the parent would make
-    the BOM its own ancestor: refused with the path."""
+    the BOM its own ancestor: refused with the path. Only the components' own structures
+    are read (a save in a large division does not load every BOM)."""
     assert div.id is not None and parent.id is not None
-    graph = component_graph(session, div.id)
-    # The version being replaced no longer counts; its new lines do.
-    if bom_id is not None:
-        others = session.exec(
-            select(BomLine.component_id)
-            .join(BillOfMaterials, col(BillOfMaterials.id) == BomLine.bom_id)
-            .where(BillOfMaterials.item_id == parent.id, BillOfMaterials.id != bom_id)
-        ).all()
-        graph[parent.id] = set(others)
+    children: dict[int, set[int]] = {}
+
+    def components_of(item_id: int) -> set[int]:
+        if item_id not in children:
+            children[item_id] = set(
+                session.exec(
+                    select(BomLine.component_id)
+                    .join(BillOfMaterials, col(BillOfMaterials.id) == BomLine.bom_id)
+                    .where(BillOfMaterials.item_id == item_id)
+                ).all()
+            )
+        return children[item_id]
+
     for n, line in enumerate(lines, start=1):
-        path = _path_to(graph, line.component_id, parent.id)
+        path = _path_to(components_of, line.component_id, parent.id)
         if path is None:
             continue
         codes = dict(
@@ -397,8 +400,9 @@ def _refuse_cycles(
         )
 
 
-def _path_to(graph: dict[int, set[int]], start: int, goal: int) -> list[int] | None:
-    """The items from ``start`` down to ``goal`` (both included), or None."""
+def _path_to(components_of: Callable[[int], set[int]], start: int, goal: int) -> list[int] | None:
+    """The items from ``start`` down to ``goal`` (both included), or None. The search
+    stops at ``goal``, so the parent's own versions (being replaced) are never read."""
     stack: list[tuple[int, list[int]]] = [(start, [start])]
     seen: set[int] = set()
     while stack:
@@ -408,7 +412,7 @@ def _path_to(graph: dict[int, set[int]], start: int, goal: int) -> list[int] | N
         if node in seen:
             continue
         seen.add(node)
-        for child in sorted(graph.get(node, ()), reverse=True):
+        for child in sorted(components_of(node), reverse=True):
             stack.append((child, [*path, child]))
     return None
 
