@@ -30,6 +30,7 @@ class PageSpec:
 
 INSIGHTS = N_("Insights")
 FORMS = N_("Clerk forms")
+MANUFACTURING = N_("Manufacturing")
 GROUP = N_("Group consolidation")
 ADMINISTRATION = N_("Administration")
 
@@ -48,6 +49,12 @@ SECTIONS: dict[str, tuple[PageSpec, ...]] = {
             "app_pages/consolidation.py",
             N_("Consolidation"),
             ":material/account_tree:",
+            "view_reports",
+        ),
+        PageSpec(
+            "app_pages/manufacturing.py",
+            N_("Manufacturing"),
+            ":material/precision_manufacturing:",
             "view_reports",
         ),
     ),
@@ -102,6 +109,44 @@ SECTIONS: dict[str, tuple[PageSpec, ...]] = {
             N_("Stock count"),
             ":material/checklist:",
             "manage_stock",
+        ),
+    ),
+    MANUFACTURING: (
+        PageSpec(
+            "app_pages/forms/production_order.py",
+            N_("Production order"),
+            ":material/factory:",
+            "manufacture",
+        ),
+        PageSpec(
+            "app_pages/forms/material_issue.py",
+            N_("Material issue"),
+            ":material/move_to_inbox:",
+            "manufacture",
+        ),
+        PageSpec(
+            "app_pages/forms/production_hours.py",
+            N_("Production hours"),
+            ":material/schedule:",
+            "manufacture",
+        ),
+        PageSpec(
+            "app_pages/forms/production_completion.py",
+            N_("Production completion"),
+            ":material/task_alt:",
+            "manufacture",
+        ),
+        PageSpec(
+            "app_pages/forms/mrp_run.py",
+            N_("MRP run"),
+            ":material/event_repeat:",
+            "manufacture",
+        ),
+        PageSpec(
+            "app_pages/forms/manufacturing_import.py",
+            N_("Manufacturing import"),
+            ":material/upload_file:",
+            "manufacture",
         ),
     ),
     GROUP: (

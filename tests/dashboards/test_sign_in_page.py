@@ -121,7 +121,15 @@ def test_signing_out(app_env: Company) -> None:
 
 # Which pages each role finds in the navigation, written out by hand from the rights
 # matrix's intent (DOMAIN.md): clerks enter documents, managers and analysts read.
-INSIGHTS = {"Finance", "Wholesale", "What-if", "Budgets", "Alerts", "Consolidation"}
+INSIGHTS = {
+    "Finance",
+    "Wholesale",
+    "What-if",
+    "Budgets",
+    "Alerts",
+    "Consolidation",
+    "Manufacturing",
+}
 FORMS = {
     "Journal entry",
     "Sales invoice",
@@ -134,14 +142,23 @@ FORMS = {
     "Stock transfer",
     "Stock count",
 }
+# Production is entered by those who enter documents (clerks and accountants).
+MANUFACTURING = {
+    "Production order",
+    "Material issue",
+    "Production hours",
+    "Production completion",
+    "MRP run",
+    "Manufacturing import",
+}
 # Group accountants keep the group structure, the mapping and the top-side entries.
 GROUP = {"Group structure", "Account mapping", "Top-side entry", "Trial-balance upload"}
 EXPECTED = {
-    "clerk2": INSIGHTS | FORMS,
-    "accountant": INSIGHTS | FORMS | GROUP | {"Audit trail"},
+    "clerk2": INSIGHTS | FORMS | MANUFACTURING,
+    "accountant": INSIGHTS | FORMS | MANUFACTURING | GROUP | {"Audit trail"},
     "manager": INSIGHTS,
     "analyst": INSIGHTS,
-    "admin": INSIGHTS | FORMS | GROUP | {"Users", "Audit trail"},
+    "admin": INSIGHTS | FORMS | MANUFACTURING | GROUP | {"Users", "Audit trail"},
 }
 ALL_PAGES = {spec.title: spec.path for specs in SECTIONS.values() for spec in specs}
 

@@ -1,0 +1,215 @@
+"""Manufacturing form: a production order, created by hand or for a sales order line,
+and released (docs/manufacturing.md section 3), through
+``transactional.manufacturing.production_orders``."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
+from dashboards.forms.submit import ClerkForm
+from dashboards.grid_columns import quantity_help
+from dashboards.language import N_, _, date_input_format
+from dashboards.writeback import manufacturing_posting as writeback
+from transactional import clock
+from transactional.reads import manufacturing_lookups as lookups
+
+FORM = ClerkForm("production_order")
+RELEASE = ClerkForm("production_release")
+HOW = {"hand": N_("By hand"), "sales": N_("For a sales order line")}
+
+
+def create(division_id: int, division_code: str) -> None:
+    st.subheader(_("New production order"))
+    errors = FieldErrors({"sales_order_line": "sales_line"})
+    generation = FORM.generation
+    how = st.radio(
+        _("Create"),
+        list(HOW),
+        format_func=lambda h: _(HOW[h]),
+        horizontal=True,
+        key=f"production_order_how_{generation}",
+    )
+    if how == "sales":
+        lines = {c.id: c.label for c in lookups.open_sales_lines(division_id)}
+        if not lines:
+            st.info(_("No open sales order line is for an item this division makes."))
+            return
+        with st.form(f"production_order_sales_form_{generation}"):
+            line = st.selectbox(
+                _("Sales order line"),
+                list(lines),
+                index=None,
+                format_func=lines.__getitem__,
+                key=f"production_order_sales_line_{generation}",
+                placeholder=_("Pick a sales order line"),
+            )
+            errors.slot("sales_line")
+            start = st.date_input(
+                _("Start date"),
+                value=clock.today(),
+                format=date_input_format(),
+                key=f"production_order_sales_start_{generation}",
+            )
+            errors.slot("start_date")
+            backflush = st.checkbox(
+                _("Backflush (issue the materials at completion)"),
+                key=f"production_order_sales_backflush_{generation}",
+            )
+            subs = st.checkbox(
+                _("Also plan orders for made components"),
+                key=f"production_order_sales_subs_{generation}",
+            )
+            st.caption(
+                _(
+                    "The order is for the line's quantity still to deliver, due on the sales "
+                    "order's requested date."
+                )
+            )
+            pressed = st.form_submit_button(_("Create order"), type="primary")
+            errors.slot(GENERAL)
+        if pressed:
+            FORM.submit(
+                lambda uid: writeback.create_from_sales_line(
+                    user_id=uid,
+                    sales_order_line=line,
+                    start_date=start,  # type: ignore[arg-type]
+                    backflush=backflush,
+                    with_sub_orders=subs,
+                ),
+                errors,
+            )
+        return
+    items = {c.code: c.label for c in lookups.made_items(division_id)}
+    warehouses = {c.code: c.label for c in lookups.warehouses(division_id)}
+    if not items:
+        st.info(_("This division makes no item yet (no item is planned as made)."))
+        return
+    with st.form(f"production_order_form_{generation}"):
+        item = st.selectbox(
+            _("Item to make"),
+            list(items),
+            index=None,
+            format_func=items.__getitem__,
+            key=f"production_order_item_{generation}",
+            placeholder=_("Pick an item"),
+        )
+        errors.slot("item")
+        quantity = st.text_input(
+            _("Quantity"), key=f"production_order_quantity_{generation}", help=quantity_help()
+        )
+        errors.slot("quantity")
+        left, right = st.columns(2)
+        start = left.date_input(
+            _("Start date"),
+            value=clock.today(),
+            format=date_input_format(),
+            key=f"production_order_start_{generation}",
+        )
+        due = right.date_input(
+            _("Due date"),
+            value=clock.today(),
+            format=date_input_format(),
+            key=f"production_order_due_{generation}",
+        )
+        errors.slot("start_date")
+        errors.slot("due_date")
+        warehouse = st.selectbox(
+            _("Into warehouse"),
+            list(warehouses),
+            format_func=warehouses.__getitem__,
+            key=f"production_order_warehouse_{generation}",
+        )
+        errors.slot("warehouse")
+        backflush = st.checkbox(
+            _("Backflush (issue the materials at completion)"),
+            key=f"production_order_backflush_{generation}",
+        )
+        subs = st.checkbox(
+            _("Also plan orders for made components"),
+            key=f"production_order_subs_{generation}",
+        )
+        description = st.text_input(
+            _("Description"), key=f"production_order_description_{generation}"
+        )
+        pressed = st.form_submit_button(_("Create order"), type="primary")
+        errors.slot(GENERAL)
+    if pressed:
+        FORM.submit(
+            lambda uid: writeback.create_order(
+                user_id=uid,
+                division=division_code,
+                item=item or "",
+                quantity=quantity,
+                start_date=start,  # type: ignore[arg-type]
+                due_date=due,  # type: ignore[arg-type]
+                warehouse=warehouse or "",
+                backflush=backflush,
+                with_sub_orders=subs,
+                description=description,
+            ),
+            errors,
+        )
+
+
+def release(division_id: int) -> None:
+    st.subheader(_("Release"))
+    st.caption(
+        _(
+            "Releasing fixes the order's standard cost per unit from its materials and "
+            "operations at today's prices and rates; materials and hours can be booked then."
+        )
+    )
+    RELEASE.notice()
+    planned = {o.id: o.label for o in lookups.orders(division_id, ("planned",))}
+    if not planned:
+        st.info(_("No planned production order to release."))
+        return
+    errors = FieldErrors()
+    generation = RELEASE.generation
+    with st.form(f"production_release_form_{generation}"):
+        order = st.selectbox(
+            _("Planned order"),
+            list(planned),
+            index=None,
+            format_func=planned.__getitem__,
+            key=f"production_release_order_{generation}",
+            placeholder=_("Pick a planned order"),
+        )
+        errors.slot("order")
+        on = st.date_input(
+            _("Release date"),
+            value=clock.today(),
+            format=date_input_format(),
+            key=f"production_release_date_{generation}",
+        )
+        errors.slot("on")
+        pressed = st.form_submit_button(_("Release"), type="primary")
+        errors.slot(GENERAL)
+    if pressed:
+        RELEASE.submit(
+            lambda uid: writeback.release(user_id=uid, order_id=order, on=on),  # type: ignore[arg-type]
+            errors,
+        )
+
+
+def main() -> None:
+    st.title(_("Production order"))
+    st.caption(
+        _(
+            "A production order makes an item: its bill of materials and routing are copied "
+            "onto the order when it is created (planned), and its cost is fixed when it is "
+            "released."
+        )
+    )
+    FORM.notice()
+    errors = FieldErrors()
+    division = pick_division("production_order_division", "manufacture", errors)
+    if division is None:
+        return
+    create(division.id, division.code)
+    st.divider()
+    release(division.id)
+
+
+main()

@@ -1,0 +1,385 @@
+"""What the Manufacturing page and forms write back: form values and page decisions ->
+the manufacturing services (docs/manufacturing.md sections 3, 5, 6 and 7).
+
+Plain functions, no Streamlit, like :mod:`dashboards.writeback.clerk_posting` (whose
+session handling and row renumbering they share): each opens one session as the acting
+user, committed on success and rolled back on any error, and calls the one service that
+owns the rule; nothing here checks a business rule itself. The capacity what-if's new
+load is worked out by :mod:`transactional.planning.capacity_whatif` from the mart rows
+the page read, and saved, when accepted, by ``capacity.reschedule_orders``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from sqlmodel import Session
+
+from dashboards.writeback.clerk_posting import Posted, acting_as, filled_rows, posting_as
+from transactional import clock
+from transactional.errors import N_, ValidationError
+from transactional.manufacturing import mrp
+from transactional.manufacturing import production_orders as po
+from transactional.manufacturing import production_postings as pp
+from transactional.manufacturing.models import ProductionOrder
+from transactional.organisation.models import User
+
+ISSUE_COLUMNS = ("quantity", "lot")
+HOURS_COLUMNS = ("labour_hours", "machine_hours", "quantity_outsourced")
+
+
+# --- the capacity what-if ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """One order of the what-if: moved by ``shift_weeks`` and/or resized to
+    ``new_quantity`` (None: the quantity stays)."""
+
+    order_id: int
+    order_number: str
+    start_date: date
+    due_date: date
+    quantity: Decimal
+    shift_weeks: int = 0
+    new_quantity: Decimal | None = None
+
+    @property
+    def new_start(self) -> date:
+        return self.start_date + timedelta(weeks=self.shift_weeks)
+
+    @property
+    def new_due(self) -> date:
+        return self.due_date + timedelta(weeks=self.shift_weeks)
+
+
+def whatif_orders(weeks: pd.DataFrame, work_centre_id: int) -> pd.DataFrame:
+    """The orders loading one work centre (from ``fct_capacity_order_weeks`` rows), one
+    row each, with an empty move and new quantity to type."""
+    rows = weeks[weeks["work_centre_id"] == work_centre_id]
+    orders = (
+        rows.drop_duplicates("order_id")[
+            [
+                "order_id",
+                "order_number",
+                "item_code",
+                "order_status",
+                "start_date",
+                "due_date",
+                "order_quantity",
+            ]
+        ]
+        .rename(columns={"order_status": "status", "order_quantity": "quantity"})
+        .reset_index(drop=True)
+    )
+    return orders.assign(
+        start_date=pd.to_datetime(orders["start_date"]).dt.date,
+        due_date=pd.to_datetime(orders["due_date"]).dt.date,
+        quantity=orders["quantity"].astype(float),
+        shift_weeks=0,
+        new_quantity=pd.Series([None] * len(orders), dtype="float"),
+    )
+
+
+def _number(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    return float(value)
+
+
+def plan_changes(grid: pd.DataFrame) -> list[PlanChange]:
+    """The rows of the what-if grid that move or resize their order."""
+    changes = []
+    for row in grid.itertuples():
+        shift = int(_number(row.shift_weeks) or 0)
+        typed = _number(row.new_quantity)
+        quantity = Decimal(str(row.quantity))
+        new = Decimal(str(typed)) if typed is not None else None
+        if new is not None and new == quantity:
+            new = None
+        if shift or new is not None:
+            changes.append(
+                PlanChange(
+                    int(row.order_id),
+                    str(row.order_number),
+                    row.start_date,
+                    row.due_date,
+                    quantity,
+                    shift,
+                    new,
+                )
+            )
+    return changes
+
+
+def describe_changes(changes: list[PlanChange]) -> str:
+    """The what-if in a workbook's header: ``PO-2026-0001 +2 weeks; PO-2026-0003 x 40``."""
+    parts = []
+    for c in changes:
+        bits = []
+        if c.shift_weeks:
+            bits.append(f"{c.shift_weeks:+d} w")
+        if c.new_quantity is not None:
+            bits.append(f"{c.quantity.normalize():f} → {c.new_quantity.normalize():f}")
+        parts.append(f"{c.order_number} {' '.join(bits)}")
+    return "; ".join(parts)
+
+
+def whatif_load(weeks: pd.DataFrame, load: pd.DataFrame, changes: list[PlanChange]) -> pd.DataFrame:
+    """The load per work centre and week with the changes applied (nothing saved):
+    ``capacity_whatif`` works it out from the order-week rows; the available hours are
+    the mart's."""
+    from transactional.planning import capacity_whatif
+
+    return capacity_whatif.whatif_frame(weeks, load, changes)
+
+
+def save_plan(*, user_id: int | None, changes: list[PlanChange]) -> int:
+    """Save an accepted what-if: the orders' new dates and quantities; how many orders."""
+    from transactional.manufacturing import capacity
+
+    with acting_as(user_id) as (session, user):
+        capacity.reschedule_orders(
+            session=session,
+            user=user,
+            changes=[
+                capacity.OrderChange(
+                    order=c.order_id,
+                    start_date=c.new_start,
+                    due_date=c.new_due,
+                    quantity=c.new_quantity,
+                )
+                for c in changes
+            ],
+        )
+    return len(changes)
+
+
+# --- MRP ---------------------------------------------------------------------------------------
+
+
+def convert(*, user_id: int | None, advice_ids: list[int], on: date | None = None) -> list[str]:
+    """Turn MRP advice into purchase and production orders (purchase orders dated ``on``,
+    default today); their numbers."""
+    with acting_as(user_id) as (session, user):
+        orders = mrp.convert_advice(
+            session=session, user=user, advice_ids=advice_ids, on=on or clock.today()
+        )
+        return [str(o.number) for o in orders]
+
+
+def run_mrp(
+    *, user_id: int | None, division: str, start: date | None, bucket: str, buckets: int
+) -> Posted:
+    """Run MRP for a division; the run as the form announces it."""
+    with acting_as(user_id) as (session, user):
+        run = mrp.run_mrp(
+            session=session,
+            user=user,
+            division=division,
+            start=start or "",
+            bucket=bucket,
+            buckets=buckets,
+        )
+        return Posted(f"#{run.id}", N_("MRP run"))
+
+
+# --- production orders ------------------------------------------------------------------------
+
+
+def create_order(
+    *,
+    user_id: int | None,
+    division: str,
+    item: str,
+    quantity: str,
+    start_date: date | None,
+    due_date: date | None,
+    warehouse: str,
+    backflush: bool,
+    with_sub_orders: bool,
+    description: str,
+) -> Posted:
+    """Create a planned production order by hand."""
+    with acting_as(user_id) as (session, user):
+        order = po.create_production_order(
+            session=session,
+            user=user,
+            division=division,
+            item=item,
+            quantity=quantity.strip(),
+            start_date=start_date or "",
+            due_date=due_date or "",
+            warehouse=warehouse,
+            backflush=backflush,
+            with_sub_orders=with_sub_orders,
+            description=description.strip(),
+        )
+        return Posted(order.number, N_("production order"))
+
+
+def create_from_sales_line(
+    *,
+    user_id: int | None,
+    sales_order_line: int | None,
+    start_date: date | None,
+    backflush: bool,
+    with_sub_orders: bool,
+) -> Posted:
+    """Create a planned production order for a sales order line's open quantity."""
+
+    if sales_order_line is None:
+        raise ValidationError(N_("Pick a sales order line."), field="sales_order_line")
+    with acting_as(user_id) as (session, user):
+        order = po.create_from_sales_order_line(
+            session=session,
+            user=user,
+            sales_order_line=sales_order_line,
+            start_date=start_date or "",
+            backflush=backflush,
+            with_sub_orders=with_sub_orders,
+        )
+        return Posted(order.number, N_("production order"))
+
+
+def release(*, user_id: int | None, order_id: int | None, on: date | None) -> Posted:
+    with acting_as(user_id) as (session, user):
+        order = po.release_production_order(
+            session=session, user=user, order=_picked(order_id), on=on or ""
+        )
+        return Posted(order.number, N_("release of production order"))
+
+
+def issue(
+    *,
+    user_id: int | None,
+    order_id: int | None,
+    on: date | None,
+    lines: pd.DataFrame,
+    returning: bool,
+) -> Posted:
+    """Issue (or return) the quantities typed against the order's material lines (the
+    grid's hidden ``material_id``)."""
+    rows = filled_rows(lines, ISSUE_COLUMNS)
+    drafts = [
+        pp.MaterialIssue(
+            material=int(lines.iloc[n - 1]["material_id"]),
+            quantity=c["quantity"],
+            lot_number=c["lot"] or None,
+        )
+        for n, c in rows
+    ]
+
+    def post(session: Session, user: User) -> Posted:
+        service = pp.return_materials if returning else pp.issue_materials
+        service(session=session, user=user, order=_picked(order_id), lines=drafts, on=on or "")
+        number = _order_number(session, _picked(order_id))
+        return Posted(number, N_("material return") if returning else N_("material issue"))
+
+    return posting_as(user_id, "lines", [n for n, _ in rows], "Line", post)
+
+
+def book_hours(
+    *, user_id: int | None, order_id: int | None, on: date | None, lines: pd.DataFrame
+) -> Posted:
+    """Book the hours (or outsourced units) typed per operation (the grid's ``sequence``)."""
+    rows = filled_rows(lines, HOURS_COLUMNS)
+    if not rows:
+        raise ValidationError(
+            N_("Type the hours (or units done) of at least one operation."), field="lines"
+        )
+
+    def post(session: Session, user: User) -> Posted:
+        for n, c in rows:
+            sequence = int(lines.iloc[n - 1]["sequence"])
+            if c["quantity_outsourced"]:
+                pp.book_outsourced(
+                    session=session,
+                    user=user,
+                    order=_picked(order_id),
+                    operation=sequence,
+                    quantity=c["quantity_outsourced"],
+                    on=on or "",
+                )
+            if c["labour_hours"] or c["machine_hours"]:
+                pp.book_hours(
+                    session=session,
+                    user=user,
+                    order=_picked(order_id),
+                    operation=sequence,
+                    labour_hours=c["labour_hours"] or Decimal(0),
+                    machine_hours=c["machine_hours"] or Decimal(0),
+                    on=on or "",
+                )
+        return Posted(_order_number(session, _picked(order_id)), N_("hours"))
+
+    return posting_as(user_id, "lines", [n for n, _ in rows], "Line", post)
+
+
+def complete(
+    *,
+    user_id: int | None,
+    order_id: int | None,
+    on: date | None,
+    quantity: str,
+    lot: str,
+    close: bool,
+    allow_over: bool,
+) -> Posted:
+    with acting_as(user_id) as (session, user):
+        order = pp.complete_production(
+            session=session,
+            user=user,
+            order=_picked(order_id),
+            quantity=quantity.strip(),
+            on=on or "",
+            lot_number=lot.strip() or None,
+            close=close,
+            allow_over=allow_over,
+        )
+        what = N_("completion and close") if close else N_("completion")
+        return Posted(order.number, what)
+
+
+def close(*, user_id: int | None, order_id: int | None, on: date | None) -> Posted:
+    with acting_as(user_id) as (session, user):
+        order = pp.close_production_order(
+            session=session, user=user, order=_picked(order_id), on=on or ""
+        )
+        return Posted(order.number, N_("close of production order"))
+
+
+def _picked(order_id: int | None) -> int:
+    """The order picked in the form; none picked is refused before any service runs."""
+    if order_id is None:
+        raise ValidationError(N_("Pick a production order."), field="order")
+    return order_id
+
+
+def _order_number(session: Session, order_id: int) -> str:
+    order = session.get(ProductionOrder, order_id)
+    return order.number if order is not None else str(order_id)
+
+
+__all__ = [
+    "PlanChange",
+    "book_hours",
+    "close",
+    "complete",
+    "convert",
+    "create_from_sales_line",
+    "create_order",
+    "describe_changes",
+    "issue",
+    "plan_changes",
+    "release",
+    "run_mrp",
+    "save_plan",
+    "whatif_load",
+    "whatif_orders",
+]
