@@ -32,6 +32,7 @@ PAGES = {
     "budgets": "dashboards/app_pages/budgets.py",
     "alerts": "dashboards/app_pages/alerts.py",
     "consolidation": "dashboards/app_pages/consolidation.py",
+    "manufacturing": "dashboards/app_pages/manufacturing.py",
 }
 # Runs before every page: the sidebar's divisions and periods are read on each of them.
 ENTRY = "dashboards/app.py"
