@@ -172,7 +172,7 @@ def issue_materials(
 ) -> JournalEntry | None:
     """Issue components to a released order: out of stock at the stock core's cost, into
     WIP. More than planned may be issued (it is the loss)."""
-    ctx = wip_context(session, user, order, on, "released", "completed", doing="issued to")
+    ctx = wip_context(session=session, user=user, order=order, on=on, doing="issued to")
     parts = issue_parts(ctx, lines, returning=False)
     return post_issue(ctx, parts, "Material issue")
 
@@ -187,7 +187,7 @@ def return_materials(
 ) -> JournalEntry | None:
     """Return components to stock at the value they were issued at (the line's net issue
     value per unit); not more than was issued."""
-    ctx = wip_context(session, user, order, on, "released", "completed", doing="returned from")
+    ctx = wip_context(session=session, user=user, order=order, on=on, doing="returned from")
     parts = issue_parts(ctx, lines, returning=True)
     movements: list[Movement] = []
     values: list[Decimal] = []

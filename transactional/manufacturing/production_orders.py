@@ -75,7 +75,7 @@ class OrderOperationDraft:
 
 
 def load_order(
-    session: Session, lookups: Lookups, user: User, order: int | str | ProductionOrder
+    *, session: Session, lookups: Lookups, user: User, order: int | str | ProductionOrder
 ) -> tuple[ProductionOrder, Division]:
     """The order (by id, number or row), locked, and its division; the user needs the
     right ``manufacture`` there."""
@@ -397,7 +397,7 @@ def set_order_materials(
 ) -> list[ProductionOrderMaterial]:
     """Replace a planned order's component lines."""
     lookups = Lookups(session)
-    po, div = load_order(session, lookups, user, order)
+    po, div = load_order(session=session, lookups=lookups, user=user, order=order)
     _require_status(po, "planned", doing="edited")
     rows: list[ProductionOrderMaterial] = []
     for n, d in enumerate(materials, start=1):
@@ -443,7 +443,7 @@ def set_order_operations(
 ) -> list[ProductionOrderOperation]:
     """Replace a planned order's routing."""
     lookups = Lookups(session)
-    po, div = load_order(session, lookups, user, order)
+    po, div = load_order(session=session, lookups=lookups, user=user, order=order)
     _require_status(po, "planned", doing="edited")
     decimals = lookups.currency(div.currency_code).decimals
     rows: list[ProductionOrderOperation] = []
@@ -539,7 +539,7 @@ def release_production_order(
 ) -> ProductionOrder:
     """Fix the standard per unit (doc §3) and open the order for postings."""
     lookups = Lookups(session)
-    po, div = load_order(session, lookups, user, order)
+    po, div = load_order(session=session, lookups=lookups, user=user, order=order)
     _require_status(po, "planned", doing="released")
     released = parse_date(on, field="on", label="Release date")
     materials = order_materials(session, po.id)
@@ -589,7 +589,7 @@ def release_production_order(
 def cancel_production_order(*, session: Session, user: User, order: int | str) -> ProductionOrder:
     """Cancel a planned or released order on which nothing was posted."""
     lookups = Lookups(session)
-    po, _ = load_order(session, lookups, user, order)
+    po, _ = load_order(session=session, lookups=lookups, user=user, order=order)
     _require_status(po, "planned", "released", doing="cancelled")
     if has_postings(session, po.id):
         raise ValidationError(

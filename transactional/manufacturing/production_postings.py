@@ -109,7 +109,7 @@ def book_hours(
 ) -> JournalEntry | None:
     """Labour and machine hours on an operation (by sequence) at its rates: Dr WIP, Cr
     absorbed labour / absorbed machine."""
-    ctx = wip_context(session, user, order, on, "released", "completed", doing="booked on")
+    ctx = wip_context(session=session, user=user, order=order, on=on, doing="booked on")
     op = _operation(ctx, operation)
     if op.work_centre_id is None:
         raise ValidationError(
@@ -177,7 +177,7 @@ def book_outsourced(
 ) -> JournalEntry | None:
     """Units an outsourced operation's supplier did, at its price: Dr WIP, Cr GRNI (the
     supplier's invoice is matched there)."""
-    ctx = wip_context(session, user, order, on, "released", "completed", doing="booked on")
+    ctx = wip_context(session=session, user=user, order=order, on=on, doing="booked on")
     op = _operation(ctx, operation)
     if op.supplier_id is None:
         raise ValidationError(
@@ -246,7 +246,7 @@ def complete_production(
     """Put ``quantity`` finished units into stock at the order's standard per unit
     (backflushing a backflush order's materials first, absorbing overhead); ``close``
     closes the order in the same transaction."""
-    ctx = wip_context(session, user, order, on, "released", "completed", doing="completed")
+    ctx = wip_context(session=session, user=user, order=order, on=on, doing="completed")
     po = ctx.order
     qty = to_decimal(quantity, field="quantity", label="Quantity")
     if qty <= 0 or qty != qty.quantize(QUANTUM):
@@ -369,7 +369,7 @@ def close_production_order(
 ) -> ProductionOrder:
     """Close a completed order, or close a released one short: what is left on its WIP
     is the variance, per cost type; after it the order's WIP is exactly 0."""
-    ctx = wip_context(session, user, order, on, "released", "completed", doing="closed")
+    ctx = wip_context(session=session, user=user, order=order, on=on, doing="closed")
     _close(ctx)
     return ctx.order
 

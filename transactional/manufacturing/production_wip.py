@@ -44,13 +44,19 @@ class WipContext:
 
 
 def wip_context(
-    session: Session, user: User, order: int | str, on: date | str, *statuses: str, doing: str
+    *,
+    session: Session,
+    user: User,
+    order: int | str,
+    on: date | str,
+    doing: str,
+    statuses: tuple[str, ...] = ("released", "completed"),
 ) -> WipContext:
     """Load and lock the order for a posting on ``on``: the user needs ``manufacture``,
     the order one of ``statuses``, the date not before its release and in an open
     period."""
     lookups = Lookups(session)
-    po, div = load_order(session, lookups, user, order)
+    po, div = load_order(session=session, lookups=lookups, user=user, order=order)
     if po.status not in statuses:
         raise ValidationError(
             N_("Production order {order} is {status}; it cannot be {doing}."),
