@@ -18,7 +18,7 @@ from tests.transactional.company import user
 from tests.transactional.test_purchasing_flow import balance
 from transactional.audit import AuditLog
 from transactional.database import make_engine, session_scope
-from transactional.errors import DomainError, PermissionDenied, ValidationError
+from transactional.errors import DomainError, PeriodClosed, PermissionDenied, ValidationError
 from transactional.finance.models import Account, JournalEntry, JournalLine
 from transactional.manufacturing import (
     boms,
@@ -728,3 +728,21 @@ def test_analyst_may_not_manufacture(engine) -> None:
             due_date="2025-03-04",
             warehouse="MAIN",
         )
+
+
+def test_closed_period_refused(engine) -> None:
+    order_id = new_order(engine, "2")
+    with session_scope(engine) as s:
+        po.release_production_order(
+            session=s, user=user(s, "clerk"), order=order_id, on="2024-12-01"
+        )
+    before = counts(engine)
+    with pytest.raises(PeriodClosed), session_scope(engine) as s:
+        pp.issue_materials(
+            session=s,
+            user=user(s, "clerk"),
+            order=order_id,
+            lines=[MaterialIssue("LEG", "1")],
+            on="2024-12-15",
+        )
+    assert counts(engine) == before
