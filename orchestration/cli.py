@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -37,6 +38,7 @@ from transactional import settings
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from transactional.manufacturing.opening_stock_load import OpeningStockLoad
     from transactional.organisation.models import User
 
 app = typer.Typer(
@@ -54,6 +56,14 @@ consolidation_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(consolidation_app, name="consolidation")
+manufacturing_app = typer.Typer(
+    help="Manufacturing: import the files a manufacturer brings (work centres, items, BOMs, "
+    "routings, a sales plan, opening stock; formats: docs/manufacturing.md section 7) and "
+    "run MRP. Made as the user named by --as (default admin), with that user's rights, and "
+    "audited.",
+    no_args_is_help=True,
+)
+app.add_typer(manufacturing_app, name="manufacturing")
 users_app = typer.Typer(
     help="Users who sign in: passwords, roles, division scope, language. Changes are made "
     "as the administrator named by --as (default admin) and recorded in the audit log; "
@@ -782,9 +792,9 @@ ConsolidationFile = Annotated[
 ]
 
 
-def _read_consolidation_file(path: Path, reader: Callable[[bytes, str], _T]) -> _T:
+def _read_rows_file(path: Path, reader: Callable[[bytes, str], _T]) -> _T:
     """The file's typed rows; a bad file is one line naming it, its row and column."""
-    from ingestion.consolidation.files import read_path
+    from ingestion.table_files import read_path
     from transactional.errors import DomainError
 
     try:
@@ -812,7 +822,7 @@ def consolidation_load_tb(
     from ingestion.consolidation.files import read_trial_balance
     from transactional.consolidation.trial_balance_load import load_trial_balance
 
-    tb = _read_consolidation_file(file, read_trial_balance)
+    tb = _read_rows_file(file, read_trial_balance)
     with _as_admin(acting, prefix=f"{file.name}: ") as (session, user):
         result = load_trial_balance(
             session=session,
@@ -881,7 +891,7 @@ def consolidation_load_structure(
     from ingestion.consolidation.files import read_group_structure
     from transactional.consolidation.group_structure_load import load_group_structure
 
-    rows = _read_consolidation_file(file, read_group_structure)
+    rows = _read_rows_file(file, read_group_structure)
     with _as_admin(acting, prefix=f"{file.name}: ") as (session, user):
         changes = load_group_structure(session=session, user=user, rows=rows, dry_run=dry_run)
     table = [("Row", "Division", "Change", "What")]
@@ -907,7 +917,7 @@ def consolidation_load_mapping(
     from ingestion.consolidation.files import read_account_mapping
     from transactional.consolidation.account_mapping_load import load_account_mapping
 
-    rows = _read_consolidation_file(file, read_account_mapping)
+    rows = _read_rows_file(file, read_account_mapping)
     with _as_admin(acting, prefix=f"{file.name}: ") as (session, user):
         changes = load_account_mapping(session=session, user=user, rows=rows, dry_run=dry_run)
     table = [("Row", "Division", "Account", "Group account", "Change")]
@@ -963,6 +973,220 @@ def consolidation_check(
     _fail(
         f"{len(found)} accounts with ledger lines are not mapped to the group chart; map them "
         "(erp consolidation load-mapping) before consolidating."
+    )
+
+
+# --- erp manufacturing -----------------------------------------------------------------
+
+
+class ManufacturingKind(StrEnum):
+    """The files of docs/manufacturing.md section 7, in the order they are loaded."""
+
+    work_centres = "work-centres"
+    items = "items"
+    boms = "boms"
+    routings = "routings"
+    sales_plan = "sales-plan"
+    opening_stock = "opening-stock"
+
+
+@manufacturing_app.command("import")
+def manufacturing_import(
+    kind: Annotated[
+        ManufacturingKind,
+        typer.Argument(
+            help="What the file holds. Load them in this order: work-centres, items, boms, "
+            "routings, sales-plan, opening-stock.",
+            show_default=False,
+        ),
+    ],
+    file: ConsolidationFile,
+    division: Annotated[
+        str, typer.Option("--division", "-d", help="The division the file belongs to.")
+    ],
+    dry_run: DryRun = False,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            help="opening-stock: the date the stock is posted on (default today); items: the "
+            "date a changed standard cost revalues the stock on hand.",
+        ),
+    ] = None,
+    acting: ActingUser = "admin",
+) -> None:
+    """Import a manufacturer's file: create and update what it holds.
+
+    Every row is checked before anything is written; a bad row is named and nothing is
+    loaded. The same file again changes nothing. Each record is listed as create, update
+    (with what changes), unchanged or remove; --dry-run lists them and writes nothing.
+    Rights: manage_items (work centres, items, BOMs, routings), manufacture (sales plan),
+    manage_stock (opening stock)."""
+    from ingestion.manufacturing.files import READERS
+    from transactional import clock
+    from transactional.dates import parse_date
+    from transactional.errors import DomainError
+    from transactional.manufacturing import master_data_load as loads
+    from transactional.manufacturing.opening_stock_load import load_opening_stock
+
+    day = None
+    if on is not None:
+        try:
+            day = parse_date(on, field="on", label="--on")
+        except DomainError as exc:
+            _fail(str(exc))
+    rows = _read_rows_file(file, READERS[kind.value])
+    with (
+        console.status(f"Loading {file.name} ({len(rows)} rows)..."),
+        _as_admin(acting, prefix=f"{file.name}: ") as (session, user),
+    ):
+        if kind is ManufacturingKind.opening_stock:
+            stock = load_opening_stock(
+                session=session,
+                user=user,
+                division=division,
+                rows=rows,
+                on=day or clock.today(),
+                dry_run=dry_run,
+            )
+        elif kind is ManufacturingKind.items:
+            changes = loads.load_items(
+                session=session, user=user, division=division, rows=rows, on=day, dry_run=dry_run
+            )
+        else:
+            loaders: dict[ManufacturingKind, Callable[..., list[loads.PlannedChange]]] = {
+                ManufacturingKind.work_centres: loads.load_work_centres,
+                ManufacturingKind.boms: loads.load_boms,
+                ManufacturingKind.routings: loads.load_routings,
+                ManufacturingKind.sales_plan: loads.load_sales_plan,
+            }
+            loader = loaders[kind]
+            changes = loader(
+                session=session, user=user, division=division, rows=rows, dry_run=dry_run
+            )
+    if kind is ManufacturingKind.opening_stock:
+        _print_stock_differences(file.name, stock, dry_run)
+        return
+    table = [("Row", "Record", "Change", "What")]
+    table += [(str(c.row), c.key, c.action, c.detail) for c in changes]
+    print(_columns(table))
+    changed = sum(1 for c in changes if c.action != "unchanged")
+    console.print(
+        f"Dry run of {file.name}: {changed} changes; nothing written."
+        if dry_run
+        else f"{file.name}: {changed} changes made.",
+        soft_wrap=True,
+    )
+
+
+def _print_stock_differences(name: str, stock: OpeningStockLoad, dry_run: bool) -> None:
+    table = [("Row", "Item", "Warehouse", "Lot", "On hand", "File", "Difference", "Value")]
+    table += [
+        (
+            str(d.row),
+            d.item,
+            d.warehouse,
+            d.lot,
+            _quantity(d.on_hand),
+            _quantity(d.quantity),
+            _quantity(d.difference) if d.difference else "unchanged",
+            f"{d.value:,.2f}" if d.value is not None else "",
+        )
+        for d in stock.differences
+    ]
+    print(_columns(table))
+    moved = sum(1 for d in stock.differences if d.difference)
+    if dry_run:
+        message = f"Dry run of {name}: {moved} differences; nothing written."
+    elif stock.document_number:
+        message = (
+            f"Posted [bold]{stock.document_number}[/] (entry {stock.entry_number}) on "
+            f"{stock.on.isoformat()}: {moved} differences."
+        )
+    else:
+        message = f"{name}: the stock on hand already matches; nothing posted."
+    console.print(message, soft_wrap=True)
+
+
+def _quantity(value: object) -> str:
+    from decimal import Decimal
+
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+@manufacturing_app.command("mrp")
+def manufacturing_mrp(
+    division: Annotated[str, typer.Option("--division", "-d", help="The division to plan.")],
+    start: Annotated[
+        str,
+        typer.Option(
+            "--start",
+            help="The first day planned (YYYY-MM-DD); earlier demand counts in the first bucket.",
+        ),
+    ],
+    bucket: Annotated[
+        str, typer.Option("--bucket", help="The length of a bucket: day, week or month.")
+    ] = "week",
+    buckets: Annotated[
+        int, typer.Option("--buckets", help="How many buckets are planned.", min=1)
+    ] = 26,
+    acting: Annotated[
+        str,
+        typer.Option(
+            "--as",
+            help="The user the run is made as (default admin; right manufacture).",
+        ),
+    ] = "admin",
+) -> None:
+    """Run MRP for a division and list its advice: what to buy or make, how much, when.
+
+    The run is stored with its requirements, advice and pegging (docs/manufacturing.md
+    section 5); the Manufacturing page shows the latest run. Advice whose order date lies
+    before --start is late."""
+    from sqlmodel import col, select
+
+    from transactional.manufacturing.models import MrpAdvice
+    from transactional.manufacturing.mrp import run_mrp
+    from transactional.wholesale.models import Item
+
+    with (
+        console.status(f"Planning {division} from {start}..."),
+        _as_admin(acting) as (session, user),
+    ):
+        run = run_mrp(
+            session=session,
+            user=user,
+            division=division,
+            start=start,
+            bucket=bucket,
+            buckets=buckets,
+        )
+        advice = session.exec(
+            select(MrpAdvice, Item.code)
+            .join(Item, col(Item.id) == MrpAdvice.item_id)
+            .where(MrpAdvice.run_id == run.id)
+            .order_by(col(MrpAdvice.order_date), col(Item.code))
+        ).all()
+        first = run.start_date
+    table = [("Item", "Action", "Quantity", "Order date", "Due date", "Late")]
+    table += [
+        (
+            code,
+            a.action,
+            _quantity(a.quantity),
+            a.order_date.isoformat(),
+            a.due_date.isoformat(),
+            "yes" if a.order_date < first else "",
+        )
+        for a, code in advice
+    ]
+    if advice:
+        print(_columns(table))
+    late = sum(1 for a, _ in advice if a.order_date < first)
+    console.print(
+        f"MRP run {run.id} for {division} from {first.isoformat()} ({buckets} x {bucket}): "
+        f"{len(advice)} advice, {late} late.",
+        soft_wrap=True,
     )
 
 
