@@ -199,3 +199,10 @@ def test_bad_files_are_refused_naming_row_and_column(reader, content: bytes, mes
 def test_an_old_excel_file_is_refused() -> None:
     with pytest.raises(ValidationError, match=r"old Excel file \(\.xls\)"):
         read_items(b"\xd0\xcf\x11\xe0", "items.xls")
+
+
+@pytest.mark.parametrize("kind", sorted(READERS))
+def test_the_design_shows_each_example_file_as_it_is(kind: str) -> None:
+    design = (EXAMPLES.parents[1] / "manufacturing.md").read_text(encoding="utf-8")
+    shown = "```csv\n" + (EXAMPLES / f"{kind}.csv").read_text(encoding="utf-8") + "```"
+    assert shown in design
