@@ -420,8 +420,24 @@ def test_convert_refusals_write_nothing(engine) -> None:
         mrp.convert_advice(session=s, user=user(s, "clerk"), advice_ids=[stale], on=START)
     with session_scope(engine) as s, pytest.raises(ValidationError, match="does not exist"):
         mrp.convert_advice(session=s, user=user(s, "clerk"), advice_ids=[999999], on=START)
+    # B's BOM changed after the run: its late advice (start 2025-02-24) has no BOM valid
+    # then. The purchase order for C, created first, goes too (the refusal is caught
+    # here inside the transaction, which then commits: the service's savepoint undid it).
+    with session_scope(engine) as s:
+        boms.update_bom(
+            session=s,
+            user=user(s, "admin"),
+            division="HOLD",
+            item="B",
+            version="1",
+            valid_from="2025-03-01",
+        )
+        late_b = next(a.id or 0 for a in advice_of(s, run_id) if a.item_id == item_id(s, "B"))
+    with session_scope(engine) as s, pytest.raises(ValidationError, match="no bill of materials"):
+        mrp.convert_advice(session=s, user=user(s, "clerk"), advice_ids=[good, late_b], on=START)
     with session_scope(engine) as s:
         assert s.exec(select(func.count()).select_from(PurchaseOrder)).one() == 1
+        assert s.exec(select(func.count()).select_from(ProductionOrder)).one() == 0
         assert {a.status for a in advice_of(s, run_id)} == {"open"}
     # With a supplier in X's planning data it converts: one order per supplier.
     with session_scope(engine) as s:

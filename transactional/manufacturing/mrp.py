@@ -615,48 +615,51 @@ def convert_advice(
         purchases.append(_Buy(a, supplier))
     converted_at = datetime.now(UTC)
     created: list[PurchaseOrder | ProductionOrder] = []
-    by_supplier: dict[int, list[MrpAdvice]] = {}
-    for buy in purchases:
-        by_supplier.setdefault(buy.supplier_id, []).append(buy.advice)
-    for supplier_id, group in by_supplier.items():
-        order = create_purchase_order(
-            session=session,
-            user=user,
-            draft=PurchaseOrderDraft(
+    # The orders' services check their own rules as they go: a refusal of the second
+    # order must not leave the first one behind, even for a caller that goes on.
+    with session.begin_nested():
+        by_supplier: dict[int, list[MrpAdvice]] = {}
+        for buy in purchases:
+            by_supplier.setdefault(buy.supplier_id, []).append(buy.advice)
+        for supplier_id, group in by_supplier.items():
+            order = create_purchase_order(
+                session=session,
+                user=user,
+                draft=PurchaseOrderDraft(
+                    division=div.id,
+                    supplier=supplier_id,
+                    warehouse=wh.id or 0,
+                    order_date=when,
+                    lines=[
+                        PurchaseLineDraft(
+                            item=a.item_id, quantity=a.quantity, promised_date=max(a.due_date, when)
+                        )
+                        for a in group
+                    ],
+                    description="MRP",
+                ),
+            )
+            created.append(order)
+            for a in group:
+                _mark(a, user, converted_at, purchase_order_id=order.id)
+        for a in advice:
+            if a.action != "make":
+                continue
+            made = create_production_order(
+                session=session,
+                user=user,
                 division=div.id,
-                supplier=supplier_id,
+                item=a.item_id,
+                quantity=a.quantity,
+                start_date=a.order_date,
+                due_date=a.due_date,
                 warehouse=wh.id or 0,
-                order_date=when,
-                lines=[
-                    PurchaseLineDraft(
-                        item=a.item_id, quantity=a.quantity, promised_date=max(a.due_date, when)
-                    )
-                    for a in group
-                ],
                 description="MRP",
-            ),
-        )
-        created.append(order)
-        for a in group:
-            _mark(a, user, converted_at, purchase_order_id=order.id)
-    for a in advice:
-        if a.action != "make":
-            continue
-        made = create_production_order(
-            session=session,
-            user=user,
-            division=div.id,
-            item=a.item_id,
-            quantity=a.quantity,
-            start_date=a.order_date,
-            due_date=a.due_date,
-            warehouse=wh.id or 0,
-            description="MRP",
-        )
-        created.append(made)
-        _mark(a, user, converted_at, production_order_id=made.id)
-    session.add_all(advice)
-    session.flush()
+            )
+            created.append(made)
+            _mark(a, user, converted_at, production_order_id=made.id)
+        session.add_all(advice)
+        session.flush()
     return created
 
 
