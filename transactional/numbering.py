@@ -36,6 +36,7 @@ PREFIXES = {
     # Production orders (docs/manufacturing.md §3): PO-2025-00001, apart from purchase
     # orders' PO2025-00001.
     "production": "PO-",
+    "opening_stock": "OS",  # an opening-stock import (docs/manufacturing.md §7)
 }
 
 _NEXT_DOCUMENT = text(

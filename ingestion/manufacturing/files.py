@@ -103,7 +103,7 @@ def read_work_centres(content: bytes, file_name: str) -> list[WorkCentreRow]:
             efficiency_pct=cell_number(table, n, "efficiency_pct", c.get("efficiency_pct")),
             hours_per_week=cell_number(table, n, "hours_per_week", c.get("hours_per_week")),
         )
-        for n, c in _rows(table, N_("The work-centres file has no rows."))
+        for n, c in _rows(table, "work-centres")
     ]
 
 
@@ -127,7 +127,7 @@ def read_items(content: bytes, file_name: str) -> list[ItemRow]:
             safety_stock=cell_number(table, n, "safety_stock", c.get("safety_stock")),
             supplier=cell_text(c.get("supplier")),
         )
-        for n, c in _rows(table, N_("The items file has no rows."))
+        for n, c in _rows(table, "items")
     ]
 
 
@@ -147,7 +147,7 @@ def read_boms(content: bytes, file_name: str) -> list[BomRow]:
             valid_to=cell_date(n, "valid_to", c.get("valid_to")),
             is_default=cell_flag(n, "is_default", c.get("is_default")),
         )
-        for n, c in _rows(table, N_("The BOMs file has no rows."))
+        for n, c in _rows(table, "boms")
     ]
 
 
@@ -167,7 +167,7 @@ def read_routings(content: bytes, file_name: str) -> list[RoutingRow]:
             outsourced_price=_money(table, n, "outsourced_price", c),
             description=cell_text(c.get("description")),
         )
-        for n, c in _rows(table, N_("The routings file has no rows."))
+        for n, c in _rows(table, "routings")
     ]
 
 
@@ -182,7 +182,7 @@ def read_sales_plan(content: bytes, file_name: str) -> list[SalesPlanRow]:
             quantity=cell_number(table, n, "quantity", c.get("quantity")),
             period_days=cell_integer(table, n, "period_days", c.get("period_days")),
         )
-        for n, c in _rows(table, N_("The sales-plan file has no rows."))
+        for n, c in _rows(table, "sales-plan")
     ]
 
 
@@ -198,7 +198,7 @@ def read_opening_stock(content: bytes, file_name: str) -> list[OpeningStockRow]:
             unit_cost=_money(table, n, "unit_cost", c),
             lot=cell_text(c.get("lot")),
         )
-        for n, c in _rows(table, N_("The opening-stock file has no rows."))
+        for n, c in _rows(table, "opening-stock")
     ]
 
 
@@ -222,9 +222,9 @@ def _table(
     return table
 
 
-def _rows(table: Table, empty: str) -> list[tuple[int, dict[str, Any]]]:
+def _rows(table: Table, kind: str) -> list[tuple[int, dict[str, Any]]]:
     if not table.rows:
-        raise ValidationError(empty, field="rows")
+        raise ValidationError(N_("The {kind} file has no rows."), field="rows", kind=kind)
     return table.rows
 
 

@@ -176,7 +176,7 @@ def test_every_example_file_reads(kind: str) -> None:
             b"item,version,component,quantity,valid_from\nA,1,B,1,31/13/2026\n",
             "Row 2, column valid_from: '31/13/2026' is not a date; write it like 2025-01-31.",
         ),
-        (read_boms, b"item,version,component,quantity\n", "The BOMs file has no rows."),
+        (read_boms, b"item,version,component,quantity\n", "The boms file has no rows."),
         (
             read_routings,
             b"item,version,sequence,sequence\nA,1,10,20\n",

@@ -13,9 +13,10 @@ Loading the same file again finds every record unchanged and writes nothing.
 A cell left empty (or a column left out) keeps the record's current value; a new record
 gets the service's default. The components of a BOM version and the operations of its
 routing are replaced by the file's rows of that version, so there an empty cell is the
-default (no scrap, no hours, no description). The services run in a savepoint in a dry run too, rolled back
-at the end: a dry run is refused by exactly what would refuse the load (a BOM cycle through
-rows of the same file, say), and still writes nothing.
+default (no scrap, no hours, no description).
+
+The services run in a savepoint in a dry run too, rolled back at the end: a dry run is
+refused by exactly what would refuse the load, and still writes nothing.
 """
 
 from __future__ import annotations
@@ -164,9 +165,9 @@ def _division(session: Session, user: User, division: str | int, action: str) ->
     return div
 
 
-def _refuse_empty(rows: list[Any], message: str) -> None:
+def _refuse_empty(rows: list[Any], kind: str) -> None:
     if not rows:
-        raise ValidationError(message, field="rows")
+        raise ValidationError(N_("The {kind} file has no rows."), field="rows", kind=kind)
 
 
 def _required(row: int, column: str, value: object) -> None:
@@ -393,7 +394,7 @@ def load_work_centres(
 ) -> list[PlannedChange]:
     """Create or update the work centres of the file (key: code); right ``manage_items``."""
     div = _division(session, user, division, "manage_items")
-    _refuse_empty(rows, N_("The work-centres file has no rows."))
+    _refuse_empty(rows, "work-centres")
     decimals = _decimals(session, div)
     existing = {
         w.code: w
@@ -483,7 +484,7 @@ def load_items(
     through the stock core's revaluation (``stock.standard_cost``), dated ``on`` (default
     today): its stock on hand is revalued then."""
     div = _division(session, user, division, "manage_items")
-    _refuse_empty(rows, N_("The items file has no rows."))
+    _refuse_empty(rows, "items")
     day = on or clock.today()
     decimals = _decimals(session, div)
     items = _items(session, div)
@@ -731,7 +732,7 @@ def load_sales_plan(
     """Create or update the sales plan's periods of the file (key: item + period_start);
     right ``manufacture``."""
     div = _division(session, user, division, "manufacture")
-    _refuse_empty(rows, N_("The sales-plan file has no rows."))
+    _refuse_empty(rows, "sales-plan")
     items = _items(session, div)
     phantoms = {
         p.item_id
@@ -824,7 +825,7 @@ def load_boms(
     rows of a version replace its components, in the file's order. Right
     ``manage_items``."""
     div = _division(session, user, division, "manage_items")
-    _refuse_empty(rows, N_("The BOMs file has no rows."))
+    _refuse_empty(rows, "boms")
     items = _items(session, div)
     groups: dict[tuple[int, str], list[BomRow]] = {}
     parents: dict[tuple[int, str], Item] = {}
@@ -1107,7 +1108,7 @@ def load_routings(
     the file's operations of a version replace its routing; an operation of that version
     the file leaves out is removed (and listed). Right ``manage_items``."""
     div = _division(session, user, division, "manage_items")
-    _refuse_empty(rows, N_("The routings file has no rows."))
+    _refuse_empty(rows, "routings")
     decimals = _decimals(session, div)
     items = _items(session, div)
     centres = {

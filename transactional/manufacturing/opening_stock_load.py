@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 from transactional.errors import N_, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.manufacturing.models import ItemPlanning
-from transactional.numbering import next_counter
+from transactional.numbering import next_number
 from transactional.organisation.models import User
 from transactional.stock.counts import system_quantity
 from transactional.stock.movements import Movement, post_stock
@@ -94,7 +94,9 @@ def load_opening_stock(
     assert div.id is not None
     lookups.require(user, ACTION, div.id)
     if not rows:
-        raise ValidationError(N_("The opening-stock file has no rows."), field="rows")
+        raise ValidationError(
+            N_("The {kind} file has no rows."), field="rows", kind="opening-stock"
+        )
     lookups.period(div, on, field="on")
     items = {i.code: i for i in session.exec(select(Item).where(Item.division_id == div.id)).all()}
     warehouses = {
@@ -158,7 +160,7 @@ def load_opening_stock(
 
     savepoint = session.begin_nested()
     try:
-        number = f"OS{on.year}-{next_counter(session, div.id, SOURCE, on.year):05d}"
+        number = next_number(session, div.id, SOURCE, on.year)
         counter = lookups.account_for_role(div, "opening_balance").id or 0
         entry, moved = post_stock(
             session=session,
@@ -193,10 +195,7 @@ def load_opening_stock(
         savepoint.rollback()
         raise
     values = {id(d): mv.value for (_, _, _, d), mv in zip(moving, moved, strict=True)}
-    differences = [
-        StockDifference(**{**d.__dict__, "value": values.get(id(d))})
-        for *_, d in plan
-    ]
+    differences = [StockDifference(**{**d.__dict__, "value": values.get(id(d))}) for *_, d in plan]
     if dry_run:
         savepoint.rollback()
         return OpeningStockLoad(on, differences)
