@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
-from dashboards.writeback.clerk_posting import Posted, acting_as, filled_rows, posting_as
+from dashboards.writeback.clerk_posting import Posted, acting_as, posting_as, text
 from transactional import clock
 from transactional.errors import N_, ValidationError
 from transactional.manufacturing import mrp
@@ -255,6 +255,17 @@ def release(*, user_id: int | None, order_id: int | None, on: date | None) -> Po
         return Posted(order.number, N_("release of production order"))
 
 
+def typed_rows(grid: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """The rows of an order's grid with something typed in ``columns`` (a quantity alone
+    counts here: every row is a line of the order), as (grid row from 1, cells as text)."""
+    rows = []
+    for n, (_, row) in enumerate(grid.iterrows(), start=1):
+        cells = {c: text(row.get(c)) for c in columns}
+        if any(cells.values()):
+            rows.append((n, cells))
+    return rows
+
+
 def issue(
     *,
     user_id: int | None,
@@ -265,7 +276,7 @@ def issue(
 ) -> Posted:
     """Issue (or return) the quantities typed against the order's material lines (the
     grid's hidden ``material_id``)."""
-    rows = filled_rows(lines, ISSUE_COLUMNS)
+    rows = typed_rows(lines, ISSUE_COLUMNS)
     drafts = [
         pp.MaterialIssue(
             material=int(lines.iloc[n - 1]["material_id"]),
@@ -288,7 +299,7 @@ def book_hours(
     *, user_id: int | None, order_id: int | None, on: date | None, lines: pd.DataFrame
 ) -> Posted:
     """Book the hours (or outsourced units) typed per operation (the grid's ``sequence``)."""
-    rows = filled_rows(lines, HOURS_COLUMNS)
+    rows = typed_rows(lines, HOURS_COLUMNS)
     if not rows:
         raise ValidationError(
             N_("Type the hours (or units done) of at least one operation."), field="lines"

@@ -1,0 +1,386 @@
+"""The manufacturing forms, driven as a production clerk would, against the test company
+(tests/transactional/company.py) with a small manufacturing set-up built through the
+services: each form writes through its service, and bad input shows the message under
+its field and writes nothing.
+
+HOLD (EUR): warehouse MAIN; TABLE (made, standard 30.00) from 4 LEG per table (bought at
+2.50; 50 received), sawn on SAW (labour 40.00, machine 10.00 an hour; 1 h setup + 2 h run
+per batch of 1).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+from streamlit.testing.v1 import AppTest
+
+from tests.dashboards.apptest_helpers import count, fill_grid, sign_in
+from tests.dashboards.conftest import APP
+from transactional.database import make_engine, session_scope
+from transactional.manufacturing import boms, item_planning, work_centres
+from transactional.manufacturing import production_orders as po
+from transactional.manufacturing.boms import BomLineDraft, OperationDraft
+from transactional.manufacturing.models import (
+    MrpAdvice,
+    ProductionOrder,
+    ProductionTransaction,
+)
+from transactional.organisation import users
+from transactional.organisation.models import User
+from transactional.purchasing import orders as purchase_orders
+from transactional.purchasing import receipts
+from transactional.purchasing.orders import PurchaseLineDraft, PurchaseOrderDraft
+from transactional.purchasing.receipts import ReceiptLineDraft
+from transactional.sales import orders as sales_orders
+from transactional.sales.models import SalesOrderLine
+
+ORDER = "app_pages/forms/production_order.py"
+ISSUE = "app_pages/forms/material_issue.py"
+HOURS = "app_pages/forms/production_hours.py"
+COMPLETION = "app_pages/forms/production_completion.py"
+MRP = "app_pages/forms/mrp_run.py"
+PASSWORD = "clerk-test-password"
+TODAY = "2025-03-10"  # inside the test company's open year
+
+
+def _user(s: Session, username: str) -> User:
+    return s.exec(select(User).where(User.username == username)).one()
+
+
+@pytest.fixture
+def ledger(
+    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    target = tmp_path / "erp.db"
+    shutil.copy(sqlite_template, target)
+    url = f"sqlite:///{target}"
+    monkeypatch.setenv("ERP_DATABASE_URL", url)
+    monkeypatch.setenv("ERP_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    monkeypatch.setenv("ERP_TODAY", TODAY)
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        admin = _user(s, "admin")
+        for name in ("clerk", "manager"):
+            users.set_password(session=s, user=admin, username=name, password=PASSWORD)
+        from transactional.wholesale import items as wi
+
+        wi.create_warehouse(session=s, user=admin, division="HOLD", code="MAIN", name="Main")
+        wi.create_item(
+            session=s,
+            user=admin,
+            division="HOLD",
+            code="TABLE",
+            name="Table",
+            cost_method="standard",
+            standard_cost="30.00",
+            sales_price="90.00",
+        )
+        wi.create_item(
+            session=s, user=admin, division="HOLD", code="LEG", name="Leg", purchase_price="2.50"
+        )
+        item_planning.set_item_planning(
+            session=s, user=admin, division="HOLD", item="TABLE", supply="make"
+        )
+        item_planning.set_item_planning(
+            session=s,
+            user=admin,
+            division="HOLD",
+            item="LEG",
+            supply="buy",
+            supplier="S1",
+            lead_time_days=5,
+        )
+        work_centres.create_work_centre(
+            session=s,
+            user=admin,
+            division="HOLD",
+            code="SAW",
+            name="Saw",
+            labour_rate="40.00",
+            machine_rate="10.00",
+        )
+        boms.create_bom(
+            session=s,
+            user=admin,
+            division="HOLD",
+            item="TABLE",
+            version="1",
+            valid_from="2025-01-01",
+            batch_quantity="1",
+            is_default=True,
+            lines=[BomLineDraft("LEG", "4")],
+            operations=[OperationDraft(10, work_centre="SAW", setup_hours="1", run_hours="2")],
+        )
+        order = purchase_orders.create_purchase_order(
+            session=s,
+            user=admin,
+            draft=PurchaseOrderDraft(
+                division="HOLD",
+                supplier="S1",
+                warehouse="MAIN",
+                order_date="2025-03-01",
+                lines=[PurchaseLineDraft("LEG", "50", "2.50")],
+            ),
+        )
+        line = purchase_orders.order_lines(s, order.id)[0]
+        receipts.receive(
+            session=s,
+            user=admin,
+            order_id=order.id or 0,
+            receipt_date="2025-03-01",
+            lines=[ReceiptLineDraft(line.id or 0, "50")],
+        )
+    yield engine
+    engine.dispose()
+
+
+def _open(page: str, username: str = "clerk") -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.run()
+    sign_in(at, username, PASSWORD)
+    assert at.session_state["signed_in_user_id"] is not None, [e.value for e in at.error]
+    at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _key(at: AppTest, prefix: str) -> str:
+    """The key of the widget whose key starts with ``prefix`` (they carry a generation)."""
+    return next(str(k) for k in at.session_state.filtered_state if str(k).startswith(prefix))
+
+
+def _order(engine: Engine, *, release: bool = False, quantity: str = "10") -> int:
+    with session_scope(engine) as s:
+        admin = _user(s, "admin")
+        order = po.create_production_order(
+            session=s,
+            user=admin,
+            division="HOLD",
+            item="TABLE",
+            quantity=quantity,
+            start_date="2025-03-10",
+            due_date="2025-03-14",
+            warehouse="MAIN",
+        )
+        if release:
+            po.release_production_order(session=s, user=admin, order=order.id or 0, on=TODAY)
+        return order.id or 0
+
+
+def _orders(engine: Engine) -> list[ProductionOrder]:
+    with session_scope(engine) as s:
+        rows = s.exec(select(ProductionOrder).order_by(col(ProductionOrder.id))).all()
+        for r in rows:
+            s.expunge(r)
+        return list(rows)
+
+
+def _wip(engine: Engine, order_id: int) -> Decimal:
+    with session_scope(engine) as s:
+        return Decimal(
+            s.exec(
+                select(func.coalesce(func.sum(ProductionTransaction.value), 0)).where(
+                    ProductionTransaction.order_id == order_id
+                )
+            ).one()
+        )
+
+
+def test_a_production_order_is_created_by_hand_and_released(ledger: Engine) -> None:
+    at = _open(ORDER)
+    assert at.title[0].value == "Production order"
+    at.selectbox(key="production_order_item_0").set_value("TABLE")
+    at.text_input(key="production_order_quantity_0").input("10")
+    at.date_input(key="production_order_due_0").set_value(date(2025, 3, 14))
+    _click(at, "Create order")
+    assert not at.error, [e.value for e in at.error]
+    (order,) = _orders(ledger)
+    assert (order.number, order.status, order.quantity) == ("PO-2025-00001", "planned", 10)
+    assert (order.start_date, order.due_date) == (date(2025, 3, 10), date(2025, 3, 14))
+    assert any("PO-2025-00001" in s.value for s in at.success)
+    # Release it in the same page.
+    at.selectbox(key="production_release_order_0").set_value(order.id)
+    _click(at, "Release")
+    assert not at.error, [e.value for e in at.error]
+    (order,) = _orders(ledger)
+    assert order.status == "released" and order.released_on == date(2025, 3, 10)
+    # Per table: 4 legs at 2.50; (1 h setup + 10 x 2 h run) / 10 = 2.1 h at 40.00 and 10.00.
+    assert (order.standard_material, order.standard_labour, order.standard_machine) == (
+        10,
+        84,
+        21,
+    )
+
+
+def test_a_bad_quantity_is_refused_under_its_field_and_nothing_is_written(
+    ledger: Engine,
+) -> None:
+    at = _open(ORDER)
+    at.selectbox(key="production_order_item_0").set_value("TABLE")
+    at.text_input(key="production_order_quantity_0").input("0")
+    _click(at, "Create order")
+    assert len(at.error) == 1, [e.value for e in at.error]
+    assert "Quantity" in at.error[0].value or "quantity" in at.error[0].value
+    assert count(str(ledger.url), "production_order") == 0
+    # No item picked: refused too.
+    at = _open(ORDER)
+    at.text_input(key="production_order_quantity_0").input("5")
+    _click(at, "Create order")
+    assert at.error and count(str(ledger.url), "production_order") == 0
+
+
+def test_an_order_is_made_for_a_sales_order_lines_open_quantity(ledger: Engine) -> None:
+    with session_scope(ledger) as s:
+        clerk = _user(s, "clerk")
+        result = sales_orders.create_order(
+            session=s,
+            user=clerk,
+            draft=sales_orders.SalesOrderDraft(
+                division="HOLD",
+                customer="C1",
+                warehouse="MAIN",
+                order_date="2025-03-05",
+                requested_date="2025-03-20",
+                lines=[sales_orders.SalesLineDraft(item="TABLE", quantity="6")],
+            ),
+        )
+        number = result.order.order_number
+        line_id = s.exec(
+            select(SalesOrderLine.id).where(SalesOrderLine.order_id == result.order.id)
+        ).one()
+    at = _open(ORDER)
+    at.radio(key="production_order_how_0").set_value("sales").run()
+    line = at.selectbox(key="production_order_sales_line_0")
+    assert len(line.options) == 1 and str(number) in line.options[0]
+    line.set_value(line_id)
+    _click(at, "Create order")
+    assert not at.error, [e.value for e in at.error]
+    (order,) = _orders(ledger)
+    assert order.quantity == 6 and order.due_date == date(2025, 3, 20)
+    assert order.sales_order_line_id is not None
+
+
+def test_materials_are_issued_and_a_return_of_more_than_issued_writes_nothing(
+    ledger: Engine,
+) -> None:
+    order_id = _order(ledger, release=True)
+    at = _open(ISSUE)
+    at.selectbox(key="material_issue_order_0").set_value(order_id).run()
+    fill_grid(at, f"material_issue_lines_0_{order_id}", [{"quantity": "42"}])
+    _click(at, "Post")
+    assert not at.error, [e.value for e in at.error]
+    assert _wip(ledger, order_id) == Decimal("105.00")  # 42 legs at 2.50
+    assert any("material issue" in s.value for s in at.success)
+    # Return 50 of the 42 issued: refused, nothing written.
+    before = count(str(ledger.url), "production_transaction")
+    at.selectbox(key="material_issue_order_1").set_value(order_id).run()
+    at.radio(key="material_issue_direction_1").set_value("return")
+    fill_grid(at, f"material_issue_lines_1_{order_id}", [{"quantity": "50"}])
+    _click(at, "Post")
+    assert at.error, "a return of more than issued is refused"
+    assert count(str(ledger.url), "production_transaction") == before
+    assert _wip(ledger, order_id) == Decimal("105.00")
+
+
+def test_hours_are_booked_and_bad_hours_write_nothing(ledger: Engine) -> None:
+    order_id = _order(ledger, release=True)
+    at = _open(HOURS)
+    at.selectbox(key="production_hours_order_0").set_value(order_id).run()
+    fill_grid(at, f"production_hours_lines_0_{order_id}", [{"labour_hours": "x"}])
+    _click(at, "Book")
+    assert at.error and _wip(ledger, order_id) == 0
+    generation = at.session_state["production_hours_generation"]
+    fill_grid(
+        at,
+        f"production_hours_lines_{generation}_{order_id}",
+        [{"labour_hours": "3", "machine_hours": "2"}],
+    )
+    _click(at, "Book")
+    assert not at.error, [e.value for e in at.error]
+    assert _wip(ledger, order_id) == Decimal("140.00")  # 3 x 40.00 + 2 x 10.00
+
+
+def test_an_order_is_completed_and_closed_leaving_no_wip(ledger: Engine) -> None:
+    order_id = _order(ledger, release=True, quantity="2")
+    from transactional.manufacturing import production_postings as pp
+
+    with session_scope(ledger) as s:
+        clerk = _user(s, "clerk")
+        material = po.order_materials(s, order_id)[0]
+        pp.issue_materials(
+            session=s,
+            user=clerk,
+            order=order_id,
+            lines=[pp.MaterialIssue(material.id or 0, "9")],  # one leg lost
+            on=TODAY,
+        )
+    at = _open(COMPLETION)
+    at.selectbox(key="production_completion_order_0").set_value(order_id)
+    at.text_input(key="production_completion_quantity_0").input("3")
+    _click(at, "Complete")
+    assert at.error, "more than ordered is refused"
+    assert _orders(ledger)[0].quantity_completed == 0
+    at.selectbox(key="production_completion_order_0").set_value(order_id)
+    at.text_input(key="production_completion_quantity_0").input("2")
+    at.checkbox(key="production_completion_close_0").check()
+    _click(at, "Complete")
+    assert not at.error, [e.value for e in at.error]
+    (order,) = _orders(ledger)
+    assert order.status == "closed" and order.quantity_completed == 2
+    assert _wip(ledger, order_id) == 0
+
+
+def test_mrp_runs_and_its_advice_becomes_orders(ledger: Engine) -> None:
+    with session_scope(ledger) as s:
+        clerk = _user(s, "clerk")
+        sales_orders.create_order(
+            session=s,
+            user=clerk,
+            draft=sales_orders.SalesOrderDraft(
+                division="HOLD",
+                customer="C1",
+                warehouse="MAIN",
+                order_date="2025-03-05",
+                requested_date="2025-04-21",
+                lines=[sales_orders.SalesLineDraft(item="TABLE", quantity="20")],
+            ),
+        )
+    at = _open(MRP)
+    _click(at, "Run MRP")
+    assert not at.error, [e.value for e in at.error]
+    with session_scope(ledger) as s:
+        advice = s.exec(select(MrpAdvice).order_by(col(MrpAdvice.id))).all()
+        actions = sorted((a.action, a.quantity) for a in advice)
+    # 20 tables to make; 80 legs needed, 50 on hand: 30 to buy.
+    assert actions == [("buy", 30), ("make", 20)]
+    box = at.multiselect(key="mrp_convert_advice_0")
+    assert len(box.options) == 2
+    box.set_value([a.id for a in advice if a.action == "make"])
+    _click(at, "Convert to orders")
+    assert not at.error, [e.value for e in at.error]
+    (order,) = _orders(ledger)
+    assert order.quantity == 20 and order.status == "planned"
+    with session_scope(ledger) as s:
+        statuses = sorted(a.status for a in s.exec(select(MrpAdvice)).all())
+    assert statuses == ["converted", "open"]
+
+
+def test_a_manager_has_no_manufacturing_forms(ledger: Engine) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.run()
+    sign_in(at, "manager", PASSWORD)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(ORDER)
