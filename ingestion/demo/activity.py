@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, col, select
 
 from ingestion.demo.books import Books, InvoicePlan, OpenItem
-from ingestion.demo.company import DIVISIONS, HOLDING, SPECS, Staff
+from ingestion.demo.company import ALL_SPECS, DIVISIONS, HOLDING, SPECS, Staff
 from ingestion.demo.group import GroupPlan, post_group_entries
 from ingestion.demo.intercompany import fee_amount, plan_fees
 from ingestion.demo.purchases import plan_purchases, plan_rent
@@ -34,6 +34,7 @@ from transactional.organisation.models import Currency, Division, User
 from transactional.relations.models import Relation
 
 if TYPE_CHECKING:
+    from ingestion.demo.manufacturing import Manufacturer
     from ingestion.demo.wholesale import Trade
 
 MASTER_DATA = (Division, Currency, Account, Journal, VatCode, CostCentre, CostUnit, Relation)
@@ -55,6 +56,7 @@ class Demo:
     accounts: dict[str, int]  # the shared chart's ids by code
     trades: dict[str, Trade] = field(default_factory=dict)  # wholesale per trading division
     group: GroupPlan | None = None  # investments and dividends inside the group
+    manufacturer: Manufacturer | None = None  # MF01's production and trade
 
     def rng(self, *parts: object) -> random.Random:
         """An independent, seeded stream per purpose, division and month: changing how one
@@ -68,6 +70,8 @@ def run_month(session: Session, demo: Demo, month: Month) -> None:
     # keeps objects something refers to, so hold the master data for the month.
     master_data = [session.exec(select(model)).all() for model in MASTER_DATA]
     revenue = {s.code: demo.volumes.monthly_revenue(s.code, month) for s in DIVISIONS}
+    if demo.manufacturer is not None:  # outside the volume plan: its own expected sales
+        revenue[demo.manufacturer.division] = demo.manufacturer.monthly_revenue(month)
     fees = plan_fees(month=month, monthly_revenue=revenue, parties=demo.parties, rates=demo.rates)
     sales: dict[str, list[InvoicePlan]] = {}
     for spec in DIVISIONS:
@@ -90,11 +94,13 @@ def run_month(session: Session, demo: Demo, month: Month) -> None:
     for trade in demo.trades.values():
         # Wholesale documents before the payments: their invoices may fall due this month.
         trade.run_month(session, month)
+    if demo.manufacturer is not None:
+        demo.manufacturer.run_month(session, month)
     due = demo.settlement.due_in(month.year, month.month)
-    for spec in DIVISIONS:
+    for spec in ALL_SPECS:
         _post_payments(session, demo, month, [i for i in due if i.item.plan.division == spec.code])
-    for spec in DIVISIONS:
-        _post_accountant_entries(session, demo, month, spec.code, revenue)
+    for code in revenue:
+        _post_accountant_entries(session, demo, month, code, revenue)
     if demo.group is not None:
         post_group_entries(session, staff=demo.staff, books=demo.books, plan=demo.group,
                            rates=demo.rates, month=month)

@@ -76,7 +76,12 @@ DIVISIONS: tuple[DivisionSpec, ...] = (
     DivisionSpec("UK01", "Noordwind UK Ltd", "GBP", "GB", "HOLD", "60", 0.15, 0.07,
                  {"CON": 0.75, "SVC": 0.25}, False),
 )
-SPECS: dict[str, DivisionSpec] = {d.code: d for d in DIVISIONS}
+# The manufacturer (ingestion/demo/manufacturing.py): a division of its own, outside the
+# volume plan of DIVISIONS, so adding it leaves the other divisions' books as they were.
+MANUFACTURER = DivisionSpec("MF01", "Noordwind Productie B.V.", "EUR", "NL", "HOLD", "100",
+                            0.0, 0.0, {"IND": 1.0}, True)
+ALL_SPECS: tuple[DivisionSpec, ...] = (*DIVISIONS, MANUFACTURER)
+SPECS: dict[str, DivisionSpec] = {d.code: d for d in ALL_SPECS}
 HOLDING = "HOLD"
 
 COST_CENTRES = (
@@ -95,6 +100,7 @@ CLERK_SCOPES: dict[str, tuple[str, ...]] = {
     "clerk4": ("US01",), "clerk5": ("US01",),
     "clerk6": ("UK01",), "clerk7": ("UK01",),
     "clerk8": ("HOLD", "NL01"),
+    "clerk9": ("MF01",),  # the production clerk
 }
 OFFICE_STAFF = (
     ("accountant", "Anna de Boer", "accountant"),
@@ -118,7 +124,7 @@ class DemoUser(NamedTuple):
     password: str | None  # None: the admin's, from ERP_ADMIN_PASSWORD or made and printed once
 
 
-ALL_DIVISIONS = tuple(d.code for d in DIVISIONS)
+ALL_DIVISIONS = tuple(d.code for d in ALL_SPECS)
 # Every demo user, as `erp demo` prints them and tests sign in: known passwords, for a
 # demo on one's own machine only.
 DEMO_USERS: dict[str, DemoUser] = {
@@ -156,13 +162,13 @@ def set_up_organisation(
     for code, name in CURRENCIES.items():
         org.create_currency(session=session, user=admin, code=code, name=name)
     org.set_exchange_rates(session=session, user=admin, rates=list(rates.rows()))
-    for spec in DIVISIONS:
+    for spec in ALL_SPECS:
         org.create_division(
             session=session, user=admin, code=spec.code, name=spec.name, currency=spec.currency,
             country=spec.country, parent=spec.parent, ownership_pct=Decimal(spec.ownership_pct),
         )
     ledger_setup.install_standard_chart(session=session, user=admin)
-    for spec in DIVISIONS:
+    for spec in ALL_SPECS:
         for code, name, journal_type, account in JOURNALS:
             ledger_setup.create_journal(session=session, user=admin, division=spec.code, code=code,
                                         name=name, journal_type=journal_type, account=account)
@@ -178,13 +184,13 @@ def set_up_organisation(
 
 
 def create_staff(*, session: Session, admin: User) -> Staff:
-    all_divisions = [d.code for d in DIVISIONS]
+    all_divisions = [d.code for d in ALL_SPECS]
     users: dict[str, User] = {}
     for username, full_name, role in OFFICE_STAFF:
         users[username] = org.create_user(session=session, user=admin, username=username,
                                           full_name=full_name, role=role, divisions=all_divisions)
     staff = Staff(admin=admin, accountant=users["accountant"],
-                  clerks={d.code: [] for d in DIVISIONS})
+                  clerks={d.code: [] for d in ALL_SPECS})
     for n, (username, scope) in enumerate(CLERK_SCOPES.items(), start=1):
         clerk = org.create_user(session=session, user=admin, username=username,
                                 full_name=f"Clerk {n}", role="clerk", divisions=list(scope))

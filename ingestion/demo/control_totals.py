@@ -45,10 +45,29 @@ class ControlTotals:
     # Budget versions and their lines (every division and year).
     budget_versions: int = 0
     budget_lines: int = 0
+    # Manufacturing (MF01), per division and year: production orders closed, units
+    # completed per item code, actual cost into work in progress (material issued, hours,
+    # outsourced work, overhead absorbed), variances posted at close per variance account
+    # (material, labour, machine; debit positive); the WIP per division at the end.
+    production_orders_closed: dict[str, dict[int, int]] = field(default_factory=dict)
+    production_output: dict[str, dict[int, dict[str, Decimal]]] = field(default_factory=dict)
+    production_cost: dict[str, dict[int, Decimal]] = field(default_factory=dict)
+    production_variances: dict[str, dict[int, dict[str, Decimal]]] = field(
+        default_factory=dict
+    )
+    closing_wip: dict[str, Decimal] = field(default_factory=dict)
 
     def to_json(self) -> str:
         def per_year(d: dict[str, dict[int, Decimal]]) -> dict[str, dict[str, str]]:
             return {div: {str(y): str(v) for y, v in years.items()} for div, years in d.items()}
+
+        def per_year_kinds(
+            d: dict[str, dict[int, dict[str, Decimal]]],
+        ) -> dict[str, dict[str, dict[str, str]]]:
+            return {
+                div: {str(y): {k: str(v) for k, v in kinds.items()} for y, kinds in ys.items()}
+                for div, ys in d.items()
+            }
 
         return json.dumps(
             {
@@ -72,6 +91,14 @@ class ControlTotals:
                 "closing_stock": {k: str(v) for k, v in self.closing_stock.items()},
                 "budget_versions": self.budget_versions,
                 "budget_lines": self.budget_lines,
+                "production_orders_closed": {
+                    div: {str(y): n for y, n in years.items()}
+                    for div, years in self.production_orders_closed.items()
+                },
+                "production_output": per_year_kinds(self.production_output),
+                "production_cost": per_year(self.production_cost),
+                "production_variances": per_year_kinds(self.production_variances),
+                "closing_wip": {k: str(v) for k, v in self.closing_wip.items()},
             },
             indent=2,
         )
@@ -82,6 +109,14 @@ class ControlTotals:
 
         def per_year(d: dict[str, dict[str, str]]) -> dict[str, dict[int, Decimal]]:
             return {div: {int(y): Decimal(v) for y, v in ys.items()} for div, ys in d.items()}
+
+        def per_year_kinds(
+            d: dict[str, dict[str, dict[str, str]]],
+        ) -> dict[str, dict[int, dict[str, Decimal]]]:
+            return {
+                div: {int(y): {k: Decimal(v) for k, v in kinds.items()} for y, kinds in ys.items()}
+                for div, ys in d.items()
+            }
 
         return cls(
             seed=int(raw["seed"]),
@@ -104,6 +139,14 @@ class ControlTotals:
             closing_stock={k: Decimal(v) for k, v in raw.get("closing_stock", {}).items()},
             budget_versions=int(raw.get("budget_versions", 0)),
             budget_lines=int(raw.get("budget_lines", 0)),
+            production_orders_closed={
+                div: {int(y): int(n) for y, n in ys.items()}
+                for div, ys in raw.get("production_orders_closed", {}).items()
+            },
+            production_output=per_year_kinds(raw.get("production_output", {})),
+            production_cost=per_year(raw.get("production_cost", {})),
+            production_variances=per_year_kinds(raw.get("production_variances", {})),
+            closing_wip={k: Decimal(v) for k, v in raw.get("closing_wip", {}).items()},
         )
 
     def table(self) -> str:
@@ -144,6 +187,23 @@ class ControlTotals:
                                 + "".join(f"{docs.get(y, {}).get(kind, 0):>16,}" for y in years))
                 stock = self.closing_stock.get(div, Decimal(0))
                 rows.append(f"{div:<9}{'stock':<10}{stock:>16,.2f}  (closing stock value)")
+        if self.production_cost:
+            rows.append("")
+            rows.append(f"{'production':<19}" + "".join(f"{y:>16}" for y in years))
+            rows.append("-" * len(head))
+            for div in self.production_cost:
+                closed = self.production_orders_closed.get(div, {})
+                rows.append(f"{div:<9}{'closed':<10}"
+                            + "".join(f"{closed.get(y, 0):>16,}" for y in years))
+                cost = self.production_cost[div]
+                rows.append(f"{div:<9}{'cost':<10}"
+                            + "".join(f"{cost.get(y, Decimal(0)):>16,.2f}" for y in years))
+                variances = self.production_variances.get(div, {})
+                for kind in ("material", "labour", "machine"):
+                    rows.append(f"{div:<9}{kind[:9]:<10}" + "".join(
+                        f"{variances.get(y, {}).get(kind, Decimal(0)):>16,.2f}" for y in years))
+                wip = self.closing_wip.get(div, Decimal(0))
+                rows.append(f"{div:<9}{'wip':<10}{wip:>16,.2f}  (closing work in progress)")
         rows.append(f"seed {self.seed}  scale {self.scale}  end date {self.end_date.isoformat()}")
         return "\n".join(rows)
 

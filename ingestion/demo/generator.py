@@ -12,9 +12,10 @@ from ingestion.demo.activity import Demo, run_month
 from ingestion.demo.books import Books
 from ingestion.demo.budgets import create_budgets
 from ingestion.demo.catalogue import create_catalogue
-from ingestion.demo.company import DIVISIONS, create_staff, set_up_organisation
+from ingestion.demo.company import ALL_SPECS, DIVISIONS, create_staff, set_up_organisation
 from ingestion.demo.control_totals import ControlTotals
 from ingestion.demo.group import plan_group, set_up_group
+from ingestion.demo.manufacturing import manufacturing_totals, set_up_manufacturer
 from ingestion.demo.rates import random_walk
 from ingestion.demo.recurring import Accountant
 from ingestion.demo.relations import create_parties
@@ -63,11 +64,13 @@ def generate(
             catalogues = create_catalogue(session=session, staff=staff, parties=parties,
                                           volumes=volumes, seed=seed, scale=scale, years=years,
                                           orders_per_month=orders_per_month(scale))
+            plant = set_up_manufacturer(session=session, staff=staff, parties=parties,
+                                        seed=seed, scale=scale, years=years)
             accounts = {a.code: a.id or 0 for a in session.exec(
                 select(Account).where(col(Account.division_id).is_(None)))}
         report("master data", 1, 1)
         books = Books()
-        for spec in DIVISIONS:
+        for spec in ALL_SPECS:
             books.open_division(spec.code, years)
         settlement = Settlement(end=end_date,
                                 today=end_date + timedelta(days=DAYS_FROM_END_TO_TODAY))
@@ -78,6 +81,7 @@ def generate(
             volumes=volumes, books=books, accounts=accounts, settlement=settlement,
             accountant=Accountant(books),
             trades=trades, group=group,
+            manufacturer=plant.start(books=books, settlement=settlement, end=end_date),
         )
         for n, month in enumerate(calendar, start=1):
             # One transaction per month: memory stays flat and a failure names its month.
@@ -91,7 +95,7 @@ def generate(
         with session_scope(engine) as session:
             # Everything of the first year is posted by now (later payments go to later
             # years), so its books can be closed.
-            for spec in DIVISIONS:
+            for spec in ALL_SPECS:
                 ledger_setup.set_period_status(session=session, user=staff.accountant,
                                                division=spec.code, year=years[0], period=None,
                                                status="closed")
@@ -100,6 +104,7 @@ def generate(
         engine.dispose()
     totals = books.control_totals(seed=seed, scale=scale, end=end_date)
     return dataclasses.replace(
-        totals, **wholesale_totals(trades, years), budget_versions=budgets.versions,
+        totals, **wholesale_totals(trades, years), **manufacturing_totals(demo.manufacturer, years),
+        budget_versions=budgets.versions,
         budget_lines=budgets.lines,
     )

@@ -1,14 +1,15 @@
 """The demo group as a group: its consolidation set-up and the holding's own group entries.
 
-The holding founded NL01 (100 %) and bought 80 % of US01 for more than its share of
-US01's net assets (goodwill) and 60 % of UK01 for less (a bargain purchase), all on the
-books' first day. The consolidation counts every line of that day as pre-acquisition
-(docs/consolidation.md, section 2), and the subsidiaries post sales, rent and capital on
-it; so each cost is worked out from the ledger once the day is booked: the holding's share
-of the subsidiary's net assets at the end of the day, as the consolidation translates
-them, times PRICE_TO_NET_ASSETS (NL01 at exactly its net assets: no goodwill). The group
-accountant then records the cost on the structure, and the holding raises the capital
-for the investments and pays them from the bank (investments account), the same day.
+The holding founded NL01 and the manufacturer MF01 (100 % each) and bought 80 % of US01
+for more than its share of US01's net assets (goodwill) and 60 % of UK01 for less (a
+bargain purchase), all on the books' first day. The consolidation counts every line of
+that day as pre-acquisition (docs/consolidation.md, section 2), and the subsidiaries post
+sales, rent and capital on it; so each cost is worked out from the ledger once the day is
+booked: the holding's share of the subsidiary's net assets at the end of the day, as the
+consolidation translates them, times PRICE_TO_NET_ASSETS (NL01 at exactly its net assets:
+no goodwill). The group accountant then records the cost on the structure, and the holding
+raises the capital for the investments and pays them from the bank (investments account),
+the same day.
 Every year from the second, UK01 pays a dividend: 60 % to the holding (intercompany,
 eliminated in consolidation), 40 % to its minority shareholders.
 """
@@ -24,7 +25,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 from ingestion.demo.books import Books, money
-from ingestion.demo.company import DIVISIONS, HOLDING, SPECS, Staff
+from ingestion.demo.company import ALL_SPECS, HOLDING, SPECS, Staff
 from ingestion.demo.rates import RateTable
 from ingestion.demo.timeline import Month, next_business_day
 from transactional.consolidation import group_chart, structure
@@ -39,6 +40,7 @@ PRICE_TO_NET_ASSETS: dict[str, Decimal] = {
     "NL01": Decimal("1.00"),  # founded: the holding paid in exactly what it owns
     "US01": Decimal("1.25"),  # bought at a premium: goodwill of 25 % of the share
     "UK01": Decimal("0.80"),  # bought at a discount: bargain purchase gain of 20 %
+    "MF01": Decimal("1.00"),  # founded, like NL01: no goodwill
 }
 DIVIDEND_PAYER = "UK01"
 DIVIDEND_SHARE = Decimal("0.30")  # of the payer's previous-year profit (revenue - costs)
@@ -69,7 +71,7 @@ def plan_group(*, first_month: Month) -> GroupPlan:
     return GroupPlan(tuple(
         Acquisition(spec.code, Decimal(spec.ownership_pct), first_month.first,
                     PRICE_TO_NET_ASSETS[spec.code])
-        for spec in DIVISIONS if spec.parent is not None
+        for spec in ALL_SPECS if spec.parent is not None
     ))
 
 

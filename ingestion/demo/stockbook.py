@@ -16,7 +16,10 @@ from decimal import Decimal
 
 from ingestion.demo.books import Books, money
 
-INBOUND = frozenset({"receipt", "customer_return", "transfer_in", "count_gain"})
+INBOUND = frozenset({
+    "receipt", "customer_return", "transfer_in", "count_gain", "production_return",
+    "production_receipt",
+})
 UNIT_COST_QUANTUM = Decimal("0.00000001")
 # Counter and difference accounts are named by their posting role
 # (transactional.finance.posting_roles), as the stock services find them.

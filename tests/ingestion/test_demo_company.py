@@ -182,9 +182,9 @@ def test_first_fiscal_year_is_closed(session: Session) -> None:
             )
         ).all()
     }
-    assert len(status) == 4 * 3
+    assert len(status) == 5 * 3
     assert {key for key, s in status.items() if s == "closed"} == {
-        (code, 2024) for code in ("HOLD", "NL01", "US01", "UK01")
+        (code, 2024) for code in ("HOLD", "NL01", "US01", "UK01", "MF01")
     }
     accountant = session.exec(select(User).where(User.username == "accountant")).one()
     entry = posting.EntryDraft(
@@ -222,13 +222,15 @@ def test_users_and_master_data(session: Session) -> None:
     users = {u.username: u.role for u in session.exec(select(User)).all()}
     assert users["accountant"] == "accountant" and users["manager"] == "manager"
     assert users["analyst"] == "analyst" and users["admin"] == "admin"
-    assert sorted(u for u, r in users.items() if r == "clerk") == [f"clerk{n}" for n in range(1, 9)]
+    clerks = sorted(u for u, r in users.items() if r == "clerk")
+    assert clerks == [f"clerk{n}" for n in range(1, 10)]
     divisions = {d.code: d for d in session.exec(select(Division)).all()}
     assert divisions["HOLD"].parent_id is None
     assert {c: (d.currency_code, d.ownership_pct) for c, d in divisions.items() if d.parent_id} == {
         "NL01": ("EUR", Decimal(100)),
         "US01": ("USD", Decimal(80)),
         "UK01": ("GBP", Decimal(60)),
+        "MF01": ("EUR", Decimal(100)),
     }
     foreign = session.exec(
         select(func.count())
@@ -290,7 +292,7 @@ def test_a_later_end_shifts_the_three_fiscal_years(tmp_path: Path) -> None:
                     Division, col(Division.id) == FiscalYear.division_id))}
             assert {y for _, y in years} == {2025, 2026, 2027}
             assert {k for k, st in years.items() if st == "closed"} == {
-                (code, 2025) for code in ("HOLD", "NL01", "US01", "UK01")
+                (code, 2025) for code in ("HOLD", "NL01", "US01", "UK01", "MF01")
             }
             first = s.exec(select(func.min(JournalEntry.entry_date))).one()
             last = s.exec(select(func.max(JournalEntry.entry_date))).one()
