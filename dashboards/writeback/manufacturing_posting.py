@@ -23,11 +23,12 @@ from sqlmodel import Session
 from dashboards.writeback.clerk_posting import Posted, acting_as, posting_as, text
 from transactional import clock
 from transactional.errors import N_, ValidationError
-from transactional.manufacturing import mrp
+from transactional.manufacturing import capacity, mrp
 from transactional.manufacturing import production_orders as po
 from transactional.manufacturing import production_postings as pp
 from transactional.manufacturing.models import ProductionOrder
 from transactional.organisation.models import User
+from transactional.planning import capacity_whatif
 
 ISSUE_COLUMNS = ("quantity", "lot")
 HOURS_COLUMNS = ("labour_hours", "machine_hours", "quantity_outsourced")
@@ -134,15 +135,11 @@ def whatif_load(weeks: pd.DataFrame, load: pd.DataFrame, changes: list[PlanChang
     """The load per work centre and week with the changes applied (nothing saved):
     ``capacity_whatif`` works it out from the order-week rows; the available hours are
     the mart's."""
-    from transactional.planning import capacity_whatif
-
     return capacity_whatif.whatif_frame(weeks, load, changes)
 
 
 def save_plan(*, user_id: int | None, changes: list[PlanChange]) -> int:
     """Save an accepted what-if: the orders' new dates and quantities; how many orders."""
-    from transactional.manufacturing import capacity
-
     with acting_as(user_id) as (session, user):
         capacity.reschedule_orders(
             session=session,

@@ -234,8 +234,7 @@ def test_the_capacity_what_if_changes_the_load_without_writing(page_env: str) ->
     assert load["available_hours"].tolist() == [40.0, 40.0, 40.0]
     assert "whatif_hours" not in load.columns
     # Move the planned order PO-2026-00001 a week later.
-    key = next(k for k in at.session_state.filtered_state if str(k).startswith("mfg_whatif_0_"))
-    at.session_state[key] = {
+    at.session_state[f"mfg_whatif_0_{contract.WC1}"] = {
         "edited_rows": {1: {"shift_weeks": 1}},
         "added_rows": [],
         "deleted_rows": [],
@@ -325,3 +324,105 @@ def test_the_seeded_marts_have_the_contracts_columns_and_types() -> None:
         assert [(n, same(t)) for n, t in contracts[mart]] == [(n, same(t)) for n, t in columns], (
             mart
         )
+
+
+def _uk_orders(url: str) -> None:
+    """Production orders 1-5 in UK's ledger, as the warehouse numbers them: the what-if
+    saves onto orders 4 (released) and 5 (planned)."""
+    from transactional.database import make_engine, session_scope
+    from transactional.manufacturing import boms, item_planning, work_centres
+    from transactional.manufacturing import production_orders as po
+    from transactional.manufacturing.boms import BomLineDraft, OperationDraft
+    from transactional.organisation.models import User
+    from transactional.wholesale import items as wi
+
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        admin = s.exec(select(User).where(User.username == "admin")).one()
+        wi.create_warehouse(session=s, user=admin, division="UK", code="MAIN", name="Main")
+        for code in ("P1", "C1"):
+            wi.create_item(session=s, user=admin, division="UK", code=code, name=code)
+        item_planning.set_item_planning(
+            session=s, user=admin, division="UK", item="P1", supply="make"
+        )
+        work_centres.create_work_centre(
+            session=s, user=admin, division="UK", code="WC1", name="Assembly"
+        )
+        boms.create_bom(
+            session=s,
+            user=admin,
+            division="UK",
+            item="P1",
+            version="1",
+            valid_from="2024-01-01",
+            is_default=True,
+            lines=[BomLineDraft("C1", "4")],
+            operations=[OperationDraft(10, work_centre="WC1", setup_hours="2", run_hours="2.8")],
+        )
+        for n in range(5):
+            order = po.create_production_order(
+                session=s,
+                user=admin,
+                division="UK",
+                item="P1",
+                quantity="10",
+                start_date=date(2026, 1, 5) if n == 4 else date(2025, 12, 29),
+                due_date=date(2026, 1, 16) if n == 4 else date(2026, 1, 9),
+                warehouse="MAIN",
+            )
+            assert order.id == n + 1
+        po.release_production_order(session=s, user=admin, order=4, on=date(2025, 11, 10))
+    engine.dispose()
+
+
+def _order_row(url: str, order_id: int) -> tuple[Any, ...]:
+    from transactional.database import make_engine, session_scope
+    from transactional.manufacturing.models import ProductionOrder
+
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as s:
+            order = s.get(ProductionOrder, order_id)
+            assert order is not None
+            return (str(order.start_date), str(order.due_date), order.quantity)
+    finally:
+        engine.dispose()
+
+
+def test_saving_the_what_if_writes_the_new_dates_and_quantities(page_env: str) -> None:
+    _uk_orders(page_env)
+    before = _order_row(page_env, contract.ORDER_OPEN)
+    at = open_page(PAGE, user="clerk9")
+    at.session_state[f"mfg_whatif_0_{contract.WC1}"] = {
+        "edited_rows": {0: {"new_quantity": 20.0}, 1: {"shift_weeks": 1}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert report_frame(at, "mfg_capacity_load")["whatif_hours"].tolist() == [
+        20.0,
+        20.0,
+        15.0,
+        15.0,
+    ]
+    assert _order_row(page_env, contract.ORDER_OPEN) == before  # not saved yet
+    at.button(key="mfg_save_plan").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert any("2 orders" in s.value for s in at.success)
+    assert _order_row(page_env, contract.ORDER_PLANNED) == ("2026-01-12", "2026-01-23", 10)
+    assert _order_row(page_env, contract.ORDER_OPEN) == ("2025-12-29", "2026-01-09", 20)
+    # A fresh what-if grid after saving (the load shows the plan after the next refresh).
+    assert at.session_state["mfg_whatif_generation"] == 1
+
+
+def test_a_reader_may_not_save_a_plan(page_env: str) -> None:
+    at = open_page(PAGE, user="analyst")
+    at.session_state[f"mfg_whatif_0_{contract.WC1}"] = {
+        "edited_rows": {1: {"shift_weeks": 1}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert "mfg_save_plan" not in {b.key for b in at.button}
+    assert any("Saving a plan needs" in c.value for c in at.caption)
