@@ -481,6 +481,14 @@ BAD = [
     ),
     (
         "boms",
+        "item;version;component;quantity;valid_from\nBIKE-100;V2;FRAME-100;1;2026-03-01\n"
+        "FRAME-100;V2;TUBE-AL;40;2026-03-01\nTUBE-AL;V1;PAINT-RED;1;2026-03-01\n",
+        # The BOM service's own refusal, met in the rehearsal of a dry run too.
+        "Row 4: Item TUBE-AL is bought; set its supply to make or phantom before giving it a "
+        "bill of materials.",
+    ),
+    (
+        "boms",
         "item;version;component;quantity\nBIKE-100;V2;FRAME-100;1\n",
         "Row 2: version V2 of item BIKE-100 is new; give its valid_from (the first day it may "
         "be used).",
@@ -544,3 +552,37 @@ def test_rights(engine, kind: str, username: str, allowed: bool) -> None:
         else:
             with pytest.raises(PermissionDenied):
                 load(s, kind, example(kind), username=username, dry_run=True)
+
+
+def test_a_changed_cost_method_revalues_the_stock_on_hand(engine) -> None:
+    load_examples(engine, "items")
+    with session_scope(engine) as s:
+        admin = user(s, "admin")
+        wi.create_warehouse(session=s, user=admin, division="HOLD", code="MAIN", name="Main")
+        load_opening_stock(
+            session=s, user=admin, division="HOLD", rows=example("opening-stock"), on=OPENING
+        )
+    with session_scope(engine) as s:
+        changes = mdl.load_items(
+            session=s,
+            user=user(s, "accountant"),
+            division="HOLD",
+            rows=rows_of(
+                "items",
+                "code;name;supply;cost_method;standard_cost\nTUBE-AL;Tube;buy;standard;8,00\n",
+            ),
+            on=date(2025, 6, 30),
+        )
+        assert [(c.action, c.detail) for c in changes] == [
+            (
+                "update",
+                "name Aluminium tube 1 m -> Tube; cost_method average -> standard; "
+                "standard_cost 0 -> 8",
+            ),
+        ]
+    with session_scope(engine) as s:
+        # 500 m on hand at 7.80 revalued to 8.00: 100.00 more stock, against 7100.
+        assert balance(s, "3000") == D("8640.00") + D("100.00") == stock_value(s)
+        assert balance(s, "7100") == D("-100.00")
+        tube = s.get(Item, item_id(s, "TUBE-AL"))
+        assert tube is not None and (tube.cost_method, tube.standard_cost) == ("standard", 8)
