@@ -125,23 +125,40 @@ span_days as (
 
 ),
 
+span_weekdays as (
+
+    select
+        production_order_operation_id,
+        date_day,
+        {{ weekday_index('date_day') }} < 5 as is_working_day
+    from span_days
+
+),
+
+span_working_days as (
+
+    select
+        production_order_operation_id,
+        sum(case when is_working_day then 1 else 0 end) as working_days
+    from span_weekdays
+    group by production_order_operation_id
+
+),
+
 working_days as (
 
     select production_order_operation_id, date_day
-    from span_days
-    where {{ weekday_index('date_day') }} < 5
+    from span_weekdays
+    where is_working_day
 
     union all
 
     -- A span of weekend days only: the due date carries the load.
     select split.production_order_operation_id, split.span_end
     from split
-    where not exists (
-        select 1
-        from span_days
-        where span_days.production_order_operation_id = split.production_order_operation_id
-            and {{ weekday_index('span_days.date_day') }} < 5
-    )
+    inner join span_working_days
+        on split.production_order_operation_id = span_working_days.production_order_operation_id
+    where span_working_days.working_days = 0
 
 ),
 
