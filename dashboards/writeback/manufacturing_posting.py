@@ -12,6 +12,7 @@ the page read, and saved, when accepted, by ``capacity.reschedule_orders``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,12 +22,14 @@ import pandas as pd
 from sqlmodel import Session
 
 from dashboards.writeback.clerk_posting import Posted, acting_as, posting_as, text
+from ingestion.manufacturing.files import READERS
 from transactional import clock
 from transactional.errors import N_, ValidationError
-from transactional.manufacturing import capacity, mrp
+from transactional.manufacturing import capacity, master_data_load, mrp
 from transactional.manufacturing import production_orders as po
 from transactional.manufacturing import production_postings as pp
 from transactional.manufacturing.models import ProductionOrder
+from transactional.manufacturing.opening_stock_load import load_opening_stock
 from transactional.organisation.models import User
 from transactional.planning import capacity_whatif
 
@@ -390,4 +393,103 @@ __all__ = [
     "save_plan",
     "whatif_load",
     "whatif_orders",
+    "import_file",
+    "ImportResult",
+    "IMPORT_KINDS",
 ]
+
+
+# --- imports ------------------------------------------------------------------------------------
+
+# The six kinds of file, in the order they are loaded (message ids: the form translates them).
+IMPORT_KINDS = {
+    "work-centres": N_("Work centres"),
+    "items": N_("Items"),
+    "boms": N_("Bills of materials"),
+    "routings": N_("Routings"),
+    "sales-plan": N_("Sales plan"),
+    "opening-stock": N_("Opening stock"),
+}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did (or its dry run would do): one row per record, the number of
+    changes, and the opening stock's document and entry numbers (else None)."""
+
+    changes: pd.DataFrame
+    changed: int
+    document_number: str | None = None
+
+
+def import_file(
+    *,
+    user_id: int | None,
+    kind: str,
+    division: str,
+    content: bytes,
+    file_name: str,
+    on: date | None,
+    dry_run: bool,
+) -> ImportResult:
+    """Read the uploaded file of ``kind`` and load it through its service (``dry_run``:
+    list the changes and write nothing); the same file loaded again changes nothing."""
+    with acting_as(user_id) as (session, user):
+        rows = READERS[kind](content, file_name)
+        if kind == "opening-stock":
+            stock = load_opening_stock(
+                session=session,
+                user=user,
+                division=division,
+                rows=rows,
+                on=on or clock.today(),
+                dry_run=dry_run,
+            )
+            frame = pd.DataFrame(
+                [
+                    (
+                        d.row,
+                        d.item,
+                        d.warehouse,
+                        d.lot,
+                        d.on_hand,
+                        d.quantity,
+                        d.difference,
+                        d.action,
+                        d.value,
+                    )
+                    for d in stock.differences
+                ],
+                columns=[
+                    "row",
+                    "item_code",
+                    "warehouse",
+                    "lot",
+                    "on_hand",
+                    "file_quantity",
+                    "difference",
+                    "action",
+                    "stock_value",
+                ],
+            )
+            changed = sum(1 for d in stock.differences if d.action != "unchanged")
+            return ImportResult(frame, changed, stock.document_number)
+        if kind == "items":
+            changes = master_data_load.load_items(
+                session=session, user=user, division=division, rows=rows, on=on, dry_run=dry_run
+            )
+        else:
+            loaders: dict[str, Callable[..., list[master_data_load.PlannedChange]]] = {
+                "work-centres": master_data_load.load_work_centres,
+                "boms": master_data_load.load_boms,
+                "routings": master_data_load.load_routings,
+                "sales-plan": master_data_load.load_sales_plan,
+            }
+            changes = loaders[kind](
+                session=session, user=user, division=division, rows=rows, dry_run=dry_run
+            )
+    frame = pd.DataFrame(
+        [(c.row, c.key, c.action, c.detail) for c in changes],
+        columns=["row", "record", "action", "detail"],
+    )
+    return ImportResult(frame, sum(1 for c in changes if c.action != "unchanged"))

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboards.apptest_helpers import count, fill_grid, sign_in
+from tests.dashboards.apptest_helpers import count, fill_grid, report_frame, sign_in
 from tests.dashboards.conftest import APP
 from transactional.database import make_engine, session_scope
 from transactional.manufacturing import boms, item_planning, work_centres
@@ -67,7 +67,7 @@ def ledger(
     engine = make_engine(url)
     with session_scope(engine) as s:
         admin = _user(s, "admin")
-        for name in ("clerk", "manager"):
+        for name in ("clerk", "manager", "accountant"):
             users.set_password(session=s, user=admin, username=name, password=PASSWORD)
         from transactional.wholesale import items as wi
 
@@ -384,3 +384,40 @@ def test_a_manager_has_no_manufacturing_forms(ledger: Engine) -> None:
     sign_in(at, "manager", PASSWORD)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(ORDER)
+
+
+IMPORT = "app_pages/forms/manufacturing_import.py"
+
+
+def test_an_import_is_checked_first_then_loaded_once(ledger: Engine) -> None:
+    from transactional.manufacturing.models import WorkCentre
+
+    content = b"code;name;labour_rate;hours_per_week\nPAINT;Paint shop;30.00;20\nSAW;Saw;40.00;40\n"
+    at = _open(IMPORT, "accountant")
+    at.selectbox(key="manufacturing_import_kind").set_value("work-centres").run()
+    at.file_uploader[0].set_value(("centres.csv", content, "text/csv")).run()
+    at.button(key="manufacturing_import_check").click().run()
+    assert not at.error, [e.value for e in at.error]
+    preview = report_frame(at, "manufacturing_import_changes")
+    assert preview[["record", "action"]].values.tolist()[0] == ["PAINT", "create"]
+    assert count(str(ledger.url), "work_centre") == 1  # the dry run wrote nothing
+    at.button(key="manufacturing_import_load").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with session_scope(ledger) as s:
+        paint = s.exec(select(WorkCentre).where(WorkCentre.code == "PAINT")).one()
+        assert (paint.labour_rate, paint.hours_per_week) == (30, 20)
+    # The same file again: nothing left to change.
+    at.file_uploader[0].set_value(("centres.csv", content, "text/csv")).run()
+    at.button(key="manufacturing_import_check").click().run()
+    assert any("changes nothing" in i.value for i in at.info)
+
+
+def test_a_bad_import_row_is_named_and_nothing_is_loaded(ledger: Engine) -> None:
+    content = b"code;name;labour_rate\nPAINT;Paint shop;30.00\n;No code;10\n"
+    at = _open(IMPORT, "accountant")
+    at.selectbox(key="manufacturing_import_kind").set_value("work-centres").run()
+    at.file_uploader[0].set_value(("centres.csv", content, "text/csv")).run()
+    at.button(key="manufacturing_import_check").click().run()
+    assert len(at.error) == 1 and "3" in at.error[0].value, [e.value for e in at.error]
+    assert "manufacturing_import_load" not in {b.key for b in at.button}
+    assert count(str(ledger.url), "work_centre") == 1
