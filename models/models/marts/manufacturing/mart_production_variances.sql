@@ -2,10 +2,11 @@
 -- standard (the order's standard per unit x the quantity completed, rounded), the actual
 -- (the value that went into the order's WIP for that cost type: issues less returns,
 -- hours, outsourced work, overhead) and the variance (actual - standard; + is
--- unfavourable), against what the close posted for the cost type (variance_posted:
--- minus its variance transactions, which took the rest off WIP; it differs from the
--- variance only by the rounding remainder, which the close puts on material). Closed
--- orders only: an order's actual is complete when it is closed; month of closed_on.
+-- unfavourable), against what the close posted under the cost type (variance_posted:
+-- minus its variance transactions, which took the rest off WIP; the close posts the
+-- outsourced variance with material and the overhead variance with machine, and the
+-- rounding remainder on material, so only the order's total agrees). Closed orders
+-- only: an order's actual is complete when it is closed; month of closed_on.
 with
 
 orders as (
