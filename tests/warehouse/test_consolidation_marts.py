@@ -328,7 +328,7 @@ def test_an_unmapped_account_stops_the_consolidation_naming_it(
 def test_the_demo_acquisitions_cost_their_share_of_net_assets_at_a_price(built: Built) -> None:
     """The demo group's structure (ingestion/demo/group.py): every subsidiary is acquired
     on the books' first day, which the consolidation counts as pre-acquisition. NL01 is
-    founded (100 %, no goodwill); HOLD pays 1.25 × its 80 % share of US01's net assets
+    founded (100 %, no goodwill), and so is MF01; HOLD pays 1.25 × its 80 % share of US01's net assets
     (goodwill of a quarter of the share) and 0.80 × its 60 % of UK01's (a bargain purchase
     gain of a fifth). The net assets at acquisition are worked out here from the raw
     ledger lines, the mapping and the rates: minus the lines dated on or before the
@@ -353,6 +353,7 @@ def test_the_demo_acquisitions_cost_their_share_of_net_assets_at_a_price(built: 
         "NL01": (date(2024, 1, 1), D(1)),
         "US01": (date(2024, 1, 1), D("0.8")),
         "UK01": (date(2024, 1, 1), D("0.6")),
+        "MF01": (date(2024, 1, 1), D(1)),
     }
 
     def to_euro(currency: str, day: date) -> Decimal:
@@ -406,7 +407,7 @@ def test_the_demo_acquisitions_cost_their_share_of_net_assets_at_a_price(built: 
         )[0]
         return total
 
-    premium = {"NL01": D(0), "US01": D("0.25"), "UK01": D("-0.20")}
+    premium = {"NL01": D(0), "US01": D("0.25"), "UK01": D("-0.20"), "MF01": D(0)}
     for period_end in (date(2024, 1, 31), date(2025, 12, 31), AS_OF):
         for code, (_, share, cost) in members.items():
             # the consolidation eliminates the same net assets and the cost HOLD booked
@@ -419,7 +420,7 @@ def test_the_demo_acquisitions_cost_their_share_of_net_assets_at_a_price(built: 
             )
             gain = eliminated(period_end, code, "bargain_purchase_gain")
             expected = premium[code] * share * net_assets[code]
-            if code == "NL01":
+            if code in ("NL01", "MF01"):  # founded: no goodwill
                 assert goodwill == 0 and gain is None, period_end
                 assert eliminated(period_end, code, "goodwill") in (None, 0)
             elif code == "US01":

@@ -128,7 +128,7 @@ def test_spark_tables_are_partitioned_parquet(built: Built) -> None:
     partitions = {p.relative_to(ledger).as_posix() for p in ledger.glob("division=*/fiscal_year=*")}
     assert partitions, "the raw ledger was not partitioned"
     assert all(p.split("/")[1].removeprefix("fiscal_year=").isdigit() for p in partitions)
-    assert len({p.split("/")[0] for p in partitions}) == 4  # the demo group's four divisions
+    assert len({p.split("/")[0] for p in partitions}) == 5  # the demo group's five divisions
     marts = built.spark_dir / "warehouse" / "main.db"
     assert list((marts / "fct_gl_lines").glob("*.parquet"))
 
