@@ -1,7 +1,8 @@
 """Master data of the demo group: divisions, users, ledger set-up, fiscal years.
 
 Noordwind is a Dutch holding with a Dutch trading company and two foreign, partly
-owned subsidiaries, so consolidation has currency translation and minority interests.
+owned subsidiaries, so consolidation has currency translation and minority interests,
+and a Dutch manufacturer (MF01, ``ingestion/demo/manufacturing.py``).
 """
 
 from __future__ import annotations
