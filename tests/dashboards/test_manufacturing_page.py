@@ -426,3 +426,15 @@ def test_a_reader_may_not_save_a_plan(page_env: str) -> None:
     at.run()
     assert "mfg_save_plan" not in {b.key for b in at.button}
     assert any("Saving a plan needs" in c.value for c in at.caption)
+
+
+def test_converting_advice_from_the_page_goes_through_the_service(page_env: str) -> None:
+    """The warehouse's advice 1 is not in this ledger (no MRP ran here): the service's
+    refusal is shown and nothing is written."""
+    at = open_page(PAGE, user="clerk9")
+    at.multiselect(key="mfg_convert").set_value([contract.ADVICE_BUY]).run()
+    at.button(key="mfg_convert_button").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [e.value for e in at.error] == ["MRP advice 1 does not exist."]
+    assert count(page_env, "purchase_order") == 0
+    assert count(page_env, "production_order") == 0
