@@ -32,6 +32,7 @@ INSIGHTS = [
     "app_pages/budgets.py",
     "app_pages/alerts.py",
     "app_pages/consolidation.py",
+    "app_pages/manufacturing.py",
 ]
 
 

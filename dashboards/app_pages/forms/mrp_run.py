@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboards.amounts import format_day
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import qty
@@ -81,8 +82,8 @@ def convert(division_id: int) -> None:
                 action=_(ACTIONS[advice[a].action]),
                 quantity=qty(advice[a].quantity),
                 item=advice[a].item_code,
-                order_date=advice[a].order_date,
-                due_date=advice[a].due_date,
+                order_date=format_day(advice[a].order_date),
+                due_date=format_day(advice[a].due_date),
             ),
             key=f"mrp_convert_advice_{generation}",
         )
