@@ -71,6 +71,10 @@ SOURCE_TYPES = (
     "revaluation",  # a standard-cost item's stock revalued to a new standard cost
     # A non-ERP unit's trial balance brought into its ledger (docs/consolidation.md 4).
     "trial_balance",
+    # Manufacturing (docs/manufacturing.md 3, 7): a production order's issues, returns,
+    # hours, completions and close; an opening-stock import.
+    "production_order",
+    "opening_stock",
 )
 # What GX validates: the checked columns and the split difference, computed in DuckDB.
 GL_LINES_QUERY = (
