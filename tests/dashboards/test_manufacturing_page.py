@@ -438,3 +438,33 @@ def test_converting_advice_from_the_page_goes_through_the_service(page_env: str)
     assert [e.value for e in at.error] == ["MRP advice 1 does not exist."]
     assert count(page_env, "purchase_order") == 0
     assert count(page_env, "production_order") == 0
+
+
+@pytest.mark.pipeline
+def test_the_demo_manufacturer_reads_its_production_on_the_page(app_env: Any) -> None:
+    """The real pipeline's marts of the demo's MF01, as its production clerk sees them:
+    every figure there, WIP agreeing with the ledger, no refusal on any tab."""
+    at = open_page(PAGE, user="clerk9")
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="mfg_division").options == ["MF01 · Noordwind Productie B.V. (EUR)"]
+    metrics = _metrics(at)
+    assert set(metrics) == {
+        "Output value",
+        "Cost variance",
+        "Material loss %",
+        "On-time completion %",
+        "Work in progress",
+    }
+    assert metrics["Output value"][0] not in ("0.00", "–")
+    assert any("agrees with the WIP account" in s.value for s in at.success)
+    variances = report_frame(at, "mfg_variances")
+    assert set(variances["cost_type"]) <= {
+        "material",
+        "labour",
+        "machine",
+        "outsourced",
+        "overhead",
+    }
+    # What the cost types' rows add up to is what the orders behind them add up to.
+    at.selectbox(key="mfg_variance_drill_cost_type").set_value("material").run()
+    assert not at.error, [e.value for e in at.error]
