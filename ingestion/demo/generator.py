@@ -103,8 +103,11 @@ def generate(
     finally:
         engine.dispose()
     totals = books.control_totals(seed=seed, scale=scale, end=end_date)
+    wholesale = wholesale_totals(trades, years)
+    manufacturing = manufacturing_totals(demo.manufacturer, years)
+    # Stock is stock: the manufacturer's closing stock joins the trading divisions'.
+    wholesale["closing_stock"] |= manufacturing.pop("closing_stock", {})
     return dataclasses.replace(
-        totals, **wholesale_totals(trades, years), **manufacturing_totals(demo.manufacturer, years),
-        budget_versions=budgets.versions,
+        totals, **wholesale, **manufacturing, budget_versions=budgets.versions,
         budget_lines=budgets.lines,
     )

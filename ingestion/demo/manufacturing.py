@@ -1494,4 +1494,5 @@ def manufacturing_totals(plant: Manufacturer | None, years: list[int]) -> dict[s
             }
         },
         "closing_wip": {DIVISION: plant.closing_wip()},
+        "closing_stock": {DIVISION: plant.figures.stock_value},
     }

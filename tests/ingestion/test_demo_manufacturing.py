@@ -38,6 +38,7 @@ from transactional.manufacturing.models import (
 )
 from transactional.migrate import upgrade
 from transactional.organisation.models import Division, User
+from transactional.stock.models import StockMovement
 from transactional.wholesale.models import Item
 
 SEED = 7
@@ -116,6 +117,29 @@ def test_wip_reconciles_with_the_ledger_and_the_generator(
         .group_by(col(ProductionOrder.id), col(ProductionOrder.status))
     ).all()
     assert all(value == 0 for status, value in per_order if status == "closed")
+
+
+def test_stock_reconciles_with_the_ledger_and_the_generator(
+    company: Generated, session: Session, mf01: int
+) -> None:
+    """Components in and out (purchases, issues, backflush), products and parts in from
+    production and out on deliveries: the generator's stock book, the stock movements and
+    the inventory account agree."""
+    movements = Decimal(
+        session.exec(
+            select(func.coalesce(func.sum(StockMovement.value), 0)).where(
+                StockMovement.division_id == mf01
+            )
+        ).one()
+    )
+    assert movements == _account_balance(session, mf01, "3000")
+    assert movements == company.totals.closing_stock["MF01"] > 0
+    kinds = set(
+        session.exec(
+            select(StockMovement.movement_type).where(StockMovement.division_id == mf01)
+        ).all()
+    )
+    assert {"receipt", "production_issue", "production_receipt", "delivery"} <= kinds
 
 
 def test_variances_per_year_match_the_variance_accounts(
