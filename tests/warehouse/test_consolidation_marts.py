@@ -328,10 +328,10 @@ def test_an_unmapped_account_stops_the_consolidation_naming_it(
 def test_the_demo_acquisitions_cost_their_share_of_net_assets_at_a_price(built: Built) -> None:
     """The demo group's structure (ingestion/demo/group.py): every subsidiary is acquired
     on the books' first day, which the consolidation counts as pre-acquisition. NL01 is
-    founded (100 %, no goodwill), and so is MF01; HOLD pays 1.25 × its 80 % share of US01's net assets
-    (goodwill of a quarter of the share) and 0.80 × its 60 % of UK01's (a bargain purchase
-    gain of a fifth). The net assets at acquisition are worked out here from the raw
-    ledger lines, the mapping and the rates: minus the lines dated on or before the
+    founded (100 %, no goodwill), and so is MF01; HOLD pays 1.25 × its 80 % share of US01's
+    net assets (goodwill of a quarter of the share) and 0.80 × its 60 % of UK01's (a
+    bargain purchase gain of a fifth). The net assets at acquisition are worked out here
+    from the raw ledger lines, the mapping and the rates: minus the lines dated on or before the
     acquisition date on equity and P&L group accounts, each group account's sum at that
     day's rate rounded to cents (docs/consolidation.md section 2)."""
     divisions = {
