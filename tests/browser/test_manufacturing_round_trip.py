@@ -1,0 +1,386 @@
+"""MF01's production clerk makes one product in the browser: creates a production order,
+releases it, issues its materials, books more labour hours than planned, completes and
+closes it, refreshes the warehouse, and finds the order's labour variance on the
+Manufacturing page; then every table of the page downloads as a workbook.
+
+The expected variance is worked out here from the database (the order's planned hours,
+the hours booked and the work centre's labour rate), not read from the marts. Real parts
+only: the generated company (SQLite), the dagster refresh, a Streamlit server, Debian's
+Chromium driven by Playwright.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import col, select
+
+from tests.browser.conftest import settled_text, visit
+
+pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
+
+DIVISION = "MF01"
+USER = "clerk9"  # the demo's production clerk (right manufacture, division MF01 only)
+SHOTS = Path("/tmp/b1")
+ROW_HEIGHT = 35  # of Streamlit's grids
+# Columns typed into, counted from 0 among the grids' visible ones: material_issue.py's
+# "Quantity now", production_hours.py's "Labour hours now" and "Machine hours now".
+ISSUE_QUANTITY, HOURS_LABOUR, HOURS_MACHINE = 6, 6, 7
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of an order's grid: its key (material line or operation sequence) and the
+    quantity the order plans."""
+
+    key: int
+    planned: Decimal
+    labour_rate: Decimal = Decimal(0)
+
+
+def _session(url: str):  # type: ignore[no-untyped-def]
+    from transactional.database import make_engine, session_scope
+
+    return session_scope(make_engine(url))
+
+
+def _product(url: str) -> str:
+    """A made MF01 item one unit of which the stock can supply: its default BOM's
+    components bought or made (no phantom), untracked and on hand, its routing on work
+    centres only; the one with the fewest grid rows to type."""
+    from transactional.manufacturing.models import (
+        BillOfMaterials,
+        BomLine,
+        BomOperation,
+        ItemPlanning,
+    )
+    from transactional.organisation.models import Division
+    from transactional.stock.models import StockLevel
+    from transactional.wholesale.models import Item
+
+    found = []
+    with _session(url) as s:
+        division = s.exec(select(Division).where(Division.code == DIVISION)).one()
+        supply = {
+            p.item_id: p.supply
+            for p in s.exec(select(ItemPlanning).where(ItemPlanning.division_id == division.id))
+        }
+        for bom, item in s.exec(
+            select(BillOfMaterials, Item)
+            .join(Item, col(Item.id) == BillOfMaterials.item_id)
+            .where(BillOfMaterials.division_id == division.id, col(BillOfMaterials.is_default))
+        ):
+            if supply.get(item.id) != "make":
+                continue
+            lines = s.exec(select(BomLine).where(BomLine.bom_id == bom.id)).all()
+            operations = s.exec(select(BomOperation).where(BomOperation.bom_id == bom.id)).all()
+            if not lines or not operations or any(o.work_centre_id is None for o in operations):
+                continue
+
+            on_hand: dict[int, Decimal] = {}
+            for level in s.exec(
+                select(StockLevel).where(
+                    col(StockLevel.item_id).in_([line.component_id for line in lines])
+                )
+            ):
+                on_hand[level.item_id] = on_hand.get(level.item_id, Decimal(0)) + level.quantity
+            components = {line.component_id: s.get(Item, line.component_id) for line in lines}
+            if all(
+                (component := components[line.component_id]) is not None
+                and component.tracking == "none"
+                and supply.get(line.component_id) != "phantom"
+                and on_hand.get(line.component_id, Decimal(0))
+                >= line.quantity / bom.batch_quantity * (1 + line.scrap_pct / 100)
+                for line in lines
+            ):
+                found.append((len(lines) + 2 * len(operations), item.code))
+    assert found, f"no item of {DIVISION} can be made from stock"
+    return str(min(found)[1])
+
+
+def _order(url: str, number: str) -> tuple[int, list[Line], list[Line]]:
+    """The order's id, its material lines and its operations (with the labour rate of
+    their work centre, as the master data says now)."""
+    from transactional.manufacturing.models import (
+        ProductionOrder,
+        ProductionOrderMaterial,
+        ProductionOrderOperation,
+        WorkCentre,
+    )
+
+    with _session(url) as s:
+        order = s.exec(select(ProductionOrder).where(ProductionOrder.number == number)).one()
+        materials = [
+            Line(m.line_number, m.quantity)
+            for m in s.exec(
+                select(ProductionOrderMaterial)
+                .where(ProductionOrderMaterial.order_id == order.id)
+                .order_by(col(ProductionOrderMaterial.line_number))
+            )
+        ]
+        operations = []
+        for op in s.exec(
+            select(ProductionOrderOperation)
+            .where(ProductionOrderOperation.order_id == order.id)
+            .order_by(col(ProductionOrderOperation.sequence))
+        ):
+            centre = s.get(WorkCentre, op.work_centre_id)
+            assert centre is not None, f"{number}: operation {op.sequence} has no work centre"
+            operations.append(Line(op.sequence, op.planned_hours, centre.labour_rate))
+        return int(order.id or 0), materials, operations
+
+
+def _posted(
+    url: str, order_id: int
+) -> tuple[dict[int, Decimal], dict[int, tuple[Decimal, Decimal]]]:
+    """What is on the order now: issued per material line, (labour, machine) hours booked
+    per operation."""
+    from transactional.manufacturing.models import (
+        ProductionOrderMaterial,
+        ProductionOrderOperation,
+    )
+
+    with _session(url) as s:
+        issued = {
+            m.line_number: m.quantity_issued
+            for m in s.exec(
+                select(ProductionOrderMaterial).where(ProductionOrderMaterial.order_id == order_id)
+            )
+        }
+        booked = {
+            o.sequence: (o.labour_hours, o.machine_hours)
+            for o in s.exec(
+                select(ProductionOrderOperation).where(
+                    ProductionOrderOperation.order_id == order_id
+                )
+            )
+        }
+    return issued, booked
+
+
+def _status(url: str, order_id: int) -> str:
+    from transactional.manufacturing.models import ProductionOrder
+
+    with _session(url) as s:
+        order = s.get(ProductionOrder, order_id)
+        assert order is not None
+        return str(order.status)
+
+
+def _text(value: Decimal) -> str:
+    """A quantity as a clerk types it (no exponent, no trailing zeros)."""
+    return f"{value.normalize():f}"
+
+
+def _idle(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until Streamlit has finished the rerun the last action started."""
+    quiet = 0
+    for _ in range(100):
+        page.wait_for_timeout(300)
+        quiet = 0 if page.locator('[data-testid="stStatusWidget"]').is_visible() else quiet + 1
+        if quiet >= 3:
+            return
+
+
+def _choose(page, key: str, typed: str) -> None:  # type: ignore[no-untyped-def]
+    """Choose the option starting with ``typed`` in the select box whose key starts with
+    ``key`` (the forms number their keys by generation)."""
+    box = page.locator(f'[class*="st-key-{key}"]').first
+    box.scroll_into_view_if_needed()
+    box.locator("input").click()
+    page.keyboard.type(typed, delay=20)
+    page.get_by_role("option", name=re.compile(rf"^{re.escape(typed)}")).first.click()
+    _idle(page)
+
+
+def _notice(page, what: str, number: str) -> None:  # type: ignore[no-untyped-def]
+    """The form's success notice for ``number``; a refusal fails with its message."""
+    done = page.get_by_text(re.compile(rf"Posted {re.escape(what)} {re.escape(number)}"))
+    refused = page.locator('[data-testid="stAlertContentError"]')
+    for _ in range(120):
+        if done.count():
+            return
+        if refused.count():
+            pytest.fail(f"{what} of {number} refused: {refused.first.inner_text()}")
+        page.wait_for_timeout(500)
+    pytest.fail(f"no notice of {what} {number}: {page.locator('body').inner_text()[-1500:]}")
+
+
+def _column(page, column: int, rows: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """One column of the form's grid as the page shows it (its accessible table names
+    each cell by column and row; a column scrolled out of view has none)."""
+    frame = page.locator('[data-testid="stDataFrame"]').first
+    shown = []
+    for row in range(rows):
+        cell = frame.locator(f'[data-testid="glide-cell-{column}-{row}"]')
+        shown.append(cell.inner_text().strip() if cell.count() else "")
+    return shown
+
+
+def _type_column(page, column: int, values: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Type ``values`` down one column of the form's grid, from its first row, until the
+    grid shows them. The grid is a canvas: select the first cell, walk right to the column,
+    then per row open the editor, replace its text and commit (Enter moves down). The
+    canvas sometimes drops key presses on a loaded machine: type again, as a clerk would."""
+    for _attempt in range(4):
+        frame = page.locator('[data-testid="stDataFrame"]').first
+        frame.scroll_into_view_if_needed()
+        grid = frame.bounding_box()
+        assert grid is not None
+        page.mouse.click(grid["x"] + 20, grid["y"] + ROW_HEIGHT * 1.5)
+        page.wait_for_timeout(300)
+        for _ in range(column):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(100)
+        for value in values:
+            page.keyboard.press("Enter")
+            page.wait_for_timeout(300)
+            page.keyboard.press("Control+A")
+            page.keyboard.type(value, delay=30)
+            page.wait_for_timeout(200)
+            page.keyboard.press("Enter")
+            page.wait_for_timeout(300)
+        page.keyboard.press("Escape")
+        shown = _column(page, column, len(values))
+        if shown == values:
+            return
+    pytest.fail(f"the grid shows {shown}, typed {values}")
+
+
+def _download_all(page, folder: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    """Press every visible "Download as Excel" button once; each gives a workbook with a
+    table under its header."""
+    names = []
+    buttons = page.locator('[data-testid="stDownloadButton"] button:visible')
+    for i in range(buttons.count()):
+        button = buttons.nth(i)
+        button.scroll_into_view_if_needed()
+        with page.expect_download(timeout=60_000) as info:
+            button.click()
+        download = info.value
+        target = folder / download.suggested_filename
+        download.save_as(target)
+        data = target.read_bytes()
+        assert data[:2] == b"PK", f"{download.suggested_filename} is not an xlsx"
+        sheet = load_workbook(BytesIO(data)).active
+        assert sheet is not None and sheet.max_row > 1, download.suggested_filename
+        names.append(download.suggested_filename)
+    return names
+
+
+def test_order_made_in_the_browser_shows_its_labour_variance(page, app_url: str, stack_env) -> None:
+    url = stack_env["ERP_DATABASE_URL"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    product = _product(url)
+
+    # 1. A production order for one unit, by hand; then released.
+    visit(page, app_url, "production_order", user=USER)
+    page.get_by_role("button", name="Create order").wait_for()
+    _choose(page, "production_order_item_", product)
+    page.get_by_role("textbox", name="Quantity", exact=True).fill("1")
+    page.get_by_role("textbox", name="Description", exact=True).fill("Browser round trip")
+    page.get_by_role("button", name="Create order").click()
+    created = page.get_by_text(re.compile(r"Posted production order PO-\d{4}-\d{5}"))
+    created.first.wait_for(timeout=60_000)
+    number = re.search(r"PO-\d{4}-\d{5}", created.first.inner_text()).group(0)  # type: ignore[union-attr]
+    order_id, materials, operations = _order(url, number)
+    assert materials and operations, (number, materials, operations)
+    _choose(page, "production_release_order_", number)
+    page.get_by_role("button", name="Release", exact=True).click()
+    _notice(page, "release of production order", number)
+    page.screenshot(path=str(SHOTS / "1_released.png"), full_page=True)
+    assert _status(url, order_id) == "released"
+
+    # 2. Its materials, as planned.
+    visit(page, app_url, "material_issue", user=USER)
+    _choose(page, "material_issue_order_", number)
+    _type_column(page, ISSUE_QUANTITY, [_text(m.planned) for m in materials])
+    page.screenshot(path=str(SHOTS / "2_issue_typed.png"), full_page=True)
+    page.get_by_role("button", name="Post").click()
+    _notice(page, "material issue", number)
+    issued, _booked = _posted(url, order_id)
+    assert issued == {m.key: m.planned for m in materials}, issued
+
+    # 3. Hours: one labour hour more than planned (rounded up), machines as planned.
+    labour = {o.key: o.planned.to_integral_value(ROUND_CEILING) + 1 for o in operations}
+    machine = {o.key: o.planned.to_integral_value(ROUND_CEILING) for o in operations}
+    visit(page, app_url, "production_hours", user=USER)
+    _choose(page, "production_hours_order_", number)
+    _type_column(page, HOURS_LABOUR, [_text(labour[o.key]) for o in operations])
+    _type_column(page, HOURS_MACHINE, [_text(machine[o.key]) for o in operations])
+    page.screenshot(path=str(SHOTS / "3_hours_typed.png"), full_page=True)
+    page.get_by_role("button", name="Book").click()
+    _notice(page, "hours", number)
+    _issued, booked = _posted(url, order_id)
+    assert booked == {k: (labour[k], machine[k]) for k in labour}, booked
+
+    # 4. Completed, then closed: what is left on WIP becomes the variances.
+    visit(page, app_url, "production_completion", user=USER)
+    _choose(page, "production_completion_order_", number)
+    page.get_by_role("textbox", name="Quantity completed now").fill("1")
+    page.get_by_role("button", name="Complete", exact=True).click()
+    _notice(page, "completion", number)
+    assert _status(url, order_id) == "completed"
+    _choose(page, "production_close_order_", number)
+    page.get_by_role("button", name="Close order").click()
+    _notice(page, "close of production order", number)
+    assert _status(url, order_id) == "closed"
+    page.screenshot(path=str(SHOTS / "4_closed.png"), full_page=True)
+
+    # The labour variance, worked out here: the hours booked at the work centre's rate
+    # (each booking rounded to the cent) less the standard, the planned hours at that
+    # rate for the one unit completed (rounded to the cent).
+    actual = sum(
+        ((booked[o.key][0] * o.labour_rate).quantize(CENT, ROUND_HALF_UP) for o in operations),
+        Decimal(0),
+    )
+    standard = sum((o.planned * o.labour_rate for o in operations), Decimal(0)).quantize(
+        CENT, ROUND_HALF_UP
+    )
+    variance = actual - standard
+    assert variance > 0, (actual, standard)  # more hours than planned: unfavourable
+    shown = f"{variance:,.2f}"
+
+    # 5. The warehouse refreshed from the form.
+    page.locator(".st-key-production_close_posted_refresh button").click()
+    outcome = page.get_by_text(re.compile("Warehouse refreshed|The refresh failed")).first
+    outcome.wait_for(timeout=420_000)
+    assert "Warehouse refreshed" in outcome.inner_text(), outcome.inner_text()
+
+    # 6. Insights -> Manufacturing: the labour variances' orders list this one.
+    visit(page, app_url, "manufacturing", user=USER)
+    page.get_by_text("Cost variances").first.wait_for()
+    main = page.locator('[data-testid="stMain"]')
+    settled_text(page, main)
+    _choose(page, "mfg_variance_drill_cost_type", "labour")
+    summary = main.get_by_text(re.compile(r"Orders behind labour")).first
+    settled_text(page, summary)
+    orders = page.locator(".st-key-mfg_variance_orders")
+    orders.wait_for()
+    rows = [
+        r
+        for r in orders.locator("tr").all_inner_texts()
+        if r.split("\t")[0].strip() == number or r.startswith(number)
+    ]
+    assert rows, f"{number} is not among the orders behind labour: {orders.inner_text()}"
+    assert shown in rows[0], (shown, rows[0])
+    _choose(page, "mfg_order_drill_variance", number)
+    movements = main.get_by_text(re.compile(rf"{number}: every movement")).first
+    assert "add up to €0.00" in settled_text(page, movements)
+    page.screenshot(path=str(SHOTS / "5_variance.png"), full_page=True)
+
+    # 7. Every table of the page downloads: each tab's, the drill-downs' picked above too.
+    downloaded = []
+    for tab in page.get_by_role("tab").all():
+        tab.click()
+        _idle(page)
+        downloaded += _download_all(page, SHOTS)
+    page.screenshot(path=str(SHOTS / "6_last_tab.png"), full_page=True)
+    assert len(downloaded) == len(set(downloaded)) and len(downloaded) >= 6, downloaded
