@@ -167,7 +167,9 @@ weeks as (
     select
         production_order_operation_id,
         {{ week_start('date_day') }} as week_start,
-        count(*) as working_days
+        -- integer, not count's bigint: Spark would widen remaining x days past 38 digits
+        -- and cut the product's scale to 6 decimals.
+        cast(count(*) as integer) as working_days
     from working_days
     group by production_order_operation_id, {{ week_start('date_day') }}
 
@@ -175,7 +177,7 @@ weeks as (
 
 spans as (
 
-    select production_order_operation_id, count(*) as order_working_days
+    select production_order_operation_id, cast(count(*) as integer) as order_working_days
     from working_days
     group by production_order_operation_id
 
