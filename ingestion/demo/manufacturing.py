@@ -58,6 +58,7 @@ WAREHOUSE = ("MAIN", "Fabriek Zwolle")
 # and buys in lots of a few months, so it adds little to the generator's time.
 ORDERS_PER_SCALE = 24.0
 MIN_ORDERS = 0.9
+BOMS_BEFORE_BOOKS_DAYS = 90  # the BOMs hold from this long before the first fiscal year
 MAKE_COVER_DAYS = 150  # a stock production order covers this many days of use
 BUY_COVER_DAYS = 120
 GROWTH = 0.08  # a year
@@ -523,7 +524,10 @@ def set_up_manufacturer(
             version="1",
             description=m.name,
             batch_quantity=Decimal(m.batch),
-            valid_from=first_day,
+            # The engineering is older than the books: a sub-order of a make-to-order
+            # order of the first days starts (due - lead time) before 1 January, and
+            # needs a BOM valid then (scale 1 failed on it).
+            valid_from=first_day - timedelta(days=BOMS_BEFORE_BOOKS_DAYS),
             is_default=True,
             lines=[
                 boms.BomLineDraft(component=c, quantity=Decimal(q), scrap_pct=Decimal(s))
