@@ -46,6 +46,8 @@ from ingestion.demo.wholesale import PRIORITY, Event, SalesOrder, Trade
 from transactional.manufacturing import production_orders as orders_service
 from transactional.manufacturing import production_postings as postings
 from transactional.manufacturing.models import ProductionOrder
+from transactional.manufacturing.mrp import run_mrp
+from transactional.manufacturing.sales_plan import set_sales_plan
 from transactional.relations.services import create_relation
 from transactional.sales import orders as sales_orders
 from transactional.wholesale import items as item_service
@@ -1418,6 +1420,7 @@ class Manufacturer(Trade):
         super().run_month(session, month)
         if month.last >= self.end:
             self._plan_sales_ahead(session, month)
+            self._run_mrp(session)
 
     def _on_open_work(self, session: Session, event: Event, rng: random.Random) -> None:
         """Work the books end in the middle of: a stock order released, issued and half
@@ -1439,8 +1442,6 @@ class Manufacturer(Trade):
 
     def _plan_sales_ahead(self, session: Session, month: Month) -> None:
         """The sales plan of the months after the end: expected units per product."""
-        from transactional.manufacturing.sales_plan import set_sales_plan
-
         daily = self._daily_sales()
         start = month.month_end + timedelta(days=1)
         for _ in range(SALES_PLAN_MONTHS):
@@ -1460,6 +1461,19 @@ class Manufacturer(Trade):
                     period_days=(following - start).days + 1,
                 )
             start = following + timedelta(days=1)
+
+    def _run_mrp(self, session: Session) -> None:
+        """The planner's MRP run in the week after the books end (weekly buckets over half
+        a year), so the demo opens with advice, pegging and the planned load."""
+        after = self.end + timedelta(days=1)
+        run_mrp(
+            session=session,
+            user=self.clerk(0, self.end),
+            division=DIVISION,
+            start=after + timedelta(days=(7 - after.weekday()) % 7),
+            bucket="week",
+            buckets=26,
+        )
 
     def closing_wip(self) -> Decimal:
         return sum((job.wip for job in self.jobs.values()), Decimal(0))

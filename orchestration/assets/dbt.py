@@ -45,7 +45,7 @@ from orchestration.resources import ErpWarehouse
 from orchestration.stages import stage
 from transactional import settings
 
-MART_GROUPS = ("core", "finance", "wholesale")
+MART_GROUPS = ("core", "finance", "wholesale", "consolidation", "manufacturing")
 # dbt writes its artifacts per invocation under target/runs/<run>; keep the newest few.
 KEEP_TARGETS = 5
 

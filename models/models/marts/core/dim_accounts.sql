@@ -28,7 +28,8 @@ classified as (
         end as pl_section,
         case
             when account_class = 'asset' and reporting_category = 'fixed_assets' then 'Fixed assets'
-            when account_class = 'asset' and reporting_category = 'inventory' then 'Inventory'
+            when account_class = 'asset'
+                and reporting_category in ('inventory', 'work_in_progress') then 'Inventory'
             when account_class = 'asset' and reporting_category = 'receivables' then 'Receivables'
             when account_class = 'asset' and reporting_category = 'cash' then 'Cash and bank'
             when account_class = 'asset' then 'Other current assets'
