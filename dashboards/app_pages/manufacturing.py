@@ -605,6 +605,8 @@ def _whatif_grid(weeks: pd.DataFrame, centre: int) -> pd.DataFrame:
         key=f"{WHATIF_KEY}_{generation}_{centre}",
         hide_index=True,
         num_rows="fixed",
+        # An empty new quantity keeps the order's; Streamlit would write "None" in it.
+        placeholder="",
         disabled=["order_number", "item_code", "status", "start_date", "due_date", "quantity"],
         column_config={
             "order_id": None,

@@ -27,7 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
 
 DIVISION = "MF01"
 USER = "clerk9"  # the demo's production clerk (right manufacture, division MF01 only)
-SHOTS = Path("/tmp/b1")
 ROW_HEIGHT = 35  # of Streamlit's grids
 # Columns typed into, counted from 0 among the grids' visible ones: material_issue.py's
 # "Quantity now", production_hours.py's "Labour hours now" and "Machine hours now".
@@ -200,6 +199,17 @@ def _choose(page, key: str, typed: str) -> None:  # type: ignore[no-untyped-def]
     _idle(page)
 
 
+def _drill(page, key: str, table: str) -> None:  # type: ignore[no-untyped-def]
+    """Choose the first option of the drill-down select box ``key``; wait for the table
+    ``table`` it opens and that table's download button."""
+    box = page.locator(f".st-key-{key}").first
+    box.scroll_into_view_if_needed()
+    box.locator("input").click()
+    page.get_by_role("option").first.click()
+    page.locator(f".st-key-{table}_xlsx button").wait_for(timeout=60_000)
+    _idle(page)
+
+
 def _notice(page, what: str, number: str) -> None:  # type: ignore[no-untyped-def]
     """The form's success notice for ``number``; a refusal fails with its message."""
     done = page.get_by_text(re.compile(rf"Posted {re.escape(what)} {re.escape(number)}"))
@@ -275,10 +285,16 @@ def _download_all(page, folder: Path) -> list[str]:  # type: ignore[no-untyped-d
     return names
 
 
-def test_order_made_in_the_browser_shows_its_labour_variance(page, app_url: str, stack_env) -> None:
+def test_order_made_in_the_browser_shows_its_labour_variance(
+    page, app_url: str, stack_env, tmp_path: Path
+) -> None:
     url = stack_env["ERP_DATABASE_URL"]
-    SHOTS.mkdir(parents=True, exist_ok=True)
     product = _product(url)
+
+    # 0. An MRP run, so that the page has advice and pegging to show (and download).
+    visit(page, app_url, "mrp_run", user=USER)
+    page.get_by_role("button", name="Run MRP").click()
+    _notice(page, "MRP run", "#")
 
     # 1. A production order for one unit, by hand; then released.
     visit(page, app_url, "production_order", user=USER)
@@ -295,14 +311,14 @@ def test_order_made_in_the_browser_shows_its_labour_variance(page, app_url: str,
     _choose(page, "production_release_order_", number)
     page.get_by_role("button", name="Release", exact=True).click()
     _notice(page, "release of production order", number)
-    page.screenshot(path=str(SHOTS / "1_released.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "1_released.png"), full_page=True)
     assert _status(url, order_id) == "released"
 
     # 2. Its materials, as planned.
     visit(page, app_url, "material_issue", user=USER)
     _choose(page, "material_issue_order_", number)
     _type_column(page, ISSUE_QUANTITY, [_text(m.planned) for m in materials])
-    page.screenshot(path=str(SHOTS / "2_issue_typed.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "2_issue_typed.png"), full_page=True)
     page.get_by_role("button", name="Post").click()
     _notice(page, "material issue", number)
     issued, _booked = _posted(url, order_id)
@@ -315,7 +331,7 @@ def test_order_made_in_the_browser_shows_its_labour_variance(page, app_url: str,
     _choose(page, "production_hours_order_", number)
     _type_column(page, HOURS_LABOUR, [_text(labour[o.key]) for o in operations])
     _type_column(page, HOURS_MACHINE, [_text(machine[o.key]) for o in operations])
-    page.screenshot(path=str(SHOTS / "3_hours_typed.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "3_hours_typed.png"), full_page=True)
     page.get_by_role("button", name="Book").click()
     _notice(page, "hours", number)
     _issued, booked = _posted(url, order_id)
@@ -332,7 +348,7 @@ def test_order_made_in_the_browser_shows_its_labour_variance(page, app_url: str,
     page.get_by_role("button", name="Close order").click()
     _notice(page, "close of production order", number)
     assert _status(url, order_id) == "closed"
-    page.screenshot(path=str(SHOTS / "4_closed.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "4_closed.png"), full_page=True)
 
     # The labour variance, worked out here: the hours booked at the work centre's rate
     # (each booking rounded to the cent) less the standard, the planned hours at that
@@ -374,13 +390,36 @@ def test_order_made_in_the_browser_shows_its_labour_variance(page, app_url: str,
     _choose(page, "mfg_order_drill_variance", number)
     movements = main.get_by_text(re.compile(rf"{number}: every movement")).first
     assert "add up to €0.00" in settled_text(page, movements)
-    page.screenshot(path=str(SHOTS / "5_variance.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "5_variance.png"), full_page=True)
 
-    # 7. Every table of the page downloads: each tab's, the drill-downs' picked above too.
+    # 7. Every table of the page downloads once, the drill-downs' too: pick one row of
+    # each tab's drill-down first (the variance tab's are picked above).
+    drills = {
+        "Material loss": ("mfg_loss_drill", "mfg_loss_orders"),
+        "Lead times": ("mfg_order_drill_lead", "mfg_order_transactions_lead"),
+        "MRP advice": ("mfg_advice_drill", "mfg_mrp_pegging"),
+    }
     downloaded = []
     for tab in page.get_by_role("tab").all():
+        name = tab.inner_text().strip()
         tab.click()
         _idle(page)
-        downloaded += _download_all(page, SHOTS)
-    page.screenshot(path=str(SHOTS / "6_last_tab.png"), full_page=True)
-    assert len(downloaded) == len(set(downloaded)) and len(downloaded) >= 6, downloaded
+        if name in drills:
+            _drill(page, *drills[name])
+        downloaded += _download_all(page, tmp_path)
+        page.screenshot(path=str(tmp_path / f"6_{name}.png"), full_page=True)
+    expected = {
+        "production_variances_by_cost_type.xlsx",
+        "production_variance_orders.xlsx",
+        f"production_transactions_{number}.xlsx",
+        "material_loss.xlsx",
+        "material_loss_orders.xlsx",
+        "production_lead_times.xlsx",
+        "wip_position.xlsx",
+        "capacity_load.xlsx",
+        "mrp_advice.xlsx",
+        "mrp_pegging.xlsx",
+    }
+    # The lead times' drill-down is this order's movements again (a second workbook).
+    assert expected <= set(downloaded), sorted(expected - set(downloaded))
+    assert len(downloaded) == len(expected) + 1, downloaded
