@@ -148,7 +148,8 @@ def snapshot_counts(db: Path) -> dict[str, int]:
             ),
             "open sales order lines": one(
                 "select count(*) from sales_order_line l join sales_order o on o.id = l.order_id"
-                " where o.division_id = ? and o.status = 'order' and l.quantity > l.quantity_delivered"
+                " where o.division_id = ? and o.status = 'order'"
+                " and l.quantity > l.quantity_delivered"
             ),
             "sales plan rows": one("select count(*) from sales_plan where division_id = ?"),
         }
@@ -613,6 +614,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--pg-url", help="PostgreSQL server: also time run_mrp on a copy")
     parser.add_argument(
+        "--mrp-only", action="store_true", help="time run_mrp and stop (no refresh, no page)"
+    )
+    parser.add_argument(
         "--reuse", action="store_true", help="keep the published warehouse and its refresh figures"
     )
     parser.add_argument("--runs", type=int, default=20, help="page loads measured (default 20)")
@@ -633,12 +637,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     label = label_of(work.db)
     log(f"{label} in {work.db}; {machine}")
     tables = mrp_tables(work, args.pg_url, args.mrp_runs)
+    if args.mrp_only:
+        print("\n\n".join(t.markdown() for t in tables))
+        return 0
     if args.mrp_runs > 0:
         args.reuse = False  # new MRP runs: the warehouse must be refreshed to show them
     figures = refresh(work, args.reuse)
     summary, detail, marts = page_tables(work, args.runs)
     load = os.getloadavg()
-    machine += f" Load average at the end: {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}."
+    machine += f"; at the end: {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}."
     section = markdown(
         label, machine, [summary, *tables, refresh_table(figures), marts, detail], args.workdir
     )
