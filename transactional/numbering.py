@@ -33,9 +33,9 @@ PREFIXES = {
     "stock_transfer": "TR",
     "stock_count": "CT",
     "revaluation": "RV",
-    # Production orders (docs/manufacturing.md §3): PO-2025-00001, apart from purchase
-    # orders' PO2025-00001.
-    "production": "PO-",
+    # Production (manufacturing) orders, docs/manufacturing.md §3: MO-2025-00001, apart from
+    # purchase orders' PO2025-00001.
+    "production": "MO-",
     "opening_stock": "OS",  # an opening-stock import (docs/manufacturing.md §7)
 }
 

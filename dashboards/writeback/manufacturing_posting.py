@@ -122,7 +122,7 @@ def plan_changes(grid: pd.DataFrame) -> list[PlanChange]:
 
 
 def describe_changes(changes: list[PlanChange]) -> str:
-    """The what-if in a workbook's header: ``PO-2026-0001 +2 weeks; PO-2026-0003 x 40``."""
+    """The what-if in a workbook's header: ``MO-2026-0001 +2 weeks; MO-2026-0003 x 40``."""
     parts = []
     for c in changes:
         bits = []

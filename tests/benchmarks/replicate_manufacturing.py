@@ -22,7 +22,7 @@ copies' products and components are not sold or bought: the stock *quantities* p
 from the movements no longer match ``stock_level`` (no check compares them); audit rows
 of the copies are not made; the MRP runs are not copied (run MRP again).
 
-Numbering: copy ``k`` of order ``PO-2025-000123`` is ``PO-2025-000123.k`` (so copies are
+Numbering: copy ``k`` of order ``MO-2025-000123`` is ``MO-2025-000123.k`` (so copies are
 recognisable); its entries take numbers ``n + k*N`` in their journal and fiscal year
 (``N`` the highest there), their document numbers get the same ``.k``; the journals'
 sequences move past the last copy, so posting afterwards continues the series.

@@ -4,17 +4,17 @@ hand-worked rows, so the Manufacturing page's tests know every figure.
 Division UK (id 2, GBP) of the contract warehouse manufactures; HOLD (id 1) does not.
 
 Product P1 (standard per unit: material 45, labour 18, machine 10, overhead 5 = 78):
-- PO-2025-00001 (order 1): 10 made, due 1 March 2025, completed 5 March (4 days late),
+- MO-2025-00001 (order 1): 10 made, due 1 March 2025, completed 5 March (4 days late),
   closed 6 March. Actual: material 500 (C1: 50 issued against 45 standard at 10), labour
   200 (10 h), machine 100 (5 h), overhead 50; completion -780; variances material 50,
   labour 20 (posted -70 at close), WIP 0 after it.
-- PO-2025-00002 (order 2): 10 made in June, on time, exactly at standard (780).
-- PO-2024-00001 (order 3): last year, 10 made in February 2024, on time; material 440 (C1
+- MO-2025-00002 (order 2): 10 made in June, on time, exactly at standard (780).
+- MO-2024-00001 (order 3): last year, 10 made in February 2024, on time; material 440 (C1
   44 against 45: a saving of 1 unit, -10), the rest at standard: variance -10.
-- PO-2025-00003 (order 4): released, 300 of C1 issued on 10 November 2025: WIP 300 at the
+- MO-2025-00003 (order 4): released, 300 of C1 issued on 10 November 2025: WIP 300 at the
   end of November and December. Its operation 10 on WC1 has 20 hours left, spread over
   its two weeks (29 Dec 2025 - 9 Jan 2026): 10 and 10.
-- PO-2026-00001 (order 5): planned, 1 setup + 14 run hours a week on WC1 in the weeks of
+- MO-2026-00001 (order 5): planned, 1 setup + 14 run hours a week on WC1 in the weeks of
   5 and 12 January 2026 (30 hours left).
 
 So, through December 2025 against 2024: output 1,560 against 780, cost variance 70
@@ -279,11 +279,11 @@ WC1, WC2 = 1, 2
 # Order ids: as a fresh ledger numbers the orders a test creates in this order.
 ORDER_2025_1, ORDER_2025_2, ORDER_2024, ORDER_OPEN, ORDER_PLANNED = 1, 2, 3, 4, 5
 NUMBERS = {
-    ORDER_2025_1: "PO-2025-00001",
-    ORDER_2025_2: "PO-2025-00002",
-    ORDER_2024: "PO-2024-00001",
-    ORDER_OPEN: "PO-2025-00003",
-    ORDER_PLANNED: "PO-2026-00001",
+    ORDER_2025_1: "MO-2025-00001",
+    ORDER_2025_2: "MO-2025-00002",
+    ORDER_2024: "MO-2024-00001",
+    ORDER_OPEN: "MO-2025-00003",
+    ORDER_PLANNED: "MO-2026-00001",
 }
 STANDARD = {
     "material": D(45),
@@ -342,7 +342,7 @@ def _transactions() -> list[tuple]:
 
     c1 = {"item_id": C1, "item_code": "C1"}
     op = {"operation_id": 1, "work_centre_id": WC1, "work_centre_code": "WC1"}
-    # PO-2025-00001: over on material and labour.
+    # MO-2025-00001: over on material and labour.
     add(
         ORDER_2025_1,
         "closed",
@@ -369,7 +369,7 @@ def _transactions() -> list[tuple]:
     )
     add(ORDER_2025_1, "closed", date(2025, 3, 6), "variance", "material", "-50")
     add(ORDER_2025_1, "closed", date(2025, 3, 6), "variance", "labour", "-20")
-    # PO-2025-00002: exactly at standard.
+    # MO-2025-00002: exactly at standard.
     add(
         ORDER_2025_2,
         "closed",
@@ -394,7 +394,7 @@ def _transactions() -> list[tuple]:
         item_id=P1,
         item_code="P1",
     )
-    # PO-2024-00001: a unit of C1 saved.
+    # MO-2024-00001: a unit of C1 saved.
     add(
         ORDER_2024,
         "closed",
@@ -420,7 +420,7 @@ def _transactions() -> list[tuple]:
         item_code="P1",
     )
     add(ORDER_2024, "closed", date(2024, 2, 21), "variance", "material", "10")
-    # PO-2025-00003: open, holding 300.
+    # MO-2025-00003: open, holding 300.
     add(
         ORDER_OPEN,
         "released",
@@ -622,7 +622,7 @@ def _wip() -> list[tuple]:
         for period in range(1, 13):
             end = date(year, period, calendar.monthrange(year, period)[1])
             wip = sum((r[21] for r in moves if r[8] <= end), D(0))
-            open_orders = 1 if wip else 0  # PO-2025-00001 in February 2025, then PO-2025-00003
+            open_orders = 1 if wip else 0  # MO-2025-00001 in February 2025, then MO-2025-00003
             rows.append(
                 (
                     UK,

@@ -208,9 +208,9 @@ def test_a_production_order_is_created_by_hand_and_released(ledger: Engine) -> N
     _click(at, "Create order")
     assert not at.error, [e.value for e in at.error]
     (order,) = _orders(ledger)
-    assert (order.number, order.status, order.quantity) == ("PO-2025-00001", "planned", 10)
+    assert (order.number, order.status, order.quantity) == ("MO-2025-00001", "planned", 10)
     assert (order.start_date, order.due_date) == (date(2025, 3, 10), date(2025, 3, 14))
-    assert any("PO-2025-00001" in s.value for s in at.success)
+    assert any("MO-2025-00001" in s.value for s in at.success)
     # Release it in the same page.
     at.selectbox(key="production_release_order_0").set_value(order.id)
     _click(at, "Release")

@@ -150,7 +150,7 @@ def test_the_sidebar_period_filters_every_figure(page_env: str) -> None:
     at = open_page(PAGE, user="accountant")
     at.sidebar.selectbox(key="filter_period").set_value(3).run()
     assert not at.exception, [e.message for e in at.exception]
-    # Through March 2025 against through March 2024: PO-2025-00001 against PO-2024-00001.
+    # Through March 2025 against through March 2024: MO-2025-00001 against MO-2024-00001.
     metrics = _metrics(at)
     assert metrics["Output value"] == ("780.00", "+0.00")
     assert metrics["Cost variance"] == ("70.00", "+80.00")
@@ -175,8 +175,8 @@ def test_a_variance_drills_down_to_its_orders_and_their_movements(page_env: str)
     at.selectbox(key="mfg_variance_drill_cost_type").set_value("material").run()
     orders = report_frame(at, "mfg_variance_orders")
     assert orders[["order_number", "variance"]].values.tolist() == [
-        ["PO-2025-00001", 50.0],
-        ["PO-2025-00002", 0.0],
+        ["MO-2025-00001", 50.0],
+        ["MO-2025-00002", 0.0],
     ]
     assert "order_id" not in orders.columns
     assert not at.error, [e.value for e in at.error]
@@ -200,13 +200,13 @@ def test_material_loss_and_lead_times_with_their_drill_downs(page_env: str) -> N
     at.selectbox(key="mfg_loss_drill").set_value(contract.C1).run()
     behind = report_frame(at, "mfg_loss_orders")
     assert behind[["order_number", "loss_value"]].values.tolist() == [
-        ["PO-2025-00001", 50.0],
-        ["PO-2025-00002", 0.0],
+        ["MO-2025-00001", 50.0],
+        ["MO-2025-00002", 0.0],
     ]
     lead = report_frame(at, "mfg_lead_times")
     assert lead[["order_number", "days_late"]].values.tolist() == [
-        ["PO-2025-00001", 4],
-        ["PO-2025-00002", -5],
+        ["MO-2025-00001", 4],
+        ["MO-2025-00002", -5],
     ]
     assert any("2 orders completed, 1 of them late." in m.value for m in at.markdown)
 
@@ -233,7 +233,7 @@ def test_the_capacity_what_if_changes_the_load_without_writing(page_env: str) ->
     assert load["load_hours"].tolist() == [10.0, 25.0, 15.0]
     assert load["available_hours"].tolist() == [40.0, 40.0, 40.0]
     assert "whatif_hours" not in load.columns
-    # Move the planned order PO-2026-00001 a week later.
+    # Move the planned order MO-2026-00001 a week later.
     at.session_state[f"mfg_whatif_0_{contract.WC1}"] = {
         "edited_rows": {1: {"shift_weeks": 1}},
         "added_rows": [],

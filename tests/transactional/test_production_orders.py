@@ -241,7 +241,7 @@ def test_life_cycle_by_hand(engine) -> None:
     with session_scope(engine) as s:
         order = s.get(ProductionOrder, order_id)
         assert order is not None
-        assert order.number == "PO-2025-00001" and order.status == "planned"
+        assert order.number == "MO-2025-00001" and order.status == "planned"
         # 10 tables = 5 batches: LEG 5 x 8 x 1.05 = 42, TOP 5 x 2 = 10; the saw
         # (1 + 3 x 5) / 0.8 = 20 h; painting outsourced.
         mats = {_code(s, m.item_id): m.quantity for m in po.order_materials(s, order_id)}
@@ -522,7 +522,7 @@ def test_sub_orders_and_phantoms(engine) -> None:
         assert [(_code(s, x.item_id), x.quantity, x.due_date, x.start_date) for x in subs] == [
             ("FRAME", D(3), date(2025, 3, 10), date(2025, 3, 7))
         ]
-        assert subs[0].status == "planned" and subs[0].number == "PO-2025-00002"
+        assert subs[0].status == "planned" and subs[0].number == "MO-2025-00002"
 
 
 def test_from_sales_order_line(engine) -> None:
