@@ -1,7 +1,8 @@
 """MF01's production clerk makes one product in the browser: creates a production order,
 releases it, issues its materials, books more labour hours than planned, completes and
-closes it, refreshes the warehouse, and finds the order's labour variance on the
-Manufacturing page; then every table of the page downloads as a workbook.
+closes it (after an MRP run, so that the page has advice too), refreshes the warehouse,
+and finds the order's labour variance on the Manufacturing page; then every table of
+the page, the drill-downs' included, downloads as a workbook.
 
 The expected variance is worked out here from the database (the order's planned hours,
 the hours booked and the work centre's labour rate), not read from the marts. Real parts
@@ -32,6 +33,7 @@ ROW_HEIGHT = 35  # of Streamlit's grids
 # "Quantity now", production_hours.py's "Labour hours now" and "Machine hours now".
 ISSUE_QUANTITY, HOURS_LABOUR, HOURS_MACHINE = 6, 6, 7
 CENT = Decimal("0.01")
+NUMBER = r"[A-Z]{2}-\d{4}-\d{5}"  # a production order's number (MO-2026-00013)
 
 
 @dataclass(frozen=True)
@@ -303,9 +305,9 @@ def test_order_made_in_the_browser_shows_its_labour_variance(
     page.get_by_role("textbox", name="Quantity", exact=True).fill("1")
     page.get_by_role("textbox", name="Description", exact=True).fill("Browser round trip")
     page.get_by_role("button", name="Create order").click()
-    created = page.get_by_text(re.compile(r"Posted production order PO-\d{4}-\d{5}"))
+    created = page.get_by_text(re.compile(rf"Posted production order {NUMBER}"))
     created.first.wait_for(timeout=60_000)
-    number = re.search(r"PO-\d{4}-\d{5}", created.first.inner_text()).group(0)  # type: ignore[union-attr]
+    number = re.search(NUMBER, created.first.inner_text()).group(0)  # type: ignore[union-attr]
     order_id, materials, operations = _order(url, number)
     assert materials and operations, (number, materials, operations)
     _choose(page, "production_release_order_", number)
@@ -362,12 +364,12 @@ def test_order_made_in_the_browser_shows_its_labour_variance(
     )
     variance = actual - standard
     assert variance > 0, (actual, standard)  # more hours than planned: unfavourable
-    shown = f"{variance:,.2f}"
 
     # 5. The warehouse refreshed from the form.
     page.locator(".st-key-production_close_posted_refresh button").click()
     outcome = page.get_by_text(re.compile("Warehouse refreshed|The refresh failed")).first
-    outcome.wait_for(timeout=420_000)
+    # A full dbt build in the Streamlit process: minutes on a loaded machine.
+    outcome.wait_for(timeout=600_000)
     assert "Warehouse refreshed" in outcome.inner_text(), outcome.inner_text()
 
     # 6. Insights -> Manufacturing: the labour variances' orders list this one.
@@ -380,13 +382,12 @@ def test_order_made_in_the_browser_shows_its_labour_variance(
     settled_text(page, summary)
     orders = page.locator(".st-key-mfg_variance_orders")
     orders.wait_for()
-    rows = [
-        r
-        for r in orders.locator("tr").all_inner_texts()
-        if r.split("\t")[0].strip() == number or r.startswith(number)
-    ]
-    assert rows, f"{number} is not among the orders behind labour: {orders.inner_text()}"
-    assert shown in rows[0], (shown, rows[0])
+    # The grid is a canvas; its accessible table holds the row's values.
+    row_cells = orders.locator("tr").filter(has_text=number).first.locator("td")
+    row_cells.first.wait_for(state="attached")
+    cells = [c.strip().replace(",", "") for c in row_cells.all_inner_texts()]
+    numbers = {Decimal(c) for c in cells if re.fullmatch(r"-?\d+(\.\d+)?", c)}
+    assert variance in numbers and actual in numbers and standard in numbers, (variance, cells)
     _choose(page, "mfg_order_drill_variance", number)
     movements = main.get_by_text(re.compile(rf"{number}: every movement")).first
     assert "add up to €0.00" in settled_text(page, movements)
@@ -420,6 +421,15 @@ def test_order_made_in_the_browser_shows_its_labour_variance(
         "mrp_advice.xlsx",
         "mrp_pegging.xlsx",
     }
-    # The lead times' drill-down is this order's movements again (a second workbook).
+    # The lead times' drill-down is one order's movements (a second such workbook).
     assert expected <= set(downloaded), sorted(expected - set(downloaded))
     assert len(downloaded) == len(expected) + 1, downloaded
+    # The workbook of the orders behind labour holds this order's figures to the cent.
+    sheet = load_workbook(tmp_path / "production_variance_orders.xlsx").active
+    assert sheet is not None
+    table = [r for r in sheet.iter_rows(values_only=True) if r and r[0] is not None]
+    header = next(r for r in table if r[0] == "Production order")
+    row = dict(zip(header, next(r for r in table if r[0] == number), strict=True))
+    figures = {k: Decimal(str(row[k])).quantize(CENT) for k in ("Standard", "Actual", "Variance")}
+    assert figures == {"Standard": standard, "Actual": actual, "Variance": variance}, figures
+    assert Decimal(str(row["Variance posted"])).quantize(CENT) == variance, row
