@@ -22,7 +22,9 @@ import pytest
 from orchestration.publish import Publication, current_publication
 from tests.warehouse.conftest import DemoCompany
 
-pytestmark = [pytest.mark.pipeline, pytest.mark.spark]
+# Two full refreshes (one on Spark) in the module fixture: under a second worker's load
+# they can outlast the suite's 15 minutes per test.
+pytestmark = [pytest.mark.pipeline, pytest.mark.spark, pytest.mark.timeout(2400)]
 
 # The ageing date is an input, the same on both engines (no test depends on today).
 AS_OF = "2026-10-31"
