@@ -531,6 +531,9 @@ class Trade:
         up to a month's demand on top; one purchase order per supplier and warehouse."""
         demand = self._open_demand()
         wanted: dict[tuple[int, str], list[tuple[Article, Decimal]]] = {}
+        # An article's warehouses share its supply contract: what one warehouse's line
+        # takes is not left for the next (the contract counts it only once ordered).
+        taken: dict[int, Decimal] = {}
         for a in self.catalogue.articles:
             for wh, per_day in a.daily_demand.items():
                 key = (a.id, wh)
@@ -549,7 +552,10 @@ class Trade:
                 qty = Decimal(target) - position
                 contract = a.contracts.get(day.year)
                 if contract is not None:
-                    qty = min(qty, contract.quantity - contract.ordered)
+                    left = contract.quantity - contract.ordered - taken.get(id(contract), 0)
+                    qty = min(qty, left)
+                    if qty > 0:
+                        taken[id(contract)] = taken.get(id(contract), Decimal(0)) + qty
                 if qty > 0:
                     wanted.setdefault((a.supplier.party.id, wh), []).append((a, qty))
         for (_, wh), lines in sorted(wanted.items(), key=lambda kv: kv[0]):

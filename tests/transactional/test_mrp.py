@@ -323,6 +323,20 @@ def test_rights_and_bad_parameters_write_nothing(engine) -> None:
         assert s.exec(select(func.count()).select_from(MrpRun)).one() == 0
 
 
+def test_a_division_that_makes_nothing_is_refused_and_nothing_is_written(engine) -> None:
+    # US01 has no item planned as 'make' (only HOLD's A and B are).
+    with session_scope(engine) as s, pytest.raises(ValidationError) as refused:
+        mrp.run_mrp(session=s, user=user(s, "admin"), division="US01", start=START)
+    assert str(refused.value) == (
+        "Division US01 makes nothing: no item is made there (item planning supply 'make'); "
+        "MRP has nothing to plan."
+    )
+    assert refused.value.field == "division"
+    with session_scope(engine) as s:
+        assert s.exec(select(func.count()).select_from(MrpRun)).one() == 0
+    run(engine)  # HOLD makes A and B: the check does not stand in its way
+
+
 def test_convert_advice(engine) -> None:
     run_id = run(engine)
     with session_scope(engine) as s:

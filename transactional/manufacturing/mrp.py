@@ -315,6 +315,20 @@ def run_mrp(
         raise ValidationError(N_("The number of buckets must be a whole number."), field="buckets")
     parameters = engine.Parameters(on, bucket, buckets)
     engine.bucket_starts(parameters)  # refuses bad parameters before anything is read
+    # A run for a division that makes nothing would be stored empty and look like a plan
+    # that found nothing to do; say why instead.
+    makes = select(ItemPlanning.item_id).where(
+        ItemPlanning.division_id == div.id, ItemPlanning.supply == "make"
+    )
+    if session.exec(makes.limit(1)).first() is None:
+        raise ValidationError(
+            N_(
+                "Division {division} makes nothing: no item is made there (item planning "
+                "supply 'make'); MRP has nothing to plan."
+            ),
+            field="division",
+            division=div.code,
+        )
     snapshot = read_snapshot(session, div.id, parameters)
     try:
         plan = engine.plan_requirements(snapshot, parameters)
