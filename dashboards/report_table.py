@@ -158,6 +158,7 @@ def report_table(
     previous_year: bool = True,
     selection: Selection | None = None,
     filters: Mapping[str, str | None] | None = None,
+    widths: Mapping[str, str] | None = None,
 ) -> None:
     """Show ``df`` and a download button for it as an .xlsx file.
 
@@ -171,14 +172,18 @@ def report_table(
     year's columns (the selection has no previous year: they would be zeros).
 
     The workbook starts with what it holds: ``selection`` (default: the sidebar's) and the
-    page's ``filters``.
+    page's ``filters``. ``widths`` widens a column on screen (``{"supplier_name": "medium"}``)
+    whose texts would be cut.
     """
     labels = labels or {}
     df = prepare(df, values=values, previous_year=previous_year)
     shown = [c for c in df.columns if c not in hide]
     # Always a Styler: it shows the numbers in the user's locale (1.234,50) while the
     # column keeps its numbers, so it still sorts as numbers; ``style`` adds colours.
-    config = {str(c): heading(str(c), labels) for c in shown}
+    config: dict[str, Any] = {str(c): heading(str(c), labels) for c in shown}
+    for column, width in (widths or {}).items():
+        if column in config:
+            config[column] = st.column_config.Column(config[column], width=width)  # type: ignore[arg-type]
     table: Any = screen_style((style or _plain)(df[shown]), df[shown])
     options: dict[str, Any] = {
         "hide_index": True,

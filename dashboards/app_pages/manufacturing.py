@@ -26,10 +26,11 @@ from dashboards.amounts import (
     format_day,
     format_percent,
 )
+from dashboards.charts import layout
 from dashboards.charts import manufacturing as charts
 from dashboards.forms.form_feedback import FieldErrors
 from dashboards.forms.submit import attempt
-from dashboards.language import N_, _, current_locale, ngettext
+from dashboards.language import N_, _, current_locale, date_input_format, ngettext
 from dashboards.queries import manufacturing as q
 from dashboards.report_cache import cached
 from dashboards.report_table import report_table
@@ -177,10 +178,14 @@ class Page:
             sel, division_ids=(self.division_id,), currency=self.currency, in_group_currency=False
         )
         self.has_previous_year = sel.has_previous_year
+        # "November 2026": the sidebar's month by its name in the user's language.
+        self.through = f"{layout.month(sel.period_through, width='wide')} {sel.fiscal_year}"
 
     def table(self, df: pd.DataFrame, **kwargs: Any) -> None:
         """A report table of this page: its labels, values and workbook header."""
         kwargs.setdefault("labels", labels())
+        # The workbook names the month too, not the bare period number.
+        kwargs["filters"] = {_("Through period"): self.through, **(kwargs.get("filters") or {})}
         report_table(
             df,
             values=_values(),
@@ -220,16 +225,16 @@ def _points(value: float) -> str:
 
 def kpi_cards(page: Page) -> None:
     rows = cached(q.kpis)(page.wh, page.scope)
-    through = f"{page.scope.year}-{page.scope.period:02d}"
+    through = page.through
     st.caption(
         _(
             "Each card compares {year} with the same months of {previous}, from January "
-            "through month {month}: output at standard cost, the cost variance of the orders "
+            "through {month}: output at standard cost, the cost variance of the orders "
             "closed, their material loss, the orders completed on time; work in progress at "
             "the end of the month. Amounts in {currency}.",
             year=page.scope.year,
             previous=page.scope.year - 1,
-            month=f"{page.scope.period:02d}",
+            month=page.through,
             currency=page.currency,
         )
     )
@@ -289,10 +294,10 @@ def _select(table_key: str, target: str, keys: list[Any]) -> None:
 def variances(page: Page) -> None:
     st.caption(
         _(
-            "Orders closed from January through month {month}: the standard cost of what they "
+            "Orders closed from January through {month}: the standard cost of what they "
             "completed, what they actually cost, and the variance (actual - standard) posted "
             "at close. Pick a row to see the orders behind it.",
-            month=f"{page.scope.period:02d}",
+            month=page.through,
         )
     )
     by = st.radio(
@@ -417,10 +422,10 @@ def order_transactions(page: Page, numbers: dict[int, Any], where: str) -> None:
 def material_loss(page: Page) -> None:
     st.caption(
         _(
-            "Components of the orders closed from January through month {month}: planned "
+            "Components of the orders closed from January through {month}: planned "
             "(scrap included) against issued; the loss is what was issued above plan (a "
             "negative loss: less than planned), valued at the planned unit cost.",
-            month=f"{page.scope.period:02d}",
+            month=page.through,
         )
     )
     df = cached(q.material_loss)(page.wh, page.scope)
@@ -463,10 +468,10 @@ def material_loss(page: Page) -> None:
 def lead_times(page: Page) -> None:
     st.caption(
         _(
-            "Orders completed from January through month {month}: planned days (start to "
+            "Orders completed from January through {month}: planned days (start to "
             "due), actual days (release to the last completion) and days late (after the due "
             "date). Pick an order to see its movements.",
-            month=f"{page.scope.period:02d}",
+            month=page.through,
         )
     )
     df = cached(q.lead_times)(page.wh, page.scope)
@@ -586,6 +591,8 @@ def capacity(page: Page) -> None:
         title=_("Capacity load: {work_centre}", work_centre=names[int(centre)]),
         filters={
             _("Work centre"): names[int(centre)],
+            # A sheet of hours: no currency.
+            _("Currency"): None,
             _("What-if"): writeback.describe_changes(changes) if changes else None,
         },
     )
@@ -613,8 +620,9 @@ def _whatif_grid(weeks: pd.DataFrame, centre: int) -> pd.DataFrame:
             "order_number": _("Production order"),
             "item_code": _("Item"),
             "status": _("Status"),
-            "start_date": st.column_config.DateColumn(_("Start")),
-            "due_date": st.column_config.DateColumn(_("Due")),
+            # Dates as the user's date fields show them (05-01-2026 in Dutch).
+            "start_date": st.column_config.DateColumn(_("Start"), format=date_input_format()),
+            "due_date": st.column_config.DateColumn(_("Due"), format=date_input_format()),
             "quantity": st.column_config.NumberColumn(_("Quantity")),
             "shift_weeks": st.column_config.NumberColumn(
                 _("Move (weeks)"), step=1, min_value=-52, max_value=52
@@ -660,11 +668,18 @@ def mrp(page: Page) -> None:
     st.caption(
         _(
             "The latest MRP run's advice: what to buy or make, how much, when to order it "
-            "and when it is due. Late advice should have been ordered before the run's start. "
-            "{late} late. Pick a row to see which demands it serves, up to the sales order.",
-            late=late,
+            "and when it is due. Pick a row to see which demands it serves, up to the sales "
+            "order."
         )
     )
+    if late:
+        st.caption(
+            ngettext(
+                "{n} advice is late: its order date is before the run's start.",
+                "{n} advices are late: their order date is before the run's start.",
+                late,
+            )
+        )
     ids = [int(i) for i in advice["advice_id"]]
     shown = advice.assign(is_late=[_("yes") if v else "" for v in advice["is_late"]])
     page.table(
@@ -672,6 +687,7 @@ def mrp(page: Page) -> None:
         key=ADVICE_TABLE_KEY,
         file_name="mrp_advice",
         title=_("MRP advice"),
+        widths={"supplier_name": "medium", "root_demands": "large"},
         on_select=lambda: _select(ADVICE_TABLE_KEY, ADVICE_DRILL_KEY, ids),
     )
     options = {

@@ -3,6 +3,8 @@ tight margins; and how a period is named on a month axis."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import plotly.graph_objects as go
 from babel.dates import get_month_names
 
@@ -27,10 +29,10 @@ def standard(fig: go.Figure, title: str, currency: str, *, unified_hover: bool =
     return fig
 
 
-def month(period_number: int) -> str:
-    """``Jan`` for period 1 ... ``Dec`` for 12 (``jan``, ``janv.`` in Dutch and French);
-    ``P13`` for a closing period."""
+def month(period_number: int, width: Literal["abbreviated", "wide"] = "abbreviated") -> str:
+    """``Jan`` for period 1 ... ``Dec`` for 12 (``jan``, ``janv.`` in Dutch and French;
+    ``January`` with ``width="wide"``); ``P13`` for a closing period."""
     if not 1 <= period_number <= 12:
         return f"P{period_number}"
-    names = get_month_names("abbreviated", "stand-alone", locale=current_locale())
+    names = get_month_names(width, "stand-alone", locale=current_locale())
     return str(names[period_number])

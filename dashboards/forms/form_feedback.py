@@ -111,10 +111,13 @@ def posted_notice(state_key: str) -> None:
     if posted is None:
         return
     # ``what`` is a message id of the write-back ("journal entry"), translated here.
+    message = posted.notice or N_(
+        "Posted {what} **{number}**. The Insights pages show it after the next warehouse "
+        "refresh (`erp refresh`)."
+    )
     st.success(
         _(
-            "Posted {what} **{number}**. The Insights pages show it after the next warehouse "
-            "refresh (`erp refresh`).",
+            message,
             what=_(posted.what),
             number=posted.document_number,
         ),

@@ -60,6 +60,9 @@ class Posted:
 
     document_number: str
     what: str
+    # The message id of the notice when "Posted ..." would be wrong (an order created or
+    # released posts nothing); with {what} and {number}.
+    notice: str | None = None
 
 
 def text(value: object) -> str:

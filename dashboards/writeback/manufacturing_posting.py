@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
+from dashboards.amounts import format_day
 from dashboards.writeback.clerk_posting import Posted, acting_as, posting_as, text
 from ingestion.manufacturing.files import READERS
 from transactional import clock
@@ -32,6 +33,7 @@ from transactional.manufacturing.models import ProductionOrder
 from transactional.manufacturing.opening_stock_load import load_opening_stock
 from transactional.organisation.models import User
 from transactional.planning import capacity_whatif
+from transactional.reads.manufacturing_lookups import OrderView
 
 ISSUE_COLUMNS = ("quantity", "lot")
 HOURS_COLUMNS = ("labour_hours", "machine_hours", "quantity_outsourced")
@@ -192,6 +194,22 @@ def run_mrp(
 # --- production orders ------------------------------------------------------------------------
 
 
+def order_label(order: OrderView) -> str:
+    """A production order in a pick list: number, item, quantity and due date, the date
+    in the user's language (the lookup's own label has it as 2026-10-29)."""
+    return (
+        f"{order.number} · {order.item_code} {order.item_name} · "
+        f"{order.quantity.normalize():f} · {format_day(order.due_date)}"
+    )
+
+
+# A planned order posts nothing: the clerk is told it was created.
+CREATED_NOTICE = N_(
+    "Created {what} **{number}**. The Insights pages show it after the next warehouse "
+    "refresh (`erp refresh`)."
+)
+
+
 def create_order(
     *,
     user_id: int | None,
@@ -220,7 +238,7 @@ def create_order(
             with_sub_orders=with_sub_orders,
             description=description.strip(),
         )
-        return Posted(order.number, N_("production order"))
+        return Posted(order.number, N_("production order"), CREATED_NOTICE)
 
 
 def create_from_sales_line(
@@ -244,7 +262,7 @@ def create_from_sales_line(
             backflush=backflush,
             with_sub_orders=with_sub_orders,
         )
-        return Posted(order.number, N_("production order"))
+        return Posted(order.number, N_("production order"), CREATED_NOTICE)
 
 
 def release(*, user_id: int | None, order_id: int | None, on: date | None) -> Posted:
@@ -252,7 +270,14 @@ def release(*, user_id: int | None, order_id: int | None, on: date | None) -> Po
         order = po.release_production_order(
             session=session, user=user, order=_picked(order_id), on=on or ""
         )
-        return Posted(order.number, N_("release of production order"))
+        return Posted(
+            order.number,
+            N_("production order"),
+            N_(
+                "Released {what} **{number}**. The Insights pages show it after the next "
+                "warehouse refresh (`erp refresh`)."
+            ),
+        )
 
 
 def typed_rows(grid: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:

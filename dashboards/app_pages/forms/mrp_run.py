@@ -100,7 +100,9 @@ def convert(division_id: int) -> None:
         CONVERT.submit(
             lambda uid: writeback.convert(user_id=uid, advice_ids=[int(a) for a in chosen]),
             errors,
-            posted=lambda numbers: Posted(", ".join(numbers), N_("orders from MRP advice")),
+            posted=lambda numbers: Posted(
+                ", ".join(numbers), N_("orders from MRP advice"), writeback.CREATED_NOTICE
+            ),
         )
 
 

@@ -21,6 +21,7 @@ CLOSE = ClerkForm("production_close")
 
 
 def completion(division_id: int) -> None:
+    st.subheader(_("Completion"))
     released = {o.id: o for o in lookups.orders(division_id, ("released",))}
     if not released:
         st.info(_("No released production order: release one in *Production order* first."))
@@ -34,7 +35,7 @@ def completion(division_id: int) -> None:
             index=None,
             format_func=lambda o: _(
                 "{order} (completed {done} of {quantity})",
-                order=released[o].label,
+                order=writeback.order_label(released[o]),
                 done=qty(released[o].quantity_completed),
                 quantity=qty(released[o].quantity),
             ),
@@ -94,7 +95,8 @@ def closing(division_id: int) -> None:
         )
     )
     CLOSE.notice()
-    open_orders = {o.id: o.label for o in lookups.orders(division_id, ("completed", "released"))}
+    closable = lookups.orders(division_id, ("completed", "released"))
+    open_orders = {o.id: writeback.order_label(o) for o in closable}
     if not open_orders:
         st.info(_("No completed or released production order to close."))
         return

@@ -51,7 +51,7 @@ def main() -> None:
     division = pick_division("production_hours_division", "manufacture", errors)
     if division is None:
         return
-    released = {o.id: o.label for o in lookups.orders(division.id, ("released",))}
+    released = {o.id: writeback.order_label(o) for o in lookups.orders(division.id, ("released",))}
     if not released:
         st.info(_("No released production order: release one in *Production order* first."))
         return

@@ -161,7 +161,7 @@ def release(division_id: int) -> None:
         )
     )
     RELEASE.notice()
-    planned = {o.id: o.label for o in lookups.orders(division_id, ("planned",))}
+    planned = {o.id: writeback.order_label(o) for o in lookups.orders(division_id, ("planned",))}
     if not planned:
         st.info(_("No planned production order to release."))
         return
