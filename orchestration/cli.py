@@ -224,7 +224,12 @@ def generate(
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
-        totals = generate_company(url, seed=seed, scale=scale, end_date=end, progress=report)
+        from transactional.errors import DomainError
+
+        try:
+            totals = generate_company(url, seed=seed, scale=scale, end_date=end, progress=report)
+        except DomainError as exc:  # a generator bug a service caught: its cause, not a trace
+            _fail(f"generating the demo stopped: {exc}")
     print(totals)
     path = settings.control_totals_path()
     path.parent.mkdir(parents=True, exist_ok=True)
