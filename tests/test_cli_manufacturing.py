@@ -55,9 +55,9 @@ def test_import_every_example_then_plan(company: str) -> None:  # noqa: F811
     )
     assert dry.returncode == 0, dry.stderr
     assert [line.split()[:3] for line in dry.stdout.splitlines()[1:]] == [
-        ["2", "ASSY", "create"],
-        ["3", "WELD", "create"],
-        ["4", "PAINT", "create"],
+        ["2", "LINE", "create"],
+        ["3", "ROBOT", "create"],
+        ["4", "COAT", "create"],
     ]
     assert "Dry run of work-centres.csv: 3 changes; nothing written." in dry.stderr
     assert scalar(company, "select count(*) from work_centre") == 0
