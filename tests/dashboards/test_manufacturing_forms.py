@@ -210,13 +210,17 @@ def test_a_production_order_is_created_by_hand_and_released(ledger: Engine) -> N
     (order,) = _orders(ledger)
     assert (order.number, order.status, order.quantity) == ("MO-2025-00001", "planned", 10)
     assert (order.start_date, order.due_date) == (date(2025, 3, 10), date(2025, 3, 14))
-    assert any("MO-2025-00001" in s.value for s in at.success)
-    # Release it in the same page.
-    at.selectbox(key="production_release_order_0").set_value(order.id)
+    # A planned order posts nothing: the clerk is told it was created.
+    assert any("Created production order **MO-2025-00001**" in s.value for s in at.success)
+    # Release it in the same page; the pick list shows the due date as the user reads dates.
+    box = at.selectbox(key="production_release_order_0")
+    assert box.options == ["MO-2025-00001 · TABLE Table · 10 · Mar 14, 2025"], box.options
+    box.set_value(order.id)
     _click(at, "Release")
     assert not at.error, [e.value for e in at.error]
     (order,) = _orders(ledger)
     assert order.status == "released" and order.released_on == date(2025, 3, 10)
+    assert any("Released production order **MO-2025-00001**" in s.value for s in at.success)
     # Per table: 4 legs at 2.50; (1 h setup + 10 x 2 h run) / 10 = 2.1 h at 40.00 and 10.00.
     assert (order.standard_material, order.standard_labour, order.standard_machine) == (
         10,
