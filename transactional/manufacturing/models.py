@@ -324,7 +324,12 @@ class MrpRequirement(SQLModel, table=True):
     __table_args__ = (Index("ix_mrp_requirement_run_item", "run_id", "item_id"),)
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="mrp_run.id")
-    item_id: int = Field(foreign_key="item.id")
+    # MRP's derived rows (grid, advice, pegs) have a foreign key to their run only (and
+    # the advice to the orders it became): a run stores a million rows, and PostgreSQL
+    # checks every foreign key of every row with a trigger, which was most of the time
+    # of a large run. ``mrp.store_plan`` is their only writer and takes the ids from the
+    # snapshot it just read (docs/performance.md, run_mrp on PostgreSQL).
+    item_id: int
     bucket_start: date
     gross_requirement: Decimal = Field(default=Decimal(0), sa_type=Rate)
     scheduled_receipts: Decimal = Field(default=Decimal(0), sa_type=Rate)
@@ -346,8 +351,8 @@ class MrpAdvice(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="mrp_run.id")
-    division_id: int = Field(foreign_key="division.id")
-    item_id: int = Field(foreign_key="item.id")
+    division_id: int  # the run's; no foreign key (see MrpRequirement.item_id)
+    item_id: int
     action: str = Field(max_length=4)
     quantity: Decimal = Field(sa_type=Rate)
     order_date: date
@@ -355,7 +360,7 @@ class MrpAdvice(SQLModel, table=True):
     status: str = Field(default="open", max_length=10)
     purchase_order_id: int | None = Field(default=None, foreign_key="purchase_order.id")
     production_order_id: int | None = Field(default=None, foreign_key="production_order.id")
-    converted_by: int | None = Field(default=None, foreign_key="app_user.id")
+    converted_by: int | None = None  # the user; written once, by convert_advice
     converted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
 
 
@@ -379,7 +384,7 @@ class MrpPeg(SQLModel, table=True):
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
-    advice_id: int = Field(foreign_key="mrp_advice.id", index=True)
+    advice_id: int = Field(index=True)  # no foreign key (see MrpRequirement.item_id)
     demand_type: str = Field(max_length=20)
     demand_id: int
     demand_date: date

@@ -325,7 +325,8 @@ def _create_mrp() -> None:
         "mrp_requirement",
         sa.Column("id", sa.Integer, primary_key=True),
         _ref("run_id", "mrp_run.id"),
-        _ref("item_id", "item.id"),
+        # No foreign key to item: see models.MrpRequirement (a run stores ~10^6 rows).
+        sa.Column("item_id", sa.Integer, nullable=False),
         sa.Column("bucket_start", sa.Date, nullable=False),
         sa.Column("gross_requirement", RATE, nullable=False),
         sa.Column("scheduled_receipts", RATE, nullable=False),
@@ -338,8 +339,9 @@ def _create_mrp() -> None:
         "mrp_advice",
         sa.Column("id", sa.Integer, primary_key=True),
         _ref("run_id", "mrp_run.id"),
-        _ref("division_id", "division.id"),
-        _ref("item_id", "item.id"),
+        # Only the run and the conversion links are foreign keys: see models.MrpAdvice.
+        sa.Column("division_id", sa.Integer, nullable=False),
+        sa.Column("item_id", sa.Integer, nullable=False),
         sa.Column("action", sa.String(length=4), nullable=False),
         sa.Column("quantity", RATE, nullable=False),
         sa.Column("order_date", sa.Date, nullable=False),
@@ -347,7 +349,7 @@ def _create_mrp() -> None:
         sa.Column("status", sa.String(length=10), nullable=False),
         _ref("purchase_order_id", "purchase_order.id", nullable=True),
         _ref("production_order_id", "production_order.id", nullable=True),
-        _ref("converted_by", "app_user.id", nullable=True),
+        sa.Column("converted_by", sa.Integer, nullable=True),
         sa.Column("converted_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("action IN ('buy','make')", name="ck_mrp_advice_action"),
         sa.CheckConstraint("status IN ('open','converted')", name="ck_mrp_advice_status"),
@@ -356,7 +358,8 @@ def _create_mrp() -> None:
     op.create_table(
         "mrp_peg",
         sa.Column("id", sa.Integer, primary_key=True),
-        _ref("advice_id", "mrp_advice.id", index=True),
+        # No foreign key to the advice: see models.MrpPeg.
+        sa.Column("advice_id", sa.Integer, nullable=False, index=True),
         sa.Column("demand_type", sa.String(length=20), nullable=False),
         sa.Column("demand_id", sa.Integer, nullable=False),
         sa.Column("demand_date", sa.Date, nullable=False),
