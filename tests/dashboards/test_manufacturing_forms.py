@@ -23,8 +23,9 @@ from streamlit.testing.v1 import AppTest
 
 from tests.dashboards.apptest_helpers import count, fill_grid, report_frame, sign_in
 from tests.dashboards.conftest import APP
+from tests.transactional.manufacturing_company import add_bom, add_saw, buy
 from transactional.database import make_engine, session_scope
-from transactional.manufacturing import boms, item_planning, work_centres
+from transactional.manufacturing import item_planning
 from transactional.manufacturing import production_orders as po
 from transactional.manufacturing.boms import BomLineDraft, OperationDraft
 from transactional.manufacturing.models import (
@@ -34,10 +35,7 @@ from transactional.manufacturing.models import (
 )
 from transactional.organisation import users
 from transactional.organisation.models import User
-from transactional.purchasing import orders as purchase_orders
-from transactional.purchasing import receipts
-from transactional.purchasing.orders import PurchaseLineDraft, PurchaseOrderDraft
-from transactional.purchasing.receipts import ReceiptLineDraft
+from transactional.purchasing.orders import PurchaseLineDraft
 from transactional.sales import orders as sales_orders
 from transactional.sales.models import SalesOrderLine
 
@@ -97,46 +95,15 @@ def ledger(
             supplier="S1",
             lead_time_days=5,
         )
-        work_centres.create_work_centre(
-            session=s,
-            user=admin,
-            division="HOLD",
-            code="SAW",
-            name="Saw",
-            labour_rate="40.00",
-            machine_rate="10.00",
+        add_saw(s, admin, machine_rate="10.00")
+        add_bom(
+            s,
+            admin,
+            "TABLE",
+            [BomLineDraft("LEG", "4")],
+            [OperationDraft(10, work_centre="SAW", setup_hours="1", run_hours="2")],
         )
-        boms.create_bom(
-            session=s,
-            user=admin,
-            division="HOLD",
-            item="TABLE",
-            version="1",
-            valid_from="2025-01-01",
-            batch_quantity="1",
-            is_default=True,
-            lines=[BomLineDraft("LEG", "4")],
-            operations=[OperationDraft(10, work_centre="SAW", setup_hours="1", run_hours="2")],
-        )
-        order = purchase_orders.create_purchase_order(
-            session=s,
-            user=admin,
-            draft=PurchaseOrderDraft(
-                division="HOLD",
-                supplier="S1",
-                warehouse="MAIN",
-                order_date="2025-03-01",
-                lines=[PurchaseLineDraft("LEG", "50", "2.50")],
-            ),
-        )
-        line = purchase_orders.order_lines(s, order.id)[0]
-        receipts.receive(
-            session=s,
-            user=admin,
-            order_id=order.id or 0,
-            receipt_date="2025-03-01",
-            lines=[ReceiptLineDraft(line.id or 0, "50")],
-        )
+        buy(s, admin, [PurchaseLineDraft("LEG", "50", "2.50")])
     yield engine
     engine.dispose()
 

@@ -15,10 +15,11 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from tests.transactional.company import user
+from tests.transactional.manufacturing_company import add_bom, add_saw, buy
 from transactional.audit import AuditLog
 from transactional.database import make_engine, session_scope
 from transactional.errors import PermissionDenied, ValidationError
-from transactional.manufacturing import boms, item_planning, work_centres
+from transactional.manufacturing import item_planning
 from transactional.manufacturing import production_orders as po
 from transactional.manufacturing import production_postings as pp
 from transactional.manufacturing.boms import BomLineDraft as Bl
@@ -26,9 +27,7 @@ from transactional.manufacturing.boms import OperationDraft as Op
 from transactional.manufacturing.capacity import OrderChange, reschedule_orders
 from transactional.manufacturing.models import ProductionOrder
 from transactional.planning.capacity_whatif import Move, load_by_week, whatif_frame
-from transactional.purchasing import orders as purchase_orders
-from transactional.purchasing import receipts
-from transactional.purchasing.orders import PurchaseLineDraft, PurchaseOrderDraft
+from transactional.purchasing.orders import PurchaseLineDraft
 from transactional.wholesale import items as wi
 
 D = Decimal
@@ -159,40 +158,16 @@ def engine(db_url: str):
         item_planning.set_item_planning(
             session=s, user=admin, division="HOLD", item="TABLE", supply="make"
         )
-        work_centres.create_work_centre(
-            session=s,
-            user=admin,
-            division="HOLD",
-            code="SAW",
-            name="Saw",
-            labour_rate="40.00",
-            machine_rate="25.00",
-            efficiency_pct="80",
-        )
-        boms.create_bom(
-            session=s,
-            user=admin,
-            division="HOLD",
-            item="TABLE",
-            version="1",
-            valid_from="2025-01-01",
+        add_saw(s, admin, machine_rate="25.00", efficiency_pct="80")
+        add_bom(
+            s,
+            admin,
+            "TABLE",
+            [Bl("LEG", "8", "5")],
+            [Op(10, work_centre="SAW", setup_hours="1", run_hours="3")],
             batch_quantity="2",
-            is_default=True,
-            lines=[Bl("LEG", "8", "5")],
-            operations=[Op(10, work_centre="SAW", setup_hours="1", run_hours="3")],
         )
-        order = purchase_orders.create_purchase_order(
-            session=s,
-            user=admin,
-            draft=PurchaseOrderDraft(
-                division="HOLD",
-                supplier="S1",
-                warehouse="MAIN",
-                order_date="2025-03-01",
-                lines=[PurchaseLineDraft("LEG", "100", "2.00")],
-            ),
-        )
-        receipts.receive(session=s, user=admin, order_id=order.id or 0, receipt_date="2025-03-01")
+        buy(s, admin, [PurchaseLineDraft("LEG", "100", "2.00")])
     yield eng
     eng.dispose()
 

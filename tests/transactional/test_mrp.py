@@ -20,6 +20,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tests.transactional.company import user
+from tests.transactional.manufacturing_company import add_bom
 from transactional.audit import AuditLog
 from transactional.database import make_engine, session_scope
 from transactional.errors import PermissionDenied, ValidationError
@@ -82,18 +83,8 @@ def engine(db_url: str):
             minimum_quantity="50",
             order_multiple="25",
         )
-        for item, components in (("A", [Bl("B", "2"), Bl("C", "1")]), ("B", [Bl("C", "3")])):
-            boms.create_bom(
-                session=s,
-                user=admin,
-                division="HOLD",
-                item=item,
-                version="1",
-                valid_from="2025-01-01",
-                is_default=True,
-                lines=components,
-                operations=[],
-            )
+        add_bom(s, admin, "A", [Bl("B", "2"), Bl("C", "1")])
+        add_bom(s, admin, "B", [Bl("C", "3")])
         order = purchase_orders.create_purchase_order(
             session=s,
             user=admin,

@@ -15,16 +15,15 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tests.transactional.company import user
+from tests.transactional.manufacturing_company import add_bom, add_saw, buy
 from tests.transactional.test_purchasing_flow import balance
 from transactional.audit import AuditLog
 from transactional.database import make_engine, session_scope
 from transactional.errors import DomainError, PeriodClosed, PermissionDenied, ValidationError
 from transactional.finance.models import Account, JournalEntry, JournalLine
 from transactional.manufacturing import (
-    boms,
     cost_scenarios,
     item_planning,
-    work_centres,
 )
 from transactional.manufacturing import production_orders as po
 from transactional.manufacturing import production_postings as pp
@@ -36,10 +35,7 @@ from transactional.manufacturing.models import (
 )
 from transactional.manufacturing.production_postings import MaterialIssue
 from transactional.organisation.models import Division
-from transactional.purchasing import orders as purchase_orders
-from transactional.purchasing import receipts
-from transactional.purchasing.orders import PurchaseLineDraft, PurchaseOrderDraft
-from transactional.purchasing.receipts import ReceiptLineDraft
+from transactional.purchasing.orders import PurchaseLineDraft
 from transactional.sales import orders as sales_orders
 from transactional.stock.models import StockLot, StockMovement
 from transactional.stock.movements import on_hand
@@ -91,16 +87,7 @@ def engine(db_url: str):
                 supply=supply,
                 lead_time_days=3,
             )
-        work_centres.create_work_centre(
-            session=s,
-            user=admin,
-            division="HOLD",
-            code="SAW",
-            name="Saw",
-            labour_rate="40.00",
-            machine_rate="25.00",
-            efficiency_pct="80",
-        )
+        add_saw(s, admin, machine_rate="25.00", efficiency_pct="80")
         cost_scenarios.create_cost_scenario(
             session=s,
             user=admin,
@@ -111,65 +98,36 @@ def engine(db_url: str):
             conversion_surcharge_pct="20",
             is_default=True,
         )
-
-        def bom(item: str, batch: str, lines: list[Bl], ops: list[Op]) -> None:
-            boms.create_bom(
-                session=s,
-                user=admin,
-                division="HOLD",
-                item=item,
-                version="1",
-                valid_from="2025-01-01",
-                batch_quantity=batch,
-                is_default=True,
-                lines=lines,
-                operations=ops,
-            )
-
-        bom(
+        add_bom(
+            s,
+            admin,
             "TABLE",
-            "2",
             [Bl("LEG", "8", "5"), Bl("TOP", "2")],
             [
                 Op(10, work_centre="SAW", setup_hours="1", run_hours="3"),
                 Op(20, supplier="S1", outsourced_price="5.00"),
             ],
+            batch_quantity="2",
         )
         # DESK: a FRAME (made) and 2 KIT (phantom: 4 LEG and half an hour on the saw each).
-        bom("FRAME", "1", [Bl("LEG", "2")], [])
-        bom("KIT", "1", [Bl("LEG", "4")], [Op(10, work_centre="SAW", run_hours="0.5")])
-        bom(
+        add_bom(s, admin, "FRAME", [Bl("LEG", "2")])
+        add_bom(s, admin, "KIT", [Bl("LEG", "4")], [Op(10, work_centre="SAW", run_hours="0.5")])
+        add_bom(
+            s,
+            admin,
             "DESK",
-            "1",
             [Bl("FRAME", "1"), Bl("KIT", "2"), Bl("TOP", "1")],
             [Op(10, work_centre="SAW", setup_hours="0.8", run_hours="0.4")],
         )
-        order = purchase_orders.create_purchase_order(
-            session=s,
-            user=admin,
-            draft=PurchaseOrderDraft(
-                division="HOLD",
-                supplier="S1",
-                warehouse="MAIN",
-                order_date="2025-03-01",
-                lines=[
-                    PurchaseLineDraft("LEG", "50", "2.50"),
-                    PurchaseLineDraft("TOP", "12", "31.00"),
-                    PurchaseLineDraft("GLUE", "5", "4.00"),
-                ],
-            ),
-        )
-        lines = purchase_orders.order_lines(s, order.id)
-        receipts.receive(
-            session=s,
-            user=admin,
-            order_id=order.id or 0,
-            receipt_date="2025-03-01",
-            lines=[
-                ReceiptLineDraft(lines[0].id or 0, "50"),
-                ReceiptLineDraft(lines[1].id or 0, "12"),
-                ReceiptLineDraft(lines[2].id or 0, "5", lot="L1"),
+        buy(
+            s,
+            admin,
+            [
+                PurchaseLineDraft("LEG", "50", "2.50"),
+                PurchaseLineDraft("TOP", "12", "31.00"),
+                PurchaseLineDraft("GLUE", "5", "4.00"),
             ],
+            lots={"GLUE": "L1"},
         )
     yield eng
     eng.dispose()
