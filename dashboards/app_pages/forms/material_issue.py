@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
+from dashboards.forms.production_order_forms import pick_released_order
 from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import qty, tracked_by
 from dashboards.grid_columns import typed_quantity_column
@@ -51,22 +52,10 @@ def main() -> None:
     division = pick_division("material_issue_division", "manufacture", errors)
     if division is None:
         return
-    released = {o.id: writeback.order_label(o) for o in lookups.orders(division.id, ("released",))}
-    if not released:
-        st.info(_("No released production order: release one in *Production order* first."))
-        return
-    generation = FORM.generation
-    order_id = st.selectbox(
-        _("Production order"),
-        list(released),
-        index=None,
-        format_func=released.__getitem__,
-        key=f"material_issue_order_{generation}",
-        placeholder=_("Pick a released order"),
-    )
-    errors.slot("order")
+    order_id = pick_released_order(division.id, FORM, "material_issue", errors)
     if order_id is None:
         return
+    generation = FORM.generation
     lines = grid(order_id)
     if lines.empty:
         st.info(_("This order has no materials."))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
+from dashboards.forms.production_order_forms import order_step
 from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import qty
 from dashboards.grid_columns import quantity_help
@@ -87,45 +88,23 @@ def completion(division_id: int) -> None:
 
 
 def closing(division_id: int) -> None:
-    st.subheader(_("Close"))
-    st.caption(
-        _(
+    order_step(
+        division_id,
+        CLOSE,
+        "production_close",
+        statuses=("completed", "released"),
+        subheader=_("Close"),
+        caption=_(
             "Close a completed order, or a released one short: what is left on its work in "
             "progress is posted to the variance accounts by cost type."
-        )
+        ),
+        none_left=_("No completed or released production order to close."),
+        order_label=_("Production order"),
+        placeholder=_("Pick an order to close"),
+        date_label=_("Date"),
+        button=_("Close order"),
+        action=writeback.close,
     )
-    CLOSE.notice()
-    closable = lookups.orders(division_id, ("completed", "released"))
-    open_orders = {o.id: writeback.order_label(o) for o in closable}
-    if not open_orders:
-        st.info(_("No completed or released production order to close."))
-        return
-    errors = FieldErrors()
-    generation = CLOSE.generation
-    with st.form(f"production_close_form_{generation}"):
-        order_id = st.selectbox(
-            _("Production order"),
-            list(open_orders),
-            index=None,
-            format_func=open_orders.__getitem__,
-            key=f"production_close_order_{generation}",
-            placeholder=_("Pick an order to close"),
-        )
-        errors.slot("order")
-        on = st.date_input(
-            _("Date"),
-            value=clock.today(),
-            format=date_input_format(),
-            key=f"production_close_date_{generation}",
-        )
-        errors.slot("on")
-        pressed = st.form_submit_button(_("Close order"), type="primary")
-        errors.slot(GENERAL)
-    if pressed:
-        CLOSE.submit(
-            lambda uid: writeback.close(user_id=uid, order_id=order_id, on=on),  # type: ignore[arg-type]
-            errors,
-        )
 
 
 def main() -> None:

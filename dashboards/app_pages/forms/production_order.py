@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
+from dashboards.forms.production_order_forms import order_step
 from dashboards.forms.submit import ClerkForm
 from dashboards.grid_columns import quantity_help
 from dashboards.language import N_, _, date_input_format
@@ -153,44 +154,23 @@ def create(division_id: int, division_code: str) -> None:
 
 
 def release(division_id: int) -> None:
-    st.subheader(_("Release"))
-    st.caption(
-        _(
+    order_step(
+        division_id,
+        RELEASE,
+        "production_release",
+        statuses=("planned",),
+        subheader=_("Release"),
+        caption=_(
             "Releasing fixes the order's standard cost per unit from its materials and "
             "operations at today's prices and rates; materials and hours can be booked then."
-        )
+        ),
+        none_left=_("No planned production order to release."),
+        order_label=_("Planned order"),
+        placeholder=_("Pick a planned order"),
+        date_label=_("Release date"),
+        button=_("Release"),
+        action=writeback.release,
     )
-    RELEASE.notice()
-    planned = {o.id: writeback.order_label(o) for o in lookups.orders(division_id, ("planned",))}
-    if not planned:
-        st.info(_("No planned production order to release."))
-        return
-    errors = FieldErrors()
-    generation = RELEASE.generation
-    with st.form(f"production_release_form_{generation}"):
-        order = st.selectbox(
-            _("Planned order"),
-            list(planned),
-            index=None,
-            format_func=planned.__getitem__,
-            key=f"production_release_order_{generation}",
-            placeholder=_("Pick a planned order"),
-        )
-        errors.slot("order")
-        on = st.date_input(
-            _("Release date"),
-            value=clock.today(),
-            format=date_input_format(),
-            key=f"production_release_date_{generation}",
-        )
-        errors.slot("on")
-        pressed = st.form_submit_button(_("Release"), type="primary")
-        errors.slot(GENERAL)
-    if pressed:
-        RELEASE.submit(
-            lambda uid: writeback.release(user_id=uid, order_id=order, on=on),  # type: ignore[arg-type]
-            errors,
-        )
 
 
 def main() -> None:

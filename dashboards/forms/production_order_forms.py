@@ -1,0 +1,87 @@
+"""The parts the manufacturing forms share (docs/manufacturing.md section 3): picking a
+released production order, and a small form that moves one order on (release, close)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.submit import ClerkForm
+from dashboards.language import _, date_input_format
+from dashboards.writeback import manufacturing_posting as writeback
+from transactional import clock
+from transactional.reads import manufacturing_lookups as lookups
+
+
+def pick_released_order(
+    division_id: int, form: ClerkForm, name: str, errors: FieldErrors
+) -> int | None:
+    """A released order of the division, or None (with a hint when there is none); the
+    picker is keyed ``<name>_order_<generation>`` so a posted form starts empty."""
+    released = {o.id: writeback.order_label(o) for o in lookups.orders(division_id, ("released",))}
+    if not released:
+        st.info(_("No released production order: release one in *Production order* first."))
+        return None
+    order_id: int | None = st.selectbox(
+        _("Production order"),
+        list(released),
+        index=None,
+        format_func=released.__getitem__,
+        key=f"{name}_order_{form.generation}",
+        placeholder=_("Pick a released order"),
+    )
+    errors.slot("order")
+    return order_id
+
+
+def order_step(
+    division_id: int,
+    form: ClerkForm,
+    name: str,
+    *,
+    statuses: tuple[str, ...],
+    subheader: str,
+    caption: str,
+    none_left: str,
+    order_label: str,
+    placeholder: str,
+    date_label: str,
+    button: str,
+    action: Callable[..., Any],
+) -> None:
+    """One order of the given statuses and a date, posted through
+    ``action(user_id=, order_id=, on=)``; the texts come translated from the page."""
+    st.subheader(subheader)
+    st.caption(caption)
+    form.notice()
+    orders = {o.id: writeback.order_label(o) for o in lookups.orders(division_id, statuses)}
+    if not orders:
+        st.info(none_left)
+        return
+    errors = FieldErrors()
+    generation = form.generation
+    with st.form(f"{name}_form_{generation}"):
+        order_id = st.selectbox(
+            order_label,
+            list(orders),
+            index=None,
+            format_func=orders.__getitem__,
+            key=f"{name}_order_{generation}",
+            placeholder=placeholder,
+        )
+        errors.slot("order")
+        on: date = st.date_input(  # type: ignore[assignment]
+            date_label,
+            value=clock.today(),
+            format=date_input_format(),
+            key=f"{name}_date_{generation}",
+        )
+        errors.slot("on")
+        pressed = st.form_submit_button(button, type="primary")
+        errors.slot(GENERAL)
+    if pressed:
+        form.submit(lambda uid: action(user_id=uid, order_id=order_id, on=on), errors)
