@@ -214,9 +214,9 @@ def _drill(page, key: str, table: str) -> None:  # type: ignore[no-untyped-def]
     _idle(page)
 
 
-def _notice(page, what: str, number: str) -> None:  # type: ignore[no-untyped-def]
+def _notice(page, what: str, number: str, verb: str = "Posted") -> None:  # type: ignore[no-untyped-def]
     """The form's success notice for ``number``; a refusal fails with its message."""
-    done = page.get_by_text(re.compile(rf"Posted {re.escape(what)} {re.escape(number)}"))
+    done = page.get_by_text(re.compile(rf"{verb} {re.escape(what)} {re.escape(number)}"))
     refused = page.locator('[data-testid="stAlertContentError"]')
     for _ in range(120):
         if done.count():
@@ -307,14 +307,14 @@ def test_order_made_in_the_browser_shows_its_labour_variance(
     page.get_by_role("textbox", name="Quantity", exact=True).fill("1")
     page.get_by_role("textbox", name="Description", exact=True).fill("Browser round trip")
     page.get_by_role("button", name="Create order").click()
-    created = page.get_by_text(re.compile(rf"Posted production order {NUMBER}"))
+    created = page.get_by_text(re.compile(rf"Created production order {NUMBER}"))
     created.first.wait_for(timeout=60_000)
     number = re.search(NUMBER, created.first.inner_text()).group(0)  # type: ignore[union-attr]
     order_id, materials, operations = _order(url, number)
     assert materials and operations, (number, materials, operations)
     _choose(page, "production_release_order_", number)
     page.get_by_role("button", name="Release", exact=True).click()
-    _notice(page, "release of production order", number)
+    _notice(page, "production order", number, verb="Released")
     page.screenshot(path=str(tmp_path / "1_released.png"), full_page=True)
     assert _status(url, order_id) == "released"
 
