@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from ingestion.demo.books import DECIMALS
-from ingestion.demo.company import DIVISIONS, Staff
+from ingestion.demo.company import ALL_SPECS, Staff
 from transactional.budgets import alerts
 from transactional.budgets import versions as budgets
 from transactional.budgets.versions import BudgetLineDraft
@@ -29,6 +29,7 @@ GROWTH_PCT: dict[str, Decimal] = {
     "NL01": Decimal(8),
     "US01": Decimal(7),
     "UK01": Decimal(5),
+    "MF01": Decimal(6),
 }
 # Revenue in the what-if scenarios of the last year, against the approved budget.
 SCENARIO_REVENUE_PCT: dict[str, Decimal] = {"positive": Decimal(5), "negative": Decimal(-5)}
@@ -38,6 +39,7 @@ OVERDUE_LIMIT: dict[str, Decimal] = {
     "NL01": Decimal(25_000),
     "US01": Decimal(30_000),
     "UK01": Decimal(15_000),
+    "MF01": Decimal(20_000),
 }
 OVERRUN_PCT = Decimal(10)
 
@@ -58,7 +60,7 @@ def create_budgets(*, session: Session, staff: Staff, years: list[int]) -> Budge
     centres = {c.id: c.code for c in session.exec(select(CostCentre))}
     units = {u.id: u.code for u in session.exec(select(CostUnit))}
     versions = lines = 0
-    for spec in DIVISIONS:
+    for spec in ALL_SPECS:  # the manufacturer budgets too
         approved = None
         for year in years[1:]:
             approved = budgets.copy_from_actuals(
