@@ -591,8 +591,9 @@ def capacity(page: Page) -> None:
         title=_("Capacity load: {work_centre}", work_centre=names[int(centre)]),
         filters={
             _("Work centre"): names[int(centre)],
-            # A sheet of hours: no currency.
+            # A sheet of hours: no currency, the unit instead.
             _("Currency"): None,
+            _("Unit"): _("hours"),
             _("What-if"): writeback.describe_changes(changes) if changes else None,
         },
     )

@@ -172,17 +172,21 @@ def test_order_delivered_and_invoiced_shows_on_wholesale_page(
             continue
     preview.wait_for(state="attached")
     notice = page.get_by_text(re.compile(r"SO2026-\d{5}"))
+    refusals: list[str] = []
     for _attempt in range(3):
         # A line the canvas dropped leaves the order unsaved: type it again and retry.
         page.get_by_role("button", name="Create order").click()
+        _idle(page)  # under a loaded CI machine the save's rerun can take a while
         try:
-            notice.first.wait_for(timeout=30_000)
+            notice.first.wait_for(timeout=60_000)
             break
         except PlaywrightTimeout:
+            refusals += page.locator('[data-testid="stAlert"]').all_inner_texts()
             _focus_grid(page, ORDER_COLUMNS["item"])
             _type_cell(page, 0, ORDER_COLUMNS["item"], item)
             _type_cell(page, 0, ORDER_COLUMNS["price"], str(PRICE))
-    notice.first.wait_for(timeout=30_000)
+            _idle(page)
+    assert notice.count(), f"no order number; the form said: {refusals}"
     order = re.search(r"SO2026-\d{5}", notice.first.inner_text()).group(0)
 
     # 2. Delivery of the open line, then the invoice.
