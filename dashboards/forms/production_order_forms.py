@@ -10,9 +10,9 @@ from typing import Any
 import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors
+from dashboards.forms.pick_labels import production_order_label
 from dashboards.forms.submit import ClerkForm
 from dashboards.language import _, date_input_format
-from dashboards.writeback import manufacturing_posting as writeback
 from transactional import clock
 from transactional.reads import manufacturing_lookups as lookups
 
@@ -22,7 +22,7 @@ def pick_released_order(
 ) -> int | None:
     """A released order of the division, or None (with a hint when there is none); the
     picker is keyed ``<name>_order_<generation>`` so a posted form starts empty."""
-    released = {o.id: writeback.order_label(o) for o in lookups.orders(division_id, ("released",))}
+    released = {o.id: production_order_label(o) for o in lookups.orders(division_id, ("released",))}
     if not released:
         st.info(_("No released production order: release one in *Production order* first."))
         return None
@@ -58,7 +58,7 @@ def order_step(
     st.subheader(subheader)
     st.caption(caption)
     form.notice()
-    orders = {o.id: writeback.order_label(o) for o in lookups.orders(division_id, statuses)}
+    orders = {o.id: production_order_label(o) for o in lookups.orders(division_id, statuses)}
     if not orders:
         st.info(none_left)
         return

@@ -21,7 +21,6 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
-from dashboards.amounts import format_day
 from dashboards.writeback.clerk_posting import Posted, acting_as, posting_as, text
 from ingestion.manufacturing.files import READERS
 from transactional import clock
@@ -33,7 +32,6 @@ from transactional.manufacturing.models import ProductionOrder
 from transactional.manufacturing.opening_stock_load import load_opening_stock
 from transactional.organisation.models import User
 from transactional.planning import capacity_whatif
-from transactional.reads.manufacturing_lookups import OrderView
 
 ISSUE_COLUMNS = ("quantity", "lot")
 HOURS_COLUMNS = ("labour_hours", "machine_hours", "quantity_outsourced")
@@ -192,15 +190,6 @@ def run_mrp(
 
 
 # --- production orders ------------------------------------------------------------------------
-
-
-def order_label(order: OrderView) -> str:
-    """A production order in a pick list: number, item, quantity and due date, the date
-    in the user's language (the lookup's own label has it as 2026-10-29)."""
-    return (
-        f"{order.number} · {order.item_code} {order.item_name} · "
-        f"{order.quantity.normalize():f} · {format_day(order.due_date)}"
-    )
 
 
 # A planned order posts nothing: the clerk is told it was created.

@@ -236,6 +236,7 @@ def test_an_order_is_made_for_a_sales_order_lines_open_quantity(ledger: Engine) 
     at.radio(key="production_order_how_0").set_value("sales").run()
     line = at.selectbox(key="production_order_sales_line_0")
     assert len(line.options) == 1 and str(number) in line.options[0]
+    assert line.options[0].endswith("· C1 · TABLE 6 · Mar 20, 2025"), line.options[0]
     line.set_value(line_id)
     _click(at, "Create order")
     assert not at.error, [e.value for e in at.error]

@@ -46,13 +46,6 @@ class OrderView:
     backflush: bool
     tracking: str  # the product's: 'none', 'lot' or 'serial'
 
-    @property
-    def label(self) -> str:
-        return (
-            f"{self.number} · {self.item_code} {self.item_name} · "
-            f"{self.quantity.normalize():f} · {self.due_date}"
-        )
-
 
 @dataclass(frozen=True)
 class MaterialView:
@@ -81,7 +74,12 @@ class SalesLineChoice:
     """A sales order line of a made item with something left to deliver."""
 
     id: int
-    label: str
+    order_number: str
+    line_number: int
+    customer: str
+    item_code: str
+    open_quantity: Decimal
+    wanted: date | None  # the requested date, else the order date
 
 
 @dataclass(frozen=True)
@@ -205,9 +203,12 @@ def open_sales_lines(division_id: int) -> list[SalesLineChoice]:
         return [
             SalesLineChoice(
                 ln.id or 0,
-                f"{so.order_number} / {ln.line_number} · {r.code} · {it.code} "
-                f"{(ln.quantity - ln.quantity_delivered).normalize():f} · "
-                f"{so.requested_date or so.order_date}",
+                so.order_number or "",
+                ln.line_number,
+                r.code,
+                it.code,
+                ln.quantity - ln.quantity_delivered,
+                so.requested_date or so.order_date,
             )
             for ln, so, it, r in rows
         ]

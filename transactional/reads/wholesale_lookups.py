@@ -57,7 +57,8 @@ class OrderChoice:
 
     id: int
     number: str
-    label: str
+    relation: str  # the customer's or supplier's code and name
+    order_date: date | None
 
 
 @dataclass(frozen=True)
@@ -335,9 +336,8 @@ def _orders_in_status(
 def _order_choice(
     order_id: int | None, number: str | None, relation: Relation, order_date: date | None
 ) -> OrderChoice:
-    """An order as the forms offer it: number · relation · order date."""
-    label = f"{number} · {relation.code} {relation.name} · {order_date}"
-    return OrderChoice(order_id or 0, number or "", label)
+    """An order as the forms offer it (dashboards.forms.pick_labels words it)."""
+    return OrderChoice(order_id or 0, number or "", f"{relation.code} {relation.name}", order_date)
 
 
 def open_sales_orders(division_id: int) -> list[OrderChoice]:
@@ -486,14 +486,7 @@ def returnable_sales_orders(division_id: int) -> list[OrderChoice]:
             )
             .order_by(col(SalesOrder.order_date).desc(), col(SalesOrder.id).desc())
         ).all()
-        return [
-            OrderChoice(
-                o.id or 0,
-                o.order_number or "",
-                f"{o.order_number} · {r.code} {r.name} · {o.order_date}",
-            )
-            for o, r in orders
-        ]
+        return [_order_choice(o.id, o.order_number, r, o.order_date) for o, r in orders]
 
 
 def delivered_lines(order_id: int) -> list[DeliveredLineView]:

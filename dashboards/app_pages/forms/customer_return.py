@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboards import amounts
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
+from dashboards.forms.pick_labels import order_label
 from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import qty, tracked_by
 from dashboards.grid_columns import typed_quantity_column
@@ -81,7 +82,7 @@ def main() -> None:
         _("Sales order"),
         list(orders),
         index=None,
-        format_func=lambda i: orders[i].label,
+        format_func=lambda i: order_label(orders[i]),
         key="customer_return_order",
         placeholder=_("Pick an order with delivered goods"),
     )

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
+from dashboards.forms.pick_labels import order_label
 from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import (
     money,
@@ -57,7 +58,7 @@ def main() -> None:
         _("Sales order"),
         list(orders),
         index=None,
-        format_func=lambda i: orders[i].label,
+        format_func=lambda i: order_label(orders[i]),
         key="delivery_order",
         placeholder=_("Pick an open order"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.forms.form_feedback import FieldErrors, pick_division
+from dashboards.forms.pick_labels import order_label
 from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import (
     order_line_form,
@@ -37,7 +38,7 @@ def main() -> None:
         _("Purchase order"),
         list(orders),
         index=None,
-        format_func=lambda i: orders[i].label,
+        format_func=lambda i: order_label(orders[i]),
         key="goods_receipt_order",
         placeholder=_("Pick an open purchase order"),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
+from dashboards.forms.pick_labels import production_order_label
 from dashboards.forms.production_order_forms import order_step
 from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import qty
@@ -36,7 +37,7 @@ def completion(division_id: int) -> None:
             index=None,
             format_func=lambda o: _(
                 "{order} (completed {done} of {quantity})",
-                order=writeback.order_label(released[o]),
+                order=production_order_label(released[o]),
                 done=qty(released[o].quantity_completed),
                 quantity=qty(released[o].quantity),
             ),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
+from dashboards.forms.pick_labels import sales_line_label
 from dashboards.forms.production_order_forms import order_step
 from dashboards.forms.submit import ClerkForm
 from dashboards.grid_columns import quantity_help
@@ -32,7 +33,7 @@ def create(division_id: int, division_code: str) -> None:
         key=f"production_order_how_{generation}",
     )
     if how == "sales":
-        lines = {c.id: c.label for c in lookups.open_sales_lines(division_id)}
+        lines = {c.id: sales_line_label(c) for c in lookups.open_sales_lines(division_id)}
         if not lines:
             st.info(_("No open sales order line is for an item this division makes."))
             return
