@@ -101,14 +101,20 @@ def error_text(error: DomainError) -> str:
     names) has no catalog entry and stays as it is."""
     catalog = translations(language_of(current_locale()))
     text = catalog.gettext(error.message_id)
-    params = {
-        k: _place(catalog, v) if isinstance(v, str) and v else v for k, v in error.params.items()
-    }
+    params = {k: _parameter(catalog, v) for k, v in error.params.items()}
     try:
         return text.format(**params) if params else text
     except (KeyError, IndexError, ValueError):
         # A translation with a broken placeholder must not hide the refusal.
         return error.message
+
+
+def _parameter(catalog: NullTranslations, value: Any) -> Any:
+    if isinstance(value, DomainError):  # a refusal quoted in another (a file's row)
+        return error_text(value)
+    if isinstance(value, str) and value:
+        return _place(catalog, value)
+    return value
 
 
 # The services name where in a document a value sits as "Line 3: quantity", "Order line 2",

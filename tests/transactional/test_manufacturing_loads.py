@@ -584,3 +584,18 @@ def test_a_changed_cost_method_revalues_the_stock_on_hand(engine) -> None:
         assert balance(s, "7100") == D("-100.00")
         tube = s.get(Item, item_id(s, "TUBE-AL"))
         assert tube is not None and (tube.cost_method, tube.standard_cost) == ("standard", 8)
+
+
+def test_a_services_refusal_of_a_row_reads_in_the_users_language(engine) -> None:
+    """The row is the loader's words, the reason the BOM service's: both translated."""
+    from dashboards.language import error_text, use_locale
+
+    load_examples(engine, "sales-plan")  # the example items, BOMs and the rest
+    text = "item;version;component;quantity;valid_from\nTUBE-AL;V1;PAINT-RED;1;2026-03-01\n"
+    with session_scope(engine) as s, pytest.raises(ValidationError) as refused:
+        load(s, "boms", rows_of("boms", text), dry_run=True)
+    with use_locale("fr_FR"):
+        assert error_text(refused.value) == (
+            "Ligne 2 : L'article TUBE-AL est acheté ; indiquez-le comme fabriqué ou fantôme "
+            "avant de lui donner une nomenclature."
+        )

@@ -348,14 +348,14 @@ def _supplier(session: Session, div: Division, row: int, column: str, code: str)
 @contextmanager
 def _row_of(row: int) -> Iterator[None]:
     """A service's refusal while a row is applied names the row (the words are the
-    service's)."""
+    service's: the refusal itself is the parameter, so a page translates it too)."""
     try:
         yield
     except PermissionDenied:
         raise
     except ValidationError as err:
         raise ValidationError(
-            N_("Row {row}: {reason}"), field=err.field, row=row, reason=str(err)
+            N_("Row {row}: {reason}"), field=err.field, row=row, reason=err
         ) from None
 
 
