@@ -112,8 +112,10 @@ OFFICE_STAFF = (
 GUESTS = (
     ("accountant_be", "Camille Lambert", "accountant", ("HOLD", "UK01")),
     ("manager_us", "Jordan Miller", "manager", ("US01",)),
+    ("manager_nl", "Sanne Bakker", "manager", ("MF01",)),  # the manufacturer's, in Dutch
 )
-LANGUAGES = {"clerk1": "nl_NL", "accountant_be": "fr_BE"}  # the others read English
+# The others read English.
+LANGUAGES = {"clerk1": "nl_NL", "accountant_be": "fr_BE", "manager_nl": "nl_NL"}
 
 
 class DemoUser(NamedTuple):

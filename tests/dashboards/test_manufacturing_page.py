@@ -476,3 +476,18 @@ def test_the_demo_manufacturer_reads_its_production_on_the_page(app_env: Any) ->
     # What the cost types' rows add up to is what the orders behind them add up to.
     at.selectbox(key="mfg_variance_drill_cost_type").set_value("material").run()
     assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.pipeline
+def test_the_demo_manufacturers_dutch_manager_reads_it_in_dutch(app_env: Any) -> None:
+    at = open_page(PAGE, user="manager_nl")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.title[0].value == "Productie"
+    assert at.selectbox(key="mfg_division").options == ["MF01 · Noordwind Productie B.V. (EUR)"]
+    assert set(_metrics(at)) == {
+        "Productiewaarde",
+        "Kostenafwijking",
+        "Materiaalverlies %",
+        "Op tijd gereed %",
+        "Onderhanden werk",
+    }

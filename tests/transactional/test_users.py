@@ -256,4 +256,5 @@ def test_every_demo_user_signs_in_with_the_listed_password(tmp_path) -> None:
         engine.dispose()
     assert DEMO_USERS["clerk1"][1:3] == (("NL01",), "nl_NL")
     assert DEMO_USERS["manager_us"][:3] == ("manager", ("US01",), "en")
+    assert DEMO_USERS["manager_nl"][:3] == ("manager", ("MF01",), "nl_NL")
     assert DEMO_USERS["accountant_be"][2] == "fr_BE"
