@@ -11,11 +11,7 @@ with
 
 periods as (
 
-    select
-        *,
-        least(period_end, {{ as_of_date() }}) as valuation_date
-    from {{ ref('dim_periods') }}
-    where period_start <= {{ as_of_date() }}
+    {{ valuation_periods() }}
 
 ),
 
@@ -46,14 +42,7 @@ wip_accounts as (
 
 ledger_days as (
 
-    select
-        gl_lines.division_id,
-        gl_lines.entry_date,
-        sum(gl_lines.amount_base) as amount_base
-    from {{ ref('fct_gl_lines') }} as gl_lines
-    inner join wip_accounts
-        on gl_lines.account_id = wip_accounts.account_id
-    group by gl_lines.division_id, gl_lines.entry_date
+    {{ ledger_days('wip_accounts') }}
 
 ),
 
@@ -67,15 +56,9 @@ manufacturing_divisions as (
 
 order_positions as (
 
-    select
-        periods.period_id,
-        order_days.production_order_id,
-        sum(order_days.value_base) as wip_base
-    from periods
-    inner join order_days
-        on periods.division_id = order_days.division_id
-        and order_days.transaction_date <= periods.valuation_date
-    group by periods.period_id, order_days.production_order_id
+    {{ cumulative_at_period_ends(
+        'order_days', 'transaction_date', 'value_base', 'wip_base', by='production_order_id'
+    ) }}
 
 ),
 
@@ -92,14 +75,7 @@ wip_values as (
 
 ledger_values as (
 
-    select
-        periods.period_id,
-        sum(ledger_days.amount_base) as wip_ledger_base
-    from periods
-    inner join ledger_days
-        on periods.division_id = ledger_days.division_id
-        and ledger_days.entry_date <= periods.valuation_date
-    group by periods.period_id
+    {{ cumulative_at_period_ends('ledger_days', 'entry_date', 'amount_base', 'wip_ledger_base') }}
 
 ),
 

@@ -11,11 +11,7 @@ with
 
 periods as (
 
-    select
-        *,
-        least(period_end, {{ as_of_date() }}) as valuation_date
-    from {{ ref('dim_periods') }}
-    where period_start <= {{ as_of_date() }}
+    {{ valuation_periods() }}
 
 ),
 
@@ -51,40 +47,21 @@ inventory_accounts as (
 
 ledger_days as (
 
-    select
-        gl_lines.division_id,
-        gl_lines.entry_date,
-        sum(gl_lines.amount_base) as amount_base
-    from {{ ref('fct_gl_lines') }} as gl_lines
-    inner join inventory_accounts
-        on gl_lines.account_id = inventory_accounts.account_id
-    group by gl_lines.division_id, gl_lines.entry_date
+    {{ ledger_days('inventory_accounts') }}
 
 ),
 
 stock_values as (
 
-    select
-        periods.period_id,
-        sum(movement_days.value_base) as stock_valuation_base
-    from periods
-    inner join movement_days
-        on periods.division_id = movement_days.division_id
-        and movement_days.movement_date <= periods.valuation_date
-    group by periods.period_id
+    {{ cumulative_at_period_ends(
+        'movement_days', 'movement_date', 'value_base', 'stock_valuation_base'
+    ) }}
 
 ),
 
 ledger_values as (
 
-    select
-        periods.period_id,
-        sum(ledger_days.amount_base) as ledger_stock_base
-    from periods
-    inner join ledger_days
-        on periods.division_id = ledger_days.division_id
-        and ledger_days.entry_date <= periods.valuation_date
-    group by periods.period_id
+    {{ cumulative_at_period_ends('ledger_days', 'entry_date', 'amount_base', 'ledger_stock_base') }}
 
 ),
 
