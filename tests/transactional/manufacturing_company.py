@@ -58,9 +58,11 @@ def buy(
     lines: list[PurchaseLineDraft],
     lots: dict[str, str] | None = None,
     on: str = "2025-03-01",
+    serials: dict[str, list[str]] | None = None,
 ) -> None:
     """Orders the lines from S1 into MAIN and receives each in full the same day, under
-    the lot ``lots`` gives for its item (if any)."""
+    the lot ``lots`` gives for its item (if any), or the serial numbers ``serials``
+    gives for it (one per unit, received in that order)."""
     order = purchase_orders.create_purchase_order(
         session=s,
         user=admin,
@@ -69,7 +71,12 @@ def buy(
         ),
     )
     received = [
-        ReceiptLineDraft(line.id or 0, draft.quantity, lot=(lots or {}).get(str(draft.item)))
+        ReceiptLineDraft(
+            line.id or 0,
+            draft.quantity,
+            lot=(lots or {}).get(str(draft.item)),
+            serials=(serials or {}).get(str(draft.item)),
+        )
         for line, draft in zip(purchase_orders.order_lines(s, order.id), lines, strict=True)
     ]
     receipts.receive(session=s, user=admin, order_id=order.id or 0, receipt_date=on, lines=received)

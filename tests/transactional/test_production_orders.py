@@ -1,7 +1,8 @@
 """Production orders (docs/manufacturing.md §3) on SQLite and PostgreSQL: a whole life cycle
 worked by hand (issue, return, hours, outsourced work, two completions, close with each
-variance), backflush, sub-orders and phantoms, an order from a sales order line, a
-lot-tracked component, and every refusal writing nothing. At each step the sum of
+variance), backflush (picking lots earliest expiry first and the oldest serial numbers;
+refused when they fall short), sub-orders and phantoms, an order from a sales order
+line, a lot-tracked component, and every refusal writing nothing. At each step the sum of
 production_transaction.value equals the balance of 3100 Work in progress."""
 
 from __future__ import annotations
@@ -37,10 +38,10 @@ from transactional.manufacturing.production_postings import MaterialIssue
 from transactional.organisation.models import Division
 from transactional.purchasing.orders import PurchaseLineDraft
 from transactional.sales import orders as sales_orders
-from transactional.stock.models import StockLot, StockMovement
+from transactional.stock.models import StockLot, StockLotLevel, StockMovement, StockValuation
 from transactional.stock.movements import on_hand
 from transactional.wholesale import items as wi
-from transactional.wholesale.models import Item
+from transactional.wholesale.models import Item, Warehouse
 
 D = Decimal
 
@@ -549,6 +550,246 @@ def test_lot_tracked_component(engine) -> None:
         lot = s.exec(select(StockLot).where(StockLot.number == "L1")).one()
         assert (row.lot_id, row.value) == (lot.id, D("8.00"))
         assert wip_ok(s) == D("8.00")
+
+
+def _tracked_stock(engine) -> None:
+    """RESIN (lot-tracked, moving average): lot L2 5 at 6.00 received 2025-03-01, then
+    lot L1 3 at 4.00 received 2025-03-02, L1 expiring first (2025-06-30, L2 2025-09-30):
+    8 on hand at (30.00 + 12.00) / 8 = 5.25. SENSOR (serial numbers, moving average):
+    S-103 and S-101 at 10.00 received 2025-03-01, then S-102 at 16.00 on 2025-03-02:
+    3 on hand at 36.00 / 3 = 12.00."""
+    with session_scope(engine) as s:
+        admin = user(s, "admin")
+        for code, tracking in (("RESIN", "lot"), ("SENSOR", "serial")):
+            wi.create_item(
+                session=s,
+                user=admin,
+                division="HOLD",
+                code=code,
+                name=code.title(),
+                tracking=tracking,
+            )
+        buy(s, admin, [PurchaseLineDraft("RESIN", "5", "6.00")], lots={"RESIN": "L2"})
+        buy(
+            s,
+            admin,
+            [PurchaseLineDraft("SENSOR", "2", "10.00")],
+            serials={"SENSOR": ["S-103", "S-101"]},
+        )
+        buy(
+            s,
+            admin,
+            [PurchaseLineDraft("RESIN", "3", "4.00"), PurchaseLineDraft("SENSOR", "1", "16.00")],
+            lots={"RESIN": "L1"},
+            serials={"SENSOR": ["S-102"]},
+            on="2025-03-02",
+        )
+        # No service records an expiry date yet (receipts take none): set it on the lots
+        # the receipts created, as a receipt with expiry dates would have.
+        for number, expiry in (("L1", date(2025, 6, 30)), ("L2", date(2025, 9, 30))):
+            lot = s.exec(
+                select(StockLot).where(
+                    StockLot.item_id == _item_id(s, "RESIN"), StockLot.number == number
+                )
+            ).one()
+            lot.expiry_date = expiry
+            s.add(lot)
+
+
+def _lot_levels(s: Session, item: str) -> dict[str, Decimal]:
+    """Quantity per lot or serial number of the item in MAIN."""
+    rows = s.exec(
+        select(col(StockLot.number), col(StockLotLevel.quantity))
+        .join(StockLotLevel, col(StockLotLevel.lot_id) == StockLot.id)
+        .join(Warehouse, col(Warehouse.id) == StockLotLevel.warehouse_id)
+        .where(StockLot.item_id == _item_id(s, item), Warehouse.code == "MAIN")
+    ).all()
+    return {number: quantity for number, quantity in rows}
+
+
+def _backflush_order(engine, qty: str, materials: list[po.OrderMaterialDraft]) -> int:
+    """A released backflush order of ``qty`` TABLE consuming ``materials`` (no LEG/TOP)."""
+    order_id = new_order(engine, qty, backflush=True)
+    with session_scope(engine) as s:
+        clerk = user(s, "clerk")
+        po.set_order_materials(session=s, user=clerk, order=order_id, materials=materials)
+        po.release_production_order(session=s, user=clerk, order=order_id, on="2025-03-03")
+    return order_id
+
+
+def _issues(s: Session, order_id: int) -> list[tuple[str, str, Decimal, Decimal]]:
+    """The order's production_issue movements: (item, lot, quantity, value) in order."""
+    order = s.get(ProductionOrder, order_id)
+    assert order is not None
+    rows = s.exec(
+        select(StockMovement, StockLot)
+        .join(StockLot, col(StockLot.id) == StockMovement.lot_id, isouter=True)
+        .where(
+            StockMovement.document_number == order.number,
+            StockMovement.movement_type == "production_issue",
+        )
+        .order_by(col(StockMovement.id))
+    ).all()
+    return [
+        (_code(s, mv.item_id), lot.number if lot else "", mv.quantity, mv.value) for mv, lot in rows
+    ]
+
+
+def test_backflush_picks_lots_earliest_expiry_first(engine) -> None:
+    """6 RESIN due: L1 (received second but expiring first) gives its 3, L2 the other 3.
+    Moving average 5.25: each movement 3 x 5.25 = 15.75 out of stock, 31.50 into WIP."""
+    _tracked_stock(engine)
+    order_id = _backflush_order(engine, "2", [po.OrderMaterialDraft("RESIN", "6")])
+    with session_scope(engine) as s:
+        order = pp.complete_production(
+            session=s,
+            user=user(s, "clerk"),
+            order=order_id,
+            quantity="2",
+            on="2025-03-10",
+            close=True,
+        )
+        assert _issues(s, order_id) == [
+            ("RESIN", "L1", D(-3), D("-15.75")),
+            ("RESIN", "L2", D(-3), D("-15.75")),
+        ]
+        assert _lot_levels(s, "RESIN") == {"L1": D(0), "L2": D(2)}
+        assert on_hand(s, _item_id(s, "RESIN")) == D(2)
+        # The backflush entry: stock 3000 down 31.50, WIP 3100 up 31.50, balanced.
+        mv = s.exec(
+            select(StockMovement).where(
+                StockMovement.document_number == order.number,
+                StockMovement.movement_type == "production_issue",
+            )
+        ).first()
+        assert mv is not None
+        assert entry_amounts(s, mv.entry_id) == {"3000": D("-31.50"), "3100": D("31.50")}
+        issues = _rows(s, order_id, "material_issue")
+        lots = {r.lot_id: r.value for r in issues}
+        l1, l2 = (
+            s.exec(
+                select(StockLot.id).where(
+                    StockLot.item_id == _item_id(s, "RESIN"), StockLot.number == n
+                )
+            ).one()
+            for n in ("L1", "L2")
+        )
+        assert lots == {l1: D("15.75"), l2: D("15.75")}
+        issued = {_code(s, m.item_id): m.quantity_issued for m in po.order_materials(s, order_id)}
+        assert issued == {"RESIN": D(6)}
+        assert order.status == "closed" and wip_ok(s) == 0
+
+
+def test_backflush_lines_of_one_lot_item_do_not_share_units(engine) -> None:
+    """Two RESIN lines (2, then 5): the first takes 2 of L1, the second the 1 left in L1
+    and 4 of L2; every movement at 5.25 (10.50, 5.25, then 21.00)."""
+    _tracked_stock(engine)
+    order_id = _backflush_order(
+        engine, "2", [po.OrderMaterialDraft("RESIN", "2"), po.OrderMaterialDraft("RESIN", "5")]
+    )
+    with session_scope(engine) as s:
+        pp.complete_production(
+            session=s,
+            user=user(s, "clerk"),
+            order=order_id,
+            quantity="2",
+            on="2025-03-10",
+            close=True,
+        )
+        assert _issues(s, order_id) == [
+            ("RESIN", "L1", D(-2), D("-10.50")),
+            ("RESIN", "L1", D(-1), D("-5.25")),
+            ("RESIN", "L2", D(-4), D("-21.00")),
+        ]
+        assert _lot_levels(s, "RESIN") == {"L1": D(0), "L2": D(1)}
+        assert wip_ok(s) == 0
+
+
+def test_backflush_picks_the_oldest_serial_numbers(engine) -> None:
+    """3 SENSOR for 2 tables. Completing 1: 1.5 due, rounded up to 2 whole serial numbers,
+    the two received first (S-103, S-101: receipt order, not number order), one movement
+    each at the average 12.00. Completing the second: 3 - 2 = 1 due, S-102, the last unit
+    taking the 12.00 left."""
+    _tracked_stock(engine)
+    order_id = _backflush_order(engine, "2", [po.OrderMaterialDraft("SENSOR", "3")])
+    with session_scope(engine) as s:
+        call: dict[str, Any] = dict(
+            session=s, user=user(s, "clerk"), order=order_id, on="2025-03-10"
+        )
+        # Hours first, so the first completion finds enough on WIP.
+        pp.book_hours(**call, operation=10, labour_hours="5", machine_hours="5")
+        pp.complete_production(**call, quantity="1")
+        assert _issues(s, order_id) == [
+            ("SENSOR", "S-103", D(-1), D("-12.00")),
+            ("SENSOR", "S-101", D(-1), D("-12.00")),
+        ]
+        assert _lot_levels(s, "SENSOR") == {"S-103": D(0), "S-101": D(0), "S-102": D(1)}
+        issued = {_code(s, m.item_id): m.quantity_issued for m in po.order_materials(s, order_id)}
+        assert issued == {"SENSOR": D(2)}
+    with session_scope(engine) as s:
+        order = pp.complete_production(
+            session=s,
+            user=user(s, "clerk"),
+            order=order_id,
+            quantity="1",
+            on="2025-03-11",
+            close=True,
+        )
+        assert _issues(s, order_id)[2:] == [("SENSOR", "S-102", D(-1), D("-12.00"))]
+        assert _lot_levels(s, "SENSOR") == {"S-103": D(0), "S-101": D(0), "S-102": D(0)}
+        assert _valuation(s, "SENSOR") == (D(0), D(0))
+        assert order.status == "closed" and wip_ok(s) == 0
+
+
+def _valuation(s: Session, code: str) -> tuple[Decimal, Decimal]:
+    """The item's stock valuation: (quantity, value)."""
+    row = s.get(StockValuation, _item_id(s, code))
+    assert row is not None
+    return row.quantity, row.value
+
+
+@pytest.mark.parametrize(
+    ("item", "quantity", "message"),
+    [
+        (
+            "RESIN",
+            "9",
+            "Material 1: 9 pcs of item RESIN are due from warehouse MAIN, but its lots there "
+            "hold only 8 pcs.",
+        ),
+        (
+            "SENSOR",
+            "4",
+            "Material 1: 4 pcs of item SENSOR are due from warehouse MAIN, but only 3 pcs are "
+            "in stock there in serial numbers.",
+        ),
+    ],
+)
+def test_backflush_short_of_lots_is_refused(engine, item: str, quantity: str, message: str) -> None:
+    """More due than the lots or serial numbers hold: the completion is refused and writes
+    nothing (no movement, entry, WIP row, lot level or completed quantity)."""
+    _tracked_stock(engine)
+    order_id = _backflush_order(engine, "2", [po.OrderMaterialDraft(item, quantity)])
+    with session_scope(engine) as s:
+        levels = _lot_levels(s, item)
+    before = counts(engine)
+    with pytest.raises(ValidationError) as caught, session_scope(engine) as s:
+        pp.complete_production(
+            session=s,
+            user=user(s, "clerk"),
+            order=order_id,
+            quantity="2",
+            on="2025-03-10",
+            close=True,
+        )
+    assert str(caught.value) == message
+    assert caught.value.field == "materials.1"
+    assert counts(engine) == before
+    with session_scope(engine) as s:
+        assert _lot_levels(s, item) == levels
+        order = s.get(ProductionOrder, order_id)
+        assert order is not None
+        assert (order.quantity_completed, order.status) == (D(0), "released")
 
 
 @pytest.mark.parametrize(

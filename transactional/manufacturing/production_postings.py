@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -23,6 +23,7 @@ from transactional.errors import N_, ValidationError
 from transactional.finance.models import JournalEntry
 from transactional.manufacturing.models import (
     ProductionOrder,
+    ProductionOrderMaterial,
     ProductionOrderOperation,
     ProductionTransaction,
 )
@@ -49,6 +50,7 @@ from transactional.manufacturing.production_wip import (
 )
 from transactional.money import round_money, to_decimal
 from transactional.organisation.models import User
+from transactional.stock.lot_picking import pick_lots
 from transactional.stock.movements import Movement, post_stock
 from transactional.stock.tracking import qty_text
 from transactional.wholesale.models import Item, Warehouse
@@ -268,14 +270,7 @@ def complete_production(
         )
     materials = order_materials(session, po.id)
     if po.backflush:
-        wh = session.get(Warehouse, po.warehouse_id)
-        parts = []
-        for n, m in enumerate(materials, start=1):
-            # Planned for the units completed so far (over-completion consumes more).
-            due = q8(m.quantity * after / po.quantity) - m.quantity_issued
-            if due > 0:
-                it = session.get(Item, m.item_id)
-                parts.append((f"Material {n}", f"materials.{n}", m, it, wh, due, None))
+        parts = _backflush_parts(ctx, materials, after)
         if parts:
             post_issue(ctx, parts, "Backflush")
     elif materials and all(m.quantity_issued <= 0 for m in materials):
@@ -362,6 +357,47 @@ def complete_production(
     else:
         check_wip(ctx, value, "quantity")
     return po
+
+
+def _backflush_parts(
+    ctx: WipContext, materials: list[ProductionOrderMaterial], after: Decimal
+) -> list[tuple[str, str, ProductionOrderMaterial, Item, Warehouse, Decimal, str | None]]:
+    """What a backflush issues for the units completed so far: each material's planned
+    quantity for them (over-completion consumes more) less what was issued, as issue
+    parts. A lot- or serial-tracked component is split over its lots on hand by the
+    stock core's picking rule (one part per lot, one per serial number); a serial-numbered
+    component's due is rounded up to whole units (a serial cannot be split; the next
+    completion's due is that much lower)."""
+    po, session = ctx.order, ctx.session
+    wh = session.get(Warehouse, po.warehouse_id)
+    assert wh is not None
+    parts: list[tuple[str, str, ProductionOrderMaterial, Item, Warehouse, Decimal, str | None]]
+    parts = []
+    picked: dict[int, Decimal] = defaultdict(Decimal)
+    for n, m in enumerate(materials, start=1):
+        where, field = f"Material {n}", f"materials.{n}"
+        due = q8(m.quantity * after / po.quantity) - m.quantity_issued
+        if due <= 0:
+            continue
+        it = session.get(Item, m.item_id)
+        assert it is not None
+        if it.tracking == "none":
+            parts.append((where, field, m, it, wh, due, None))
+            continue
+        if it.tracking == "serial":
+            due = due.to_integral_value(rounding=ROUND_CEILING)
+        for lot, qty in pick_lots(
+            session=session,
+            item=it,
+            warehouse=wh,
+            quantity=due,
+            picked=picked,
+            where=where,
+            field=field,
+        ):
+            picked[lot.id or 0] += qty
+            parts.append((where, field, m, it, wh, qty, lot.number))
+    return parts
 
 
 def close_production_order(
