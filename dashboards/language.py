@@ -118,11 +118,14 @@ def _parameter(catalog: NullTranslations, value: Any) -> Any:
 
 
 # The services name where in a document a value sits as "Line 3: quantity", "Order line 2",
-# "Allocation 1" (a label handed to a shared check such as money.to_decimal). Those
-# shapes, and the fields they name, are translated here so a refusal reads in one language.
-_PLACE = re.compile(r"^(Line|Order line|Allocation|Rate) (\d+)(?:(:)? (.+))?$")
+# "Allocation 1", "Material 2" (a label handed to a shared check such as money.to_decimal,
+# or a production order's material line or operation). Those shapes, and the fields they
+# name, are translated here so a refusal reads in one language.
+_PLACE = re.compile(r"^(Line|Order line|Allocation|Rate|Material|Operation) (\d+)(?:(:)? (.+))?$")
 _PLACES = {
     "Line": N_("Line {n}"),
+    "Material": N_("Material {n}"),
+    "Operation": N_("Operation {n}"),
     "Order line": N_("Order line {n}"),
     "Allocation": N_("Allocation {n}"),
     "Rate": N_("Rate {n}"),
