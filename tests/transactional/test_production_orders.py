@@ -33,10 +33,12 @@ from transactional.manufacturing.boms import OperationDraft as Op
 from transactional.manufacturing.models import (
     ProductionOrder,
     ProductionTransaction,
+    WorkCentre,
 )
 from transactional.manufacturing.production_postings import MaterialIssue
 from transactional.organisation.models import Division
 from transactional.purchasing.orders import PurchaseLineDraft
+from transactional.relations.models import Relation
 from transactional.sales import orders as sales_orders
 from transactional.stock.models import StockLot, StockLotLevel, StockMovement, StockValuation
 from transactional.stock.movements import on_hand
@@ -945,3 +947,115 @@ def test_closed_period_refused(engine) -> None:
             on="2024-12-15",
         )
     assert counts(engine) == before
+
+
+def _routing(engine, order_id: int) -> list[tuple[int, int | None, Decimal, int | None, Decimal]]:
+    with session_scope(engine) as s:
+        return [
+            (o.sequence, o.work_centre_id, o.planned_hours, o.supplier_id, o.outsourced_price)
+            for o in po.order_operations(s, order_id)
+        ]
+
+
+@pytest.mark.parametrize(
+    ("case", "field", "text"),
+    [
+        ("closed_centre", "operations.1.work_centre", "SAW"),
+        ("other_division_centre", "operations.1.work_centre", "does not exist in division HOLD"),
+        ("customer_as_supplier", "operations.2.supplier", "not a supplier"),
+        ("price_on_centre", "operations.1.outsourced_price", "has no outsourced price"),
+        ("hours_on_outsourced", "operations.2.planned_hours", "not hours on a work centre"),
+        ("sequence_zero", "operations.1.sequence", "above zero"),
+    ],
+)
+def test_edit_operation_refusals_write_nothing(engine, case: str, field: str, text: str) -> None:
+    """A planned order's routing follows the routing's rules (boms.py): an open work
+    centre of the order's division with hours and no price, or an active supplier with a
+    price and no hours; sequences above zero."""
+    order_id = new_order(engine, "2")
+    saw: int | str = "SAW"
+    with session_scope(engine) as s:
+        admin = user(s, "admin")
+        if case == "closed_centre":
+            from transactional.manufacturing import work_centres
+
+            work_centres.update_work_centre(
+                session=s, user=admin, division="HOLD", work_centre="SAW", is_active=False
+            )
+        if case == "other_division_centre":
+            from transactional.manufacturing import work_centres
+
+            # By id: the code SAW would find HOLD's own saw.
+            saw = (
+                work_centres.create_work_centre(
+                    session=s, user=admin, division="US01", code="SAW", name="US saw"
+                ).id
+                or 0
+            )
+    before = _routing(engine, order_id)
+    # TABLE x 2: (1 h setup + 3 h run x 2 / 2) / 80 % = 5 h on SAW; S1 paints at 5.00.
+    assert before[0][2] == D(5) and before[1][4] == D("5.00")
+    centre = dict(sequence=10, work_centre=saw, planned_hours="5")
+    outsourced = dict(sequence=20, supplier="S1", outsourced_price="5.00")
+    if case == "customer_as_supplier":
+        outsourced["supplier"] = "C1"
+    if case == "price_on_centre":
+        centre["outsourced_price"] = "1.00"
+    if case == "hours_on_outsourced":
+        outsourced["planned_hours"] = "2"
+    if case == "sequence_zero":
+        centre["sequence"] = 0
+    with pytest.raises(ValidationError, match=text) as caught, session_scope(engine) as s:
+        po.set_order_operations(
+            session=s,
+            user=user(s, "clerk"),
+            order=order_id,
+            operations=[
+                po.OrderOperationDraft(**centre),  # type: ignore[arg-type]
+                po.OrderOperationDraft(**outsourced),  # type: ignore[arg-type]
+            ],
+        )
+    assert caught.value.field == field
+    assert _routing(engine, order_id) == before
+
+
+def test_edit_planned_routing_to_a_work_centre_and_a_supplier(engine) -> None:
+    """The accepted counterpart: hours on the open SAW, S1 at 6.25 a unit; release
+    counts them (2 tables: 4 h x 40 / 2 = 80.00 labour, 4 h x 25 / 2 = 50.00 machine)."""
+    order_id = new_order(engine, "2")
+    with session_scope(engine) as s:
+        po.set_order_operations(
+            session=s,
+            user=user(s, "clerk"),
+            order=order_id,
+            operations=[
+                po.OrderOperationDraft(5, work_centre="SAW", planned_hours="4", description="Cut"),
+                po.OrderOperationDraft(15, supplier="S1", outsourced_price="6.25"),
+            ],
+        )
+        order = po.release_production_order(
+            session=s, user=user(s, "clerk"), order=order_id, on="2025-03-03"
+        )
+        assert (order.standard_labour, order.standard_machine, order.standard_outsourced) == (
+            D(80),
+            D(50),
+            D("6.25"),
+        )
+    s1 = _relation_id(engine, "S1")
+    with session_scope(engine) as s:
+        saw = s.exec(select(WorkCentre.id).where(WorkCentre.code == "SAW")).one()
+    assert _routing(engine, order_id) == [
+        (5, saw, D(4), None, D(0)),
+        (15, None, D(0), s1, D("6.25")),
+    ]
+
+
+def _relation_id(engine, code: str) -> int:
+    with session_scope(engine) as s:
+        hold = s.exec(select(Division.id).where(Division.code == "HOLD")).one()
+        return (
+            s.exec(
+                select(Relation.id).where(Relation.code == code, Relation.division_id == hold)
+            ).one()
+            or 0
+        )

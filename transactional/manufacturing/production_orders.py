@@ -30,9 +30,11 @@ from transactional.manufacturing.models import (
     ProductionTransaction,
     WorkCentre,
 )
+from transactional.manufacturing.work_centres import find_work_centre
 from transactional.money import round_money, to_decimal
 from transactional.numbering import next_number
 from transactional.organisation.models import Division, User
+from transactional.purchasing.contracts import find_supplier
 from transactional.sales.models import SalesOrder, SalesOrderLine
 from transactional.stock.models import StockValuation
 from transactional.wholesale.items import find_item, find_warehouse
@@ -441,7 +443,9 @@ def set_order_operations(
     order: int | str,
     operations: list[OrderOperationDraft],
 ) -> list[ProductionOrderOperation]:
-    """Replace a planned order's routing."""
+    """Replace a planned order's routing: each step on an open work centre of the
+    division (hours, no price) or outsourced to an active supplier (price per unit, no
+    hours), sequences above zero and used once."""
     lookups = Lookups(session)
     po, div = load_order(session=session, lookups=lookups, user=user, order=order)
     _require_status(po, "planned", doing="edited")
@@ -450,9 +454,14 @@ def set_order_operations(
     seen: set[int] = set()
     for n, d in enumerate(operations, start=1):
         where, f = f"Operation {n}", f"operations.{n}"
-        if not isinstance(d.sequence, int) or d.sequence in seen:
+        if (
+            isinstance(d.sequence, bool)
+            or not isinstance(d.sequence, int)
+            or d.sequence <= 0
+            or d.sequence in seen
+        ):
             raise ValidationError(
-                N_("{where}: the sequence must be a whole number used once."),
+                N_("{where}: the sequence must be a whole number above zero, used once."),
                 field=f"{f}.sequence",
                 where=where,
             )
@@ -471,18 +480,33 @@ def set_order_operations(
                 where=where,
                 decimals=decimals,
             )
-        wc_id = supplier_id = None
-        if d.work_centre not in (None, ""):
-            wc = _work_centre(session, div, d.work_centre, field=f"{f}.work_centre")  # type: ignore[arg-type]
-            wc_id = wc.id
-        if d.supplier not in (None, ""):
-            supplier_id = lookups.relation(div, d.supplier, field=f"{f}.supplier").id  # type: ignore[arg-type]
-        if (wc_id is None) == (supplier_id is None):
+        has_centre = d.work_centre not in (None, "")
+        if has_centre == (d.supplier not in (None, "")):
             raise ValidationError(
                 N_("{where}: name either a work centre or a supplier (outsourced)."),
                 field=f"{f}.work_centre",
                 where=where,
             )
+        # As on the routing (boms.py): an open work centre of the division, an active
+        # supplier; a step on a work centre has no price (release would count it as
+        # outsourced cost) and an outsourced step no hours (release would ignore them).
+        wc_id = supplier_id = None
+        if has_centre:
+            wc_id = find_work_centre(session, div, d.work_centre, field=f"{f}.work_centre").id  # type: ignore[arg-type]
+            if price != 0:
+                raise ValidationError(
+                    N_("{where}: a step on a work centre has no outsourced price."),
+                    field=f"{f}.outsourced_price",
+                    where=where,
+                )
+        else:
+            supplier_id = find_supplier(lookups, div, d.supplier, field=f"{f}.supplier").id  # type: ignore[arg-type]
+            if hours != 0:
+                raise ValidationError(
+                    N_("{where}: an outsourced step has a price, not hours on a work centre."),
+                    field=f"{f}.planned_hours",
+                    where=where,
+                )
         rows.append(
             ProductionOrderOperation(
                 order_id=po.id or 0,
@@ -500,22 +524,6 @@ def set_order_operations(
     session.add_all(rows)
     session.flush()
     return rows
-
-
-def _work_centre(session: Session, div: Division, ref: int | str, *, field: str) -> WorkCentre:
-    stmt = select(WorkCentre).where(WorkCentre.division_id == div.id)
-    stmt = stmt.where(
-        WorkCentre.id == ref if isinstance(ref, int) else WorkCentre.code == str(ref).strip()
-    )
-    wc = session.exec(stmt).first()
-    if wc is None:
-        raise ValidationError(
-            N_("Work centre {ref} does not exist in division {division}."),
-            field=field,
-            ref=ref,
-            division=div.code,
-        )
-    return wc
 
 
 # --- release and cancel ----------------------------------------------------------------------
