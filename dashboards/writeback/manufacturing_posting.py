@@ -12,6 +12,7 @@ the page read, and saved, when accepted, by ``capacity.reschedule_orders``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,7 +25,7 @@ from sqlmodel import Session
 from dashboards.writeback.clerk_posting import Posted, acting_as, posting_as, text
 from ingestion.manufacturing.files import READERS
 from transactional import clock
-from transactional.errors import N_, ValidationError
+from transactional.errors import N_, DomainError, ValidationError
 from transactional.manufacturing import capacity, master_data_load, mrp
 from transactional.manufacturing import production_orders as po
 from transactional.manufacturing import production_postings as pp
@@ -34,6 +35,15 @@ from transactional.organisation.models import User
 from transactional.planning import capacity_whatif
 
 ISSUE_COLUMNS = ("quantity", "lot")
+MATERIAL_COLUMNS = ("item", "quantity", "scrap_pct")
+OPERATION_COLUMNS = (
+    "sequence",
+    "work_centre",
+    "planned_hours",
+    "supplier",
+    "outsourced_price",
+    "description",
+)
 HOURS_COLUMNS = ("labour_hours", "machine_hours", "quantity_outsourced")
 
 
@@ -269,6 +279,80 @@ def release(*, user_id: int | None, order_id: int | None, on: date | None) -> Po
         )
 
 
+def save_order_lines(
+    *,
+    user_id: int | None,
+    order_id: int | None,
+    materials: pd.DataFrame,
+    operations: pd.DataFrame,
+) -> Posted:
+    """Replace a planned order's materials and operations with the two grids (columns
+    MATERIAL_COLUMNS and OPERATION_COLUMNS; blank rows skipped), in one transaction: if
+    the operations are refused, the materials stay as they were too."""
+    material_rows = typed_rows(materials, MATERIAL_COLUMNS)
+    operation_rows = typed_rows(operations, OPERATION_COLUMNS)
+    material_drafts = [
+        po.OrderMaterialDraft(
+            item=c["item"], quantity=c["quantity"], scrap_pct=c["scrap_pct"] or Decimal(0)
+        )
+        for _, c in material_rows
+    ]
+    operation_drafts = [
+        po.OrderOperationDraft(
+            sequence=_sequence(operations.iloc[n - 1]["sequence"]),
+            work_centre=c["work_centre"] or None,
+            planned_hours=c["planned_hours"] or Decimal(0),
+            supplier=c["supplier"] or None,
+            outsourced_price=c["outsourced_price"] or Decimal(0),
+            description=c["description"],
+        )
+        for n, c in operation_rows
+    ]
+
+    def post(session: Session, user: User) -> Posted:
+        order = _picked(order_id)
+        po.set_order_materials(session=session, user=user, order=order, materials=material_drafts)
+        try:
+            po.set_order_operations(
+                session=session, user=user, order=order, operations=operation_drafts
+            )
+        except DomainError as err:
+            raise _operation_renumbered(err, [n for n, _ in operation_rows]) from err
+        return Posted(
+            _order_number(session, order),
+            N_("production order"),
+            N_(
+                "Saved the materials and operations of {what} **{number}**. The Insights "
+                "pages show them after the next warehouse refresh (`erp refresh`)."
+            ),
+        )
+
+    # A refused material names its grid row (posting_as renumbers ``materials.<n>``).
+    return posting_as(user_id, "materials", [n for n, _ in material_rows], "Line", post)
+
+
+def _sequence(value: Any) -> int:
+    """The operation's sequence as typed in its number cell; blank or a fraction gives 0,
+    which the service refuses (a whole number above zero)."""
+    number = _number(value)
+    return int(number) if number is not None and number == int(number) else 0
+
+
+def _operation_renumbered(err: DomainError, grid_rows: list[int]) -> DomainError:
+    """The refusal of ``operations.<n>`` pointing at the clerk's grid row (blank rows are
+    skipped, so the two can differ): the field and the "Operation <n>" it names."""
+    match = re.fullmatch(r"operations\.(\d+)(\.\w+)?", err.field or "")
+    if not match or not 1 <= int(match.group(1)) <= len(grid_rows):
+        return err
+    n, row = int(match.group(1)), grid_rows[int(match.group(1)) - 1]
+    named = re.compile(rf"^Operation {n}\b")
+    params = {
+        k: named.sub(f"Operation {row}", v) if isinstance(v, str) else v
+        for k, v in err.params.items()
+    }
+    return type(err)(err.message_id, field=f"operations.{row}{match.group(2) or ''}", **params)
+
+
 def typed_rows(grid: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """The rows of an order's grid with something typed in ``columns`` (a quantity alone
     counts here: every row is a line of the order), as (grid row from 1, cells as text)."""
@@ -404,6 +488,7 @@ __all__ = [
     "plan_changes",
     "release",
     "run_mrp",
+    "save_order_lines",
     "save_plan",
     "whatif_load",
     "whatif_orders",

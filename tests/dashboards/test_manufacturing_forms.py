@@ -15,13 +15,22 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboards.apptest_helpers import count, fill_grid, report_frame, sign_in
+from dashboards.language import use_locale
+from tests.dashboards.apptest_helpers import (
+    count,
+    fill_grid,
+    input_above,
+    report_frame,
+    sign_in,
+    the_error,
+)
 from tests.dashboards.conftest import APP
 from tests.transactional.manufacturing_company import add_bom, add_saw, buy
 from transactional.database import make_engine, session_scope
@@ -393,3 +402,219 @@ def test_a_bad_import_row_is_named_and_nothing_is_loaded(ledger: Engine) -> None
     assert len(at.error) == 1 and "3" in at.error[0].value, [e.value for e in at.error]
     assert "manufacturing_import_load" not in {b.key for b in at.button}
     assert count(str(ledger.url), "work_centre") == 1
+
+
+# --- editing a planned order's materials and operations --------------------------------------
+
+EDIT_MATERIALS = "production_order_edit_materials"
+EDIT_OPERATIONS = "production_order_edit_operations"
+
+
+def _edit_grid(
+    at: AppTest,
+    key: str,
+    edited: dict[int, dict[str, Any]] | None = None,
+    added: list[dict[str, Any]] | None = None,
+) -> None:
+    """Change rows of the data editor ``key`` and add rows after them (before the next run)."""
+    at.session_state[key] = {
+        "edited_rows": edited or {},
+        "added_rows": added or [],
+        "deleted_rows": [],
+    }
+
+
+def _lines(engine: Engine, order_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The order's materials (line, item, quantity, scrap %) and operations (sequence,
+    work centre, hours, supplier, price, description), with codes for ids."""
+    from transactional.manufacturing.models import WorkCentre
+    from transactional.relations.models import Relation
+    from transactional.wholesale.models import Item
+
+    with session_scope(engine) as s:
+        items = {i.id: i.code for i in s.exec(select(Item)).all()}
+        centres = {w.id: w.code for w in s.exec(select(WorkCentre)).all()}
+        relations = {r.id: r.code for r in s.exec(select(Relation)).all()}
+        materials = [
+            (m.line_number, items[m.item_id], m.quantity, m.scrap_pct)
+            for m in po.order_materials(s, order_id)
+        ]
+        operations = [
+            (
+                o.sequence,
+                centres.get(o.work_centre_id),
+                o.planned_hours,
+                relations.get(o.supplier_id),
+                o.outsourced_price,
+                o.description,
+            )
+            for o in po.order_operations(s, order_id)
+        ]
+        return materials, operations
+
+
+# What _order copies for 10 tables: 4 legs each; (1 h setup + 10 x 2 h run) on the saw.
+COPIED = (
+    [(1, "LEG", Decimal(40), Decimal(0))],
+    [(10, "SAW", Decimal(21), None, Decimal(0), "")],
+)
+
+
+def _add_screw(engine: Engine) -> None:
+    from transactional.wholesale import items as wi
+
+    with session_scope(engine) as s:
+        wi.create_item(
+            session=s,
+            user=_user(s, "admin"),
+            division="HOLD",
+            code="SCREW",
+            name="Screw",
+            purchase_price="0.10",
+        )
+
+
+def _open_edit(engine: Engine, order_id: int, username: str = "clerk") -> AppTest:
+    at = _open(ORDER, username)
+    at.selectbox(key="production_order_edit_order_0").set_value(order_id).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_a_planned_orders_materials_and_operations_are_edited_in_the_users_format(
+    ledger: Engine,
+) -> None:
+    order_id = _order(ledger)
+    _add_screw(ledger)
+    assert _lines(ledger, order_id) == COPIED
+    # The clerk writes numbers the Dutch way: 42,5 and 7,50.
+    with session_scope(ledger) as s:
+        users.set_locale(session=s, user=_user(s, "admin"), username="clerk", locale="nl_NL")
+    # AppTest words the widgets' options in the test's own locale: Dutch, as the page.
+    with use_locale("nl_NL"):
+        at = _open_edit(ledger, order_id)
+        _edit_grid(
+            at,
+            f"{EDIT_MATERIALS}_0_{order_id}",
+            edited={0: {"quantity": "42,5", "scrap_pct": "5"}},
+            added=[{"item": "SCREW", "quantity": "80"}],
+        )
+        paint = {
+            "sequence": 20,
+            "supplier": "S1",
+            "outsourced_price": "7,50",
+            "description": "Paint",
+        }
+        _edit_grid(
+            at,
+            f"{EDIT_OPERATIONS}_0_{order_id}",
+            edited={0: {"description": "Saw legs"}},
+            added=[paint],
+        )
+        _click(at, "Regels opslaan")  # "Save lines" in Dutch
+    assert not at.error, [e.value for e in at.error]
+    assert _lines(ledger, order_id) == (
+        [
+            (1, "LEG", Decimal("42.5"), Decimal(5)),
+            (2, "SCREW", Decimal(80), Decimal(0)),
+        ],
+        [
+            # The saw's 21 hours came back unchanged from the cell that showed them.
+            (10, "SAW", Decimal(21), None, Decimal(0), "Saw legs"),
+            (20, None, Decimal(0), "S1", Decimal("7.50"), "Paint"),
+        ],
+    )
+    assert any("MO-2025-00001" in s.value for s in at.success)
+    # The form starts afresh: the order is picked again to edit it further.
+    assert at.selectbox(key="production_order_edit_order_1").value is None
+
+
+@pytest.mark.parametrize(
+    ("materials", "operations", "grid", "message"),
+    [
+        pytest.param(
+            {"added": [{"item": "NOPE", "quantity": "1"}]},
+            {},
+            EDIT_MATERIALS,
+            "Line 2: Item NOPE does not exist in division HOLD.",
+            id="unknown item",
+        ),
+        pytest.param(
+            # The first row emptied is skipped: the refusal names the grid's row 2.
+            {
+                "edited": {0: {"item": None, "quantity": None, "scrap_pct": None}},
+                "added": [{"item": "LEG", "quantity": "-1"}],
+            },
+            {},
+            EDIT_MATERIALS,
+            "Line 2: quantity must be above zero.",
+            id="negative quantity",
+        ),
+        pytest.param(
+            # The materials are fine, but they are not saved without the operations.
+            {"edited": {0: {"quantity": "44"}}},
+            {"added": [{"sequence": 20, "work_centre": "NOPE", "planned_hours": "1"}]},
+            EDIT_OPERATIONS,
+            "Work centre NOPE does not exist in division HOLD.",
+            id="unknown work centre",
+        ),
+        pytest.param(
+            {},
+            {
+                "edited": {0: {"sequence": None, "work_centre": None, "planned_hours": None}},
+                "added": [
+                    {
+                        "sequence": 20,
+                        "supplier": "S1",
+                        "planned_hours": "3",
+                        "outsourced_price": "2",
+                    }
+                ],
+            },
+            EDIT_OPERATIONS,
+            "Operation 2: an outsourced step has a price, not hours on a work centre.",
+            id="hours on an outsourced step",
+        ),
+    ],
+)
+def test_a_bad_line_is_named_under_its_grid_and_nothing_is_saved(
+    ledger: Engine,
+    materials: dict[str, Any],
+    operations: dict[str, Any],
+    grid: str,
+    message: str,
+) -> None:
+    order_id = _order(ledger)
+    at = _open_edit(ledger, order_id)
+    _edit_grid(at, f"{EDIT_MATERIALS}_0_{order_id}", **materials)
+    _edit_grid(at, f"{EDIT_OPERATIONS}_0_{order_id}", **operations)
+    _click(at, "Save lines")
+    error = the_error(at)
+    assert error.value == message
+    # Right under the grid it concerns.
+    assert input_above(at, error).type == "dataframe"
+    assert _grid_above(at, error) == grid
+    assert _lines(ledger, order_id) == COPIED
+    assert not at.success
+
+
+def _grid_above(at: AppTest, element: object) -> str:
+    """Which of the two grids (materials first, operations second) the element is under."""
+    nodes = list(at.main)
+    index = next(i for i, node in enumerate(nodes) if node is element)
+    grids = [
+        i for i, node in enumerate(nodes[:index]) if getattr(node, "type", None) == "dataframe"
+    ]
+    return (EDIT_MATERIALS, EDIT_OPERATIONS)[len(grids) - 1]
+
+
+def test_a_released_order_is_not_offered_for_editing(ledger: Engine) -> None:
+    _order(ledger, release=True)
+    at = _open(ORDER)
+    assert "production_order_edit_order_0" not in {b.key for b in at.selectbox}
+    assert any("No planned production order to edit." in i.value for i in at.info)
+    # Next to a planned one, only the planned one is offered.
+    _order(ledger)
+    at = _open(ORDER)
+    box = at.selectbox(key="production_order_edit_order_0")
+    assert box.options == ["MO-2025-00002 · TABLE Table · 10 · Mar 14, 2025"], box.options

@@ -56,6 +56,7 @@ class MaterialView:
     tracking: str
     quantity: Decimal
     issued: Decimal
+    scrap_pct: Decimal
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class OperationView:
     labour_hours: Decimal
     machine_hours: Decimal
     outsourced: bool
+    supplier: str  # the outsourced step's supplier code, '' on a work centre
+    outsourced_price: Decimal  # per product unit
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,7 @@ def materials(order_id: int) -> list[MaterialView]:
                 it.tracking,
                 m.quantity,
                 m.quantity_issued,
+                m.scrap_pct,
             )
             for m, it in rows
         ]
@@ -168,6 +172,14 @@ def operations(order_id: int) -> list[OperationView]:
             .order_by(col(ProductionOrderOperation.sequence))
         ).all()
         centres = {w.id: w.code for w in s.exec(select(WorkCentre)).all()}
+        suppliers = {
+            r.id: r.code
+            for r in s.exec(
+                select(Relation).where(
+                    col(Relation.id).in_({op.supplier_id for op in rows if op.supplier_id})
+                )
+            ).all()
+        }
         return [
             OperationView(
                 op.sequence,
@@ -177,6 +189,8 @@ def operations(order_id: int) -> list[OperationView]:
                 op.labour_hours,
                 op.machine_hours,
                 op.supplier_id is not None,
+                suppliers.get(op.supplier_id, "") if op.supplier_id else "",
+                op.outsourced_price,
             )
             for op in rows
         ]

@@ -1,22 +1,25 @@
 """Manufacturing form: a production order, created by hand or for a sales order line,
-and released (docs/manufacturing.md section 3), through
-``transactional.manufacturing.production_orders``."""
+its copied materials and operations edited while it is planned, and released
+(docs/manufacturing.md section 3), through ``transactional.manufacturing.production_orders``."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
-from dashboards.forms.pick_labels import sales_line_label
+from dashboards.forms.pick_labels import production_order_label, sales_line_label
 from dashboards.forms.production_order_forms import order_step
 from dashboards.forms.submit import ClerkForm
-from dashboards.grid_columns import quantity_help
+from dashboards.forms.wholesale_forms import typed_money, typed_qty
+from dashboards.grid_columns import quantity_help, typed_amount_column, typed_quantity_column
 from dashboards.language import N_, _, date_input_format
 from dashboards.writeback import manufacturing_posting as writeback
 from transactional import clock
 from transactional.reads import manufacturing_lookups as lookups
 
 FORM = ClerkForm("production_order")
+EDIT = ClerkForm("production_order_edit")
 RELEASE = ClerkForm("production_release")
 HOW = {"hand": N_("By hand"), "sales": N_("For a sales order line")}
 
@@ -154,6 +157,121 @@ def create(division_id: int, division_code: str) -> None:
         )
 
 
+def material_grid(order_id: int) -> pd.DataFrame:
+    """The order's materials as editable text cells, in the form the clerk types them."""
+    rows = lookups.materials(order_id)
+    return pd.DataFrame(
+        {
+            "item": pd.Series([m.item_code for m in rows], dtype="object"),
+            "name": pd.Series([m.item_name for m in rows], dtype="object"),
+            "quantity": pd.Series([typed_qty(m.quantity) for m in rows], dtype="object"),
+            "scrap_pct": pd.Series([typed_qty(m.scrap_pct) for m in rows], dtype="object"),
+        }
+    )
+
+
+def operation_grid(order_id: int) -> pd.DataFrame:
+    """The order's routing: hours on a work centre, or a supplier and its price per unit
+    (the other cells of a step left empty rather than showing a zero to type over)."""
+    rows = lookups.operations(order_id)
+    return pd.DataFrame(
+        {
+            "sequence": pd.Series([o.sequence for o in rows], dtype="Int64"),
+            "description": pd.Series([o.description for o in rows], dtype="object"),
+            "work_centre": pd.Series([o.work_centre for o in rows], dtype="object"),
+            "planned_hours": pd.Series(
+                [typed_qty(o.planned_hours) if o.work_centre else "" for o in rows],
+                dtype="object",
+            ),
+            "supplier": pd.Series([o.supplier for o in rows], dtype="object"),
+            "outsourced_price": pd.Series(
+                [typed_money(o.outsourced_price) if o.supplier else "" for o in rows],
+                dtype="object",
+            ),
+        }
+    )
+
+
+def edit(division_id: int) -> None:
+    st.subheader(_("Edit a planned order"))
+    st.caption(
+        _(
+            "Until it is released, the materials and operations copied onto an order can be "
+            "changed: change a cell, add a row or delete one, then save both grids at once."
+        )
+    )
+    EDIT.notice()
+    planned = {o.id: production_order_label(o) for o in lookups.orders(division_id, ("planned",))}
+    if not planned:
+        st.info(_("No planned production order to edit."))
+        return
+    errors = FieldErrors()
+    generation = EDIT.generation
+    order_id = st.selectbox(
+        _("Planned order"),
+        list(planned),
+        index=None,
+        format_func=planned.__getitem__,
+        key=f"production_order_edit_order_{generation}",
+        placeholder=_("Pick a planned order"),
+    )
+    errors.slot("order")
+    if order_id is None:
+        return
+    with st.form(f"production_order_edit_form_{generation}_{order_id}"):
+        st.markdown(_("**Materials**"))
+        st.caption(_("The quantity is for the whole order, scrap included."))
+        materials = st.data_editor(
+            material_grid(order_id),
+            key=f"production_order_edit_materials_{generation}_{order_id}",
+            num_rows="dynamic",
+            hide_index=True,
+            placeholder="",
+            disabled=["name"],
+            column_config={
+                "item": st.column_config.TextColumn(_("Item code"), width="medium"),
+                "name": _("Description"),
+                "quantity": typed_quantity_column(_("Quantity")),
+                "scrap_pct": typed_quantity_column(_("Scrap %")),
+            },
+        )
+        errors.slot("materials")
+        st.markdown(_("**Operations**"))
+        st.caption(
+            _(
+                "Each step runs on a work centre (planned hours for the whole order) or is "
+                "outsourced to a supplier (price per unit made), not both."
+            )
+        )
+        operations = st.data_editor(
+            operation_grid(order_id),
+            key=f"production_order_edit_operations_{generation}_{order_id}",
+            num_rows="dynamic",
+            hide_index=True,
+            placeholder="",
+            column_config={
+                "sequence": st.column_config.NumberColumn(
+                    _("Sequence"), min_value=1, step=1, format="%d", width="small"
+                ),
+                "description": st.column_config.TextColumn(_("Description")),
+                "work_centre": st.column_config.TextColumn(_("Work centre code")),
+                "planned_hours": typed_quantity_column(_("Planned hours")),
+                "supplier": st.column_config.TextColumn(_("Supplier code")),
+                "outsourced_price": typed_amount_column(_("Outsourced price per unit")),
+            },
+        )
+        errors.slot("operations")
+        pressed = st.form_submit_button(_("Save lines"), type="primary")
+        errors.slot(GENERAL)
+    if pressed:
+        EDIT.submit(
+            lambda uid: writeback.save_order_lines(
+                user_id=uid, order_id=order_id, materials=materials, operations=operations
+            ),
+            errors,
+        )
+
+
 def release(division_id: int) -> None:
     order_step(
         division_id,
@@ -189,6 +307,8 @@ def main() -> None:
     if division is None:
         return
     create(division.id, division.code)
+    st.divider()
+    edit(division.id)
     st.divider()
     release(division.id)
 
