@@ -11,6 +11,7 @@ saving a capacity plan (``reschedule_orders``) and turning MRP advice into order
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -18,7 +19,7 @@ import pandas as pd
 import streamlit as st
 from babel.numbers import format_decimal
 
-from dashboards import sidebar, signed_in
+from dashboards import drill_down, sidebar, signed_in
 from dashboards.amounts import (
     compact_amount,
     delta_style,
@@ -194,6 +195,43 @@ class Page:
             **kwargs,
         )
 
+    def rows(
+        self, query: Callable[..., pd.DataFrame], *args: Any, none: str
+    ) -> pd.DataFrame | None:
+        """A tab's rows: ``query(warehouse, *args)``, or None when it finds none (the tab
+        then says ``none`` instead of showing empty figures)."""
+        df = cached(query)(self.wh, *args)
+        if df.empty:
+            st.info(none)
+            return None
+        return df
+
+    def drill_table(
+        self,
+        df: pd.DataFrame,
+        *,
+        key: str,
+        row_keys: list[Any],
+        subjects: dict[Any, str],
+        drill: str,
+        pick: str,
+        placeholder: str | None = None,
+        **kwargs: Any,
+    ) -> Any | None:
+        """A table whose rows drill down, and the box below it holding the subject picked
+        (a row of the table, or picked in the box): that subject, or None.
+
+        ``row_keys`` is each row's subject in the table's order, ``subjects`` names them in the
+        box, whose session key is ``drill`` and label ``pick``.
+        """
+        self.table(df, key=key, on_select=drill_down.on_row_picked(key, drill, row_keys), **kwargs)
+        return drill_down.pick_subject(
+            pick,
+            subjects,
+            key=drill,
+            placeholder=placeholder or _("Pick a row above, or here"),
+        )
+
 
 def _pick_division(wh: PublishedWarehouse, sel: Selection) -> Any | None:
     found = cached(q.divisions)(wh)
@@ -284,13 +322,6 @@ def kpi_cards(page: Page) -> None:
         )
 
 
-def _select(table_key: str, target: str, keys: list[Any]) -> None:
-    """A row picked in a table becomes the drill-down subject ``target``."""
-    picked = st.session_state[table_key].selection.rows
-    if picked:
-        st.session_state[target] = keys[picked[0]]
-
-
 def variances(page: Page) -> None:
     st.caption(
         _(
@@ -307,9 +338,13 @@ def variances(page: Page) -> None:
         horizontal=True,
         key=VARIANCE_BY_KEY,
     )
-    df = cached(q.variances_by)(page.wh, page.scope, str(by))
-    if df.empty:
-        st.info(_("No production order was closed in this period."))
+    df = page.rows(
+        q.variances_by,
+        page.scope,
+        str(by),
+        none=_("No production order was closed in this period."),
+    )
+    if df is None:
         return
     if by == "cost_type":
         keys: list[Any] = [str(c) for c in df["cost_type"]]
@@ -328,25 +363,17 @@ def variances(page: Page) -> None:
             key="mfg_variance_chart",
         )
         shown = df.drop(columns="item_id")
-    page.table(
+    options = {k: str(r) for k, r in zip(keys, _variance_names(df, str(by)), strict=True)}
+    picked = page.drill_table(
         shown,
         key=VARIANCE_TABLE_KEY,
         file_name=f"production_variances_by_{by}",
         title=_("Cost variances by {by}", by=_(VARIANCE_BY[str(by)]).lower()),
-        on_select=lambda: _select(VARIANCE_TABLE_KEY, f"{VARIANCE_DRILL_KEY}_{by}", keys),
         filters={_("By"): _(VARIANCE_BY[str(by)])},
-    )
-    options = {k: str(r) for k, r in zip(keys, _variance_names(df, str(by)), strict=True)}
-    drill = f"{VARIANCE_DRILL_KEY}_{by}"
-    if st.session_state.get(drill) not in options:
-        st.session_state.pop(drill, None)
-    picked = st.selectbox(
-        _("Orders behind"),
-        list(options),
-        index=None,
-        key=drill,
-        format_func=options.__getitem__,
-        placeholder=_("Pick a row above, or here"),
+        row_keys=keys,
+        subjects=options,
+        drill=f"{VARIANCE_DRILL_KEY}_{by}",
+        pick=_("Orders behind"),
     )
     if picked is None:
         return
@@ -365,17 +392,15 @@ def variances(page: Page) -> None:
     )
     if abs(total - figure) >= 0.005:
         st.error(_("The orders do not add up to the figure; report this to the analysts."))
-    order_ids = [int(i) for i in orders["order_id"]]
-    numbers = dict(zip(order_ids, orders["order_number"], strict=True))
-    page.table(
-        orders.drop(columns="order_id"),
+    production_orders(
+        page,
+        orders,
+        "variance",
         key="mfg_variance_orders",
         file_name="production_variance_orders",
         title=_("Orders behind a variance"),
-        on_select=lambda: _select("mfg_variance_orders", f"{ORDER_DRILL_KEY}_variance", order_ids),
         filters={_("By"): _(VARIANCE_BY[str(by)]), _("Figure"): options[picked]},
     )
-    order_transactions(page, numbers, "variance")
 
 
 def _variance_names(df: pd.DataFrame, by: str) -> list[str]:
@@ -385,19 +410,19 @@ def _variance_names(df: pd.DataFrame, by: str) -> list[str]:
     return [f"{r.item_code} · {r.item_name}" for r in df.itertuples()]
 
 
-def order_transactions(page: Page, numbers: dict[int, Any], where: str) -> None:
-    """One order's movements into and out of work in progress (an order picked above, in
-    the tab ``where``)."""
-    drill = f"{ORDER_DRILL_KEY}_{where}"
-    if st.session_state.get(drill) not in numbers:
-        st.session_state.pop(drill, None)
-    order_id = st.selectbox(
-        _("Movements of production order"),
-        list(numbers),
-        index=None,
-        key=drill,
-        format_func=lambda o: str(numbers[o]),
+def production_orders(page: Page, orders: pd.DataFrame, where: str, **table: Any) -> None:
+    """A table of production orders (``order_id``, ``order_number``, ...) in the tab
+    ``where``, and the movements into and out of work in progress of the order picked."""
+    ids = [int(i) for i in orders["order_id"]]
+    numbers = {i: str(n) for i, n in zip(ids, orders["order_number"], strict=True)}
+    order_id = page.drill_table(
+        orders.drop(columns="order_id"),
+        row_keys=ids,
+        subjects=numbers,
+        drill=f"{ORDER_DRILL_KEY}_{where}",
+        pick=_("Movements of production order"),
         placeholder=_("Pick an order above, or here"),
+        **table,
     )
     if order_id is None:
         return
@@ -415,7 +440,7 @@ def order_transactions(page: Page, numbers: dict[int, Any], where: str) -> None:
         key=f"mfg_order_transactions_{where}",
         file_name=f"production_transactions_{numbers[order_id]}",
         title=_("Production transactions: {order}", order=numbers[order_id]),
-        filters={_("Production order"): str(numbers[order_id])},
+        filters={_("Production order"): numbers[order_id]},
     )
 
 
@@ -428,31 +453,24 @@ def material_loss(page: Page) -> None:
             month=page.through,
         )
     )
-    df = cached(q.material_loss)(page.wh, page.scope)
-    if df.empty:
-        st.info(_("No production order was closed in this period."))
+    df = page.rows(
+        q.material_loss, page.scope, none=_("No production order was closed in this period.")
+    )
+    if df is None:
         return
     st.plotly_chart(charts.material_loss(df.head(20), page.currency), key="mfg_loss_chart")
-    keys = [int(i) for i in df["component_id"]]
-    page.table(
+    options = {
+        int(r.component_id): f"{r.component_code} · {r.component_name}" for r in df.itertuples()
+    }
+    picked = page.drill_table(
         df.drop(columns="component_id"),
         key=LOSS_TABLE_KEY,
         file_name="material_loss",
         title=_("Material loss by component"),
-        on_select=lambda: _select(LOSS_TABLE_KEY, LOSS_DRILL_KEY, keys),
-    )
-    options = {
-        int(r.component_id): f"{r.component_code} · {r.component_name}" for r in df.itertuples()
-    }
-    if st.session_state.get(LOSS_DRILL_KEY) not in options:
-        st.session_state.pop(LOSS_DRILL_KEY, None)
-    picked = st.selectbox(
-        _("Orders behind the loss of"),
-        list(options),
-        index=None,
-        key=LOSS_DRILL_KEY,
-        format_func=options.__getitem__,
-        placeholder=_("Pick a row above, or here"),
+        row_keys=[int(i) for i in df["component_id"]],
+        subjects=options,
+        drill=LOSS_DRILL_KEY,
+        pick=_("Orders behind the loss of"),
     )
     if picked is None:
         return
@@ -474,9 +492,10 @@ def lead_times(page: Page) -> None:
             month=page.through,
         )
     )
-    df = cached(q.lead_times)(page.wh, page.scope)
-    if df.empty:
-        st.info(_("No production order was completed in this period."))
+    df = page.rows(
+        q.lead_times, page.scope, none=_("No production order was completed in this period.")
+    )
+    if df is None:
         return
     late = int((df["days_late"] > 0).sum())
     st.markdown(
@@ -488,19 +507,17 @@ def lead_times(page: Page) -> None:
         )
     )
     st.plotly_chart(charts.lead_times(df), key="mfg_lead_chart")
-    ids = [int(i) for i in df["order_id"]]
-    page.table(
-        df.drop(columns="order_id"),
+    production_orders(
+        page,
+        df,
+        "lead",
         key=LEAD_TABLE_KEY,
         file_name="production_lead_times",
         title=_("Production lead times"),
-        on_select=lambda: _select(LEAD_TABLE_KEY, f"{ORDER_DRILL_KEY}_lead", ids),
     )
-    order_transactions(page, dict(zip(ids, df["order_number"], strict=True)), "lead")
 
 
 def wip(page: Page) -> None:
-    df = cached(q.wip_position)(page.wh, page.scope)
     st.caption(
         _(
             "Work in progress at each period end of {year}: the sum of the production "
@@ -509,8 +526,8 @@ def wip(page: Page) -> None:
             year=page.scope.year,
         )
     )
-    if df.empty:
-        st.info(_("No work in progress in this period."))
+    df = page.rows(q.wip_position, page.scope, none=_("No work in progress in this period."))
+    if df is None:
         return
     differs = df[df["difference"].abs() >= 0.005]
     if len(differs):
@@ -661,9 +678,12 @@ def _save_plan(changes: list[writeback.PlanChange]) -> None:
 
 
 def mrp(page: Page) -> None:
-    advice = cached(q.mrp_advice)(page.wh, page.division_id)
-    if advice.empty:
-        st.info(_("MRP has not advised anything for this division (run MRP in *MRP run*)."))
+    advice = page.rows(
+        q.mrp_advice,
+        page.division_id,
+        none=_("MRP has not advised anything for this division (run MRP in *MRP run*)."),
+    )
+    if advice is None:
         return
     late = int(advice["is_late"].astype(bool).sum())
     st.caption(
@@ -681,16 +701,7 @@ def mrp(page: Page) -> None:
                 late,
             )
         )
-    ids = [int(i) for i in advice["advice_id"]]
     shown = advice.assign(is_late=[_("yes") if v else "" for v in advice["is_late"]])
-    page.table(
-        shown.drop(columns=["advice_id"]),
-        key=ADVICE_TABLE_KEY,
-        file_name="mrp_advice",
-        title=_("MRP advice"),
-        widths={"supplier_name": "medium", "root_demands": "large"},
-        on_select=lambda: _select(ADVICE_TABLE_KEY, ADVICE_DRILL_KEY, ids),
-    )
     options = {
         int(r.advice_id): _(
             "{action} {quantity} {item} by {date}",
@@ -701,15 +712,16 @@ def mrp(page: Page) -> None:
         )
         for r in advice.itertuples()
     }
-    if st.session_state.get(ADVICE_DRILL_KEY) not in options:
-        st.session_state.pop(ADVICE_DRILL_KEY, None)
-    picked = st.selectbox(
-        _("Pegging of advice"),
-        list(options),
-        index=None,
-        key=ADVICE_DRILL_KEY,
-        format_func=options.__getitem__,
-        placeholder=_("Pick a row above, or here"),
+    picked = page.drill_table(
+        shown.drop(columns=["advice_id"]),
+        key=ADVICE_TABLE_KEY,
+        file_name="mrp_advice",
+        title=_("MRP advice"),
+        widths={"supplier_name": "medium", "root_demands": "large"},
+        row_keys=[int(i) for i in advice["advice_id"]],
+        subjects=options,
+        drill=ADVICE_DRILL_KEY,
+        pick=_("Pegging of advice"),
     )
     if picked is not None:
         pegs = cached(q.mrp_pegging)(page.wh, page.division_id, int(picked))
