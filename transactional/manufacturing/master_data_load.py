@@ -17,16 +17,21 @@ default (no scrap, no hours, no description).
 
 The services run in a savepoint in a dry run too, rolled back at the end: a dry run is
 refused by exactly what would refuse the load, and still writes nothing.
+
+Every kind goes the same way (``_Load``): the right, the rows checked one by one (a cell's
+own checks are ``file_cells``'), each record planned as created, updated or unchanged with
+the service calls that make it, then the calls run. A loader below says only what is its
+kind's: its key, its columns and their checks, and which services create and update.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -34,6 +39,8 @@ from transactional import clock
 from transactional.errors import N_, PermissionDenied, ValidationError
 from transactional.finance.lookups import Lookups
 from transactional.manufacturing import boms, item_planning, sales_plan, work_centres
+from transactional.manufacturing import file_cells as cells
+from transactional.manufacturing.file_cells import show
 from transactional.manufacturing.models import (
     SUPPLY_TYPES,
     BillOfMaterials,
@@ -144,205 +151,107 @@ class PlannedChange:
     detail: str = ""
 
 
+# --- one file's load ------------------------------------------------------------------------
+
+
 # A planned change with the service calls that make it (not run in a plain dry run).
 @dataclass
 class _Step:
     change: PlannedChange
     apply: Callable[[], object] | None = None
-    rows: list[int] = field(default_factory=list)
 
 
-RATE_DECIMALS = 8  # quantities, hours and percentages are stored with 8 decimals
+# The tables a loader compares the file with; each holds a division's records.
+_Record = TypeVar("_Record", WorkCentre, Item, ItemPlanning, SalesPlan, BillOfMaterials, Relation)
+# Those of them a file names by code.
+_Coded = TypeVar("_Coded", WorkCentre, Item, Relation)
 
 
-# --- shared checks --------------------------------------------------------------------------
+@dataclass
+class _Load:
+    """A file being loaded: by whom and into which division (every service call names
+    both), the records its rows have named so far and the steps planned for them."""
+
+    session: Session
+    user: User
+    div: Division
+    seen: dict[Any, int] = field(default_factory=dict)  # a record's key -> its first row
+    steps: list[_Step] = field(default_factory=list)
+
+    def records(self, model: type[_Record]) -> Sequence[_Record]:
+        return self.session.exec(select(model).where(model.division_id == self.div.id)).all()
+
+    def currency(self) -> cells.Currency:
+        code = self.div.currency_code
+        return cells.Currency(code, Lookups(self.session).currency(code).decimals)
+
+    def once(self, key: Any, row: int, what: str) -> None:
+        """Refuse a record named twice in one file (the second row would silently win)."""
+        if key in self.seen:
+            raise ValidationError(
+                N_("Row {row}: {what} is already on row {first}; give each once."),
+                field="rows",
+                row=row,
+                what=what,
+                first=self.seen[key],
+            )
+        self.seen[key] = row
+
+    def call(self, service: Callable[..., object], **kwargs: Any) -> object:
+        return service(session=self.session, user=self.user, division=self.div.code, **kwargs)
+
+    def later(self, service: Callable[..., object], **kwargs: Any) -> Callable[[], object]:
+        """The service call, made when the steps run: after every row is checked."""
+        return lambda: self.call(service, **kwargs)
+
+    def plan(
+        self, row: int, key: str, *, new: bool, detail: str, apply: Callable[[], object]
+    ) -> None:
+        """A record's step: its change, and the calls that make it unless it is unchanged."""
+        change = _change(row, key, new=new, detail=detail)
+        self.steps.append(_Step(change, None if change.action == "unchanged" else apply))
+
+    def run(self, dry_run: bool) -> list[PlannedChange]:
+        """Apply the steps' service calls in a savepoint: kept by a load, rolled back by a
+        dry run (which so meets every refusal the load would)."""
+        todo = [s for s in self.steps if s.apply is not None]
+        if todo:
+            savepoint = self.session.begin_nested()
+            try:
+                for step in todo:
+                    assert step.apply is not None
+                    with _row_of(step.change.row):
+                        step.apply()
+                self.session.flush()
+            except BaseException:
+                savepoint.rollback()
+                raise
+            if dry_run:
+                savepoint.rollback()
+            else:
+                savepoint.commit()
+        return [s.change for s in self.steps]
 
 
-def _division(session: Session, user: User, division: str | int, action: str) -> Division:
-    lookups = Lookups(session)
-    div = lookups.division(division)
-    rights.require(session, user, action, div.id)  # a dry run too: it shows the data
-    return div
-
-
-def _refuse_empty(rows: list[Any], kind: str) -> None:
+def _begin(
+    session: Session, user: User, division: str | int, right: str, rows: list[Any], kind: str
+) -> _Load:
+    """The load of a file the user may make; a file with no rows is refused."""
+    div = Lookups(session).division(division)
+    rights.require(session, user, right, div.id)  # a dry run too: it shows the data
     if not rows:
         raise ValidationError(N_("The {kind} file has no rows."), field="rows", kind=kind)
+    return _Load(session, user, div)
 
 
-def _required(row: int, column: str, value: object) -> None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValidationError(
-            N_("Row {row}, column {column}: a value is required."),
-            field=column,
-            row=row,
-            column=column,
-        )
-
-
-def _code(row: int, column: str, value: str, length: int) -> str:
-    _required(row, column, value)
-    text = value.strip()
-    if len(text) > length:
-        raise ValidationError(
-            N_("Row {row}, column {column}: '{value}' is longer than {length} characters."),
-            field=column,
-            row=row,
-            column=column,
-            value=text,
-            length=length,
-        )
-    return text
-
-
-def _once(seen: dict[Any, int], key: Any, row: int, what: str) -> None:
-    """Refuse a record named twice in one file (the second row would silently win)."""
-    if key in seen:
-        raise ValidationError(
-            N_("Row {row}: {what} is already on row {first}; give each once."),
-            field="rows",
-            row=row,
-            what=what,
-            first=seen[key],
-        )
-    seen[key] = row
-
-
-def _quantity(
-    row: int, column: str, value: Decimal | None, *, above_zero: bool = False
-) -> Decimal | None:
-    """A quantity, hours or percentage: not negative (above zero where asked), at most 8
-    decimals."""
-    if value is None:
-        return None
-    if above_zero and value <= 0:
-        raise ValidationError(
-            N_("Row {row}, column {column}: {value} must be above zero."),
-            field=column,
-            row=row,
-            column=column,
-            value=_show(value),
-        )
-    if value < 0:
-        raise ValidationError(
-            N_("Row {row}, column {column}: {value} cannot be negative."),
-            field=column,
-            row=row,
-            column=column,
-            value=_show(value),
-        )
-    if value != value.quantize(Decimal(1).scaleb(-RATE_DECIMALS)):
-        raise ValidationError(
-            N_("Row {row}, column {column}: {value} has more than 8 decimals."),
-            field=column,
-            row=row,
-            column=column,
-            value=_show(value),
-        )
-    return value
-
-
-def _money(
-    row: int, column: str, value: Decimal | None, div: Division, decimals: int
-) -> Decimal | None:
-    """A rate, price or cost in the division's currency: not negative, and with no more
-    decimals than the currency has (never rounded)."""
-    if value is None:
-        return None
-    if value < 0:
-        raise ValidationError(
-            N_("Row {row}, column {column}: {value} cannot be negative."),
-            field=column,
-            row=row,
-            column=column,
-            value=_show(value),
-        )
-    if value != value.quantize(Decimal(1).scaleb(-decimals)):
-        raise ValidationError(
-            N_(
-                "Row {row}, column {column}: {value} has more decimals than {currency} has "
-                "({decimals}); amounts are not rounded."
-            ),
-            field=column,
-            row=row,
-            column=column,
-            value=_show(value),
-            currency=div.currency_code,
-            decimals=decimals,
-        )
-    return value
-
-
-def _decimals(session: Session, div: Division) -> int:
-    return Lookups(session).currency(div.currency_code).decimals
-
-
-def _show(value: object) -> str:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if value is None or value == "":
-        return "(none)"
-    return str(value)
-
-
-def _diff(fields: list[tuple[str, object, object]]) -> str:
-    """``name old -> new`` for each field given (new not None) that differs."""
-    return "; ".join(
-        f"{name} {_show(old)} -> {_show(new)}"
-        for name, old, new in fields
-        if new is not None and new != old
-    )
-
-
-def _items(session: Session, div: Division) -> dict[str, Item]:
-    return {i.code: i for i in session.exec(select(Item).where(Item.division_id == div.id)).all()}
-
-
-def _item(items: dict[str, Item], row: int, column: str, code: str) -> Item:
-    _required(row, column, code)
-    found = items.get(code.strip())
-    if found is None:
-        raise ValidationError(
-            N_(
-                "Row {row}, column {column}: item {item} does not exist; load it with the "
-                "items file first."
-            ),
-            field=column,
-            row=row,
-            column=column,
-            item=code.strip(),
-        )
-    return found
-
-
-def _supplier(session: Session, div: Division, row: int, column: str, code: str) -> Relation | None:
-    code = code.strip()
-    if not code:
-        return None
-    found = session.exec(
-        select(Relation).where(Relation.division_id == div.id, Relation.code == code)
-    ).first()
-    if found is None:
-        raise ValidationError(
-            N_(
-                "Row {row}, column {column}: supplier {supplier} does not exist in division "
-                "{division}."
-            ),
-            field=column,
-            row=row,
-            column=column,
-            supplier=code,
-            division=div.code,
-        )
-    if found.relation_type not in ("supplier", "both"):
-        raise ValidationError(
-            N_("Row {row}, column {column}: relation {supplier} is not a supplier."),
-            field=column,
-            row=row,
-            column=column,
-            supplier=code,
-        )
-    return found
+def _change(row: int, key: str, *, new: bool, detail: str) -> PlannedChange:
+    """A record created (``detail``: what it gets), updated (``detail``: what changes) or,
+    where nothing changes, unchanged."""
+    if new:
+        return PlannedChange(row, key, "create", detail)
+    if not detail:
+        return PlannedChange(row, key, "unchanged")
+    return PlannedChange(row, key, "update", detail)
 
 
 @contextmanager
@@ -359,26 +268,95 @@ def _row_of(row: int) -> Iterator[None]:
         ) from None
 
 
-def _run(session: Session, steps: list[_Step], dry_run: bool) -> list[PlannedChange]:
-    """Apply the steps' service calls in a savepoint: kept by a load, rolled back by a dry
-    run (which so meets every refusal the load would)."""
-    todo = [s for s in steps if s.apply is not None]
-    if todo:
-        savepoint = session.begin_nested()
-        try:
-            for step in todo:
-                assert step.apply is not None
-                with _row_of(step.change.row):
-                    step.apply()
-            session.flush()
-        except BaseException:
-            savepoint.rollback()
-            raise
-        if dry_run:
-            savepoint.rollback()
-        else:
-            savepoint.commit()
-    return [s.change for s in steps]
+# --- what the rows name ---------------------------------------------------------------------
+
+
+def _code_and_name(load: _Load, r: WorkCentreRow | ItemRow, length: int, what: str) -> str:
+    """The code a work centre or an item is keyed by (once in the file), and its name."""
+    code = cells.code(r.row, "code", r.code, length)
+    load.once(code, r.row, f"{what} {code}")
+    cells.required(r.row, "name", r.name)
+    return code
+
+
+def _item(items: dict[str, Item], row: int, column: str, code: str) -> Item:
+    cells.required(row, column, code)
+    found = items.get(code.strip())
+    if found is None:
+        raise ValidationError(
+            N_(
+                "Row {row}, column {column}: item {item} does not exist; load it with the "
+                "items file first."
+            ),
+            **cells.at(row, column),
+            item=code.strip(),
+        )
+    return found
+
+
+def _supplier(load: _Load, row: int, column: str, code: str) -> Relation | None:
+    code = code.strip()
+    if not code:
+        return None
+    found = load.session.exec(
+        select(Relation).where(Relation.division_id == load.div.id, Relation.code == code)
+    ).first()
+    if found is None:
+        raise ValidationError(
+            N_(
+                "Row {row}, column {column}: supplier {supplier} does not exist in division "
+                "{division}."
+            ),
+            **cells.at(row, column),
+            supplier=code,
+            division=load.div.code,
+        )
+    if found.relation_type not in ("supplier", "both"):
+        raise ValidationError(
+            N_("Row {row}, column {column}: relation {supplier} is not a supplier."),
+            **cells.at(row, column),
+            supplier=code,
+        )
+    return found
+
+
+def _by_code(records: Iterable[_Coded]) -> dict[str, _Coded]:
+    return {r.code: r for r in records}
+
+
+def _codes(records: Iterable[_Coded]) -> dict[int | None, str]:
+    return {r.id: r.code for r in records}
+
+
+# --- what changes ---------------------------------------------------------------------------
+
+
+def _given(values: Mapping[str, object]) -> dict[str, object]:
+    """The values the file gives (an empty cell keeps the record's)."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _changes(record: object, values: Mapping[str, object]) -> dict[str, object]:
+    """The given values that differ from the record's."""
+    return {k: v for k, v in _given(values).items() if v != getattr(record, k)}
+
+
+def _diff(fields: list[tuple[str, object, object]]) -> str:
+    """``name old -> new`` for each field given (new not None) that differs."""
+    return "; ".join(
+        f"{name} {show(old)} -> {show(new)}"
+        for name, old, new in fields
+        if new is not None and new != old
+    )
+
+
+def _was(record: object, changes: Mapping[str, object]) -> list[tuple[str, object, object]]:
+    """The changes with the record's values before them, for ``_diff``."""
+    return [(k, getattr(record, k), v) for k, v in changes.items()]
+
+
+def _new(given: Mapping[str, object]) -> str:
+    return "; ".join(f"{k} {show(v)}" for k, v in given.items() if k != "name")
 
 
 # --- work centres ---------------------------------------------------------------------------
@@ -393,69 +371,32 @@ def load_work_centres(
     dry_run: bool = False,
 ) -> list[PlannedChange]:
     """Create or update the work centres of the file (key: code); right ``manage_items``."""
-    div = _division(session, user, division, "manage_items")
-    _refuse_empty(rows, "work-centres")
-    decimals = _decimals(session, div)
-    existing = {
-        w.code: w
-        for w in session.exec(select(WorkCentre).where(WorkCentre.division_id == div.id)).all()
-    }
-    seen: dict[Any, int] = {}
-    steps: list[_Step] = []
+    load = _begin(session, user, division, "manage_items", rows, "work-centres")
+    currency = load.currency()
+    existing = _by_code(load.records(WorkCentre))
     for r in rows:
-        code = _code(r.row, "code", r.code, 20)
-        _once(seen, code, r.row, f"work centre {code}")
-        _required(r.row, "name", r.name)
-        values = {
-            "name": r.name.strip(),
-            "labour_rate": _money(r.row, "labour_rate", r.labour_rate, div, decimals),
-            "machine_rate": _money(r.row, "machine_rate", r.machine_rate, div, decimals),
-            "efficiency_pct": _quantity(r.row, "efficiency_pct", r.efficiency_pct, above_zero=True),
-            "hours_per_week": _quantity(r.row, "hours_per_week", r.hours_per_week),
-        }
-        given = {k: v for k, v in values.items() if v is not None}
+        code = _code_and_name(load, r, 20, "work centre")
+        given = _given(
+            {
+                "name": r.name.strip(),
+                "labour_rate": cells.money(r.row, "labour_rate", r.labour_rate, currency),
+                "machine_rate": cells.money(r.row, "machine_rate", r.machine_rate, currency),
+                "efficiency_pct": cells.quantity(
+                    r.row, "efficiency_pct", r.efficiency_pct, above_zero=True
+                ),
+                "hours_per_week": cells.quantity(r.row, "hours_per_week", r.hours_per_week),
+            }
+        )
         current = existing.get(code)
         if current is None:
-            steps.append(
-                _Step(
-                    PlannedChange(r.row, code, "create", _new(given)),
-                    _call(
-                        work_centres.create_work_centre,
-                        session=session,
-                        user=user,
-                        division=div.code,
-                        code=code,
-                        **given,
-                    ),
-                )
-            )
-            continue
-        detail = _diff([(k, getattr(current, k), v) for k, v in given.items()])
-        if not detail:
-            steps.append(_Step(PlannedChange(r.row, code, "unchanged")))
-            continue
-        steps.append(
-            _Step(
-                PlannedChange(r.row, code, "update", detail),
-                _call(
-                    work_centres.update_work_centre,
-                    session=session,
-                    user=user,
-                    division=div.code,
-                    work_centre=code,
-                    **{k: v for k, v in given.items() if v != getattr(current, k)},
-                ),
-            )
-        )
-    return _run(session, steps, dry_run)
-
-
-def _new(given: Mapping[str, object]) -> str:
-    return "; ".join(f"{k} {_show(v)}" for k, v in given.items() if k != "name")
-
-
-def _call(service: Callable[..., object], **kwargs: Any) -> Callable[[], object]:
-    return lambda: service(**kwargs)
+            detail = _new(given)
+            apply = load.later(work_centres.create_work_centre, code=code, **given)
+        else:
+            changes = _changes(current, given)
+            detail = _diff(_was(current, changes))
+            apply = load.later(work_centres.update_work_centre, work_centre=code, **changes)
+        load.plan(r.row, code, new=current is None, detail=detail, apply=apply)
+    return load.run(dry_run)
 
 
 # --- items ----------------------------------------------------------------------------------
@@ -483,58 +424,42 @@ def load_items(
     ``manage_items``. A changed standard cost or cost method of an existing item goes
     through the stock core's revaluation (``stock.standard_cost``), dated ``on`` (default
     today): its stock on hand is revalued then."""
-    div = _division(session, user, division, "manage_items")
-    _refuse_empty(rows, "items")
+    load = _begin(session, user, division, "manage_items", rows, "items")
     day = on or clock.today()
-    decimals = _decimals(session, div)
-    items = _items(session, div)
-    plans = {
-        p.item_id: p
-        for p in session.exec(select(ItemPlanning).where(ItemPlanning.division_id == div.id))
-    }
-    relations = {
-        r.id: r.code
-        for r in session.exec(select(Relation).where(Relation.division_id == div.id)).all()
-    }
-    seen: dict[Any, int] = {}
-    steps: list[_Step] = []
+    currency = load.currency()
+    items = _by_code(load.records(Item))
+    plans = {p.item_id: p for p in load.records(ItemPlanning)}
+    relations = _codes(load.records(Relation))
     for r in rows:
-        code = _code(r.row, "code", r.code, 30)
-        _once(seen, code, r.row, f"item {code}")
-        _required(r.row, "name", r.name)
-        _required(r.row, "supply", r.supply)
+        code = _code_and_name(load, r, 30, "item")
+        cells.required(r.row, "supply", r.supply)
         supply = r.supply.strip().lower()
-        _one_of(r.row, "supply", supply, SUPPLY_TYPES)
+        cells.one_of(r.row, "supply", supply, SUPPLY_TYPES)
         unit = r.unit.strip() or None
         if unit is not None:
-            _one_of(r.row, "unit", unit, UNITS)
+            cells.one_of(r.row, "unit", unit, UNITS)
         method = r.cost_method.strip().lower() or None
         if method is not None:
-            _one_of(r.row, "cost_method", method, COST_METHODS)
-        supplier = _supplier(session, div, r.row, "supplier", r.supplier)
+            cells.one_of(r.row, "cost_method", method, COST_METHODS)
+        supplier = _supplier(load, r.row, "supplier", r.supplier)
         item_values: dict[str, object] = {
             "name": r.name.strip(),
             "unit": unit,
-            "sales_price": _money(r.row, "sales_price", r.sales_price, div, decimals),
-            "purchase_price": _money(r.row, "purchase_price", r.purchase_price, div, decimals),
+            "sales_price": cells.money(r.row, "sales_price", r.sales_price, currency),
+            "purchase_price": cells.money(r.row, "purchase_price", r.purchase_price, currency),
         }
-        standard = _money(r.row, "standard_cost", r.standard_cost, div, decimals)
-        if r.lead_time_days is not None and r.lead_time_days < 0:
-            raise ValidationError(
-                N_("Row {row}, column {column}: {value} cannot be negative."),
-                field="lead_time_days",
-                row=r.row,
-                column="lead_time_days",
-                value=r.lead_time_days,
-            )
-        planning: dict[str, object] = {
-            "supply": supply,
-            "lead_time_days": r.lead_time_days,
-            "minimum_quantity": _quantity(r.row, "minimum_quantity", r.minimum_quantity),
-            "order_multiple": _quantity(r.row, "order_multiple", r.order_multiple),
-            "safety_stock": _quantity(r.row, "safety_stock", r.safety_stock),
-            "supplier": supplier.code if supplier is not None else None,
-        }
+        standard = cells.money(r.row, "standard_cost", r.standard_cost, currency)
+        cells.whole(r.row, "lead_time_days", r.lead_time_days)
+        planning = _given(
+            {
+                "supply": supply,
+                "lead_time_days": r.lead_time_days,
+                "minimum_quantity": cells.quantity(r.row, "minimum_quantity", r.minimum_quantity),
+                "order_multiple": cells.quantity(r.row, "order_multiple", r.order_multiple),
+                "safety_stock": cells.quantity(r.row, "safety_stock", r.safety_stock),
+                "supplier": supplier.code if supplier is not None else None,
+            }
+        )
         current = items.get(code)
         final_method = method or (current.cost_method if current is not None else "average")
         final_standard = (
@@ -552,119 +477,73 @@ def load_items(
                 row=r.row,
                 item=code,
             )
-        given_planning = {k: v for k, v in planning.items() if v is not None}
         if current is None:
-            given = {k: v for k, v in item_values.items() if v is not None}
+            given = _given(item_values)
             if method is not None:
                 given["cost_method"] = method
             if standard is not None:
                 given["standard_cost"] = standard
-            steps.append(
-                _Step(
-                    PlannedChange(r.row, code, "create", _new({**given, **given_planning})),
-                    _create_item(session, user, div, code, given, given_planning),
-                )
+            detail = _new({**given, **planning})
+            apply = _create_item(load, code, given, planning)
+        else:
+            plan = plans.get(current.id or 0)
+            now_planning = _planning_of(plan, relations)
+            detail, apply = _item_update(
+                load, current, plan, now_planning, item_values, method, standard, planning, day
             )
-            continue
-        steps.append(
-            _item_update(
-                session,
-                user,
-                div,
-                r.row,
-                current,
-                plans.get(current.id or 0),
-                relations,
-                item_values,
-                method,
-                standard,
-                given_planning,
-                day,
-            )
-        )
-    return _run(session, steps, dry_run)
-
-
-def _one_of(row: int, column: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValidationError(
-            N_("Row {row}, column {column}: '{value}' is not one of: {allowed}."),
-            field=column,
-            row=row,
-            column=column,
-            value=value,
-            allowed=", ".join(allowed),
-        )
+        load.plan(r.row, code, new=current is None, detail=detail, apply=apply)
+    return load.run(dry_run)
 
 
 def _create_item(
-    session: Session,
-    user: User,
-    div: Division,
-    code: str,
-    given: dict[str, object],
-    planning: dict[str, object],
+    load: _Load, code: str, given: dict[str, object], planning: dict[str, object]
 ) -> Callable[[], object]:
     def apply() -> None:
-        wholesale_items.create_item(
-            session=session,
-            user=user,
-            division=div.code,
-            code=code,
-            **given,  # type: ignore[arg-type]
-        )
-        item_planning.set_item_planning(
-            session=session,
-            user=user,
-            division=div.code,
-            item=code,
-            **{**_PLANNING_DEFAULTS, **planning},  # type: ignore[arg-type]
-        )
+        load.call(wholesale_items.create_item, code=code, **given)
+        load.call(item_planning.set_item_planning, item=code, **{**_PLANNING_DEFAULTS, **planning})
 
     return apply
 
 
+def _planning_of(plan: ItemPlanning | None, relations: dict[int | None, str]) -> dict[str, object]:
+    """How an item is planned now, in the file's terms (the defaults where it is not yet)."""
+    if plan is None:
+        return dict(_PLANNING_DEFAULTS)
+    return {
+        "supply": plan.supply,
+        "lead_time_days": plan.lead_time_days,
+        "minimum_quantity": plan.minimum_quantity,
+        "order_multiple": plan.order_multiple,
+        "safety_stock": plan.safety_stock,
+        "supplier": relations.get(plan.supplier_id) if plan.supplier_id else None,
+    }
+
+
 def _item_update(
-    session: Session,
-    user: User,
-    div: Division,
-    row: int,
+    load: _Load,
     current: Item,
     plan: ItemPlanning | None,
-    relations: dict[int | None, str],
+    now_planning: dict[str, object],
     item_values: dict[str, object],
     method: str | None,
     standard: Decimal | None,
     planning: dict[str, object],
     day: date,
-) -> _Step:
+) -> tuple[str, Callable[[], object]]:
+    """What changes of an existing item, and the service calls that change it."""
     code = current.code
-    item_changes = {
-        k: v for k, v in item_values.items() if v is not None and v != getattr(current, k)
-    }
+    item_changes = _changes(current, item_values)
     method_change = method is not None and method != current.cost_method
     # A standard cost given for an item valued at average is only its stored figure.
     standard_change = standard is not None and standard != current.standard_cost
     if standard_change and not method_change and current.cost_method == "average":
         item_changes["standard_cost"] = standard
-    now_planning: dict[str, object] = (
-        {
-            "supply": plan.supply,
-            "lead_time_days": plan.lead_time_days,
-            "minimum_quantity": plan.minimum_quantity,
-            "order_multiple": plan.order_multiple,
-            "safety_stock": plan.safety_stock,
-            "supplier": relations.get(plan.supplier_id) if plan.supplier_id else None,
-        }
-        if plan is not None
-        else dict(_PLANNING_DEFAULTS)
-    )
     planning_changes = {k: v for k, v in planning.items() if v != now_planning[k]}
     if plan is None:
         # No planning yet: it is created, with the file's values or the defaults.
         planning_changes = {**planning_changes, "supply": planning["supply"]}
     detail = _diff(
-        [(k, getattr(current, k), v) for k, v in item_changes.items()]
+        _was(current, item_changes)
         + ([("cost_method", current.cost_method, method)] if method_change else [])
         + (
             [("standard_cost", current.standard_cost, standard)]
@@ -673,23 +552,13 @@ def _item_update(
         )
         + [(k, now_planning[k], v) for k, v in planning_changes.items()]
     )
-    if not detail:
-        return _Step(PlannedChange(row, code, "unchanged"))
 
     def apply() -> None:
         if item_changes:
-            wholesale_items.update_item(
-                session=session,
-                user=user,
-                division=div.code,
-                item=code,
-                **item_changes,  # type: ignore[arg-type]
-            )
+            load.call(wholesale_items.update_item, item=code, **item_changes)
         if method_change:
-            standard_cost.change_cost_method(
-                session=session,
-                user=user,
-                division=div.code,
+            load.call(
+                standard_cost.change_cost_method,
                 item=code,
                 cost_method=method or "",
                 on=day,
@@ -697,25 +566,17 @@ def _item_update(
                 reason="items file",
             )
         elif standard_change and current.cost_method == "standard":
-            standard_cost.change_standard_cost(
-                session=session,
-                user=user,
-                division=div.code,
+            load.call(
+                standard_cost.change_standard_cost,
                 item=code,
                 new_cost=standard or Decimal(0),
                 on=day,
                 reason="items file",
             )
         if planning_changes:
-            item_planning.set_item_planning(
-                session=session,
-                user=user,
-                division=div.code,
-                item=code,
-                **{**now_planning, **planning},  # type: ignore[arg-type]
-            )
+            load.call(item_planning.set_item_planning, item=code, **{**now_planning, **planning})
 
-    return _Step(PlannedChange(row, code, "update", detail), apply)
+    return detail, apply
 
 
 # --- sales plan -----------------------------------------------------------------------------
@@ -731,23 +592,10 @@ def load_sales_plan(
 ) -> list[PlannedChange]:
     """Create or update the sales plan's periods of the file (key: item + period_start);
     right ``manufacture``."""
-    div = _division(session, user, division, "manufacture")
-    _refuse_empty(rows, "sales-plan")
-    items = _items(session, div)
-    phantoms = {
-        p.item_id
-        for p in session.exec(
-            select(ItemPlanning).where(
-                ItemPlanning.division_id == div.id, ItemPlanning.supply == "phantom"
-            )
-        )
-    }
-    existing = {
-        (p.item_id, p.period_start): p
-        for p in session.exec(select(SalesPlan).where(SalesPlan.division_id == div.id)).all()
-    }
-    seen: dict[Any, int] = {}
-    steps: list[_Step] = []
+    load = _begin(session, user, division, "manufacture", rows, "sales-plan")
+    items = _by_code(load.records(Item))
+    phantoms = {p.item_id for p in load.records(ItemPlanning) if p.supply == "phantom"}
+    existing = {(p.item_id, p.period_start): p for p in load.records(SalesPlan)}
     for r in rows:
         item = _item(items, r.row, "item", r.item)
         if item.id in phantoms:
@@ -760,52 +608,37 @@ def load_sales_plan(
                 row=r.row,
                 item=item.code,
             )
-        _required(r.row, "period_start", r.period_start)
-        _required(r.row, "quantity", r.quantity)
+        cells.required(r.row, "period_start", r.period_start)
+        cells.required(r.row, "quantity", r.quantity)
         assert r.period_start is not None
-        quantity = _quantity(r.row, "quantity", r.quantity)
-        if r.period_days is not None and r.period_days <= 0:
-            raise ValidationError(
-                N_("Row {row}, column {column}: {value} must be above zero."),
-                field="period_days",
-                row=r.row,
-                column="period_days",
-                value=r.period_days,
-            )
+        quantity = cells.quantity(r.row, "quantity", r.quantity)
+        cells.whole(r.row, "period_days", r.period_days, above_zero=True)
         key = f"{item.code} {r.period_start.isoformat()}"
-        _once(
-            seen,
+        load.once(
             (item.id, r.period_start),
             r.row,
             f"item {item.code} from {r.period_start.isoformat()}",
         )
         current = existing.get((item.id or 0, r.period_start))
-        apply = _call(
+        if current is None:
+            days = r.period_days or sales_plan.DEFAULT_PERIOD_DAYS
+            detail = f"quantity {show(quantity)}; period_days {days}"
+        else:
+            detail = _diff(
+                [
+                    ("quantity", current.quantity, quantity),
+                    ("period_days", current.period_days, r.period_days),
+                ]
+            )
+        apply = load.later(
             sales_plan.set_sales_plan,
-            session=session,
-            user=user,
-            division=div.code,
             item=item.code,
             period_start=r.period_start,
             quantity=quantity,
             period_days=r.period_days,
         )
-        if current is None:
-            days = r.period_days or sales_plan.DEFAULT_PERIOD_DAYS
-            detail = f"quantity {_show(quantity)}; period_days {days}"
-            steps.append(_Step(PlannedChange(r.row, key, "create", detail), apply))
-            continue
-        detail = _diff(
-            [
-                ("quantity", current.quantity, quantity),
-                ("period_days", current.period_days, r.period_days),
-            ]
-        )
-        if detail:
-            steps.append(_Step(PlannedChange(r.row, key, "update", detail), apply))
-        else:
-            steps.append(_Step(PlannedChange(r.row, key, "unchanged")))
-    return _run(session, steps, dry_run)
+        load.plan(r.row, key, new=current is None, detail=detail, apply=apply)
+    return load.run(dry_run)
 
 
 # --- BOMs -----------------------------------------------------------------------------------
@@ -824,14 +657,13 @@ def load_boms(
     """Create or update the BOM versions of the file (key: item + version); the file's
     rows of a version replace its components, in the file's order. Right
     ``manage_items``."""
-    div = _division(session, user, division, "manage_items")
-    _refuse_empty(rows, "boms")
-    items = _items(session, div)
+    load = _begin(session, user, division, "manage_items", rows, "boms")
+    items = _by_code(load.records(Item))
     groups: dict[tuple[int, str], list[BomRow]] = {}
     parents: dict[tuple[int, str], Item] = {}
     for r in rows:
         parent = _item(items, r.row, "item", r.item)
-        version = _code(r.row, "version", r.version, 20)
+        version = cells.code(r.row, "version", r.version, 20)
         component = _item(items, r.row, "component", r.component)
         if component.id == parent.id:
             raise ValidationError(
@@ -840,22 +672,16 @@ def load_boms(
                 row=r.row,
                 item=parent.code,
             )
-        _required(r.row, "quantity", r.quantity)
-        _quantity(r.row, "quantity", r.quantity, above_zero=True)
-        _percentage(r.row, "scrap_pct", r.scrap_pct)
-        _quantity(r.row, "batch_quantity", r.batch_quantity, above_zero=True)
+        cells.required(r.row, "quantity", r.quantity)
+        cells.quantity(r.row, "quantity", r.quantity, above_zero=True)
+        cells.percentage(r.row, "scrap_pct", r.scrap_pct)
+        cells.quantity(r.row, "batch_quantity", r.batch_quantity, above_zero=True)
         key = (parent.id or 0, version)
         groups.setdefault(key, []).append(r)
         parents[key] = parent
-    existing = {
-        (b.item_id, b.version): b
-        for b in session.exec(
-            select(BillOfMaterials).where(BillOfMaterials.division_id == div.id)
-        ).all()
-    }
-    codes = {i.id: i.code for i in items.values()}
-    _refuse_cycles(session, div, groups, items, codes)
-    steps: list[_Step] = []
+    existing = {(b.item_id, b.version): b for b in load.records(BillOfMaterials)}
+    codes = _codes(items.values())
+    _refuse_cycles(load, groups, items, codes)
     for key, group in groups.items():
         parent, version = parents[key], key[1]
         header = _bom_header(group, parent.code, version)
@@ -866,7 +692,6 @@ def load_boms(
             boms.BomLineDraft(component=codes[c] or "", quantity=q or Decimal(0), scrap_pct=s)
             for c, q, s in lines
         ]
-        name = f"{parent.code} {version}"
         first = group[0].row
         bom = existing.get(key)
         if bom is None:
@@ -881,37 +706,28 @@ def load_boms(
                     version=version,
                     item=parent.code,
                 )
-            detail = _new({k: v for k, v in header.items() if v is not None})
+            detail = _new(_given(header))
             detail = f"{len(lines)} components" + (f"; {detail}" if detail else "")
-            steps.append(
-                _Step(
-                    PlannedChange(first, name, "create", detail),
-                    _call(
-                        boms.create_bom,
-                        session=session,
-                        user=user,
-                        division=div.code,
-                        item=parent.code,
-                        version=version,
-                        valid_from=header["valid_from"],
-                        valid_to=header.get("valid_to"),
-                        batch_quantity=header.get("batch_quantity") or Decimal(1),
-                        is_default=bool(header.get("is_default")),
-                        lines=drafts,
-                        operations=[],
-                    ),
-                )
+            apply = load.later(
+                boms.create_bom,
+                item=parent.code,
+                version=version,
+                valid_from=header["valid_from"],
+                valid_to=header.get("valid_to"),
+                batch_quantity=header.get("batch_quantity") or Decimal(1),
+                is_default=bool(header.get("is_default")),
+                lines=drafts,
+                operations=[],
             )
-            continue
-        steps.append(
-            _bom_update(session, user, div, first, name, bom, header, lines, drafts, codes)
-        )
-    return _run(session, steps, dry_run)
+        else:
+            detail, apply = _bom_update(load, bom, header, lines, drafts, codes)
+        name = f"{parent.code} {version}"
+        load.plan(first, name, new=bom is None, detail=detail, apply=apply)
+    return load.run(dry_run)
 
 
 def _refuse_cycles(
-    session: Session,
-    div: Division,
+    load: _Load,
     groups: dict[tuple[int, str], list[BomRow]],
     items: dict[str, Item],
     codes: dict[int | None, str],
@@ -921,10 +737,10 @@ def _refuse_cycles(
     BOM service checks each version as it is saved; this check sees the whole file at
     once (the first of its rows on a cycle is named, with the path), also in a dry run."""
     graph: dict[int, set[int]] = {}
-    stored = session.exec(
+    stored = load.session.exec(
         select(BillOfMaterials.item_id, BillOfMaterials.version, BomLine.component_id)
         .join(BomLine, col(BomLine.bom_id) == BillOfMaterials.id)
-        .where(BillOfMaterials.division_id == div.id)
+        .where(BillOfMaterials.division_id == load.div.id)
     ).all()
     for parent_id, version, component_id in stored:
         if (parent_id, version) not in groups:  # the file's lines replace a version's
@@ -962,18 +778,6 @@ def _path(graph: dict[int, set[int]], start: int, goal: int) -> list[int] | None
     return None
 
 
-def _percentage(row: int, column: str, value: Decimal | None) -> None:
-    _quantity(row, column, value)
-    if value is not None and value > 100:
-        raise ValidationError(
-            N_("Row {row}, column {column}: {value} is above 100 (percent)."),
-            field=column,
-            row=row,
-            column=column,
-            value=_show(value),
-        )
-
-
 def _bom_header(group: list[BomRow], item: str, version: str) -> dict[str, Any]:
     """The version's own values, given on any of its rows; two rows giving different ones
     are refused (which one was meant?)."""
@@ -994,9 +798,9 @@ def _bom_header(group: list[BomRow], item: str, version: str) -> dict[str, Any]:
                     field=column,
                     row=r.row,
                     column=column,
-                    value=_show(value),
+                    value=show(value),
                     first=where[column],
-                    other=_show(header[column]),
+                    other=show(header[column]),
                     version=version,
                     item=item,
                 )
@@ -1014,65 +818,42 @@ def _bom_header(group: list[BomRow], item: str, version: str) -> dict[str, Any]:
 
 
 def _bom_update(
-    session: Session,
-    user: User,
-    div: Division,
-    row: int,
-    name: str,
+    load: _Load,
     bom: BillOfMaterials,
     header: dict[str, Any],
     lines: list[tuple[int | None, Decimal | None, Decimal]],
     drafts: list[boms.BomLineDraft],
     codes: dict[int | None, str],
-) -> _Step:
+) -> tuple[str, Callable[[], object]]:
+    """What changes of a stored version, and the service calls that change it."""
     current = [
         (line.component_id, line.quantity, line.scrap_pct)
-        for line in session.exec(
+        for line in load.session.exec(
             select(BomLine).where(BomLine.bom_id == bom.id).order_by(col(BomLine.line_number))
         ).all()
     ]
-    changes = {
-        k: header[k]
-        for k in ("batch_quantity", "valid_from", "valid_to")
-        if header.get(k) is not None and header[k] != getattr(bom, k)
-    }
+    changes = _changes(
+        bom, {k: header.get(k) for k in ("batch_quantity", "valid_from", "valid_to")}
+    )
     make_default = bool(header.get("is_default")) and not bom.is_default
     lines_differ = current != lines
-    parts = [_diff([(k, getattr(bom, k), v) for k, v in changes.items()])]
+    parts = [_diff(_was(bom, changes))]
     if make_default:
         parts.append("becomes the default")
     if lines_differ:
         parts.append(_lines_diff(current, lines, codes))
     detail = "; ".join(p for p in parts if p)
-    if not detail:
-        return _Step(PlannedChange(row, name, "unchanged"))
-    item, version = codes[bom.item_id], bom.version
+    which = {"item": codes[bom.item_id], "version": bom.version}
 
     def apply() -> None:
         if changes:
-            boms.update_bom(
-                session=session,
-                user=user,
-                division=div.code,
-                item=item,
-                version=version,
-                **changes,
-            )
+            load.call(boms.update_bom, **which, **changes)
         if lines_differ:
-            boms.replace_bom_lines(
-                session=session,
-                user=user,
-                division=div.code,
-                item=item,
-                version=version,
-                lines=drafts,
-            )
+            load.call(boms.replace_bom_lines, **which, lines=drafts)
         if make_default:
-            boms.set_default_bom(
-                session=session, user=user, division=div.code, item=item, version=version
-            )
+            load.call(boms.set_default_bom, **which)
 
-    return _Step(PlannedChange(row, name, "update", detail), apply)
+    return detail, apply
 
 
 def _lines_diff(
@@ -1095,6 +876,16 @@ def _lines_diff(
 
 # --- routings -------------------------------------------------------------------------------
 
+# An operation's values as compared and shown (``_operation`` gives them in this order).
+_OPERATION_FIELDS = (
+    "work_centre",
+    "setup_hours",
+    "run_hours",
+    "supplier",
+    "outsourced_price",
+    "description",
+)
+
 
 def load_routings(
     *,
@@ -1107,26 +898,16 @@ def load_routings(
     """Set the routings of the BOM versions of the file (key: item + version + sequence):
     the file's operations of a version replace its routing; an operation of that version
     the file leaves out is removed (and listed). Right ``manage_items``."""
-    div = _division(session, user, division, "manage_items")
-    _refuse_empty(rows, "routings")
-    decimals = _decimals(session, div)
-    items = _items(session, div)
-    centres = {
-        w.code: w
-        for w in session.exec(select(WorkCentre).where(WorkCentre.division_id == div.id)).all()
-    }
-    versions = {
-        (b.item_id, b.version): b
-        for b in session.exec(
-            select(BillOfMaterials).where(BillOfMaterials.division_id == div.id)
-        ).all()
-    }
+    load = _begin(session, user, division, "manage_items", rows, "routings")
+    currency = load.currency()
+    items = _by_code(load.records(Item))
+    centres = _by_code(load.records(WorkCentre))
+    versions = {(b.item_id, b.version): b for b in load.records(BillOfMaterials)}
     groups: dict[int, list[tuple[RoutingRow, boms.OperationDraft, tuple[Any, ...]]]] = {}
     names: dict[int, str] = {}
-    seen: dict[Any, int] = {}
     for r in rows:
         parent = _item(items, r.row, "item", r.item)
-        version = _code(r.row, "version", r.version, 20)
+        version = cells.code(r.row, "version", r.version, 20)
         bom = versions.get((parent.id or 0, version))
         if bom is None or bom.id is None:
             raise ValidationError(
@@ -1139,32 +920,19 @@ def load_routings(
                 item=parent.code,
                 version=version,
             )
-        _required(r.row, "sequence", r.sequence)
-        assert r.sequence is not None
-        if r.sequence <= 0:
-            raise ValidationError(
-                N_("Row {row}, column {column}: {value} must be above zero."),
-                field="sequence",
-                row=r.row,
-                column="sequence",
-                value=r.sequence,
-            )
-        _once(
-            seen,
+        cells.required(r.row, "sequence", r.sequence)
+        cells.whole(r.row, "sequence", r.sequence, above_zero=True)
+        load.once(
             (bom.id, r.sequence),
             r.row,
             f"operation {r.sequence} of item {parent.code} version {version}",
         )
-        draft, values = _operation(session, div, decimals, centres, r)
+        draft, values = _operation(load, currency, centres, r)
         groups.setdefault(bom.id, []).append((r, draft, values))
         names[bom.id] = f"{parent.code} {version}"
-    steps: list[_Step] = []
-    codes = {i.id: i.code for i in items.values()}
-    supplier_codes = {
-        rel.id: rel.code
-        for rel in session.exec(select(Relation).where(Relation.division_id == div.id)).all()
-    }
-    centre_codes = {w.id: w.code for w in centres.values()}
+    codes = _codes(items.values())
+    supplier_codes = _codes(load.records(Relation))
+    centre_codes = _codes(centres.values())
     for bom_id, group in groups.items():
         bom = next(b for b in versions.values() if b.id == bom_id)
         current = {
@@ -1180,23 +948,14 @@ def load_routings(
         }
         changes: list[PlannedChange] = []
         for r, _, values in group:
-            key = f"{names[bom_id]} {r.sequence}"
             old = current.get(r.sequence or 0)
-            if old is None:
-                changes.append(PlannedChange(r.row, key, "create", _operation_text(values)))
-            elif old == values:
-                changes.append(PlannedChange(r.row, key, "unchanged"))
-            else:
-                fields = (
-                    "work_centre",
-                    "setup_hours",
-                    "run_hours",
-                    "supplier",
-                    "outsourced_price",
-                    "description",
-                )
-                detail = _diff(list(zip(fields, old, values, strict=True)))
-                changes.append(PlannedChange(r.row, key, "update", detail))
+            detail = (
+                _operation_text(values)
+                if old is None
+                else _diff(list(zip(_OPERATION_FIELDS, old, values, strict=True)))
+            )
+            key = f"{names[bom_id]} {r.sequence}"
+            changes.append(_change(r.row, key, new=old is None, detail=detail))
         given = {r.sequence for r, _, _ in group}
         first = group[0][0].row
         changes += [
@@ -1206,40 +965,36 @@ def load_routings(
         ]
         apply = None
         if any(c.action != "unchanged" for c in changes):
-            apply = _call(
+            apply = load.later(
                 boms.replace_bom_operations,
-                session=session,
-                user=user,
-                division=div.code,
                 item=codes[bom.item_id],
                 version=bom.version,
                 operations=[d for _, d, _ in sorted(group, key=lambda g: g[0].sequence or 0)],
             )
         # One service call per version; its refusal names the version's first row.
-        steps.append(_Step(changes[0], apply))
-        steps += [_Step(c) for c in changes[1:]]
-    return _run(session, steps, dry_run)
+        load.steps.append(_Step(changes[0], apply))
+        load.steps += [_Step(c) for c in changes[1:]]
+    return load.run(dry_run)
 
 
 def _operation(
-    session: Session,
-    div: Division,
-    decimals: int,
+    load: _Load,
+    currency: cells.Currency,
     centres: dict[str, WorkCentre],
     r: RoutingRow,
 ) -> tuple[boms.OperationDraft, tuple[Any, ...]]:
     """The row as the BOM service takes it, and its values as stored (to compare)."""
     centre_code = r.work_centre.strip()
-    supplier = _supplier(session, div, r.row, "supplier", r.supplier)
+    supplier = _supplier(load, r.row, "supplier", r.supplier)
     if bool(centre_code) == (supplier is not None):
         raise ValidationError(
             N_("Row {row}: give a work_centre, or a supplier for an outsourced step (not both)."),
             field="work_centre",
             row=r.row,
         )
-    setup = _quantity(r.row, "setup_hours", r.setup_hours) or Decimal(0)
-    run = _quantity(r.row, "run_hours", r.run_hours) or Decimal(0)
-    price = _money(r.row, "outsourced_price", r.outsourced_price, div, decimals) or Decimal(0)
+    setup = cells.quantity(r.row, "setup_hours", r.setup_hours) or Decimal(0)
+    run = cells.quantity(r.row, "run_hours", r.run_hours) or Decimal(0)
+    price = cells.money(r.row, "outsourced_price", r.outsourced_price, currency) or Decimal(0)
     if centre_code:
         centre = centres.get(centre_code)
         if centre is None:
@@ -1281,5 +1036,5 @@ def _operation(
 def _operation_text(values: tuple[Any, ...]) -> str:
     centre, setup, run, supplier, price, _ = values
     if supplier:
-        return f"outsourced to {supplier} at {_show(price)}"
-    return f"{centre} setup {_show(setup)} h, run {_show(run)} h"
+        return f"outsourced to {supplier} at {show(price)}"
+    return f"{centre} setup {show(setup)} h, run {show(run)} h"
