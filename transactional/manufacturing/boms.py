@@ -381,7 +381,7 @@ def _refuse_cycles(session: Session, div: Division, parent: Item, lines: list[_L
         return children[item_id]
 
     for n, line in enumerate(lines, start=1):
-        path = _path_to(components_of, line.component_id, parent.id)
+        path = path_to(components_of, line.component_id, parent.id)
         if path is None:
             continue
         codes = dict(
@@ -400,7 +400,7 @@ def _refuse_cycles(session: Session, div: Division, parent: Item, lines: list[_L
         )
 
 
-def _path_to(components_of: Callable[[int], set[int]], start: int, goal: int) -> list[int] | None:
+def path_to(components_of: Callable[[int], set[int]], start: int, goal: int) -> list[int] | None:
     """The items from ``start`` down to ``goal`` (both included), or None. The search
     stops at ``goal``, so the parent's own versions (being replaced) are never read."""
     stack: list[tuple[int, list[int]]] = [(start, [start])]

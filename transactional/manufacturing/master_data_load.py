@@ -750,7 +750,9 @@ def _refuse_cycles(
             graph.setdefault(parent_id, set()).add(items[r.component.strip()].id or 0)
     for (parent_id, _), group in groups.items():
         for r in group:
-            path = _path(graph, items[r.component.strip()].id or 0, parent_id)
+            path = boms.path_to(
+                lambda node: graph.get(node, set()), items[r.component.strip()].id or 0, parent_id
+            )
             if path is not None:
                 raise ValidationError(
                     N_("Row {row}: component {component} contains {item} itself: {path}."),
@@ -760,22 +762,6 @@ def _refuse_cycles(
                     item=codes[parent_id],
                     path=" → ".join(codes[i] for i in [parent_id, *path]),
                 )
-
-
-def _path(graph: dict[int, set[int]], start: int, goal: int) -> list[int] | None:
-    """The items from ``start`` down to ``goal`` (both included), or None."""
-    stack: list[tuple[int, list[int]]] = [(start, [start])]
-    seen: set[int] = set()
-    while stack:
-        node, path = stack.pop()
-        if node == goal:
-            return path
-        if node in seen:
-            continue
-        seen.add(node)
-        for child in sorted(graph.get(node, ()), reverse=True):
-            stack.append((child, [*path, child]))
-    return None
 
 
 def _bom_header(group: list[BomRow], item: str, version: str) -> dict[str, Any]:
