@@ -6,7 +6,8 @@ docs/examples/manufacturing, read as the command line reads them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from ingestion.manufacturing.files import READERS
 from ingestion.table_files import read_path
+from tests.conftest import create_pg_database, drop_pg_database, pg_url
 from tests.transactional.company import user
 from tests.transactional.test_purchasing_flow import balance, stock_value
 from transactional.database import make_engine, session_scope
@@ -285,6 +287,45 @@ def load_examples(engine, upto: str) -> None:
             load(s, kind, example(kind))
 
 
+# Most tests start from every example file loaded: loaded once per engine and session,
+# then copied for each test (a SQLite file, a PostgreSQL database made from a template).
+@pytest.fixture(scope="session")
+def examples_sqlite(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("examples") / "examples.db"
+    shutil.copy(sqlite_template, path)
+    eng = make_engine(f"sqlite:///{path}")
+    load_examples(eng, ORDER[-1])
+    eng.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def examples_pg(pg_template: str) -> Iterator[str]:
+    name = create_pg_database(pg_template)
+    eng = make_engine(pg_url(name))
+    load_examples(eng, ORDER[-1])
+    eng.dispose()  # a template database must have no open connections
+    yield name
+    drop_pg_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def loaded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """A fresh database with every example file loaded, on each engine in turn."""
+    if request.param == "sqlite":
+        target = tmp_path / "erp.db"
+        shutil.copy(request.getfixturevalue("examples_sqlite"), target)
+        eng = make_engine(f"sqlite:///{target}")
+        yield eng
+        eng.dispose()
+        return
+    name = create_pg_database(request.getfixturevalue("examples_pg"))
+    eng = make_engine(pg_url(name))
+    yield eng
+    eng.dispose()
+    drop_pg_database(name)
+
+
 @pytest.mark.parametrize("kind", ORDER)
 def test_dry_run_load_and_second_load_of_each_example(engine, kind: str) -> None:
     if kind != ORDER[0]:
@@ -306,8 +347,8 @@ def test_dry_run_load_and_second_load_of_each_example(engine, kind: str) -> None
         assert counts(s, kind) == made
 
 
-def test_the_examples_load_as_written(engine) -> None:
-    load_examples(engine, "sales-plan")
+def test_the_examples_load_as_written(loaded) -> None:
+    engine = loaded
     with session_scope(engine) as s:
         weld = s.exec(select(WorkCentre).where(WorkCentre.code == "ROBOT")).one()
         assert (weld.name, weld.labour_rate, weld.machine_rate) == ("Welding robot", 35, 60)
@@ -358,8 +399,8 @@ def rows_of(kind: str, text: str) -> list:
     return READERS[kind](text.encode(), f"{kind}.csv")
 
 
-def test_changed_files_update_what_changed_and_say_so(engine) -> None:
-    load_examples(engine, "sales-plan")
+def test_changed_files_update_what_changed_and_say_so(loaded) -> None:
+    engine = loaded
     with session_scope(engine) as s:
         changed = load(
             s,
@@ -518,9 +559,9 @@ BAD = [
 )
 @pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "load"])
 def test_a_bad_row_anywhere_refuses_the_whole_file(
-    engine, kind: str, text: str, message: str, dry_run: bool
+    loaded, kind: str, text: str, message: str, dry_run: bool
 ) -> None:
-    load_examples(engine, "sales-plan")
+    engine = loaded
     with session_scope(engine) as s:
         before = counts(s, kind)
         with pytest.raises(ValidationError) as refused:
@@ -586,11 +627,11 @@ def test_a_changed_cost_method_revalues_the_stock_on_hand(engine) -> None:
         assert tube is not None and (tube.cost_method, tube.standard_cost) == ("standard", 8)
 
 
-def test_a_services_refusal_of_a_row_reads_in_the_users_language(engine) -> None:
+def test_a_services_refusal_of_a_row_reads_in_the_users_language(loaded) -> None:
     """The row is the loader's words, the reason the BOM service's: both translated."""
     from dashboards.language import error_text, use_locale
 
-    load_examples(engine, "sales-plan")  # the example items, BOMs and the rest
+    engine = loaded
     text = "item;version;component;quantity;valid_from\nTUBE-AL;V1;PAINT-RED;1;2026-03-01\n"
     with session_scope(engine) as s, pytest.raises(ValidationError) as refused:
         load(s, "boms", rows_of("boms", text), dry_run=True)
