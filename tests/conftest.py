@@ -11,8 +11,8 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 
@@ -116,6 +116,64 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
     engine_for.cache_clear()
     drop_pg_database(name)
+
+
+# --- a set-up built once, copied for every test -----------------------------------------------
+#
+# Many modules add the same master data to the test company before each test (items, BOMs,
+# stock bought in). database_with builds it once per engine and session and copies the
+# result for each test, as db_url copies the test company.
+
+_BUILT: dict[tuple[str, str], str] = {}  # (build function, engine) -> SQLite file / PG template
+
+
+@pytest.fixture(scope="session")
+def built_databases() -> Iterator[dict[tuple[str, str], str]]:
+    yield _BUILT
+    for (_build, engine), where in _BUILT.items():
+        if engine == "postgresql":
+            drop_pg_database(where)
+
+
+@contextmanager
+def database_with(
+    request: pytest.FixtureRequest, tmp_path: Path, build: Callable[[str], None]
+) -> Iterator[str]:
+    """The URL of a fresh database holding the test company plus what ``build(url)`` adds
+    to it, on the engine ``request.param`` names ("sqlite" or "postgresql"). ``build``
+    runs once per engine and session and must leave no connection open (dispose its
+    engine): later tests get a copy of its result."""
+    engine = request.param
+    built = request.getfixturevalue("built_databases")
+    key = (f"{build.__module__}.{build.__qualname__}", engine)
+    if key not in built:
+        if engine == "sqlite":
+            folder = request.getfixturevalue("tmp_path_factory").mktemp("built")
+            path = folder / "built.db"
+            shutil.copy(request.getfixturevalue("sqlite_template"), path)
+            build(f"sqlite:///{path}")
+            built[key] = str(path)
+        else:
+            name = create_pg_database(request.getfixturevalue("pg_template"))
+            try:
+                build(pg_url(name))
+            except BaseException:
+                drop_pg_database(name)
+                raise
+            built[key] = name
+    if engine == "sqlite":
+        target = tmp_path / "erp.db"
+        shutil.copy(built[key], target)
+        yield f"sqlite:///{target}"
+        return
+    name = create_pg_database(built[key])
+    try:
+        yield pg_url(name)
+    finally:
+        from transactional.database import engine_for
+
+        engine_for.cache_clear()
+        drop_pg_database(name)
 
 
 # --- a test that changes the dbt project runs alone ------------------------------------------

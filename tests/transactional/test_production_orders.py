@@ -7,14 +7,17 @@ production_transaction.value equals the balance of 3100 Work in progress."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from tests.conftest import database_with
 from tests.transactional.company import user
 from tests.transactional.manufacturing_company import add_bom, add_saw, buy
 from tests.transactional.test_purchasing_flow import balance
@@ -52,14 +55,21 @@ def _item_id(s: Session, code: str) -> int:
     return s.exec(select(Item.id).where(Item.code == code)).one() or 0
 
 
-@pytest.fixture
-def engine(db_url: str):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    with database_with(request, tmp_path, _build_tables) as url:
+        eng = make_engine(url)
+        yield eng
+        eng.dispose()
+
+
+def _build_tables(url: str) -> None:
     """HOLD: warehouse MAIN; TABLE (made, standard 200.00) from 8 LEG (5 % scrap) and 2
     TOP (standard 30.00) per batch of 2, sawn on SAW (labour 40, machine 25 an hour, 80 %
     efficient: 1 h setup + 3 h run per batch) and painted by supplier S1 at 5.00 a table;
     LEG 50 bought at 2.50, TOP 12 at 31.00, GLUE (lot) 5 of lot L1 at 4.00; the default
     cost scenario adds 10 % on material and 20 % on labour + machine."""
-    eng = make_engine(db_url)
+    eng = make_engine(url)
     with session_scope(eng) as s:
         admin = user(s, "admin")
         wi.create_warehouse(session=s, user=admin, division="HOLD", code="MAIN", name="Main")
@@ -132,8 +142,7 @@ def engine(db_url: str):
             ],
             lots={"GLUE": "L1"},
         )
-    yield eng
-    eng.dispose()
+    eng.dispose()  # built once, copied for each test (tests/conftest.py database_with)
 
 
 def wip_ok(s: Session) -> Decimal:
