@@ -134,7 +134,16 @@ KINDS = {
     "variance": N_("variance at close"),
 }
 ACTIONS = {"buy": N_("buy"), "make": N_("make")}
-ADVICE_STATUSES = {"open": N_("open"), "converted": N_("converted")}
+# An advice's status, and a production order's (the what-if grid, the order tables).
+STATUSES = {
+    "open": N_("open"),
+    "converted": N_("converted"),
+    "planned": N_("planned"),
+    "released": N_("released"),
+    "completed": N_("completed"),
+    "closed": N_("closed"),
+    "cancelled": N_("cancelled"),
+}
 DEMAND_TYPES = {
     "sales_order": N_("sales order"),
     "sales_plan": N_("sales plan"),
@@ -158,7 +167,7 @@ def _values() -> dict[str, dict[str, str]]:
         "cost_type": _translated(COST_TYPES),
         "kind": _translated(KINDS),
         "action": _translated(ACTIONS),
-        "status": _translated(ADVICE_STATUSES),
+        "status": _translated(STATUSES),
         "demand_type": _translated(DEMAND_TYPES),
         "root_type": _translated(DEMAND_TYPES),
     }
@@ -623,6 +632,8 @@ def _whatif_grid(weeks: pd.DataFrame, centre: int) -> pd.DataFrame:
     orders = writeback.whatif_orders(weeks, centre)
     if orders.empty:
         return orders
+    statuses = _translated(STATUSES)
+    orders = orders.assign(status=[statuses.get(s, s) for s in orders["status"]])
     st.markdown(_("**What-if**: move an order by whole weeks (+ later, - earlier) or resize it."))
     generation = st.session_state.setdefault(f"{WHATIF_KEY}_generation", 0)
     return st.data_editor(
