@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlmodel import col, select
 
 from tests.browser.conftest import settled_text, visit
@@ -195,11 +196,23 @@ def _idle(page) -> None:  # type: ignore[no-untyped-def]
 def _choose(page, key: str, typed: str) -> None:  # type: ignore[no-untyped-def]
     """Choose the option starting with ``typed`` in the select box whose key starts with
     ``key`` (the forms number their keys by generation)."""
-    box = page.locator(f'[class*="st-key-{key}"]').first
-    box.scroll_into_view_if_needed()
-    box.locator("input").click()
-    page.keyboard.type(typed, delay=20)
-    page.get_by_role("option", name=re.compile(rf"^{re.escape(typed)}")).first.click()
+    option = page.get_by_role("option", name=re.compile(rf"^{re.escape(typed)}")).first
+    for attempt in range(3):
+        # After a save the page reruns and rebuilds its forms (new widget keys): keys typed
+        # into the box while it is replaced are lost, so wait, and type again if need be.
+        _idle(page)
+        box = page.locator(f'[class*="st-key-{key}"]').first
+        box.scroll_into_view_if_needed()
+        box.locator("input").click()
+        box.locator("input").fill("")
+        page.keyboard.type(typed, delay=20)
+        try:
+            option.click(timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     _idle(page)
 
 
