@@ -6,7 +6,6 @@ docs/examples/manufacturing, read as the command line reads them."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -19,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from ingestion.manufacturing.files import READERS
 from ingestion.table_files import read_path
-from tests.conftest import create_pg_database, drop_pg_database, pg_url
+from tests.conftest import database_with
 from tests.transactional.company import user
 from tests.transactional.test_purchasing_flow import balance, stock_value
 from transactional.database import make_engine, session_scope
@@ -287,43 +286,20 @@ def load_examples(engine, upto: str) -> None:
             load(s, kind, example(kind))
 
 
-# Most tests start from every example file loaded: loaded once per engine and session,
-# then copied for each test (a SQLite file, a PostgreSQL database made from a template).
-@pytest.fixture(scope="session")
-def examples_sqlite(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("examples") / "examples.db"
-    shutil.copy(sqlite_template, path)
-    eng = make_engine(f"sqlite:///{path}")
+def _load_every_example(url: str) -> None:
+    eng = make_engine(url)
     load_examples(eng, ORDER[-1])
     eng.dispose()
-    return path
-
-
-@pytest.fixture(scope="session")
-def examples_pg(pg_template: str) -> Iterator[str]:
-    name = create_pg_database(pg_template)
-    eng = make_engine(pg_url(name))
-    load_examples(eng, ORDER[-1])
-    eng.dispose()  # a template database must have no open connections
-    yield name
-    drop_pg_database(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def loaded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    """A fresh database with every example file loaded, on each engine in turn."""
-    if request.param == "sqlite":
-        target = tmp_path / "erp.db"
-        shutil.copy(request.getfixturevalue("examples_sqlite"), target)
-        eng = make_engine(f"sqlite:///{target}")
+    """A fresh database with every example file loaded (once per engine and session,
+    copied for each test), on each engine in turn."""
+    with database_with(request, tmp_path, _load_every_example) as url:
+        eng = make_engine(url)
         yield eng
         eng.dispose()
-        return
-    name = create_pg_database(request.getfixturevalue("examples_pg"))
-    eng = make_engine(pg_url(name))
-    yield eng
-    eng.dispose()
-    drop_pg_database(name)
 
 
 @pytest.mark.parametrize("kind", ORDER)
