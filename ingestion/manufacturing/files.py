@@ -85,7 +85,7 @@ ROUTING_COLUMNS = (
     "description",
 )
 SALES_PLAN_COLUMNS = ("item", "period_start", "quantity", "period_days")
-OPENING_STOCK_COLUMNS = ("item", "warehouse", "quantity", "unit_cost", "lot")
+OPENING_STOCK_COLUMNS = ("item", "warehouse", "quantity", "unit_cost", "lot", "expiry_date")
 # Exports often carry a name beside a code: read past it.
 IGNORED = ("item_name", "component_name", "work_centre_name", "supplier_name", "warehouse_name")
 
@@ -197,6 +197,7 @@ def read_opening_stock(content: bytes, file_name: str) -> list[OpeningStockRow]:
             quantity=cell_number(table, n, "quantity", c.get("quantity")),
             unit_cost=_money(table, n, "unit_cost", c),
             lot=cell_text(c.get("lot")),
+            expiry_date=cell_date(n, "expiry_date", c.get("expiry_date")),
         )
         for n, c in _rows(table, "opening-stock")
     ]

@@ -59,10 +59,12 @@ def buy(
     lots: dict[str, str] | None = None,
     on: str = "2025-03-01",
     serials: dict[str, list[str]] | None = None,
+    expiries: dict[str, str] | None = None,
 ) -> None:
     """Orders the lines from S1 into MAIN and receives each in full the same day, under
     the lot ``lots`` gives for its item (if any), or the serial numbers ``serials``
-    gives for it (one per unit, received in that order)."""
+    gives for it (one per unit, received in that order), with the expiry date
+    ``expiries`` gives for it (if any)."""
     order = purchase_orders.create_purchase_order(
         session=s,
         user=admin,
@@ -76,6 +78,7 @@ def buy(
             draft.quantity,
             lot=(lots or {}).get(str(draft.item)),
             serials=(serials or {}).get(str(draft.item)),
+            expiry_date=(expiries or {}).get(str(draft.item)),
         )
         for line, draft in zip(purchase_orders.order_lines(s, order.id), lines, strict=True)
     ]

@@ -580,7 +580,14 @@ def _tracked_stock(engine) -> None:
                 name=code.title(),
                 tracking=tracking,
             )
-        buy(s, admin, [PurchaseLineDraft("RESIN", "5", "6.00")], lots={"RESIN": "L2"})
+        # The expiry dates are recorded by the receipts, as the clerk types them.
+        buy(
+            s,
+            admin,
+            [PurchaseLineDraft("RESIN", "5", "6.00")],
+            lots={"RESIN": "L2"},
+            expiries={"RESIN": "30-09-2025"},
+        )
         buy(
             s,
             admin,
@@ -593,18 +600,9 @@ def _tracked_stock(engine) -> None:
             [PurchaseLineDraft("RESIN", "3", "4.00"), PurchaseLineDraft("SENSOR", "1", "16.00")],
             lots={"RESIN": "L1"},
             serials={"SENSOR": ["S-102"]},
+            expiries={"RESIN": "2025-06-30"},
             on="2025-03-02",
         )
-        # No service records an expiry date yet (receipts take none): set it on the lots
-        # the receipts created, as a receipt with expiry dates would have.
-        for number, expiry in (("L1", date(2025, 6, 30)), ("L2", date(2025, 9, 30))):
-            lot = s.exec(
-                select(StockLot).where(
-                    StockLot.item_id == _item_id(s, "RESIN"), StockLot.number == number
-                )
-            ).one()
-            lot.expiry_date = expiry
-            s.add(lot)
 
 
 def _lot_levels(s: Session, item: str) -> dict[str, Decimal]:

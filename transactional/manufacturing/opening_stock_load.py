@@ -10,6 +10,11 @@ same file again finds nothing to post. Items, warehouses and lots the file does 
 are left as they are; the value of stock already on hand is not changed by a new unit
 cost (only what a row adds comes in at it).
 
+A row of a tracked item may give the lot's ``expiry_date``: the lot a row brings in records
+it (a lot without a date yet takes it when the row adds to it), and a date that differs
+from the one the lot has is refused, whatever the row does (one lot, one expiry date). A
+date in the past is accepted: expired goods on the shelf are stock too.
+
 Right ``manage_stock``. Every row is validated before anything is written (each refusal
 names the file's row); a dry run lists the differences and writes nothing (the posting is
 rehearsed in a savepoint and rolled back, so a dry run meets every refusal the load would).
@@ -30,7 +35,8 @@ from transactional.manufacturing.models import ItemPlanning
 from transactional.numbering import next_number
 from transactional.organisation.models import User
 from transactional.stock.counts import system_quantity
-from transactional.stock.movements import Movement, post_stock
+from transactional.stock.models import StockLot
+from transactional.stock.movements import Movement, check_lot_expiry, post_stock
 from transactional.wholesale.models import Item, Warehouse
 
 ACTION = "manage_stock"
@@ -49,6 +55,7 @@ class OpeningStockRow:
     quantity: Decimal | None
     unit_cost: Decimal | None = None
     lot: str = ""
+    expiry_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,7 @@ def load_opening_stock(
         item = _item(r, items, phantoms)
         wh = _warehouse(r, warehouses, div.code)
         lot = _lot(r, item)
+        _expiry(session, r, item, lot)
         quantity = _quantity(r, item)
         key = (item.id or 0, wh.id or 0, lot)
         if key in seen:
@@ -185,6 +193,7 @@ def load_opening_stock(
                     source_type=SOURCE,
                     where=f"Row {r.row}",
                     field="rows",
+                    expiry_date=r.expiry_date if d.difference > 0 else None,
                 )
                 for r, item, wh, d in moving
             ],
@@ -289,6 +298,27 @@ def _lot(r: OpeningStockRow, item: Item) -> str:
             item=item.code,
         )
     return lot
+
+
+def _expiry(session: Session, r: OpeningStockRow, item: Item, lot: str) -> None:
+    """A row's expiry date: for a tracked item only, and the one its lot has (if any)."""
+    if r.expiry_date is None:
+        return
+    if item.tracking == "none":
+        raise ValidationError(
+            N_(
+                "Row {row}: item {item} is not tracked by lot or serial number; leave the "
+                "expiry_date empty."
+            ),
+            field="expiry_date",
+            row=r.row,
+            item=item.code,
+        )
+    found = session.exec(
+        select(StockLot).where(StockLot.item_id == item.id, StockLot.number == lot)
+    ).first()
+    if found is not None:
+        check_lot_expiry(item, found, r.expiry_date, where=f"Row {r.row}", field="expiry_date")
 
 
 def _quantity(r: OpeningStockRow, item: Item) -> Decimal:

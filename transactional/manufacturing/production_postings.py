@@ -52,7 +52,7 @@ from transactional.money import round_money, to_decimal
 from transactional.organisation.models import User
 from transactional.stock.lot_picking import pick_lots
 from transactional.stock.movements import Movement, post_stock
-from transactional.stock.tracking import qty_text
+from transactional.stock.tracking import qty_text, typed_expiry
 from transactional.wholesale.models import Item, Warehouse
 
 # Where each posted cost type's variance goes at close (doc §3): outsourced work with the
@@ -244,12 +244,15 @@ def complete_production(
     lot_number: str | None = None,
     close: bool = False,
     allow_over: bool = False,
+    expiry_date: date | str | None = None,
 ) -> ProductionOrder:
     """Put ``quantity`` finished units into stock at the order's standard per unit
     (backflushing a backflush order's materials first, absorbing overhead); ``close``
-    closes the order in the same transaction."""
+    closes the order in the same transaction. A lot-tracked product's ``lot_number`` may
+    come with the lot's ``expiry_date`` (recorded on the lot the completion creates)."""
     ctx = wip_context(session=session, user=user, order=order, on=on, doing="completed")
     po = ctx.order
+    expiry = typed_expiry(expiry_date, field="expiry_date", label="Expiry date")
     qty = to_decimal(quantity, field="quantity", label="Quantity")
     if qty <= 0 or qty != qty.quantize(QUANTUM):
         raise ValidationError(
@@ -331,6 +334,7 @@ def complete_production(
                 source_id=po.id,
                 field="lot_number",
                 where="Completion",
+                expiry_date=expiry,
             )
         ],
         entry_source_type="production_order",

@@ -1,5 +1,10 @@
 """Goods receipts: stock in at the order price (receipt day's rate), GRNI credited.
 
+A line of a lot- or serial-tracked item may give the expiry date printed on the goods: the
+lot the receipt creates records it (``stock.movements``), and a receipt into an existing
+lot with another date is refused. A date already past is accepted: expired goods can
+arrive, and the books must show what is on the shelf.
+
 A standard-cost item goes into stock at its standard cost; GRNI still gets the purchase
 value and the difference goes to 7050 Purchase price differences (``post_stock``).
 """
@@ -21,7 +26,7 @@ from transactional.organisation.models import Division, User
 from transactional.purchasing.models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder
 from transactional.purchasing.orders import order_lines
 from transactional.stock.movements import Movement, post_stock
-from transactional.stock.tracking import qty_text, units
+from transactional.stock.tracking import qty_text, typed_expiry, units
 from transactional.wholesale.models import Item, Warehouse
 
 
@@ -31,6 +36,9 @@ class ReceiptLineDraft:
     quantity: Decimal | str
     lot: str | None = None
     serials: list[str] | None = None  # serial items: one serial number per unit
+    # The lot's expiry date (every serial number of the line, for a serial item); a date
+    # or text as typed (2026-12-31, 31-12-2026), empty for none.
+    expiry_date: date | str | None = None
 
 
 def load_order(
@@ -107,7 +115,7 @@ def receive(
     assert wh is not None
     base = lookups.currency(div.currency_code)
     rate = lookups.rate(order.currency_code, base.code, on, field="receipt_date")
-    parts: list[tuple[int, str, Item, Decimal, str | None, Decimal]] = []
+    parts: list[tuple[int, str, Item, Decimal, str | None, Decimal, date | None]] = []
     for n, d in enumerate(lines, start=1):
         where, f = f"Line {n}", f"lines.{n}"
         line = by_id.get(d.order_line_id)
@@ -143,9 +151,12 @@ def receive(
                 quantity=qty_text(line.quantity),
                 order=order.number,
             )
+        expiry = typed_expiry(
+            d.expiry_date, field=f"{f}.expiry_date", label=f"{where}: expiry date"
+        )
         for q, lot in units(item, qty, d.lot, d.serials, where=where, field=f):
             value = round_money(q * line.unit_price * rate, base.decimals)
-            parts.append((n, f, item, q, lot, value))
+            parts.append((n, f, item, q, lot, value, expiry))
         line.quantity_received += qty
         session.add(line)
 
@@ -168,7 +179,7 @@ def receive(
             quantity=q,
             value=value,
         )
-        for n, _, item, q, _, value in parts
+        for n, _, item, q, _, value, _ in parts
     ]
     session.add_all(rows)
     session.flush()
@@ -197,8 +208,9 @@ def receive(
                 source_id=row.id,
                 where=f"Line {n}",
                 field=f,
+                expiry_date=expiry,
             )
-            for (n, f, item, q, lot, value), row in zip(parts, rows, strict=True)
+            for (n, f, item, q, lot, value, expiry), row in zip(parts, rows, strict=True)
         ],
         entry_source_type="goods_receipt",
         entry_source_id=receipt.id,

@@ -1,6 +1,10 @@
 """Stock counts: the counted quantity against the system's, per item (per lot or serial
 for tracked items) in one warehouse; gains come in and losses go out at the average cost,
 against stock differences (7100).
+
+A line of a tracked item may give the expiry date read on the goods: a gain that brings a
+new lot in records it on the lot, and a date that differs from the one the lot has is
+refused (whatever the difference: a count does not change a lot's date).
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from transactional.money import to_decimal
 from transactional.numbering import next_number
 from transactional.organisation.models import User
 from transactional.stock.models import StockCount, StockCountLine, StockLot, StockLotLevel
-from transactional.stock.movements import Movement, on_hand, post_stock
+from transactional.stock.movements import Movement, check_lot_expiry, on_hand, post_stock
+from transactional.stock.tracking import typed_expiry
 from transactional.wholesale.items import find_item, find_warehouse
 from transactional.wholesale.models import Item, Warehouse
 
@@ -28,6 +33,7 @@ class CountLineDraft:
     item: str | int
     counted_quantity: Decimal | str
     lot: str | None = None  # lot or serial number of tracked items
+    expiry_date: date | str | None = None  # the lot's, as read on the goods (tracked items)
 
 
 def system_quantity(session: Session, item: Item, wh: Warehouse, lot: str | None) -> Decimal:
@@ -67,7 +73,7 @@ def post_stock_count(
     if not lines:
         raise ValidationError(N_("A count needs at least one line."), field="lines")
     seen: set[tuple[int, str | None]] = set()
-    parts: list[tuple[Item, str | None, Decimal, Decimal]] = []
+    parts: list[tuple[Item, str | None, Decimal, Decimal, date | None]] = []
     for n, d in enumerate(lines, start=1):
         where, f = f"Line {n}", f"lines.{n}"
         item = find_item(lookups, div, d.item, field=f"{f}.item")
@@ -108,7 +114,13 @@ def post_stock_count(
                 lot=lot,
             )
         seen.add(key)
-        parts.append((item, lot, system_quantity(session, item, wh, lot), counted))
+        expiry = typed_expiry(
+            d.expiry_date, field=f"{f}.expiry_date", label=f"{where}: expiry date"
+        )
+        if expiry is not None:
+            _check_expiry(session, item, lot, expiry, where=where, field=f)
+        system = system_quantity(session, item, wh, lot)
+        parts.append((item, lot, system, counted, expiry))
 
     count = StockCount(
         division_id=div.id,
@@ -130,7 +142,7 @@ def post_stock_count(
             difference=counted - system,
             value=Decimal(0),
         )
-        for n, (item, _, system, counted) in enumerate(parts, start=1)
+        for n, (item, _, system, counted, _) in enumerate(parts, start=1)
     ]
     session.add_all(rows)
     session.flush()
@@ -149,9 +161,11 @@ def post_stock_count(
                 source_id=row.id,
                 where=f"Line {row.line_number}",
                 field=f"lines.{row.line_number}",
+                # A loss goes out of a lot whose date _check_expiry has checked.
+                expiry_date=expiry if row.difference > 0 else None,
             ),
         )
-        for row, (item, lot, _, _) in zip(rows, parts, strict=True)
+        for row, (item, lot, _, _, expiry) in zip(rows, parts, strict=True)
         if row.difference != 0
     ]
     entry, moved = post_stock(
@@ -170,7 +184,7 @@ def post_stock_count(
     for (row, _), mv in zip(moving, moved, strict=True):
         row.value = mv.value
         row.lot_id = mv.lot_id
-    for row, (item, lot, _, _) in zip(rows, parts, strict=True):
+    for row, (item, lot, _, _, _) in zip(rows, parts, strict=True):
         if row.lot_id is None and lot is not None:
             found = session.exec(
                 select(StockLot).where(StockLot.item_id == item.id, StockLot.number == lot)
@@ -180,3 +194,25 @@ def post_stock_count(
     session.add_all([*rows, count])
     session.flush()
     return count
+
+
+def _check_expiry(
+    session: Session, item: Item, lot: str | None, expiry: date, *, where: str, field: str
+) -> None:
+    """A counted line's expiry date: for a tracked item only, and the date its lot has
+    (if the lot exists and has one)."""
+    if item.tracking == "none":
+        raise ValidationError(
+            N_(
+                "{where}: item {item} is not tracked by lot or serial number; an expiry "
+                "date belongs to a lot, leave it empty."
+            ),
+            field=f"{field}.expiry_date",
+            where=where,
+            item=item.code,
+        )
+    found = session.exec(
+        select(StockLot).where(StockLot.item_id == item.id, StockLot.number == lot)
+    ).first()
+    if found is not None:
+        check_lot_expiry(item, found, expiry, where=where, field=f"{field}.expiry_date")

@@ -8,6 +8,10 @@ movements to :func:`post_stock`, which
   lot or serial below zero;
 - keeps serial numbers unique: a serial is received once; it can only come back in (a
   customer return, a transfer, a count) when it is not in stock anywhere;
+- records a lot's (or serial number's) expiry date: the inbound movement that creates the
+  lot stores the date it is given (:func:`check_lot_expiry` says which dates a movement
+  into an existing lot may give); the picking rule (``lot_picking``) picks the earliest
+  expiry first;
 - values an item with cost method 'average' at its moving-average cost: outbound movements
   at the average (the last known cost while stock is zero or negative), and recomputes the
   average on every inbound movement;
@@ -103,6 +107,9 @@ class Movement:
     source_id: int | None = None
     where: str = "Line 1"
     field: str = "lines.1"
+    # The lot's (or serial number's) expiry date, for inbound movements of tracked items:
+    # stored on the lot the movement creates, checked against the one it comes into.
+    expiry_date: date | None = None
 
 
 def post_stock(
@@ -393,7 +400,20 @@ def _lot(
     session: Session, item: Item, wh: Warehouse, mv: Movement, inbound: bool
 ) -> StockLot | None:
     number = (mv.lot_number or "").strip()
+    if mv.expiry_date is not None and not inbound:
+        # Goods go out of a lot that has its date already; only what comes in gives one.
+        raise ValueError(f"{mv.movement_type} movements take no expiry date")
     if item.tracking == "none":
+        if mv.expiry_date is not None:
+            raise ValidationError(
+                N_(
+                    "{where}: item {item} is not tracked by lot or serial number; an expiry "
+                    "date belongs to a lot, leave it empty."
+                ),
+                field=mv.field,
+                where=mv.where,
+                item=item.code,
+            )
         if number:
             raise ValidationError(
                 N_(
@@ -434,26 +454,41 @@ def _lot(
                 number=number,
                 item=item.code,
             )
-        lot = StockLot(item_id=item.id or 0, number=number, kind=item.tracking)
+        lot = StockLot(
+            item_id=item.id or 0, number=number, kind=item.tracking, expiry_date=mv.expiry_date
+        )
         session.add(lot)
         session.flush()
-    elif item.tracking == "serial" and inbound:
-        in_stock = session.exec(
-            select(StockLotLevel).where(
-                StockLotLevel.lot_id == lot.id, col(StockLotLevel.quantity) > 0
-            )
-        ).first()
-        if in_stock is not None or mv.movement_type == "receipt":
-            raise ValidationError(
-                N_(
-                    "{where}: serial number {number} of item {item} was already received; serial "
-                    "numbers are unique."
-                ),
-                field=mv.field,
-                where=mv.where,
-                number=number,
-                item=item.code,
-            )
+    else:
+        if item.tracking == "serial" and inbound:
+            in_stock = session.exec(
+                select(StockLotLevel).where(
+                    StockLotLevel.lot_id == lot.id, col(StockLotLevel.quantity) > 0
+                )
+            ).first()
+            if in_stock is not None or mv.movement_type == "receipt":
+                raise ValidationError(
+                    N_(
+                        "{where}: serial number {number} of item {item} was already received; "
+                        "serial numbers are unique."
+                    ),
+                    field=mv.field,
+                    where=mv.where,
+                    number=number,
+                    item=item.code,
+                )
+        if mv.expiry_date is not None:
+            if lot.expiry_date is None:
+                # Locked on PostgreSQL: a clerk giving the same lot another date at the same
+                # time waits, then meets this date.
+                session.refresh(lot, with_for_update=True)
+            check_lot_expiry(item, lot, mv.expiry_date, where=mv.where, field=mv.field)
+            if lot.expiry_date is None:
+                # Units of the lot came in before its date was known (a count, a return
+                # without one): the first movement that gives the date records it, for
+                # every unit of the lot.
+                lot.expiry_date = mv.expiry_date
+                session.add(lot)
     lot_level = _locked(
         session,
         select(StockLotLevel).where(
@@ -485,6 +520,35 @@ def _lot(
         lot_level.quantity -= mv.quantity
     session.add(lot_level)
     return lot
+
+
+def check_lot_expiry(
+    item: Item, lot: StockLot, expiry_date: date, *, where: str, field: str
+) -> None:
+    """Refuse ``expiry_date`` for an existing lot (or serial number) that already has
+    another one: a lot is one batch with one expiry date, so goods with another date are
+    another lot. The same date, or a lot without one yet, is accepted."""
+    if lot.expiry_date is None or lot.expiry_date == expiry_date:
+        return
+    raise ValidationError(
+        N_(
+            "{where}: serial number {number} of item {item} expires on {expiry}, not on "
+            "{given}. Give {expiry} or no date."
+        )
+        if item.tracking == "serial"
+        else N_(
+            "{where}: lot {number} of item {item} expires on {expiry}, not on {given}: a lot "
+            "has one expiry date. Give {expiry} or no date, or enter the goods under another "
+            "lot number."
+        ),
+        field=field,
+        where=where,
+        number=lot.number,
+        item=item.code,
+        # Dates, not text: the dashboards show them in the user's format.
+        expiry=lot.expiry_date,
+        given=expiry_date,
+    )
 
 
 def on_hand(session: Session, item_id: int, warehouse_id: int | None = None) -> Decimal:

@@ -1,4 +1,5 @@
-"""Quantities as messages show them, and a document line split into its lots or serials.
+"""Quantities as messages show them, a document line split into its lots or serials, and
+a line's lot expiry date as typed.
 
 Shared by the stock documents (transfers, counts) and the purchasing and sales documents
 above them, so it lives in stock, below purchasing and sales.
@@ -6,8 +7,10 @@ above them, so it lives in stock, below purchasing and sales.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
+from transactional.dates import parse_date
 from transactional.errors import N_, ValidationError
 from transactional.wholesale.models import Item
 
@@ -52,3 +55,11 @@ def units(
             serial=dupes[0],
         )
     return [(Decimal(1), s) for s in numbers]
+
+
+def typed_expiry(value: date | str | None, *, field: str, label: str) -> date | None:
+    """A lot's expiry date: a date, or text as typed (``2026-12-31``, ``31-12-2026``);
+    None when left empty. Refused, quoting ``label``, when it is no date."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_date(value, field=field, label=label)
