@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from ingestion.manufacturing.files import read_opening_stock
 from tests.conftest import database_with
 from tests.transactional.company import user
 from tests.transactional.manufacturing_company import add_bom
@@ -357,3 +358,20 @@ def test_a_production_receipt_records_the_lots_expiry_date(made) -> None:
         assert s.exec(
             select(StockLotLevel.quantity).join(StockLot).where(StockLot.number == "PB-1")
         ).one() == D(4)
+
+
+def test_the_opening_stock_file_reads_the_expiry_date_column() -> None:
+    content = (
+        b"item;warehouse;quantity;lot;expiry_date\nPAINT;MAIN;3;L-7;31-05-2026\nNUT;MAIN;2;;\n"
+    )
+    assert read_opening_stock(content, "stock.csv") == [
+        OpeningStockRow(2, "PAINT", "MAIN", D(3), None, "L-7", date(2026, 5, 31)),
+        OpeningStockRow(3, "NUT", "MAIN", D(2), None, "", None),
+    ]
+    with pytest.raises(ValidationError) as refused:
+        read_opening_stock(
+            b"item,warehouse,quantity,lot,expiry_date\nPAINT,MAIN,3,L-7,soon\n", "s.csv"
+        )
+    assert str(refused.value) == (
+        "Row 2, column expiry_date: 'soon' is not a date; write it like 2025-01-31."
+    )
