@@ -7,33 +7,37 @@ Debian's Chromium driven by Playwright.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from tests.browser.conftest import settled_text, visit
+from tests.browser.streamlit_page import (
+    choose,
+    enter_date,
+    keyed,
+    labelled,
+    only,
+    outcome,
+    type_cells,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
 
 AMOUNT = Decimal("4321.09")
-ROW_HEIGHT = 35  # glide-data-grid rows and header in Streamlit's data editor
 
 
 def net_result(page, app_url: str) -> Decimal:
     """Net result (HOLD, 2026 through October) as the Finance page shows it."""
     visit(page, app_url, "")
     page.get_by_text("Net result").first.wait_for()
-    divisions = page.get_by_role("combobox").first
-    divisions.click()
-    page.keyboard.type("HOLD")
-    page.keyboard.press("Enter")
-    page.keyboard.press("Escape")
-    period = page.get_by_label("Through period")
-    period.click()
+    # Nothing chosen means every division: check HOLD alone took before reading.
+    only(page, keyed(page, "filter_divisions"), "HOLD", re.compile(r"^HOLD "))
     # Typed to filter: under the navigation the list shows only its first periods.
-    page.keyboard.type("10 (")
-    page.get_by_role("option", name=re.compile(r"^10 ")).click()
+    choose(page, labelled(page, "Through period"), "10 (", re.compile(r"^10 "))
+    only(page, keyed(page, "filter_divisions"), "HOLD", re.compile(r"^HOLD "))
     card = page.locator('[data-testid="stMetric"]').filter(has_text="Net result").first
     previous = settled_text(page, card.locator('[data-testid="stMetricValue"]'))
     assert page.get_by_text("HOLD").first.is_visible()
@@ -45,42 +49,26 @@ def test_posted_entry_shows_on_finance_page_after_refresh(page, app_url: str, st
 
     visit(page, app_url, "journal_entry")
     page.get_by_role("button", name="Post entry").wait_for()
-    # The date input is three spin buttons (year, month, day).
-    for part, value in (("year", "2026"), ("month", "10"), ("day", "15")):
-        spin = page.get_by_role("spinbutton", name=f"{part}, Entry date")
-        spin.click()
-        spin.type(value)
+    enter_date(page, "Entry date", date(2026, 10, 15))
     page.get_by_role("textbox", name="Description").fill("Browser test: October rent")
-
-    grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
-    assert grid is not None
-
-    def enter_cell(row: int, column_offset: float, value: str) -> None:
-        # The grid is a canvas: select the cell, open its editor, type, commit.
-        page.mouse.click(grid["x"] + column_offset, grid["y"] + ROW_HEIGHT * (row + 1.5))
-        page.wait_for_timeout(300)
-        page.keyboard.press("Enter")
-        page.wait_for_timeout(400)
-        page.keyboard.type(value, delay=30)
-        page.wait_for_timeout(400)
-        page.keyboard.press("Enter")
-        page.wait_for_timeout(400)
-
-    # Column centres at the fixture's 1400 px viewport: account, debit, credit.
-    account, debit, credit = 234, 583, 661
-    # The first click only gives the canvas the focus.
-    page.mouse.click(grid["x"] + account, grid["y"] + ROW_HEIGHT * 1.5)
-    page.wait_for_timeout(500)
-    enter_cell(0, account, "4300")
-    enter_cell(0, debit, str(AMOUNT))
-    enter_cell(1, account, "1100")
-    enter_cell(1, credit, str(AMOUNT))
+    # Columns as the grid's accessible table counts them: 0 is the row marker.
+    account, debit, credit = 1, 3, 4
+    type_cells(
+        page,
+        [
+            (0, account, "4300"),
+            (0, debit, str(AMOUNT)),
+            (1, account, "1100"),
+            (1, credit, str(AMOUNT)),
+        ],
+    )
     page.get_by_role("button", name="Check totals").click()
     page.get_by_text(f"Debit {AMOUNT:,.2f}").wait_for()
 
     page.get_by_role("button", name="Post entry").click()
     notice = page.get_by_text(re.compile(r"Posted .*MEM2026-\d{6}"))
-    notice.wait_for(timeout=30_000)
+    refusal = outcome(page, notice)
+    assert refusal is None, f"entry refused: {refusal}"
     number = re.search(r"MEM2026-\d{6}", notice.inner_text()).group(0)
 
     engine = create_engine(stack_env["ERP_DATABASE_URL"])

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlmodel import col, select
 
 from tests.browser.conftest import settled_text, visit
+from tests.browser.streamlit_page import choose, idle, keyed, outcome, type_column
 
 # A full warehouse refresh from the page, on a machine running another worker: more than
 # the suite's 15 minutes per test may be needed under load.
@@ -31,8 +31,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.pipeline, pytest.mark.timeout(180
 
 DIVISION = "MF01"
 USER = "clerk9"  # the demo's production clerk (right manufacture, division MF01 only)
-ROW_HEIGHT = 35  # of Streamlit's grids
-# Columns typed into, counted from 0 among the grids' visible ones: material_issue.py's
+# Columns typed into, counted from 0 as the grids' accessible tables count them: material_issue.py's
 # "Quantity now", production_hours.py's "Labour hours now" and "Machine hours now".
 ISSUE_QUANTITY, HOURS_LABOUR, HOURS_MACHINE = 6, 6, 7
 CENT = Decimal("0.01")
@@ -183,37 +182,10 @@ def _text(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _idle(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait until Streamlit has finished the rerun the last action started."""
-    quiet = 0
-    for _ in range(100):
-        page.wait_for_timeout(300)
-        quiet = 0 if page.locator('[data-testid="stStatusWidget"]').is_visible() else quiet + 1
-        if quiet >= 3:
-            return
-
-
 def _choose(page, key: str, typed: str) -> None:  # type: ignore[no-untyped-def]
     """Choose the option starting with ``typed`` in the select box whose key starts with
     ``key`` (the forms number their keys by generation)."""
-    option = page.get_by_role("option", name=re.compile(rf"^{re.escape(typed)}")).first
-    for attempt in range(3):
-        # After a save the page reruns and rebuilds its forms (new widget keys): keys typed
-        # into the box while it is replaced are lost, so wait, and type again if need be.
-        _idle(page)
-        box = page.locator(f'[class*="st-key-{key}"]').first
-        box.scroll_into_view_if_needed()
-        box.locator("input").click()
-        box.locator("input").fill("")
-        page.keyboard.type(typed, delay=20)
-        try:
-            option.click(timeout=20_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
-    _idle(page)
+    choose(page, keyed(page, key), typed, re.compile(rf"^{re.escape(typed)}"))
 
 
 def _drill(page, key: str, table: str) -> None:  # type: ignore[no-untyped-def]
@@ -224,61 +196,14 @@ def _drill(page, key: str, table: str) -> None:  # type: ignore[no-untyped-def]
     box.locator("input").click()
     page.get_by_role("option").first.click()
     page.locator(f".st-key-{table}_xlsx button").wait_for(timeout=60_000)
-    _idle(page)
+    idle(page)
 
 
 def _notice(page, what: str, number: str, verb: str = "Posted") -> None:  # type: ignore[no-untyped-def]
     """The form's success notice for ``number``; a refusal fails with its message."""
     done = page.get_by_text(re.compile(rf"{verb} {re.escape(what)} {re.escape(number)}"))
-    refused = page.locator('[data-testid="stAlertContentError"]')
-    for _ in range(120):
-        if done.count():
-            return
-        if refused.count():
-            pytest.fail(f"{what} of {number} refused: {refused.first.inner_text()}")
-        page.wait_for_timeout(500)
-    pytest.fail(f"no notice of {what} {number}: {page.locator('body').inner_text()[-1500:]}")
-
-
-def _column(page, column: int, rows: int) -> list[str]:  # type: ignore[no-untyped-def]
-    """One column of the form's grid as the page shows it (its accessible table names
-    each cell by column and row; a column scrolled out of view has none)."""
-    frame = page.locator('[data-testid="stDataFrame"]').first
-    shown = []
-    for row in range(rows):
-        cell = frame.locator(f'[data-testid="glide-cell-{column}-{row}"]')
-        shown.append(cell.inner_text().strip() if cell.count() else "")
-    return shown
-
-
-def _type_column(page, column: int, values: list[str]) -> None:  # type: ignore[no-untyped-def]
-    """Type ``values`` down one column of the form's grid, from its first row, until the
-    grid shows them. The grid is a canvas: select the first cell, walk right to the column,
-    then per row open the editor, replace its text and commit (Enter moves down). The
-    canvas sometimes drops key presses on a loaded machine: type again, as a clerk would."""
-    for _attempt in range(4):
-        frame = page.locator('[data-testid="stDataFrame"]').first
-        frame.scroll_into_view_if_needed()
-        grid = frame.bounding_box()
-        assert grid is not None
-        page.mouse.click(grid["x"] + 20, grid["y"] + ROW_HEIGHT * 1.5)
-        page.wait_for_timeout(300)
-        for _ in range(column):
-            page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(100)
-        for value in values:
-            page.keyboard.press("Enter")
-            page.wait_for_timeout(300)
-            page.keyboard.press("Control+A")
-            page.keyboard.type(value, delay=30)
-            page.wait_for_timeout(200)
-            page.keyboard.press("Enter")
-            page.wait_for_timeout(300)
-        page.keyboard.press("Escape")
-        shown = _column(page, column, len(values))
-        if shown == values:
-            return
-    pytest.fail(f"the grid shows {shown}, typed {values}")
+    refusal = outcome(page, done.first)
+    assert refusal is None, f"{what} of {number} refused: {refusal}"
 
 
 def _download_all(page, folder: Path) -> list[str]:  # type: ignore[no-untyped-def]
@@ -321,7 +246,8 @@ def test_order_made_in_the_browser_shows_its_labour_variance(
     page.get_by_role("textbox", name="Description", exact=True).fill("Browser round trip")
     page.get_by_role("button", name="Create order").click()
     created = page.get_by_text(re.compile(rf"Created production order {NUMBER}"))
-    created.first.wait_for(timeout=60_000)
+    refusal = outcome(page, created.first)
+    assert refusal is None, f"production order refused: {refusal}"
     number = re.search(NUMBER, created.first.inner_text()).group(0)  # type: ignore[union-attr]
     order_id, materials, operations = _order(url, number)
     assert materials and operations, (number, materials, operations)
@@ -334,7 +260,7 @@ def test_order_made_in_the_browser_shows_its_labour_variance(
     # 2. Its materials, as planned.
     visit(page, app_url, "material_issue", user=USER)
     _choose(page, "material_issue_order_", number)
-    _type_column(page, ISSUE_QUANTITY, [_text(m.planned) for m in materials])
+    type_column(page, ISSUE_QUANTITY, [_text(m.planned) for m in materials])
     page.screenshot(path=str(tmp_path / "2_issue_typed.png"), full_page=True)
     page.get_by_role("button", name="Post").click()
     _notice(page, "material issue", number)
@@ -346,8 +272,8 @@ def test_order_made_in_the_browser_shows_its_labour_variance(
     machine = {o.key: o.planned.to_integral_value(ROUND_CEILING) for o in operations}
     visit(page, app_url, "production_hours", user=USER)
     _choose(page, "production_hours_order_", number)
-    _type_column(page, HOURS_LABOUR, [_text(labour[o.key]) for o in operations])
-    _type_column(page, HOURS_MACHINE, [_text(machine[o.key]) for o in operations])
+    type_column(page, HOURS_LABOUR, [_text(labour[o.key]) for o in operations])
+    type_column(page, HOURS_MACHINE, [_text(machine[o.key]) for o in operations])
     page.screenshot(path=str(tmp_path / "3_hours_typed.png"), full_page=True)
     page.get_by_role("button", name="Book").click()
     _notice(page, "hours", number)
@@ -382,10 +308,10 @@ def test_order_made_in_the_browser_shows_its_labour_variance(
 
     # 5. The warehouse refreshed from the form.
     page.locator(".st-key-production_close_posted_refresh button").click()
-    outcome = page.get_by_text(re.compile("Warehouse refreshed|The refresh failed")).first
+    refreshed = page.get_by_text(re.compile("Warehouse refreshed|The refresh failed")).first
     # A full dbt build in the Streamlit process: minutes on a loaded machine.
-    outcome.wait_for(timeout=600_000)
-    assert "Warehouse refreshed" in outcome.inner_text(), outcome.inner_text()
+    refreshed.wait_for(timeout=600_000)
+    assert "Warehouse refreshed" in refreshed.inner_text(), refreshed.inner_text()
 
     # 6. Insights -> Manufacturing: the labour variances' orders list this one.
     visit(page, app_url, "manufacturing", user=USER)
@@ -419,7 +345,7 @@ def test_order_made_in_the_browser_shows_its_labour_variance(
     for tab in page.get_by_role("tab").all():
         name = tab.inner_text().strip()
         tab.click()
-        _idle(page)
+        idle(page)
         if name in drills:
             _drill(page, *drills[name])
         downloaded += _download_all(page, tmp_path)
