@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from babel.dates import format_date
 
 from dashboards.charts import layout
-from dashboards.language import N_, _, current_locale
+from dashboards.language import N_, _
 
 _ACTUAL = "#1f77b4"
 _BUDGET = "#aec7e8"
@@ -49,21 +48,15 @@ def budget_vs_actual_by_month(df: pd.DataFrame, period_through: int, currency: s
         line={"color": _RESULT_ACTUAL},
     )
     fig.update_layout(barmode="group")
-    fig.update_xaxes(categoryorder="array", categoryarray=[layout.month(p) for p in range(1, 13)])
+    layout.in_order(fig, [layout.month(p) for p in range(1, 13)])
     return layout.standard(fig, _("Budget against actual by month"), currency)
 
 
 def cash_forecast(df: pd.DataFrame, currency: str) -> go.Figure:
     """The weekly flows as stacked bars (in above zero, out below) and the cash line."""
-    locale = current_locale()
     weeks = [
-        # "W" for week: "S" (semaine) in French.
-        _(
-            "W{number} {day}",
-            number=int(r.week_number),  # type: ignore[arg-type]
-            day=format_date(pd.Timestamp(r.week_start).date(), "dd MMM", locale=locale),  # type: ignore[arg-type]
-        )
-        for r in df.itertuples()
+        layout.week_of(pd.Timestamp(start).date(), int(number))
+        for number, start in zip(df["week_number"], df["week_start"], strict=True)
     ]
     fig = go.Figure()
     for column, (name, colour) in _FLOWS.items():
@@ -83,5 +76,5 @@ def cash_forecast(df: pd.DataFrame, currency: str) -> go.Figure:
         line={"color": _ACTUAL, "width": 3},
     )
     fig.update_layout(barmode="relative")
-    fig.update_xaxes(categoryorder="array", categoryarray=weeks)
+    layout.in_order(fig, weeks)
     return layout.standard(fig, _("13-week cash forecast"), currency)

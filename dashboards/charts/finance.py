@@ -40,7 +40,7 @@ def pnl_by_month(df: pd.DataFrame, fiscal_year: int, currency: str) -> go.Figure
             line={"color": colour, "dash": dash},
         )
     fig.update_layout(barmode="group")
-    fig.update_xaxes(categoryorder="array", categoryarray=[layout.month(p) for p in range(1, 13)])
+    layout.in_order(fig, [layout.month(p) for p in range(1, 13)])
     # The first year the warehouse holds has no last year to be compared with.
     compared = bool((df["fiscal_year"] == fiscal_year - 1).any())
     title = _("P&L by month vs last year") if compared else _("P&L by month")
@@ -73,19 +73,21 @@ def ageing(df: pd.DataFrame, title: str, currency: str) -> go.Figure:
         marker={"color": _THIS_YEAR},
     )
     order = df.sort_values("bucket_order")["ageing_bucket"].tolist()
-    fig.update_xaxes(categoryorder="array", categoryarray=order)
+    layout.in_order(fig, order)
     return layout.standard(fig, title, currency)
 
 
 def cash_position(df: pd.DataFrame, currency: str) -> go.Figure:
-    """Cash and bank balance at each period end."""
+    """Cash and bank balance at each period end, the periods named by their month."""
+    periods = [layout.month_of(pd.Timestamp(d).date()) for d in df["period_end"]]
     fig = go.Figure()
     fig.add_scatter(
-        x=df["period_end"],
+        x=periods,
         y=df["balance"],
         mode="lines+markers",
         name=_("Cash and bank"),
         line={"color": _THIS_YEAR},
         fill="tozeroy",
     )
+    layout.in_order(fig, periods)
     return layout.standard(fig, _("Cash position"), currency)

@@ -71,40 +71,52 @@ def lead_times(df: pd.DataFrame) -> go.Figure:
     )
     fig.update_layout(xaxis_title=_("Planned days"))
     return layout.standard(
-        fig, _("Lead time: planned against actual"), _("Actual days"), unified_hover=False
+        fig,
+        _("Lead time: planned against actual"),
+        _("Actual days"),
+        unified_hover=False,
+        decimals=0,
     )
 
 
 def wip_against_ledger(df: pd.DataFrame, currency: str) -> go.Figure:
     """Work in progress from the production transactions and the WIP account's balance at
     each period end: the two lines lie on each other when they reconcile."""
+    periods = [layout.month_of(pd.Timestamp(d).date()) for d in df["period_end"]]
     fig = go.Figure()
     fig.add_scatter(
-        x=df["period_end"],
+        x=periods,
         y=df["wip_transactions"],
         name=_("WIP from production transactions"),
         mode="lines+markers",
         line={"color": _NOW},
     )
     fig.add_scatter(
-        x=df["period_end"],
+        x=periods,
         y=df["wip_ledger"],
         name=_("WIP account balance"),
         mode="lines",
         line={"color": _LEDGER, "dash": "dot"},
     )
+    layout.in_order(fig, periods)
     return layout.standard(fig, _("Work in progress at each period end"), currency)
 
 
 def capacity_load(load: pd.DataFrame, scenario: pd.DataFrame | None, work_centre: str) -> go.Figure:
     """One work centre's load per week (hours) against its available hours; with a
-    what-if, its new load beside the current one."""
+    what-if, its new load beside the current one. Every week from the first loaded to the
+    last has its place on the axis, a week without load too."""
+    starts = [pd.Timestamp(d).date() for d in load["week_start"]]
+    scenario_starts = (
+        [] if scenario is None else [pd.Timestamp(d).date() for d in scenario["week_start"]]
+    )
+    every = [*starts, *scenario_starts]
     fig = go.Figure()
-    weeks = pd.to_datetime(load["week_start"])
+    weeks = [layout.week_of(d) for d in starts]
     fig.add_bar(x=weeks, y=load["load_hours"], name=_("Load now"), marker_color=_NOW)
     if scenario is not None:
         fig.add_bar(
-            x=pd.to_datetime(scenario["week_start"]),
+            x=[layout.week_of(d) for d in scenario_starts],
             y=scenario["load_hours"],
             name=_("Load in the what-if"),
             marker_color=_WHATIF,
@@ -117,6 +129,8 @@ def capacity_load(load: pd.DataFrame, scenario: pd.DataFrame | None, work_centre
         line={"color": _AVAILABLE, "dash": "dash", "shape": "hv"},
     )
     fig.update_layout(barmode="group")
+    if every:
+        layout.in_order(fig, map(layout.week_of, layout.weeks_between(min(every), max(every))))
     return layout.standard(
         fig, _("Capacity load of {work_centre}", work_centre=work_centre), _("Hours")
     )

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
-from babel.dates import format_date
 
 from dashboards.charts import layout
-from dashboards.language import _, current_locale
+from dashboards.language import _
 from transactional.planning.whatif import CASH, LABELS, NET_RESULT, PNL_LINES, Figures, Month
 
 _BASELINE = "#aec7e8"
@@ -20,7 +19,7 @@ _DOWN = "#d62728"
 
 def month_label(month: Month) -> str:
     """``Jan 2026``: the calendar month a period starts in (``jan 2026`` in Dutch)."""
-    return f"{layout.month(month.start.month)} {month.start.year}"
+    return layout.month_of(month.start)
 
 
 def net_result_bridge(baseline: Figures, scenario: Figures) -> go.Figure:
@@ -81,19 +80,13 @@ def monthly_cash(
             annotation_text=_("actuals"),
             annotation_position="top left",
         )
+    layout.in_order(fig, labels)
     return layout.standard(fig, _("Cash at month end"), baseline.currency)
 
 
 def weekly_cash(baseline: Figures, scenario: Figures) -> go.Figure:
     """The 13-week forecast's closing cash per week, baseline against scenario."""
-    labels = [
-        _(
-            "W{week} {day}",
-            week=w.week_number,
-            day=format_date(w.week_start, "d MMM", locale=current_locale()),
-        )
-        for w in baseline.weekly_cash
-    ]
+    labels = [layout.week_of(w.week_start, w.week_number) for w in baseline.weekly_cash]
     fig = go.Figure()
     fig.add_bar(
         x=labels,
@@ -108,6 +101,7 @@ def weekly_cash(baseline: Figures, scenario: Figures) -> go.Figure:
         marker_color=_SCENARIO,
     )
     fig.update_layout(barmode="group")
+    layout.in_order(fig, labels)
     return layout.standard(
         fig, _("13-week cash forecast: closing cash per week"), baseline.currency
     )
