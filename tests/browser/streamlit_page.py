@@ -38,9 +38,11 @@ def idle(page: Page, rounds: int = 100) -> None:
             return
 
 
-def keyed(page: Page, key: str) -> Locator:
-    """The widget whose key starts with ``key`` (forms add their generation to keys)."""
-    return page.locator(f'[class*="st-key-{key}"]').first
+def keyed(page: Page, key: str, prefix: bool = False) -> Locator:
+    """The widget with key ``key``, or with ``prefix``, the first whose key starts with
+    it (forms add their generation to keys)."""
+    found = f'[class*="st-key-{key}"]' if prefix else f".st-key-{key}"
+    return page.locator(found).first
 
 
 def labelled(page: Page, label: str, kind: str = "stSelectbox") -> Locator:

@@ -13,8 +13,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.browser.conftest import visit
-from tests.browser.test_wholesale_round_trip import _idle, _pick, _settle
+from tests.browser.conftest import settled_text, visit
+from tests.browser.streamlit_page import choose, idle, labelled, only
 
 pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
 
@@ -26,13 +26,9 @@ def _money(shown: str) -> Decimal:
     return Decimal(shown.replace(",", ""))
 
 
-def _only_division(page, code: str) -> None:
+def _only_division(page, code: str) -> None:  # type: ignore[no-untyped-def]
     """Sidebar: show one division (the multiselect starts empty: all divisions)."""
-    page.get_by_label("Divisions").click()
-    page.keyboard.type(code, delay=20)
-    page.get_by_role("option", name=re.compile(re.escape(code))).first.click()
-    page.keyboard.press("Escape")
-    _idle(page)
+    only(page, labelled(page, "Divisions", "stMultiSelect"), code, re.compile(rf"^{code} "))
 
 
 def _saved(db_url: str) -> tuple[str, str, Decimal, int]:
@@ -65,7 +61,7 @@ def test_what_if_saved_in_the_browser_shows_in_budget_vs_actual(
     save.wait_for()
     _only_division(page, "NL01")
     card = page.locator('[data-testid="stMetric"]').filter(has_text="Net result").first
-    before = _settle(page, card.locator('[data-testid="stMetricValue"]'))
+    before = settled_text(page, card.locator('[data-testid="stMetricValue"]'))
     price = page.get_by_role("spinbutton", name="Sales price (%)")
     after = before
     # A rerun still drawing the page (the division just picked) can swallow what is typed
@@ -73,8 +69,8 @@ def test_what_if_saved_in_the_browser_shows_in_budget_vs_actual(
     for _ in range(3):
         price.fill("10")
         price.press("Enter")
-        _idle(page)
-        after = _settle(page, card.locator('[data-testid="stMetricValue"]'))
+        idle(page)
+        after = settled_text(page, card.locator('[data-testid="stMetricValue"]'))
         if after != before:
             break
     assert after != before, "the scenario did not follow the driver"
@@ -98,16 +94,13 @@ def test_what_if_saved_in_the_browser_shows_in_budget_vs_actual(
     visit(page, app_url)  # Finance is the app's default page: its URL is the root
     page.get_by_role("tab", name="Budget vs actual").wait_for()
     _only_division(page, "NL01")
-    page.get_by_label("Through period").click()
     # Typed to filter: the list opens in the sidebar's little room left under the
     # navigation and shows only its first periods.
-    page.keyboard.type("12 (")
-    page.get_by_role("option", name=re.compile(r"^12 ")).click()
-    _idle(page)
+    choose(page, labelled(page, "Through period"), "12 (", re.compile(r"^12 "))
     page.get_by_role("tab", name="Budget vs actual").click()
-    _pick(page, "Budget version", NAME)
+    choose(page, labelled(page, "Budget version"), NAME)
     totals = page.locator("p", has_text=re.compile(r"Net result, year to date through period 12"))
-    shown = _settle(page, totals.first)
+    shown = settled_text(page, totals.first)
     # English amounts (CLDR): the euro sign first, the minus before it ("-€1,234.50").
     found = re.search(r"budget (-?)€([\d,]+\.\d{2})", shown)
     assert found is not None, shown

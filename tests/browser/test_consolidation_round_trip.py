@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import erp, settled_text, visit
+from tests.browser.streamlit_page import choose, keyed
 
 pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
 
@@ -50,11 +51,7 @@ def unit(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) ->
 
 def _pick(page, key: str, typed: str) -> None:  # type: ignore[no-untyped-def]
     """Choose the option starting with ``typed`` in the select box ``key``."""
-    box = page.locator(f".st-key-{key}")
-    box.scroll_into_view_if_needed()
-    box.locator("input").click()
-    page.keyboard.type(typed)
-    page.get_by_role("option", name=re.compile(rf"^{re.escape(typed)}")).first.click()
+    choose(page, keyed(page, key), typed, re.compile(rf"^{re.escape(typed)}"))
     settled_text(page, page.locator('[data-testid="stMain"]'))
 
 

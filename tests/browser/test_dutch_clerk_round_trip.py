@@ -18,12 +18,12 @@ from sqlalchemy import create_engine, text
 
 from dashboards.language import translations
 from tests.browser.conftest import browser_page, settled_text, sign_in
+from tests.browser.streamlit_page import choose, idle, labelled, outcome, type_cells
 
 pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
 
 TYPED = "1.234,50"  # as a Dutch clerk types it
 AMOUNT = Decimal("1234.50")
-ROW_HEIGHT = 35  # glide-data-grid rows and header in Streamlit's data editor
 # A Dutch amount on a card: 1.234.567,89 (the card's label names the currency).
 DUTCH_AMOUNT = re.compile(r"^-?\d{1,3}(?:\.\d{3})*,\d{2}(?:\s€)?$")
 
@@ -42,17 +42,6 @@ def dutch_page(app_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
         yield page
 
 
-def settle(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the app has stopped rerunning."""
-    quiet = 0
-    for _ in range(60):
-        page.wait_for_timeout(400)
-        running = page.locator('[data-testid="stStatusWidget"]').is_visible()
-        quiet = quiet + 1 if not running else 0
-        if quiet >= 3:
-            return
-
-
 def card_value(page, title: str) -> str:  # type: ignore[no-untyped-def]
     card = page.locator('[data-testid="stMetric"]').filter(has_text=title).first
     card.wait_for()
@@ -65,10 +54,8 @@ def dutch_decimal(shown: str) -> Decimal:
 
 def net_result_through_november(page) -> Decimal:  # type: ignore[no-untyped-def]
     page.get_by_role("link", name=nl("Finance")).click()
-    page.get_by_label(nl("Through period")).click()
     # Typed to filter: under the navigation the list shows only its first periods.
-    page.keyboard.type("11 (")
-    page.get_by_role("option", name=re.compile(r"^11 ")).click()
+    choose(page, labelled(page, nl("Through period")), "11 (", re.compile(r"^11 "))
     shown = card_value(page, nl("Net result"))
     assert DUTCH_AMOUNT.match(shown), shown
     return dutch_decimal(shown)
@@ -93,53 +80,19 @@ def test_dutch_clerk_posts_in_dutch_and_the_us_manager_sees_no_nl01(
     # The entry date stays today's (the frozen ERP_TODAY, 2026-11-23): period 11.
     page.get_by_role("textbox", name=nl("Description")).first.fill("Browsertest: huur oktober")
 
-    account_x = 234  # inside the wide account column, whatever its heading's language
-
-    def cell(row: int) -> tuple[float, float]:
-        # Measured each time: a message shown above the grid moves it down.
-        grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
-        assert grid is not None
-        return grid["x"] + account_x, grid["y"] + ROW_HEIGHT * (row + 1.5)
-
-    def enter_cell(row: int, steps_right: int, value: str) -> None:
-        # The grid is a canvas: select the row's account cell, walk right, edit, commit.
-        page.mouse.click(*cell(row))
-        page.wait_for_timeout(400)
-        for _ in range(steps_right):
-            page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(150)
-        page.keyboard.press("Enter")
-        page.wait_for_timeout(400)
-        page.keyboard.type(value, delay=30)
-        page.wait_for_timeout(400)
-        page.keyboard.press("Enter")
-        page.wait_for_timeout(400)
-
-    # The first clicks only give the canvas the focus (it takes keys late otherwise).
-    for _ in range(2):
-        page.mouse.click(*cell(3))
-        page.wait_for_timeout(700)
-    page.keyboard.press("Escape")
-    enter_cell(0, 0, "4300")
-    enter_cell(0, 2, TYPED)  # account, description, debit
-    enter_cell(1, 0, "1100")
-    enter_cell(1, 3, TYPED)  # ..., credit
+    # Columns as the grid's accessible table counts them: 0 is the row marker.
+    account, debit, credit = 1, 3, 4
+    lines = [(0, account, "4300"), (0, debit, TYPED), (1, account, "1100"), (1, credit, TYPED)]
+    type_cells(page, lines)
     page.get_by_role("button", name=nl("Check totals")).click()
-    settle(page)
+    idle(page)
     # The running total reads the typed Dutch amount and shows it the Dutch way.
     assert re.search(r"1\.234,50.*1\.234,50.*0,00", page.locator("body").inner_text(), re.S)
 
     notice = page.get_by_text(re.compile(r"MEM2026-\d{6}")).first
-    for _attempt in range(3):
-        page.get_by_role("button", name=nl("Post entry")).click()
-        refused = page.locator('[data-testid="stAlertContentError"]').first
-        notice.or_(refused).first.wait_for(timeout=30_000)
-        if notice.is_visible():
-            break
-        # The canvas sometimes takes a key before it has the focus and an account cell
-        # stays empty ("Regel 1: De rekening is verplicht."): type the accounts again.
-        enter_cell(0, 0, "4300")
-        enter_cell(1, 0, "1100")
+    page.get_by_role("button", name=nl("Post entry")).click()
+    refusal = outcome(page, notice)
+    assert refusal is None, f"entry refused: {refusal}"
     number = re.search(r"MEM2026-\d{6}", notice.inner_text()).group(0)  # type: ignore[union-attr]
     engine = create_engine(stack_env["ERP_DATABASE_URL"])
     with engine.connect() as conn:
@@ -171,7 +124,7 @@ def test_dutch_clerk_posts_in_dutch_and_the_us_manager_sees_no_nl01(
     page.locator('input[type="password"]').wait_for()
     sign_in(page, "manager_us")
     page.get_by_text("Net result").first.wait_for()  # manager_us reads English
-    settle(page)
+    idle(page)
     shown = page.locator("body").inner_text()
     assert "NL01" not in shown and "UK01" not in shown
     page.get_by_role("combobox").first.click()  # the division picker: US01 only

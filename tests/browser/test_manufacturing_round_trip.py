@@ -185,7 +185,7 @@ def _text(value: Decimal) -> str:
 def _choose(page, key: str, typed: str) -> None:  # type: ignore[no-untyped-def]
     """Choose the option starting with ``typed`` in the select box whose key starts with
     ``key`` (the forms number their keys by generation)."""
-    choose(page, keyed(page, key), typed, re.compile(rf"^{re.escape(typed)}"))
+    choose(page, keyed(page, key, prefix=True), typed, re.compile(rf"^{re.escape(typed)}"))
 
 
 def _drill(page, key: str, table: str) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from tests.browser.conftest import sign_in, visit
-from tests.browser.test_wholesale_round_trip import _idle, _pick
+from tests.browser.streamlit_page import choose, idle, labelled
 
 pytestmark = [pytest.mark.browser, pytest.mark.pipeline]
 
@@ -25,15 +25,15 @@ def _shown(page, label: str) -> str:
 def test_through_period_and_budget_version_follow_the_year(page, app_url: str) -> None:
     visit(page, app_url)
     page.get_by_role("tab", name="Budget vs actual").click()
-    _idle(page)
+    idle(page)
     period = _shown(page, "Through period")
     year = int(period.split("(")[1][:4])
     assert f"Budget {year}" in _shown(page, "Budget version")
-    _pick(page, "Fiscal year", str(year - 1))
-    _idle(page)
+    choose(page, labelled(page, "Fiscal year"), str(year - 1))
+    idle(page)
     assert _shown(page, "Through period") == period.replace(f"({year}-", f"({year - 1}-")
     page.get_by_role("tab", name="Budget vs actual").click()
-    _idle(page)
+    idle(page)
     version = _shown(page, "Budget version")
     assert f"Budget {year - 1}" in version and f"Budget {year}" not in version
 
@@ -41,7 +41,7 @@ def test_through_period_and_budget_version_follow_the_year(page, app_url: str) -
 def test_approval_panel_keeps_its_version(page, app_url: str) -> None:
     visit(page, app_url, "budgets", user="accountant")
     page.get_by_role("heading", name="Approval").wait_for()
-    _pick(page, "Budget version", "NL01 2026 · Budget 2026 negative")
+    choose(page, labelled(page, "Budget version"), "NL01 2026 · Budget 2026 negative")
     page.get_by_role("button", name="Submit").click()
     page.get_by_text(re.compile(r"Submitted: budget")).wait_for()
     # Refused: said under the buttons, the version stays picked.
@@ -53,7 +53,7 @@ def test_approval_panel_keeps_its_version(page, app_url: str) -> None:
     sign_in(page, "manager")
     page.get_by_role("link", name="Budgets").click()
     page.get_by_role("heading", name="Approval").wait_for()
-    _pick(page, "Budget version", "NL01 2026 · Budget 2026 negative")
+    choose(page, labelled(page, "Budget version"), "NL01 2026 · Budget 2026 negative")
     page.get_by_role("button", name="Approve").click()
     page.get_by_text(re.compile(r"Approved: budget")).wait_for()
     assert page.get_by_text("approved by manager").is_visible()
