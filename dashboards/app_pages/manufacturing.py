@@ -246,12 +246,23 @@ def _pick_division(wh: PublishedWarehouse, sel: Selection) -> Any | None:
     found = cached(q.divisions)(wh)
     rows = {int(r.division_id): r for r in found.itertuples() if r.division_id in sel.division_ids}
     if not rows:
-        st.info(
-            _(
-                "None of the divisions picked in the sidebar manufactures: the warehouse holds "
-                "no work centres or production orders for them."
+        # ``found`` is already limited to the user's divisions by the warehouse connection:
+        # name the ones that make something, else say none of theirs does.
+        if found.empty:
+            st.info(
+                _(
+                    "None of your divisions manufactures: the warehouse holds no work centres "
+                    "or production orders for them."
+                )
             )
-        )
+        else:
+            st.info(
+                _(
+                    "None of the divisions picked in the sidebar manufactures. Pick {divisions} "
+                    "in the sidebar to see its production.",
+                    divisions=", ".join(str(code) for code in found["division_code"]),
+                )
+            )
         return None
     division_id = sidebar.select_box(
         _("Manufacturing division"),

@@ -137,7 +137,10 @@ def test_a_user_without_a_manufacturing_division_sees_none_of_it(
 ) -> None:
     at = open_page(PAGE, user="clerk2")  # HOLD only
     assert not at.exception, [e.message for e in at.exception]
-    assert any("None of the divisions picked" in i.value for i in at.info)
+    assert [i.value for i in at.info] == [
+        "None of your divisions manufactures: the warehouse holds no work centres or "
+        "production orders for them."
+    ]
     assert not at.metric and not at.dataframe and not at.tabs
     # The published connection of that scope holds no manufacturing row at all.
     scoped = replace(manufacturing_wh, divisions=frozenset({1}))
@@ -145,6 +148,19 @@ def test_a_user_without_a_manufacturing_division_sees_none_of_it(
         assert int(scoped.query(f"select count(*) as n from {mart}").n[0]) == 0, mart
     whole = replace(manufacturing_wh, divisions=frozenset({2}))
     assert int(whole.query("select count(*) as n from mart_mrp_advice").n[0]) == 2
+
+
+def test_a_user_who_picked_only_other_divisions_is_told_which_manufactures(
+    page_env: str,
+) -> None:
+    at = open_page(PAGE, user="accountant")  # sees HOLD and UK; UK manufactures
+    at.sidebar.multiselect(key="filter_divisions").set_value([1]).run()  # HOLD only
+    assert not at.exception, [e.message for e in at.exception]
+    assert [i.value for i in at.info] == [
+        "None of the divisions picked in the sidebar manufactures. Pick UK in the sidebar to "
+        "see its production."
+    ]
+    assert not at.metric and not at.tabs
 
 
 def test_the_sidebar_period_filters_every_figure(page_env: str) -> None:
