@@ -17,25 +17,50 @@ from transactional import clock
 from transactional.reads import manufacturing_lookups as lookups
 
 
-def pick_released_order(
-    division_id: int, form: ClerkForm, name: str, errors: FieldErrors
+def order_choices(division_id: int, statuses: tuple[str, ...]) -> dict[int, str]:
+    """The division's production orders in ``statuses``, labelled for a picker."""
+    return {o.id: production_order_label(o) for o in lookups.orders(division_id, statuses)}
+
+
+def pick_order(
+    orders: dict[int, str],
+    form: ClerkForm,
+    name: str,
+    errors: FieldErrors,
+    *,
+    label: str,
+    placeholder: str,
 ) -> int | None:
-    """A released order of the division, or None (with a hint when there is none); the
-    picker is keyed ``<name>_order_<generation>`` so a posted form starts empty."""
-    released = {o.id: production_order_label(o) for o in lookups.orders(division_id, ("released",))}
-    if not released:
-        st.info(_("No released production order: release one in *Production order* first."))
-        return None
+    """One of ``orders`` or None; keyed ``<name>_order_<generation>`` so a posted form
+    starts empty, with the slot for a refusal about the order under it."""
     order_id: int | None = st.selectbox(
-        _("Production order"),
-        list(released),
+        label,
+        list(orders),
         index=None,
-        format_func=released.__getitem__,
+        format_func=orders.__getitem__,
         key=f"{name}_order_{form.generation}",
-        placeholder=_("Pick a released order"),
+        placeholder=placeholder,
     )
     errors.slot("order")
     return order_id
+
+
+def pick_released_order(
+    division_id: int, form: ClerkForm, name: str, errors: FieldErrors
+) -> int | None:
+    """A released order of the division, or None (with a hint when there is none)."""
+    released = order_choices(division_id, ("released",))
+    if not released:
+        st.info(_("No released production order: release one in *Production order* first."))
+        return None
+    return pick_order(
+        released,
+        form,
+        name,
+        errors,
+        label=_("Production order"),
+        placeholder=_("Pick a released order"),
+    )
 
 
 def order_step(
@@ -58,27 +83,20 @@ def order_step(
     st.subheader(subheader)
     st.caption(caption)
     form.notice()
-    orders = {o.id: production_order_label(o) for o in lookups.orders(division_id, statuses)}
+    orders = order_choices(division_id, statuses)
     if not orders:
         st.info(none_left)
         return
     errors = FieldErrors()
-    generation = form.generation
-    with st.form(f"{name}_form_{generation}"):
-        order_id = st.selectbox(
-            order_label,
-            list(orders),
-            index=None,
-            format_func=orders.__getitem__,
-            key=f"{name}_order_{generation}",
-            placeholder=placeholder,
+    with st.form(f"{name}_form_{form.generation}"):
+        order_id = pick_order(
+            orders, form, name, errors, label=order_label, placeholder=placeholder
         )
-        errors.slot("order")
         on: date = st.date_input(  # type: ignore[assignment]
             date_label,
             value=clock.today(),
             format=date_input_format(),
-            key=f"{name}_date_{generation}",
+            key=f"{name}_date_{form.generation}",
         )
         errors.slot("on")
         pressed = st.form_submit_button(button, type="primary")

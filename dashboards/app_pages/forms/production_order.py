@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
-from dashboards.forms.pick_labels import production_order_label, sales_line_label
-from dashboards.forms.production_order_forms import order_step
+from dashboards.forms.pick_labels import sales_line_label
+from dashboards.forms.production_order_forms import order_choices, order_step, pick_order
 from dashboards.forms.submit import ClerkForm
 from dashboards.forms.wholesale_forms import typed_money, typed_qty
 from dashboards.grid_columns import quantity_help, typed_amount_column, typed_quantity_column
@@ -201,21 +201,20 @@ def edit(division_id: int) -> None:
         )
     )
     EDIT.notice()
-    planned = {o.id: production_order_label(o) for o in lookups.orders(division_id, ("planned",))}
+    planned = order_choices(division_id, ("planned",))
     if not planned:
         st.info(_("No planned production order to edit."))
         return
     errors = FieldErrors()
     generation = EDIT.generation
-    order_id = st.selectbox(
-        _("Planned order"),
-        list(planned),
-        index=None,
-        format_func=planned.__getitem__,
-        key=f"production_order_edit_order_{generation}",
+    order_id = pick_order(
+        planned,
+        EDIT,
+        "production_order_edit",
+        errors,
+        label=_("Planned order"),
         placeholder=_("Pick a planned order"),
     )
-    errors.slot("order")
     if order_id is None:
         return
     with st.form(f"production_order_edit_form_{generation}_{order_id}"):
