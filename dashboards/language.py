@@ -15,11 +15,13 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from babel.dates import format_date
 from babel.support import NullTranslations, Translations
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -112,18 +114,24 @@ def error_text(error: DomainError) -> str:
 def _parameter(catalog: NullTranslations, value: Any) -> Any:
     if isinstance(value, DomainError):  # a refusal quoted in another (a file's row)
         return error_text(value)
+    if isinstance(value, date):  # a date handed over as a date (a lot's expiry date)
+        return format_date(value, format="medium", locale=current_locale())
     if isinstance(value, str) and value:
         return _place(catalog, value)
     return value
 
 
 # The services name where in a document a value sits as "Line 3: quantity", "Order line 2",
-# "Allocation 1", "Material 2" (a label handed to a shared check such as money.to_decimal,
-# or a production order's material line or operation). Those shapes, and the fields they
-# name, are translated here so a refusal reads in one language.
-_PLACE = re.compile(r"^(Line|Order line|Allocation|Rate|Material|Operation) (\d+)(?:(:)? (.+))?$")
+# "Allocation 1", "Material 2", "Row 4" (a label handed to a shared check such as
+# money.to_decimal, a production order's material line or operation, a file's row handed
+# to the stock core). Those shapes, and the fields they name, are translated here so a
+# refusal reads in one language.
+_PLACE = re.compile(
+    r"^(Line|Order line|Allocation|Rate|Material|Operation|Row) (\d+)(?:(:)? (.+))?$"
+)
 _PLACES = {
     "Line": N_("Line {n}"),
+    "Row": N_("Row {n}"),
     "Material": N_("Material {n}"),
     "Operation": N_("Operation {n}"),
     "Order line": N_("Order line {n}"),
@@ -139,6 +147,7 @@ _FIELDS = (
     N_("amount"),
     N_("base amount"),
     N_("counted quantity"),
+    N_("expiry date"),
 )
 
 

@@ -4,7 +4,11 @@ every form shares is :func:`dashboards.forms.form_feedback.pick_division`.
 
 Quantities and prices read in the user's locale (``2,5`` and ``1.234,50`` in Dutch); a
 cell the clerk may edit starts in the form they type (no thousands separators, which
-``transactional.typed_numbers`` would find ambiguous in ``1.234``)."""
+``transactional.typed_numbers`` would find ambiguous in ``1.234``). A lot's expiry date is
+typed as the user writes a date (``31-12-2026`` in Dutch, ``31/12/2026`` in French,
+``2026-12-31`` in English: the date fields' formats), which the services read
+(``transactional.dates.parse_date``: ISO or day-month-year), and shown as a date of a
+table reads (``31 dec 2026``)."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import pandas as pd
 import streamlit as st
 from babel.numbers import format_decimal
 
+from dashboards.amounts import format_day
 from dashboards.forms.form_feedback import GENERAL, FieldErrors
 from dashboards.grid_columns import typed_quantity_column
 from dashboards.language import N_, _, current_locale, date_input_format
@@ -74,10 +79,39 @@ def typed_number(text: str) -> Decimal | None:
         return None
 
 
-def order_line_grid(lines: list[OrderLineView], done_label: str) -> pd.DataFrame:
-    """The open lines of an order, with empty quantity / lot / serials cells to type in."""
+def typed_day(day: date) -> str:
+    """A date as the user types it in a grid cell: in the order of the date fields
+    (``31-12-2026`` in Dutch, ``31/12/2026`` in French, ``2026-12-31`` in English)."""
+    pattern = date_input_format()
+    return (
+        pattern.replace("YYYY", f"{day.year:04d}")
+        .replace("MM", f"{day.month:02d}")
+        .replace("DD", f"{day.day:02d}")
+    )
+
+
+def expiry_day(day: date | None) -> str:
+    """A lot's expiry date as lists show it (``31 dec 2026`` in Dutch); '' for a lot
+    without one."""
+    return format_day(day)
+
+
+def expiry_help() -> str:
+    """What the expiry date cell takes, with an example in the user's own format."""
+    return _(
+        "Items tracked by lot or serial number: the expiry date printed on the goods, "
+        "for example {example}. Leave it empty when the goods do not expire.",
+        example=typed_day(date(2026, 12, 31)),
+    )
+
+
+def order_line_grid(
+    lines: list[OrderLineView], done_label: str, *, expiry: bool = False
+) -> pd.DataFrame:
+    """The open lines of an order, with empty quantity / lot / serials cells to type in
+    (and an expiry date cell with ``expiry``: goods coming in)."""
     rows = [ln for ln in lines if ln.open > 0]
-    return pd.DataFrame(
+    grid = pd.DataFrame(
         {
             "line_id": [ln.id for ln in rows],
             "line": [ln.line_number for ln in rows],
@@ -92,6 +126,9 @@ def order_line_grid(lines: list[OrderLineView], done_label: str) -> pd.DataFrame
             "serials": pd.Series([None] * len(rows), dtype="object"),
         }
     )
+    if expiry:
+        grid["expiry_date"] = pd.Series([None] * len(rows), dtype="object")
+    return grid
 
 
 def serials_help() -> str:
@@ -101,10 +138,12 @@ def serials_help() -> str:
     )
 
 
-def order_line_columns(done_label: str, done_title: str, now_title: str) -> dict[str, Any]:
+def order_line_columns(
+    done_label: str, done_title: str, now_title: str, *, expiry: bool = False
+) -> dict[str, Any]:
     """Column set-up of :func:`order_line_grid` (the order line id stays hidden):
     ``done_title`` heads the ``done_label`` column, ``now_title`` the quantity to type."""
-    return {
+    columns = {
         "line_id": None,
         "line": st.column_config.NumberColumn(_("Line"), width="small"),
         "item": _("Item"),
@@ -117,6 +156,9 @@ def order_line_columns(done_label: str, done_title: str, now_title: str) -> dict
         "lot": st.column_config.TextColumn(_("Lot"), help=_("Items tracked by lot.")),
         "serials": st.column_config.TextColumn(_("Serial numbers"), help=serials_help()),
     }
+    if expiry:
+        columns["expiry_date"] = st.column_config.TextColumn(_("Expiry date"), help=expiry_help())
+    return columns
 
 
 INFO_COLUMNS = ["line", "item", "name", "tracking", "ordered", "open"]
@@ -155,7 +197,9 @@ def order_line_form(
             hide_index=True,
             placeholder="",
             disabled=[*INFO_COLUMNS, done_label],
-            column_config=order_line_columns(done_label, done_title, now_title),
+            column_config=order_line_columns(
+                done_label, done_title, now_title, expiry="expiry_date" in grid.columns
+            ),
         )
         errors.slot("lines")
         pressed = st.form_submit_button(action, type="primary")

@@ -34,8 +34,9 @@ from transactional.wholesale.models import Item
 
 D = TypeVar("D")
 SALES_LINE_COLUMNS = ("item", "quantity", "unit_price")
-# The columns of the delivery / receipt grids the clerk types in.
-ENTRY_COLUMNS = ("quantity", "lot", "serials")
+# The columns of the delivery / receipt grids the clerk types in (only the receipt grid
+# has the lot's expiry date).
+ENTRY_COLUMNS = ("quantity", "lot", "serials", "expiry_date")
 MATCH_COLUMNS = ("quantity", "unit_price", "vat_code")
 TRANSFER_LINE_COLUMNS = ("item", "quantity", "lot", "serials")
 COUNT_LINE_COLUMNS = ("item", "lot", "counted")
@@ -157,7 +158,9 @@ def _move_order_lines(
     drafts = []
     for _, line_id, cells in rows:
         quantity, lot, serials = _tracked(cells)
-        drafts.append(draft(line_id, quantity, lot=lot, serials=serials))
+        # Typed as the clerk writes a date; the receipt service reads it.
+        expiry = {"expiry_date": cells["expiry_date"]} if cells["expiry_date"] else {}
+        drafts.append(draft(line_id, quantity, lot=lot, serials=serials, **expiry))
     return posting_as(
         user_id,
         "lines",

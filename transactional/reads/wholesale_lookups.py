@@ -145,13 +145,15 @@ class DeliveredLineView:
 
 @dataclass(frozen=True)
 class StockRow:
-    """What the system has on hand of an item (per lot or serial if tracked) in a warehouse."""
+    """What the system has on hand of an item (per lot or serial if tracked) in a warehouse;
+    ``expiry_date`` is the lot's (None: untracked, or a lot without one)."""
 
     item_code: str
     item_name: str
     tracking: str
     lot: str
     quantity: Decimal
+    expiry_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -560,13 +562,15 @@ def stock_on_hand(division_id: int, warehouse: str | None) -> list[StockRow]:
             )
         ).all()
         tracked = s.exec(
-            select(Item, col(StockLot.number), col(StockLotLevel.quantity))
+            select(
+                Item, col(StockLot.number), col(StockLotLevel.quantity), col(StockLot.expiry_date)
+            )
             .join(StockLot, col(StockLot.item_id) == Item.id)
             .join(StockLotLevel, col(StockLotLevel.lot_id) == StockLot.id)
             .where(StockLotLevel.warehouse_id == wh.id, col(StockLotLevel.quantity) != 0)
         ).all()
         rows = [StockRow(i.code, i.name, i.tracking, "", q) for i, q in plain] + [
-            StockRow(i.code, i.name, i.tracking, lot, q) for i, lot, q in tracked
+            StockRow(i.code, i.name, i.tracking, lot, q, expiry) for i, lot, q, expiry in tracked
         ]
         return sorted(rows, key=lambda r: (r.item_code, r.lot))
 

@@ -23,9 +23,9 @@ def main() -> None:
     st.caption(
         _(
             "Receive goods on an open purchase order: type the quantity per line (and the lot "
-            "or serial numbers of tracked items). The receipt puts the goods in stock at the "
-            "order price and credits goods received not invoiced until the supplier's invoice "
-            "is matched."
+            "or serial numbers of tracked items, with the expiry date printed on the goods if "
+            "they have one). The receipt puts the goods in stock at the order price and "
+            "credits goods received not invoiced until the supplier's invoice is matched."
         )
     )
     FORM.notice()
@@ -46,7 +46,9 @@ def main() -> None:
     if order_id is None:
         st.info(_("Pick an open purchase order: its open lines are listed for receipt."))
         return
-    grid = order_line_grid(wholesale_lookups.purchase_order_lines(order_id), "received")
+    grid = order_line_grid(
+        wholesale_lookups.purchase_order_lines(order_id), "received", expiry=True
+    )
     if grid.empty:
         st.info(_("Everything ordered on this purchase order has been received."))
         return

@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
-from dashboards.forms.wholesale_forms import money, qty, tracked_by, typed_number
+from dashboards.forms.wholesale_forms import expiry_day, money, qty, tracked_by, typed_number
 from dashboards.grid_columns import options, typed_quantity_column
 from dashboards.language import _, date_input_format
 from dashboards.writeback.wholesale_posting import CountDifference, count_rows, post_count
@@ -36,6 +36,7 @@ def count_grid(stock: list[StockRow]) -> pd.DataFrame:
             "name": pd.Series([r.item_name for r in stock], dtype="object"),
             "tracking": pd.Series([tracked_by(r.tracking) for r in stock], dtype="object"),
             "lot": pd.Series([r.lot or None for r in stock], dtype="object"),
+            "expiry": pd.Series([expiry_day(r.expiry_date) for r in stock], dtype="object"),
             "system": pd.Series([qty(r.quantity) for r in stock], dtype="object"),
             "counted": pd.Series([None] * len(stock), dtype="object"),
         }
@@ -130,7 +131,7 @@ def main() -> None:
         num_rows="dynamic",
         hide_index=True,
         placeholder="",
-        disabled=["name", "tracking", "system"],
+        disabled=["name", "tracking", "expiry", "system"],
         column_config={
             "item": st.column_config.TextColumn(_("Item code"), width="medium"),
             "name": _("Description"),
@@ -138,6 +139,7 @@ def main() -> None:
             "lot": st.column_config.TextColumn(
                 _("Lot / serial"), help=_("Tracked items are counted per lot or serial number.")
             ),
+            "expiry": _("Expiry date"),
             "system": _("System quantity"),
             "counted": typed_quantity_column(_("Counted quantity")),
         },

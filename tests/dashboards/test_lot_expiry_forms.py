@@ -1,0 +1,181 @@
+"""Lot expiry dates in the clerk forms: the goods-receipt grid takes the date as the user
+writes one, the stock count lists it in the user's language, and a refusal names both
+dates in it.
+
+The form tests are real AppTests against a copy of the demo ledger, with a Dutch clerk;
+the item, warehouse and purchase order are built through the services and the database
+is read afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, create_engine, select
+from streamlit.testing.v1 import AppTest
+
+from dashboards.forms.wholesale_forms import expiry_day, typed_day
+from dashboards.language import _, error_text, use_locale
+from tests.dashboards.apptest_helpers import count, fill_grid, open_page, the_error
+from tests.dashboards.conftest import Company
+from transactional.database import session_scope
+from transactional.errors import ValidationError
+from transactional.organisation import users
+from transactional.organisation.models import User
+from transactional.purchasing import orders as purchase_orders
+from transactional.stock.models import StockLot
+from transactional.stock.movements import check_lot_expiry
+from transactional.wholesale import items as wi
+from transactional.wholesale.models import Item
+
+COLD = "T-COLD"  # a warehouse of its own
+PASTE = "T-PASTE"  # lot-tracked, bought at 4.00
+
+
+def _conflict(item: Item, where: str) -> ValidationError:
+    lot = StockLot(item_id=1, number="B-1", kind=item.tracking, expiry_date=date(2026, 12, 31))
+    with pytest.raises(ValidationError) as refused:
+        check_lot_expiry(item, lot, date(2026, 11, 30), where=where, field="lines.1")
+    return refused.value
+
+
+def test_a_refusal_names_both_dates_in_the_users_language() -> None:
+    err = _conflict(Item(code=PASTE, tracking="lot"), "Line 2")
+    assert str(err).startswith(  # logs and the command line: ISO dates
+        "Line 2: lot B-1 of item T-PASTE expires on 2026-12-31, not on 2026-11-30"
+    )
+    with use_locale("nl_NL"):
+        assert error_text(err).startswith(
+            "Regel 2: partij B-1 van artikel T-PASTE vervalt op 31 dec 2026, niet op "
+            "30 nov 2026: een partij heeft één vervaldatum. Geef 31 dec 2026 of geen datum"
+        )
+    with use_locale("fr_BE"):
+        assert error_text(err).startswith(
+            "Ligne 2\u00a0: le lot B-1 de l'article T-PASTE se périme le 31 déc. 2026, pas le "
+            "30 nov. 2026"
+        )
+    # A file's row (opening stock) reads in the user's language too.
+    serial = _conflict(Item(code="T-SCAN", tracking="serial"), "Row 4")
+    with use_locale("nl_BE"):
+        assert error_text(serial) == (
+            "Rij 4: serienummer B-1 van artikel T-SCAN vervalt op 31 dec 2026, niet op "
+            "30 nov 2026. Geef 31 dec 2026 of geen datum."
+        )
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "shown"),
+    [
+        ("nl_NL", "31-12-2026", "31 dec 2026"),
+        ("fr_FR", "31/12/2026", "31 déc. 2026"),
+        ("en", "2026-12-31", "Dec 31, 2026"),
+    ],
+)
+def test_a_date_is_typed_and_shown_as_the_user_writes_and_reads_one(
+    locale: str, typed: str, shown: str
+) -> None:
+    with use_locale(locale):
+        assert typed_day(date(2026, 12, 31)) == typed
+        assert expiry_day(date(2026, 12, 31)) == shown
+        assert expiry_day(None) == ""
+
+
+# --- the forms ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def engine(app_env: Company) -> Iterator[Engine]:
+    eng = create_engine(app_env.url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def paste_order(app_env: Company, engine: Engine) -> int:
+    """An open purchase order of 30 PASTE into COLD; the clerk reads the app in Dutch."""
+    c = app_env
+    with session_scope(engine) as s:
+        admin = s.get(User, c.user("admin"))
+        clerk = s.get(User, c.user(c.clerk))
+        assert admin is not None and clerk is not None
+        wi.create_warehouse(session=s, user=admin, division=c.division, code=COLD, name="Cold")
+        wi.create_item(
+            session=s,
+            user=admin,
+            division=c.division,
+            code=PASTE,
+            name="Paste",
+            tracking="lot",
+            purchase_price="4.00",
+        )
+        users.set_locale(session=s, user=admin, username=clerk.username, locale="nl_NL")
+        order = purchase_orders.create_purchase_order(
+            session=s,
+            user=clerk,
+            draft=purchase_orders.PurchaseOrderDraft(
+                division=c.division,
+                supplier=c.supplier,
+                warehouse=COLD,
+                order_date=c.open_date,
+                lines=[purchase_orders.PurchaseLineDraft(PASTE, "30", "4.00")],
+            ),
+        )
+        return order.id or 0
+
+
+def _receive(c: Company, order_id: int, row: dict[str, str]) -> AppTest:
+    at = open_page("app_pages/forms/goods_receipt.py", user=c.user(c.clerk))
+    # In Dutch here too: AppTest words the picked order with the page's format function,
+    # in this process, and must find the Dutch label the page showed.
+    with use_locale("nl_NL"):
+        at.selectbox(key="goods_receipt_order").set_value(order_id).run()
+        at.date_input(key="goods_receipt_date_0").set_value(c.open_date)
+        assert "expiry_date" in at.data_editor[0].value.columns
+        fill_grid(at, f"goods_receipt_lines_0_{order_id}", [row])
+        next(b for b in at.button if b.label == _("Receive")).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _expiry(engine: Engine) -> date | None:
+    with Session(engine) as s:
+        lot = s.exec(
+            select(StockLot)
+            .join(Item, Item.id == StockLot.item_id)  # type: ignore[arg-type]
+            .where(Item.code == PASTE, StockLot.number == "B-1")
+        ).one()
+        return lot.expiry_date
+
+
+@pytest.mark.pipeline
+def test_a_receipt_records_the_typed_expiry_date_and_refuses_another(
+    app_env: Company, paste_order: int, engine: Engine
+) -> None:
+    c = app_env
+    at = _receive(c, paste_order, {"quantity": "10", "lot": "B-1", "expiry_date": "31-12-2026"})
+    assert not at.error, [e.value for e in at.error]
+    assert at.success and "GR" in at.success[0].value
+    assert _expiry(engine) == date(2026, 12, 31)
+
+    before = count(c.url, "goods_receipt"), count(c.url, "stock_movement")
+    at = _receive(c, paste_order, {"quantity": "5", "lot": "B-1", "expiry_date": "30-11-2026"})
+    error = the_error(at)
+    assert "partij B-1 van artikel T-PASTE vervalt op 31 dec 2026, niet op 30 nov 2026" in (
+        error.value
+    ), error.value
+    assert (count(c.url, "goods_receipt"), count(c.url, "stock_movement")) == before
+    assert _expiry(engine) == date(2026, 12, 31)
+
+    # The stock count lists the lot with its expiry date, in Dutch.
+    at = open_page("app_pages/forms/stock_count.py", user=c.user(c.clerk))
+    division = at.selectbox(key="stock_count_division").value
+    with use_locale("nl_NL"):
+        at.selectbox(key=f"stock_count_warehouse_0_{division}").set_value(COLD).run()
+    assert not at.exception, [e.message for e in at.exception]
+    grid = at.data_editor[0].value
+    assert list(zip(grid["item"], grid["lot"], grid["expiry"], grid["system"], strict=True)) == [
+        (PASTE, "B-1", "31 dec 2026", "10")
+    ]
