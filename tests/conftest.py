@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import fcntl
 import os
+import pickle
 import shutil
 import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import date
 from importlib.machinery import ModuleSpec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
+
+if TYPE_CHECKING:
+    from ingestion.demo import ControlTotals
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -174,6 +181,103 @@ def database_with(
 
         engine_for.cache_clear()
         drop_pg_database(name)
+
+
+# --- a build shared by the pytest-xdist workers of one run ----------------------------------
+#
+# A session fixture is set up once per worker: with -n 2 the demo company and the stacks
+# refreshed from it were generated twice, minutes each. built_once builds into a folder
+# every worker of this run sees, under a lock (the pytest-xdist recipe); the first worker
+# to ask builds it, the other waits for it. Consumers copy what they write to.
+
+
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this run that every worker sees: the parent of a worker's basetemp
+    (pytest-N/popen-gwK). Without xdist the basetemp itself: its parent holds every run."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """The folder ``build(folder)`` filled, built once per run whichever worker asks first.
+    A build that failed leaves no mark: the next caller builds again (and fails alike)."""
+    shared = run_folder(tmp_path_factory) / "built-once"
+    folder = shared / name
+    complete = shared / f"{name}.complete"  # beside it: copies of the folder stay clean
+    with ExitStack() as held:
+        _flock(held, shared / f"{name}.lock", fcntl.LOCK_EX)
+        if not complete.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            build(folder)
+            complete.touch()
+    return folder
+
+
+@dataclass(frozen=True)
+class GeneratedLedger:
+    """A migrated SQLite ledger the demo generator filled; copy it before writing to it."""
+
+    path: Path
+    totals: ControlTotals
+    stages: list[tuple[str, int, int]]  # the progress the generator reported, in order
+
+
+def generated_ledger(
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    seed: int,
+    scale: float,
+    end_date: date | None = None,
+) -> GeneratedLedger:
+    """``ingestion.demo.generate`` on a fresh SQLite ledger, once per run for the same
+    arguments (the generator is deterministic: tests/ingestion/test_demo_company.py)."""
+
+    def build(folder: Path) -> None:
+        from ingestion.demo import generate
+        from transactional.migrate import upgrade
+
+        url = f"sqlite:///{folder / 'erp.db'}"
+        upgrade(url)
+        stages: list[tuple[str, int, int]] = []
+        totals = generate(
+            url,
+            seed=seed,
+            scale=scale,
+            progress=lambda stage, done, total: stages.append((stage, done, total)),
+            **({} if end_date is None else {"end_date": end_date}),
+        )
+        # Pickled, not the product's JSON: the tests of that format compare against these.
+        (folder / "generated.pickle").write_bytes(pickle.dumps((totals, stages)))
+
+    folder = built_once(tmp_path_factory, f"ledger-seed{seed}-scale{scale}-end{end_date}", build)
+    totals, stages = pickle.loads((folder / "generated.pickle").read_bytes())
+    return GeneratedLedger(path=folder / "erp.db", totals=totals, stages=stages)
+
+
+DEMO_SEED = 42
+DEMO_SCALE = 0.002  # about 10k journal lines: every mart has content, in seconds
+
+
+def refreshed_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real pipeline once per run: the demo group (``DEMO_SEED``, ``DEMO_SCALE``) in
+    ``erp.db`` and the warehouse the first refresh published from it in ``warehouse/``
+    (dagster's ephemeral instance). Shared: copy what a test writes to."""
+
+    def build(folder: Path) -> None:
+        from orchestration.refresh import run_refresh
+
+        ledger = generated_ledger(tmp_path_factory, seed=DEMO_SEED, scale=DEMO_SCALE)
+        shutil.copy(ledger.path, folder / "erp.db")
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("ERP_DATABASE_URL", f"sqlite:///{folder / 'erp.db'}")
+            env.setenv("ERP_WAREHOUSE_DIR", str(folder / "warehouse"))
+            env.delenv("DAGSTER_HOME", raising=False)  # an ephemeral dagster instance
+            run_refresh()
+
+    return built_once(tmp_path_factory, "refreshed-demo", build)
 
 
 # --- a test that changes the dbt project runs alone ------------------------------------------

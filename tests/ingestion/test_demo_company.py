@@ -7,6 +7,7 @@ read back independently, by SQL over the posted journal lines and invoices.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from ingestion.demo import ControlTotals, generate, read_control_totals, write_control_totals
 from ingestion.demo.books import COST_CLASSES
+from tests.conftest import generated_ledger
 from transactional.database import make_engine, session_scope
 from transactional.errors import PeriodClosed
 from transactional.finance import balances, posting
@@ -60,18 +62,14 @@ def _fresh_sqlite(directory: Path) -> str:
 
 @pytest.fixture(scope="module")
 def company(tmp_path_factory: pytest.TempPathFactory) -> Generated:
-    url = _fresh_sqlite(tmp_path_factory.mktemp("demo"))
-    stages: list[tuple[str, int, int]] = []
-    totals = generate(
-        url,
-        seed=SEED,
-        scale=SCALE,
-        end_date=END,
-        progress=lambda stage, done, total: stages.append((stage, done, total)),
-    )
-    assert stages[-1] == ("closing", 1, 1)
-    assert ("activity", 34, 34) in stages
-    return Generated(url, totals)
+    # Generated once per run for these arguments (the wholesale and manufacturing modules
+    # read the same company); the module reads its own copy.
+    built = generated_ledger(tmp_path_factory, seed=SEED, scale=SCALE, end_date=END)
+    assert built.stages[-1] == ("closing", 1, 1)
+    assert ("activity", 34, 34) in built.stages
+    target = tmp_path_factory.mktemp("demo") / "erp.db"
+    shutil.copy(built.path, target)
+    return Generated(f"sqlite:///{target}", built.totals)
 
 
 @pytest.fixture
@@ -287,9 +285,14 @@ def test_a_later_end_shifts_the_three_fiscal_years(tmp_path: Path) -> None:
     engine = make_engine(url)
     try:
         with session_scope(engine) as s:
-            years = {(d, y): st for d, y, st in s.exec(
-                select(Division.code, FiscalYear.year, FiscalYear.status).join(
-                    Division, col(Division.id) == FiscalYear.division_id))}
+            years = {
+                (d, y): st
+                for d, y, st in s.exec(
+                    select(Division.code, FiscalYear.year, FiscalYear.status).join(
+                        Division, col(Division.id) == FiscalYear.division_id
+                    )
+                )
+            }
             assert {y for _, y in years} == {2025, 2026, 2027}
             assert {k for k, st in years.items() if st == "closed"} == {
                 (code, 2025) for code in ("HOLD", "NL01", "US01", "UK01", "MF01")

@@ -9,6 +9,7 @@ Each check compares the generator's own figures (``ControlTotals.production_*``,
 
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from ingestion.demo import ControlTotals, generate
+from ingestion.demo import ControlTotals
+from tests.conftest import generated_ledger
 from transactional.consolidation.models import GroupMember
 from transactional.database import make_engine, session_scope
 from transactional.finance.models import Account, JournalEntry, JournalLine
@@ -36,7 +38,6 @@ from transactional.manufacturing.models import (
     SalesPlan,
     WorkCentre,
 )
-from transactional.migrate import upgrade
 from transactional.organisation.models import Division, User
 from transactional.stock.models import StockMovement
 from transactional.wholesale.models import Item
@@ -57,9 +58,12 @@ class Generated:
 
 @pytest.fixture(scope="module")
 def company(tmp_path_factory: pytest.TempPathFactory) -> Generated:
-    url = f"sqlite:///{tmp_path_factory.mktemp('manufacturing') / 'erp.db'}"
-    upgrade(url)
-    return Generated(url, generate(url, seed=SEED, scale=SCALE, end_date=END))
+    # Generated once per run for these arguments (test_demo_company.py and the wholesale
+    # module read the same company); the module reads its own copy.
+    built = generated_ledger(tmp_path_factory, seed=SEED, scale=SCALE, end_date=END)
+    target = tmp_path_factory.mktemp("manufacturing") / "erp.db"
+    shutil.copy(built.path, target)
+    return Generated(f"sqlite:///{target}", built.totals)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ Each check compares the generator's own figures (``ControlTotals.wholesale_*``,
 from __future__ import annotations
 
 import hashlib
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from ingestion.demo import ControlTotals, generate
+from tests.conftest import generated_ledger
 from transactional.database import make_engine, session_scope
 from transactional.finance.models import Account, Invoice, InvoiceLine, JournalEntry, JournalLine
 from transactional.migrate import upgrade
@@ -78,8 +80,12 @@ def _fresh_sqlite(directory: Path) -> str:
 
 @pytest.fixture(scope="module")
 def company(tmp_path_factory: pytest.TempPathFactory) -> Generated:
-    url = _fresh_sqlite(tmp_path_factory.mktemp("wholesale"))
-    return Generated(url, generate(url, seed=SEED, scale=SCALE, end_date=END))
+    # Generated once per run for these arguments (test_demo_company.py and the
+    # manufacturing module read the same company); the module reads its own copy.
+    built = generated_ledger(tmp_path_factory, seed=SEED, scale=SCALE, end_date=END)
+    target = tmp_path_factory.mktemp("wholesale") / "erp.db"
+    shutil.copy(built.path, target)
+    return Generated(f"sqlite:///{target}", built.totals)
 
 
 @pytest.fixture
