@@ -439,6 +439,7 @@ def complete(
     lot: str,
     close: bool,
     allow_over: bool,
+    expiry_date: str = "",
 ) -> Posted:
     with acting_as(user_id) as (session, user):
         order = pp.complete_production(
@@ -450,6 +451,7 @@ def complete(
             lot_number=lot.strip() or None,
             close=close,
             allow_over=allow_over,
+            expiry_date=expiry_date.strip() or None,
         )
         what = N_("completion and close") if close else N_("completion")
         return Posted(order.number, what)

@@ -1,10 +1,11 @@
 """Lot expiry dates in the clerk forms: the goods-receipt grid takes the date as the user
-writes one, the stock count lists it in the user's language, and a refusal names both
-dates in it.
+writes one, the stock count lists it in the user's language, a refusal names both dates
+in it, and the production completion takes the product lot's date.
 
-The form tests are real AppTests against a copy of the demo ledger, with a Dutch clerk;
-the item, warehouse and purchase order are built through the services and the database
-is read afterwards.
+The form tests are real AppTests: the goods receipt and stock count against a copy of the
+demo ledger with a Dutch clerk, the completion against the manufacturing forms' ledger;
+items, orders and stock are built through the services and the database is read
+afterwards.
 """
 
 from __future__ import annotations
@@ -19,10 +20,19 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards.forms.wholesale_forms import expiry_day, typed_day
 from dashboards.language import _, error_text, use_locale
+from tests.dashboards import test_manufacturing_forms as mf
 from tests.dashboards.apptest_helpers import count, fill_grid, open_page, the_error
 from tests.dashboards.conftest import Company
+
+# The manufacturing forms' ledger (SQLite, no warehouse), as fixture mf_ledger.
+from tests.dashboards.test_manufacturing_forms import ledger as mf_ledger  # noqa: F401
+from tests.transactional.manufacturing_company import add_bom
 from transactional.database import session_scope
 from transactional.errors import ValidationError
+from transactional.manufacturing import item_planning
+from transactional.manufacturing import production_orders as po
+from transactional.manufacturing import production_postings as pp
+from transactional.manufacturing.boms import BomLineDraft
 from transactional.organisation import users
 from transactional.organisation.models import User
 from transactional.purchasing import orders as purchase_orders
@@ -140,12 +150,12 @@ def _receive(c: Company, order_id: int, row: dict[str, str]) -> AppTest:
     return at
 
 
-def _expiry(engine: Engine) -> date | None:
+def _expiry(engine: Engine, number: str = "B-1") -> date | None:
     with Session(engine) as s:
         lot = s.exec(
             select(StockLot)
             .join(Item, Item.id == StockLot.item_id)  # type: ignore[arg-type]
-            .where(Item.code == PASTE, StockLot.number == "B-1")
+            .where(Item.code == PASTE, StockLot.number == number)
         ).one()
         return lot.expiry_date
 
@@ -179,3 +189,46 @@ def test_a_receipt_records_the_typed_expiry_date_and_refuses_another(
     assert list(zip(grid["item"], grid["lot"], grid["expiry"], grid["system"], strict=True)) == [
         (PASTE, "B-1", "31 dec 2026", "10")
     ]
+
+
+def test_a_completion_records_the_products_lot_and_expiry_date(
+    mf_ledger: Engine,  # noqa: F811 - the fixture imported above
+) -> None:
+    """A released order of 2 PASTE (lot-tracked, made from 1 LEG) with its LEG issued,
+    completed in the form under lot PB-1 expiring 2025-09-30."""
+    with session_scope(mf_ledger) as s:
+        admin = mf._user(s, "admin")
+        wi.create_item(
+            session=s, user=admin, division="HOLD", code=PASTE, name="Paste", tracking="lot"
+        )
+        item_planning.set_item_planning(
+            session=s, user=admin, division="HOLD", item=PASTE, supply="make"
+        )
+        add_bom(s, admin, PASTE, [BomLineDraft("LEG", "1")])
+        order = po.create_production_order(
+            session=s,
+            user=admin,
+            division="HOLD",
+            item=PASTE,
+            quantity="2",
+            start_date=mf.TODAY,
+            due_date=mf.TODAY,
+            warehouse="MAIN",
+        )
+        po.release_production_order(session=s, user=admin, order=order.id or 0, on=mf.TODAY)
+        pp.issue_materials(
+            session=s,
+            user=admin,
+            order=order.id or 0,
+            lines=[pp.MaterialIssue("LEG", "2")],
+            on=mf.TODAY,
+        )
+        order_id = order.id or 0
+    at = mf._open(mf.COMPLETION)
+    at.selectbox(key="production_completion_order_0").set_value(order_id)
+    at.text_input(key="production_completion_quantity_0").input("2")
+    at.text_input(key="production_completion_lot_0").input("PB-1")
+    at.text_input(key="production_completion_expiry_0").input("30-09-2025")
+    mf._click(at, "Complete")
+    assert not at.error, [e.value for e in at.error]
+    assert _expiry(mf_ledger, "PB-1") == date(2025, 9, 30)

@@ -11,7 +11,7 @@ from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.pick_labels import production_order_label
 from dashboards.forms.production_order_forms import order_step
 from dashboards.forms.submit import ClerkForm
-from dashboards.forms.wholesale_forms import qty
+from dashboards.forms.wholesale_forms import expiry_help, qty
 from dashboards.grid_columns import quantity_help
 from dashboards.language import _, date_input_format
 from dashboards.writeback import manufacturing_posting as writeback
@@ -64,6 +64,12 @@ def completion(division_id: int) -> None:
             help=_("For a product tracked by lot."),
         )
         errors.slot("lot")
+        expiry = st.text_input(
+            _("Expiry date"),
+            key=f"production_completion_expiry_{generation}",
+            help=expiry_help(),
+        )
+        errors.slot("expiry_date")
         close = st.checkbox(
             _("Close the order too (its variance is posted)"),
             key=f"production_completion_close_{generation}",
@@ -81,6 +87,7 @@ def completion(division_id: int) -> None:
                 on=on,  # type: ignore[arg-type]
                 quantity=quantity,
                 lot=lot,
+                expiry_date=expiry,
                 close=close,
                 allow_over=over,
             ),
