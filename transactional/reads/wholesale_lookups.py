@@ -127,7 +127,8 @@ class LinePreview:
 class DeliveredLineView:
     """One delivery line of a sales order and how much of it can still come back.
 
-    ``lot`` is the lot or serial number it shipped ('' for untracked items).
+    ``lot`` is the lot or serial number it shipped ('' for untracked items), with its
+    ``expiry_date`` (None: untracked, or a lot without one).
     """
 
     id: int
@@ -141,6 +142,7 @@ class DeliveredLineView:
     delivered: Decimal
     returned: Decimal
     returnable: Decimal
+    expiry_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -512,12 +514,13 @@ def delivered_lines(order_id: int) -> list[DeliveredLineView]:
             returned[line_id] += quantity
         lot_ids = {dl.lot_id for dl, _, _, _ in rows if dl.lot_id is not None}
         lots = {
-            lot.id: lot.number
+            lot.id: lot
             for lot in s.exec(select(StockLot).where(col(StockLot.id).in_(lot_ids))).all()
         }
         result = []
         for dl, delivery, line, item in rows:
             back = returned.get(dl.id or 0, Decimal(0))
+            lot = lots.get(dl.lot_id) if dl.lot_id is not None else None
             result.append(
                 DeliveredLineView(
                     id=dl.id or 0,
@@ -527,10 +530,11 @@ def delivered_lines(order_id: int) -> list[DeliveredLineView]:
                     item_code=item.code,
                     item_name=line.description or item.name,
                     tracking=item.tracking,
-                    lot=lots.get(dl.lot_id, "") if dl.lot_id is not None else "",
+                    lot=lot.number if lot is not None else "",
                     delivered=dl.quantity,
                     returned=back,
                     returnable=dl.quantity - back,
+                    expiry_date=lot.expiry_date if lot is not None else None,
                 )
             )
         return result

@@ -9,7 +9,7 @@ from dashboards import amounts
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.pick_labels import order_label
 from dashboards.forms.submit import ClerkForm
-from dashboards.forms.wholesale_forms import qty, tracked_by
+from dashboards.forms.wholesale_forms import expiry_day, qty, tracked_by
 from dashboards.grid_columns import typed_quantity_column
 from dashboards.language import _, date_input_format
 from dashboards.writeback.wholesale_posting import return_to_stock
@@ -46,6 +46,7 @@ def returnable_grid(lines: list[DeliveredLineView]) -> pd.DataFrame:
             "serials": pd.Series(
                 [ln.lot if ln.tracking == "serial" else None for ln in rows], dtype="object"
             ),
+            "expiry": pd.Series([expiry_day(ln.expiry_date) for ln in rows], dtype="object"),
         }
     )
 
@@ -110,7 +111,7 @@ def main() -> None:
             num_rows="fixed",
             hide_index=True,
             placeholder="",
-            disabled=[*INFO_COLUMNS, "returnable"],
+            disabled=[*INFO_COLUMNS, "returnable", "expiry"],
             column_config={
                 "line_id": None,
                 "delivery": _("Delivery"),
@@ -126,6 +127,7 @@ def main() -> None:
                 "serials": st.column_config.TextColumn(
                     _("Serial number"), help=_("The serial number the line shipped.")
                 ),
+                "expiry": _("Expiry date"),
             },
         )
         errors.slot("lines")
