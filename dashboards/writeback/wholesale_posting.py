@@ -39,7 +39,7 @@ SALES_LINE_COLUMNS = ("item", "quantity", "unit_price")
 ENTRY_COLUMNS = ("quantity", "lot", "serials", "expiry_date")
 MATCH_COLUMNS = ("quantity", "unit_price", "vat_code")
 TRANSFER_LINE_COLUMNS = ("item", "quantity", "lot", "serials")
-COUNT_LINE_COLUMNS = ("item", "lot", "counted")
+COUNT_LINE_COLUMNS = ("item", "lot", "counted", "expiry_date")
 
 
 @dataclass(frozen=True)
@@ -414,7 +414,12 @@ def post_count(
 ) -> CountPosted:
     """Post the counted quantities (see :func:`count_rows`) of one warehouse."""
     rows = count_rows(lines)
-    drafts = [counts.CountLineDraft(c["item"], c["counted"], lot=c["lot"] or None) for _, c in rows]
+    drafts = [
+        counts.CountLineDraft(
+            c["item"], c["counted"], lot=c["lot"] or None, expiry_date=c["expiry_date"] or None
+        )
+        for _, c in rows
+    ]
 
     def post(session: Session, user: User) -> CountPosted:
         count = counts.post_stock_count(

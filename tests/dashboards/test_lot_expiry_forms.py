@@ -179,16 +179,30 @@ def test_a_receipt_records_the_typed_expiry_date_and_refuses_another(
     assert (count(c.url, "goods_receipt"), count(c.url, "stock_movement")) == before
     assert _expiry(engine) == date(2026, 12, 31)
 
-    # The stock count lists the lot with its expiry date, in Dutch.
+    # The stock count lists the lot with its expiry date as a Dutch clerk types one, and a
+    # row added for a lot found gives that lot's date.
     at = open_page("app_pages/forms/stock_count.py", user=c.user(c.clerk))
     division = at.selectbox(key="stock_count_division").value
     with use_locale("nl_NL"):
         at.selectbox(key=f"stock_count_warehouse_0_{division}").set_value(COLD).run()
+        at.date_input(key="stock_count_date_0").set_value(c.open_date)
+        assert not at.exception, [e.message for e in at.exception]
+        grid = at.data_editor[0].value
+        shown = zip(grid["item"], grid["lot"], grid["expiry_date"], grid["system"], strict=True)
+        assert list(shown) == [(PASTE, "B-1", "31-12-2026", "10")]
+        key = f"stock_count_lines_0_{division}_{COLD}"
+        at.session_state[key] = {
+            "edited_rows": {},
+            "added_rows": [
+                {"item": PASTE, "lot": "B-2", "expiry_date": "15-08-2027", "counted": "3"}
+            ],
+            "deleted_rows": [],
+        }
+        at.run()
+        next(b for b in at.button if b.label == _("Post count")).click().run()
     assert not at.exception, [e.message for e in at.exception]
-    grid = at.data_editor[0].value
-    assert list(zip(grid["item"], grid["lot"], grid["expiry"], grid["system"], strict=True)) == [
-        (PASTE, "B-1", "31 dec 2026", "10")
-    ]
+    assert not at.error, [e.value for e in at.error]
+    assert _expiry(engine, "B-2") == date(2027, 8, 15)
 
 
 def test_a_completion_records_the_products_lot_and_expiry_date(

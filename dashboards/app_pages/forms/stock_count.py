@@ -16,7 +16,14 @@ import streamlit as st
 
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.submit import ClerkForm
-from dashboards.forms.wholesale_forms import expiry_day, money, qty, tracked_by, typed_number
+from dashboards.forms.wholesale_forms import (
+    expiry_help,
+    money,
+    qty,
+    tracked_by,
+    typed_day,
+    typed_number,
+)
 from dashboards.grid_columns import options, typed_quantity_column
 from dashboards.language import _, date_input_format
 from dashboards.writeback.wholesale_posting import CountDifference, count_rows, post_count
@@ -29,14 +36,18 @@ DIFFERENCES = "stock_count_differences"
 
 
 def count_grid(stock: list[StockRow]) -> pd.DataFrame:
-    """The stock on hand, with an empty counted cell per row."""
+    """The stock on hand, with an empty counted cell per row; a lot's expiry date as the
+    clerk types one (a row added for a lot found may give its date)."""
     return pd.DataFrame(
         {
             "item": pd.Series([r.item_code for r in stock], dtype="object"),
             "name": pd.Series([r.item_name for r in stock], dtype="object"),
             "tracking": pd.Series([tracked_by(r.tracking) for r in stock], dtype="object"),
             "lot": pd.Series([r.lot or None for r in stock], dtype="object"),
-            "expiry": pd.Series([expiry_day(r.expiry_date) for r in stock], dtype="object"),
+            "expiry_date": pd.Series(
+                [typed_day(r.expiry_date) if r.expiry_date else None for r in stock],
+                dtype="object",
+            ),
             "system": pd.Series([qty(r.quantity) for r in stock], dtype="object"),
             "counted": pd.Series([None] * len(stock), dtype="object"),
         }
@@ -131,7 +142,7 @@ def main() -> None:
         num_rows="dynamic",
         hide_index=True,
         placeholder="",
-        disabled=["name", "tracking", "expiry", "system"],
+        disabled=["name", "tracking", "system"],
         column_config={
             "item": st.column_config.TextColumn(_("Item code"), width="medium"),
             "name": _("Description"),
@@ -139,7 +150,7 @@ def main() -> None:
             "lot": st.column_config.TextColumn(
                 _("Lot / serial"), help=_("Tracked items are counted per lot or serial number.")
             ),
-            "expiry": _("Expiry date"),
+            "expiry_date": st.column_config.TextColumn(_("Expiry date"), help=expiry_help()),
             "system": _("System quantity"),
             "counted": typed_quantity_column(_("Counted quantity")),
         },
