@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from dashboards.warehouse import PublishedWarehouse
+from tests.conftest import refreshed_demo
 from tests.dashboards import contract_warehouse
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
@@ -79,24 +80,11 @@ class DemoStack:
 
 @pytest.fixture(scope="session")
 def demo_stack(tmp_path_factory: pytest.TempPathFactory) -> DemoStack:
-    """The real pipeline once per session: migrate, generate a tiny group, refresh."""
-    from ingestion.demo import generate
-    from transactional.migrate import upgrade
-
-    root = tmp_path_factory.mktemp("demo")
-    ledger = root / "erp.db"
-    url = f"sqlite:///{ledger}"
-    upgrade(url)
-    generate(url, seed=42, scale=0.002)
-    warehouse_dir = root / "warehouse"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("ERP_DATABASE_URL", url)
-        env.setenv("ERP_WAREHOUSE_DIR", str(warehouse_dir))
-        env.delenv("DAGSTER_HOME", raising=False)  # an ephemeral dagster instance
-        from orchestration.refresh import run_refresh
-
-        run_refresh()
-    return DemoStack(ledger, warehouse_dir)
+    """The real pipeline (migrate, generate a tiny group, refresh), built once per run
+    (tests/conftest.py refreshed_demo); this worker's copy, as pages may write beside it."""
+    root = tmp_path_factory.mktemp("demo") / "stack"
+    shutil.copytree(refreshed_demo(tmp_path_factory), root)
+    return DemoStack(root / "erp.db", root / "warehouse")
 
 
 @pytest.fixture

@@ -8,16 +8,15 @@ session's warehouse path, so every later ``dbt build`` of the session parses par
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import DEMO_SCALE, DEMO_SEED, generated_ledger
 from transactional.migrate import upgrade
-
-DEMO_SEED = 42
-DEMO_SCALE = 0.002  # about 10k journal lines: every mart has content, in seconds
 
 
 @dataclass
@@ -59,16 +58,15 @@ def definitions(dbt_parsed: None):  # type: ignore[no-untyped-def]
 def demo_company(
     tmp_path_factory: pytest.TempPathFactory, warehouse_dir: Path
 ) -> Iterator[DemoCompany]:
-    """A generated demo group on SQLite, the session's ERP_DATABASE_URL."""
-    from ingestion.demo import generate
-
+    """A generated demo group on SQLite, the session's ERP_DATABASE_URL: this worker's
+    copy of the run's (tests post to it)."""
+    ledger = generated_ledger(tmp_path_factory, seed=DEMO_SEED, scale=DEMO_SCALE)
     path = tmp_path_factory.mktemp("demo") / "erp.db"
+    shutil.copy(ledger.path, path)
     url = f"sqlite:///{path}"
-    upgrade(url)
-    totals = generate(url, seed=DEMO_SEED, scale=DEMO_SCALE)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ERP_DATABASE_URL", url)
-        yield DemoCompany(url=url, totals=totals)
+        yield DemoCompany(url=url, totals=ledger.totals)
 
 
 @pytest.fixture(scope="session")

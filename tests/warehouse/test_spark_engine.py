@@ -1,15 +1,18 @@
 """The second engine: the same dbt project built on Apache Spark gives the same marts.
 
-The tiny demo company is refreshed twice, into two warehouse folders: once on DuckDB and
-once with ``ERP_WAREHOUSE_ENGINE=spark`` (dbt-spark, ``method: session``, one JVM). Both
-publish a DuckDB file; every mart of the two is compared row for row after casting to the
-contract's types. Java 17 is a real part of this engine: without it these tests fail with
-the reason (``bash .ci/setup --with-spark`` installs it), they never skip.
+The tiny demo company is refreshed twice, into two warehouse folders: once on DuckDB (the
+run's refreshed demo, tests/conftest.py refreshed_demo, which the dashboard tests read too)
+and once, from a copy of the same ledger, with ``ERP_WAREHOUSE_ENGINE=spark`` (dbt-spark,
+``method: session``, one JVM). Both publish a DuckDB file; every mart of the two is
+compared row for row after casting to the contract's types. Java 17 is a real part of this
+engine: without it these tests fail with the reason (``bash .ci/setup --with-spark``
+installs it), they never skip.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,14 +23,15 @@ import duckdb
 import pytest
 
 from orchestration.publish import Publication, current_publication
-from tests.warehouse.conftest import DemoCompany
+from tests.conftest import TODAY, refreshed_demo
 
 # Two full refreshes (one on Spark) in the module fixture: under a second worker's load
 # they can outlast the suite's 15 minutes per test.
 pytestmark = [pytest.mark.pipeline, pytest.mark.spark, pytest.mark.timeout(2400)]
 
-# The ageing date is an input, the same on both engines (no test depends on today).
-AS_OF = "2026-10-31"
+# The ageing date is an input, the same on both engines: the DuckDB side's refresh took
+# the suite's fixed ERP_TODAY (tests/conftest.py), so Spark's is given that date.
+AS_OF = TODAY
 
 
 @dataclass(frozen=True)
@@ -49,18 +53,20 @@ def _refresh(engine: str, warehouse: Path, patch: pytest.MonkeyPatch) -> Publica
 
 
 @pytest.fixture(scope="module")
-def built(
-    definitions: Any, demo_company: DemoCompany, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Built]:
+def built(definitions: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     from orchestration.spark_engine import require_spark
 
     require_spark()  # a missing Java fails here with what to install
-    duck_dir = tmp_path_factory.mktemp("engine_duckdb")
-    spark_dir = tmp_path_factory.mktemp("engine_spark")
+    demo = refreshed_demo(tmp_path_factory)  # read only: other modules copy it
+    duck = current_publication(demo / "warehouse")
+    assert duck is not None, "the DuckDB refresh published nothing"
+    folder = tmp_path_factory.mktemp("engine_spark")
+    shutil.copy(demo / "erp.db", folder / "erp.db")  # its own: the run's is shared
+    spark_dir = folder / "warehouse"
     with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ERP_DATABASE_URL", f"sqlite:///{folder / 'erp.db'}")
         # The tiny company's tables fit one task each: fewer partitions, fewer tasks.
         patch.setenv("ERP_SPARK_SHUFFLE_PARTITIONS", "1")
-        duck = _refresh("duckdb", duck_dir, patch)
         spark = _refresh("spark", spark_dir, patch)
     yield Built(duck, spark, spark_dir / "spark")
 
