@@ -55,13 +55,17 @@ def _env(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def base_stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Generated and refreshed once per session by the real command line."""
-    root = tmp_path_factory.mktemp("stack")
-    (root / "dagster_home").mkdir()
-    env = _env(root)
-    erp(env, "generate", "--scale", "0.002", "--seed", "7")
-    erp(env, "refresh", "--full")
-    return root
+    """Generated and refreshed by the real command line once per run, whichever worker
+    asks first (tests/conftest.py built_once); stack_env copies it for each module."""
+    from tests.conftest import built_once
+
+    def build(root: Path) -> None:
+        (root / "dagster_home").mkdir()
+        env = _env(root)
+        erp(env, "generate", "--scale", "0.002", "--seed", "7")
+        erp(env, "refresh", "--full")
+
+    return built_once(tmp_path_factory, "browser-stack", build)
 
 
 @pytest.fixture(scope="module")
