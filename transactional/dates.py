@@ -10,6 +10,8 @@ from datetime import date
 
 from transactional.errors import N_, ValidationError
 
+FIRST_YEAR = 1900
+
 
 def parse_date(value: object, *, field: str, label: str) -> date:
     """Accept a date or an ISO / day-month-year string typed by a user."""
@@ -20,7 +22,10 @@ def parse_date(value: object, *, field: str, label: str) -> date:
     text = str(value).strip()
     for parse in (_iso, _dmy):
         parsed = parse(text)
-        if parsed is not None:
+        # A year typed short ("31-12-27") or mistyped ("0027") would be year 27: in the
+        # past, so accepted as a date already gone by (an expired lot, a back-dated entry)
+        # and never noticed. Books are kept in four-digit years from 1900.
+        if parsed is not None and parsed.year >= FIRST_YEAR:
             return parsed
     raise ValidationError(
         N_("{label} '{text}' is not a date; use YYYY-MM-DD or DD-MM-YYYY."),
@@ -40,7 +45,7 @@ def _iso(text: str) -> date | None:
 def _dmy(text: str) -> date | None:
     for sep in ("-", "/", "."):
         parts = text.split(sep)
-        if len(parts) == 3 and all(p.isdigit() for p in parts):
+        if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
             try:
                 return date(int(parts[2]), int(parts[1]), int(parts[0]))
             except ValueError:
