@@ -39,7 +39,12 @@ def standard(
         # Plotly picks the hover's precision per value ("158.290,7" beside "11.160,55").
         yaxis_hoverformat=f",.{decimals}f",
         legend={"orientation": "h", "y": -0.2},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        # Plotly cuts series names in the hover after 15 characters: translated names
+        # ("Trésorerie de début", "Trésorerie de fin") would read the same.
+        hoverlabel={"namelength": -1},
+        # Room on the right for the last x label ("okt 2026"), which plotly centres on
+        # the axis end.
+        margin={"l": 10, "r": 30, "t": 50, "b": 10},
         separators=_SEPARATORS.get(language_of(current_locale()), ".,"),
     )
     if unified_hover:

@@ -127,6 +127,9 @@ def test_the_amount_axis_writes_whole_numbers_in_the_users_format(
     assert fig.layout.yaxis.separatethousands is True
     # Two decimals in the hover, as the tables write amounts (plotly varies them).
     assert fig.layout.yaxis.hoverformat == ",.2f"
+    # Whole series names in the hover: cut at 15 characters, French "Trésorerie de
+    # début" and "Trésorerie de fin" both read "Trésorerie d...".
+    assert fig.layout.hoverlabel.namelength == -1
 
 
 # --- every chart with a time axis ------------------------------------------------------
