@@ -18,7 +18,7 @@ import streamlit as st
 from dashboards import amounts, sidebar, signed_in, statement_terms
 from dashboards.excel import PERCENT_FORMAT, RATE_FORMAT, SHARE_FORMAT, XLSX_MIME, to_xlsx
 from dashboards.grid_columns import column_kind
-from dashboards.language import N_, _
+from dashboards.language import N_, _, current_locale, use_locale
 from dashboards.selection import Selection, describe
 
 _SCREEN_FORMATS = {
@@ -200,17 +200,22 @@ def report_table(
         selection = st.session_state.get(sidebar.SELECTION)
     header = workbook_header(selection, filters or {})
 
+    # Streamlit calls the workbook when the browser asks for it, outside this run and its
+    # signed-in session: it is built in the locale the page was shown in.
+    locale = current_locale()
+
     def workbook() -> bytes:
-        rows = df
-        if download is not None:
-            rows = prepare(download(), values=values, previous_year=previous_year)
-        named = rows.rename(columns={c: heading(str(c), labels) for c in rows.columns})
-        formats = {
-            heading(str(c), labels): _EXCEL_FORMATS[kind]
-            for c in rows.columns
-            if (kind := column_kind(str(c), rows[c])) in _EXCEL_FORMATS
-        }
-        return to_xlsx(named, sheet_name=title, title=title, filters=header, formats=formats)
+        with use_locale(locale):
+            rows = df
+            if download is not None:
+                rows = prepare(download(), values=values, previous_year=previous_year)
+            named = rows.rename(columns={c: heading(str(c), labels) for c in rows.columns})
+            formats = {
+                heading(str(c), labels): _EXCEL_FORMATS[kind]
+                for c in rows.columns
+                if (kind := column_kind(str(c), rows[c])) in _EXCEL_FORMATS
+            }
+            return to_xlsx(named, sheet_name=title, title=title, filters=header, formats=formats)
 
     st.download_button(
         _("Download as Excel"),

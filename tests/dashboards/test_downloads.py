@@ -122,3 +122,18 @@ def test_every_download_button_gives_a_workbook(
         if button.key == "abc_documents_xlsx":  # one division, its window, the item
             assert "," not in header["Divisions"] and header["Window"], header
             assert header["Item"] == at.selectbox(key="abc_drill").options[0], header
+
+
+def test_a_workbook_speaks_the_language_of_the_page_that_offered_it(
+    app_env: Company, workbooks: dict[str, tuple[str, Callable[[], Any]]]
+) -> None:
+    """Streamlit builds a workbook when the browser asks for it, outside the page's run
+    (no signed-in session there): its column headings are still the reader's language.
+    The walk-through found the Dutch cash position file headed "Fiscal year", "Period"."""
+    open_page("app_pages/finance.py", user="clerk1")  # reads Dutch, NL01 (EUR)
+    [build] = [build for name, build in workbooks.values() if name == "cash_position.xlsx"]
+    sheet = load_workbook(BytesIO(build())).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    headings = rows[rows.index((None,) * len(rows[0])) + 1]
+    assert headings == ("Boekjaar", "Periode", "Einde periode", "Saldo (EUR)")
