@@ -22,7 +22,13 @@ from transactional.money import to_decimal
 from transactional.numbering import next_number
 from transactional.organisation.models import User
 from transactional.stock.models import StockCount, StockCountLine, StockLot, StockLotLevel
-from transactional.stock.movements import Movement, check_lot_expiry, on_hand, post_stock
+from transactional.stock.movements import (
+    Movement,
+    check_lot_expiry,
+    on_hand,
+    post_stock,
+    untracked_expiry,
+)
 from transactional.stock.tracking import typed_expiry
 from transactional.wholesale.items import find_item, find_warehouse
 from transactional.wholesale.models import Item, Warehouse
@@ -202,15 +208,7 @@ def _check_expiry(
     """A counted line's expiry date: for a tracked item only, and the date its lot has
     (if the lot exists and has one)."""
     if item.tracking == "none":
-        raise ValidationError(
-            N_(
-                "{where}: item {item} is not tracked by lot or serial number; an expiry "
-                "date belongs to a lot, leave it empty."
-            ),
-            field=f"{field}.expiry_date",
-            where=where,
-            item=item.code,
-        )
+        raise untracked_expiry(item, where=where, field=f"{field}.expiry_date")
     found = session.exec(
         select(StockLot).where(StockLot.item_id == item.id, StockLot.number == lot)
     ).first()

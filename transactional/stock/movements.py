@@ -405,15 +405,7 @@ def _lot(
         raise ValueError(f"{mv.movement_type} movements take no expiry date")
     if item.tracking == "none":
         if mv.expiry_date is not None:
-            raise ValidationError(
-                N_(
-                    "{where}: item {item} is not tracked by lot or serial number; an expiry "
-                    "date belongs to a lot, leave it empty."
-                ),
-                field=mv.field,
-                where=mv.where,
-                item=item.code,
-            )
+            raise untracked_expiry(item, where=mv.where, field=mv.field)
         if number:
             raise ValidationError(
                 N_(
@@ -520,6 +512,19 @@ def _lot(
         lot_level.quantity -= mv.quantity
     session.add(lot_level)
     return lot
+
+
+def untracked_expiry(item: Item, *, where: str, field: str) -> ValidationError:
+    """The refusal of an expiry date given for an item that is not tracked."""
+    return ValidationError(
+        N_(
+            "{where}: item {item} is not tracked by lot or serial number; an expiry "
+            "date belongs to a lot, leave it empty."
+        ),
+        field=field,
+        where=where,
+        item=item.code,
+    )
 
 
 def check_lot_expiry(
