@@ -20,7 +20,6 @@ import pandas as pd
 import streamlit as st
 from babel.numbers import format_decimal
 
-from dashboards.amounts import format_day
 from dashboards.forms.form_feedback import GENERAL, FieldErrors
 from dashboards.grid_columns import typed_quantity_column
 from dashboards.language import N_, _, current_locale, date_input_format
@@ -88,12 +87,6 @@ def typed_day(day: date) -> str:
         .replace("MM", f"{day.month:02d}")
         .replace("DD", f"{day.day:02d}")
     )
-
-
-def expiry_day(day: date | None) -> str:
-    """A lot's expiry date as lists show it (``31 dec 2026`` in Dutch); '' for a lot
-    without one."""
-    return format_day(day)
 
 
 def expiry_help() -> str:

@@ -18,7 +18,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, create_engine, select
 from streamlit.testing.v1 import AppTest
 
-from dashboards.forms.wholesale_forms import expiry_day, typed_day
+from dashboards.amounts import format_day
+from dashboards.forms.wholesale_forms import typed_day
 from dashboards.language import _, error_text, use_locale
 from tests.dashboards import test_manufacturing_forms as mf
 from tests.dashboards.apptest_helpers import count, fill_grid, open_page, the_error
@@ -89,8 +90,8 @@ def test_a_date_is_typed_and_shown_as_the_user_writes_and_reads_one(
 ) -> None:
     with use_locale(locale):
         assert typed_day(date(2026, 12, 31)) == typed
-        assert expiry_day(date(2026, 12, 31)) == shown
-        assert expiry_day(None) == ""
+        assert format_day(date(2026, 12, 31)) == shown
+        assert format_day(None) == ""
 
 
 # --- the forms ------------------------------------------------------------------------------

@@ -6,10 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import amounts
+from dashboards.amounts import format_day
 from dashboards.forms.form_feedback import GENERAL, FieldErrors, pick_division
 from dashboards.forms.pick_labels import order_label
 from dashboards.forms.submit import ClerkForm
-from dashboards.forms.wholesale_forms import expiry_day, qty, tracked_by
+from dashboards.forms.wholesale_forms import qty, tracked_by
 from dashboards.grid_columns import typed_quantity_column
 from dashboards.language import _, date_input_format
 from dashboards.writeback.wholesale_posting import return_to_stock
@@ -46,7 +47,7 @@ def returnable_grid(lines: list[DeliveredLineView]) -> pd.DataFrame:
             "serials": pd.Series(
                 [ln.lot if ln.tracking == "serial" else None for ln in rows], dtype="object"
             ),
-            "expiry": pd.Series([expiry_day(ln.expiry_date) for ln in rows], dtype="object"),
+            "expiry": pd.Series([format_day(ln.expiry_date) for ln in rows], dtype="object"),
         }
     )
 
